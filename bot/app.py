@@ -1,0 +1,90 @@
+"""The composition root: everything is built here, from one Settings object, at run time."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.commands import publish_commands
+from bot.config import Settings
+from bot.fsm import DatabaseStorage
+from bot.i18n import CatalogI18n, PersonLocaleMiddleware
+from bot.middlewares import ActorMiddleware
+from bot.processing import Poller, UpdateProcessor
+from bot.sender import RetryMiddleware
+from dialogs import build_router
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def build_i18n(settings: Settings) -> CatalogI18n:
+    return CatalogI18n(path=settings.locales_dir, default_locale=settings.default_locale)
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("KRING_BOT_TOKEN is required")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    session.middleware(RetryMiddleware())
+    return Bot(
+        settings.bot_token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(settings: Settings, i18n: CatalogI18n) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=DatabaseStorage(), zone=settings.zone, default_locale=settings.default_locale,
+    )
+    dispatcher.update.outer_middleware(
+        ActorMiddleware(i18n.available_locales, settings.default_locale)
+    )
+    PersonLocaleMiddleware(i18n).setup(dispatcher)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+class Kring:
+    """The running bot: engine, Bot, Dispatcher and the polling loop, built from settings."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.i18n = build_i18n(settings)
+        self.bot = build_bot(settings)
+        self.dispatcher = build_dispatcher(settings, self.i18n)
+        self.processor = UpdateProcessor(self.dispatcher, self.bot, self.sessions, self.i18n)
+        self.poller = Poller(
+            self.bot, self.processor, settings.polling_timeout,
+            self.dispatcher.resolve_used_update_types(),
+        )
+
+    @classmethod
+    async def create(cls, settings: Settings, *, migrate: bool = True) -> Kring:
+        if migrate:
+            await upgrade(settings.database_url)
+        return cls(settings, create_engine(settings.database_url))
+
+    async def run_polling(self) -> None:
+        me = await self.bot.get_me()
+        log.info("kring runs as @%s (polling)", me.username)
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await publish_commands(self.bot, self.i18n)
+        await self.poller.run()
+
+    def stop(self) -> None:
+        self.poller.stop()
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()

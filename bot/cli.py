@@ -1,0 +1,132 @@
+"""`kring run`, `kring db upgrade`, `kring staff add|list|remove`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from conference.model import PersonId, StaffMember, StaffRole
+from conference.requests import add_staff, remove_staff
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWork
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="kring", description="kring: the family conference bot")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot with long polling (applies migrations first)")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations to head")
+    staff = commands.add_parser("staff", help="who the regional managers and coordinators are")
+    staff_actions = staff.add_subparsers(dest="action", required=True)
+    add = staff_actions.add_parser("add", help="add or update a staff member")
+    add.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    add.add_argument("--telegram-id", required=True, type=int)
+    add.add_argument("--name", required=True)
+    add.add_argument("--languages", default="nl", help="comma-separated, e.g. nl,tr")
+    add.add_argument("--region", default=None)
+    staff_actions.add_parser("list", help="list staff")
+    remove = staff_actions.add_parser("remove", help="remove a staff member")
+    remove.add_argument("--telegram-id", required=True, type=int)
+    i18n = commands.add_parser("i18n", help="translation catalogs (locales/)")
+    i18n.add_argument("action", choices=["extract", "check", "init"],
+                      help="extract: sources -> messages.pot -> every .po; check: all "
+                           "translated; init LANG: start a new language")
+    i18n.add_argument("locale", nargs="?", help="with init: the language code, e.g. tr")
+    return root
+
+
+def _i18n(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import catalogs
+
+    template = catalogs.extract()
+    if args.action == "init":
+        if not args.locale:
+            print("kring i18n init needs a language code, e.g. kring i18n init tr")
+            return 2
+        print(catalogs.init(settings.locales_dir, args.locale, template))
+        return 0
+    if args.action == "extract":
+        for path in catalogs.update(settings.locales_dir, template):
+            print(f"updated {path}")
+    found = catalogs.problems(settings.locales_dir, template)
+    for line in found:
+        print(line)
+    print(f"{len(template)} messages, {len(found)} problems")
+    return 1 if found and args.action == "check" else 0
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import Kring  # aiogram is only needed for the bot itself
+
+    app = await Kring.create(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, app.stop)
+    try:
+        await app.run_polling()
+    finally:
+        await app.close()
+
+
+async def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            if args.action == "add":
+                languages = tuple(
+                    c.strip().lower() for c in args.languages.split(",") if c.strip()
+                )
+                await add_staff(uow, StaffMember(
+                    PersonId(args.telegram_id), StaffRole(args.role), args.name.strip(),
+                    languages, args.region,
+                ))
+                await uow.commit()
+                print(f"{args.role} {args.name} ({args.telegram_id}) saved")
+            elif args.action == "remove":
+                removed = await remove_staff(uow, PersonId(args.telegram_id))
+                await uow.commit()
+                print("removed" if removed else "no staff member with that Telegram id")
+                return 0 if removed else 1
+            else:
+                members = await uow.staff.list()
+                for m in members:
+                    print(f"{m.role.value:<12} {m.person_id:<14} {m.name:<24} "
+                          f"{','.join(m.languages):<12} {m.region or ''}")
+                if not members:
+                    print("no staff yet: kring staff add --role manager --telegram-id N "
+                          "--name NAME")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run" and settings.bot_token is None:
+            raise ConfigError("KRING_BOT_TOKEN: missing; get a token from @BotFather and set it")
+    except ConfigError as error:
+        print(f"kring: configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "run":
+        asyncio.run(_run(settings))
+        return 0
+    if args.command == "db":
+        asyncio.run(upgrade(settings.database_url))
+        print("database is at the newest version")
+        return 0
+    if args.command == "i18n":
+        return _i18n(settings, args)
+    return asyncio.run(_staff(settings, args))

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+class Settings(BaseSettings):
+    """Everything kring reads from its environment (prefix KRING_, also from .env)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KRING_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    bot_token: str | None = None
+    api_base: str = TELEGRAM_API
+    database_url: str = "sqlite+aiosqlite:///kring.sqlite3"
+    timezone: str = "Europe/Amsterdam"
+    default_locale: str = "nl"
+    locales_dir: Path = LOCALES_DIR
+    log_level: str = "INFO"
+    polling_timeout: int = Field(default=25, ge=0, le=50)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        head, _, tail = value.partition(":")
+        if not head.isdigit() or len(tail) < 3:
+            raise ValueError("expected the form 123456:ABC... as given by @BotFather")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) URL, e.g. https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("expected sqlite+aiosqlite:///file or postgresql+asyncpg://...")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("not a known IANA time zone such as Europe/Amsterdam") from error
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if not (value.isalpha() and 2 <= len(value) <= 3):
+            raise ValueError("expected a language code such as nl or en")
+        return value.lower()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ConfigError(Exception):
+    """One line for the operator, naming the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "KRING_" + str(first["loc"][0]).upper() if first["loc"] else "KRING_*"
+        raise ConfigError(f"{name}: {first['msg']}") from None

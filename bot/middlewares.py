@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, User
+
+from conference.model import PersonId
+from conference.ports import UnitOfWork
+from conference.requests import identify
+
+
+class ActorMiddleware(BaseMiddleware):
+    """Who is acting: the person behind a private-chat update, created on first contact.
+    Group chats are never stored (the groups dialog leaves them)."""
+
+    def __init__(self, shipped_locales: Sequence[str], default_locale: str) -> None:
+        self.shipped = tuple(shipped_locales)
+        self.default = default_locale
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        uow: UnitOfWork = data["uow"]
+        private = chat is None or chat.type == "private"
+        if user is not None and not user.is_bot and private:
+            data["person"] = await identify(
+                uow, PersonId(user.id), user.first_name or "", user.language_code,
+                self.shipped, self.default,
+            )
+        return await handler(event, data)

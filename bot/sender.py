@@ -1,0 +1,51 @@
+"""Every call to Telegram passes here: wait out 429s, retry passing failures, give up on 403."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+log = logging.getLogger(__name__)
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    def __init__(self, attempts: int = 5, base_delay: float = 0.5, max_wait: float = 300) -> None:
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)  # the polling loop has its own back-off
+        failures = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                # Waiting for a 429 is not a failure: Telegram told us when to come back.
+                wait = min(float(error.retry_after), self.max_wait)
+                log.warning("429 on %s, waiting %.1fs", method.__api_method__, wait)
+                await asyncio.sleep(wait)
+            except (TelegramServerError, TelegramNetworkError) as error:
+                failures += 1
+                if failures >= self.attempts:
+                    raise
+                delay = self.base_delay * 2 ** (failures - 1)
+                log.warning("%s on %s, retry %d in %.1fs", type(error).__name__,
+                            method.__api_method__, failures, delay)
+                await asyncio.sleep(delay)

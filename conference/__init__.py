@@ -1,0 +1,1 @@
+"""The domain of kring: plain Python, no aiogram, no SQLAlchemy."""

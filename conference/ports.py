@@ -1,0 +1,87 @@
+"""The ports: what the domain needs from storage. storage/ implements them; tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from conference.intake import RequestDraft
+from conference.model import (
+    ConferenceId,
+    ConferenceRequest,
+    Person,
+    PersonId,
+    StaffMember,
+    StaffRole,
+)
+
+
+class PersonRepository(Protocol):
+    async def get(self, person_id: PersonId) -> Person | None: ...
+
+    async def upsert(self, person_id: PersonId, first_name: str, locale: str | None) -> Person:
+        """Create the person, or refresh the first name; an existing locale is kept."""
+
+    async def set_locale(self, person_id: PersonId, locale: str) -> None: ...
+
+    async def set_reachable(self, person_id: PersonId, reachable: bool) -> None: ...
+
+
+class StaffRepository(Protocol):
+    async def add(self, member: StaffMember) -> None: ...
+
+    async def get(self, person_id: PersonId) -> StaffMember | None: ...
+
+    async def remove(self, person_id: PersonId) -> bool: ...
+
+    async def list(self, role: StaffRole | None = None) -> Sequence[StaffMember]: ...
+
+
+class ConferenceRepository(Protocol):
+    async def next_number(self, year: int) -> int: ...
+
+    async def add(
+        self,
+        reference: str,
+        applicant: Person,
+        applicant_locale: str,
+        draft: RequestDraft,
+        created_at: datetime,
+    ) -> ConferenceRequest: ...
+
+    async def get(self, conference_id: ConferenceId) -> ConferenceRequest | None: ...
+
+
+class ConversationRepository(Protocol):
+    """Where a half-finished conversation lives between two messages (and across restarts)."""
+
+    async def get(self, key: str) -> tuple[str | None, dict[str, Any]]: ...
+
+    async def set_state(self, key: str, state: str | None) -> None: ...
+
+    async def set_data(self, key: str, data: dict[str, Any]) -> None: ...
+
+
+class UpdateLog(Protocol):
+    async def claim(self, update_id: int) -> bool:
+        """Record the update as handled in this transaction; False if it was handled before."""
+
+
+class AuditLog(Protocol):
+    async def record(
+        self, actor: PersonId, action: str, conference_id: ConferenceId | None
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    persons: PersonRepository
+    staff: StaffRepository
+    conferences: ConferenceRepository
+    conversations: ConversationRepository
+    updates: UpdateLog
+    audit: AuditLog
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...

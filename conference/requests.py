@@ -1,0 +1,127 @@
+"""Use cases around a request: each takes plain data and a unit of work, and never commits:
+the caller (one update, one CLI command) owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from conference.intake import RequestDraft, is_complete
+from conference.model import (
+    ConferenceId,
+    ConferenceRequest,
+    Person,
+    PersonId,
+    StaffMember,
+    StaffRole,
+)
+from conference.ports import UnitOfWork
+from conference.reference import format_reference
+
+
+class DomainError(Exception):
+    """A rule said no; the message is for logs, the dialog picks the words for the person."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class AccessDenied(DomainError):
+    pass
+
+
+class Incomplete(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: ConferenceRequest
+    managers: Sequence[StaffMember]
+
+
+def choose_locale(language_code: str | None, shipped: Sequence[str], default: str) -> str:
+    """Telegram's language_code ("nl-BE", "en") mapped to a shipped catalog, else the default."""
+    if language_code:
+        base = language_code.replace("_", "-").split("-")[0].lower()
+        if base in shipped:
+            return base
+    return default
+
+
+async def identify(
+    uow: UnitOfWork,
+    person_id: PersonId,
+    first_name: str,
+    language_code: str | None,
+    shipped: Sequence[str],
+    default_locale: str,
+) -> Person:
+    """Who is writing: create the person on first contact, keep their chosen language after."""
+    person = await uow.persons.get(person_id)
+    if person is not None and person.first_name == first_name[:64] and person.reachable:
+        return person
+    if person is not None and not person.reachable:
+        await uow.persons.set_reachable(person_id, True)  # they wrote to us, so they unblocked
+    return await uow.persons.upsert(
+        person_id, first_name[:64], choose_locale(language_code, shipped, default_locale)
+    )
+
+
+async def set_language(
+    uow: UnitOfWork, person_id: PersonId, locale: str, shipped: Sequence[str]
+) -> None:
+    if locale not in shipped:
+        raise NotFound(f"locale {locale!r} is not shipped")
+    await uow.persons.set_locale(person_id, locale)
+
+
+async def submit_request(
+    uow: UnitOfWork,
+    applicant_id: PersonId,
+    applicant_locale: str,
+    draft: RequestDraft,
+    now: datetime,
+) -> Submitted:
+    if not is_complete(draft):
+        raise Incomplete("the draft misses answers or consent")
+    applicant = await uow.persons.get(applicant_id)
+    if applicant is None:
+        raise NotFound("unknown applicant")
+    number = await uow.conferences.next_number(now.year)
+    request = await uow.conferences.add(
+        format_reference(now.year, number), applicant, applicant_locale, draft, now
+    )
+    await uow.audit.record(applicant_id, "request.submitted", request.id)
+    managers = await uow.staff.list(StaffRole.MANAGER)
+    return Submitted(request=request, managers=managers)
+
+
+async def open_request(
+    uow: UnitOfWork, actor_id: PersonId, conference_id: ConferenceId
+) -> ConferenceRequest:
+    """A request is shown to managers only; the id comes from a button, so check everything."""
+    member = await uow.staff.get(actor_id)
+    if member is None or member.role is not StaffRole.MANAGER:
+        raise AccessDenied("only a regional manager opens requests")
+    request = await uow.conferences.get(conference_id)
+    if request is None:
+        raise NotFound("no such request")
+    await uow.audit.record(actor_id, "request.opened", request.id)
+    return request
+
+
+async def mark_unreachable(uow: UnitOfWork, person_id: PersonId) -> None:
+    """Telegram said 403: the person blocked the bot or never opened it. Stop writing to them."""
+    if await uow.persons.get(person_id) is not None:
+        await uow.persons.set_reachable(person_id, False)
+
+
+async def add_staff(uow: UnitOfWork, member: StaffMember) -> None:
+    await uow.staff.add(member)
+
+
+async def remove_staff(uow: UnitOfWork, person_id: PersonId) -> bool:
+    return await uow.staff.remove(person_id)

@@ -1,0 +1,20 @@
+"""One conversation flow per module, each building its own aiogram Router."""
+
+from aiogram import F, Router
+
+from dialogs import fallback, groups, intake, intake_review, manager, start
+
+
+def build_router() -> Router:
+    """A fresh router tree: a router can belong to one dispatcher only, and tests build several."""
+    root = Router(name="kring")
+    root.include_router(groups.router())
+    private = Router(name="private")
+    private.message.filter(F.chat.type == "private")
+    # Order matters: commands before the intake's "anything typed is an answer".
+    private.include_routers(
+        manager.router(), start.router(), intake_review.router(), intake.router(),
+        fallback.router(),
+    )
+    root.include_router(private)
+    return root

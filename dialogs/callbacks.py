@@ -1,0 +1,26 @@
+"""Button payloads. They come back from the phone: every handler re-checks them against the
+conversation state and the database, never trusts them."""
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Answer(CallbackData, prefix="a"):
+    field: str
+    value: str
+
+
+class Nav(CallbackData, prefix="n"):
+    action: str  # back, skip, done, edit, submit, stop, resume, restart
+    field: str = ""
+
+
+class Menu(CallbackData, prefix="m"):
+    action: str  # apply, info, info_talk, cancel_yes, cancel_no
+
+
+class PickLanguage(CallbackData, prefix="lang"):
+    locale: str
+
+
+class OpenRequest(CallbackData, prefix="req"):
+    id: int

@@ -1,0 +1,24 @@
+"""Anything that no flow expects: a kind pointer to the way in."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+
+def router() -> Router:
+    r = Router(name="fallback")
+
+    @r.message()
+    async def anything(message: Message) -> None:
+        await message.answer(_(
+            "Dat begrijp ik niet helemaal. Met /apply vraag je een conferentie aan, met /start "
+            "zie je wat ik kan, en /help legt het uit."))
+
+    @r.callback_query()
+    async def old_button(callback: CallbackQuery) -> None:
+        await callback.answer(_("Deze knop werkt niet meer. Typ /start om verder te gaan."),
+                              show_alert=True)
+
+    return r

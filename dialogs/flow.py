@@ -1,0 +1,74 @@
+"""Moving through the intake: load and save the draft, show a question or the summary."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+
+from conference.intake import Field, RequestDraft, first_unanswered, steps_for
+from dialogs.intake_prompts import prompt, review
+from dialogs.states import Intake, state_for, step_of
+
+
+async def load_draft(state: FSMContext) -> RequestDraft:
+    return RequestDraft.from_dict((await state.get_data()).get("draft") or {})
+
+
+async def save_draft(state: FSMContext, draft: RequestDraft) -> None:
+    await state.update_data(draft=draft.to_dict())
+
+
+async def current_step(state: FSMContext) -> Field | None:
+    return step_of(await state.get_state())
+
+
+def after(draft: RequestDraft, answered: Field) -> Field | None:
+    """Where to go after an answer: the next open question, else the summary. Going back and
+    changing one answer therefore never asks the later questions again."""
+    steps = steps_for(draft)
+    if answered in steps:
+        for step in steps[steps.index(answered) + 1:]:
+            if step not in draft.answered:
+                return step
+    return first_unanswered(draft)
+
+
+async def show(
+    chat: Message, state: FSMContext, draft: RequestDraft, step: Field | None,
+    saved: bool = False,
+) -> None:
+    """Ask `step` (None: the summary) as a new message in the chat of `chat`."""
+    previous = await current_step(state)
+    if step is None:
+        await state.set_state(Intake.review)
+        text, markup = review(draft)
+        if previous is Field.CONTACT:
+            await chat.answer(_("Opgeslagen ✓"), reply_markup=ReplyKeyboardRemove())
+        elif saved:
+            text = _("Opgeslagen ✓") + "\n\n" + text
+        await chat.answer(text, reply_markup=markup)
+        return
+    await state.set_state(state_for(step))
+    text, markup = prompt(step, draft, saved=saved and previous is not Field.CONTACT)
+    if previous is Field.CONTACT and step is not Field.CONTACT:
+        # the contact step used the phone's own keyboard: take it away again
+        note = _("Opgeslagen ✓") if saved else _("Een stap terug.")
+        await chat.answer(note, reply_markup=ReplyKeyboardRemove())
+    await chat.answer(text, reply_markup=markup)
+
+
+async def answered(
+    chat: Message, state: FSMContext, draft: RequestDraft, step: Field
+) -> None:
+    await save_draft(state, draft)
+    await show(chat, state, draft, after(draft, step), saved=True)
+
+
+async def reask(chat: Message, state: FSMContext, note: str | None = None) -> None:
+    """Say what went wrong (kindly) and show the current question again."""
+    draft = await load_draft(state)
+    step = await current_step(state)
+    if note:
+        await chat.answer(note)
+    await show(chat, state, draft, step)

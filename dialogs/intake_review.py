@@ -1,0 +1,110 @@
+"""The summary: change any answer, then submit; the managers hear of it at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference.intake import Field, steps_for
+from conference.model import Person, RequestKind
+from conference.ports import UnitOfWork
+from conference.requests import Incomplete, Submitted, submit_request
+from dialogs.callbacks import Nav, OpenRequest
+from dialogs.flow import load_draft, reask, show
+from dialogs.outbound import deliver
+from dialogs.start import ask_stop
+from dialogs.states import Intake
+from dialogs.summaries import request_notice
+
+
+def _chat(callback: CallbackQuery) -> Message | None:
+    message = callback.message
+    return None if message is None or isinstance(message, InaccessibleMessage) else message
+
+
+def router() -> Router:
+    r = Router(name="intake_review")
+    r.callback_query.filter(Intake.review)
+
+    @r.callback_query(Nav.filter(F.action == "edit"))
+    async def edit(callback: CallbackQuery, callback_data: Nav, state: FSMContext) -> None:
+        draft = await load_draft(state)
+        steps = {s.value: s for s in steps_for(draft) if s is not Field.CONSENT}
+        if (chat := _chat(callback)) is None or callback_data.field not in steps:
+            await callback.answer(_("Dat onderdeel ken ik niet."), show_alert=True)
+            return
+        await callback.answer()
+        await show(chat, state, draft, steps[callback_data.field])
+
+    @r.callback_query(Nav.filter(F.action == "stop"))
+    async def stop(callback: CallbackQuery) -> None:
+        await callback.answer()
+        if (chat := _chat(callback)) is not None:
+            await ask_stop(chat)
+
+    @r.callback_query(Nav.filter(F.action == "submit"))
+    async def submit(callback: CallbackQuery, state: FSMContext, uow: UnitOfWork,
+                     person: Person, bot: Bot, i18n: I18n, zone: ZoneInfo,
+                     default_locale: str) -> None:
+        if (chat := _chat(callback)) is None:
+            return
+        draft = await load_draft(state)
+        try:
+            result = await submit_request(uow, person.id, i18n.current_locale, draft,
+                                          datetime.now(UTC))
+        except Incomplete:
+            await callback.answer()
+            await reask(chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
+            return
+        await callback.answer(_("Verstuurd ✓"))
+        await chat.edit_reply_markup(reply_markup=None)
+        await state.clear()
+        await chat.answer(_confirmation(result))
+        await _tell_managers(bot, uow, i18n, zone, default_locale, result)
+
+    return r
+
+
+def _confirmation(result: Submitted) -> str:
+    reference = result.request.reference
+    if result.request.kind is RequestKind.INFO_TALK:
+        return _(
+            "Dank je wel! Je verzoek om een informatiegesprek is ontvangen. Je nummer is "
+            "<b>{reference}</b>.\n\nEen regiomanager neemt binnen een paar werkdagen contact "
+            "met je op om een moment af te spreken."
+        ).format(reference=reference)
+    return _(
+        "Dank je wel! Je aanvraag is ontvangen. Je nummer is <b>{reference}</b>.\n\n"
+        "Wat gebeurt er nu?\n"
+        "1. Een regiomanager leest je aanvraag en zoekt binnen een paar werkdagen een "
+        "coördinator die bij jullie past.\n"
+        "2. De coördinator neemt contact met je op en bereidt samen met jullie de conferentie "
+        "voor.\n"
+        "Vragen? Noem dan je nummer {reference}."
+    ).format(reference=reference)
+
+
+async def _tell_managers(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo,
+                         default_locale: str, result: Submitted) -> None:
+    for manager in result.managers:
+        locale = manager.locale if manager.locale in i18n.available_locales else (
+            default_locale)
+        with i18n.use_locale(locale):
+            text = request_notice(result.request, zone, locale)
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("Open aanvraag"),
+                callback_data=OpenRequest(id=result.request.id).pack(),
+            )]])
+        await deliver(bot, uow, manager.person_id, text, markup)

@@ -1,0 +1,69 @@
+"""Names of things as a person reads them, in their language."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from babel import Locale
+
+from conference.intake import Field
+from conference.model import ApplicantRole, ConferenceModel, RequestKind
+
+
+def field_label(step: Field) -> str:
+    return {
+        Field.ROLE: _("Wie vraagt aan"),
+        Field.SUBJECT_NAME: _("Over wie"),
+        Field.SUBJECT_AGE: _("Leeftijd"),
+        Field.QUESTION: _("Conferentievraag"),
+        Field.CONCERNS: _("Zorgen"),
+        Field.MINIMUM_REQUIREMENT: _("Minimumeis"),
+        Field.MODEL: _("Soort conferentie"),
+        Field.LANGUAGES: _("Talen in de familie"),
+        Field.COORDINATOR_PREFERENCE: _("Voorkeur coördinator"),
+        Field.REGION: _("Gemeente of regio"),
+        Field.CONTACT: _("Bereikbaar via"),
+        Field.CONSENT: _("Toestemming"),
+    }[step]
+
+
+def role_label(role: ApplicantRole) -> str:
+    return {
+        ApplicantRole.SELF: _("Het gaat over mij"),
+        ApplicantRole.FAMILY: _("Familie of vriend(in)"),
+        ApplicantRole.PROFESSIONAL: _("Professional"),
+        ApplicantRole.OTHER: _("Iemand anders"),
+    }[role]
+
+
+def model_label(model: ConferenceModel) -> str:
+    return {
+        ConferenceModel.FAMILY: _("Familie of persoon (Eigen Kracht-conferentie)"),
+        ConferenceModel.RESTORATIVE: _("Herstel na een conflict of misdrijf (Echt Recht)"),
+        ConferenceModel.GROUP: _("Groep, straat of buurt (Alle Hens)"),
+        ConferenceModel.SCHOOL: _("School en leren (Leercirkel)"),
+    }[model]
+
+
+def kind_label(kind: RequestKind) -> str:
+    if kind is RequestKind.INFO_TALK:
+        return _("Verzoek om een informatiegesprek")
+    return _("Aanvraag voor een conferentie")
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language's name in the reader's language, from CLDR; a typed name stays as typed."""
+    try:
+        name = Locale.parse(locale).languages.get(code)
+    except (ValueError, TypeError):
+        name = None
+    return (name or code)[:1].upper() + (name or code)[1:]
+
+
+def locale_own_name(locale: str) -> str:
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+def current_locale() -> str:
+    return I18n.get_current().current_locale

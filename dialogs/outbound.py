@@ -1,0 +1,39 @@
+"""Writing to someone other than the person who is acting (a manager, later the circle)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup
+from babel.dates import format_datetime
+
+from conference.model import PersonId
+from conference.ports import UnitOfWork
+from conference.requests import mark_unreachable
+
+log = logging.getLogger(__name__)
+
+
+async def deliver(
+    bot: Bot, uow: UnitOfWork, person_id: PersonId, text: str,
+    markup: InlineKeyboardMarkup | None = None, protect: bool = False,
+) -> bool:
+    """Send, or note that this person cannot be reached (403): never fail the sender's update."""
+    try:
+        await bot.send_message(person_id, text, reply_markup=markup, protect_content=protect)
+        return True
+    except TelegramForbiddenError:
+        await mark_unreachable(uow, person_id)
+        log.warning("a recipient is unreachable (blocked the bot or never started it)")
+    except TelegramBadRequest as error:
+        log.warning("a message could not be delivered: %s", error.message)
+    return False
+
+
+def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """A moment in the conference's time zone, written the way the reader's locale writes it."""
+    return format_datetime(moment.astimezone(zone), format="medium", locale=locale)

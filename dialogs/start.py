@@ -1,0 +1,193 @@
+"""The way in: /start, /apply, "tell me more", /help, /cancel and /language."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference.intake import RequestDraft, first_step, step_number
+from conference.model import Person, RequestKind
+from conference.ports import UnitOfWork
+from conference.requests import NotFound, set_language
+from dialogs.callbacks import Menu, PickLanguage
+from dialogs.flow import current_step, load_draft, reask, show
+from dialogs.labels import field_label, locale_own_name
+
+
+def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=text, callback_data=Menu(action=action).pack())]
+        for text, action in rows
+    ])
+
+
+async def show_welcome(chat: Message, name: str | None = None) -> None:
+    greeting = _("Hallo {name}!").format(name=name) if name else _("Hallo!")
+    await chat.answer(
+        greeting + "\n\n" + _(
+            "Ik ben kring. Via mij vraag je een Eigen Kracht-conferentie aan: een bijeenkomst "
+            "waarin familie, vrienden en buren samen een plan maken. Wat wil je doen?"),
+        reply_markup=_buttons((_("Een conferentie aanvragen"), "apply"),
+                              (_("Ik wil eerst meer weten"), "info")),
+    )
+
+
+async def start_intake(chat: Message, state: FSMContext, kind: RequestKind) -> None:
+    draft = RequestDraft(kind=kind)
+    await state.set_data({"draft": draft.to_dict()})
+    await show(chat, state, draft, first_step(draft))
+
+
+def _chat(callback: CallbackQuery) -> Message | None:
+    message = callback.message
+    return None if message is None or isinstance(message, InaccessibleMessage) else message
+
+
+def router() -> Router:
+    r = Router(name="start")
+
+    @r.message(CommandStart())
+    async def start(message: Message, state: FSMContext, person: Person) -> None:
+        if await state.get_state() is not None:
+            await message.answer(
+                _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
+                reply_markup=_buttons((_("Verder waar ik was"), "resume"),
+                                      (_("Opnieuw beginnen"), "apply")),
+            )
+            return
+        await show_welcome(message, person.first_name)
+
+    @r.message(Command("apply"))
+    async def apply(message: Message, state: FSMContext) -> None:
+        if await state.get_state() is not None:
+            await reask(message, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
+            return
+        await start_intake(message, state, RequestKind.CONFERENCE)
+
+    @r.callback_query(Menu.filter(F.action.in_({"apply", "info_talk"})))
+    async def begin(callback: CallbackQuery, callback_data: Menu, state: FSMContext) -> None:
+        await callback.answer()
+        if (chat := _chat(callback)) is None:
+            return
+        await chat.edit_reply_markup(reply_markup=None)
+        kind = RequestKind.INFO_TALK if callback_data.action == "info_talk" else (
+            RequestKind.CONFERENCE)
+        await start_intake(chat, state, kind)
+
+    @r.callback_query(Menu.filter(F.action == "info"))
+    async def info(callback: CallbackQuery) -> None:
+        await callback.answer()
+        if (chat := _chat(callback)) is None:
+            return
+        await chat.answer(
+            _("<b>Wat is een Eigen Kracht-conferentie?</b>\n\n"
+              "Soms lukt het niet meer alleen. Dan maak je samen met de mensen om je heen "
+              "(familie, vrienden, buren) een eigen plan.\n"
+              "Een onafhankelijke coördinator helpt met de voorbereiding, maar geeft geen "
+              "advies: het plan is van jullie.\n"
+              "Iedereen mag een conferentie aanvragen: jijzelf, familie, of een professional "
+              "zoals een leraar of hulpverlener.\n\n"
+              "Eerst even praten? Vraag een gratis informatiegesprek aan met een regiomanager."),
+            reply_markup=_buttons((_("Informatiegesprek aanvragen"), "info_talk"),
+                                  (_("Een conferentie aanvragen"), "apply")),
+        )
+
+    @r.callback_query(Menu.filter(F.action == "resume"))
+    async def resume(callback: CallbackQuery, state: FSMContext) -> None:
+        await callback.answer()
+        if (chat := _chat(callback)) is not None and await state.get_state() is not None:
+            await reask(chat, state)
+
+    @r.message(Command("help"))
+    async def help_(message: Message, state: FSMContext) -> None:
+        raw = await state.get_state()
+        step = await current_step(state)
+        if raw is None:
+            await message.answer(_(
+                "Met /apply vraag je een Eigen Kracht-conferentie aan. Met /start zie je wat "
+                "kring kan, en met /language kies je een andere taal."))
+            return
+        if step is None:
+            note = _("Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om het te "
+                     "wijzigen, of verstuur de aanvraag. Met /cancel stop je.")
+        else:
+            number, total = step_number(await load_draft(state), step)
+            note = _(
+                "Je bent bezig met een aanvraag: stap {number} van {total}, "
+                "\"{label}\". Typ je antwoord of tik op een knop. Met ⬅ Terug ga je een "
+                "stap terug, met /cancel stop je. Wat je invulde blijft bewaard."
+            ).format(number=number, total=total, label=field_label(step))
+        await reask(message, state, note)
+
+    @r.message(Command("cancel"))
+    async def cancel(message: Message, state: FSMContext) -> None:
+        if await state.get_state() is None:
+            await message.answer(_("Er is niets om te stoppen. Met /start begin je."),
+                                 reply_markup=ReplyKeyboardRemove())
+            return
+        await ask_stop(message)
+
+    @r.callback_query(Menu.filter(F.action == "cancel_yes"))
+    async def cancel_yes(callback: CallbackQuery, state: FSMContext) -> None:
+        await callback.answer()
+        if (chat := _chat(callback)) is None:
+            return
+        await chat.edit_reply_markup(reply_markup=None)
+        if await state.get_state() is not None:
+            await state.clear()
+            await chat.answer(_("Gestopt. Wat je had ingevuld is gewist. Met /start begin je "
+                                "opnieuw."), reply_markup=ReplyKeyboardRemove())
+
+    @r.callback_query(Menu.filter(F.action == "cancel_no"))
+    async def cancel_no(callback: CallbackQuery, state: FSMContext) -> None:
+        await callback.answer(_("We gaan verder."))
+        if (chat := _chat(callback)) is not None:
+            await chat.edit_reply_markup(reply_markup=None)
+            if await state.get_state() is not None:
+                await reask(chat, state)
+
+    @r.message(Command("language"))
+    async def language(message: Message, i18n: I18n) -> None:
+        await message.answer(_("Kies je taal:"), reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(
+                text=locale_own_name(locale), callback_data=PickLanguage(locale=locale).pack(),
+            )] for locale in i18n.available_locales],
+        ))
+
+    @r.callback_query(PickLanguage.filter())
+    async def language_chosen(callback: CallbackQuery, callback_data: PickLanguage,
+                              state: FSMContext, uow: UnitOfWork, person: Person,
+                              i18n: I18n) -> None:
+        try:
+            await set_language(uow, person.id, callback_data.locale, i18n.available_locales)
+        except NotFound:
+            await callback.answer(_("Die taal ken ik niet."), show_alert=True)
+            return
+        with i18n.use_locale(callback_data.locale):
+            await callback.answer(_("Opgeslagen ✓"))
+            if (chat := _chat(callback)) is None:
+                return
+            await chat.edit_text(_("De taal is nu: {language} ✓").format(
+                language=locale_own_name(callback_data.locale)))
+            if await state.get_state() is not None:
+                await reask(chat, state)
+
+    return r
+
+
+async def ask_stop(chat: Message) -> None:
+    await chat.answer(
+        _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
+        reply_markup=_buttons((_("Ja, stoppen"), "cancel_yes"), (_("Nee, doorgaan"), "cancel_no")),
+    )

@@ -1,0 +1,34 @@
+from aiogram.fsm.state import State, StatesGroup
+
+from conference.intake import Field
+
+
+class Intake(StatesGroup):
+    # One state per question; the names are the conference.intake.Field values.
+    role = State()
+    subject_name = State()
+    subject_age = State()
+    question = State()
+    concerns = State()
+    minimum_requirement = State()
+    model = State()
+    languages = State()
+    coordinator_preference = State()
+    region = State()
+    contact = State()
+    consent = State()
+    review = State()
+
+
+def state_for(step: Field) -> State:
+    state = getattr(Intake, step.value)
+    assert isinstance(state, State)
+    return state
+
+
+def step_of(raw_state: str | None) -> Field | None:
+    """The intake question a stored state stands for (None for review or no intake)."""
+    if not raw_state or not raw_state.startswith("Intake:"):
+        return None
+    name = raw_state.split(":", 1)[1]
+    return Field(name) if name in Field._value2member_map_ else None

@@ -1,0 +1,422 @@
+"""The test-facing side: Telegram users who talk to the bot, and what they see."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .messages import document_dict, photo_sizes
+from .state import (
+    BotAccount,
+    CallbackAnswer,
+    CallbackQueryRecord,
+    Chat,
+    FileStore,
+    StoredMessage,
+    UserInfo,
+    now,
+)
+
+if TYPE_CHECKING:
+    from .core import BotApiEmulator
+
+COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
+FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00fake-photo\xff\xd9"
+FAKE_WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-sticker"
+OWN = object()  # send_contact default: the sender's own user_id
+
+
+@dataclass
+class Document:
+    filename: str | None
+    data: bytes
+    mime_type: str | None
+    file_id: str
+
+    def __iter__(self) -> Iterator[Any]:  # allows `name, data = msg.document`
+        return iter((self.filename, self.data))
+
+
+class BotMessage:
+    """A snapshot of a bot message as the user sees it (edits applied)."""
+
+    def __init__(self, stored: StoredMessage, files: FileStore):
+        self.raw: dict[str, Any] = copy.deepcopy(stored.data)
+        self.version = stored.version
+        self._files = files
+
+    def __repr__(self) -> str:
+        return f"BotMessage(#{self.message_id} {self.kind}: {self.text!r}, buttons={self.buttons})"
+
+    @property
+    def message_id(self) -> int:
+        return self.raw["message_id"]
+
+    @property
+    def date(self) -> int:
+        return self.raw["date"]
+
+    @property
+    def text(self) -> str | None:
+        return self.raw.get("text", self.raw.get("caption"))
+
+    @property
+    def entities(self) -> list[dict[str, Any]]:
+        return self.raw.get("entities", self.raw.get("caption_entities", []))
+
+    @property
+    def edited(self) -> bool:
+        return "edit_date" in self.raw
+
+    @property
+    def protect_content(self) -> bool:
+        return bool(self.raw.get("has_protected_content"))
+
+    @property
+    def kind(self) -> str:
+        for kind in ("text", "document", "photo", "venue", "location", "sticker", "contact"):
+            if kind in self.raw:
+                return kind
+        return "other"
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        return self.raw.get("reply_markup")
+
+    @property
+    def inline_keyboard(self) -> list[list[dict[str, Any]]]:
+        return (self.reply_markup or {}).get("inline_keyboard", [])
+
+    @property
+    def buttons(self) -> list[list[str]]:
+        return [[button["text"] for button in row] for row in self.inline_keyboard]
+
+    def button(self, label: str, contains: bool = False) -> dict[str, Any]:
+        for row in self.inline_keyboard:
+            for button in row:
+                if button["text"] == label or (contains and label in button["text"]):
+                    return button
+        raise AssertionError(f"no button {label!r} on message #{self.message_id}: {self.buttons}")
+
+    def callback_data(self, label: str, contains: bool = False) -> str:
+        button = self.button(label, contains)
+        if "callback_data" not in button:
+            raise AssertionError(f"button {label!r} has no callback_data: {button}")
+        return button["callback_data"]
+
+    @property
+    def document(self) -> Document | None:
+        doc = self.raw.get("document")
+        if doc is None:
+            return None
+        record = self._files.get(doc["file_id"])
+        data = record.data if record else b""
+        return Document(doc.get("file_name"), data, doc.get("mime_type"), doc["file_id"])
+
+    @property
+    def photo(self) -> bytes | None:
+        sizes = self.raw.get("photo")
+        record = self._files.get(sizes[-1]["file_id"]) if sizes else None
+        return record.data if record else None
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        loc = self.raw.get("location")
+        return (loc["latitude"], loc["longitude"]) if loc else None
+
+    @property
+    def venue(self) -> dict[str, Any] | None:
+        return self.raw.get("venue")
+
+
+Match = Callable[[BotMessage], Any] | str
+
+
+class Person:
+    def __init__(self, emu: BotApiEmulator, info: UserInfo, bot_token: str | None = None):
+        self.emu = emu
+        self.info = info
+        self._bot_token = bot_token
+
+    def __repr__(self) -> str:
+        return f"Person({self.info.first_name!r}, id={self.id})"
+
+    @property
+    def id(self) -> int:
+        return self.info.id
+
+    @property
+    def first_name(self) -> str:
+        return self.info.first_name
+
+    @property
+    def language_code(self) -> str | None:
+        return self.info.language_code
+
+    @property
+    def bot(self) -> BotAccount:
+        return self.emu.bot(self._bot_token)
+
+    @property
+    def chat(self) -> Chat:
+        return self.bot.chat(self.info)
+
+    # what the person sees
+
+    @property
+    def messages(self) -> list[BotMessage]:
+        return [BotMessage(m, self.emu.files) for m in self.chat.bot_messages()]
+
+    @property
+    def last(self) -> BotMessage | None:
+        stored = self.chat.bot_messages()
+        return BotMessage(stored[-1], self.emu.files) if stored else None
+
+    @property
+    def texts(self) -> list[str | None]:
+        return [m.text for m in self.messages]
+
+    @property
+    def reply_keyboard(self) -> list[list[str]] | None:
+        keyboard = self.chat.reply_keyboard
+        return [[b["text"] for b in row] for row in keyboard["keyboard"]] if keyboard else None
+
+    @property
+    def callback_answers(self) -> list[CallbackAnswer]:
+        return list(self.chat.callback_answers)
+
+    @property
+    def chat_action(self) -> str | None:
+        return self.chat.last_action
+
+    @property
+    def blocked(self) -> bool:
+        return self.chat.blocked
+
+    # acting
+
+    async def _submit(self, payload: dict[str, Any], wait: bool) -> int:
+        update_id = self.bot.enqueue(payload)
+        if wait:
+            await self.emu.wait_confirmed(update_id, bot=self.bot)
+        return update_id
+
+    async def _send(self, fields: dict[str, Any], wait: bool, reply_to: Any = None) -> int:
+        chat = self.chat
+        if chat.blocked:
+            self.unblock()  # writing to a blocked bot means pressing "Restart" first
+        chat.started = True
+        message = {
+            "message_id": chat.next_message_id(),
+            "from": self.info.to_dict(),
+            "chat": self.info.chat_dict(),
+            "date": now(),
+            **fields,
+        }
+        if reply_to is not None:
+            target = chat.get(getattr(reply_to, "message_id", reply_to))
+            if target is None:
+                raise AssertionError(f"cannot reply to unknown message {reply_to!r}")
+            message["reply_to_message"] = copy.deepcopy(target.data)
+        chat.store(message, from_bot=False)
+        return await self._submit({"message": message}, wait)
+
+    async def send_text(self, text: str, *, wait: bool = True, reply_to: Any = None) -> int:
+        fields: dict[str, Any] = {"text": text}
+        command = COMMAND_RE.match(text)
+        if command:
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
+        return await self._send(fields, wait, reply_to)
+
+    async def send_command(self, command: str, args: str | None = None, *, wait: bool = True) -> int:
+        text = f"/{command.lstrip('/')}" + (f" {args}" if args else "")
+        return await self.send_text(text, wait=wait)
+
+    async def send_contact(
+        self,
+        phone_number: str = "+31600000000",
+        first_name: str | None = None,
+        last_name: str | None = None,
+        user_id: Any = OWN,
+        *,
+        vcard: str | None = None,
+        wait: bool = True,
+    ) -> int:
+        contact: dict[str, Any] = {
+            "phone_number": phone_number,
+            "first_name": first_name or self.info.first_name,
+        }
+        if last_name:
+            contact["last_name"] = last_name
+        user_id = self.id if user_id is OWN else user_id
+        if user_id is not None:
+            contact["user_id"] = user_id
+        if vcard:
+            contact["vcard"] = vcard
+        return await self._send({"contact": contact}, wait)
+
+    async def send_photo(
+        self, caption: str | None = None, *, data: bytes = FAKE_JPEG, wait: bool = True
+    ) -> int:
+        record = self.emu.files.add(data, None, "image/jpeg")
+        fields: dict[str, Any] = {"photo": photo_sizes(self.emu.files, record)}
+        if caption:
+            fields["caption"] = caption
+        return await self._send(fields, wait)
+
+    async def send_document(
+        self,
+        file_name: str = "document.txt",
+        data: bytes = b"hello",
+        mime_type: str | None = "text/plain",
+        caption: str | None = None,
+        *,
+        wait: bool = True,
+    ) -> int:
+        fields: dict[str, Any] = {
+            "document": document_dict(self.emu.files.add(data, file_name, mime_type))
+        }
+        if caption:
+            fields["caption"] = caption
+        return await self._send(fields, wait)
+
+    async def send_sticker(self, emoji: str = "👍", *, wait: bool = True) -> int:
+        record = self.emu.files.add(FAKE_WEBP, "sticker.webp", "image/webp")
+        sticker = {
+            "file_id": record.file_id,
+            "file_unique_id": record.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": len(record.data),
+        }
+        return await self._send({"sticker": sticker}, wait)
+
+    async def send_location(
+        self, latitude: float = 52.3676, longitude: float = 4.9041, *, wait: bool = True
+    ) -> int:
+        return await self._send({"location": {"latitude": latitude, "longitude": longitude}}, wait)
+
+    async def press(
+        self,
+        label: str,
+        *,
+        message: BotMessage | int | None = None,
+        contains: bool = False,
+        wait: bool = True,
+    ) -> int:
+        """Press an inline button (newest message first), else a reply-keyboard button."""
+
+        def fits(text: str) -> bool:
+            return label in text if contains else text == label
+
+        chat = self.chat
+        if message is not None:
+            stored = chat.get(getattr(message, "message_id", message))
+            if stored is None or not stored.from_bot:
+                raise AssertionError(f"message {message!r} is not visible to {self.first_name}")
+            candidates = [stored]
+        else:
+            candidates = list(reversed(chat.bot_messages()))
+        for stored in candidates:
+            for row in BotMessage(stored, self.emu.files).inline_keyboard:
+                for button in row:
+                    if fits(button["text"]):
+                        return await self._press_inline(stored, button, wait)
+        keyboard = chat.reply_keyboard if message is None else None
+        for row in keyboard["keyboard"] if keyboard else []:
+            for button in row:
+                if fits(button["text"]):
+                    if button.get("request_contact"):
+                        return await self.send_contact(wait=wait)
+                    if button.get("request_location"):
+                        return await self.send_location(wait=wait)
+                    return await self.send_text(button["text"], wait=wait)
+        inline = [m.buttons for m in map(lambda s: BotMessage(s, self.emu.files), candidates)]
+        raise AssertionError(
+            f"{self.first_name} sees no button {label!r}; inline buttons (newest first): "
+            f"{[b for b in inline if b]}; reply keyboard: {self.reply_keyboard}"
+        )
+
+    async def _press_inline(self, stored: StoredMessage, button: dict[str, Any], wait: bool) -> int:
+        if "callback_data" not in button:
+            raise AssertionError(f"button {button['text']!r} is not a callback button: {button}")
+        bot, chat = self.bot, self.chat
+        chat.started = True
+        query_id = f"{bot.id}{len(bot.callback_queries) + 1:09d}"
+        bot.callback_queries[query_id] = CallbackQueryRecord(chat, stored.message_id)
+        query = {
+            "id": query_id,
+            "from": self.info.to_dict(),
+            "message": copy.deepcopy(stored.data),
+            "chat_instance": str(-(10**12) - chat.id),
+            "data": button["callback_data"],
+        }
+        return await self._submit({"callback_query": query}, wait)
+
+    def _member_update(self, old: str, new: str) -> None:
+        bot_user = self.bot.user_dict()
+        new_member: dict[str, Any] = {"status": new, "user": bot_user}
+        if new == "kicked":
+            new_member["until_date"] = 0
+        self.bot.enqueue(
+            {
+                "my_chat_member": {
+                    "chat": self.info.chat_dict(),
+                    "from": self.info.to_dict(),
+                    "date": now(),
+                    "old_chat_member": {"status": old, "user": bot_user, "until_date": 0},
+                    "new_chat_member": new_member,
+                }
+            }
+        )
+
+    def block(self) -> None:
+        chat = self.chat
+        if not chat.blocked:
+            chat.blocked = True
+            if chat.started:
+                self._member_update("member", "kicked")
+
+    def unblock(self) -> None:
+        chat = self.chat
+        if chat.blocked:
+            chat.blocked = False
+            if chat.started:
+                self._member_update("kicked", "member")
+
+    async def wait_for(
+        self, match: Match, timeout: float | None = None, *, new_only: bool = False
+    ) -> BotMessage:
+        """Newest bot message (new or edited) satisfying `match`: a substring or predicate."""
+        chat = self.chat
+        since = chat.version
+
+        def fits(message: BotMessage) -> bool:
+            if isinstance(match, str):
+                return match in (message.text or "")
+            return bool(match(message))
+
+        def find() -> BotMessage | None:
+            for stored in reversed(chat.bot_messages()):
+                if new_only and stored.version <= since:
+                    continue
+                message = BotMessage(stored, self.emu.files)
+                if fits(message):
+                    return message
+            return None
+
+        timeout = self.emu.timeout if timeout is None else timeout
+        try:
+            return await chat.signal.wait_until(find, timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{self.first_name}: no bot message matching {match!r} within {timeout:.1f}s; "
+                f"texts: {self.texts[-5:]}"
+            ) from None

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 async storage: tables, repositories returning domain objects, the unit of work."""
