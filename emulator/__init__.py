@@ -3,9 +3,10 @@
 from .core import BotApiEmulator
 from .errors import ApiError
 from .markup import parse_html
-from .people import OWN, BotMessage, Document, Person
+from .people import OWN, Person
 from .server import Call
 from .state import BotAccount, CallbackAnswer, Chat, UserInfo
+from .view import BotMessage, Document
 from .webhook import SECRET_HEADER, Delivery
 
 __all__ = [

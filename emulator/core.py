@@ -13,9 +13,10 @@ import aiohttp
 from aiohttp import web
 
 from .limits import FailureScript, RateLimiter
-from .people import BotMessage, Person
+from .people import Person
 from .server import ApiServer, Call
 from .state import BotAccount, Chat, FileStore, StoredMessage, UserInfo, WebhookConfig
+from .view import BotMessage
 from .webhook import Delivery, deliver_updates
 
 BotMessageHook = Callable[[int, BotMessage], Any]
@@ -152,7 +153,7 @@ class BotApiEmulator:
         methods: Iterable[str] | None = None,
         description: str | None = None,
     ) -> None:
-        """The next k matching requests fail without effect (default: send*/edit*/copy*/forward*)."""
+        """Next k matching requests fail with no effect (default: send*/edit*/copy*/forward*)."""
         self.failures.add(k, error_code, retry_after, chat_id, methods, description)
 
     def calls_to(self, method: str, *, ok: bool | None = None) -> list[Call]:
@@ -169,7 +170,10 @@ class BotApiEmulator:
         return (bot or self.bot()).enqueue(payload)
 
     async def wait_confirmed(
-        self, update_id: int, timeout: float | None = None, bot: BotAccount | None = None
+        self,
+        update_id: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-call deadline is the API
+        bot: BotAccount | None = None,
     ) -> None:
         account = bot or self.bot()
         timeout = self.timeout if timeout is None else timeout
@@ -184,7 +188,11 @@ class BotApiEmulator:
         if self.settle:
             await self.wait_idle(self.settle, timeout)
 
-    async def wait_idle(self, quiet: float = 0.05, timeout: float | None = None) -> None:
+    async def wait_idle(
+        self,
+        quiet: float = 0.05,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> None:
         """Wait until no API request (other than getUpdates) ran for `quiet` seconds."""
         loop = asyncio.get_running_loop()
         timeout = self.timeout if timeout is None else timeout

@@ -134,7 +134,8 @@ class _Parser:
 
     def attribute(self, tag: str, begin: int) -> tuple[str, str]:
         src, start = self.src, self.pos
-        while self.pos < len(src) and not src[self.pos].isspace() and src[self.pos] not in "=>/\"'":
+        stop = "=>/\"'"
+        while self.pos < len(src) and not src[self.pos].isspace() and src[self.pos] not in stop:
             self.pos += 1
         attr = src[start : self.pos].lower()
         if not attr:

@@ -196,7 +196,9 @@ def _edit_markup(ctx: Ctx) -> dict[str, Any] | None:
     return markup if markup and markup["inline_keyboard"] else None
 
 
-def _apply_edit(ctx: Ctx, chat: Chat, stored: StoredMessage, changes: dict[str, Any]) -> dict[str, Any]:
+def _apply_edit(
+    ctx: Ctx, chat: Chat, stored: StoredMessage, changes: dict[str, Any]
+) -> dict[str, Any]:
     old = stored.data
     if all(old.get(key) == (value or None) for key, value in changes.items()):
         raise bad_request(NOT_MODIFIED)

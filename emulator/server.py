@@ -69,9 +69,10 @@ class ApiServer:
         files: dict[str, Upload] = {}
         if request.can_read_body:
             try:
-                body, files = await read_body(request.content_type, request.headers, request.content)
+                ctype, headers = request.content_type, request.headers
+                body, files = await read_body(ctype, headers, request.content)
                 params.update(body)
-            except Exception as exc:  # noqa: BLE001 - malformed bodies must not kill the server
+            except Exception as exc:  # malformed bodies must not kill the server
                 error = exc if isinstance(exc, ApiError) else ApiError(400, f"Bad Request: {exc}")
                 call = self._log(token, _Outcome(method, params, error=error), {}, time.time())
                 return web.json_response(_payload(call), status=call.status, dumps=_dumps)
@@ -128,7 +129,7 @@ class ApiServer:
             # Bad input types surface as 400 (and are kept for inspection), never a crash.
             self.emu.internal_errors.append(traceback.format_exc())
             out.error = ApiError(400, f"Bad Request: {type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.emu.internal_errors.append(traceback.format_exc())
             log.exception("emulator failure in %s", out.method)
             out.error = ApiError(500, f"Internal Server Error: {exc}")

@@ -9,7 +9,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -25,7 +25,11 @@ class Signal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float | None) -> Any:
+    async def wait_until(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float | None,  # noqa: ASYNC109 - callers pass their own deadline
+    ) -> Any:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
@@ -37,7 +41,7 @@ class Signal:
                 raise TimeoutError
             try:
                 await asyncio.wait_for(self._event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -85,10 +89,13 @@ class FileStore:
         self._files: dict[str, FileRecord] = {}
         self._counter = itertools.count(1)
 
-    def add(self, data: bytes, file_name: str | None = None, mime_type: str | None = None) -> FileRecord:
+    def add(
+        self, data: bytes, file_name: str | None = None, mime_type: str | None = None
+    ) -> FileRecord:
         n = next(self._counter)
-        digest = hashlib.sha1(data + str(n).encode()).hexdigest()
-        record = FileRecord(f"BQACAgEmu{n:06d}{digest[:24]}", f"AgADemu{n:06d}", data, file_name, mime_type)
+        digest = hashlib.sha1(data + str(n).encode()).hexdigest()[:24]
+        file_id, unique_id = f"BQACAgEmu{n:06d}{digest}", f"AgADemu{n:06d}"
+        record = FileRecord(file_id, unique_id, data, file_name, mime_type)
         self._files[record.file_id] = record
         return record
 
@@ -243,7 +250,9 @@ class BotAccount:
         self.pending.clear()
         self.signal.notify()
 
-    def commands_for(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, str]]:
+    def commands_for(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, str]]:
         return list(self.commands.get((scope_key(scope), language_code), []))
 
 

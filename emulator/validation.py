@@ -73,7 +73,7 @@ def _rows(markup: dict[str, Any], field: str, kind: str) -> list[list[Any]]:
 
 def _inline_button(button: Any) -> dict[str, Any]:
     if not isinstance(button, dict):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        raise bad_request("can't parse inline keyboard button: button must be an Object")
     text = button.get("text")
     if not isinstance(text, str) or not text.strip():
         raise bad_request("can't parse inline keyboard button: Text must be non-empty")
@@ -99,7 +99,7 @@ def _reply_button(button: Any) -> dict[str, Any]:
     if isinstance(button, str):
         button = {"text": button}
     if not isinstance(button, dict):
-        raise bad_request("can't parse keyboard button: KeyboardButton must be a String or an Object")
+        raise bad_request("can't parse keyboard button: button must be a String or an Object")
     text = button.get("text")
     if not isinstance(text, str) or not text.strip():
         raise bad_request("can't parse keyboard button: Text must be non-empty")
@@ -121,7 +121,8 @@ def validate_reply_markup(markup: Any) -> dict[str, Any] | None:
             raise bad_request("BUTTONS_TOO_MUCH")
         return {"inline_keyboard": [row for row in rows if row]}
     if "keyboard" in markup:
-        rows = [[_reply_button(b) for b in row] for row in _rows(markup, "keyboard", "ReplyKeyboardMarkup")]
+        raw_rows = _rows(markup, "keyboard", "ReplyKeyboardMarkup")
+        rows = [[_reply_button(b) for b in row] for row in raw_rows]
         return {**markup, "keyboard": [row for row in rows if row]}
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return dict(markup)

@@ -32,7 +32,7 @@ async def _reply_method(resp: aiohttp.ClientResponse) -> tuple[dict[str, Any], d
         return {}, {}
     try:
         params, files = await read_body(content_type, resp.headers, resp.content)
-    except Exception:  # noqa: BLE001 - a garbled reply is ignored, as Telegram does
+    except Exception:  # a garbled reply is ignored, as Telegram does
         return {}, {}
     return (params, files) if isinstance(params.get("method"), str) else ({}, {})
 
@@ -51,7 +51,8 @@ async def deliver_updates(emu: BotApiEmulator, bot: BotAccount, config: WebhookC
         error: str
         try:
             timeout = aiohttp.ClientTimeout(total=emu.webhook_timeout)
-            async with emu.http.post(config.url, json=update, headers=headers, timeout=timeout) as resp:
+            post = emu.http.post(config.url, json=update, headers=headers, timeout=timeout)
+            async with post as resp:
                 if 200 <= resp.status < 300:
                     params, files = await _reply_method(resp)
                     emu.webhook_deliveries.append(Delivery(update_id, config.url, resp.status))
@@ -63,7 +64,7 @@ async def deliver_updates(emu: BotApiEmulator, bot: BotAccount, config: WebhookC
                     continue
                 error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
                 status: int | None = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             error, status = f"Connection failed: {exc or type(exc).__name__}", None
         emu.webhook_deliveries.append(Delivery(update_id, config.url, status, error))
         config.last_error_date, config.last_error_message = now(), error

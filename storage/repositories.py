@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conference.intake import Field, RequestDraft, steps_for
@@ -128,19 +130,19 @@ class SqlConferences:
         self._s = session
 
     async def next_number(self, year: int) -> int:
-        # The row lock of this UPDATE (PostgreSQL) or the write lock (SQLite) serialises numbers.
+        # Make sure the year's row exists (racing inserts are fine), then let the row lock of
+        # the UPDATE (PostgreSQL) or the write lock (SQLite) hand out the numbers one by one.
+        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await self._s.execute(
+            insert(ReferenceCounterRow).values(year=year, last=0).on_conflict_do_nothing()
+        )
         result = await self._s.execute(
             update(ReferenceCounterRow)
             .where(ReferenceCounterRow.year == year)
             .values(last=ReferenceCounterRow.last + 1)
             .returning(ReferenceCounterRow.last)
         )
-        number = result.scalar_one_or_none()
-        if number is None:
-            self._s.add(ReferenceCounterRow(year=year, last=1))
-            await self._s.flush()
-            number = 1
-        return int(number)
+        return int(result.scalar_one())
 
     async def add(
         self,

@@ -1,0 +1,117 @@
+"""The repositories and the unit of work against a real database (SQLite, and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect
+
+from conference.intake import Field, RequestDraft
+from conference.model import PersonId, RequestKind, StaffMember, StaffRole
+from conference.requests import identify, submit_request
+from storage.db import create_engine, session_factory
+from storage.migrate import downgrade, upgrade
+from storage.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(migrated_url):
+    engine = create_engine(migrated_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+def info_talk() -> RequestDraft:
+    draft = RequestDraft(kind=RequestKind.INFO_TALK, region="Utrecht", phone="+31600000000")
+    draft = draft.with_answer(Field.REGION).with_answer(Field.CONTACT)
+    return draft.with_answer(Field.CONSENT, consent=True)
+
+
+async def test_stairway_every_migration_goes_up_down_and_up_again(database_url):
+    await upgrade(database_url)
+    await downgrade(database_url, "base")
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    await engine.dispose()
+    assert {"person", "staff", "conference", "conversation", "processed_update"} <= tables
+
+
+async def test_rolled_back_work_leaves_nothing(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        await identify(uow, PersonId(7), "Edith", "nl", ("nl",), "nl")
+        # no commit: leaving the block rolls back
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.persons.get(PersonId(7)) is None
+
+
+async def test_a_request_round_trips_with_aware_times(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.staff.add(StaffMember(PersonId(1), StaffRole.MANAGER, "Marieke", ("nl", "tr"),
+                                        "Utrecht"))
+        await identify(uow, PersonId(7), "Edith", "nl", ("nl",), "nl")
+        submitted = await submit_request(uow, PersonId(7), "nl", info_talk(), NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        stored = await uow.conferences.get(submitted.request.id)
+        managers = await uow.staff.list(StaffRole.MANAGER)
+    assert stored is not None
+    assert stored.reference == "EK-2026-0001"
+    assert stored.created_at == NOW and stored.created_at.tzinfo is not None
+    assert stored.contact_phone == "+31600000000"
+    assert stored.applicant_name == "Edith"
+    assert stored.question is None  # an information talk asks no question
+    assert [(m.name, m.languages) for m in managers] == [("Marieke", ("nl", "tr"))]
+
+
+async def test_reference_numbers_stay_unique_under_concurrent_submits(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        for pid in range(10, 20):
+            await identify(uow, PersonId(pid), "Wim", "nl", ("nl",), "nl")
+        await uow.commit()
+
+    async def submit(pid: int) -> str:
+        async with SqlUnitOfWork(sessions) as uow:
+            result = await submit_request(uow, PersonId(pid), "nl", info_talk(), NOW)
+            await uow.commit()
+            return result.request.reference
+
+    references = await asyncio.gather(*(submit(pid) for pid in range(10, 20)))
+    assert sorted(references) == [f"EK-2026-{n:04d}" for n in range(1, 11)]
+
+
+async def test_an_update_is_claimed_once(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.updates.claim(42)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert not await uow.updates.claim(42)
+        assert await uow.updates.claim(43)
+
+
+async def test_conversation_state_and_data_persist(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.conversations.set_state("1:7:7::", "Intake:question")
+        await uow.conversations.set_data("1:7:7::", {"draft": {"subject_name": "Johan"}})
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.conversations.get("1:7:7::") == (
+            "Intake:question", {"draft": {"subject_name": "Johan"}})
+        assert await uow.conversations.get("unknown") == (None, {})
+
+
+async def test_staff_can_be_updated_and_removed(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.staff.add(StaffMember(PersonId(1), StaffRole.MANAGER, "Marieke"))
+        await uow.staff.add(StaffMember(PersonId(1), StaffRole.COORDINATOR, "Marieke", ("ar",)))
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        member = await uow.staff.get(PersonId(1))
+        assert member is not None and member.role is StaffRole.COORDINATOR
+        assert await uow.staff.remove(PersonId(1))
+        assert not await uow.staff.remove(PersonId(1))

@@ -1,0 +1,108 @@
+"""In-memory implementations of the ports, for use-case tests without I/O."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from conference.intake import RequestDraft
+from conference.model import (
+    ConferenceId,
+    ConferenceRequest,
+    Person,
+    PersonId,
+    StaffMember,
+    StaffRole,
+    Status,
+)
+
+
+class FakePersons:
+    def __init__(self) -> None:
+        self.rows: dict[PersonId, Person] = {}
+
+    async def get(self, person_id):
+        return self.rows.get(person_id)
+
+    async def upsert(self, person_id, first_name, locale):
+        old = self.rows.get(person_id)
+        self.rows[person_id] = Person(person_id, first_name, (old and old.locale) or locale,
+                                      old.reachable if old else True)
+        return self.rows[person_id]
+
+    async def set_locale(self, person_id, locale):
+        self.rows[person_id] = replace(self.rows[person_id], locale=locale)
+
+    async def set_reachable(self, person_id, reachable):
+        self.rows[person_id] = replace(self.rows[person_id], reachable=reachable)
+
+
+class FakeStaff:
+    def __init__(self) -> None:
+        self.rows: dict[PersonId, StaffMember] = {}
+
+    async def add(self, member):
+        self.rows[member.person_id] = member
+
+    async def get(self, person_id):
+        return self.rows.get(person_id)
+
+    async def remove(self, person_id):
+        return self.rows.pop(person_id, None) is not None
+
+    async def list(self, role=None):
+        return [m for m in self.rows.values() if role is None or m.role is role]
+
+
+class FakeConferences:
+    def __init__(self) -> None:
+        self.rows: dict[ConferenceId, ConferenceRequest] = {}
+        self.counters: dict[int, int] = {}
+
+    async def next_number(self, year):
+        self.counters[year] = self.counters.get(year, 0) + 1
+        return self.counters[year]
+
+    async def add(self, reference, applicant, applicant_locale, draft: RequestDraft,
+                  created_at: datetime):
+        cid = ConferenceId(len(self.rows) + 1)
+        self.rows[cid] = ConferenceRequest(
+            id=cid, reference=reference, kind=draft.kind, status=Status.NEW,
+            applicant_id=applicant.id, applicant_name=applicant.first_name,
+            applicant_locale=applicant_locale, created_at=created_at, region=draft.region or "",
+            question=draft.question,
+        )
+        return self.rows[cid]
+
+    async def get(self, conference_id):
+        return self.rows.get(conference_id)
+
+
+class FakeAudit:
+    def __init__(self) -> None:
+        self.entries: list[tuple[Any, ...]] = []
+
+    async def record(self, actor, action, conference_id):
+        self.entries.append((actor, action, conference_id))
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.persons = FakePersons()
+        self.staff = FakeStaff()
+        self.conferences = FakeConferences()
+        self.audit = FakeAudit()
+        self.conversations = None
+        self.updates = None
+        self.commits = 0
+
+    async def commit(self):
+        self.commits += 1
+
+    async def rollback(self):
+        pass
+
+
+def manager(person_id: int, name: str = "Marieke") -> StaffMember:
+    return StaffMember(PersonId(person_id), StaffRole.MANAGER, name, ("nl",), "Utrecht")
