@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,16 @@ DOMAIN = "messages"
 class CatalogI18n(I18n):
     """aiogram's I18n, but compiled from the .po files in memory at start: no .mo files to
     build, commit or forget (they would drift from the sources)."""
+
+    @contextmanager
+    def context(self) -> Generator[I18n, None, None]:
+        # The mixin keeps one context variable per class: register under I18n's, which is
+        # where aiogram's gettext() looks.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

@@ -61,8 +61,8 @@ class _Parser:
         self.stack: list[_Open] = []
         self.entities: list[dict[str, Any]] = []
 
-    def fail(self, reason: str, at: int) -> HtmlError:
-        return HtmlError(f"{reason} at byte offset {len(self.src[:at].encode())}")
+    def fail(self, reason: str, at: int, detail: str = "") -> HtmlError:
+        return HtmlError(f"{reason} at byte offset {len(self.src[:at].encode())}{detail}")
 
     def emit(self, chunk: str) -> None:
         self.out.append(chunk)
@@ -186,9 +186,8 @@ class _Parser:
         self.pos += 1
         top = self.stack.pop()
         if found and found != top.name:
-            raise self.fail(
-                f'Unmatched end tag, expected "</{top.name}>", found "</{found}>"', begin
-            )
+            detail = f', expected "</{top.name}>", found "</{found}>"'
+            raise self.fail("Unmatched end tag", begin, detail)
         self.close(top)
 
     def close(self, tag: _Open) -> None:

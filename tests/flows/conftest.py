@@ -1,0 +1,96 @@
+"""The real bot, built by the same factory as `kring run`, talking HTTP to the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.app import Kring
+from bot.config import Settings
+from bot.i18n import compile_po
+from bot.config import LOCALES_DIR
+from conference.model import PersonId, StaffMember, StaffRole
+from emulator import BotApiEmulator
+from storage.db import create_engine, session_factory
+from storage.uow import SqlUnitOfWork
+
+TOKEN = "123456:kring-test-token"
+
+
+@dataclass
+class Running:
+    """One `kring run` in this event loop; restart() builds everything anew on the same DB."""
+
+    settings: Settings
+    app: Kring | None = None
+    task: asyncio.Task[None] | None = None
+    runs: int = field(default=0)
+
+    async def start(self) -> None:
+        self.app = await Kring.create(self.settings)
+        self.task = asyncio.create_task(self.app.run_polling())
+        self.runs += 1
+
+    async def stop(self) -> None:
+        assert self.app is not None and self.task is not None
+        self.app.stop()
+        await asyncio.wait_for(self.task, 10)
+        await self.app.close()
+
+    async def kill(self) -> None:
+        """As close to a crash as one process allows: cancel mid-work, no clean shutdown."""
+        assert self.app is not None and self.task is not None
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.app.close()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def uow(self) -> SqlUnitOfWork:
+        assert self.app is not None
+        return SqlUnitOfWork(self.app.sessions)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    emulator = BotApiEmulator(timeout=15)
+    emulator.add_bot(token=TOKEN, username="kring_test_bot", first_name="kring")
+    async with emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
+    settings = Settings(bot_token=TOKEN, api_base=emu.base_url, database_url=migrated_url,
+                        polling_timeout=5, _env_file=None)  # type: ignore[call-arg]
+    running = Running(settings)
+    await running.start()
+    try:
+        yield running
+    finally:
+        if running.task is not None and not running.task.done():
+            await running.stop()
+
+
+async def add_staff(kring: Running, telegram_id: int, name: str,
+                    role: StaffRole = StaffRole.MANAGER) -> None:
+    engine = create_engine(kring.settings.database_url)
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await uow.staff.add(StaffMember(PersonId(telegram_id), role, name, ("nl",), "Utrecht"))
+        await uow.commit()
+    await engine.dispose()
+
+
+_catalogs: dict[str, object] = {}
+
+
+def t(locale: str, msgid: str) -> str:
+    """A message as the person reads it in `locale` (labels to press, texts to expect)."""
+    if locale not in _catalogs:
+        _catalogs[locale] = compile_po(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
+    return _catalogs[locale].gettext(msgid)  # type: ignore[attr-defined]
