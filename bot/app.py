@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -68,6 +69,7 @@ class Kring:
             self.bot, self.processor, settings.polling_timeout,
             self.dispatcher.resolve_used_update_types(),
         )
+        self.ready = asyncio.Event()  # set once polling begins (tests and benchmarks wait)
 
     @classmethod
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Kring:
@@ -80,6 +82,7 @@ class Kring:
         log.info("kring runs as @%s (polling)", me.username)
         await self.bot.delete_webhook(drop_pending_updates=False)
         await publish_commands(self.bot, self.i18n)
+        self.ready.set()
         await self.poller.run()
 
     def stop(self) -> None:

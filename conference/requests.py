@@ -125,3 +125,9 @@ async def add_staff(uow: UnitOfWork, member: StaffMember) -> None:
 
 async def remove_staff(uow: UnitOfWork, person_id: PersonId) -> bool:
     return await uow.staff.remove(person_id)
+
+
+async def mark_reachable(uow: UnitOfWork, person_id: PersonId) -> None:
+    """They pressed Restart after blocking the bot: writing to them works again."""
+    if await uow.persons.get(person_id) is not None:
+        await uow.persons.set_reachable(person_id, True)

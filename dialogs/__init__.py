@@ -2,13 +2,13 @@
 
 from aiogram import F, Router
 
-from dialogs import fallback, groups, intake, intake_review, manager, start
+from dialogs import fallback, groups, intake, intake_review, manager, membership, start
 
 
 def build_router() -> Router:
     """A fresh router tree: a router can belong to one dispatcher only, and tests build several."""
     root = Router(name="kring")
-    root.include_router(groups.router())
+    root.include_routers(groups.router(), membership.router())
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     # Order matters: commands before the intake's "anything typed is an answer".

@@ -197,8 +197,9 @@ class BotApiEmulator:
         loop = asyncio.get_running_loop()
         timeout = self.timeout if timeout is None else timeout
         deadline = loop.time() + timeout
+        began = time.monotonic()  # silence must be observed after this call, not before it
         while True:
-            idle_for = time.monotonic() - self.server.last_activity
+            idle_for = time.monotonic() - max(self.server.last_activity, began)
             busy = self.server.in_flight > 0
             if not busy and idle_for >= quiet:
                 return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .messages import document_dict, photo_sizes
 from .state import (
@@ -91,6 +91,10 @@ class Person:
     @property
     def blocked(self) -> bool:
         return self.chat.blocked
+
+    @property
+    def version(self) -> int:
+        return self.chat.version  # bumped on every new, edited or deleted message
 
     # acting
 
@@ -318,7 +322,7 @@ class Person:
 
         timeout = self.emu.timeout if timeout is None else timeout
         try:
-            return await chat.signal.wait_until(find, timeout)
+            return cast(BotMessage, await chat.signal.wait_until(find, timeout))
         except TimeoutError:
             raise TimeoutError(
                 f"{self.first_name}: no bot message matching {match!r} within {timeout:.1f}s; "

@@ -121,7 +121,9 @@ class CallbackAnswer(str):
     show_alert: bool
     url: str | None
 
-    def __new__(cls, text: str | None, show_alert: bool = False, url: str | None = None):
+    def __new__(
+        cls, text: str | None, show_alert: bool = False, url: str | None = None
+    ) -> CallbackAnswer:
         obj = super().__new__(cls, text or "")
         obj.show_alert = show_alert
         obj.url = url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .state import FileStore, StoredMessage
 
@@ -34,11 +34,11 @@ class BotMessage:
 
     @property
     def message_id(self) -> int:
-        return self.raw["message_id"]
+        return int(self.raw["message_id"])
 
     @property
     def date(self) -> int:
-        return self.raw["date"]
+        return int(self.raw["date"])
 
     @property
     def text(self) -> str | None:
@@ -46,7 +46,9 @@ class BotMessage:
 
     @property
     def entities(self) -> list[dict[str, Any]]:
-        return self.raw.get("entities", self.raw.get("caption_entities", []))
+        return cast(
+            list[dict[str, Any]], self.raw.get("entities", self.raw.get("caption_entities", []))
+        )
 
     @property
     def edited(self) -> bool:
@@ -69,7 +71,9 @@ class BotMessage:
 
     @property
     def inline_keyboard(self) -> list[list[dict[str, Any]]]:
-        return (self.reply_markup or {}).get("inline_keyboard", [])
+        return cast(
+            list[list[dict[str, Any]]], (self.reply_markup or {}).get("inline_keyboard", [])
+        )
 
     @property
     def buttons(self) -> list[list[str]]:
@@ -86,7 +90,7 @@ class BotMessage:
         button = self.button(label, contains)
         if "callback_data" not in button:
             raise AssertionError(f"button {label!r} has no callback_data: {button}")
-        return button["callback_data"]
+        return str(button["callback_data"])
 
     @property
     def document(self) -> Document | None:

@@ -6,8 +6,11 @@ import json
 import aiohttp
 import pytest
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramForbiddenError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -41,14 +44,23 @@ async def started(emu: BotApiEmulator, name: str = "Wim") -> object:
 
 async def test_get_me(bot: Bot) -> None:
     me = await bot.get_me()
-    assert (me.id, me.username, me.first_name, me.is_bot) == (123456, "kring_test_bot", "kring", True)
+    assert (me.id, me.username, me.first_name, me.is_bot) == (
+        123456,
+        "kring_test_bot",
+        "kring",
+        True,
+    )
 
 
 async def test_unknown_token_and_method(emu: BotApiEmulator) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{emu.base_url}/bot999:NOPE/getMe") as resp:
             assert resp.status == 401
-            assert await resp.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            assert await resp.json() == {
+                "ok": False,
+                "error_code": 401,
+                "description": "Unauthorized",
+            }
         async with http.post(f"{emu.base_url}/bot{TOKEN}/fooBar") as resp:
             assert resp.status == 404
             assert (await resp.json())["description"] == "Not Found"
@@ -87,7 +99,9 @@ async def test_callback_data_limit(emu: BotApiEmulator, bot: Bot) -> None:
     wim = await started(emu)
     button = InlineKeyboardButton(text="Ja", callback_data="x" * 65)
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
-        await bot.send_message(wim.id, "Vraag", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
+        await bot.send_message(
+            wim.id, "Vraag", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+        )
     await bot.send_message(wim.id, "Vraag", reply_markup=keyboard("Ja", "Nee"))
     assert wim.last.buttons == [["Ja"], ["Nee"]]
     assert wim.last.callback_data("Nee") == "cb:Nee"
@@ -192,7 +206,10 @@ async def test_location_and_venue(emu: BotApiEmulator, bot: Bot) -> None:
 async def test_reply_keyboard_is_remembered(emu: BotApiEmulator, bot: Bot) -> None:
     wim = await started(emu)
     markup = ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text="Deel nummer", request_contact=True)], [KeyboardButton(text="Nee")]]
+        keyboard=[
+            [KeyboardButton(text="Deel nummer", request_contact=True)],
+            [KeyboardButton(text="Nee")],
+        ]
     )
     sent = await bot.send_message(wim.id, "Nummer?", reply_markup=markup)
     assert sent.reply_markup is None  # only inline keyboards come back on the Message
@@ -202,7 +219,9 @@ async def test_reply_keyboard_is_remembered(emu: BotApiEmulator, bot: Bot) -> No
 
 
 async def test_commands_per_scope_and_language(bot: Bot) -> None:
-    await bot.set_my_commands([BotCommand(command="start", description="Begin")], language_code="nl")
+    await bot.set_my_commands(
+        [BotCommand(command="start", description="Begin")], language_code="nl"
+    )
     await bot.set_my_commands([BotCommand(command="start", description="Start")])
     private = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(
@@ -233,9 +252,14 @@ async def test_raw_json_form_and_query_parameters(emu: BotApiEmulator) -> None:
             assert resp.status == 200
         async with http.get(url, params={"chat_id": wim.id, "text": "query"}) as resp:
             assert resp.status == 200
-        async with http.post(url, data={"chat_id": wim.id, "text": "x", "reply_markup": "{"}) as resp:
+        async with http.post(
+            url, data={"chat_id": wim.id, "text": "x", "reply_markup": "{"}
+        ) as resp:
             assert resp.status == 400
-            assert "can't parse reply keyboard markup JSON object" in (await resp.json())["description"]
+            assert (
+                "can't parse reply keyboard markup JSON object"
+                in (await resp.json())["description"]
+            )
         headers = {"Content-Type": "application/json"}
         async with http.post(url, data=b"{not json", headers=headers) as resp:
             assert resp.status == 400
@@ -245,7 +269,9 @@ async def test_raw_json_form_and_query_parameters(emu: BotApiEmulator) -> None:
     assert emu.calls_to("sendMessage")[0].params["chat_id"] == wim.id  # normalised to int
 
 
-async def test_get_updates_offset_confirms_and_unblocks_sender(emu: BotApiEmulator, bot: Bot) -> None:
+async def test_get_updates_offset_confirms_and_unblocks_sender(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
     wim = emu.user(first_name="Wim")
     sending = asyncio.create_task(wim.send_text("Hallo"))
     updates = await bot.get_updates(timeout=1)
@@ -267,3 +293,53 @@ async def test_get_updates_offset_confirms_and_unblocks_sender(emu: BotApiEmulat
     assert fresh[0].message.entities and fresh[0].message.entities[0].type == "bot_command"
     with pytest.raises(TimeoutError, match="was not confirmed"):
         await emu.wait_confirmed(update_id, timeout=0.05)
+
+
+async def test_callback_query_answers(emu: BotApiEmulator, bot: Bot) -> None:
+    wim = await started(emu)
+    await bot.send_message(wim.id, "Kies", reply_markup=keyboard("Ja"))
+    update_id = await wim.press("Ja", wait=False)
+    (update,) = await bot.get_updates(offset=update_id, timeout=0)
+    query = update.callback_query
+    assert query and query.data == "cb:Ja" and query.message and query.message.text == "Kies"
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(query.id, text="x" * 201)
+    assert await bot.answer_callback_query(query.id, text="Top", show_alert=True)
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query(query.id)
+    with pytest.raises(TelegramBadRequest, match="query ID is invalid"):
+        await bot.answer_callback_query("12345")
+    assert wim.callback_answers == ["Top"] and wim.callback_answers[0].show_alert
+
+
+async def test_newer_poll_terminates_older_and_allowed_updates(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    older = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.05)
+    assert await bot.get_updates(timeout=0, allowed_updates=["message"]) == []
+    with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
+        await asyncio.wait_for(older, 1)
+    wim = await started(emu)
+    (start,) = await bot.get_updates(timeout=0)
+    await bot.get_updates(offset=start.update_id + 1, timeout=0)
+    wim.block()  # my_chat_member is not in allowed_updates: dropped, so already confirmed
+    await emu.wait_confirmed(emu.bot().last_update_id, timeout=0.1)
+    await bot.get_updates(timeout=0, allowed_updates=[])  # [] = the default set
+    wim.unblock()
+    (member,) = await bot.get_updates(timeout=0)
+    assert member.my_chat_member and member.my_chat_member.new_chat_member.status == "member"
+
+
+async def test_second_bot_and_person_bound_to_it(emu: BotApiEmulator) -> None:
+    other = emu.add_bot(token="777:OTHER", username="other_bot", first_name="Other")
+    wim = emu.user(first_name="Wim", bot=other.token)
+    await wim.send_text("hoi", wait=False)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url))
+    async with Bot(other.token, session=session) as bot2:
+        (update,) = await bot2.get_updates(timeout=0)
+        assert update.message and update.message.text == "hoi"
+        sent = await bot2.send_message(wim.id, "van de andere bot")
+        assert sent.from_user and sent.from_user.username == "other_bot"
+    assert wim.texts == ["van de andere bot"]
+    assert emu.bot().pending == {}  # the first bot saw nothing

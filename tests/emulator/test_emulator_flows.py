@@ -53,7 +53,9 @@ def build_dispatcher() -> Dispatcher:
     @router.message(F.contact)
     async def contact(message: Message) -> None:
         assert message.contact
-        await message.answer(f"Nummer {message.contact.phone_number} van {message.contact.user_id}")
+        await message.answer(
+            f"Nummer {message.contact.phone_number} van {message.contact.user_id}"
+        )
 
     @router.message(F.photo)
     async def photo(message: Message) -> None:
@@ -148,3 +150,21 @@ async def test_server_error_then_retry(live: BotApiEmulator) -> None:
     await wim.send_text("flaky")
     assert wim.texts == ["eindelijk"]
     assert [c.status for c in live.calls_to("sendMessage")] == [502, 200]
+
+
+async def test_settle_covers_bots_that_handle_updates_in_tasks(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    # With handle_as_tasks=True the next getUpdates (the confirmation) precedes the reply.
+    emu.settle = 0.03
+    dp = build_dispatcher()
+    task = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=5)
+    )
+    try:
+        wim = emu.user(first_name="Wim")
+        await wim.send_text("snel")
+        assert wim.texts == ["echo: snel"]
+    finally:
+        await dp.stop_polling()
+        await task

@@ -8,7 +8,9 @@ from emulator.validation import format_text, validate_reply_markup
 
 
 def test_tags_are_stripped_and_become_entities() -> None:
-    text, entities = parse_html('<b>bold <i>both</i></b> <a href="https://x.org/?a=1&amp;b=2">x</a>')
+    text, entities = parse_html(
+        '<b>bold <i>both</i></b> <a href="https://x.org/?a=1&amp;b=2">x</a>'
+    )
     assert text == "bold both x"
     assert entities == [
         {"offset": 0, "length": 9, "type": "bold"},
@@ -28,7 +30,8 @@ def test_pre_with_language_spoiler_quote_and_emoji() -> None:
     source = (
         '<pre><code class="language-python">x = 1</code></pre>'
         '<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>'
-        '<blockquote expandable>q</blockquote><tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>'
+        "<blockquote expandable>q</blockquote>"
+        '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>'
     )
     text, entities = parse_html(source)
     assert text == "x = 1stq👍"
@@ -94,5 +97,7 @@ def test_keyboard_validation() -> None:
     many = {"inline_keyboard": [[{"text": "b", "callback_data": "x"}] * 10] * 11}
     with pytest.raises(ApiError, match="BUTTONS_TOO_MUCH"):
         validate_reply_markup(many)
-    reply = validate_reply_markup({"keyboard": [["Yes", {"text": "Phone", "request_contact": True}]]})
+    reply = validate_reply_markup(
+        {"keyboard": [["Yes", {"text": "Phone", "request_contact": True}]]}
+    )
     assert reply == {"keyboard": [[{"text": "Yes"}, {"text": "Phone", "request_contact": True}]]}

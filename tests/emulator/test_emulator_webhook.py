@@ -72,7 +72,9 @@ async def test_aiogram_webhook_handler_reply_method(emu: BotApiEmulator, bot: Bo
         return message.answer(f"<i>{message.text}</i> terug")  # answered inside the webhook reply
 
     app = web.Application()
-    SimpleRequestHandler(dp, bot, secret_token="s3").register(app, path="/tg")
+    # Answer only after handling, so a confirmed update is a handled one.
+    handler = SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token="s3")
+    handler.register(app, path="/tg")
     runner, url = await serve(app)
     try:
         await bot.set_webhook(f"{url}/tg", secret_token="s3")

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.app import Kring
-from bot.config import Settings
+from bot.config import LOCALES_DIR, Settings
 from bot.i18n import compile_po
-from bot.config import LOCALES_DIR
 from conference.model import PersonId, StaffMember, StaffRole
 from emulator import BotApiEmulator
 from storage.db import create_engine, session_factory
@@ -32,6 +31,11 @@ class Running:
     async def start(self) -> None:
         self.app = await Kring.create(self.settings)
         self.task = asyncio.create_task(self.app.run_polling())
+        ready = asyncio.create_task(self.app.ready.wait())
+        await asyncio.wait({ready, self.task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if self.task.done():
+            self.task.result()  # a failed start raises here, with its own error
+        assert self.app.ready.is_set(), "kring did not start polling within 10 s"
         self.runs += 1
 
     async def stop(self) -> None:

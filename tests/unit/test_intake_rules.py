@@ -58,7 +58,8 @@ def test_too_long_reports_limit_and_length():
 
 
 def test_text_is_trimmed_and_control_characters_dropped():
-    text = clean_text(Field.QUESTION, "  Waar kan Johan (8)\x00   veilig opgroeien?  \n\n\n\nEn hoe? ")
+    raw = "  Waar kan Johan (8)\x00   veilig opgroeien?  \n\n\n\nEn hoe? "
+    text = clean_text(Field.QUESTION, raw)
     assert text == "Waar kan Johan (8) veilig opgroeien?\n\nEn hoe?"
 
 

@@ -1,0 +1,25 @@
+"""Telegram tells us when a person blocks or unblocks the bot in their private chat."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import ChatMemberUpdated
+
+from conference.model import PersonId
+from conference.ports import UnitOfWork
+from conference.requests import mark_reachable, mark_unreachable
+
+
+def router() -> Router:
+    r = Router(name="membership")
+    r.my_chat_member.filter(F.chat.type == "private")
+
+    @r.my_chat_member()
+    async def changed(event: ChatMemberUpdated, uow: UnitOfWork) -> None:
+        person = PersonId(event.chat.id)
+        if event.new_chat_member.status == "kicked":
+            await mark_unreachable(uow, person)
+        elif event.new_chat_member.status == "member":
+            await mark_reachable(uow, person)
+
+    return r

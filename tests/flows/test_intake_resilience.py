@@ -1,0 +1,208 @@
+"""Bad input, restarts, blocked users: the person is met kindly and nothing is lost."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from conference.model import PersonId
+from emulator import BotApiEmulator
+from storage.tables import ConferenceRow
+from tests.flows.conftest import Running, add_staff, t
+
+QUESTION = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
+
+
+async def start_and_reach_the_question(user) -> None:
+    await user.send_text("/apply")
+    await user.press("Familie of vriend(in)")
+    await user.send_text("Johan")
+    await user.send_text("8")
+    assert "Waar kan Johan (8) veilig opgroeien" in user.last.text  # the examples are shown
+
+
+async def test_bad_input_is_met_with_a_kind_reask_and_nothing_is_lost(
+    emu: BotApiEmulator, kring: Running
+):
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text("/apply")
+    await edith.press("Familie of vriend(in)")
+    await edith.send_photo()
+    assert "Typ je antwoord als tekst" in edith.messages[-2].text
+    assert "Over wie gaat het?" in edith.last.text  # the same question again
+    await edith.send_sticker()
+    assert "Over wie gaat het?" in edith.last.text
+    await edith.send_text("   ")
+    assert "Ik zie geen antwoord" in edith.messages[-2].text
+    await edith.send_text("Johan")
+
+    await edith.send_text("abc")
+    assert "Typ de leeftijd als getal" in edith.messages[-2].text
+    await edith.send_text("250")
+    assert "0 tot 120" in edith.messages[-2].text
+    await edith.send_text("8")
+
+    await edith.send_text("x" * 3000)
+    assert "1000 tekens" in edith.messages[-2].text and "3000" in edith.messages[-2].text
+    await edith.send_text("/bestaatniet")
+    assert "Dat commando ken ik hier niet" in edith.messages[-2].text
+    assert "Stap 4 van 11" in edith.last.text
+    await edith.send_text("Waarom?")  # too short for a conference question
+    assert "minstens 10 tekens" in edith.messages[-2].text
+    await edith.send_text(QUESTION)
+    assert "Opgeslagen ✓" in edith.last.text and "Stap 5 van 11" in edith.last.text
+
+    # A choice step wants a button, not text.
+    await edith.press("Overslaan")
+    await edith.send_text("de eerste graag")
+    assert "Kies een van de knoppen" in edith.messages[-2].text
+    # Every bot message passed Telegram's checks (length, HTML, buttons).
+    assert emu.calls_to("sendMessage", ok=False) == []
+
+    await edith.send_text("/help")
+    assert "stap 6 van 11" in edith.messages[-2].text
+    assert "Soort conferentie" in edith.messages[-2].text
+
+
+async def test_back_and_edit_keep_earlier_answers(emu: BotApiEmulator, kring: Running):
+    edith = emu.user("Edith", language_code="nl")
+    await start_and_reach_the_question(edith)
+    await edith.press("⬅ Terug")
+    assert "Hoe oud is Johan?" in edith.last.text and "Je antwoord nu: 8" in edith.last.text
+    await edith.send_text("9")
+    assert "Stap 4 van 11" in edith.last.text  # straight back to where we were
+    await edith.press("⬅ Terug")
+    await edith.press("⬅ Terug")
+    await edith.press("⬅ Terug")
+    await edith.press("⬅ Terug")
+    assert "Wat wil je doen?" in edith.last.text  # back from the first question: the menu
+
+
+async def test_a_button_of_an_earlier_question_changes_nothing(emu: BotApiEmulator,
+                                                               kring: Running):
+    edith = emu.user("Edith", language_code="nl")
+    await start_and_reach_the_question(edith)
+    age_prompt = next(m for m in edith.messages if "Hoe oud is Johan?" in (m.text or ""))
+    shown = len(edith.messages)
+    await edith.press("Overslaan", message=age_prompt)
+    assert "eerdere vraag" in edith.callback_answers[-1]
+    assert len(edith.messages) == shown
+    await edith.send_text(QUESTION)
+    assert "Wat maakt je zorgen?" in edith.last.text
+
+
+async def test_edit_from_the_summary_returns_to_the_summary(emu: BotApiEmulator,
+                                                            kring: Running):
+    herman = emu.user("Herman", language_code="nl")
+    await herman.send_text("/start")
+    await herman.press("Ik wil eerst meer weten")
+    await herman.press("Informatiegesprek aanvragen")
+    await herman.send_text("Zeist")
+    await herman.press("Alleen via Telegram")
+    await herman.press("✅ Ja, ik ga akkoord")
+    await herman.press("✏️ Gemeente of regio")
+    assert "Je antwoord nu: Zeist" in herman.last.text
+    await herman.send_text("Utrechtse Heuvelrug")
+    assert "Controleer je aanvraag" in herman.last.text
+    assert "Utrechtse Heuvelrug" in herman.last.text and "Zeist" not in herman.last.text
+
+
+async def test_a_restart_mid_intake_continues_where_it_stopped(
+    emu: BotApiEmulator, kring: Running
+):
+    edith = emu.user("Edith", language_code="nl")
+    await start_and_reach_the_question(edith)
+    await kring.restart()  # a new process: new Bot, new Dispatcher, the same database
+    assert kring.runs == 2
+    await edith.send_text(QUESTION)
+    assert "Wat maakt je zorgen?" in edith.last.text
+    await kring.kill()  # and a crash, without a clean shutdown
+    await kring.start()
+    await edith.press("Overslaan")
+    assert "Welke soort conferentie" in edith.last.text
+    await edith.press("Familie of persoon (Eigen Kracht-conferentie)")
+    await edith.press("Nederlands")
+    await edith.press("Klaar ✓")
+    await edith.press("Geen voorkeur")
+    await edith.send_text("Utrecht")
+    await edith.press("Alleen via Telegram")
+    await edith.press("✅ Ja, ik ga akkoord")
+    summary = edith.last.text
+    assert "Johan" in summary and QUESTION in summary and "8" in summary
+
+
+async def test_cancel_asks_first_and_then_forgets(emu: BotApiEmulator, kring: Running):
+    edith = emu.user("Edith", language_code="nl")
+    await start_and_reach_the_question(edith)
+    await edith.send_text("/cancel")
+    assert "Wil je stoppen" in edith.last.text
+    await edith.press("Nee, doorgaan")
+    assert "Stap 4 van 11" in edith.last.text
+    await edith.send_text("/cancel")
+    await edith.press("Ja, stoppen")
+    assert "gewist" in edith.last.text
+    await edith.send_text("/apply")
+    assert "Stap 1 van 11" in edith.last.text  # a fresh start, nothing of before
+
+
+async def test_language_switch_is_remembered(emu: BotApiEmulator, kring: Running):
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text("/start")
+    assert "Hallo Wim!" in wim.last.text
+    await wim.send_text("/language")
+    await wim.press("English")
+    assert wim.last.text == "The language is now: English ✓"
+    await wim.send_text("/start")
+    assert "Hello Wim!" in wim.last.text
+    async with kring.uow() as uow:
+        person = await uow.persons.get(PersonId(wim.id))
+    assert person is not None and person.locale == "en"
+
+
+async def test_commands_are_published_per_language(emu: BotApiEmulator, kring: Running):
+    calls = emu.calls_to("setMyCommands", ok=True)
+    by_language = {c.params.get("language_code"): c.params["commands"] for c in calls}
+    assert {"nl", "en", None} <= set(by_language)
+    english = {c["command"]: c["description"] for c in by_language["en"]}
+    dutch = {c["command"]: c["description"] for c in by_language["nl"]}
+    assert english["apply"] == t("en", "Een conferentie aanvragen") != dutch["apply"]
+
+
+async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator,
+                                                          kring: Running):
+    await add_staff(kring, 9001, "Marieke")
+    await add_staff(kring, 9002, "Kees")
+    blocked_manager = emu.user("Kees", language_code="nl", user_id=9002)
+    await blocked_manager.send_text("/start")
+    blocked_manager.block()
+    manager = emu.user("Marieke", language_code="nl", user_id=9001)
+    await manager.send_text("/start")
+
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text("/start")
+    sent = await wim.send_text("/apply", wait=False)
+    wim.block()  # before the bot answers: its reply hits 403, and the bot carries on
+    await emu.wait_confirmed(sent)
+    assert emu.calls_to("sendMessage", ok=False)[-1].status == 403
+    async with kring.uow() as uow:
+        assert not (await uow.persons.get(PersonId(wim.id))).reachable
+
+    herman = emu.user("Herman", language_code="nl")
+    await herman.send_text("/start")
+    await herman.press("Ik wil eerst meer weten")
+    await herman.press("Informatiegesprek aanvragen")
+    await herman.send_text("Zeist")
+    await herman.press("Alleen via Telegram")
+    await herman.press("✅ Ja, ik ga akkoord")
+    await herman.press("✅ Versturen")
+    assert "EK-" in herman.last.text  # submitted although one manager blocked the bot
+    await manager.wait_for("EK-")
+    async with kring.uow() as uow:
+        assert not (await uow.persons.get(PersonId(9002))).reachable
+        count = await uow.session.scalar(select(func.count()).select_from(ConferenceRow))
+    assert count == 1
+
+    wim.unblock()
+    await wim.send_text("/start")
+    assert "Je was nog bezig" in wim.last.text or "Hallo Wim" in wim.last.text
+    async with kring.uow() as uow:
+        assert (await uow.persons.get(PersonId(wim.id))).reachable
