@@ -1,0 +1,131 @@
+"""N simulated people complete the intake at once through the emulator; the same N people
+then talk to a bare aiogram echo bot on the same emulator. Both bots run as their own
+process, as in production (`kring run` itself). Prints updates/s and handling latency.
+
+    python -m bench.throughput [--people 40] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from emulator import BotApiEmulator, Person
+
+TOKEN = "123456:bench-token"
+MANAGER_ID = 42
+
+Action = Callable[[Person], Awaitable[int]]
+
+
+def intake_script() -> list[Action]:
+    def text(value: str) -> Action:
+        return lambda p: p.send_text(value, wait=False)
+
+    def press(label: str) -> Action:
+        return lambda p: p.press(label, wait=False)
+
+    return [
+        text("/start"), press("Een conferentie aanvragen"), press("Familie of vriend(in)"),
+        text("Johan"), text("8"),
+        text("Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"),
+        press("Overslaan"), press("Familie of persoon (Eigen Kracht-conferentie)"),
+        press("Nederlands"), press("Klaar ✓"), press("Geen voorkeur"), text("Utrecht"),
+        press("Alleen via Telegram"), press("✅ Ja, ik ga akkoord"), press("✅ Versturen"),
+    ]
+
+
+def echo_script(steps: int) -> list[Action]:
+    return [(lambda p, i=i: p.send_text(f"bericht {i}", wait=False)) for i in range(steps)]
+
+
+async def converse(emu: BotApiEmulator, person: Person, script: list[Action],
+                   latencies: list[float]) -> None:
+    for action in script:
+        began = time.perf_counter()
+        update_id = await action(person)
+        await person.wait_for(lambda m: True, timeout=60, new_only=True)
+        latencies.append(time.perf_counter() - began)
+        await emu.wait_confirmed(update_id, timeout=60)
+
+
+async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], people: int,
+                  script: Callable[[], list[Action]], label: str) -> tuple[float, list[float]]:
+    process = await asyncio.create_subprocess_exec(*command, env=env)
+    try:
+        bot = emu.bot()
+        deadline = time.monotonic() + 60
+        while not emu.calls_to("getUpdates"):
+            if process.returncode is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{label} did not start polling")
+            await asyncio.sleep(0.05)
+        persons = [emu.user(f"{label}{i}", language_code="nl") for i in range(people)]
+        latencies: list[float] = []
+        began = time.perf_counter()
+        await asyncio.gather(*(converse(emu, p, script(), latencies) for p in persons))
+        elapsed = time.perf_counter() - began
+        assert not bot.pending, "every update was confirmed"
+        return len(latencies) / elapsed, latencies
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=40)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="kring-bench-"))
+    database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
+    steps = len(intake_script())
+
+    results = {}
+    for label, command, script in (
+        ("kring", [sys.executable, "-m", "bot", "run"], intake_script),
+        ("echo", [sys.executable, "-m", "bench.echo_bot"], lambda: echo_script(steps)),
+    ):
+        async with BotApiEmulator(timeout=60) as emu:
+            emu.add_bot(token=TOKEN, username="kring_bench_bot", first_name="kring")
+            env = {**os.environ, "KRING_BOT_TOKEN": TOKEN, "KRING_API_BASE": emu.base_url,
+                   "KRING_DATABASE_URL": database_url, "KRING_LOG_LEVEL": "WARNING",
+                   "KRING_POLLING_TIMEOUT": "10"}
+            if label == "kring":
+                staff = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot", "staff", "add", "--role", "manager",
+                    "--telegram-id", str(MANAGER_ID), "--name", "Marieke", env=env,
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                await staff.wait()
+                manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
+                manager.chat.started = True  # the manager has opened the bot before
+            results[label] = await measure(emu, command, env, args.people, script, label)
+            if label == "kring":
+                notices = [m for m in manager.messages if "EK-" in (m.text or "")]
+                assert len(notices) == args.people, "every request reached the manager"
+
+    kring_ups, kring_lat = results["kring"]
+    echo_ups, echo_lat = results["echo"]
+    for label, (ups, lat) in results.items():
+        print(f"{label:>5}: {len(lat)} updates, {ups:.1f} updates/s, "
+              f"p50 {percentile(lat, 0.5) * 1000:.1f} ms, p99 {percentile(lat, 0.99) * 1000:.1f} ms,"
+              f" mean {statistics.fmean(lat) * 1000:.1f} ms")
+    print(f"people={args.people} steps={steps} database={database_url.split(':')[0]}")
+    print(f"throughput: kring_ups={kring_ups:.1f} echo_ups={echo_ups:.1f} "
+          f"ratio={kring_ups / echo_ups:.2f} p50_ms={percentile(kring_lat, 0.5) * 1000:.1f} "
+          f"p99_ms={percentile(kring_lat, 0.99) * 1000:.1f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
