@@ -72,10 +72,17 @@ async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], 
         await asyncio.gather(*(converse(emu, p, script(), latencies) for p in persons))
         elapsed = time.perf_counter() - began
         assert not bot.pending, "every update was confirmed"
+        print(f"{label}: bot process used {cpu_seconds(process.pid):.2f}s of CPU (with start-up),"
+              f" wall {elapsed:.2f}s", file=sys.stderr)
         return len(latencies) / elapsed, latencies
     finally:
         process.terminate()
         await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -116,11 +123,12 @@ async def main() -> None:
                 assert len(notices) == args.people, "every request reached the manager"
 
     kring_ups, kring_lat = results["kring"]
-    echo_ups, echo_lat = results["echo"]
+    echo_ups = results["echo"][0]
     for label, (ups, lat) in results.items():
         print(f"{label:>5}: {len(lat)} updates, {ups:.1f} updates/s, "
-              f"p50 {percentile(lat, 0.5) * 1000:.1f} ms, p99 {percentile(lat, 0.99) * 1000:.1f} ms,"
-              f" mean {statistics.fmean(lat) * 1000:.1f} ms")
+              f"p50 {percentile(lat, 0.5) * 1000:.1f} ms, "
+              f"p99 {percentile(lat, 0.99) * 1000:.1f} ms, "
+              f"mean {statistics.fmean(lat) * 1000:.1f} ms")
     print(f"people={args.people} steps={steps} database={database_url.split(':')[0]}")
     print(f"throughput: kring_ups={kring_ups:.1f} echo_ups={echo_ups:.1f} "
           f"ratio={kring_ups / echo_ups:.2f} p50_ms={percentile(kring_lat, 0.5) * 1000:.1f} "
