@@ -101,7 +101,7 @@ async def main() -> None:
 
     results = {}
     for label, command, script in (
-        ("kring", [sys.executable, "-m", "bot", "run"], intake_script),
+        ("kring", [sys.executable, *os.environ.get("KRING_BENCH_PYFLAGS", "").split(), "-m", "bot", "run"], intake_script),
         ("echo", [sys.executable, "-m", "bench.echo_bot"], lambda: echo_script(steps)),
     ):
         async with BotApiEmulator(timeout=60) as emu:

@@ -70,10 +70,11 @@ class UpdateProcessor:
         async with SqlUnitOfWork(self.sessions) as uow:
             token = current_uow.set(uow)
             try:
-                if not await uow.updates.claim(update.update_id):
+                if await uow.updates.seen(update.update_id):
                     log.info("update %s was handled before, skipped", update.update_id)
                     return
                 await self.dispatcher.feed_update(self.bot, update, uow=uow)
+                await uow.updates.record(update.update_id)
                 await uow.commit()
                 return
             except (TelegramForbiddenError, TelegramBadRequest) as error:

@@ -64,8 +64,14 @@ class ConversationRepository(Protocol):
 
 
 class UpdateLog(Protocol):
+    async def seen(self, update_id: int) -> bool:
+        """Was this update handled (committed) before?"""
+
+    async def record(self, update_id: int) -> None:
+        """Mark the update handled, in the current transaction."""
+
     async def claim(self, update_id: int) -> bool:
-        """Record the update as handled in this transaction; False if it was handled before."""
+        """seen() and record() in one: False if it was handled before."""
 
 
 class AuditLog(Protocol):

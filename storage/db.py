@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,20 +15,39 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # An update holds its connection while it talks to Telegram: size the pool for the number
+    # of people served at once (the update processor caps that).
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 20)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, **kwargs)
     _tune_sqlite(engine)
+    _gates[engine.sync_engine] = asyncio.Lock()
     return engine
 
 
+_gates: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_gate(session: AsyncSession) -> asyncio.Lock | None:
+    """The lock SQLite writers queue on (None for PostgreSQL, which has row locks)."""
+    bind = session.bind
+    engine = bind.sync_engine if isinstance(bind, AsyncEngine) else None
+    return _gates.get(engine) if engine is not None else None
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two updates never deadlock upgrading a
-    # read lock (SQLITE_BUSY at once); busy_timeout makes the second one wait instead.
+    """SQLite takes one writer at a time. Reads run outside any transaction (WAL lets them go on
+    beside a writer) and the write lock is taken at the first write with BEGIN IMMEDIATE and held
+    to the commit. An update's writes are flushed at its commit, so the lock is held for
+    milliseconds, not across its calls to Telegram; and since no read snapshot is held open,
+    the upgrade to a writer cannot fail with SQLITE_BUSY_SNAPSHOT."""
+
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
+        dbapi_connection.isolation_level = None  # we say when a transaction begins
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -36,8 +57,25 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.info[_WRITING] = False
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def before_execute(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if connection.info.get(_WRITING) or statement.lstrip()[:6].upper() in _READS:
+            return
+        connection.info[_WRITING] = True
+        cursor.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def on_end(connection: Any) -> None:
+        connection.info[_WRITING] = False
+
+
+_WRITING = "kring_sqlite_writing"
+_READS = ("SELECT", "PRAGMA")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    # No autoflush: an update's writes all go out at its commit (see SqlUnitOfWork).
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,50 +38,63 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+WriteNow = Callable[[], Awaitable[None]]
+
+
+class _Repository:
+    """Writes are changes to ORM objects, flushed at the commit. A repository that must write
+    earlier (to learn a generated id) first calls `write_now`, which queues it as SQLite's one
+    writer."""
+
+    def __init__(self, session: AsyncSession, write_now: WriteNow) -> None:
+        self._s = session
+        self._write_now = write_now
+
+
 def _person(row: PersonRow) -> Person:
     return Person(PersonId(row.id), row.first_name, row.locale, row.reachable)
 
 
-class SqlPersons:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+class SqlPersons(_Repository):
+    def __init__(self, session: AsyncSession, write_now: WriteNow) -> None:
+        super().__init__(session, write_now)
+        self._new: dict[int, PersonRow] = {}  # added in this unit of work, not yet flushed
+
+    async def _row(self, person_id: PersonId) -> PersonRow | None:
+        return self._new.get(person_id) or await self._s.get(PersonRow, person_id)
 
     async def get(self, person_id: PersonId) -> Person | None:
-        row = await self._s.get(PersonRow, person_id)
+        row = await self._row(person_id)
         return _person(row) if row else None
 
     async def upsert(self, person_id: PersonId, first_name: str, locale: str | None) -> Person:
-        row = await self._s.get(PersonRow, person_id)
+        row = await self._row(person_id)
         if row is None:
             row = PersonRow(
                 id=person_id, first_name=first_name, locale=locale, reachable=True,
                 created_at=_now(),
             )
             self._s.add(row)
+            self._new[person_id] = row
         else:
             row.first_name = first_name
             row.locale = row.locale or locale
-        await self._s.flush()
         return _person(row)
 
     async def set_locale(self, person_id: PersonId, locale: str) -> None:
-        await self._s.execute(
-            update(PersonRow).where(PersonRow.id == person_id).values(locale=locale)
-        )
+        if (row := await self._row(person_id)) is not None:
+            row.locale = locale
 
     async def set_reachable(self, person_id: PersonId, reachable: bool) -> None:
-        await self._s.execute(
-            update(PersonRow).where(PersonRow.id == person_id).values(reachable=reachable)
-        )
+        if (row := await self._row(person_id)) is not None:
+            row.reachable = reachable
 
 
 def _split(codes: str) -> tuple[str, ...]:
     return tuple(c for c in codes.split(",") if c)
 
 
-class SqlStaff:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+class SqlStaff(_Repository):
 
     def _member(self, row: StaffRow, locale: str | None) -> StaffMember:
         return StaffMember(
@@ -90,6 +103,7 @@ class SqlStaff:
         )
 
     async def add(self, member: StaffMember) -> None:
+        await self._write_now()
         row = await self._s.get(StaffRow, member.person_id)
         if row is None:
             row = StaffRow(person_id=member.person_id, created_at=_now())
@@ -111,6 +125,7 @@ class SqlStaff:
         return self._member(found[0], found[1]) if found else None
 
     async def remove(self, person_id: PersonId) -> bool:
+        await self._write_now()
         result = await self._s.execute(delete(StaffRow).where(StaffRow.person_id == person_id))
         return bool(getattr(result, "rowcount", 0))
 
@@ -125,14 +140,13 @@ class SqlStaff:
         return [self._member(row, locale) for row, locale in (await self._s.execute(query))]
 
 
-class SqlConferences:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+class SqlConferences(_Repository):
 
     async def next_number(self, year: int) -> int:
         # Make sure the year's row exists (racing inserts are fine), then let the row lock of
         # the UPDATE (PostgreSQL) or the write lock (SQLite) hand out the numbers one by one.
         insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await self._write_now()
         await self._s.execute(
             insert(ReferenceCounterRow).values(year=year, last=0).on_conflict_do_nothing()
         )
@@ -152,6 +166,8 @@ class SqlConferences:
         draft: RequestDraft,
         created_at: datetime,
     ) -> ConferenceRequest:
+        await self._write_now()
+        await self._s.flush()  # the applicant's row first: rows are flushed in no FK order
         asked = set(steps_for(draft))
 
         def kept(step: Field, value: Any) -> Any:
@@ -180,7 +196,7 @@ class SqlConferences:
             created_at=created_at,
         )
         self._s.add(row)
-        await self._s.flush()
+        await self._s.flush()  # for the generated id
         return _request(row, applicant.first_name)
 
     async def get(self, conference_id: ConferenceId) -> ConferenceRequest | None:
@@ -218,21 +234,28 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
     )
 
 
-class SqlConversations:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+class SqlConversations(_Repository):
+    def __init__(self, session: AsyncSession, write_now: WriteNow) -> None:
+        super().__init__(session, write_now)
+        self._rows: dict[str, ConversationRow | None] = {}
+
+    async def _load(self, key: str) -> ConversationRow | None:
+        if key not in self._rows:
+            self._rows[key] = await self._s.get(ConversationRow, key)
+        return self._rows[key]
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        row = await self._s.get(ConversationRow, key)
+        row = await self._load(key)
         if row is None:
             return None, {}
         return row.state, json.loads(row.data or "{}")
 
     async def _row(self, key: str) -> ConversationRow:
-        row = await self._s.get(ConversationRow, key)
+        row = await self._load(key)
         if row is None:
             row = ConversationRow(key=key, state=None, data="{}", updated_at=_now())
             self._s.add(row)
+            self._rows[key] = row
         return row
 
     async def set_state(self, key: str, state: str | None) -> None:
@@ -246,21 +269,24 @@ class SqlConversations:
         row.updated_at = _now()
 
 
-class SqlUpdateLog:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+class SqlUpdateLog(_Repository):
+
+    async def seen(self, update_id: int) -> bool:
+        return await self._s.get(ProcessedUpdateRow, update_id) is not None
+
+    async def record(self, update_id: int) -> None:
+        # Written with the update's other changes at its commit; a concurrent duplicate fails
+        # there on the primary key and is rolled back whole.
+        self._s.add(ProcessedUpdateRow(update_id=update_id, processed_at=_now()))
 
     async def claim(self, update_id: int) -> bool:
-        if await self._s.get(ProcessedUpdateRow, update_id) is not None:
+        if await self.seen(update_id):
             return False
-        self._s.add(ProcessedUpdateRow(update_id=update_id, processed_at=_now()))
-        await self._s.flush()
+        await self.record(update_id)
         return True
 
 
-class SqlAudit:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+class SqlAudit(_Repository):
 
     async def record(
         self, actor: PersonId, action: str, conference_id: ConferenceId | None
