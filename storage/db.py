@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import (
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # An update holds its connection while it talks to Telegram: size the pool for the number
     # of people served at once (the update processor caps that).
-    kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 50)
+    kwargs.setdefault("max_overflow", 10)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)

@@ -1,0 +1,65 @@
+"""`kring` as an operator types it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def kring(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_run_without_a_token_says_so_in_one_line_and_exits_2(tmp_path):
+    result = kring("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "KRING_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("KRING_BOT_TOKEN", "not-a-token"), ("KRING_TIMEZONE", "Mars/Olympus"),
+     ("KRING_DATABASE_URL", "mysql://x"), ("KRING_API_BASE", "ftp://x")],
+)
+def test_a_malformed_setting_is_named(tmp_path, variable, value):
+    result = kring("run", cwd=tmp_path, **{variable: value})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"kring: configuration error: {variable}:")
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path):
+    (tmp_path / ".env").write_text("KRING_TIMEZONE=Nowhere/Land\n")
+    result = kring("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 2 and "KRING_TIMEZONE" in result.stderr
+
+
+def test_staff_add_list_remove(tmp_path):
+    assert kring("db", "upgrade", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "kring.sqlite3").exists()  # the default database in the working dir
+    added = kring("staff", "add", "--role", "manager", "--telegram-id", "9001", "--name",
+                  "Marieke", "--languages", "nl,tr", "--region", "Utrecht", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    kring("staff", "add", "--role", "coordinator", "--telegram-id", "9002", "--name", "Kees",
+          cwd=tmp_path)
+    listing = kring("staff", "list", cwd=tmp_path).stdout
+    assert "Marieke" in listing and "nl,tr" in listing and "Utrecht" in listing
+    assert "coordinator" in listing and "9002" in listing
+    assert kring("staff", "remove", "--telegram-id", "9002", cwd=tmp_path).returncode == 0
+    assert kring("staff", "remove", "--telegram-id", "9002", cwd=tmp_path).returncode == 1
+    assert "Kees" not in kring("staff", "list", cwd=tmp_path).stdout
+
+
+def test_a_bad_role_is_refused_by_the_parser(tmp_path):
+    result = kring("staff", "add", "--role", "boss", "--telegram-id", "1", "--name", "X",
+                   cwd=tmp_path)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
