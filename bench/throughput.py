@@ -66,14 +66,27 @@ async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], 
             if process.returncode is not None or time.monotonic() > deadline:
                 raise SystemExit(f"{label} did not start polling")
             await asyncio.sleep(0.05)
+        spy = None
+        if os.environ.get("KRING_BENCH_SPY") and label == "kring":
+            # profile the bot process while it works: py-spy record --pid (all threads)
+            spy = await asyncio.create_subprocess_exec(
+                "py-spy", "record", "--pid", str(process.pid), "-r", "100", "-f", "raw", "--nonblocking",
+                "--threads", "-o", os.environ["KRING_BENCH_SPY"],
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            await asyncio.sleep(1)
         persons = [emu.user(f"{label}{i}", language_code="nl") for i in range(people)]
         latencies: list[float] = []
+        cpu_before = cpu_seconds(process.pid)
         began = time.perf_counter()
         await asyncio.gather(*(converse(emu, p, script(), latencies) for p in persons))
         elapsed = time.perf_counter() - began
         assert not bot.pending, "every update was confirmed"
-        print(f"{label}: bot process used {cpu_seconds(process.pid):.2f}s of CPU (with start-up),"
-              f" wall {elapsed:.2f}s", file=sys.stderr)
+        if spy is not None:
+            spy.send_signal(2)
+            await spy.wait()
+        cpu = cpu_seconds(process.pid) - cpu_before
+        print(f"{label}: the bot process used {cpu:.2f}s CPU in {elapsed:.2f}s "
+              f"({cpu / len(latencies) * 1000:.2f} ms per update)", file=sys.stderr)
         return len(latencies) / elapsed, latencies
     finally:
         process.terminate()
@@ -101,7 +114,7 @@ async def main() -> None:
 
     results = {}
     for label, command, script in (
-        ("kring", [sys.executable, *os.environ.get("KRING_BENCH_PYFLAGS", "").split(), "-m", "bot", "run"], intake_script),
+        ("kring", [sys.executable, "-m", "bot", "run"], intake_script),
         ("echo", [sys.executable, "-m", "bench.echo_bot"], lambda: echo_script(steps)),
     ):
         async with BotApiEmulator(timeout=60) as emu:

@@ -18,7 +18,7 @@ from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.middlewares import ActorMiddleware
 from bot.processing import Poller, UpdateProcessor
-from bot.sender import RetryMiddleware
+from bot.sender import RetryMiddleware, keep_response_types
 from dialogs import build_router
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -33,6 +33,7 @@ def build_i18n(settings: Settings) -> CatalogI18n:
 def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("KRING_BOT_TOKEN is required")
+    keep_response_types()
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
     session.middleware(RetryMiddleware())
     return Bot(

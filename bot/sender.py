@@ -6,16 +6,32 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, methods
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
+
+_RESPONSE_TYPES: list[Any] = []
+
+
+def keep_response_types() -> None:
+    """aiogram parses every answer as pydantic's Response[T]; pydantic caches such generic
+    classes only weakly, so without a strong reference each call builds its schema anew."""
+    if _RESPONSE_TYPES:
+        return
+    for method in (
+        methods.GetUpdates, methods.SendMessage, methods.EditMessageText,
+        methods.EditMessageReplyMarkup, methods.AnswerCallbackQuery, methods.DeleteMessage,
+        methods.SendDocument, methods.SendPhoto, methods.SendLocation, methods.SendVenue,
+        methods.SetMyCommands, methods.GetMe, methods.DeleteWebhook, methods.LeaveChat,
+    ):
+        _RESPONSE_TYPES.append(Response[method.__returning__])  # type: ignore[name-defined]
 
 
 class RetryMiddleware(BaseRequestMiddleware):

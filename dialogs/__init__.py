@@ -1,8 +1,9 @@
 """One conversation flow per module, each building its own aiogram Router."""
 
-from aiogram import F, Router
+from aiogram import Router
 
 from dialogs import fallback, groups, intake, intake_review, manager, membership, start
+from dialogs.filters import private_chat
 
 
 def build_router() -> Router:
@@ -10,7 +11,7 @@ def build_router() -> Router:
     root = Router(name="kring")
     root.include_routers(groups.router(), membership.router())
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
+    private.message.filter(private_chat)
     # Order matters: commands before the intake's "anything typed is an answer".
     private.include_routers(
         manager.router(), start.router(), intake_review.router(), intake.router(),

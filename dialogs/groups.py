@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.types import ChatMemberUpdated, Message
+
+from dialogs.filters import group_chat
 
 
 def router() -> Router:
     r = Router(name="groups")
-    r.message.filter(F.chat.type != "private")
-    r.my_chat_member.filter(F.chat.type != "private")
+    r.message.filter(group_chat)
+    r.my_chat_member.filter(group_chat)
 
     @r.my_chat_member()
     async def added(event: ChatMemberUpdated, bot: Bot) -> None:

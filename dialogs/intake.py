@@ -23,6 +23,7 @@ from conference.intake import (
 )
 from conference.model import ApplicantRole, ConferenceModel
 from dialogs.callbacks import Answer, Nav
+from dialogs.filters import has_contact, has_text
 from dialogs.flow import answered, current_step, load_draft, reask, save_draft, show
 from dialogs.intake_prompts import contact_labels, prompt
 from dialogs.start import show_welcome
@@ -150,7 +151,7 @@ def router() -> Router:
         await chat.edit_reply_markup(reply_markup=None)
         await answered(chat, state, draft, step)
 
-    @r.message(Intake.contact, F.contact)
+    @r.message(Intake.contact, has_contact)
     async def contact(message: Message, state: FSMContext) -> None:
         shared = message.contact
         assert shared is not None and message.from_user is not None
@@ -163,7 +164,7 @@ def router() -> Router:
                                                       contact_given=True)
         await answered(message, state, draft, Field.CONTACT)
 
-    @r.message(Intake.contact, F.text)
+    @r.message(Intake.contact, has_text)
     async def contact_text(message: Message, state: FSMContext) -> None:
         _share, telegram_only, back_label = contact_labels()
         draft = await load_draft(state)
@@ -175,7 +176,7 @@ def router() -> Router:
         else:
             await reask(message, state, _("Tik op een van de knoppen onder in je scherm."))
 
-    @r.message(F.text, ~StateFilter(Intake.review))
+    @r.message(has_text, ~StateFilter(Intake.review))
     async def typed(message: Message, state: FSMContext) -> None:
         step = await current_step(state)
         text = message.text or ""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import ChatMemberUpdated
 
 from conference.model import PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_reachable, mark_unreachable
+from dialogs.filters import private_chat
 
 
 def router() -> Router:
     r = Router(name="membership")
-    r.my_chat_member.filter(F.chat.type == "private")
+    r.my_chat_member.filter(private_chat)
 
     @r.my_chat_member()
     async def changed(event: ChatMemberUpdated, uow: UnitOfWork) -> None:

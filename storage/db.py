@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.cache import ProcessCache
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # An update holds its connection while it talks to Telegram: size the pool for the number
@@ -21,21 +24,31 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 10)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+        _shared[engine.sync_engine] = Shared(gate=None)
+        return engine
     engine = create_async_engine(url, **kwargs)
     _tune_sqlite(engine)
-    _gates[engine.sync_engine] = asyncio.Lock()
+    _shared[engine.sync_engine] = Shared(gate=asyncio.Lock())
     return engine
 
 
-_gates: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+@dataclass
+class Shared:
+    """Per engine: the lock SQLite writers queue on (None for PostgreSQL, which has row locks)
+    and the process cache."""
+
+    gate: asyncio.Lock | None = None
+    cache: ProcessCache = field(default_factory=ProcessCache)
 
 
-def write_gate(session: AsyncSession) -> asyncio.Lock | None:
-    """The lock SQLite writers queue on (None for PostgreSQL, which has row locks)."""
+_shared: weakref.WeakKeyDictionary[Engine, Shared] = weakref.WeakKeyDictionary()
+
+
+def shared(session: AsyncSession) -> Shared:
     bind = session.bind
-    engine = bind.sync_engine if isinstance(bind, AsyncEngine) else None
-    return _gates.get(engine) if engine is not None else None
+    assert isinstance(bind, AsyncEngine), "sessions are bound to an engine from create_engine"
+    return _shared.setdefault(bind.sync_engine, Shared())
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +25,7 @@ from conference.model import (
     StaffRole,
     Status,
 )
+from storage.cache import ProcessCache
 from storage.tables import (
     AuditRow,
     ConferenceRow,
@@ -42,13 +45,30 @@ WriteNow = Callable[[], Awaitable[None]]
 
 
 class _Repository:
-    """Writes are changes to ORM objects, flushed at the commit. A repository that must write
-    earlier (to learn a generated id) first calls `write_now`, which queues it as SQLite's one
-    writer."""
+    """ORM changes are flushed at the commit. A repository that must write earlier (to learn a
+    generated id) first calls `write_now`, which queues it as SQLite's one writer and flushes
+    the other repositories' pending rows."""
 
-    def __init__(self, session: AsyncSession, write_now: WriteNow) -> None:
+    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
         self._s = session
         self._write_now = write_now
+        self._cache = cache
+
+    async def flush_pending(self) -> None:
+        """Write what this repository holds back (called inside the write transaction)."""
+
+    def committed(self) -> None:
+        """The transaction committed: the held-back changes are now true for everyone."""
+
+
+def _upsert(session: AsyncSession, table: Any, values: dict[str, Any], keep: tuple[str, ...],
+            key: str) -> Any:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(**values)
+    return statement.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: value for name, value in values.items() if name not in keep},
+    )
 
 
 def _person(row: PersonRow) -> Person:
@@ -56,38 +76,51 @@ def _person(row: PersonRow) -> Person:
 
 
 class SqlPersons(_Repository):
-    def __init__(self, session: AsyncSession, write_now: WriteNow) -> None:
-        super().__init__(session, write_now)
-        self._new: dict[int, PersonRow] = {}  # added in this unit of work, not yet flushed
-
-    async def _row(self, person_id: PersonId) -> PersonRow | None:
-        return self._new.get(person_id) or await self._s.get(PersonRow, person_id)
+    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
+        super().__init__(session, write_now, cache)
+        self._pending: dict[int, Person] = {}
 
     async def get(self, person_id: PersonId) -> Person | None:
-        row = await self._row(person_id)
-        return _person(row) if row else None
+        if person_id in self._pending:
+            return self._pending[person_id]
+        if person_id in self._cache.persons:
+            return self._cache.persons[person_id]
+        row = await self._s.get(PersonRow, person_id)
+        if row is None:
+            return None
+        person = _person(row)
+        self._cache.persons[person_id] = person
+        return person
 
     async def upsert(self, person_id: PersonId, first_name: str, locale: str | None) -> Person:
-        row = await self._row(person_id)
-        if row is None:
-            row = PersonRow(
-                id=person_id, first_name=first_name, locale=locale, reachable=True,
-                created_at=_now(),
-            )
-            self._s.add(row)
-            self._new[person_id] = row
+        current = await self.get(person_id)
+        if current is None:
+            person = Person(person_id, first_name, locale, True)
         else:
-            row.first_name = first_name
-            row.locale = row.locale or locale
-        return _person(row)
+            person = replace(current, first_name=first_name, locale=current.locale or locale)
+        self._pending[person_id] = person
+        return person
 
     async def set_locale(self, person_id: PersonId, locale: str) -> None:
-        if (row := await self._row(person_id)) is not None:
-            row.locale = locale
+        if (current := await self.get(person_id)) is not None:
+            self._pending[person_id] = replace(current, locale=locale)
 
     async def set_reachable(self, person_id: PersonId, reachable: bool) -> None:
-        if (row := await self._row(person_id)) is not None:
-            row.reachable = reachable
+        if (current := await self.get(person_id)) is not None:
+            self._pending[person_id] = replace(current, reachable=reachable)
+
+    async def flush_pending(self) -> None:
+        for person in self._pending.values():
+            await self._s.execute(_upsert(
+                self._s, PersonRow.__table__,
+                {"id": person.id, "first_name": person.first_name, "locale": person.locale,
+                 "reachable": person.reachable, "created_at": _now()},
+                keep=("id", "created_at"), key="id",
+            ))
+
+    def committed(self) -> None:
+        self._cache.persons.update(self._pending)
+        self._pending.clear()
 
 
 def _split(codes: str) -> tuple[str, ...]:
@@ -166,8 +199,7 @@ class SqlConferences(_Repository):
         draft: RequestDraft,
         created_at: datetime,
     ) -> ConferenceRequest:
-        await self._write_now()
-        await self._s.flush()  # the applicant's row first: rows are flushed in no FK order
+        await self._write_now()  # also writes the held-back applicant row first
         asked = set(steps_for(draft))
 
         def kept(step: Field, value: Any) -> Any:
@@ -235,55 +267,84 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
 
 
 class SqlConversations(_Repository):
-    def __init__(self, session: AsyncSession, write_now: WriteNow) -> None:
-        super().__init__(session, write_now)
-        self._rows: dict[str, ConversationRow | None] = {}
+    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
+        super().__init__(session, write_now, cache)
+        self._pending: dict[str, tuple[str | None, dict[str, Any]]] = {}
 
-    async def _load(self, key: str) -> ConversationRow | None:
-        if key not in self._rows:
-            self._rows[key] = await self._s.get(ConversationRow, key)
-        return self._rows[key]
+    async def _current(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        if key in self._pending:
+            return self._pending[key]
+        if key not in self._cache.conversations:
+            row = await self._s.get(ConversationRow, key)
+            self._cache.conversations[key] = (
+                (row.state, json.loads(row.data or "{}")) if row else (None, {})
+            )
+        return self._cache.conversations[key]
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        row = await self._load(key)
-        if row is None:
-            return None, {}
-        return row.state, json.loads(row.data or "{}")
-
-    async def _row(self, key: str) -> ConversationRow:
-        row = await self._load(key)
-        if row is None:
-            row = ConversationRow(key=key, state=None, data="{}", updated_at=_now())
-            self._s.add(row)
-            self._rows[key] = row
-        return row
+        state, data = await self._current(key)
+        return state, copy.deepcopy(data)  # callers may change what they get
 
     async def set_state(self, key: str, state: str | None) -> None:
-        row = await self._row(key)
-        row.state = state
-        row.updated_at = _now()
+        _, data = await self._current(key)
+        self._pending[key] = (state, data)
 
     async def set_data(self, key: str, data: dict[str, Any]) -> None:
-        row = await self._row(key)
-        row.data = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        row.updated_at = _now()
+        state, _ = await self._current(key)
+        self._pending[key] = (state, copy.deepcopy(data))
+
+    async def flush_pending(self) -> None:
+        for key, (state, data) in self._pending.items():
+            if self._cache.conversations.get(key) == (state, data):
+                continue  # nothing changed: no write
+            await self._s.execute(_upsert(
+                self._s, ConversationRow.__table__,
+                {"key": key, "state": state, "updated_at": _now(),
+                 "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))},
+                keep=("key",), key="key",
+            ))
+
+    def committed(self) -> None:
+        self._cache.conversations.update(self._pending)
+        self._pending.clear()
 
 
 class SqlUpdateLog(_Repository):
+    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
+        super().__init__(session, write_now, cache)
+        self._pending: list[int] = []
 
     async def seen(self, update_id: int) -> bool:
+        if self._cache.high_water is None:
+            highest = await self._s.scalar(select(func.max(ProcessedUpdateRow.update_id)))
+            self._cache.high_water = int(highest or 0)
+        known = self._cache.update_seen(update_id)
+        if known is not None:
+            return known
         return await self._s.get(ProcessedUpdateRow, update_id) is not None
 
     async def record(self, update_id: int) -> None:
         # Written with the update's other changes at its commit; a concurrent duplicate fails
         # there on the primary key and is rolled back whole.
-        self._s.add(ProcessedUpdateRow(update_id=update_id, processed_at=_now()))
+        self._pending.append(update_id)
 
     async def claim(self, update_id: int) -> bool:
         if await self.seen(update_id):
             return False
         await self.record(update_id)
         return True
+
+    async def flush_pending(self) -> None:
+        if self._pending:
+            now = _now()
+            await self._s.execute(insert(ProcessedUpdateRow), [
+                {"update_id": update_id, "processed_at": now} for update_id in self._pending
+            ])
+
+    def committed(self) -> None:
+        for update_id in self._pending:
+            self._cache.remember_update(update_id)
+        self._pending.clear()
 
 
 class SqlAudit(_Repository):

@@ -4,7 +4,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import write_gate
+from storage.db import shared
 from storage.repositories import (
     SqlAudit,
     SqlConferences,
@@ -28,13 +28,18 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
-        self._gate = write_gate(self.session)
-        self.persons = SqlPersons(self.session, self.write_now)
-        self.staff = SqlStaff(self.session, self.write_now)
-        self.conferences = SqlConferences(self.session, self.write_now)
-        self.conversations = SqlConversations(self.session, self.write_now)
-        self.updates = SqlUpdateLog(self.session, self.write_now)
-        self.audit = SqlAudit(self.session, self.write_now)
+        engine = shared(self.session)
+        self._gate = engine.gate
+        args = (self.session, self.write_now, engine.cache)
+        self.persons = SqlPersons(*args)
+        self.staff = SqlStaff(*args)
+        self.conferences = SqlConferences(*args)
+        self.conversations = SqlConversations(*args)
+        self.updates = SqlUpdateLog(*args)
+        self.audit = SqlAudit(*args)
+        # Held-back rows are written in this order (foreign keys point backwards in it).
+        self._repositories = (self.persons, self.staff, self.conferences, self.conversations,
+                              self.updates, self.audit)
         return self
 
     async def __aexit__(
@@ -50,9 +55,12 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def write_now(self) -> None:
+        """Become the writer now (SQLite: wait for the gate) and write what is held back."""
         if self._gate is not None and not self._holding:
             await self._gate.acquire()
             self._holding = True
+        for repository in self._repositories:
+            await repository.flush_pending()
 
     def _release(self) -> None:
         if self._holding and self._gate is not None:
@@ -60,11 +68,13 @@ class SqlUnitOfWork:
             self._gate.release()
 
     async def commit(self) -> None:
-        await self.write_now()
         try:
+            await self.write_now()
             await self.session.commit()
         finally:
             self._release()
+        for repository in self._repositories:
+            repository.committed()
 
     async def rollback(self) -> None:
         try:
