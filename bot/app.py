@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -83,6 +84,10 @@ class Kring:
         log.info("kring runs as @%s (polling)", me.username)
         await self.bot.delete_webhook(drop_pending_updates=False)
         await publish_commands(self.bot, self.i18n)
+        # Everything built so far lives as long as the process: keep the garbage collector
+        # from scanning it again and again (aiogram and pydantic build many objects).
+        gc.collect()
+        gc.freeze()
         self.ready.set()
         await self.poller.run()
 
