@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message, ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
 from conference.intake import Field, RequestDraft, first_unanswered, steps_for
@@ -36,33 +36,34 @@ def after(draft: RequestDraft, answered: Field) -> Field | None:
 
 async def show(
     chat: Message, state: FSMContext, draft: RequestDraft, step: Field | None,
-    saved: bool = False,
+    saved: bool = False, edit: bool = False,
 ) -> None:
-    """Ask `step` (None: the summary) as a new message in the chat of `chat`."""
+    """Ask `step` (None: the summary). With `edit`, `chat` is the bot's message whose button
+    was pressed, and it turns into the next question in place (one message, not two)."""
     previous = await current_step(state)
     if step is None:
         await state.set_state(Intake.review)
         text, markup = review(draft)
-        if previous is Field.CONTACT:
-            await chat.answer(_("Opgeslagen ✓"), reply_markup=ReplyKeyboardRemove())
-        elif saved:
-            text = _("Opgeslagen ✓") + "\n\n" + text
-        await chat.answer(text, reply_markup=markup)
-        return
-    await state.set_state(state_for(step))
-    text, markup = prompt(step, draft, saved=saved and previous is not Field.CONTACT)
+    else:
+        await state.set_state(state_for(step))
+        text, markup = prompt(step, draft)
     if previous is Field.CONTACT and step is not Field.CONTACT:
         # the contact step used the phone's own keyboard: take it away again
         note = _("Opgeslagen ✓") if saved else _("Een stap terug.")
         await chat.answer(note, reply_markup=ReplyKeyboardRemove())
-    await chat.answer(text, reply_markup=markup)
+    elif saved:
+        text = _("Opgeslagen ✓") + "\n\n" + text
+    if edit and isinstance(markup, InlineKeyboardMarkup):
+        await chat.edit_text(text, reply_markup=markup)
+    else:
+        await chat.answer(text, reply_markup=markup)
 
 
 async def answered(
-    chat: Message, state: FSMContext, draft: RequestDraft, step: Field
+    chat: Message, state: FSMContext, draft: RequestDraft, step: Field, edit: bool = False
 ) -> None:
     await save_draft(state, draft)
-    await show(chat, state, draft, after(draft, step), saved=True)
+    await show(chat, state, draft, after(draft, step), saved=True, edit=edit)
 
 
 async def reask(chat: Message, state: FSMContext, note: str | None = None) -> None:

@@ -87,7 +87,7 @@ def router() -> Router:
             await state.set_state(None)
             await show_welcome(_chat(callback))  # type: ignore[arg-type]
             return
-        await show(_chat(callback), state, draft, target)  # type: ignore[arg-type]
+        await show(_chat(callback), state, draft, target, edit=True)  # type: ignore[arg-type]
 
     @r.callback_query(Nav.filter(F.action == "skip"))
     async def skip(callback: CallbackQuery, callback_data: Nav, state: FSMContext) -> None:
@@ -96,7 +96,7 @@ def router() -> Router:
             return
         await callback.answer(_("Opgeslagen ✓"))
         draft = (await load_draft(state)).with_answer(step, **{step.value: None})
-        await answered(_chat(callback), state, draft, step)  # type: ignore[arg-type]
+        await answered(_chat(callback), state, draft, step, edit=True)  # type: ignore[arg-type]
 
     @r.callback_query(Nav.filter(F.action == "done"))
     async def languages_done(callback: CallbackQuery, callback_data: Nav,
@@ -108,8 +108,8 @@ def router() -> Router:
             await callback.answer(_("Kies minstens één taal, of typ er een."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
-        await answered(_chat(callback), state, draft.with_answer(Field.LANGUAGES),
-                       Field.LANGUAGES)  # type: ignore[arg-type]
+        await answered(_chat(callback), state, draft.with_answer(Field.LANGUAGES),  # type: ignore[arg-type]
+                       Field.LANGUAGES, edit=True)
 
     @r.callback_query(Answer.filter())
     async def chosen(callback: CallbackQuery, callback_data: Answer, state: FSMContext) -> None:
@@ -148,8 +148,7 @@ def router() -> Router:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
-        await chat.edit_reply_markup(reply_markup=None)
-        await answered(chat, state, draft, step)
+        await answered(chat, state, draft, step, edit=True)
 
     @r.message(Intake.contact, has_contact)
     async def contact(message: Message, state: FSMContext) -> None:

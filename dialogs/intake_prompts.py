@@ -144,11 +144,9 @@ def _keyboard(step: Field, draft: RequestDraft) -> Markup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def prompt(step: Field, draft: RequestDraft, saved: bool = False) -> tuple[str, Markup]:
+def prompt(step: Field, draft: RequestDraft) -> tuple[str, Markup]:
     number, total = step_number(draft, step)
     parts = []
-    if saved:
-        parts.append(_("Opgeslagen ✓"))
     parts.append("<b>" + _("Stap {number} van {total}").format(number=number, total=total)
                  + "</b>")
     parts.append(_question(step, draft))

@@ -43,10 +43,11 @@ async def show_welcome(chat: Message, name: str | None = None) -> None:
     )
 
 
-async def start_intake(chat: Message, state: FSMContext, kind: RequestKind) -> None:
+async def start_intake(chat: Message, state: FSMContext, kind: RequestKind,
+                       edit: bool = False) -> None:
     draft = RequestDraft(kind=kind)
     await state.set_data({"draft": draft.to_dict()})
-    await show(chat, state, draft, first_step(draft))
+    await show(chat, state, draft, first_step(draft), edit=edit)
 
 
 def _chat(callback: CallbackQuery) -> Message | None:
@@ -80,10 +81,9 @@ def router() -> Router:
         await callback.answer()
         if (chat := _chat(callback)) is None:
             return
-        await chat.edit_reply_markup(reply_markup=None)
         kind = RequestKind.INFO_TALK if callback_data.action == "info_talk" else (
             RequestKind.CONFERENCE)
-        await start_intake(chat, state, kind)
+        await start_intake(chat, state, kind, edit=True)
 
     @r.callback_query(Menu.filter(F.action == "info"))
     async def info(callback: CallbackQuery) -> None:

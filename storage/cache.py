@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 from conference.model import Person
 
@@ -17,7 +16,7 @@ RECENT_UPDATES = 10_000
 
 @dataclass
 class ProcessCache:
-    conversations: dict[str, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
+    conversations: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # JSON data
     persons: dict[int, Person] = field(default_factory=dict)
     # The highest update id handled before this process began (None: not read yet).
     high_water: int | None = None

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +60,11 @@ class _Repository:
         """The transaction committed: the held-back changes are now true for everyone."""
 
 
+def _table(model: type[Any]) -> Table:
+    """The Core table of a mapped class: Core statements skip the ORM's bookkeeping."""
+    return cast(Table, model.__table__)
+
+
 def _upsert(session: AsyncSession, table: Any, values: dict[str, Any], keep: tuple[str, ...],
             key: str) -> Any:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -112,7 +116,7 @@ class SqlPersons(_Repository):
     async def flush_pending(self) -> None:
         for person in self._pending.values():
             await self._s.execute(_upsert(
-                self._s, PersonRow.__table__,
+                self._s, _table(PersonRow),
                 {"id": person.id, "first_name": person.first_name, "locale": person.locale,
                  "reachable": person.reachable, "created_at": _now()},
                 keep=("id", "created_at"), key="id",
@@ -267,23 +271,24 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
 
 
 class SqlConversations(_Repository):
+    """Conversation data is JSON: kept as text in the cache and the table, parsed per read (so
+    callers may change what they get), compared as text to skip writes that change nothing."""
+
     def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
         super().__init__(session, write_now, cache)
-        self._pending: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        self._pending: dict[str, tuple[str | None, str]] = {}
 
-    async def _current(self, key: str) -> tuple[str | None, dict[str, Any]]:
+    async def _current(self, key: str) -> tuple[str | None, str]:
         if key in self._pending:
             return self._pending[key]
         if key not in self._cache.conversations:
             row = await self._s.get(ConversationRow, key)
-            self._cache.conversations[key] = (
-                (row.state, json.loads(row.data or "{}")) if row else (None, {})
-            )
+            self._cache.conversations[key] = (row.state, row.data or "{}") if row else (None, "{}")
         return self._cache.conversations[key]
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         state, data = await self._current(key)
-        return state, copy.deepcopy(data)  # callers may change what they get
+        return state, json.loads(data)
 
     async def set_state(self, key: str, state: str | None) -> None:
         _, data = await self._current(key)
@@ -291,16 +296,16 @@ class SqlConversations(_Repository):
 
     async def set_data(self, key: str, data: dict[str, Any]) -> None:
         state, _ = await self._current(key)
-        self._pending[key] = (state, copy.deepcopy(data))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        self._pending[key] = (state, text)
 
     async def flush_pending(self) -> None:
         for key, (state, data) in self._pending.items():
             if self._cache.conversations.get(key) == (state, data):
                 continue  # nothing changed: no write
             await self._s.execute(_upsert(
-                self._s, ConversationRow.__table__,
-                {"key": key, "state": state, "updated_at": _now(),
-                 "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))},
+                self._s, _table(ConversationRow),
+                {"key": key, "state": state, "data": data, "updated_at": _now()},
                 keep=("key",), key="key",
             ))
 
@@ -337,7 +342,7 @@ class SqlUpdateLog(_Repository):
     async def flush_pending(self) -> None:
         if self._pending:
             now = _now()
-            await self._s.execute(insert(ProcessedUpdateRow), [
+            await self._s.execute(insert(_table(ProcessedUpdateRow)), [
                 {"update_id": update_id, "processed_at": now} for update_id in self._pending
             ])
 
