@@ -12,7 +12,7 @@ from bot.app import Kring
 from bot.config import LOCALES_DIR, Settings
 from bot.i18n import compile_po
 from conference.model import PersonId, StaffMember, StaffRole
-from emulator import BotApiEmulator
+from emulator import BotApiEmulator, Person
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -98,3 +98,22 @@ def t(locale: str, msgid: str) -> str:
     if locale not in _catalogs:
         _catalogs[locale] = compile_po(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
     return _catalogs[locale].gettext(msgid)  # type: ignore[attr-defined]
+
+
+async def ready_manager(emu: BotApiEmulator, kring: Running, telegram_id: int = 9001,
+                        name: str = "Marieke") -> Person:
+    """A regional manager on staff who has opened the bot once (Telegram requires that)."""
+    await add_staff(kring, telegram_id, name)
+    manager = emu.user(name, language_code="nl", user_id=telegram_id)
+    await manager.send_text("/start")
+    return manager
+
+
+async def fill_in_info_talk(user: Person, region: str = "Zeist") -> None:
+    """From /start to the summary of a request for an information talk (Dutch)."""
+    await user.send_text("/start")
+    await user.press("Ik wil eerst meer weten")
+    await user.press("Informatiegesprek aanvragen")
+    await user.send_text(region)
+    await user.press("Alleen via Telegram")
+    await user.press("✅ Ja, ik ga akkoord")

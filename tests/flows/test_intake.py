@@ -8,7 +8,7 @@ import pytest
 
 from conference.model import ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
-from tests.flows.conftest import Running, add_staff, t
+from tests.flows.conftest import Running, fill_in_info_talk, ready_manager, t
 
 QUESTION_NL = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
 QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
@@ -45,9 +45,7 @@ async def walk_intake(user: Person, locale: str, question: str) -> None:
 async def test_whole_intake_reaches_the_manager(
     emu: BotApiEmulator, kring: Running, locale: str, language_code: str, question: str
 ):
-    await add_staff(kring, MANAGER_ID, "Marieke")
-    manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
-    await manager.send_text("/start")  # managers open the bot once, like everyone
+    manager = await ready_manager(emu, kring, MANAGER_ID)
     edith = emu.user("Edith", language_code=language_code)
 
     await walk_intake(edith, locale, question)
@@ -86,9 +84,7 @@ async def test_whole_intake_reaches_the_manager(
 
 
 async def test_a_professional_states_a_minimum_requirement(emu: BotApiEmulator, kring: Running):
-    await add_staff(kring, MANAGER_ID, "Marieke")
-    manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
-    await manager.send_text("/start")
+    manager = await ready_manager(emu, kring, MANAGER_ID)
     guardian = emu.user("Gezinsvoogd", language_code="nl")
     await guardian.send_text("/apply")
     await guardian.press("Professional")
@@ -113,17 +109,12 @@ async def test_a_professional_states_a_minimum_requirement(emu: BotApiEmulator, 
 
 
 async def test_an_information_talk_reaches_the_manager(emu: BotApiEmulator, kring: Running):
-    await add_staff(kring, MANAGER_ID, "Marieke")
-    manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
-    await manager.send_text("/start")
+    manager = await ready_manager(emu, kring, MANAGER_ID)
     herman = emu.user("Herman", language_code="nl")
-    await herman.send_text("/start")
-    await herman.press("Ik wil eerst meer weten")
-    assert "plan" in herman.last.text
-    await herman.press("Informatiegesprek aanvragen")
-    await herman.send_text("Zeist")
-    await herman.press("Alleen via Telegram")
-    await herman.press("✅ Ja, ik ga akkoord")
+    await fill_in_info_talk(herman)
+    # what a conference is was explained first (that message became the first question)
+    assert any("het plan is van jullie" in str(c.params.get("text"))
+               for c in emu.calls_to("sendMessage", ok=True))
     assert "Zeist" in herman.last.text
     await herman.press("✅ Versturen")
     assert "informatiegesprek" in herman.last.text
@@ -132,9 +123,7 @@ async def test_an_information_talk_reaches_the_manager(emu: BotApiEmulator, krin
 
 
 async def test_only_managers_can_open_a_request(emu: BotApiEmulator, kring: Running):
-    await add_staff(kring, MANAGER_ID, "Marieke")
-    manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
-    await manager.send_text("/start")
+    manager = await ready_manager(emu, kring, MANAGER_ID)
     edith = emu.user("Edith", language_code="nl")
     await walk_intake(edith, "nl", QUESTION_NL)
     await edith.press("✅ Versturen")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from conference.model import PersonId
 from emulator import BotApiEmulator
 from storage.tables import ConferenceRow
-from tests.flows.conftest import Running, add_staff, t
+from tests.flows.conftest import Running, fill_in_info_talk, ready_manager, t
 
 QUESTION = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
 
@@ -93,12 +93,7 @@ async def test_a_button_of_an_earlier_question_changes_nothing(emu: BotApiEmulat
 async def test_edit_from_the_summary_returns_to_the_summary(emu: BotApiEmulator,
                                                             kring: Running):
     herman = emu.user("Herman", language_code="nl")
-    await herman.send_text("/start")
-    await herman.press("Ik wil eerst meer weten")
-    await herman.press("Informatiegesprek aanvragen")
-    await herman.send_text("Zeist")
-    await herman.press("Alleen via Telegram")
-    await herman.press("✅ Ja, ik ga akkoord")
+    await fill_in_info_talk(herman)
     await herman.press("✏️ Gemeente of regio")
     assert "Je antwoord nu: Zeist" in herman.last.text
     await herman.send_text("Utrechtse Heuvelrug")
@@ -169,13 +164,9 @@ async def test_commands_are_published_per_language(emu: BotApiEmulator, kring: R
 
 async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator,
                                                           kring: Running):
-    await add_staff(kring, 9001, "Marieke")
-    await add_staff(kring, 9002, "Kees")
-    blocked_manager = emu.user("Kees", language_code="nl", user_id=9002)
-    await blocked_manager.send_text("/start")
+    blocked_manager = await ready_manager(emu, kring, 9002, "Kees")
     blocked_manager.block()
-    manager = emu.user("Marieke", language_code="nl", user_id=9001)
-    await manager.send_text("/start")
+    manager = await ready_manager(emu, kring, 9001, "Marieke")
 
     wim = emu.user("Wim", language_code="nl")
     await wim.send_text("/start")
@@ -187,12 +178,7 @@ async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator,
         assert not (await uow.persons.get(PersonId(wim.id))).reachable
 
     herman = emu.user("Herman", language_code="nl")
-    await herman.send_text("/start")
-    await herman.press("Ik wil eerst meer weten")
-    await herman.press("Informatiegesprek aanvragen")
-    await herman.send_text("Zeist")
-    await herman.press("Alleen via Telegram")
-    await herman.press("✅ Ja, ik ga akkoord")
+    await fill_in_info_talk(herman)
     await herman.press("✅ Versturen")
     assert "EK-" in herman.last.text  # submitted although one manager blocked the bot
     await manager.wait_for("EK-")
