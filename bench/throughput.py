@@ -1,8 +1,12 @@
-"""N simulated people complete the intake at once through the emulator; the same N people
-then talk to a bare aiogram echo bot on the same emulator. Both bots run as their own
-process, as in production (`kring run` itself). Prints updates/s and handling latency.
+"""N simulated people complete the intake at once through the emulator; then the same N people
+talk to a bare aiogram echo bot on the same emulator. Each bot runs as its own process, as in
+production (`python -m bot run` is `kring run`). A person waits for the bot's reply before the
+next step, like a person on a phone. Prints updates/s and handling latency (an update sent ->
+the bot's first visible reply in that chat: a new or edited message).
 
     python -m bench.throughput [--people 40] [--database-url URL]
+
+KRING_BENCH_SPY=file.raw records a py-spy profile of the kring process while it works.
 """
 
 from __future__ import annotations
@@ -56,43 +60,6 @@ async def converse(emu: BotApiEmulator, person: Person, script: list[Action],
         await emu.wait_confirmed(update_id, timeout=60)
 
 
-async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], people: int,
-                  script: Callable[[], list[Action]], label: str) -> tuple[float, list[float]]:
-    process = await asyncio.create_subprocess_exec(*command, env=env)
-    try:
-        bot = emu.bot()
-        deadline = time.monotonic() + 60
-        while not emu.calls_to("getUpdates"):
-            if process.returncode is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{label} did not start polling")
-            await asyncio.sleep(0.05)
-        spy = None
-        if os.environ.get("KRING_BENCH_SPY") and label == "kring":
-            # profile the bot process while it works: py-spy record --pid (all threads)
-            spy = await asyncio.create_subprocess_exec(
-                "py-spy", "record", "--pid", str(process.pid), "-r", "100", "-f", "raw", "--nonblocking",
-                "--threads", "-o", os.environ["KRING_BENCH_SPY"],
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-            await asyncio.sleep(1)
-        persons = [emu.user(f"{label}{i}", language_code="nl") for i in range(people)]
-        latencies: list[float] = []
-        cpu_before = cpu_seconds(process.pid)
-        began = time.perf_counter()
-        await asyncio.gather(*(converse(emu, p, script(), latencies) for p in persons))
-        elapsed = time.perf_counter() - began
-        assert not bot.pending, "every update was confirmed"
-        if spy is not None:
-            spy.send_signal(2)
-            await spy.wait()
-        cpu = cpu_seconds(process.pid) - cpu_before
-        print(f"{label}: the bot process used {cpu:.2f}s CPU in {elapsed:.2f}s "
-              f"({cpu / len(latencies) * 1000:.2f} ms per update)", file=sys.stderr)
-        return len(latencies) / elapsed, latencies
-    finally:
-        process.terminate()
-        await process.wait()
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -101,6 +68,47 @@ def cpu_seconds(pid: int) -> float:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def start_profiler(pid: int) -> asyncio.subprocess.Process | None:
+    target = os.environ.get("KRING_BENCH_SPY")
+    if not target:
+        return None
+    spy = await asyncio.create_subprocess_exec(
+        "py-spy", "record", "--pid", str(pid), "-r", "100", "-f", "raw", "--nonblocking",
+        "--threads", "-o", target,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    await asyncio.sleep(1)
+    return spy
+
+
+async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], people: int,
+                  script: Callable[[], list[Action]], label: str) -> tuple[float, list[float]]:
+    process = await asyncio.create_subprocess_exec(*command, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not emu.calls_to("getUpdates"):
+            if process.returncode is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{label} did not start polling")
+            await asyncio.sleep(0.05)
+        spy = await start_profiler(process.pid) if label == "kring" else None
+        persons = [emu.user(f"{label}{i}", language_code="nl") for i in range(people)]
+        latencies: list[float] = []
+        cpu_before = cpu_seconds(process.pid)
+        began = time.perf_counter()
+        await asyncio.gather(*(converse(emu, p, script(), latencies) for p in persons))
+        elapsed = time.perf_counter() - began
+        cpu = cpu_seconds(process.pid) - cpu_before
+        assert not emu.bot().pending, "every update was confirmed"
+        if spy is not None:
+            spy.send_signal(2)
+            await spy.wait()
+        print(f"{label}: the bot process used {cpu:.2f}s CPU in {elapsed:.2f}s "
+              f"({cpu / len(latencies) * 1000:.2f} ms per update)", file=sys.stderr)
+        return len(latencies) / elapsed, latencies
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 async def main() -> None:

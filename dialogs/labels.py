@@ -7,7 +7,7 @@ from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
 from conference.intake import Field
-from conference.model import ApplicantRole, ConferenceModel, RequestKind
+from conference.model import ApplicantRole, ConferenceModel, RequestKind, StaffRole
 
 
 def field_label(step: Field) -> str:
@@ -43,6 +43,10 @@ def model_label(model: ConferenceModel) -> str:
         ConferenceModel.GROUP: _("Groep, straat of buurt (Alle Hens)"),
         ConferenceModel.SCHOOL: _("School en leren (Leercirkel)"),
     }[model]
+
+
+def staff_role_label(role: StaffRole) -> str:
+    return _("regiomanager") if role is StaffRole.MANAGER else _("coördinator")
 
 
 def kind_label(kind: RequestKind) -> str:

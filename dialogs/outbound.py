@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 
 from conference.model import PersonId
 from conference.ports import UnitOfWork
@@ -36,4 +36,8 @@ async def deliver(
 
 def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """A moment in the conference's time zone, written the way the reader's locale writes it."""
-    return format_datetime(moment.astimezone(zone), format="medium", locale=locale)
+    local = moment.astimezone(zone)
+    # CLDR's own way to join a date and a time ("{1}, {0}", "{1} 'om' {0}"), without seconds
+    joined = get_datetime_format("medium", locale=locale).replace("'", "")
+    return joined.format(format_time(local, "short", tzinfo=zone, locale=locale),
+                         format_date(local, "medium", locale=locale))

@@ -22,7 +22,7 @@ from conference.ports import UnitOfWork
 from conference.requests import NotFound, set_language
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
-from dialogs.labels import field_label, locale_own_name
+from dialogs.labels import field_label, locale_own_name, staff_role_label
 
 
 def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -59,7 +59,8 @@ def router() -> Router:
     r = Router(name="start")
 
     @r.message(CommandStart())
-    async def start(message: Message, state: FSMContext, person: Person) -> None:
+    async def start(message: Message, state: FSMContext, person: Person,
+                    uow: UnitOfWork) -> None:
         if await state.get_state() is not None:
             await message.answer(
                 _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
@@ -68,6 +69,11 @@ def router() -> Router:
             )
             return
         await show_welcome(message, person.first_name)
+        member = await uow.staff.get(person.id)
+        if member is not None:
+            await message.answer(_(
+                "Je staat in kring als {role}. Nieuwe aanvragen komen hier binnen, met een "
+                "knop om ze te openen.").format(role=staff_role_label(member.role)))
 
     @r.message(Command("apply"))
     async def apply(message: Message, state: FSMContext) -> None:

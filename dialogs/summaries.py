@@ -56,7 +56,8 @@ def request_details(request: ConferenceRequest, zone: ZoneInfo, locale: str,
         f"<b>{escape(kind_label(request.kind))}</b>: {request.reference}",
         _("Ontvangen: {moment} ({ago})").format(
             moment=when(request.created_at, zone, locale),
-            ago=_("{days} dag geleden", "{days} dagen geleden", days).format(days=days)),
+            ago=_("{days} dag geleden", "{days} dagen geleden", days).format(days=days)
+            if days else _("vandaag")),
         "",
     ]
     return "\n".join(head + [f"<b>{label}</b>: {value or not_given}" for label, value in rows])

@@ -46,6 +46,7 @@ async def test_whole_intake_reaches_the_manager(
     emu: BotApiEmulator, kring: Running, locale: str, language_code: str, question: str
 ):
     manager = await ready_manager(emu, kring, MANAGER_ID)
+    assert "regiomanager" in manager.last.text  # staff are told what kring does for them
     edith = emu.user("Edith", language_code=language_code)
 
     await walk_intake(edith, locale, question)
