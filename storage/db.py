@@ -27,6 +27,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
         _shared[engine.sync_engine] = Shared(gate=None)
         return engine
+    # A unit of work always ends its transaction itself (commit, or rollback on leaving), so
+    # the pool need not roll back again on every return (one thread hop less per update).
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **kwargs)
     _tune_sqlite(engine)
     _shared[engine.sync_engine] = Shared(gate=asyncio.Lock())
