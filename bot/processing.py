@@ -1,12 +1,13 @@
-"""One update, one transaction: claim its update_id, run the handlers, commit. Polling moves its
-offset only after the whole batch is committed, so a crash replays updates instead of losing
-them, and the claimed update_id makes a replay change nothing."""
+"""One update, one transaction: run the handlers, record its update_id (and take it out of the
+inbox), commit. A replayed update is recognised by its id and changes nothing. Polling commits
+each fetched batch to the inbox before it moves the offset on, so a crash loses nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import defaultdict
+from collections import deque
 from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher
@@ -20,6 +21,7 @@ from aiogram.exceptions import (
 from aiogram.types import Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.fsm import current_uow
@@ -54,16 +56,6 @@ class UpdateProcessor:
         self.bot = bot
         self.sessions = sessions
         self.i18n = i18n
-
-    async def process_batch(self, updates: Sequence[Update]) -> None:
-        lanes: dict[int, list[Update]] = defaultdict(list)
-        for update in updates:
-            lanes[_ordering_key(update)].append(update)
-        await asyncio.gather(*(self._process_lane(lane) for lane in lanes.values()))
-
-    async def _process_lane(self, lane: list[Update]) -> None:
-        for update in lane:
-            await self.process(update)
 
     async def process(self, update: Update) -> None:
         failure: BaseException | None = None
@@ -112,13 +104,59 @@ class UpdateProcessor:
             log.warning("could not send the apology for update %s", update.update_id)
 
 
+class Lanes:
+    """Updates of one person are handled in order, different people at once (at most `limit`
+    at a time, each holding a database connection while it talks to Telegram). A slow lane
+    (a 429 to wait out) holds up nobody else."""
+
+    def __init__(self, processor: UpdateProcessor, limit: int = 32) -> None:
+        self.processor = processor
+        self._slots = asyncio.Semaphore(limit)
+        self._lanes: dict[int, deque[Update]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def submit(self, update: Update) -> None:
+        key = _ordering_key(update)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = deque()
+            task = asyncio.create_task(self._run(key, lane))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        lane.append(update)
+
+    async def _run(self, key: int, lane: deque[Update]) -> None:
+        try:
+            while lane:
+                async with self._slots:
+                    await self.processor.process(lane[0])
+                lane.popleft()
+        finally:
+            del self._lanes[key]
+
+    async def drain(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
+        """Wait until every submitted update is handled; False if the time ran out."""
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            return not pending
+        return True
+
+    async def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
 class Poller:
-    """Long polling that confirms updates to Telegram only after they are committed."""
+    """Long polling that loses nothing: each fetched batch is committed to the inbox table
+    before the offset moves on (so Telegram forgets it only once it is safe with us), then
+    handled in lanes. On start, whatever the inbox still holds is handled first."""
 
     def __init__(self, bot: Bot, processor: UpdateProcessor, timeout: int,
                  allowed_updates: list[str]) -> None:
         self.bot = bot
         self.processor = processor
+        self.lanes = Lanes(processor)
         self.timeout = timeout
         self.allowed_updates = allowed_updates
         self._stop = asyncio.Event()
@@ -127,9 +165,31 @@ class Poller:
         self._stop.set()
 
     async def run(self) -> None:
+        try:
+            await self._recover()
+            offset = await self._poll()
+            if offset is not None:
+                # Confirm the last batch so a restart does not fetch it again (harmless if not).
+                with contextlib.suppress(Exception):
+                    await self.bot.get_updates(offset=offset, timeout=0, limit=1)
+            if not await self.lanes.drain(timeout=10):
+                log.warning("stopping with updates still in hand: the inbox keeps them")
+        finally:
+            await self.lanes.cancel()
+
+    async def _recover(self) -> None:
+        async with SqlUnitOfWork(self.processor.sessions) as uow:
+            waiting = await uow.updates.inbox()
+        for _update_id, payload in waiting:
+            self.lanes.submit(Update.model_validate_json(payload, context={"bot": self.bot}))
+        if waiting:
+            log.info("handling %d updates left in the inbox", len(waiting))
+
+    async def _poll(self) -> int | None:
         offset: int | None = None
         failures = 0
         stopping = asyncio.create_task(self._stop.wait())
+        fetch: asyncio.Task[list[Update]] | None = None
         try:
             while not self._stop.is_set():
                 fetch = asyncio.create_task(self.bot.get_updates(
@@ -142,25 +202,34 @@ class Poller:
                     break
                 try:
                     updates = fetch.result()
+                    fresh = await self._store(updates) if updates else set()
                 except TelegramRetryAfter as error:
                     await asyncio.sleep(error.retry_after)
                     continue
-                except (TelegramNetworkError, TelegramServerError) as error:
+                except (TelegramNetworkError, TelegramServerError, SQLAlchemyError) as error:
                     failures += 1
                     delay = min(60.0, 0.5 * 2 ** min(failures, 7))
-                    log.warning("getUpdates failed (%s), retry in %.1fs",
+                    log.warning("fetching updates failed (%s), retry in %.1fs",
                                 type(error).__name__, delay)
                     await asyncio.sleep(delay)
                     continue
                 failures = 0
                 if updates:
-                    await self.processor.process_batch(updates)
                     offset = updates[-1].update_id + 1
-            if offset is not None:
-                # Confirm the last batch so a restart does not fetch it again (harmless if not).
-                try:
-                    await self.bot.get_updates(offset=offset, timeout=0, limit=1)
-                except Exception:
-                    log.info("could not confirm the last offset on stop")
+                    for update in updates:
+                        if update.update_id in fresh:
+                            self.lanes.submit(update)
         finally:
             stopping.cancel()
+            if fetch is not None and not fetch.done():
+                fetch.cancel()
+                await asyncio.gather(fetch, return_exceptions=True)
+        return offset
+
+    async def _store(self, updates: Sequence[Update]) -> set[int]:
+        async with SqlUnitOfWork(self.processor.sessions) as uow:
+            fresh = await uow.updates.receive([
+                (u.update_id, u.model_dump_json(exclude_unset=True)) for u in updates
+            ])
+            await uow.commit()
+        return set(fresh)

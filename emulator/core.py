@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import aiohttp
@@ -37,6 +37,9 @@ class BotApiEmulator:
         self.failures = FailureScript()
         self.strict_html_ampersand = True  # real Telegram keeps a stray "&" literally
         self.settle = 0.0  # extra quiet time after a confirmation, for bots handling in tasks
+        # or, better where the bot can tell: a coroutine that returns once it has handled all
+        # it confirmed (a bot that confirms updates before handling them, e.g. via an inbox)
+        self.settle_hook: Callable[[], Awaitable[Any]] | None = None
         self.webhook_retry_delay = 0.05
         self.webhook_timeout = 10.0
         self.closing = False
@@ -185,6 +188,8 @@ class BotApiEmulator:
                 f"update {update_id} was not confirmed within {timeout:.1f}s: the bot did not "
                 f"{how} (pending: {list(account.pending)})"
             ) from None
+        if self.settle_hook is not None:
+            await asyncio.wait_for(self.settle_hook(), timeout)
         if self.settle:
             await self.wait_idle(self.settle, timeout)
 

@@ -29,6 +29,7 @@ from storage.tables import (
     AuditRow,
     ConferenceRow,
     ConversationRow,
+    InboxRow,
     PersonRow,
     ProcessedUpdateRow,
     ReferenceCounterRow,
@@ -339,12 +340,36 @@ class SqlUpdateLog(_Repository):
         await self.record(update_id)
         return True
 
+    async def receive(self, batch: Sequence[tuple[int, str]]) -> list[int]:
+        """Put fetched updates (id, JSON) in the inbox; returns the ids still to handle."""
+        fresh = [(update_id, payload) for update_id, payload in batch
+                 if not await self.seen(update_id)]
+        if fresh:
+            await self._write_now()
+            insert_ = pg_insert if self._s.get_bind().dialect.name == "postgresql" else (
+                sqlite_insert)
+            now = _now()
+            await self._s.execute(insert_(_table(InboxRow)).on_conflict_do_nothing(), [
+                {"update_id": update_id, "payload": payload, "received_at": now}
+                for update_id, payload in fresh
+            ])
+        return [update_id for update_id, _ in fresh]
+
+    async def inbox(self) -> list[tuple[int, str]]:
+        rows = await self._s.execute(
+            select(InboxRow.update_id, InboxRow.payload).order_by(InboxRow.update_id)
+        )
+        return [(int(update_id), payload) for update_id, payload in rows]
+
     async def flush_pending(self) -> None:
         if self._pending:
             now = _now()
             await self._s.execute(insert(_table(ProcessedUpdateRow)), [
                 {"update_id": update_id, "processed_at": now} for update_id in self._pending
             ])
+            await self._s.execute(
+                delete(_table(InboxRow)).where(InboxRow.update_id.in_(self._pending))
+            )
 
     def committed(self) -> None:
         for update_id in self._pending:

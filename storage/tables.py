@@ -114,6 +114,16 @@ class ProcessedUpdateRow(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class InboxRow(Base):
+    """Updates fetched from Telegram and committed here before the offset moves on; each row
+    leaves in the transaction that handles its update."""
+
+    __tablename__ = "inbox"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class AuditRow(Base):
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -24,6 +24,7 @@ class Running:
     """One `kring run` in this event loop; restart() builds everything anew on the same DB."""
 
     settings: Settings
+    emu: BotApiEmulator
     app: Kring | None = None
     task: asyncio.Task[None] | None = None
     runs: int = field(default=0)
@@ -31,6 +32,9 @@ class Running:
     async def start(self) -> None:
         self.app = await Kring.create(self.settings)
         self.task = asyncio.create_task(self.app.run_polling())
+        # kring confirms an update once it is safe in the inbox, before handling it: a test
+        # action returns when kring has handled everything it took in
+        self.emu.settle_hook = self.app.poller.lanes.drain
         ready = asyncio.create_task(self.app.ready.wait())
         await asyncio.wait({ready, self.task}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
         if self.task.done():
@@ -72,7 +76,7 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
     settings = Settings(bot_token=TOKEN, api_base=emu.base_url, database_url=migrated_url,
                         polling_timeout=5, _env_file=None)  # type: ignore[call-arg]
-    running = Running(settings)
+    running = Running(settings, emu)
     await running.start()
     try:
         yield running
