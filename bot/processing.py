@@ -109,7 +109,7 @@ class Lanes:
     at a time, each holding a database connection while it talks to Telegram). A slow lane
     (a 429 to wait out) holds up nobody else."""
 
-    def __init__(self, processor: UpdateProcessor, limit: int = 32) -> None:
+    def __init__(self, processor: UpdateProcessor, limit: int = 24) -> None:
         self.processor = processor
         self._slots = asyncio.Semaphore(limit)
         self._lanes: dict[int, deque[Update]] = {}

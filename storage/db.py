@@ -20,8 +20,8 @@ from storage.cache import ProcessCache
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # An update holds its connection while it talks to Telegram: size the pool for the number
     # of people served at once (the update processor caps that).
-    kwargs.setdefault("pool_size", 50)
-    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_size", 32)
+    kwargs.setdefault("max_overflow", 8)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
