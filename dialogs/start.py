@@ -65,7 +65,7 @@ def router() -> Router:
             await message.answer(
                 _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
                 reply_markup=_buttons((_("Verder waar ik was"), "resume"),
-                                      (_("Opnieuw beginnen"), "apply")),
+                                      (_("Opnieuw beginnen"), "restart")),
             )
             return
         await show_welcome(message, person.first_name)
@@ -82,10 +82,14 @@ def router() -> Router:
             return
         await start_intake(message, state, RequestKind.CONFERENCE)
 
-    @r.callback_query(Menu.filter(F.action.in_({"apply", "info_talk"})))
+    @r.callback_query(Menu.filter(F.action.in_({"apply", "info_talk", "restart"})))
     async def begin(callback: CallbackQuery, callback_data: Menu, state: FSMContext) -> None:
         await callback.answer()
         if (chat := _chat(callback)) is None:
+            return
+        if callback_data.action != "restart" and await state.get_state() is not None:
+            # a button of an older menu: never throw away answers without asking
+            await reask(chat, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
             return
         kind = RequestKind.INFO_TALK if callback_data.action == "info_talk" else (
             RequestKind.CONFERENCE)

@@ -192,3 +192,19 @@ async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator,
     assert "Je was nog bezig" in wim.last.text or "Hallo Wim" in wim.last.text
     async with kring.uow() as uow:
         assert (await uow.persons.get(PersonId(wim.id))).reachable
+
+
+async def test_an_old_menu_button_does_not_throw_answers_away(emu: BotApiEmulator,
+                                                             kring: Running):
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text("/start")
+    menu = edith.last
+    await edith.send_text("/apply")
+    await edith.press("Familie of vriend(in)")
+    await edith.send_text("Johan")
+    await edith.press("Een conferentie aanvragen", message=menu)
+    assert "Je bent al bezig" in edith.messages[-2].text
+    assert "Hoe oud is Johan?" in edith.last.text  # still at step 3, answers kept
+    await edith.send_text("/start")
+    await edith.press("Opnieuw beginnen")
+    assert "Stap 1 van 11" in edith.last.text
