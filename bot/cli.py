@@ -61,7 +61,9 @@ def _i18n(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if found and args.action == "check" else 0
 
 
-async def _run(settings: Settings) -> None:
+async def _run(settings: Settings) -> int:
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import Kring  # aiogram is only needed for the bot itself
 
     app = await Kring.create(settings)
@@ -70,8 +72,17 @@ async def _run(settings: Settings) -> None:
         loop.add_signal_handler(signum, app.stop)
     try:
         await app.run_polling()
+    except TelegramUnauthorizedError:
+        print("kring: Telegram does not accept KRING_BOT_TOKEN; copy it again from @BotFather",
+              file=sys.stderr)
+        return 2
+    except TelegramNetworkError:
+        print(f"kring: cannot reach the Bot API at {settings.api_base} (KRING_API_BASE); "
+              "is the network up?", file=sys.stderr)
+        return 1
     finally:
         await app.close()
+    return 0
 
 
 async def _staff(settings: Settings, args: argparse.Namespace) -> int:
@@ -121,8 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "run":
-        asyncio.run(_run(settings))
-        return 0
+        return asyncio.run(_run(settings))
     if args.command == "db":
         asyncio.run(upgrade(settings.database_url))
         print("database is at the newest version")

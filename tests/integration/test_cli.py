@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -63,3 +64,19 @@ def test_a_bad_role_is_refused_by_the_parser(tmp_path):
     result = kring("staff", "add", "--role", "boss", "--telegram-id", "1", "--name", "X",
                    cwd=tmp_path)
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+async def test_run_with_a_token_telegram_refuses_says_so(tmp_path):
+    from emulator import BotApiEmulator
+
+    async with BotApiEmulator() as emu:
+        emu.add_bot(token="123456:the-real-one", username="kring_test_bot", first_name="k")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path,
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("KRING_")},
+                 "KRING_BOT_TOKEN": "123456:a-wrong-one", "KRING_API_BASE": emu.base_url},
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "KRING_BOT_TOKEN" in stderr.decode() and "Traceback" not in stderr.decode()
