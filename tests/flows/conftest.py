@@ -70,6 +70,7 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
     emulator.add_bot(token=TOKEN, username="kring_test_bot", first_name="kring")
     async with emulator:
         yield emulator
+    assert emulator.internal_errors == [], "the emulator met a request it could not handle"
 
 
 @pytest.fixture
