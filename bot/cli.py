@@ -9,7 +9,7 @@ import signal
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
-from conference.model import PersonId, StaffMember, StaffRole
+from conference.model import Gender, PersonId, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -30,6 +30,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--languages", default="nl", help="comma-separated, e.g. nl,tr")
     add.add_argument("--region", default=None)
+    add.add_argument("--gender", choices=[g.value for g in Gender], default=None,
+                     help="f, m or x: families may ask for a woman or a man as coordinator")
     staff_actions.add_parser("list", help="list staff")
     remove = staff_actions.add_parser("remove", help="remove a staff member")
     remove.add_argument("--telegram-id", required=True, type=int)
@@ -96,7 +98,7 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 await add_staff(uow, StaffMember(
                     PersonId(args.telegram_id), StaffRole(args.role), args.name.strip(),
-                    languages, args.region,
+                    languages, args.region, gender=Gender(args.gender) if args.gender else None,
                 ))
                 await uow.commit()
                 print(f"{args.role} {args.name} ({args.telegram_id}) saved")

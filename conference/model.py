@@ -14,6 +14,12 @@ class StaffRole(enum.StrEnum):
     COORDINATOR = "coordinator"
 
 
+class Gender(enum.StrEnum):
+    FEMALE = "f"
+    MALE = "m"
+    OTHER = "x"
+
+
 class RequestKind(enum.StrEnum):
     CONFERENCE = "conference"
     INFO_TALK = "info_talk"
@@ -65,6 +71,7 @@ class StaffMember:
     languages: tuple[str, ...] = ()
     region: str | None = None
     locale: str | None = None  # the person's chosen bot language, if they have opened the bot
+    gender: Gender | None = None  # families may ask for a woman or a man as coordinator
 
 
 @dataclass(frozen=True)
@@ -88,3 +95,4 @@ class ConferenceRequest:
     family_languages: tuple[str, ...] = field(default_factory=tuple)
     coordinator_preference: str | None = None
     contact_phone: str | None = None
+    coordinator_id: PersonId | None = None

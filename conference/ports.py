@@ -14,6 +14,7 @@ from conference.model import (
     PersonId,
     StaffMember,
     StaffRole,
+    Status,
 )
 
 
@@ -51,6 +52,15 @@ class ConferenceRepository(Protocol):
     ) -> ConferenceRequest: ...
 
     async def get(self, conference_id: ConferenceId) -> ConferenceRequest | None: ...
+
+    async def with_status(self, status: Status) -> Sequence[ConferenceRequest]:
+        """Newest first."""
+
+    async def open_count_by_coordinator(self) -> dict[PersonId, int]:
+        """Conferences not yet closed, per coordinator."""
+
+    async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
+                     at: datetime) -> ConferenceRequest: ...
 
 
 class ConversationRepository(Protocol):

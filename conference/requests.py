@@ -102,11 +102,16 @@ async def submit_request(
 async def open_request(
     uow: UnitOfWork, actor_id: PersonId, conference_id: ConferenceId
 ) -> ConferenceRequest:
-    """A request is shown to managers only; the id comes from a button, so check everything."""
+    """A request is shown to managers and to the coordinator it was assigned to; the id comes
+    from a button, so check everything."""
     member = await uow.staff.get(actor_id)
-    if member is None or member.role is not StaffRole.MANAGER:
-        raise AccessDenied("only a regional manager opens requests")
+    if member is None:
+        raise AccessDenied("only staff open requests")
     request = await uow.conferences.get(conference_id)
+    if member.role is not StaffRole.MANAGER and (
+        request is None or request.coordinator_id != actor_id
+    ):
+        raise AccessDenied("not this coordinator's conference")
     if request is None:
         raise NotFound("no such request")
     await uow.audit.record(actor_id, "request.opened", request.id)

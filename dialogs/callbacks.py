@@ -24,3 +24,12 @@ class PickLanguage(CallbackData, prefix="lang"):
 
 class OpenRequest(CallbackData, prefix="req"):
     id: int
+
+
+class AssignTo(CallbackData, prefix="as"):
+    conference: int
+    coordinator: int
+
+
+class ListRequests(CallbackData, prefix="rl"):
+    page: int = 0

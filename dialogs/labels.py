@@ -7,7 +7,7 @@ from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
 from conference.intake import Field
-from conference.model import ApplicantRole, ConferenceModel, RequestKind, StaffRole
+from conference.model import ApplicantRole, ConferenceModel, RequestKind
 
 
 def field_label(step: Field) -> str:
@@ -45,10 +45,6 @@ def model_label(model: ConferenceModel) -> str:
     }[model]
 
 
-def staff_role_label(role: StaffRole) -> str:
-    return _("regiomanager") if role is StaffRole.MANAGER else _("coördinator")
-
-
 def kind_label(kind: RequestKind) -> str:
     if kind is RequestKind.INFO_TALK:
         return _("Verzoek om een informatiegesprek")
@@ -62,6 +58,19 @@ def language_name(code: str, locale: str) -> str:
     except (ValueError, TypeError):
         name = None
     return (name or code)[:1].upper() + (name or code)[1:]
+
+
+def language_names(codes: list[str] | tuple[str, ...], locales: tuple[str, ...]
+                   ) -> dict[str, set[str]]:
+    """How each language is called in each shipped language, lower case, for reading a
+    typed preference such as "een vrouw die Turks spreekt"."""
+    names: dict[str, set[str]] = {}
+    for code in codes:
+        for locale in locales:
+            name = Locale.parse(locale).languages.get(code)
+            if name:
+                names.setdefault(code, set()).add(name.lower())
+    return names
 
 
 def locale_own_name(locale: str) -> str:

@@ -1,28 +1,80 @@
-"""What a regional manager does with a new request (for now: read it)."""
+"""The regional manager: open requests (/requests), read one, assign a coordinator."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
-from aiogram.types import CallbackQuery, InaccessibleMessage
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from conference.model import ConferenceId, Person
+from conference.assignment import (
+    AlreadyAssigned,
+    Candidate,
+    Fit,
+    assign,
+    candidates,
+    open_requests,
+)
+from conference.model import FAMILY_LANGUAGE_CHOICES, ConferenceId, Person, PersonId, Status
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound, open_request
-from dialogs.callbacks import OpenRequest
-from dialogs.summaries import request_details
+from dialogs.callbacks import AssignTo, OpenRequest
+from dialogs.labels import language_names
+from dialogs.outbound import deliver
+from dialogs.summaries import ago, request_details
+
+MAX_LISTED = 30
+
+
+def _fits(candidate: Candidate) -> str:
+    labels = {Fit.PREFERENCE: _("voorkeur"), Fit.LANGUAGE: _("taal"), Fit.REGION: _("regio")}
+    met = [labels[fit] + " ✓" for fit in (Fit.PREFERENCE, Fit.LANGUAGE, Fit.REGION)
+           if fit in candidate.fits]
+    member = candidate.coordinator
+    return "• {name} ({languages}; {region}; {load}){fits}".format(
+        name=escape(member.name), languages=", ".join(member.languages) or "?",
+        region=escape(member.region or "?"),
+        load=_("{count} open").format(count=candidate.open_conferences),
+        fits=": " + ", ".join(met) if met else "",
+    )
 
 
 def router() -> Router:
     r = Router(name="manager")
 
+    @r.message(Command("requests"))
+    async def list_requests(message: Message, uow: UnitOfWork, person: Person) -> None:
+        try:
+            waiting = await open_requests(uow, person.id)
+        except AccessDenied:
+            await message.answer(_("Dit is alleen voor regiomanagers."))
+            return
+        if not waiting:
+            await message.answer(_("Er zijn geen open aanvragen. Fijn!"))
+            return
+        now = datetime.now(UTC)
+        rows = [[InlineKeyboardButton(
+            text=f"{request.reference} · {request.region[:24]} · {ago(request.created_at, now)}",
+            callback_data=OpenRequest(id=request.id).pack(),
+        )] for request in waiting[:MAX_LISTED]]
+        await message.answer(
+            _("<b>Open aanvragen</b> ({count}), nieuwste eerst:").format(count=len(waiting)),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
     @r.callback_query(OpenRequest.filter())
     async def open_(callback: CallbackQuery, callback_data: OpenRequest, uow: UnitOfWork,
-                    person: Person, i18n: I18n, zone: ZoneInfo, default_locale: str) -> None:
+                    person: Person, i18n: I18n, zone: ZoneInfo) -> None:
         try:
             request = await open_request(uow, person.id, ConferenceId(callback_data.id))
         except AccessDenied:
@@ -35,10 +87,62 @@ def router() -> Router:
         message = callback.message
         if message is None or isinstance(message, InaccessibleMessage):
             return
-        # Case details stay out of forwards and screenshots-by-forwarding.
-        await message.answer(
-            request_details(request, zone, i18n.current_locale, datetime.now(UTC)),
-            protect_content=True,
-        )
+        text = request_details(request, zone, i18n.current_locale, datetime.now(UTC))
+        markup = None
+        if request.status is Status.NEW and request.coordinator_id is None:
+            names = language_names((*FAMILY_LANGUAGE_CHOICES, *request.family_languages),
+                                   i18n.available_locales)
+            ranked = await candidates(uow, person.id, request.id, names)
+            if ranked:
+                text += "\n\n<b>" + _("Coördinatoren, best passend eerst:") + "</b>\n"
+                text += "\n".join(_fits(c) for c in ranked[:8])
+                markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                    text=_("Toewijzen aan {name}").format(name=c.coordinator.name),
+                    callback_data=AssignTo(conference=request.id,
+                                           coordinator=c.coordinator.person_id).pack(),
+                )] for c in ranked[:8]])
+            else:
+                text += "\n\n" + _("Er zijn nog geen coördinatoren. Voeg ze toe met "
+                                   "kring staff add --role coordinator.")
+        # Case details stay out of forwards.
+        await message.answer(text, reply_markup=markup, protect_content=True)
+
+    @r.callback_query(AssignTo.filter())
+    async def assign_(callback: CallbackQuery, callback_data: AssignTo, uow: UnitOfWork,
+                      person: Person, bot: Bot, i18n: I18n, default_locale: str) -> None:
+        try:
+            done = await assign(uow, person.id, ConferenceId(callback_data.conference),
+                                PersonId(callback_data.coordinator), datetime.now(UTC))
+        except AccessDenied:
+            await callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True)
+            return
+        except AlreadyAssigned:
+            await callback.answer(_("Deze aanvraag is al toegewezen."), show_alert=True)
+            return
+        except NotFound:
+            await callback.answer(_("Deze aanvraag of coördinator bestaat niet (meer)."),
+                                  show_alert=True)
+            return
+        await callback.answer(_("Toegewezen ✓"))
+        request, coordinator = done.request, done.coordinator
+        if isinstance(callback.message, Message):
+            await callback.message.edit_reply_markup(reply_markup=None)
+            await callback.message.answer(_("{reference} is toegewezen aan {name} ✓").format(
+                reference=request.reference, name=escape(coordinator.name)))
+        shipped = i18n.available_locales
+        with i18n.use_locale(coordinator.locale if coordinator.locale in shipped
+                             else default_locale):
+            text = _("Je bent de coördinator van {reference}. Open de aanvraag om te "
+                     "beginnen; de aanvrager weet dat je contact opneemt.").format(
+                reference=request.reference)
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("Open aanvraag"), callback_data=OpenRequest(id=request.id).pack())]])
+        await deliver(bot, uow, coordinator.person_id, text, markup)
+        with i18n.use_locale(request.applicant_locale if request.applicant_locale in shipped
+                             else default_locale):
+            text = _("Goed nieuws over je aanvraag {reference}: coördinator {name} neemt binnen "
+                     "een paar dagen contact met je op.").format(
+                reference=request.reference, name=escape(coordinator.name.split()[0]))
+        await deliver(bot, uow, request.applicant_id, text)
 
     return r

@@ -17,12 +17,12 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from conference.intake import RequestDraft, first_step, step_number
-from conference.model import Person, RequestKind
+from conference.model import Person, RequestKind, StaffRole
 from conference.ports import UnitOfWork
 from conference.requests import NotFound, set_language
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
-from dialogs.labels import field_label, locale_own_name, staff_role_label
+from dialogs.labels import field_label, locale_own_name
 
 
 def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -70,10 +70,14 @@ def router() -> Router:
             return
         await show_welcome(message, person.first_name)
         member = await uow.staff.get(person.id)
-        if member is not None:
+        if member is not None and member.role is StaffRole.MANAGER:
             await message.answer(_(
-                "Je staat in kring als {role}. Nieuwe aanvragen komen hier binnen, met een "
-                "knop om ze te openen.").format(role=staff_role_label(member.role)))
+                "Je staat in kring als regiomanager. Nieuwe aanvragen komen hier binnen; met "
+                "/requests zie je alle open aanvragen en wijs je een coördinator toe."))
+        elif member is not None:
+            await message.answer(_(
+                "Je staat in kring als coördinator. Als een regiomanager je een aanvraag "
+                "toewijst, hoor je het hier."))
 
     @r.message(Command("apply"))
     async def apply(message: Message, state: FSMContext) -> None:

@@ -22,10 +22,15 @@ def request_notice(request: ConferenceRequest, zone: ZoneInfo, locale: str) -> s
     ])
 
 
+def ago(moment: datetime, now: datetime) -> str:
+    days = max(0, (now - moment).days)
+    return _("{days} dag geleden", "{days} dagen geleden", days).format(days=days) if days \
+        else _("vandaag")
+
+
 def request_details(request: ConferenceRequest, zone: ZoneInfo, locale: str,
                     now: datetime) -> str:
     not_given = _("niet ingevuld")
-    days = max(0, (now - request.created_at).days)
     rows: list[tuple[str, str | None]] = [
         (_("Aanvrager"), escape(request.applicant_name)),
     ]
@@ -55,9 +60,7 @@ def request_details(request: ConferenceRequest, zone: ZoneInfo, locale: str,
     head = [
         f"<b>{escape(kind_label(request.kind))}</b>: {request.reference}",
         _("Ontvangen: {moment} ({ago})").format(
-            moment=when(request.created_at, zone, locale),
-            ago=_("{days} dag geleden", "{days} dagen geleden", days).format(days=days)
-            if days else _("vandaag")),
+            moment=when(request.created_at, zone, locale), ago=ago(request.created_at, now)),
         "",
     ]
     return "\n".join(head + [f"<b>{label}</b>: {value or not_given}" for label, value in rows])

@@ -17,6 +17,7 @@ from conference.model import (
     ConferenceId,
     ConferenceModel,
     ConferenceRequest,
+    Gender,
     Person,
     PersonId,
     RequestKind,
@@ -137,7 +138,7 @@ class SqlStaff(_Repository):
     def _member(self, row: StaffRow, locale: str | None) -> StaffMember:
         return StaffMember(
             PersonId(row.person_id), StaffRole(row.role), row.name, _split(row.languages),
-            row.region, locale,
+            row.region, locale, Gender(row.gender) if row.gender else None,
         )
 
     async def add(self, member: StaffMember) -> None:
@@ -150,6 +151,7 @@ class SqlStaff(_Repository):
         row.name = member.name
         row.languages = ",".join(member.languages)
         row.region = member.region
+        row.gender = member.gender.value if member.gender else None
         await self._s.flush()
 
     async def get(self, person_id: PersonId) -> StaffMember | None:
@@ -236,15 +238,43 @@ class SqlConferences(_Repository):
         await self._s.flush()  # for the generated id
         return _request(row, applicant.first_name)
 
+    def _select(self) -> Any:
+        return select(ConferenceRow, PersonRow.first_name).join(
+            PersonRow, PersonRow.id == ConferenceRow.applicant_id
+        )
+
     async def get(self, conference_id: ConferenceId) -> ConferenceRequest | None:
         found = (
-            await self._s.execute(
-                select(ConferenceRow, PersonRow.first_name)
-                .join(PersonRow, PersonRow.id == ConferenceRow.applicant_id)
-                .where(ConferenceRow.id == conference_id)
-            )
+            await self._s.execute(self._select().where(ConferenceRow.id == conference_id))
         ).first()
         return _request(found[0], found[1]) if found else None
+
+    async def with_status(self, status: Status) -> Sequence[ConferenceRequest]:
+        rows = await self._s.execute(
+            self._select().where(ConferenceRow.status == status.value)
+            .order_by(ConferenceRow.created_at.desc(), ConferenceRow.id.desc())
+        )
+        return [_request(row, name) for row, name in rows]
+
+    async def open_count_by_coordinator(self) -> dict[PersonId, int]:
+        rows = await self._s.execute(
+            select(ConferenceRow.coordinator_id, func.count())
+            .where(ConferenceRow.coordinator_id.is_not(None),
+                   ConferenceRow.status != Status.CLOSED.value)
+            .group_by(ConferenceRow.coordinator_id)
+        )
+        return {PersonId(int(cid)): int(count) for cid, count in rows if cid is not None}
+
+    async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
+                     at: datetime) -> ConferenceRequest:
+        await self._write_now()
+        await self._s.execute(
+            update(ConferenceRow).where(ConferenceRow.id == conference_id)
+            .values(coordinator_id=coordinator, assigned_at=at, status=Status.PREPARING.value)
+        )
+        request = await self.get(conference_id)
+        assert request is not None
+        return request
 
 
 def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
@@ -268,6 +298,7 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
         family_languages=_split(row.family_languages),
         coordinator_preference=row.coordinator_preference,
         contact_phone=row.contact_phone,
+        coordinator_id=PersonId(row.coordinator_id) if row.coordinator_id else None,
     )
 
 

@@ -68,6 +68,7 @@ class StaffRow(Base):
     name: Mapped[str] = mapped_column(String(64))
     languages: Mapped[str] = mapped_column(String(128), default="")
     region: Mapped[str | None] = mapped_column(String(100))
+    gender: Mapped[str | None] = mapped_column(String(1))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -92,6 +93,9 @@ class ConferenceRow(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # The Telegram id of the assigned coordinator (staff are keyed by it, see StaffRow).
+    coordinator_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ReferenceCounterRow(Base):

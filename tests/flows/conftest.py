@@ -122,3 +122,14 @@ async def fill_in_info_talk(user: Person, region: str = "Zeist") -> None:
     await user.send_text(region)
     await user.press("Alleen via Telegram")
     await user.press("✅ Ja, ik ga akkoord")
+
+
+async def press_forged(user: Person, data: str) -> None:
+    """A callback with any data the client likes, from the user's last message: what a
+    tampered Telegram client can send."""
+    message = user.last
+    assert message is not None
+    stored = user.chat.get(message.message_id)
+    stored.data["reply_markup"] = {"inline_keyboard": [[{"text": "forged",
+                                                          "callback_data": data}]]}
+    await user.press("forged", message=message)

@@ -8,7 +8,7 @@ import pytest
 
 from conference.model import ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
-from tests.flows.conftest import Running, fill_in_info_talk, ready_manager, t
+from tests.flows.conftest import Running, fill_in_info_talk, press_forged, ready_manager, t
 
 QUESTION_NL = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
 QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
@@ -133,20 +133,9 @@ async def test_only_managers_can_open_a_request(emu: BotApiEmulator, kring: Runn
     wim = emu.user("Wim", language_code="nl")
     await wim.send_text("/start")
     data = notice.callback_data("Open aanvraag")
-    await emu_press_forged(emu, wim, data)
+    await press_forged(wim, data)
     assert wim.callback_answers[-1] == "Dit is alleen voor regiomanagers."
     assert all(QUESTION_NL not in (m.text or "") for m in wim.messages)
-
-
-async def emu_press_forged(emu: BotApiEmulator, user: Person, data: str) -> None:
-    """Send a callback with arbitrary data from the user's last message (a forged client)."""
-    message = user.last
-    message.raw.setdefault("reply_markup", {})["inline_keyboard"] = [
-        [{"text": "forged", "callback_data": data}]
-    ]
-    stored = user.chat.get(message.message_id)
-    stored.data["reply_markup"] = message.raw["reply_markup"]
-    await user.press("forged", message=message)
 
 
 async def test_replayed_update_changes_nothing(emu: BotApiEmulator, kring: Running):

@@ -78,6 +78,21 @@ class FakeConferences:
     async def get(self, conference_id):
         return self.rows.get(conference_id)
 
+    async def with_status(self, status):
+        return [r for r in self.rows.values() if r.status is status]
+
+    async def open_count_by_coordinator(self):
+        counts: dict = {}
+        for r in self.rows.values():
+            if r.coordinator_id is not None and r.status is not Status.CLOSED:
+                counts[r.coordinator_id] = counts.get(r.coordinator_id, 0) + 1
+        return counts
+
+    async def assign(self, conference_id, coordinator, at):
+        self.rows[conference_id] = replace(self.rows[conference_id], coordinator_id=coordinator,
+                                           status=Status.PREPARING)
+        return self.rows[conference_id]
+
 
 class FakeAudit:
     def __init__(self) -> None:

@@ -1,0 +1,129 @@
+"""Matching a request with a coordinator, and assigning it (the regional manager's work)."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from conference.model import (
+    ConferenceId,
+    ConferenceRequest,
+    Gender,
+    PersonId,
+    StaffMember,
+    StaffRole,
+    Status,
+)
+from conference.ports import UnitOfWork
+from conference.requests import AccessDenied, DomainError, NotFound
+
+
+class Fit(enum.StrEnum):
+    PREFERENCE = "preference"  # what the family asked for (a woman, speaks Turkish, ...)
+    LANGUAGE = "language"  # speaks a language of the family
+    REGION = "region"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    coordinator: StaffMember
+    open_conferences: int
+    fits: frozenset[Fit]
+
+
+class AlreadyAssigned(DomainError):
+    pass
+
+
+_GENDER_WORDS = {
+    Gender.FEMALE: ("vrouw", "woman", "female", "dame"),
+    Gender.MALE: ("man", "male", "heer"),
+}
+
+
+def meets_preference(coordinator: StaffMember, preference: str | None,
+                     language_names: dict[str, set[str]]) -> bool:
+    """Does the coordinator meet what the family typed? Gender words and language names are
+    understood (in any shipped language); anything else is for the manager to read."""
+    if not preference:
+        return False
+    words = set(re.findall(r"\w+", preference.lower()))
+    asked: list[bool] = []
+    for gender, gender_words in _GENDER_WORDS.items():
+        if words & set(gender_words):
+            asked.append(coordinator.gender is gender)
+    for code, names in language_names.items():
+        if any(name in preference.lower() for name in names):
+            asked.append(code in coordinator.languages)
+    return bool(asked) and all(asked)
+
+
+def rank(request: ConferenceRequest, coordinators: Sequence[tuple[StaffMember, int]],
+         language_names: dict[str, set[str]]) -> list[Candidate]:
+    """Best first: the family's own preference and a shared language, then the region, then
+    who has the fewest open conferences."""
+    region = (request.region or "").strip().lower()
+    candidates = []
+    for member, load in coordinators:
+        fits = set()
+        if meets_preference(member, request.coordinator_preference, language_names):
+            fits.add(Fit.PREFERENCE)
+        if set(member.languages) & set(request.family_languages):
+            fits.add(Fit.LANGUAGE)
+        if region and member.region and member.region.strip().lower() in region:
+            fits.add(Fit.REGION)
+        candidates.append(Candidate(member, load, frozenset(fits)))
+    return sorted(candidates, key=lambda c: (
+        -((Fit.PREFERENCE in c.fits) + (Fit.LANGUAGE in c.fits)),
+        Fit.REGION not in c.fits, c.open_conferences, c.coordinator.name,
+    ))
+
+
+async def _manager(uow: UnitOfWork, actor: PersonId) -> StaffMember:
+    member = await uow.staff.get(actor)
+    if member is None or member.role is not StaffRole.MANAGER:
+        raise AccessDenied("only a regional manager does this")
+    return member
+
+
+async def open_requests(uow: UnitOfWork, actor: PersonId) -> Sequence[ConferenceRequest]:
+    await _manager(uow, actor)
+    return await uow.conferences.with_status(Status.NEW)
+
+
+async def candidates(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                     language_names: dict[str, set[str]]) -> list[Candidate]:
+    await _manager(uow, actor)
+    request = await uow.conferences.get(conference_id)
+    if request is None:
+        raise NotFound("no such request")
+    coordinators = await uow.staff.list(StaffRole.COORDINATOR)
+    loads = await uow.conferences.open_count_by_coordinator()
+    return rank(request, [(c, loads.get(c.person_id, 0)) for c in coordinators],
+                language_names)
+
+
+@dataclass(frozen=True)
+class Assigned:
+    request: ConferenceRequest
+    coordinator: StaffMember
+
+
+async def assign(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                 coordinator_id: PersonId, now: datetime) -> Assigned:
+    """Both ids come from a button: check the actor, the request and the coordinator."""
+    await _manager(uow, actor)
+    request = await uow.conferences.get(conference_id)
+    if request is None:
+        raise NotFound("no such request")
+    if request.status is not Status.NEW or request.coordinator_id is not None:
+        raise AlreadyAssigned(request.reference)
+    coordinator = await uow.staff.get(coordinator_id)
+    if coordinator is None or coordinator.role is not StaffRole.COORDINATOR:
+        raise NotFound("no such coordinator")
+    updated = await uow.conferences.assign(conference_id, coordinator_id, now)
+    await uow.audit.record(actor, "request.assigned", conference_id)
+    return Assigned(updated, coordinator)

@@ -1,0 +1,76 @@
+"""The regional manager sees the open requests and assigns a coordinator who fits."""
+
+from __future__ import annotations
+
+from conference.model import Gender, PersonId, StaffMember, StaffRole
+from emulator import BotApiEmulator
+from storage.db import create_engine, session_factory
+from storage.uow import SqlUnitOfWork
+from tests.flows.conftest import Running, fill_in_info_talk, press_forged, ready_manager
+from tests.flows.test_intake import QUESTION_EN, walk_intake
+
+
+async def add_coordinators(kring: Running) -> None:
+    engine = create_engine(kring.settings.database_url)
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse Demir",
+                                        ("nl", "tr"), "Utrecht", gender=Gender.FEMALE))
+        await uow.staff.add(StaffMember(PersonId(7002), StaffRole.COORDINATOR, "Kees",
+                                        ("nl",), "Amersfoort", gender=Gender.MALE))
+        await uow.commit()
+    await engine.dispose()
+
+
+async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator,
+                                                            kring: Running):
+    manager = await ready_manager(emu, kring)
+    assert "/requests" in manager.last.text
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    edith = emu.user("Edith", language_code="en")
+    await walk_intake(edith, "en", QUESTION_EN)  # Dutch and Turkish, no preference
+    await edith.press("✅ Send")
+
+    await manager.send_text("/requests")
+    assert "Open aanvragen" in manager.last.text and "(1)" in manager.last.text
+    await manager.press("EK-", contains=True)
+    details = manager.last.text
+    assert details.index("Ayse Demir") < details.index("Kees")  # speaks Turkish, lives there
+    assert "taal ✓" in details and "regio ✓" in details
+    await manager.press("Toewijzen aan Ayse Demir")
+    assert "toegewezen aan Ayse Demir ✓" in manager.last.text
+
+    told = await ayse.wait_for("Je bent de coördinator van EK-")
+    await ayse.press("Open aanvraag", message=told)
+    assert QUESTION_EN in ayse.last.text  # the coordinator reads the request
+    news = await edith.wait_for("Good news")
+    assert "Ayse" in news.text and "Demir" not in news.text  # first name only
+
+    await manager.send_text("/requests")
+    assert "Er zijn geen open aanvragen" in manager.last.text
+
+
+async def test_only_a_manager_assigns_and_only_once(emu: BotApiEmulator, kring: Running):
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    kees = emu.user("Kees", language_code="nl", user_id=7002)
+    await kees.send_text("/start")
+    edith = emu.user("Edith", language_code="nl")
+    await fill_in_info_talk(edith)
+    await edith.press("✅ Versturen")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    assign_data = manager.last.callback_data("Toewijzen aan Kees")
+
+    await kees.send_text("/requests")
+    assert "alleen voor regiomanagers" in kees.last.text
+    await press_forged(kees, assign_data)  # a coordinator assigns himself
+    assert "alleen voor regiomanagers" in kees.callback_answers[-1]
+    await press_forged(edith, assign_data)  # and the applicant tries too
+    assert "alleen voor regiomanagers" in edith.callback_answers[-1]
+
+    await manager.press("Toewijzen aan Kees")
+    await press_forged(manager, assign_data)  # twice
+    assert "al toegewezen" in manager.callback_answers[-1]
+    assert sum("Je bent de coördinator" in (m.text or "") for m in kees.messages) == 1

@@ -1,0 +1,79 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from conference.assignment import AlreadyAssigned, Fit, assign, meets_preference, rank
+from conference.model import (
+    ConferenceId,
+    ConferenceRequest,
+    Gender,
+    PersonId,
+    RequestKind,
+    StaffMember,
+    StaffRole,
+    Status,
+)
+from conference.requests import AccessDenied, NotFound, identify, submit_request
+from tests.unit.fakes import FakeUnitOfWork, manager
+from tests.unit.test_request_use_cases import complete_info_talk
+
+NAMES = {"tr": {"turks", "turkish"}, "nl": {"nederlands", "dutch"}, "ar": {"arabisch"}}
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+def coordinator(pid: int, name: str, languages: tuple[str, ...], region: str,
+                gender: Gender | None = None) -> StaffMember:
+    return StaffMember(PersonId(pid), StaffRole.COORDINATOR, name, languages, region,
+                       gender=gender)
+
+
+AYSE = coordinator(1, "Ayse", ("nl", "tr"), "Utrecht", Gender.FEMALE)
+KEES = coordinator(2, "Kees", ("nl",), "Utrecht", Gender.MALE)
+FATIMA = coordinator(3, "Fatima", ("nl", "ar"), "Amersfoort", Gender.FEMALE)
+
+
+def request(preference: str | None, languages: tuple[str, ...], region: str) -> ConferenceRequest:
+    return ConferenceRequest(
+        id=ConferenceId(1), reference="EK-2026-0001", kind=RequestKind.CONFERENCE,
+        status=Status.NEW, applicant_id=PersonId(9), applicant_name="Edith",
+        applicant_locale="nl", created_at=NOW, region=region,
+        coordinator_preference=preference, family_languages=languages,
+    )
+
+
+def test_a_preference_is_read_for_gender_and_language():
+    assert meets_preference(AYSE, "Een vrouw die Turks spreekt", NAMES)
+    assert not meets_preference(KEES, "Een vrouw die Turks spreekt", NAMES)
+    assert not meets_preference(FATIMA, "een vrouw die Turks spreekt", NAMES)
+    assert meets_preference(KEES, "a man please", NAMES)
+    assert not meets_preference(AYSE, "iemand met geduld", NAMES)  # nothing we can check
+    assert not meets_preference(AYSE, None, NAMES)
+
+
+def test_preference_and_shared_language_first_then_region_then_load():
+    wanted = request("een vrouw die Turks spreekt", ("nl", "tr"), "Utrecht")
+    ranked = rank(wanted, [(KEES, 0), (FATIMA, 0), (AYSE, 5)], NAMES)
+    assert [c.coordinator.name for c in ranked] == ["Ayse", "Kees", "Fatima"]
+    assert ranked[0].fits == {Fit.PREFERENCE, Fit.LANGUAGE, Fit.REGION}
+    # without a preference, region decides, then the lighter load
+    plain = request(None, ("nl",), "Amersfoort")
+    assert [c.coordinator.name for c in rank(plain, [(AYSE, 1), (KEES, 0), (FATIMA, 3)],
+                                             NAMES)] == ["Fatima", "Kees", "Ayse"]
+
+
+async def test_assign_checks_the_manager_the_request_and_the_coordinator():
+    uow = FakeUnitOfWork()
+    await uow.staff.add(manager(100))
+    await uow.staff.add(AYSE)
+    await identify(uow, PersonId(9), "Edith", "nl", ("nl",), "nl")
+    submitted = await submit_request(uow, PersonId(9), "nl", complete_info_talk(), NOW)
+    cid = submitted.request.id
+    with pytest.raises(AccessDenied):
+        await assign(uow, AYSE.person_id, cid, AYSE.person_id, NOW)  # a coordinator
+    with pytest.raises(NotFound):
+        await assign(uow, PersonId(100), cid, PersonId(100), NOW)  # a manager is no coordinator
+    done = await assign(uow, PersonId(100), cid, AYSE.person_id, NOW)
+    assert done.request.status is Status.PREPARING
+    assert done.request.coordinator_id == AYSE.person_id
+    with pytest.raises(AlreadyAssigned):
+        await assign(uow, PersonId(100), cid, AYSE.person_id, NOW)
