@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conference.intake import RequestDraft
+
+if TYPE_CHECKING:
+    from conference.circle import Invitee, InviteeDraft, Rsvp
 from conference.model import (
     ConferenceId,
     ConferenceRequest,
@@ -62,6 +65,24 @@ class ConferenceRepository(Protocol):
     async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
                      at: datetime) -> ConferenceRequest: ...
 
+    async def of_coordinator(self, coordinator: PersonId) -> Sequence[ConferenceRequest]: ...
+
+
+class InviteeRepository(Protocol):
+    async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
+                  expires_at: datetime, now: datetime) -> Invitee: ...
+
+    async def get(self, invitee_id: int) -> Invitee | None: ...
+
+    async def by_token(self, token_hash: str) -> tuple[Invitee, datetime] | None:
+        """The invitee and when their link expires."""
+
+    async def of_conference(self, conference_id: ConferenceId) -> Sequence[Invitee]: ...
+
+    async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee: ...
+
+    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp) -> Invitee: ...
+
 
 class ConversationRepository(Protocol):
     """Where a half-finished conversation lives between two messages (and across restarts)."""
@@ -95,6 +116,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     conferences: ConferenceRepository
     conversations: ConversationRepository
+    invitees: InviteeRepository
     updates: UpdateLog
     audit: AuditLog
 

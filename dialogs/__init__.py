@@ -2,7 +2,17 @@
 
 from aiogram import Router
 
-from dialogs import fallback, groups, intake, intake_review, manager, membership, start
+from dialogs import (
+    circle,
+    fallback,
+    groups,
+    intake,
+    intake_review,
+    invitation,
+    manager,
+    membership,
+    start,
+)
 from dialogs.filters import private_chat
 
 
@@ -14,8 +24,8 @@ def build_router() -> Router:
     private.message.filter(private_chat)
     # Order matters: commands before the intake's "anything typed is an answer".
     private.include_routers(
-        manager.router(), start.router(), intake_review.router(), intake.router(),
-        fallback.router(),
+        invitation.router(), manager.router(), circle.router(), start.router(),
+        intake_review.router(), intake.router(), fallback.router(),
     )
     root.include_router(private)
     return root

@@ -33,3 +33,21 @@ class AssignTo(CallbackData, prefix="as"):
 
 class ListRequests(CallbackData, prefix="rl"):
     page: int = 0
+
+
+class OpenConference(CallbackData, prefix="cf"):
+    id: int
+
+
+class AddPerson(CallbackData, prefix="ap"):
+    conference: int
+
+
+class InviteeChoice(CallbackData, prefix="ic"):
+    field: str  # group, locale, must
+    value: str
+
+
+class RsvpAnswer(CallbackData, prefix="rv"):
+    invitee: int
+    answer: str

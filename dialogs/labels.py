@@ -6,8 +6,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
+from conference.circle import Group, InviteeState
 from conference.intake import Field
-from conference.model import ApplicantRole, ConferenceModel, RequestKind
+from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
 
 
 def field_label(step: Field) -> str:
@@ -43,6 +44,38 @@ def model_label(model: ConferenceModel) -> str:
         ConferenceModel.GROUP: _("Groep, straat of buurt (Alle Hens)"),
         ConferenceModel.SCHOOL: _("School en leren (Leercirkel)"),
     }[model]
+
+
+def group_label(group: Group) -> str:
+    return {
+        Group.FAMILY: _("familie"),
+        Group.FRIEND: _("vriend(in)"),
+        Group.NEIGHBOUR: _("buren"),
+        Group.PROFESSIONAL: _("professional"),
+        Group.OTHER: _("anders"),
+    }[group]
+
+
+def invitee_state_label(state: InviteeState) -> str:
+    return {
+        InviteeState.INVITED: _("uitgenodigd"),
+        InviteeState.OPENED: _("heeft de uitnodiging geopend"),
+        InviteeState.YES: _("komt"),
+        InviteeState.MAYBE: _("misschien"),
+        InviteeState.NO: _("komt niet"),
+        InviteeState.UNREACHABLE: _("onbereikbaar"),
+    }[state]
+
+
+def status_label(status: Status) -> str:
+    return {
+        Status.NEW: _("nieuw"),
+        Status.PREPARING: _("in voorbereiding"),
+        Status.DATE_SET: _("datum staat vast"),
+        Status.HELD: _("gehouden"),
+        Status.FOLLOW_UP: _("nazorg"),
+        Status.CLOSED: _("afgesloten"),
+    }[status]
 
 
 def kind_label(kind: RequestKind) -> str:

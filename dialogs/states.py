@@ -32,3 +32,11 @@ def step_of(raw_state: str | None) -> Field | None:
         return None
     name = raw_state.split(":", 1)[1]
     return Field(name) if name in Field._value2member_map_ else None
+
+
+class AddInvitee(StatesGroup):
+    name = State()
+    relation = State()
+    group = State()
+    locale = State()
+    must_attend = State()

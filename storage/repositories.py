@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conference.circle import Group, Invitee, InviteeDraft, Rsvp
 from conference.intake import Field, RequestDraft, steps_for
 from conference.model import (
     ApplicantRole,
@@ -31,6 +32,7 @@ from storage.tables import (
     ConferenceRow,
     ConversationRow,
     InboxRow,
+    InviteeRow,
     PersonRow,
     ProcessedUpdateRow,
     ReferenceCounterRow,
@@ -265,6 +267,12 @@ class SqlConferences(_Repository):
         )
         return {PersonId(int(cid)): int(count) for cid, count in rows if cid is not None}
 
+    async def of_coordinator(self, coordinator: PersonId) -> Sequence[ConferenceRequest]:
+        rows = await self._s.execute(
+            self._select().where(ConferenceRow.coordinator_id == coordinator)
+            .order_by(ConferenceRow.created_at.desc()))
+        return [_request(row, name) for row, name in rows]
+
     async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
                      at: datetime) -> ConferenceRequest:
         await self._write_now()
@@ -275,6 +283,62 @@ class SqlConferences(_Repository):
         request = await self.get(conference_id)
         assert request is not None
         return request
+
+
+class SqlInvitees(_Repository):
+    async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
+                  expires_at: datetime, now: datetime) -> Invitee:
+        row = InviteeRow(
+            conference_id=conference_id, name=draft.name, relation=draft.relation,
+            grp=draft.group.value, locale=draft.locale, must_attend=draft.must_attend,
+            token_hash=token_hash, token_expires_at=expires_at, created_at=now,
+        )
+        self._s.add(row)
+        await self._write_now()
+        await self._s.flush()  # for the id
+        return await self._invitee(row)
+
+    async def _invitee(self, row: InviteeRow) -> Invitee:
+        reachable = True
+        if row.person_id is not None:
+            person = await SqlPersons(self._s, self._write_now, self._cache).get(
+                PersonId(row.person_id))
+            reachable = person.reachable if person else True
+        return Invitee(
+            id=row.id, conference_id=ConferenceId(row.conference_id), name=row.name,
+            relation=row.relation, group=Group(row.grp), locale=row.locale,
+            must_attend=row.must_attend,
+            person_id=PersonId(row.person_id) if row.person_id else None,
+            rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
+            reachable=reachable,
+        )
+
+    async def get(self, invitee_id: int) -> Invitee | None:
+        row = await self._s.get(InviteeRow, invitee_id)
+        return await self._invitee(row) if row else None
+
+    async def by_token(self, token_hash: str) -> tuple[Invitee, datetime] | None:
+        row = await self._s.scalar(select(InviteeRow).where(InviteeRow.token_hash == token_hash))
+        return (await self._invitee(row), row.token_expires_at) if row else None
+
+    async def of_conference(self, conference_id: ConferenceId) -> Sequence[Invitee]:
+        rows = await self._s.scalars(
+            select(InviteeRow).where(InviteeRow.conference_id == conference_id)
+            .order_by(InviteeRow.id))
+        return [await self._invitee(row) for row in rows]
+
+    async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.person_id = person
+        row.opened_at = row.opened_at or at
+        return await self._invitee(row)
+
+    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.rsvp = rsvp.value
+        return await self._invitee(row)
 
 
 def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:

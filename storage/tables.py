@@ -118,6 +118,23 @@ class ProcessedUpdateRow(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class InviteeRow(Base):
+    __tablename__ = "invitee"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(64))
+    grp: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(16))
+    must_attend: Mapped[bool] = mapped_column(Boolean)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    person_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rsvp: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class InboxRow(Base):
     """Updates fetched from Telegram and committed here before the offset moves on; each row
     leaves in the transaction that handles its update."""

@@ -9,6 +9,7 @@ from storage.repositories import (
     SqlAudit,
     SqlConferences,
     SqlConversations,
+    SqlInvitees,
     SqlPersons,
     SqlStaff,
     SqlUpdateLog,
@@ -37,9 +38,10 @@ class SqlUnitOfWork:
         self.conversations = SqlConversations(*args)
         self.updates = SqlUpdateLog(*args)
         self.audit = SqlAudit(*args)
+        self.invitees = SqlInvitees(*args)
         # Held-back rows are written in this order (foreign keys point backwards in it).
-        self._repositories = (self.persons, self.staff, self.conferences, self.conversations,
-                              self.updates, self.audit)
+        self._repositories = (self.persons, self.staff, self.conferences, self.invitees,
+                              self.conversations, self.updates, self.audit)
         return self
 
     async def __aexit__(

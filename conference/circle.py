@@ -1,0 +1,159 @@
+"""The circle: the people a coordinator invites, their personal invitation links, their answer."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from conference.model import ConferenceId, ConferenceRequest, PersonId, StaffRole
+from conference.ports import UnitOfWork
+from conference.requests import AccessDenied, DomainError, NotFound
+
+InviteeId = int
+INVITATION_DAYS = 30
+TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters of A-Za-z0-9_-
+
+
+class Group(enum.StrEnum):
+    FAMILY = "family"
+    FRIEND = "friend"
+    NEIGHBOUR = "neighbour"
+    PROFESSIONAL = "professional"
+    OTHER = "other"
+
+
+class Rsvp(enum.StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+class InviteeState(enum.StrEnum):
+    INVITED = "invited"
+    OPENED = "opened"
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class InviteeDraft:
+    name: str
+    relation: str
+    group: Group
+    locale: str
+    must_attend: bool
+
+
+@dataclass(frozen=True)
+class Invitee:
+    id: InviteeId
+    conference_id: ConferenceId
+    name: str
+    relation: str
+    group: Group
+    locale: str
+    must_attend: bool
+    person_id: PersonId | None = None
+    rsvp: Rsvp | None = None
+    opened: bool = False
+    reachable: bool = True
+
+    @property
+    def state(self) -> InviteeState:
+        if not self.reachable:
+            return InviteeState.UNREACHABLE
+        if self.rsvp is not None:
+            return InviteeState(self.rsvp.value)
+        return InviteeState.OPENED if self.opened else InviteeState.INVITED
+
+
+class Refusal(enum.StrEnum):
+    UNKNOWN = "unknown"  # never issued, revoked or re-issued
+    EXPIRED = "expired"
+    TAKEN = "taken"  # already bound to another Telegram account
+
+
+class InvitationRefused(DomainError):
+    def __init__(self, reason: Refusal, invitee: Invitee | None = None) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.invitee = invitee
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    """Only this is stored: a leaked database gives no working links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def looks_like_token(text: str) -> bool:
+    return 20 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
+
+
+async def _coordinator_of(uow: UnitOfWork, actor: PersonId,
+                          conference_id: ConferenceId) -> ConferenceRequest:
+    member = await uow.staff.get(actor)
+    request = await uow.conferences.get(conference_id)
+    if member is None or member.role is not StaffRole.COORDINATOR or request is None or (
+        request.coordinator_id != actor
+    ):
+        raise AccessDenied("not this coordinator's conference")
+    return request
+
+
+async def my_conferences(uow: UnitOfWork, actor: PersonId) -> Sequence[ConferenceRequest]:
+    member = await uow.staff.get(actor)
+    if member is None or member.role is not StaffRole.COORDINATOR:
+        raise AccessDenied("only coordinators have conferences")
+    return await uow.conferences.of_coordinator(actor)
+
+
+async def circle(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+                 ) -> tuple[ConferenceRequest, Sequence[Invitee]]:
+    request = await _coordinator_of(uow, actor, conference_id)
+    return request, await uow.invitees.of_conference(conference_id)
+
+
+async def invite(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                 draft: InviteeDraft, now: datetime) -> tuple[Invitee, str]:
+    """Add a person to the circle; returns them and their personal token (shown once)."""
+    await _coordinator_of(uow, actor, conference_id)
+    token = new_token()
+    invitee = await uow.invitees.add(conference_id, draft, token_hash(token),
+                                     now + timedelta(days=INVITATION_DAYS), now)
+    await uow.audit.record(actor, "invitee.added", conference_id)
+    return invitee, token
+
+
+async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
+                          now: datetime) -> Invitee:
+    """The link was opened: bind it to this Telegram account the first time, refuse others."""
+    found = await uow.invitees.by_token(token_hash(token))
+    if found is None:
+        raise InvitationRefused(Refusal.UNKNOWN)
+    invitee, expires_at = found
+    if invitee.person_id is not None and invitee.person_id != person:
+        raise InvitationRefused(Refusal.TAKEN, invitee)
+    if invitee.person_id is None and expires_at <= now:
+        raise InvitationRefused(Refusal.EXPIRED, invitee)
+    if invitee.person_id is None or not invitee.opened:
+        invitee = await uow.invitees.bind(invitee.id, person, now)
+    return invitee
+
+
+async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                 rsvp: Rsvp) -> Invitee:
+    """The invitee id comes from a button: it must be this person's own invitation."""
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is None or invitee.person_id != person:
+        raise NotFound("not your invitation")
+    return await uow.invitees.set_rsvp(invitee_id, rsvp)

@@ -1,0 +1,166 @@
+"""The coordinator builds the circle: /conferences, open one, add a person, hand out their
+personal invitation (a link that only works for the first phone that opens it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference.circle import Group, InviteeDraft, circle, invite, my_conferences
+from conference.intake import Field, InvalidAnswer, clean_text
+from conference.model import ConferenceId, Person
+from conference.ports import UnitOfWork
+from conference.requests import AccessDenied
+from dialogs.callbacks import AddPerson, InviteeChoice, OpenConference
+from dialogs.filters import has_text
+from dialogs.intake import problem_text
+from dialogs.labels import group_label, invitee_state_label, locale_own_name, status_label
+from dialogs.states import AddInvitee
+
+
+def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons])
+
+
+def _choice(field: str, value: str) -> str:
+    return InviteeChoice(field=field, value=value).pack()
+
+
+def router() -> Router:
+    r = Router(name="circle")
+
+    @r.message(Command("conferences"))
+    async def list_(message: Message, uow: UnitOfWork, person: Person) -> None:
+        try:
+            mine = await my_conferences(uow, person.id)
+        except AccessDenied:
+            await message.answer(_("Dit is alleen voor coördinatoren."))
+            return
+        if not mine:
+            await message.answer(_("Je hebt nog geen conferenties."))
+            return
+        await message.answer(_("<b>Mijn conferenties</b>"), reply_markup=_rows(*(
+            (f"{c.reference} · {c.subject_name or c.region} · {status_label(c.status)}",
+             OpenConference(id=c.id).pack()) for c in mine)))
+
+    @r.callback_query(OpenConference.filter())
+    async def open_(callback: CallbackQuery, callback_data: OpenConference, uow: UnitOfWork,
+                    person: Person) -> None:
+        try:
+            request, people = await circle(uow, person.id, ConferenceId(callback_data.id))
+        except AccessDenied:
+            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
+                                  show_alert=True)
+            return
+        await callback.answer()
+        lines = [f"<b>{request.reference}</b> · {status_label(request.status)}",
+                 escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
+        lines += [_("• {name} ({relation}, {group}): {state}").format(
+            name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
+            group=group_label(p.group), state=invitee_state_label(p.state)) for p in people]
+        if not people:
+            lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
+        if isinstance(callback.message, Message):
+            await callback.message.answer("\n".join(lines), protect_content=True,
+                                          reply_markup=_rows((_("➕ Persoon toevoegen"),
+                                                              AddPerson(conference=request.id)
+                                                              .pack())))
+
+    @r.callback_query(AddPerson.filter())
+    async def add(callback: CallbackQuery, callback_data: AddPerson, state: FSMContext,
+                  uow: UnitOfWork, person: Person) -> None:
+        try:
+            await circle(uow, person.id, ConferenceId(callback_data.conference))
+        except AccessDenied:
+            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
+                                  show_alert=True)
+            return
+        await callback.answer()
+        await state.set_state(AddInvitee.name)
+        await state.set_data({"conference": callback_data.conference})
+        if isinstance(callback.message, Message):
+            await callback.message.answer(_("Wat is de naam van de persoon? (zoals de familie "
+                                            "hem of haar noemt)"))
+
+    @r.message(StateFilter(AddInvitee.name, AddInvitee.relation), has_text)
+    async def typed(message: Message, state: FSMContext) -> None:
+        name_step = await state.get_state() == AddInvitee.name.state
+        try:
+            value = clean_text(Field.SUBJECT_NAME, message.text or "")
+        except InvalidAnswer as error:
+            await message.answer(problem_text(error))
+            return
+        if name_step:
+            await state.update_data(name=value)
+            await state.set_state(AddInvitee.relation)
+            await message.answer(_("Wat is {name} van de hoofdpersoon? Bijvoorbeeld: vader, "
+                                   "tante, buurvrouw, gezinsvoogd.").format(name=escape(value)))
+            return
+        await state.update_data(relation=value)
+        await state.set_state(AddInvitee.group)
+        await message.answer(_("Bij welke groep hoort {name}?").format(
+            name=escape((await state.get_data())["name"])), reply_markup=_rows(*(
+                (group_label(g), _choice("group", g.value)) for g in Group)))
+
+    @r.callback_query(StateFilter(AddInvitee), InviteeChoice.filter())
+    async def chosen(callback: CallbackQuery, callback_data: InviteeChoice, state: FSMContext,
+                     uow: UnitOfWork, person: Person, i18n: I18n, bot: Bot) -> None:
+        step, value = await state.get_state(), callback_data.value
+        message = callback.message
+        if not isinstance(message, Message):
+            await callback.answer()
+            return
+        if step == AddInvitee.group.state and value in Group._value2member_map_:
+            await state.update_data(group=value)
+            await state.set_state(AddInvitee.locale)
+            await callback.answer(_("Opgeslagen ✓"))
+            await message.edit_text(_("In welke taal nodigen we hem of haar uit?"),
+                                    reply_markup=_rows(*((locale_own_name(loc),
+                                                          _choice("locale", loc))
+                                                         for loc in i18n.available_locales)))
+        elif step == AddInvitee.locale.state and value in i18n.available_locales:
+            await state.update_data(locale=value)
+            await state.set_state(AddInvitee.must_attend)
+            await callback.answer(_("Opgeslagen ✓"))
+            await message.edit_text(_("Moet deze persoon er zeker bij zijn (zoals de "
+                                      "hoofdpersoon en de ouders)?"), reply_markup=_rows(
+                (_("Ja, zeker erbij"), _choice("must", "yes")),
+                (_("Nee"), _choice("must", "no"))))
+        elif step == AddInvitee.must_attend.state and value in ("yes", "no"):
+            data = await state.get_data()
+            draft = InviteeDraft(data["name"], data["relation"], Group(data["group"]),
+                                 data["locale"], value == "yes")
+            try:
+                invitee, token = await invite(uow, person.id, ConferenceId(data["conference"]),
+                                              draft, datetime.now(UTC))
+            except AccessDenied:
+                await callback.answer(_("Dit is alleen voor de coördinator van deze "
+                                        "conferentie."), show_alert=True)
+                return
+            await state.clear()
+            await callback.answer(_("Opgeslagen ✓"))
+            me = await bot.me()
+            link = f"https://t.me/{me.username}?start={token}"
+            await message.edit_text(_("{name} staat in de kring ✓\n\nDe persoonlijke link "
+                                      "(alleen voor {name}; werkt 30 dagen, voor één "
+                                      "telefoon):\n{link}").format(
+                name=escape(invitee.name), link=link))
+            with i18n.use_locale(invitee.locale):
+                forward = _("Hallo {name}! Je bent uitgenodigd voor een Eigen "
+                            "Kracht-conferentie: familie, vrienden en buren maken samen een "
+                            "plan. Open deze persoonlijke link op je telefoon, dan vertel ik je "
+                            "er meer over: {link}").format(name=escape(invitee.name), link=link)
+            await message.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n"
+                                 + forward)
+        else:
+            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+
+    return r

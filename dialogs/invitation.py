@@ -1,0 +1,102 @@
+"""An invited person opens their personal link: greeted by name, in their language, asked to
+answer. The link is checked against the database every time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference.circle import (
+    InvitationRefused,
+    Refusal,
+    Rsvp,
+    answer,
+    looks_like_token,
+    open_invitation,
+)
+from conference.model import Person
+from conference.ports import UnitOfWork
+from conference.requests import NotFound, set_language
+from dialogs.callbacks import RsvpAnswer
+from dialogs.outbound import deliver
+
+
+def rsvp_buttons(invitee_id: int) -> InlineKeyboardMarkup:
+    labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
+              (Rsvp.NO, _("Nee, ik kan niet")))
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=text, callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
+    )] for rsvp, text in labels])
+
+
+def router() -> Router:
+    r = Router(name="invitation")
+
+    @r.message(CommandStart(deep_link=True))
+    async def opened(message: Message, command: CommandObject, uow: UnitOfWork,
+                     person: Person, i18n: I18n, bot: Bot) -> None:
+        token = command.args or ""
+        try:
+            if not looks_like_token(token):
+                raise InvitationRefused(Refusal.UNKNOWN)
+            invitee = await open_invitation(uow, person.id, token, datetime.now(UTC))
+        except InvitationRefused as refused:
+            await message.answer({
+                Refusal.UNKNOWN: _("Deze uitnodiging ken ik niet (meer). Vraag de coördinator "
+                                   "om een nieuwe link."),
+                Refusal.EXPIRED: _("Deze uitnodiging is verlopen. Vraag de coördinator om een "
+                                   "nieuwe link."),
+                Refusal.TAKEN: _("Deze uitnodiging is al geopend op een andere telefoon. Is dat "
+                                 "niet van jou? De coördinator hoort het en helpt je verder."),
+            }[refused.reason])
+            if refused.reason is Refusal.TAKEN and refused.invitee is not None:
+                request = await uow.conferences.get(refused.invitee.conference_id)
+                if request is not None and request.coordinator_id is not None:
+                    await deliver(bot, uow, request.coordinator_id, _(
+                        "Let op: de uitnodiging van {name} ({reference}) is geopend op een "
+                        "tweede telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
+                    ).format(name=escape(refused.invitee.name), reference=request.reference))
+            return
+        try:
+            await set_language(uow, person.id, invitee.locale, i18n.available_locales)
+        except NotFound:
+            pass
+        with i18n.use_locale(invitee.locale if invitee.locale in i18n.available_locales
+                             else i18n.current_locale):
+            await message.answer(_(
+                "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
+                "Familie, vrienden en buren maken daar samen een plan. Een onafhankelijke "
+                "coördinator helpt met de voorbereiding; het plan is van de familie.\n"
+                "Wat we van je vragen: kom als je kunt, en denk mee.\n\nKom je?"
+            ).format(name=escape(invitee.name)), reply_markup=rsvp_buttons(invitee.id))
+
+    @r.callback_query(RsvpAnswer.filter())
+    async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
+                       person: Person) -> None:
+        if callback_data.answer not in Rsvp._value2member_map_:
+            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
+            return
+        try:
+            await answer(uow, person.id, callback_data.invitee, Rsvp(callback_data.answer))
+        except NotFound:
+            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
+            return
+        await callback.answer(_("Opgeslagen ✓"))
+        thanks = {
+            Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
+            Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),
+            Rsvp.NO: _("Jammer, en helemaal goed. Dank je wel dat je het laat weten. "
+                       "Opgeslagen ✓"),
+        }[Rsvp(callback_data.answer)]
+        text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
+        message = callback.message
+        if isinstance(message, Message) and message.text != text:  # same tap twice: as is
+            await message.edit_text(text, reply_markup=rsvp_buttons(callback_data.invitee))
+
+    return r

@@ -1,0 +1,80 @@
+"""The coordinator invites a person; the person answers from their own phone."""
+
+from __future__ import annotations
+
+import re
+
+from emulator import BotApiEmulator
+from tests.flows.conftest import Running, fill_in_info_talk, ready_manager
+from tests.flows.test_assignment import add_coordinators
+
+
+async def assigned_conference(emu: BotApiEmulator, kring: Running):
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    edith = emu.user("Edith", language_code="nl")
+    await fill_in_info_talk(edith, "Utrecht")
+    await edith.press("✅ Versturen")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    await manager.press("Toewijzen aan Ayse Demir")
+    return ayse
+
+
+async def invite_wim(ayse) -> str:
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Nog niemand" in ayse.last.text
+    await ayse.press("➕ Persoon toevoegen")
+    await ayse.send_text("Wim")
+    await ayse.send_text("zoon")
+    await ayse.press("familie")
+    await ayse.press("English")
+    await ayse.press("Ja, zeker erbij")
+    link = re.search(r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]+)",
+                     ayse.messages[-2].text)
+    assert link is not None
+    assert "Hello Wim!" in ayse.last.text  # the text to forward is in Wim's language
+    return link.group(1)
+
+
+async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, kring: Running):
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_wim(ayse)
+    assert 32 <= len(token) <= 64
+
+    wim = emu.user("Wim", language_code="nl")  # his phone says Dutch; Ayse chose English
+    await wim.send_text(f"/start {token}")
+    assert "Hello Wim!" in wim.last.text
+    await wim.press("✅ Yes, I'm coming")
+    assert "Saved ✓" in wim.callback_answers
+    assert "Saved ✓" in wim.last.text
+    await wim.press("🤔 Maybe")
+    assert "Let us know" in wim.last.text
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Wim ★ (zoon, familie): misschien" in ayse.last.text
+
+
+async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Running):
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_wim(ayse)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    other = emu.user("Someone", language_code="nl")
+    await other.send_text(f"/start {token}")
+    assert "al geopend op een andere telefoon" in other.last.text
+    warning = await ayse.wait_for("tweede telefoon")
+    assert "Wim" in warning.text
+    await wim.send_text(f"/start {token}")  # the same phone again is fine
+    assert "Hello Wim!" in wim.last.text
+    await other.send_text("/start " + "x" * 40)
+    assert "ken ik niet" in other.last.text
+    # Someone else's answer button: refused, nothing changes
+    invitee_id = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
+    from tests.flows.conftest import press_forged
+    await press_forged(other, f"rv:{invitee_id}:no")
+    assert "niet van jou" in other.callback_answers[-1]
