@@ -108,6 +108,7 @@ class FakeUnitOfWork:
         self.staff = FakeStaff()
         self.conferences = FakeConferences()
         self.audit = FakeAudit()
+        self.invitees = FakeInvitees()
         self.conversations = None
         self.updates = None
         self.commits = 0
@@ -121,3 +122,38 @@ class FakeUnitOfWork:
 
 def manager(person_id: int, name: str = "Marieke") -> StaffMember:
     return StaffMember(PersonId(person_id), StaffRole.MANAGER, name, ("nl",), "Utrecht")
+
+
+class FakeInvitees:
+    def __init__(self) -> None:
+        self.rows: dict = {}
+        self.tokens: dict = {}
+
+    async def add(self, conference_id, draft, token_hash, expires_at, now):
+        from conference.circle import Invitee
+
+        invitee = Invitee(len(self.rows) + 1, conference_id, draft.name, draft.relation,
+                          draft.group, draft.locale, draft.must_attend)
+        self.rows[invitee.id] = invitee
+        self.tokens[token_hash] = (invitee.id, expires_at)
+        return invitee
+
+    async def get(self, invitee_id):
+        return self.rows.get(invitee_id)
+
+    async def by_token(self, token_hash):
+        if token_hash not in self.tokens:
+            return None
+        invitee_id, expires_at = self.tokens[token_hash]
+        return self.rows[invitee_id], expires_at
+
+    async def of_conference(self, conference_id):
+        return [i for i in self.rows.values() if i.conference_id == conference_id]
+
+    async def bind(self, invitee_id, person, at):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=person, opened=True)
+        return self.rows[invitee_id]
+
+    async def set_rsvp(self, invitee_id, rsvp):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp)
+        return self.rows[invitee_id]

@@ -1,0 +1,89 @@
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conference.assignment import assign
+from conference.circle import (
+    Group,
+    InvitationRefused,
+    InviteeDraft,
+    InviteeState,
+    Refusal,
+    Rsvp,
+    answer,
+    invite,
+    looks_like_token,
+    new_token,
+    open_invitation,
+    token_hash,
+)
+from conference.model import PersonId
+from conference.requests import AccessDenied, NotFound, identify, submit_request
+from tests.unit.fakes import FakeUnitOfWork, manager
+from tests.unit.test_assignment import AYSE, KEES
+from tests.unit.test_request_use_cases import complete_info_talk
+
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+WIM = InviteeDraft("Wim", "zoon", Group.FAMILY, "en", must_attend=True)
+
+
+def test_tokens_are_long_random_and_fit_a_deep_link():
+    tokens = {new_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    for token in list(tokens)[:50]:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{32,64}", token)
+        assert looks_like_token(token)
+    assert token_hash("abc") != "abc" and len(token_hash("abc")) == 64
+    assert not looks_like_token("short") and not looks_like_token("a b" * 10)
+
+
+async def conference_of_ayse():
+    uow = FakeUnitOfWork()
+    await uow.staff.add(manager(100))
+    await uow.staff.add(AYSE)
+    await uow.staff.add(KEES)
+    await identify(uow, PersonId(9), "Edith", "nl", ("nl",), "nl")
+    submitted = await submit_request(uow, PersonId(9), "nl", complete_info_talk(), NOW)
+    await assign(uow, PersonId(100), submitted.request.id, AYSE.person_id, NOW)
+    return uow, submitted.request.id
+
+
+async def test_only_the_assigned_coordinator_invites():
+    uow, cid = await conference_of_ayse()
+    for outsider in (KEES.person_id, PersonId(100), PersonId(9)):
+        with pytest.raises(AccessDenied):
+            await invite(uow, outsider, cid, WIM, NOW)
+    invitee, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    assert invitee.state is InviteeState.INVITED
+    assert token not in uow.invitees.tokens  # only the hash is kept
+    assert token_hash(token) in uow.invitees.tokens
+
+
+async def test_a_link_binds_to_the_first_phone_and_expires_unopened():
+    uow, cid = await conference_of_ayse()
+    _, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    with pytest.raises(InvitationRefused) as expired:
+        await open_invitation(uow, PersonId(500), token, NOW + timedelta(days=31))
+    assert expired.value.reason is Refusal.EXPIRED
+    bound = await open_invitation(uow, PersonId(500), token, NOW + timedelta(days=1))
+    assert bound.person_id == 500 and bound.state is InviteeState.OPENED
+    again = await open_invitation(uow, PersonId(500), token, NOW + timedelta(days=90))
+    assert again.id == bound.id  # once bound, the owner keeps access
+    with pytest.raises(InvitationRefused) as taken:
+        await open_invitation(uow, PersonId(501), token, NOW + timedelta(days=2))
+    assert taken.value.reason is Refusal.TAKEN
+    with pytest.raises(InvitationRefused) as unknown:
+        await open_invitation(uow, PersonId(500), new_token(), NOW)
+    assert unknown.value.reason is Refusal.UNKNOWN
+
+
+async def test_only_the_invited_person_answers():
+    uow, cid = await conference_of_ayse()
+    invitee, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    with pytest.raises(NotFound):
+        await answer(uow, PersonId(500), invitee.id, Rsvp.YES)  # not opened by them
+    await open_invitation(uow, PersonId(500), token, NOW)
+    assert (await answer(uow, PersonId(500), invitee.id, Rsvp.NO)).state is InviteeState.NO
+    with pytest.raises(NotFound):
+        await answer(uow, PersonId(501), invitee.id, Rsvp.YES)
