@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conference.model import Gender, PersonId, StaffMember, StaffRole
-from emulator import BotApiEmulator
+from emulator import BotApiEmulator, Person
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 from tests.flows.conftest import Running, fill_in_info_talk, press_forged, ready_manager
@@ -51,16 +51,24 @@ async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator,
     assert "Er zijn geen open aanvragen" in manager.last.text
 
 
-async def test_only_a_manager_assigns_and_only_once(emu: BotApiEmulator, kring: Running):
+async def request_on_the_managers_screen(emu: BotApiEmulator, kring: Running,
+                                         coordinator_id: int, name: str) -> tuple[Person, ...]:
+    """Edith asked for an information talk; the manager has it open; the coordinator has
+    opened the bot. Returns (manager, coordinator, edith)."""
     manager = await ready_manager(emu, kring)
     await add_coordinators(kring)
-    kees = emu.user("Kees", language_code="nl", user_id=7002)
-    await kees.send_text("/start")
+    coordinator = emu.user(name, language_code="nl", user_id=coordinator_id)
+    await coordinator.send_text("/start")
     edith = emu.user("Edith", language_code="nl")
     await fill_in_info_talk(edith)
     await edith.press("✅ Versturen")
     await manager.send_text("/requests")
     await manager.press("EK-", contains=True)
+    return manager, coordinator, edith
+
+
+async def test_only_a_manager_assigns_and_only_once(emu: BotApiEmulator, kring: Running):
+    manager, kees, edith = await request_on_the_managers_screen(emu, kring, 7002, "Kees")
     assign_data = manager.last.callback_data("Toewijzen aan Kees")
 
     await kees.send_text("/requests")

@@ -5,20 +5,12 @@ from __future__ import annotations
 import re
 
 from emulator import BotApiEmulator
-from tests.flows.conftest import Running, fill_in_info_talk, ready_manager
-from tests.flows.test_assignment import add_coordinators
+from tests.flows.conftest import Running, press_forged
+from tests.flows.test_assignment import request_on_the_managers_screen
 
 
 async def assigned_conference(emu: BotApiEmulator, kring: Running):
-    manager = await ready_manager(emu, kring)
-    await add_coordinators(kring)
-    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
-    await ayse.send_text("/start")
-    edith = emu.user("Edith", language_code="nl")
-    await fill_in_info_talk(edith, "Utrecht")
-    await edith.press("✅ Versturen")
-    await manager.send_text("/requests")
-    await manager.press("EK-", contains=True)
+    manager, ayse, _ = await request_on_the_managers_screen(emu, kring, 7001, "Ayse")
     await manager.press("Toewijzen aan Ayse Demir")
     return ayse
 
@@ -75,6 +67,5 @@ async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Runni
     assert "ken ik niet" in other.last.text
     # Someone else's answer button: refused, nothing changes
     invitee_id = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
-    from tests.flows.conftest import press_forged
     await press_forged(other, f"rv:{invitee_id}:no")
     assert "niet van jou" in other.callback_answers[-1]
