@@ -3,13 +3,22 @@ personal invitation (a link that only works for the first phone that opens it)."
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from html import escape
+
+import segno
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -23,6 +32,13 @@ from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import group_label, invitee_state_label, locale_own_name, status_label
 from dialogs.states import AddInvitee
+
+
+def qr_png(link: str) -> bytes:
+    """The link as a QR code (PNG) to print on a paper invitation."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -160,6 +176,10 @@ def router() -> Router:
                             "er meer over: {link}").format(name=escape(invitee.name), link=link)
             await message.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n"
                                  + forward)
+            await message.answer_photo(
+                BufferedInputFile(qr_png(link), filename="uitnodiging.png"),
+                caption=_("QR-code met de link van {name}, voor een brief op papier.").format(
+                    name=escape(invitee.name)))
         else:
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 

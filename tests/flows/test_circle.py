@@ -26,9 +26,11 @@ async def invite_wim(ayse) -> str:
     await ayse.press("English")
     await ayse.press("Ja, zeker erbij")
     link = re.search(r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]+)",
-                     ayse.messages[-2].text)
+                     ayse.messages[-3].text)
     assert link is not None
-    assert "Hello Wim!" in ayse.last.text  # the text to forward is in Wim's language
+    assert "Hello Wim!" in ayse.messages[-2].text  # the text to forward is in Wim's language
+    qr = ayse.last
+    assert qr.kind == "photo" and qr.photo.startswith(b"\x89PNG")  # for a paper letter
     return link.group(1)
 
 
