@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from html import escape
 
 import segno
-
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
