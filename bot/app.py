@@ -19,6 +19,7 @@ from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.middlewares import ActorMiddleware
 from bot.processing import Poller, UpdateProcessor
+from bot.scheduler import Jobs
 from bot.sender import RetryMiddleware, keep_response_types
 from dialogs import build_router
 from storage.db import create_engine, session_factory
@@ -71,6 +72,7 @@ class Kring:
             self.bot, self.processor, settings.polling_timeout,
             self.dispatcher.resolve_used_update_types(),
         )
+        self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n)
         self.ready = asyncio.Event()  # set once polling begins (tests and benchmarks wait)
 
     @classmethod
@@ -88,8 +90,12 @@ class Kring:
         # from scanning it again and again (aiogram and pydantic build many objects).
         gc.collect()
         gc.freeze()
+        self.jobs.start()
         self.ready.set()
-        await self.poller.run()
+        try:
+            await self.poller.run()
+        finally:
+            self.jobs.stop()
 
     def stop(self) -> None:
         self.poller.stop()

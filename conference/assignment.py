@@ -6,7 +6,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 
 from conference.model import (
     ConferenceId,
@@ -127,3 +127,41 @@ async def assign(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
     updated = await uow.conferences.assign(conference_id, coordinator_id, now)
     await uow.audit.record(actor, "request.assigned", conference_id)
     return Assigned(updated, coordinator)
+
+
+ASSIGN_WITHIN_WORKING_DAYS = 2
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Monday to Friday days passed from `start` to `end` (public holidays not counted out)."""
+    days, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days += 1
+    return days
+
+
+def overdue(request: ConferenceRequest, now: datetime, zone: tzinfo) -> bool:
+    """Still waiting for a coordinator after two working days (dates in the office's zone)."""
+    if request.status is not Status.NEW or request.coordinator_id is not None:
+        return False
+    created = request.created_at.astimezone(zone).date()
+    return working_days_between(created, now.astimezone(zone).date()) >= (
+        ASSIGN_WITHIN_WORKING_DAYS)
+
+
+@dataclass(frozen=True)
+class Overdue:
+    requests: Sequence[ConferenceRequest]
+    managers: Sequence[StaffMember]
+
+
+async def flag_overdue(uow: UnitOfWork, now: datetime, zone: tzinfo) -> Overdue:
+    """Requests not assigned within two working days, each flagged to the managers once."""
+    waiting = [r for r in await uow.conferences.with_status(Status.NEW)
+               if overdue(r, now, zone) and not r.flagged]
+    for request in waiting:
+        await uow.conferences.mark_flagged(request.id, now)
+    managers = await uow.staff.list(StaffRole.MANAGER) if waiting else []
+    return Overdue(waiting, managers)

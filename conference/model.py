@@ -96,3 +96,4 @@ class ConferenceRequest:
     coordinator_preference: str | None = None
     contact_phone: str | None = None
     coordinator_id: PersonId | None = None
+    flagged: bool = False  # told the managers again that it waits for a coordinator

@@ -67,6 +67,8 @@ class ConferenceRepository(Protocol):
 
     async def of_coordinator(self, coordinator: PersonId) -> Sequence[ConferenceRequest]: ...
 
+    async def mark_flagged(self, conference_id: ConferenceId, at: datetime) -> None: ...
+
 
 class InviteeRepository(Protocol):
     async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,

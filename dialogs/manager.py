@@ -22,6 +22,7 @@ from conference.assignment import (
     AlreadyAssigned,
     Candidate,
     Fit,
+    Overdue,
     assign,
     candidates,
     open_requests,
@@ -146,3 +147,17 @@ def router() -> Router:
         await deliver(bot, uow, request.applicant_id, text)
 
     return r
+
+
+async def tell_overdue(bot: Bot, uow: UnitOfWork, i18n: I18n, default_locale: str,
+                       overdue: Overdue) -> None:
+    """Every manager hears which requests still wait for a coordinator."""
+    for manager in overdue.managers:
+        locale = manager.locale if manager.locale in i18n.available_locales else default_locale
+        with i18n.context(), i18n.use_locale(locale):
+            text = _("Deze aanvragen wachten al meer dan twee werkdagen op een coördinator:")
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=f"{request.reference} · {request.region[:24]}",
+                callback_data=OpenRequest(id=request.id).pack(),
+            )] for request in overdue.requests[:MAX_LISTED]])
+        await deliver(bot, uow, manager.person_id, text, markup)

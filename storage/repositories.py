@@ -273,6 +273,11 @@ class SqlConferences(_Repository):
             .order_by(ConferenceRow.created_at.desc()))
         return [_request(row, name) for row, name in rows]
 
+    async def mark_flagged(self, conference_id: ConferenceId, at: datetime) -> None:
+        await self._write_now()
+        await self._s.execute(update(ConferenceRow).where(ConferenceRow.id == conference_id)
+                              .values(flagged_at=at))
+
     async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
                      at: datetime) -> ConferenceRequest:
         await self._write_now()
@@ -363,6 +368,7 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
         coordinator_preference=row.coordinator_preference,
         contact_phone=row.contact_phone,
         coordinator_id=PersonId(row.coordinator_id) if row.coordinator_id else None,
+        flagged=row.flagged_at is not None,
     )
 
 

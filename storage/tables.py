@@ -96,6 +96,7 @@ class ConferenceRow(Base):
     # The Telegram id of the assigned coordinator (staff are keyed by it, see StaffRow).
     coordinator_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ReferenceCounterRow(Base):

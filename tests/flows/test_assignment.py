@@ -82,3 +82,25 @@ async def test_only_a_manager_assigns_and_only_once(emu: BotApiEmulator, kring: 
     await press_forged(manager, assign_data)  # twice
     assert "al toegewezen" in manager.callback_answers[-1]
     assert sum("Je bent de coördinator" in (m.text or "") for m in kees.messages) == 1
+
+
+async def test_a_request_waiting_two_working_days_is_flagged_to_managers_once(
+    emu: BotApiEmulator, kring: Running
+):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from storage.tables import ConferenceRow
+
+    manager, _, _ = await request_on_the_managers_screen(emu, kring, 7002, "Kees")
+    assert kring.app is not None
+    assert await kring.app.jobs.flag_overdue_requests() == 0  # just came in
+    async with kring.uow() as uow:
+        await uow.session.execute(update(ConferenceRow).values(
+            created_at=datetime.now(UTC) - timedelta(days=6)))
+        await uow.session.commit()
+    assert await kring.app.jobs.flag_overdue_requests() == 1
+    notice = await manager.wait_for("twee werkdagen")
+    assert notice.buttons[0][0].startswith("EK-")
+    assert await kring.app.jobs.flag_overdue_requests() == 0  # told once

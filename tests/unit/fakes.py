@@ -88,6 +88,12 @@ class FakeConferences:
                 counts[r.coordinator_id] = counts.get(r.coordinator_id, 0) + 1
         return counts
 
+    async def mark_flagged(self, conference_id, at):
+        self.rows[conference_id] = replace(self.rows[conference_id], flagged=True)
+
+    async def of_coordinator(self, coordinator):
+        return [r for r in self.rows.values() if r.coordinator_id == coordinator]
+
     async def assign(self, conference_id, coordinator, at):
         self.rows[conference_id] = replace(self.rows[conference_id], coordinator_id=coordinator,
                                            status=Status.PREPARING)

@@ -77,3 +77,34 @@ async def test_assign_checks_the_manager_the_request_and_the_coordinator():
     assert done.request.coordinator_id == AYSE.person_id
     with pytest.raises(AlreadyAssigned):
         await assign(uow, PersonId(100), cid, AYSE.person_id, NOW)
+
+
+def test_working_days_skip_the_weekend():
+    from datetime import date
+
+    from conference.assignment import working_days_between
+
+    friday = date(2026, 11, 27)
+    assert working_days_between(friday, date(2026, 11, 29)) == 0  # Sat, Sun
+    assert working_days_between(friday, date(2026, 11, 30)) == 1  # Monday
+    assert working_days_between(friday, date(2026, 12, 1)) == 2
+    assert working_days_between(date(2026, 11, 24), date(2026, 11, 24)) == 0
+
+
+async def test_overdue_requests_are_flagged_once():
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from conference.assignment import flag_overdue
+
+    zone = ZoneInfo("Europe/Amsterdam")
+    uow = FakeUnitOfWork()
+    await uow.staff.add(manager(100))
+    await identify(uow, PersonId(9), "Edith", "nl", ("nl",), "nl")
+    friday = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    await submit_request(uow, PersonId(9), "nl", complete_info_talk(), friday)
+    assert (await flag_overdue(uow, friday + timedelta(days=3), zone)).requests == []  # Mon
+    found = await flag_overdue(uow, friday + timedelta(days=4), zone)  # Tuesday
+    assert [r.reference for r in found.requests] == ["EK-2026-0001"]
+    assert [m.person_id for m in found.managers] == [100]
+    assert (await flag_overdue(uow, friday + timedelta(days=9), zone)).requests == []

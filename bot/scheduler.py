@@ -1,0 +1,55 @@
+"""Scheduled work. APScheduler only wakes us; what is due is read from the database each time
+(several processes cannot share an APScheduler job store), so a job that ran late or twice
+does no harm. Job ids are fixed, so a restart replaces rather than adds."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import CatalogI18n
+from conference.assignment import flag_overdue
+from dialogs.manager import tell_overdue
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+FLAG_OVERDUE = "flag-overdue-requests"
+
+
+class Jobs:
+    def __init__(self, settings: Settings, bot: Bot, sessions: async_sessionmaker[AsyncSession],
+                 i18n: CatalogI18n) -> None:
+        self.settings = settings
+        self.bot = bot
+        self.sessions = sessions
+        self.i18n = i18n
+        self.scheduler = AsyncIOScheduler(timezone=settings.zone)
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.flag_overdue_requests, "interval", minutes=30, id=FLAG_OVERDUE,
+            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def flag_overdue_requests(self) -> int:
+        async with SqlUnitOfWork(self.sessions) as uow:
+            overdue = await flag_overdue(uow, datetime.now(UTC), self.settings.zone)
+            if overdue.requests:
+                await tell_overdue(self.bot, uow, self.i18n, self.settings.default_locale,
+                                   overdue)
+            await uow.commit()
+        if overdue.requests:
+            log.info("%d requests wait for a coordinator; managers told", len(overdue.requests))
+        return len(overdue.requests)
