@@ -301,49 +301,53 @@ class SqlInvitees(_Repository):
         self._s.add(row)
         await self._write_now()
         await self._s.flush()  # for the id
-        return await self._invitee(row)
+        return _invitee(row, None)
 
-    async def _invitee(self, row: InviteeRow) -> Invitee:
-        reachable = True
-        if row.person_id is not None:
-            person = await SqlPersons(self._s, self._write_now, self._cache).get(
-                PersonId(row.person_id))
-            reachable = person.reachable if person else True
-        return Invitee(
-            id=row.id, conference_id=ConferenceId(row.conference_id), name=row.name,
-            relation=row.relation, group=Group(row.grp), locale=row.locale,
-            must_attend=row.must_attend,
-            person_id=PersonId(row.person_id) if row.person_id else None,
-            rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
-            reachable=reachable,
-        )
+    def _select(self) -> Any:
+        # whether the bound person can still be reached (they may have blocked the bot)
+        return select(InviteeRow, PersonRow.reachable).outerjoin(
+            PersonRow, PersonRow.id == InviteeRow.person_id)
+
+    async def _one(self, *where: Any) -> tuple[Invitee, datetime] | None:
+        found = (await self._s.execute(self._select().where(*where))).first()
+        return (_invitee(found[0], found[1]), found[0].token_expires_at) if found else None
 
     async def get(self, invitee_id: int) -> Invitee | None:
-        row = await self._s.get(InviteeRow, invitee_id)
-        return await self._invitee(row) if row else None
+        found = await self._one(InviteeRow.id == invitee_id)
+        return found[0] if found else None
 
     async def by_token(self, token_hash: str) -> tuple[Invitee, datetime] | None:
-        row = await self._s.scalar(select(InviteeRow).where(InviteeRow.token_hash == token_hash))
-        return (await self._invitee(row), row.token_expires_at) if row else None
+        return await self._one(InviteeRow.token_hash == token_hash)
 
     async def of_conference(self, conference_id: ConferenceId) -> Sequence[Invitee]:
-        rows = await self._s.scalars(
-            select(InviteeRow).where(InviteeRow.conference_id == conference_id)
+        rows = await self._s.execute(
+            self._select().where(InviteeRow.conference_id == conference_id)
             .order_by(InviteeRow.id))
-        return [await self._invitee(row) for row in rows]
+        return [_invitee(row, reachable) for row, reachable in rows]
 
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None
         row.person_id = person
         row.opened_at = row.opened_at or at
-        return await self._invitee(row)
+        return _invitee(row, True)  # they are writing to us right now
 
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None
         row.rsvp = rsvp.value
-        return await self._invitee(row)
+        return _invitee(row, True)
+
+
+def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
+    return Invitee(
+        id=row.id, conference_id=ConferenceId(row.conference_id), name=row.name,
+        relation=row.relation, group=Group(row.grp), locale=row.locale,
+        must_attend=row.must_attend,
+        person_id=PersonId(row.person_id) if row.person_id else None,
+        rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
+        reachable=reachable is not False,
+    )
 
 
 def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:

@@ -52,6 +52,11 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     await ayse.press("EK-", contains=True)
     assert "Wim ★ (zoon, familie): misschien" in ayse.last.text
 
+    wim.block()  # Telegram tells the bot; the coordinator sees it in the circle
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Wim ★ (zoon, familie): onbereikbaar" in ayse.last.text
+
 
 async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Running):
     ayse = await assigned_conference(emu, kring)
