@@ -32,6 +32,14 @@ class Rsvp(enum.StrEnum):
     NO = "no"
 
 
+class NoReason(enum.StrEnum):
+    """Why someone can't come, if they want to say: the coordinator may be able to help."""
+
+    DATE = "date"
+    DISTANCE = "distance"
+    RATHER_NOT = "rather_not"
+
+
 class InviteeState(enum.StrEnum):
     INVITED = "invited"
     OPENED = "opened"
@@ -61,6 +69,7 @@ class Invitee:
     must_attend: bool
     person_id: PersonId | None = None
     rsvp: Rsvp | None = None
+    no_reason: NoReason | None = None
     opened: bool = False
     reachable: bool = True
 
@@ -151,9 +160,10 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
 
 
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                 rsvp: Rsvp) -> Invitee:
+                 rsvp: Rsvp, reason: NoReason | None = None) -> Invitee:
     """The invitee id comes from a button: it must be this person's own invitation."""
     invitee = await uow.invitees.get(invitee_id)
     if invitee is None or invitee.person_id != person:
         raise NotFound("not your invitation")
-    return await uow.invitees.set_rsvp(invitee_id, rsvp)
+    return await uow.invitees.set_rsvp(invitee_id, rsvp,
+                                       reason if rsvp is Rsvp.NO else None)

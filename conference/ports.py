@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conference.intake import RequestDraft
 
 if TYPE_CHECKING:
-    from conference.circle import Invitee, InviteeDraft, Rsvp
+    from conference.circle import Invitee, InviteeDraft, NoReason, Rsvp
 from conference.model import (
     ConferenceId,
     ConferenceRequest,
@@ -83,7 +83,8 @@ class InviteeRepository(Protocol):
 
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee: ...
 
-    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp) -> Invitee: ...
+    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
+                       reason: NoReason | None) -> Invitee: ...
 
 
 class ConversationRepository(Protocol):

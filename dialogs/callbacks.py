@@ -51,3 +51,8 @@ class InviteeChoice(CallbackData, prefix="ic"):
 class RsvpAnswer(CallbackData, prefix="rv"):
     invitee: int
     answer: str
+
+
+class NoReasonAnswer(CallbackData, prefix="nr"):
+    invitee: int
+    reason: str

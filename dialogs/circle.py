@@ -29,7 +29,13 @@ from conference.requests import AccessDenied
 from dialogs.callbacks import AddPerson, InviteeChoice, OpenConference
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
-from dialogs.labels import group_label, invitee_state_label, locale_own_name, status_label
+from dialogs.labels import (
+    group_label,
+    invitee_state_label,
+    locale_own_name,
+    no_reason_label,
+    status_label,
+)
 from dialogs.states import AddInvitee
 
 
@@ -80,7 +86,9 @@ def router() -> Router:
                  escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
         lines += [_("• {name} ({relation}, {group}): {state}").format(
             name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
-            group=group_label(p.group), state=invitee_state_label(p.state)) for p in people]
+            group=group_label(p.group), state=invitee_state_label(p.state)
+            + (f" ({no_reason_label(p.no_reason)})" if p.no_reason else ""))
+            for p in people]
         if not people:
             lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
         if isinstance(callback.message, Message):

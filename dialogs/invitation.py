@@ -13,7 +13,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from conference.circle import (
+    Group,
     InvitationRefused,
+    NoReason,
     Refusal,
     Rsvp,
     answer,
@@ -23,16 +25,23 @@ from conference.circle import (
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound, set_language
-from dialogs.callbacks import RsvpAnswer
+from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
+from dialogs.labels import no_reason_label
 from dialogs.outbound import deliver
 
 
-def rsvp_buttons(invitee_id: int) -> InlineKeyboardMarkup:
+def rsvp_buttons(invitee_id: int, ask_reason: bool = False) -> InlineKeyboardMarkup:
     labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
               (Rsvp.NO, _("Nee, ik kan niet")))
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+    rows = [[InlineKeyboardButton(
         text=text, callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
-    )] for rsvp, text in labels])
+    )] for rsvp, text in labels]
+    if ask_reason:  # saying why is optional, and never needed
+        rows += [[InlineKeyboardButton(
+            text=no_reason_label(reason),
+            callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
+        )] for reason in NoReason]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def router() -> Router:
@@ -67,14 +76,26 @@ def router() -> Router:
             await set_language(uow, person.id, invitee.locale, i18n.available_locales)
         except NotFound:
             pass
+        request = await uow.conferences.get(invitee.conference_id)
         with i18n.use_locale(invitee.locale if invitee.locale in i18n.available_locales
                              else i18n.current_locale):
-            await message.answer(_(
+            text = _(
                 "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
                 "Familie, vrienden en buren maken daar samen een plan. Een onafhankelijke "
                 "coördinator helpt met de voorbereiding; het plan is van de familie.\n"
-                "Wat we van je vragen: kom als je kunt, en denk mee.\n\nKom je?"
-            ).format(name=escape(invitee.name)), reply_markup=rsvp_buttons(invitee.id))
+                "Wat we van je vragen: kom als je kunt, en denk mee."
+            ).format(name=escape(invitee.name))
+            if request is not None and request.minimum_requirement and (
+                invitee.group is not Group.PROFESSIONAL
+            ):
+                # It lies on the table for everyone in the family (professionals learn what
+                # part 1 needs from the coordinator).
+                text += "\n\n" + _(
+                    "Eén ding staat vooraf vast, elk plan moet daaraan voldoen (de "
+                    "minimumeis): {requirement}").format(
+                    requirement=escape(request.minimum_requirement))
+            await message.answer(text + "\n\n" + _("Kom je?"),
+                                 reply_markup=rsvp_buttons(invitee.id))
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
@@ -95,8 +116,31 @@ def router() -> Router:
                        "Opgeslagen ✓"),
         }[Rsvp(callback_data.answer)]
         text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
+        no = callback_data.answer == Rsvp.NO.value
+        if no:
+            text += " " + _("Wil je zeggen waarom? Dat hoeft niet.")
         message = callback.message
         if isinstance(message, Message) and message.text != text:  # same tap twice: as is
-            await message.edit_text(text, reply_markup=rsvp_buttons(callback_data.invitee))
+            await message.edit_text(text, reply_markup=rsvp_buttons(callback_data.invitee, no))
+
+    @r.callback_query(NoReasonAnswer.filter())
+    async def reason(callback: CallbackQuery, callback_data: NoReasonAnswer, uow: UnitOfWork,
+                     person: Person) -> None:
+        if callback_data.reason not in NoReason._value2member_map_:
+            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
+            return
+        try:
+            await answer(uow, person.id, callback_data.invitee, Rsvp.NO,
+                         NoReason(callback_data.reason))
+        except NotFound:
+            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
+            return
+        await callback.answer(_("Opgeslagen ✓"))
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(
+                _("Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
+                  "regelen valt. Opgeslagen ✓") + "\n\n"
+                + _("Je kunt je antwoord hieronder nog veranderen."),
+                reply_markup=rsvp_buttons(callback_data.invitee))
 
     return r

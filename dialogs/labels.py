@@ -6,7 +6,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
-from conference.circle import Group, InviteeState
+from conference.circle import Group, InviteeState, NoReason
 from conference.intake import Field
 from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
 
@@ -65,6 +65,14 @@ def invitee_state_label(state: InviteeState) -> str:
         InviteeState.NO: _("komt niet"),
         InviteeState.UNREACHABLE: _("onbereikbaar"),
     }[state]
+
+
+def no_reason_label(reason: NoReason) -> str:
+    return {
+        NoReason.DATE: _("Ik kan niet op die dag"),
+        NoReason.DISTANCE: _("Het is te ver weg voor mij"),
+        NoReason.RATHER_NOT: _("Ik doe liever niet mee"),
+    }[reason]
 
 
 def status_label(status: Status) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.circle import Group, Invitee, InviteeDraft, Rsvp
+from conference.circle import Group, Invitee, InviteeDraft, NoReason, Rsvp
 from conference.intake import Field, RequestDraft, steps_for
 from conference.model import (
     ApplicantRole,
@@ -332,10 +332,12 @@ class SqlInvitees(_Repository):
         row.opened_at = row.opened_at or at
         return _invitee(row, True)  # they are writing to us right now
 
-    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp) -> Invitee:
+    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
+                       reason: NoReason | None) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None
         row.rsvp = rsvp.value
+        row.no_reason = reason.value if reason else None
         return _invitee(row, True)
 
 
@@ -346,6 +348,7 @@ def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
         must_attend=row.must_attend,
         person_id=PersonId(row.person_id) if row.person_id else None,
         rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
+        no_reason=NoReason(row.no_reason) if row.no_reason else None,
         reachable=reachable is not False,
     )
 

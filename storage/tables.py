@@ -133,6 +133,7 @@ class InviteeRow(Base):
     person_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rsvp: Mapped[str | None] = mapped_column(String(8))
+    no_reason: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from emulator import BotApiEmulator
-from tests.flows.conftest import Running, press_forged
+from tests.flows.conftest import Running, press_forged, ready_manager
 from tests.flows.test_assignment import request_on_the_managers_screen
 
 
@@ -76,3 +76,51 @@ async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Runni
     invitee_id = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
     await press_forged(other, f"rv:{invitee_id}:no")
     assert "niet van jou" in other.callback_answers[-1]
+
+
+async def test_the_family_sees_the_minimum_requirement_and_a_no_can_say_why(
+    emu: BotApiEmulator, kring: Running
+):
+    from tests.flows.test_assignment import add_coordinators
+    from tests.flows.test_intake import MINIMUMEIS, walk_professional_intake
+
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    guardian = emu.user("Gezinsvoogd", language_code="nl")
+    await walk_professional_intake(guardian)
+    await guardian.press("✅ Versturen")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    await manager.press("Toewijzen aan Ayse Demir")
+
+    async def invite(name: str, relation: str, group: str) -> str:
+        await ayse.send_text("/conferences")
+        await ayse.press("EK-", contains=True)
+        await ayse.press("➕ Persoon toevoegen")
+        await ayse.send_text(name)
+        await ayse.send_text(relation)
+        await ayse.press(group)
+        await ayse.press("Nederlands")
+        await ayse.press("Nee")
+        found = re.search(r"start=([A-Za-z0-9_-]+)", ayse.messages[-3].text)
+        assert found is not None
+        return found.group(1)
+
+    herman_token = await invite("Herman", "oom", "familie")
+    worker_token = await invite("Sanne", "gezinscoach", "professional")
+    herman = emu.user("Herman", language_code="nl")
+    await herman.send_text(f"/start {herman_token}")
+    assert MINIMUMEIS in herman.last.text  # it lies on the table for the whole family
+    sanne = emu.user("Sanne", language_code="nl")
+    await sanne.send_text(f"/start {worker_token}")
+    assert "minimumeis" not in sanne.last.text and "Hallo Sanne!" in sanne.last.text
+
+    await herman.press("Nee, ik kan niet")
+    assert "Dat hoeft niet" in herman.last.text
+    await herman.press("Het is te ver weg voor mij")
+    assert "Opgeslagen ✓" in herman.last.text
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Herman (oom, familie): komt niet (Het is te ver weg voor mij)" in ayse.last.text

@@ -84,16 +84,18 @@ async def test_whole_intake_reaches_the_manager(
     assert stored.minimum_requirement is None
 
 
-async def test_a_professional_states_a_minimum_requirement(emu: BotApiEmulator, kring: Running):
-    manager = await ready_manager(emu, kring, MANAGER_ID)
-    guardian = emu.user("Gezinsvoogd", language_code="nl")
+MINIMUMEIS = "Johan gaat niet terug naar het huis van de vriend van moeder."
+
+
+async def walk_professional_intake(guardian: Person) -> None:
+    """A family guardian applies, with a minimum requirement, up to the summary (Dutch)."""
     await guardian.send_text("/apply")
     await guardian.press("Professional")
     for answer in ("Johan", "8", QUESTION_NL):
         await guardian.send_text(answer)
     await guardian.press("Overslaan")  # no concerns typed
     assert "minimumeis" in guardian.last.text
-    await guardian.send_text("Johan gaat niet terug naar het huis van de vriend van moeder.")
+    await guardian.send_text(MINIMUMEIS)
     await guardian.press("Familie of persoon (Eigen Kracht-conferentie)")
     await guardian.send_text("Tigrinya")  # a typed language is added to the list
     await guardian.press("Klaar ✓")
@@ -101,6 +103,12 @@ async def test_a_professional_states_a_minimum_requirement(emu: BotApiEmulator, 
     await guardian.send_text("Amersfoort")
     await guardian.press("Alleen via Telegram")
     await guardian.press("✅ Ja, ik ga akkoord")
+
+
+async def test_a_professional_states_a_minimum_requirement(emu: BotApiEmulator, kring: Running):
+    manager = await ready_manager(emu, kring, MANAGER_ID)
+    guardian = emu.user("Gezinsvoogd", language_code="nl")
+    await walk_professional_intake(guardian)
     assert "Johan gaat niet terug" in guardian.last.text
     await guardian.press("✅ Versturen")
     await manager.wait_for("EK-")

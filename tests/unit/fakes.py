@@ -160,6 +160,6 @@ class FakeInvitees:
         self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=person, opened=True)
         return self.rows[invitee_id]
 
-    async def set_rsvp(self, invitee_id, rsvp):
-        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp)
+    async def set_rsvp(self, invitee_id, rsvp, reason):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason)
         return self.rows[invitee_id]
