@@ -143,6 +143,21 @@ async def invite(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
     return invitee, token
 
 
+async def reissue(uow: UnitOfWork, actor: PersonId, invitee_id: InviteeId,
+                  now: datetime) -> tuple[Invitee, str]:
+    """A new link for someone (lost it, or the wrong phone opened it): the old link stops
+    working and the new one binds to whoever opens it first. Their answers stay."""
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is None:
+        raise NotFound("no such invitee")
+    await _coordinator_of(uow, actor, invitee.conference_id)
+    token = new_token()
+    renewed = await uow.invitees.new_token(invitee_id, token_hash(token),
+                                           now + timedelta(days=INVITATION_DAYS))
+    await uow.audit.record(actor, "invitee.new_link", invitee.conference_id)
+    return renewed, token
+
+
 async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
                           now: datetime) -> Invitee:
     """The link was opened: bind it to this Telegram account the first time, refuse others."""

@@ -83,6 +83,10 @@ class InviteeRepository(Protocol):
 
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee: ...
 
+    async def new_token(self, invitee_id: int, token_hash: str,
+                        expires_at: datetime) -> Invitee:
+        """Replace the link (the old one stops working) and unbind it."""
+
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
                        reason: NoReason | None) -> Invitee: ...
 

@@ -56,3 +56,7 @@ class RsvpAnswer(CallbackData, prefix="rv"):
 class NoReasonAnswer(CallbackData, prefix="nr"):
     invitee: int
     reason: str
+
+
+class NewLink(CallbackData, prefix="nl"):
+    invitee: int

@@ -21,12 +21,20 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from conference.circle import Group, InviteeDraft, circle, invite, my_conferences
+from conference.circle import (
+    Group,
+    Invitee,
+    InviteeDraft,
+    circle,
+    invite,
+    my_conferences,
+    reissue,
+)
 from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import ConferenceId, Person
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied
-from dialogs.callbacks import AddPerson, InviteeChoice, OpenConference
+from conference.requests import AccessDenied, NotFound
+from dialogs.callbacks import AddPerson, InviteeChoice, NewLink, OpenConference
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import (
@@ -92,10 +100,11 @@ def router() -> Router:
         if not people:
             lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
         if isinstance(callback.message, Message):
+            buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
+            buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),
+                         NewLink(invitee=p.id).pack()) for p in people[:40]]
             await callback.message.answer("\n".join(lines), protect_content=True,
-                                          reply_markup=_rows((_("➕ Persoon toevoegen"),
-                                                              AddPerson(conference=request.id)
-                                                              .pack())))
+                                          reply_markup=_rows(*buttons))
 
     @r.callback_query(AddPerson.filter())
     async def add(callback: CallbackQuery, callback_data: AddPerson, state: FSMContext,
@@ -170,24 +179,45 @@ def router() -> Router:
                 return
             await state.clear()
             await callback.answer(_("Opgeslagen ✓"))
-            me = await bot.me()
-            link = f"https://t.me/{me.username}?start={token}"
-            await message.edit_text(_("{name} staat in de kring ✓\n\nDe persoonlijke link "
-                                      "(alleen voor {name}; werkt 30 dagen, voor één "
-                                      "telefoon):\n{link}").format(
-                name=escape(invitee.name), link=link))
-            with i18n.use_locale(invitee.locale):
-                forward = _("Hallo {name}! Je bent uitgenodigd voor een Eigen "
-                            "Kracht-conferentie: familie, vrienden en buren maken samen een "
-                            "plan. Open deze persoonlijke link op je telefoon, dan vertel ik je "
-                            "er meer over: {link}").format(name=escape(invitee.name), link=link)
-            await message.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n"
-                                 + forward)
-            await message.answer_photo(
-                BufferedInputFile(qr_png(link), filename="uitnodiging.png"),
-                caption=_("QR-code met de link van {name}, voor een brief op papier.").format(
-                    name=escape(invitee.name)))
+            await message.edit_text(_("{name} staat in de kring ✓").format(
+                name=escape(invitee.name)))
+            await hand_out(message, bot, i18n, invitee, token)
         else:
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
+    @r.callback_query(NewLink.filter())
+    async def new_link(callback: CallbackQuery, callback_data: NewLink, uow: UnitOfWork,
+                       person: Person, bot: Bot, i18n: I18n) -> None:
+        try:
+            invitee, token = await reissue(uow, person.id, callback_data.invitee,
+                                           datetime.now(UTC))
+        except (AccessDenied, NotFound):
+            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
+                                  show_alert=True)
+            return
+        await callback.answer(_("Opgeslagen ✓"))
+        if isinstance(callback.message, Message):
+            await callback.message.answer(_("De oude link van {name} werkt niet meer.").format(
+                name=escape(invitee.name)))
+            await hand_out(callback.message, bot, i18n, invitee, token)
+
     return r
+
+
+async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str) -> None:
+    """The personal link three ways: to copy, as a text to forward in the person's own
+    language, and as a QR code for a paper letter. The token is shown here and nowhere else."""
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={token}"
+    await chat.answer(_("De persoonlijke link (alleen voor {name}; werkt 30 dagen, voor één "
+                        "telefoon):\n{link}").format(name=escape(invitee.name), link=link))
+    with i18n.use_locale(invitee.locale):
+        forward = _("Hallo {name}! Je bent uitgenodigd voor een Eigen "
+                    "Kracht-conferentie: familie, vrienden en buren maken samen een "
+                    "plan. Open deze persoonlijke link op je telefoon, dan vertel ik je "
+                    "er meer over: {link}").format(name=escape(invitee.name), link=link)
+    await chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward)
+    await chat.answer_photo(
+        BufferedInputFile(qr_png(link), filename="uitnodiging.png"),
+        caption=_("QR-code met de link van {name}, voor een brief op papier.").format(
+            name=escape(invitee.name)))

@@ -332,6 +332,14 @@ class SqlInvitees(_Repository):
         row.opened_at = row.opened_at or at
         return _invitee(row, True)  # they are writing to us right now
 
+    async def new_token(self, invitee_id: int, token_hash: str,
+                        expires_at: datetime) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.token_hash, row.token_expires_at = token_hash, expires_at
+        row.person_id, row.opened_at = None, None
+        return _invitee(row, True)
+
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
                        reason: NoReason | None) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)

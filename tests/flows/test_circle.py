@@ -25,6 +25,7 @@ async def invite_wim(ayse) -> str:
     await ayse.press("familie")
     await ayse.press("English")
     await ayse.press("Ja, zeker erbij")
+    assert "Wim staat in de kring ✓" in ayse.messages[-4].text
     link = re.search(r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]+)",
                      ayse.messages[-3].text)
     assert link is not None
@@ -76,6 +77,21 @@ async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Runni
     invitee_id = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
     await press_forged(other, f"rv:{invitee_id}:no")
     assert "niet van jou" in other.callback_answers[-1]
+    await press_forged(other, f"nl:{invitee_id}")  # nor can anyone else re-issue the link
+    assert "alleen voor de coördinator" in other.callback_answers[-1]
+
+    # Wim lost his phone: Ayse re-issues; the old link stops working, the new one binds anew
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("🔁 Nieuwe link voor Wim")
+    assert "De oude link van Wim werkt niet meer." in ayse.messages[-4].text
+    new_token = re.search(r"start=([A-Za-z0-9_-]+)", ayse.messages[-3].text).group(1)
+    assert new_token != token
+    await wim.send_text(f"/start {token}")
+    assert "don't know this invitation" in wim.last.text  # Wim reads English now
+    new_phone = emu.user("Wim", language_code="en")
+    await new_phone.send_text(f"/start {new_token}")
+    assert "Hello Wim!" in new_phone.last.text
 
 
 async def test_the_family_sees_the_minimum_requirement_and_a_no_can_say_why(

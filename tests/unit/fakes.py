@@ -160,6 +160,12 @@ class FakeInvitees:
         self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=person, opened=True)
         return self.rows[invitee_id]
 
+    async def new_token(self, invitee_id, token_hash, expires_at):
+        self.tokens = {h: v for h, v in self.tokens.items() if v[0] != invitee_id}
+        self.tokens[token_hash] = (invitee_id, expires_at)
+        self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=None, opened=False)
+        return self.rows[invitee_id]
+
     async def set_rsvp(self, invitee_id, rsvp, reason):
         self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason)
         return self.rows[invitee_id]

@@ -87,3 +87,18 @@ async def test_only_the_invited_person_answers():
     assert (await answer(uow, PersonId(500), invitee.id, Rsvp.NO)).state is InviteeState.NO
     with pytest.raises(NotFound):
         await answer(uow, PersonId(501), invitee.id, Rsvp.YES)
+
+
+async def test_a_new_link_replaces_the_old_one_and_binds_anew():
+    from conference.circle import reissue
+
+    uow, cid = await conference_of_ayse()
+    invitee, old = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    await open_invitation(uow, PersonId(500), old, NOW)
+    with pytest.raises(AccessDenied):
+        await reissue(uow, KEES.person_id, invitee.id, NOW)
+    _, new = await reissue(uow, AYSE.person_id, invitee.id, NOW)
+    with pytest.raises(InvitationRefused) as refused:
+        await open_invitation(uow, PersonId(500), old, NOW)
+    assert refused.value.reason is Refusal.UNKNOWN
+    assert (await open_invitation(uow, PersonId(777), new, NOW)).person_id == 777
