@@ -174,6 +174,10 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
     return invitee
 
 
+async def my_invitations(uow: UnitOfWork, person: PersonId) -> Sequence[Invitee]:
+    return await uow.invitees.of_person(person)
+
+
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                  rsvp: Rsvp, reason: NoReason | None = None) -> Invitee:
     """The invitee id comes from a button: it must be this person's own invitation."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from aiogram import Bot, Router
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -20,6 +20,7 @@ from conference.circle import (
     Rsvp,
     answer,
     looks_like_token,
+    my_invitations,
     open_invitation,
 )
 from conference.model import Person
@@ -96,6 +97,24 @@ def router() -> Router:
                     requirement=escape(request.minimum_requirement))
             await message.answer(text + "\n\n" + _("Kom je?"),
                                  reply_markup=rsvp_buttons(invitee.id))
+
+    @r.message(Command("me"))
+    async def me(message: Message, uow: UnitOfWork, person: Person) -> None:
+        mine = await my_invitations(uow, person.id)
+        if not mine:
+            await message.answer(_("Je bent (nog) niet uitgenodigd voor een conferentie. Heb je "
+                                   "een persoonlijke link gekregen? Open die dan."))
+            return
+        for invitee in mine:
+            request = await uow.conferences.get(invitee.conference_id)
+            state = {Rsvp.YES: _("Je komt."), Rsvp.MAYBE: _("Je komt misschien."),
+                     Rsvp.NO: _("Je kunt niet komen.")}.get(invitee.rsvp) if invitee.rsvp else (
+                _("Je hebt nog niet geantwoord."))
+            await message.answer(
+                _("<b>Mijn conferentie</b> ({reference})").format(
+                    reference=request.reference if request else "?") + "\n" + state + "\n\n"
+                + _("Je kunt je antwoord hieronder nog veranderen."),
+                reply_markup=rsvp_buttons(invitee.id))
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,

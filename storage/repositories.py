@@ -325,6 +325,11 @@ class SqlInvitees(_Repository):
             .order_by(InviteeRow.id))
         return [_invitee(row, reachable) for row, reachable in rows]
 
+    async def of_person(self, person: PersonId) -> Sequence[Invitee]:
+        rows = await self._s.execute(
+            self._select().where(InviteeRow.person_id == person).order_by(InviteeRow.id))
+        return [_invitee(row, reachable) for row, reachable in rows]
+
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None

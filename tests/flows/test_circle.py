@@ -48,6 +48,11 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     assert "Saved ✓" in wim.last.text
     await wim.press("🤔 Maybe")
     assert "Let us know" in wim.last.text
+    await wim.send_text("/me")  # later: my conference, my answer, still changeable
+    assert "You might come." in wim.last.text
+    await wim.press("✅ Yes, I'm coming")
+    assert "Great that you're coming!" in wim.last.text
+    await wim.press("🤔 Maybe")
 
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
@@ -73,6 +78,8 @@ async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Runni
     assert "Hello Wim!" in wim.last.text
     await other.send_text("/start " + "x" * 40)
     assert "ken ik niet" in other.last.text
+    await other.send_text("/me")
+    assert "niet uitgenodigd" in other.last.text
     # Someone else's answer button: refused, nothing changes
     invitee_id = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
     await press_forged(other, f"rv:{invitee_id}:no")

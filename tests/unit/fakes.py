@@ -156,6 +156,9 @@ class FakeInvitees:
     async def of_conference(self, conference_id):
         return [i for i in self.rows.values() if i.conference_id == conference_id]
 
+    async def of_person(self, person):
+        return [i for i in self.rows.values() if i.person_id == person]
+
     async def bind(self, invitee_id, person, at):
         self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=person, opened=True)
         return self.rows[invitee_id]
