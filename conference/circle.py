@@ -40,6 +40,44 @@ class NoReason(enum.StrEnum):
     RATHER_NOT = "rather_not"
 
 
+class Diet(enum.StrEnum):
+    """Fixed choices only: a diet can reveal faith or health (GDPR art. 9), so no free text."""
+
+    NONE = "none"
+    VEGETARIAN = "vegetarian"
+    VEGAN = "vegan"
+    HALAL = "halal"
+    KOSHER = "kosher"
+    NO_PORK = "no_pork"
+    NO_ALCOHOL = "no_alcohol"
+
+
+class Allergen(enum.StrEnum):
+    """The 14 allergens of Regulation (EU) 1169/2011, Annex II."""
+
+    GLUTEN = "gluten"
+    CRUSTACEANS = "crustaceans"
+    EGGS = "eggs"
+    FISH = "fish"
+    PEANUTS = "peanuts"
+    SOY = "soy"
+    MILK = "milk"
+    NUTS = "nuts"
+    CELERY = "celery"
+    MUSTARD = "mustard"
+    SESAME = "sesame"
+    SULPHITES = "sulphites"
+    LUPIN = "lupin"
+    MOLLUSCS = "molluscs"
+
+
+@dataclass(frozen=True)
+class Food:
+    consent: bool = False
+    diet: Diet | None = None
+    allergens: frozenset[Allergen] = frozenset()
+
+
 class InviteeState(enum.StrEnum):
     INVITED = "invited"
     OPENED = "opened"
@@ -70,6 +108,7 @@ class Invitee:
     person_id: PersonId | None = None
     rsvp: Rsvp | None = None
     no_reason: NoReason | None = None
+    food: Food = Food()
     opened: bool = False
     reachable: bool = True
 
@@ -172,6 +211,31 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
     if invitee.person_id is None or not invitee.opened:
         invitee = await uow.invitees.bind(invitee.id, person, now)
     return invitee
+
+
+async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                   food: Food) -> Invitee:
+    """Only with consent, only fixed choices; withdrawing consent forgets the choices."""
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is None or invitee.person_id != person:
+        raise NotFound("not your invitation")
+    if not food.consent:
+        food = Food()
+    return await uow.invitees.set_food(invitee_id, food)
+
+
+def catering(people: Sequence[Invitee]) -> tuple[dict[Diet, int], dict[Allergen, int]]:
+    """What the kitchen needs to know, counted over those who come or may come."""
+    diets: dict[Diet, int] = {}
+    allergens: dict[Allergen, int] = {}
+    for person in people:
+        if person.rsvp not in (Rsvp.YES, Rsvp.MAYBE) or not person.food.consent:
+            continue
+        if person.food.diet and person.food.diet is not Diet.NONE:
+            diets[person.food.diet] = diets.get(person.food.diet, 0) + 1
+        for allergen in person.food.allergens:
+            allergens[allergen] = allergens.get(allergen, 0) + 1
+    return diets, allergens
 
 
 async def my_invitations(uow: UnitOfWork, person: PersonId) -> Sequence[Invitee]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conference.intake import RequestDraft
 
 if TYPE_CHECKING:
-    from conference.circle import Invitee, InviteeDraft, NoReason, Rsvp
+    from conference.circle import Food, Invitee, InviteeDraft, NoReason, Rsvp
 from conference.model import (
     ConferenceId,
     ConferenceRequest,
@@ -84,6 +84,8 @@ class InviteeRepository(Protocol):
     async def of_person(self, person: PersonId) -> Sequence[Invitee]: ...
 
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee: ...
+
+    async def set_food(self, invitee_id: int, food: Food) -> Invitee: ...
 
     async def new_token(self, invitee_id: int, token_hash: str,
                         expires_at: datetime) -> Invitee:

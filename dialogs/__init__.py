@@ -5,6 +5,7 @@ from aiogram import Router
 from dialogs import (
     circle,
     fallback,
+    food,
     groups,
     intake,
     intake_review,
@@ -24,7 +25,7 @@ def build_router() -> Router:
     private.message.filter(private_chat)
     # Order matters: commands before the intake's "anything typed is an answer".
     private.include_routers(
-        invitation.router(), manager.router(), circle.router(), start.router(),
+        invitation.router(), food.router(), manager.router(), circle.router(), start.router(),
         intake_review.router(), intake.router(), fallback.router(),
     )
     root.include_router(private)

@@ -60,3 +60,9 @@ class NoReasonAnswer(CallbackData, prefix="nr"):
 
 class NewLink(CallbackData, prefix="nl"):
     invitee: int
+
+
+class FoodStep(CallbackData, prefix="fd"):
+    invitee: int
+    action: str  # start, consent, diet, allergen, done
+    value: str = ""

@@ -25,6 +25,7 @@ from conference.circle import (
     Group,
     Invitee,
     InviteeDraft,
+    catering,
     circle,
     invite,
     my_conferences,
@@ -38,6 +39,8 @@ from dialogs.callbacks import AddPerson, InviteeChoice, NewLink, OpenConference
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import (
+    allergen_label,
+    diet_label,
     group_label,
     invitee_state_label,
     locale_own_name,
@@ -99,6 +102,12 @@ def router() -> Router:
             for p in people]
         if not people:
             lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
+        diets, allergens = catering(people)
+        if diets or allergens:
+            lines += ["", "<b>" + _("Eten") + "</b>: " + ", ".join(
+                f"{diet_label(d)} {n}" for d, n in diets.items()) + "; " + _(
+                "allergieën") + ": " + (", ".join(
+                f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
         if isinstance(callback.message, Message):
             buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
             buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),

@@ -27,16 +27,20 @@ from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound, set_language
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
+from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.outbound import deliver
 
 
-def rsvp_buttons(invitee_id: int, ask_reason: bool = False) -> InlineKeyboardMarkup:
+def rsvp_buttons(invitee_id: int, ask_reason: bool = False,
+                 food: bool = False) -> InlineKeyboardMarkup:
     labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
               (Rsvp.NO, _("Nee, ik kan niet")))
     rows = [[InlineKeyboardButton(
         text=text, callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
     )] for rsvp, text in labels]
+    if food:
+        rows.append(food_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
         rows += [[InlineKeyboardButton(
             text=no_reason_label(reason),
@@ -114,7 +118,8 @@ def router() -> Router:
                 _("<b>Mijn conferentie</b> ({reference})").format(
                     reference=request.reference if request else "?") + "\n" + state + "\n\n"
                 + _("Je kunt je antwoord hieronder nog veranderen."),
-                reply_markup=rsvp_buttons(invitee.id))
+                reply_markup=rsvp_buttons(invitee.id, food=invitee.rsvp in (Rsvp.YES,
+                                                                             Rsvp.MAYBE)))
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
@@ -140,7 +145,8 @@ def router() -> Router:
             text += " " + _("Wil je zeggen waarom? Dat hoeft niet.")
         message = callback.message
         if isinstance(message, Message) and message.text != text:  # same tap twice: as is
-            await message.edit_text(text, reply_markup=rsvp_buttons(callback_data.invitee, no))
+            await message.edit_text(text, reply_markup=rsvp_buttons(
+                callback_data.invitee, ask_reason=no, food=not no))
 
     @r.callback_query(NoReasonAnswer.filter())
     async def reason(callback: CallbackQuery, callback_data: NoReasonAnswer, uow: UnitOfWork,

@@ -6,7 +6,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
 
-from conference.circle import Group, InviteeState, NoReason
+from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
 from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
 
@@ -73,6 +73,37 @@ def no_reason_label(reason: NoReason) -> str:
         NoReason.DISTANCE: _("Het is te ver weg voor mij"),
         NoReason.RATHER_NOT: _("Ik doe liever niet mee"),
     }[reason]
+
+
+def diet_label(diet: Diet) -> str:
+    return {
+        Diet.NONE: _("Geen bijzonderheden"),
+        Diet.VEGETARIAN: _("Vegetarisch"),
+        Diet.VEGAN: _("Veganistisch"),
+        Diet.HALAL: _("Halal"),
+        Diet.KOSHER: _("Koosjer"),
+        Diet.NO_PORK: _("Geen varkensvlees"),
+        Diet.NO_ALCOHOL: _("Geen alcohol"),
+    }[diet]
+
+
+def allergen_label(allergen: Allergen) -> str:
+    return {
+        Allergen.GLUTEN: _("Gluten"),
+        Allergen.CRUSTACEANS: _("Schaaldieren"),
+        Allergen.EGGS: _("Eieren"),
+        Allergen.FISH: _("Vis"),
+        Allergen.PEANUTS: _("Pinda's"),
+        Allergen.SOY: _("Soja"),
+        Allergen.MILK: _("Melk"),
+        Allergen.NUTS: _("Noten"),
+        Allergen.CELERY: _("Selderij"),
+        Allergen.MUSTARD: _("Mosterd"),
+        Allergen.SESAME: _("Sesamzaad"),
+        Allergen.SULPHITES: _("Sulfiet"),
+        Allergen.LUPIN: _("Lupine"),
+        Allergen.MOLLUSCS: _("Weekdieren"),
+    }[allergen]
 
 
 def status_label(status: Status) -> str:

@@ -11,7 +11,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.circle import Group, Invitee, InviteeDraft, NoReason, Rsvp
+from conference.circle import (
+    Allergen,
+    Diet,
+    Food,
+    Group,
+    Invitee,
+    InviteeDraft,
+    NoReason,
+    Rsvp,
+)
 from conference.intake import Field, RequestDraft, steps_for
 from conference.model import (
     ApplicantRole,
@@ -337,6 +346,14 @@ class SqlInvitees(_Repository):
         row.opened_at = row.opened_at or at
         return _invitee(row, True)  # they are writing to us right now
 
+    async def set_food(self, invitee_id: int, food: Food) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.food_consent = food.consent
+        row.diet = food.diet.value if food.diet else None
+        row.allergens = ",".join(sorted(a.value for a in food.allergens))
+        return _invitee(row, True)
+
     async def new_token(self, invitee_id: int, token_hash: str,
                         expires_at: datetime) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
@@ -362,6 +379,8 @@ def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
         person_id=PersonId(row.person_id) if row.person_id else None,
         rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
         no_reason=NoReason(row.no_reason) if row.no_reason else None,
+        food=Food(bool(row.food_consent), Diet(row.diet) if row.diet else None,
+                  frozenset(Allergen(a) for a in _split(row.allergens or ""))),
         reachable=reachable is not False,
     )
 

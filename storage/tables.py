@@ -134,6 +134,9 @@ class InviteeRow(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rsvp: Mapped[str | None] = mapped_column(String(8))
     no_reason: Mapped[str | None] = mapped_column(String(16))
+    food_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    diet: Mapped[str | None] = mapped_column(String(16))
+    allergens: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

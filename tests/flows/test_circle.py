@@ -46,8 +46,18 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     await wim.press("✅ Yes, I'm coming")
     assert "Saved ✓" in wim.callback_answers
     assert "Saved ✓" in wim.last.text
-    await wim.press("🤔 Maybe")
-    assert "Let us know" in wim.last.text
+    await wim.press("🍽 Food and drink")
+    assert "faith or your health" in wim.last.text  # consent first
+    await wim.press("Yes, that's fine")
+    await wim.press("Vegetarian")
+    await wim.press("Peanuts")
+    await wim.press("Milk")
+    await wim.press("✓ Milk")  # toggled off again, in place
+    assert [b for row in wim.last.buttons for b in row if b.startswith("✓")] == ["✓ Peanuts"]
+    await wim.press("Done ✓")
+    assert wim.last.text == "Food: Vegetarian. Allergies: Peanuts. Saved ✓"
+    await wim.press("🤔 Maybe")  # on the invitation message, which changes in place
+    assert any("Let us know" in (m.text or "") for m in wim.messages)
     await wim.send_text("/me")  # later: my conference, my answer, still changeable
     assert "You might come." in wim.last.text
     await wim.press("✅ Yes, I'm coming")
@@ -57,6 +67,7 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "Wim ★ (zoon, familie): misschien" in ayse.last.text
+    assert "Vegetarisch 1; allergieën: Pinda's 1" in ayse.last.text  # for the caterer
 
     wim.block()  # Telegram tells the bot; the coordinator sees it in the circle
     await ayse.send_text("/conferences")

@@ -102,3 +102,23 @@ async def test_a_new_link_replaces_the_old_one_and_binds_anew():
         await open_invitation(uow, PersonId(500), old, NOW)
     assert refused.value.reason is Refusal.UNKNOWN
     assert (await open_invitation(uow, PersonId(777), new, NOW)).person_id == 777
+
+
+async def test_food_needs_consent_and_counts_only_who_comes():
+    from conference.circle import Allergen, Diet, Food, catering, set_food
+
+    uow, cid = await conference_of_ayse()
+    wim, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    await open_invitation(uow, PersonId(500), token, NOW)
+    with pytest.raises(NotFound):
+        await set_food(uow, PersonId(501), wim.id, Food(True, Diet.HALAL))
+    stored = await set_food(uow, PersonId(500), wim.id, Food(False, Diet.HALAL,
+                                                              frozenset({Allergen.MILK})))
+    assert stored.food == Food()  # without consent nothing is kept
+    await set_food(uow, PersonId(500), wim.id,
+                   Food(True, Diet.HALAL, frozenset({Allergen.PEANUTS})))
+    people = await uow.invitees.of_conference(cid)
+    assert catering(people) == ({}, {})  # has not said yes yet
+    await answer(uow, PersonId(500), wim.id, Rsvp.MAYBE)
+    people = await uow.invitees.of_conference(cid)
+    assert catering(people) == ({Diet.HALAL: 1}, {Allergen.PEANUTS: 1})
