@@ -238,6 +238,35 @@ def catering(people: Sequence[Invitee]) -> tuple[dict[Diet, int], dict[Allergen,
     return diets, allergens
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    conference_id: ConferenceId
+    suggested_by: str  # the invitee's name, as the coordinator knows them
+    name: str
+    relation: str
+    reach: str | None  # how to reach them: for the coordinator only
+
+
+async def suggest(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, name: str,
+                  relation: str, reach: str | None, now: datetime) -> Suggestion:
+    """Who else should be asked? It goes to the coordinator; the family decides."""
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is None or invitee.person_id != person:
+        raise NotFound("not your invitation")
+    return await uow.invitees.add_suggestion(invitee, name, relation, reach, now)
+
+
+async def decide_suggestion(uow: UnitOfWork, actor: PersonId, suggestion_id: int,
+                            accept: bool) -> Suggestion:
+    found = await uow.invitees.suggestion(suggestion_id)
+    if found is None:
+        raise NotFound("no such suggestion")
+    await _coordinator_of(uow, actor, found.conference_id)
+    await uow.invitees.decide_suggestion(suggestion_id, accept)
+    return found
+
+
 async def my_invitations(uow: UnitOfWork, person: PersonId) -> Sequence[Invitee]:
     return await uow.invitees.of_person(person)
 

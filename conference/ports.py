@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conference.intake import RequestDraft
 
 if TYPE_CHECKING:
-    from conference.circle import Food, Invitee, InviteeDraft, NoReason, Rsvp
+    from conference.circle import Food, Invitee, InviteeDraft, NoReason, Rsvp, Suggestion
 from conference.model import (
     ConferenceId,
     ConferenceRequest,
@@ -86,6 +86,14 @@ class InviteeRepository(Protocol):
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee: ...
 
     async def set_food(self, invitee_id: int, food: Food) -> Invitee: ...
+
+    async def add_suggestion(self, by: Invitee, name: str, relation: str, reach: str | None,
+                             at: datetime) -> Suggestion: ...
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        """Only one still waiting for the coordinator's decision."""
+
+    async def decide_suggestion(self, suggestion_id: int, accept: bool) -> None: ...
 
     async def new_token(self, invitee_id: int, token_hash: str,
                         expires_at: datetime) -> Invitee:

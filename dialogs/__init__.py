@@ -13,6 +13,7 @@ from dialogs import (
     manager,
     membership,
     start,
+    suggest,
 )
 from dialogs.filters import private_chat
 
@@ -25,7 +26,8 @@ def build_router() -> Router:
     private.message.filter(private_chat)
     # Order matters: commands before the intake's "anything typed is an answer".
     private.include_routers(
-        invitation.router(), food.router(), manager.router(), circle.router(), start.router(),
+        invitation.router(), food.router(), suggest.router(), manager.router(),
+        circle.router(), start.router(),
         intake_review.router(), intake.router(), fallback.router(),
     )
     root.include_router(private)

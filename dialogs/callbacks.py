@@ -66,3 +66,12 @@ class FoodStep(CallbackData, prefix="fd"):
     invitee: int
     action: str  # start, consent, diet, allergen, done
     value: str = ""
+
+
+class SuggestStart(CallbackData, prefix="sg"):
+    invitee: int
+
+
+class SuggestionDecision(CallbackData, prefix="sd"):
+    id: int
+    accept: bool

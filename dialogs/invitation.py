@@ -30,6 +30,7 @@ from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.outbound import deliver
+from dialogs.suggest import suggest_button
 
 
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False,
@@ -41,6 +42,7 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False,
     )] for rsvp, text in labels]
     if food:
         rows.append(food_button(invitee_id))
+    rows.append(suggest_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
         rows += [[InlineKeyboardButton(
             text=no_reason_label(reason),

@@ -40,3 +40,9 @@ class AddInvitee(StatesGroup):
     group = State()
     locale = State()
     must_attend = State()
+
+
+class Suggest(StatesGroup):
+    name = State()
+    relation = State()
+    reach = State()

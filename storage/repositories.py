@@ -20,6 +20,7 @@ from conference.circle import (
     InviteeDraft,
     NoReason,
     Rsvp,
+    Suggestion,
 )
 from conference.intake import Field, RequestDraft, steps_for
 from conference.model import (
@@ -46,6 +47,7 @@ from storage.tables import (
     ProcessedUpdateRow,
     ReferenceCounterRow,
     StaffRow,
+    SuggestionRow,
 )
 
 
@@ -345,6 +347,32 @@ class SqlInvitees(_Repository):
         row.person_id = person
         row.opened_at = row.opened_at or at
         return _invitee(row, True)  # they are writing to us right now
+
+    async def add_suggestion(self, by: Invitee, name: str, relation: str, reach: str | None,
+                             at: datetime) -> Suggestion:
+        row = SuggestionRow(conference_id=by.conference_id, invitee_id=by.id, name=name,
+                            relation=relation, reach=reach, status="pending", created_at=at)
+        self._s.add(row)
+        await self._write_now()
+        await self._s.flush()
+        return Suggestion(row.id, by.conference_id, by.name, name, relation, reach)
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        found = (await self._s.execute(
+            select(SuggestionRow, InviteeRow.name)
+            .join(InviteeRow, InviteeRow.id == SuggestionRow.invitee_id)
+            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status == "pending")
+        )).first()
+        if found is None:
+            return None
+        row, by = found
+        return Suggestion(row.id, ConferenceId(row.conference_id), by, row.name, row.relation,
+                          row.reach)
+
+    async def decide_suggestion(self, suggestion_id: int, accept: bool) -> None:
+        row = await self._s.get(SuggestionRow, suggestion_id)
+        assert row is not None
+        row.status = "accepted" if accept else "declined"
 
     async def set_food(self, invitee_id: int, food: Food) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)

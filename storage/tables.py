@@ -140,6 +140,18 @@ class InviteeRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SuggestionRow(Base):
+    __tablename__ = "suggestion"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(64))
+    reach: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class InboxRow(Base):
     """Updates fetched from Telegram and committed here before the offset moves on; each row
     leaves in the transaction that handles its update."""

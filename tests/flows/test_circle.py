@@ -158,3 +158,31 @@ async def test_the_family_sees_the_minimum_requirement_and_a_no_can_say_why(
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "Herman (oom, familie): komt niet (Het is te ver weg voor mij)" in ayse.last.text
+
+
+async def test_who_else_goes_to_the_coordinator_who_adds_them(emu: BotApiEmulator,
+                                                             kring: Running):
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_wim(ayse)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    await wim.press("➕ Who else should we ask?")
+    await wim.send_text("Jan")
+    await wim.send_text("opa")
+    await wim.send_text("06-12345678")
+    assert "The coordinator will discuss it with the family" in wim.last.text
+    idea = await ayse.wait_for("stelt voor om ook Jan (opa)")
+    assert "06-12345678" in idea.text  # how to reach him: for the coordinator only
+    accept = idea.callback_data("➕ Toevoegen aan de kring")
+    await ayse.press("➕ Toevoegen aan de kring", message=idea)
+    await ayse.press("familie")
+    await ayse.press("Nederlands")
+    await ayse.press("Nee")
+    assert "Jan staat in de kring ✓" in ayse.messages[-4].text
+    await press_forged(ayse, accept)  # the same decision again
+    assert "al beslist" in ayse.callback_answers[-1]
+    await press_forged(wim, accept)  # and not by anyone else
+    assert "decided already" in wim.callback_answers[-1]
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Jan (opa, familie): uitgenodigd" in ayse.last.text
