@@ -6,7 +6,7 @@ import enum
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from conference.model import ConferenceId, ConferenceRequest, PersonId, StaffRole
@@ -78,6 +78,27 @@ class Food:
     allergens: frozenset[Allergen] = frozenset()
 
 
+MAX_CHILDREN = 8
+
+
+@dataclass(frozen=True)
+class Needs:
+    interpreter: str | None = None  # a language code
+    children: int = 0  # coming along with this person, answered for by them
+    childcare: bool = False
+    transport: bool = False
+    accessibility: bool = False
+
+
+@dataclass(frozen=True)
+class NeedsSummary:
+    interpreters: dict[str, int]
+    children: int
+    childcare: int
+    transport: int
+    accessibility: int
+
+
 class InviteeState(enum.StrEnum):
     INVITED = "invited"
     OPENED = "opened"
@@ -109,6 +130,7 @@ class Invitee:
     rsvp: Rsvp | None = None
     no_reason: NoReason | None = None
     food: Food = Food()
+    needs: Needs = Needs()
     opened: bool = False
     reachable: bool = True
 
@@ -222,6 +244,31 @@ async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
     if not food.consent:
         food = Food()
     return await uow.invitees.set_food(invitee_id, food)
+
+
+async def set_needs(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                    needs: Needs) -> Invitee:
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is None or invitee.person_id != person:
+        raise NotFound("not your invitation")
+    children = max(0, min(MAX_CHILDREN, needs.children))
+    return await uow.invitees.set_needs(invitee_id, replace(
+        needs, children=children, childcare=needs.childcare and children > 0))
+
+
+def needs_summary(people: Sequence[Invitee]) -> NeedsSummary:
+    """Interpreters per language, children, childcare, transport, accessibility, counted over
+    those who come or may come."""
+    coming = [p for p in people if p.rsvp in (Rsvp.YES, Rsvp.MAYBE)]
+    interpreters: dict[str, int] = {}
+    for person in coming:
+        if person.needs.interpreter:
+            interpreters[person.needs.interpreter] = (
+                interpreters.get(person.needs.interpreter, 0) + 1)
+    return NeedsSummary(
+        interpreters, sum(p.needs.children for p in coming),
+        sum(p.needs.childcare for p in coming), sum(p.needs.transport for p in coming),
+        sum(p.needs.accessibility for p in coming))
 
 
 def catering(people: Sequence[Invitee]) -> tuple[dict[Diet, int], dict[Allergen, int]]:

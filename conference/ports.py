@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conference.intake import RequestDraft
 
 if TYPE_CHECKING:
-    from conference.circle import Food, Invitee, InviteeDraft, NoReason, Rsvp, Suggestion
+    from conference.circle import (
+        Food,
+        Invitee,
+        InviteeDraft,
+        Needs,
+        NoReason,
+        Rsvp,
+        Suggestion,
+    )
 from conference.model import (
     ConferenceId,
     ConferenceRequest,
@@ -86,6 +94,8 @@ class InviteeRepository(Protocol):
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee: ...
 
     async def set_food(self, invitee_id: int, food: Food) -> Invitee: ...
+
+    async def set_needs(self, invitee_id: int, needs: Needs) -> Invitee: ...
 
     async def add_suggestion(self, by: Invitee, name: str, relation: str, reach: str | None,
                              at: datetime) -> Suggestion: ...

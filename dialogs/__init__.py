@@ -12,6 +12,7 @@ from dialogs import (
     invitation,
     manager,
     membership,
+    needs,
     start,
     suggest,
 )
@@ -26,7 +27,7 @@ def build_router() -> Router:
     private.message.filter(private_chat)
     # Order matters: commands before the intake's "anything typed is an answer".
     private.include_routers(
-        invitation.router(), food.router(), suggest.router(), manager.router(),
+        invitation.router(), food.router(), needs.router(), suggest.router(), manager.router(),
         circle.router(), start.router(),
         intake_review.router(), intake.router(), fallback.router(),
     )

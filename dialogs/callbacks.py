@@ -75,3 +75,9 @@ class SuggestStart(CallbackData, prefix="sg"):
 class SuggestionDecision(CallbackData, prefix="sd"):
     id: int
     accept: bool
+
+
+class NeedsStep(CallbackData, prefix="nd"):
+    invitee: int
+    action: str  # menu, interpreter, language, children, count, toggle, done
+    value: str = ""

@@ -29,6 +29,7 @@ from conference.circle import (
     circle,
     invite,
     my_conferences,
+    needs_summary,
     reissue,
 )
 from conference.intake import Field, InvalidAnswer, clean_text
@@ -43,6 +44,7 @@ from dialogs.labels import (
     diet_label,
     group_label,
     invitee_state_label,
+    language_name,
     locale_own_name,
     no_reason_label,
     status_label,
@@ -85,7 +87,7 @@ def router() -> Router:
 
     @r.callback_query(OpenConference.filter())
     async def open_(callback: CallbackQuery, callback_data: OpenConference, uow: UnitOfWork,
-                    person: Person) -> None:
+                    person: Person, i18n: I18n) -> None:
         try:
             request, people = await circle(uow, person.id, ConferenceId(callback_data.id))
         except AccessDenied:
@@ -102,6 +104,19 @@ def router() -> Router:
             for p in people]
         if not people:
             lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
+        wanted = needs_summary(people)
+        parts = [_("tolk {language} {count}").format(
+            language=language_name(code, i18n.current_locale), count=n)
+            for code, n in wanted.interpreters.items()]
+        if wanted.children:
+            parts.append(_("kinderen {count} (opvang {childcare})").format(
+                count=wanted.children, childcare=wanted.childcare))
+        if wanted.transport:
+            parts.append(_("vervoer {count}").format(count=wanted.transport))
+        if wanted.accessibility:
+            parts.append(_("toegankelijk {count}").format(count=wanted.accessibility))
+        if parts:
+            lines += ["", "<b>" + _("Nodig") + "</b>: " + ", ".join(parts)]
         diets, allergens = catering(people)
         if diets or allergens:
             lines += ["", "<b>" + _("Eten") + "</b>: " + ", ".join(

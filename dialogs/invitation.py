@@ -29,6 +29,7 @@ from conference.requests import NotFound, set_language
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
+from dialogs.needs import needs_button
 from dialogs.outbound import deliver
 from dialogs.suggest import suggest_button
 
@@ -42,6 +43,7 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False,
     )] for rsvp, text in labels]
     if food:
         rows.append(food_button(invitee_id))
+        rows.append(needs_button(invitee_id))
     rows.append(suggest_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
         rows += [[InlineKeyboardButton(

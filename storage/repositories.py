@@ -18,6 +18,7 @@ from conference.circle import (
     Group,
     Invitee,
     InviteeDraft,
+    Needs,
     NoReason,
     Rsvp,
     Suggestion,
@@ -374,6 +375,14 @@ class SqlInvitees(_Repository):
         assert row is not None
         row.status = "accepted" if accept else "declined"
 
+    async def set_needs(self, invitee_id: int, needs: Needs) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.interpreter, row.children = needs.interpreter, needs.children
+        row.childcare, row.transport = needs.childcare, needs.transport
+        row.accessibility = needs.accessibility
+        return _invitee(row, True)
+
     async def set_food(self, invitee_id: int, food: Food) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None
@@ -409,6 +418,8 @@ def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
         no_reason=NoReason(row.no_reason) if row.no_reason else None,
         food=Food(bool(row.food_consent), Diet(row.diet) if row.diet else None,
                   frozenset(Allergen(a) for a in _split(row.allergens or ""))),
+        needs=Needs(row.interpreter, row.children or 0, bool(row.childcare),
+                    bool(row.transport), bool(row.accessibility)),
         reachable=reachable is not False,
     )
 

@@ -137,6 +137,11 @@ class InviteeRow(Base):
     food_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     diet: Mapped[str | None] = mapped_column(String(16))
     allergens: Mapped[str] = mapped_column(String(200), default="")
+    interpreter: Mapped[str | None] = mapped_column(String(8))
+    children: Mapped[int] = mapped_column(Integer, default=0)
+    childcare: Mapped[bool] = mapped_column(Boolean, default=False)
+    transport: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessibility: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

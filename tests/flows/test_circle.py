@@ -56,6 +56,18 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     assert [b for row in wim.last.buttons for b in row if b.startswith("✓")] == ["✓ Peanuts"]
     await wim.press("Done ✓")
     assert wim.last.text == "Food: Vegetarian. Allergies: Peanuts. Saved ✓"
+    await wim.press("🧭 What do you need to come?")
+    await wim.press("Interpreter: no")
+    await wim.press("Arabic")
+    await wim.press("Children coming: 0")
+    await wim.press("2")
+    await wim.press("Childcare needed")  # offered only now that children come along
+    await wim.press("Help with transport")
+    assert [b for row in wim.last.buttons for b in row if b.startswith("✓")] == [
+        "✓ Childcare needed", "✓ Help with transport"]
+    assert wim.last.buttons[0] == ["Interpreter: Arabic"]
+    await wim.press("Done ✓")
+    assert "Saved ✓" in wim.last.text
     await wim.press("🤔 Maybe")  # on the invitation message, which changes in place
     assert any("Let us know" in (m.text or "") for m in wim.messages)
     await wim.send_text("/me")  # later: my conference, my answer, still changeable
@@ -68,6 +80,7 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     await ayse.press("EK-", contains=True)
     assert "Wim ★ (zoon, familie): misschien" in ayse.last.text
     assert "Vegetarisch 1; allergieën: Pinda's 1" in ayse.last.text  # for the caterer
+    assert "tolk Arabisch 1, kinderen 2 (opvang 1), vervoer 1" in ayse.last.text
 
     wim.block()  # Telegram tells the bot; the coordinator sees it in the circle
     await ayse.send_text("/conferences")

@@ -156,6 +156,10 @@ class FakeInvitees:
     async def of_conference(self, conference_id):
         return [i for i in self.rows.values() if i.conference_id == conference_id]
 
+    async def set_needs(self, invitee_id, needs):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], needs=needs)
+        return self.rows[invitee_id]
+
     async def set_food(self, invitee_id, food):
         self.rows[invitee_id] = replace(self.rows[invitee_id], food=food)
         return self.rows[invitee_id]

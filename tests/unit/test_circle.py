@@ -122,3 +122,21 @@ async def test_food_needs_consent_and_counts_only_who_comes():
     await answer(uow, PersonId(500), wim.id, Rsvp.MAYBE)
     people = await uow.invitees.of_conference(cid)
     assert catering(people) == ({Diet.HALAL: 1}, {Allergen.PEANUTS: 1})
+
+
+async def test_needs_are_clamped_and_summed_over_who_comes():
+    from conference.circle import Needs, needs_summary, set_needs
+
+    uow, cid = await conference_of_ayse()
+    wim, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    await open_invitation(uow, PersonId(500), token, NOW)
+    stored = await set_needs(uow, PersonId(500), wim.id, Needs("ar", 99, True, True))
+    assert stored.needs.children == 8  # at most MAX_CHILDREN
+    stored = await set_needs(uow, PersonId(500), wim.id, Needs(None, 0, True))
+    assert not stored.needs.childcare  # no children, no childcare
+    await set_needs(uow, PersonId(500), wim.id, Needs("ar", 2, True, True))
+    assert needs_summary(await uow.invitees.of_conference(cid)).children == 0  # not coming
+    await answer(uow, PersonId(500), wim.id, Rsvp.YES)
+    summary = needs_summary(await uow.invitees.of_conference(cid))
+    assert (summary.interpreters, summary.children, summary.childcare, summary.transport) == (
+        {"ar": 1}, 2, 1, 1)
