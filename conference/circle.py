@@ -238,9 +238,7 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
 async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                    food: Food) -> Invitee:
     """Only with consent, only fixed choices; withdrawing consent forgets the choices."""
-    invitee = await uow.invitees.get(invitee_id)
-    if invitee is None or invitee.person_id != person:
-        raise NotFound("not your invitation")
+    await own_invitation(uow, person, invitee_id)
     if not food.consent:
         food = Food()
     return await uow.invitees.set_food(invitee_id, food)
@@ -248,9 +246,7 @@ async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
 
 async def set_needs(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                     needs: Needs) -> Invitee:
-    invitee = await uow.invitees.get(invitee_id)
-    if invitee is None or invitee.person_id != person:
-        raise NotFound("not your invitation")
+    await own_invitation(uow, person, invitee_id)
     children = max(0, min(MAX_CHILDREN, needs.children))
     return await uow.invitees.set_needs(invitee_id, replace(
         needs, children=children, childcare=needs.childcare and children > 0))
@@ -298,9 +294,7 @@ class Suggestion:
 async def suggest(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, name: str,
                   relation: str, reach: str | None, now: datetime) -> Suggestion:
     """Who else should be asked? It goes to the coordinator; the family decides."""
-    invitee = await uow.invitees.get(invitee_id)
-    if invitee is None or invitee.person_id != person:
-        raise NotFound("not your invitation")
+    invitee = await own_invitation(uow, person, invitee_id)
     return await uow.invitees.add_suggestion(invitee, name, relation, reach, now)
 
 
@@ -318,11 +312,16 @@ async def my_invitations(uow: UnitOfWork, person: PersonId) -> Sequence[Invitee]
     return await uow.invitees.of_person(person)
 
 
-async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                 rsvp: Rsvp, reason: NoReason | None = None) -> Invitee:
+async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId) -> Invitee:
     """The invitee id comes from a button: it must be this person's own invitation."""
     invitee = await uow.invitees.get(invitee_id)
     if invitee is None or invitee.person_id != person:
         raise NotFound("not your invitation")
+    return invitee
+
+
+async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                 rsvp: Rsvp, reason: NoReason | None = None) -> Invitee:
+    await own_invitation(uow, person, invitee_id)
     return await uow.invitees.set_rsvp(invitee_id, rsvp,
                                        reason if rsvp is Rsvp.NO else None)

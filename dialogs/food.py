@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aiogram import Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from conference.circle import Allergen, Diet, Food, Invitee, set_food
@@ -15,6 +15,7 @@ from conference.ports import UnitOfWork
 from conference.requests import NotFound
 from dialogs.callbacks import FoodStep
 from dialogs.labels import allergen_label, diet_label
+from dialogs.owned import owned
 
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
@@ -48,12 +49,9 @@ def router() -> Router:
     @r.callback_query(FoodStep.filter())
     async def step(callback: CallbackQuery, callback_data: FoodStep, uow: UnitOfWork,
                    person: Person) -> None:
-        invitee = await uow.invitees.get(callback_data.invitee)
-        message = callback.message
-        if invitee is None or invitee.person_id != person.id or not isinstance(message,
-                                                                                 Message):
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
+        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
+        invitee, message = found
         action, value, food = callback_data.action, callback_data.value, invitee.food
         try:
             if action == "start":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aiogram import Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from conference.circle import MAX_CHILDREN, Invitee, Needs, set_needs
@@ -15,6 +15,7 @@ from conference.ports import UnitOfWork
 from conference.requests import NotFound
 from dialogs.callbacks import NeedsStep
 from dialogs.labels import current_locale, language_name
+from dialogs.owned import owned
 
 FLAGS = ("childcare", "transport", "accessibility")
 
@@ -57,12 +58,9 @@ def router() -> Router:
     @r.callback_query(NeedsStep.filter())
     async def step(callback: CallbackQuery, callback_data: NeedsStep, uow: UnitOfWork,
                    person: Person) -> None:
-        invitee = await uow.invitees.get(callback_data.invitee)
-        message = callback.message
-        if invitee is None or invitee.person_id != person.id or not isinstance(message,
-                                                                                 Message):
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
+        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
+        invitee, message = found
         action, value, needs = callback_data.action, callback_data.value, invitee.needs
         title = _("Wat heb je nodig om te kunnen komen? Tik aan wat geldt.")
         changed: Needs | None = None
