@@ -161,10 +161,7 @@ def router() -> Router:
                                    "tante, buurvrouw, gezinsvoogd.").format(name=escape(value)))
             return
         await state.update_data(relation=value)
-        await state.set_state(AddInvitee.group)
-        await message.answer(_("Bij welke groep hoort {name}?").format(
-            name=escape((await state.get_data())["name"])), reply_markup=_rows(*(
-                (group_label(g), _choice("group", g.value)) for g in Group)))
+        await ask_group(message, state, (await state.get_data())["name"])
 
     @r.callback_query(StateFilter(AddInvitee), InviteeChoice.filter())
     async def chosen(callback: CallbackQuery, callback_data: InviteeChoice, state: FSMContext,
@@ -226,6 +223,14 @@ def router() -> Router:
             await hand_out(callback.message, bot, i18n, invitee, token)
 
     return r
+
+
+async def ask_group(chat: Message, state: FSMContext, name: str) -> None:
+    """The 'add a person' question after name and relation (also where a suggestion joins)."""
+    await state.set_state(AddInvitee.group)
+    await chat.answer(_("Bij welke groep hoort {name}?").format(name=escape(name)),
+                      reply_markup=_rows(*((group_label(g), _choice("group", g.value))
+                                           for g in Group)))
 
 
 async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str) -> None:

@@ -13,17 +13,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from conference.circle import Group, decide_suggestion, suggest
+from conference.circle import decide_suggestion, suggest
 from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
-from dialogs.callbacks import InviteeChoice, SuggestionDecision, SuggestStart
+from dialogs.callbacks import SuggestionDecision, SuggestStart
+from dialogs.circle import ask_group
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
-from dialogs.labels import group_label
 from dialogs.outbound import deliver
-from dialogs.states import AddInvitee, Suggest
+from dialogs.states import Suggest
 
 
 def suggest_button(invitee: int) -> list[InlineKeyboardButton]:
@@ -107,15 +107,9 @@ def router() -> Router:
                 name=escape(found.name)))
             return
         # Into the usual "add a person" questions, with what we already know filled in.
-        await state.set_state(AddInvitee.group)
         await state.set_data({"conference": found.conference_id, "name": found.name,
                               "relation": found.relation})
-        await callback.message.answer(
-            _("Bij welke groep hoort {name}?").format(name=escape(found.name)),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=group_label(g), callback_data=InviteeChoice(field="group",
-                                                                 value=g.value).pack())]
-                for g in Group]))
+        await ask_group(callback.message, state, found.name)
 
     return r
 
