@@ -13,11 +13,14 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.clock import Clock, clock_from
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.middlewares import ActorMiddleware
+from bot.outbox import OutboxSender, outbox_bot
+from bot.pace import Pace, PaceMiddleware
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
 from bot.sender import RetryMiddleware, keep_response_types
@@ -45,9 +48,11 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def build_dispatcher(settings: Settings, i18n: CatalogI18n) -> Dispatcher:
+def build_dispatcher(settings: Settings, i18n: CatalogI18n,
+                     clock: Clock | None = None) -> Dispatcher:
     dispatcher = Dispatcher(
         storage=DatabaseStorage(), zone=settings.zone, default_locale=settings.default_locale,
+        policy=settings.policy, clock=clock or clock_from(settings.clock),
     )
     dispatcher.update.outer_middleware(
         ActorMiddleware(i18n.available_locales, settings.default_locale)
@@ -66,13 +71,19 @@ class Kring:
         self.sessions = session_factory(engine)
         self.i18n = build_i18n(settings)
         self.bot = build_bot(settings)
-        self.dispatcher = build_dispatcher(settings, self.i18n)
+        # one pace for the outbox and the bot's own replies (they count against the outbox)
+        self.pace = Pace(settings.send_rate)
+        self.bot.session.middleware(PaceMiddleware(self.pace))
+        self.outbox = OutboxSender(outbox_bot(self.bot.token, settings.api_base),
+                                   self.sessions, self.i18n, pace=self.pace)
+        self.clock = clock_from(settings.clock)
+        self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)
         self.processor = UpdateProcessor(self.dispatcher, self.bot, self.sessions, self.i18n)
         self.poller = Poller(
             self.bot, self.processor, settings.polling_timeout,
             self.dispatcher.resolve_used_update_types(),
         )
-        self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n)
+        self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n, self.clock)
         self.ready = asyncio.Event()  # set once polling begins (tests and benchmarks wait)
 
     @classmethod
@@ -91,15 +102,18 @@ class Kring:
         gc.collect()
         gc.freeze()
         self.jobs.start()
+        await self.outbox.start()
         self.ready.set()
         try:
             await self.poller.run()
         finally:
             self.jobs.stop()
+            await self.outbox.stop()
 
     def stop(self) -> None:
         self.poller.stop()
 
     async def close(self) -> None:
         await self.bot.session.close()
+        await self.outbox.bot.session.close()
         await self.engine.dispose()

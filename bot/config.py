@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.clock import TravellingClock
+from conference.reminders import Policy, parse_offsets
+
 TELEGRAM_API = "https://api.telegram.org"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
@@ -25,6 +28,14 @@ class Settings(BaseSettings):
     locales_dir: Path = LOCALES_DIR
     log_level: str = "INFO"
     polling_timeout: int = Field(default=25, ge=0, le=50)
+    # outbound messages per second (Telegram allows about 30; keep some headroom)
+    send_rate: float = Field(default=25, gt=0, le=1000)
+    # reminders before the meeting: days (wall-clock) or hours/minutes before it starts
+    reminders: str = "3d,1d,3h"
+    # how often (real seconds) the scheduler looks for due reminders, besides waking exactly
+    reminder_poll: float = Field(default=30, gt=0, le=3600)
+    # tests and benchmarks only: "2027-07-02T06:00:00+02:00*60" starts the clock there, 60x fast
+    clock: str | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -35,6 +46,23 @@ class Settings(BaseSettings):
         if not head.isdigit() or len(tail) < 3:
             raise ValueError("expected the form 123456:ABC... as given by @BotFather")
         return value
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parse_offsets(value)  # raises ValueError with what is wrong
+        return value
+
+    @field_validator("clock")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value:
+            TravellingClock.parse(value)
+        return value or None
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(parse_offsets(self.reminders), self.zone)
 
     @field_validator("api_base")
     @classmethod

@@ -5,14 +5,16 @@ does no harm. Job ids are fixed, so a restart replaces rather than adds."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.i18n import CatalogI18n
+from bot.reminders import ReminderRunner
 from conference.assignment import flag_overdue
 from dialogs.manager import tell_overdue
 from storage.uow import SqlUnitOfWork
@@ -22,18 +24,31 @@ log = logging.getLogger(__name__)
 FLAG_OVERDUE = "flag-overdue-requests"
 
 
+REMINDERS = "reminders"
+REMINDERS_NEXT = "reminders-next"
+
+
 class Jobs:
     def __init__(self, settings: Settings, bot: Bot, sessions: async_sessionmaker[AsyncSession],
-                 i18n: CatalogI18n) -> None:
+                 i18n: CatalogI18n, clock: Clock | None = None) -> None:
         self.settings = settings
         self.bot = bot
         self.sessions = sessions
         self.i18n = i18n
+        self.clock = clock or SystemClock()
+        self.reminders = ReminderRunner(sessions, i18n, self.clock, settings.zone)
         self.scheduler = AsyncIOScheduler(timezone=settings.zone)
 
     def start(self) -> None:
         self.scheduler.add_job(
             self.flag_overdue_requests, "interval", minutes=30, id=FLAG_OVERDUE,
+            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
+            next_run_time=datetime.now(UTC),
+        )
+        # Reminders: a regular look (also right at start: what fell due while we were down)
+        # and one exact wake-up at the next due moment, moved after every look.
+        self.scheduler.add_job(
+            self.send_reminders, "interval", seconds=self.settings.reminder_poll, id=REMINDERS,
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
             next_run_time=datetime.now(UTC),
         )
@@ -43,9 +58,24 @@ class Jobs:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    async def send_reminders(self) -> tuple[int, int]:
+        try:
+            return await self.reminders.run_due()
+        finally:
+            await self._wake_for_next()
+
+    async def _wake_for_next(self) -> None:
+        wait = await self.reminders.next_due_in()
+        if wait is None or wait >= self.settings.reminder_poll or not self.scheduler.running:
+            return  # the regular look comes first
+        self.scheduler.add_job(
+            self.send_reminders, "date", id=REMINDERS_NEXT, replace_existing=True,
+            run_date=datetime.now(UTC) + timedelta(seconds=wait), misfire_grace_time=3600,
+        )
+
     async def flag_overdue_requests(self) -> int:
         async with SqlUnitOfWork(self.sessions) as uow:
-            overdue = await flag_overdue(uow, datetime.now(UTC), self.settings.zone)
+            overdue = await flag_overdue(uow, self.clock.now(), self.settings.zone)
             if overdue.requests:
                 await tell_overdue(self.bot, uow, self.i18n, self.settings.default_locale,
                                    overdue)

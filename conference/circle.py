@@ -7,11 +7,15 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from conference.model import ConferenceId, ConferenceRequest, PersonId, StaffRole
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, DomainError, NotFound
+
+if TYPE_CHECKING:
+    from conference.reminders import Policy
 
 InviteeId = int
 INVITATION_DAYS = 30
@@ -133,6 +137,7 @@ class Invitee:
     needs: Needs = Needs()
     opened: bool = False
     reachable: bool = True
+    nudges: int = 0
 
     @property
     def state(self) -> InviteeState:
@@ -321,7 +326,13 @@ async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeI
 
 
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                 rsvp: Rsvp, reason: NoReason | None = None) -> Invitee:
+                 rsvp: Rsvp, reason: NoReason | None = None,
+                 policy: Policy | None = None) -> Invitee:
+    """Yes, maybe or no, changed as often as they like; their reminders follow the answer."""
+    from conference.reminders import replan_person  # it builds on this module
+
     await own_invitation(uow, person, invitee_id)
-    return await uow.invitees.set_rsvp(invitee_id, rsvp,
-                                       reason if rsvp is Rsvp.NO else None)
+    invitee = await uow.invitees.set_rsvp(invitee_id, rsvp,
+                                          reason if rsvp is Rsvp.NO else None)
+    await replan_person(uow, invitee, policy, datetime.now(UTC))
+    return invitee

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
         Rsvp,
         Suggestion,
     )
+    from conference.meeting import Meeting, Proposal
+    from conference.outbox import Batch, BatchReport, Outbound
+    from conference.reminders import Planned, Reminder
+    from conference.slots import Slot, Vote
 from conference.model import (
     ConferenceId,
     ConferenceRequest,
@@ -77,6 +81,8 @@ class ConferenceRepository(Protocol):
 
     async def mark_flagged(self, conference_id: ConferenceId, at: datetime) -> None: ...
 
+    async def set_status(self, conference_id: ConferenceId, status: Status) -> None: ...
+
 
 class InviteeRepository(Protocol):
     async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
@@ -112,6 +118,73 @@ class InviteeRepository(Protocol):
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
                        reason: NoReason | None) -> Invitee: ...
 
+    async def count_nudge(self, invitee_id: int) -> None: ...
+
+
+class MeetingRepository(Protocol):
+    """Proposed dates and the votes on them, the family's proposals, the fixed meeting."""
+
+    async def slots(self, conference_id: ConferenceId) -> Sequence[Slot]:
+        """Earliest first."""
+
+    async def add_slots(self, conference_id: ConferenceId, starts: Sequence[datetime],
+                        at: datetime) -> Sequence[Slot]: ...
+
+    async def slot_conference(self, slot_id: int) -> ConferenceId | None: ...
+
+    async def ballots(self, conference_id: ConferenceId) -> dict[int, dict[int, Vote]]:
+        """invitee id -> slot id -> vote."""
+
+    async def vote(self, invitee_id: int, slot_id: int, vote: Vote, at: datetime) -> None: ...
+
+    async def get(self, conference_id: ConferenceId) -> Meeting: ...
+
+    async def save(self, meeting: Meeting) -> None: ...
+
+    async def add_proposal(self, conference_id: ConferenceId, invitee_id: int,
+                           starts_at: datetime | None, place: str | None,
+                           at: datetime) -> Proposal: ...
+
+    async def proposal(self, proposal_id: int) -> Proposal | None:
+        """Only one still waiting for the coordinator."""
+
+    async def proposals(self, conference_id: ConferenceId) -> Sequence[Proposal]:
+        """Those still waiting, oldest first."""
+
+    async def decide_proposal(self, proposal_id: int, accept: bool) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    """Rendered messages for the one outbound sender (see conference/outbox.py)."""
+
+    async def enqueue(self, batch: Batch, messages: Sequence[Outbound], at: datetime) -> int:
+        """Queue one message per person, written at the commit (with the action that caused
+        it); returns the batch id. A person listed twice, or already in the batch of the same
+        key, is left out: nobody gets one batch twice."""
+
+    async def report(self, batch_id: int) -> BatchReport | None: ...
+
+
+class ReminderRepository(Protocol):
+    """Planned pings. Adding is idempotent per (person, kind, version)."""
+
+    async def add(self, planned: Sequence[Planned], at: datetime) -> None: ...
+
+    async def cancel(self, conference_id: ConferenceId, invitee_id: int | None = None) -> None:
+        """Pending ones of the conference (or of one person in it) are cancelled."""
+
+    async def due(self, now: datetime, limit: int) -> Sequence[Reminder]:
+        """Pending and due, earliest first."""
+
+    async def settle(self, reminder_ids: Sequence[int], status: str,
+                     batch_id: int | None, at: datetime) -> int:
+        """pending -> status, only where still pending; returns how many moved."""
+
+    async def next_due(self) -> datetime | None: ...
+
+    async def pending(self, conference_id: ConferenceId | None = None) -> Sequence[Reminder]:
+        """Earliest first."""
+
 
 class ConversationRepository(Protocol):
     """Where a half-finished conversation lives between two messages (and across restarts)."""
@@ -146,6 +219,9 @@ class UnitOfWork(Protocol):
     conferences: ConferenceRepository
     conversations: ConversationRepository
     invitees: InviteeRepository
+    meetings: MeetingRepository
+    reminders: ReminderRepository
+    outbox: OutboxRepository
     updates: UpdateLog
     audit: AuditLog
 

@@ -3,8 +3,12 @@
 from aiogram import Router
 
 from dialogs import (
+    availability,
+    broadcast,
     circle,
+    dates,
     fallback,
+    fixing,
     food,
     groups,
     intake,
@@ -27,8 +31,9 @@ def build_router() -> Router:
     private.message.filter(private_chat)
     # Order matters: commands before the intake's "anything typed is an answer".
     private.include_routers(
-        invitation.router(), food.router(), needs.router(), suggest.router(), manager.router(),
-        circle.router(), start.router(),
+        invitation.router(), food.router(), needs.router(), suggest.router(),
+        availability.router(), manager.router(), circle.router(), dates.router(),
+        fixing.router(), broadcast.router(), start.router(),
         intake_review.router(), intake.router(), fallback.router(),
     )
     root.include_router(private)

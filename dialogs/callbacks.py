@@ -81,3 +81,43 @@ class NeedsStep(CallbackData, prefix="nd"):
     invitee: int
     action: str  # menu, interpreter, language, children, count, toggle, done
     value: str = ""
+
+
+class Dates(CallbackData, prefix="dt"):
+    conference: int
+    action: str  # menu, propose, fix, change, cancel, cancel_yes, nudge, send
+
+
+class FixSlot(CallbackData, prefix="fx"):
+    conference: int
+    slot: int  # 0: keep the date as it is
+
+
+class VenueChoice(CallbackData, prefix="vn"):
+    action: str  # keep, skip
+
+
+class VoteAnswer(CallbackData, prefix="vt"):
+    invitee: int
+    slot: int  # 0: just show the dates
+    vote: str = ""  # empty: the next choice after the current one
+
+
+class ProposalDecision(CallbackData, prefix="pd"):
+    id: int
+    accept: bool
+
+
+class FamilyPropose(CallbackData, prefix="fp"):
+    invitee: int
+
+
+class MeetingAnswer(CallbackData, prefix="ma"):
+    invitee: int
+    coming: bool
+
+
+class BroadcastStep(CallbackData, prefix="bc"):
+    conference: int
+    audience: str  # conference.meeting.Audience; "send" to confirm, "stop" to drop it
+    group: str = ""

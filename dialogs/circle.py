@@ -4,6 +4,7 @@ personal invitation (a link that only works for the first phone that opens it)."
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 
@@ -25,6 +26,7 @@ from conference.circle import (
     Group,
     Invitee,
     InviteeDraft,
+    Rsvp,
     catering,
     circle,
     invite,
@@ -36,6 +38,7 @@ from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import ConferenceId, Person
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
+from dialogs.buttons import broadcast_button, dates_button, nudge_button
 from dialogs.callbacks import AddPerson, InviteeChoice, NewLink, OpenConference
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
@@ -104,6 +107,12 @@ def router() -> Router:
             for p in people]
         if not people:
             lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
+        else:
+            counts = Counter(p.rsvp for p in people)
+            lines.append(_("✅ ja {yes} · 🤔 misschien {maybe} · ❌ nee {no} · ❔ nog geen "
+                           "antwoord {none}").format(
+                yes=counts[Rsvp.YES], maybe=counts[Rsvp.MAYBE], no=counts[Rsvp.NO],
+                none=counts[None]))
         wanted = needs_summary(people)
         parts = [_("tolk {language} {count}").format(
             language=language_name(code, i18n.current_locale), count=n)
@@ -125,10 +134,15 @@ def router() -> Router:
                 f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
         if isinstance(callback.message, Message):
             buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
+            rows = [dates_button(request.id), broadcast_button(request.id)]
+            if any(p.rsvp is None for p in people):
+                rows.append(nudge_button(request.id))
             buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),
                          NewLink(invitee=p.id).pack()) for p in people[:40]]
+            markup = _rows(*buttons)
+            markup.inline_keyboard[1:1] = rows
             await callback.message.answer("\n".join(lines), protect_content=True,
-                                          reply_markup=_rows(*buttons))
+                                          reply_markup=markup)
 
     @r.callback_query(AddPerson.filter())
     async def add(callback: CallbackQuery, callback_data: AddPerson, state: FSMContext,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -15,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from conference.circle import (
     Group,
     InvitationRefused,
+    Invitee,
     NoReason,
     Refusal,
     Rsvp,
@@ -23,27 +25,34 @@ from conference.circle import (
     my_invitations,
     open_invitation,
 )
+from conference.meeting import may_propose
 from conference.model import Person
 from conference.ports import UnitOfWork
+from conference.reminders import Policy
 from conference.requests import NotFound, set_language
+from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
-from dialogs.outbound import deliver
+from dialogs.outbound import deliver, when
 from dialogs.suggest import suggest_button
 
 
-def rsvp_buttons(invitee_id: int, ask_reason: bool = False,
-                 food: bool = False) -> InlineKeyboardMarkup:
+def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
+                 dates: bool = False, propose: bool = False) -> InlineKeyboardMarkup:
     labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
               (Rsvp.NO, _("Nee, ik kan niet")))
     rows = [[InlineKeyboardButton(
         text=text, callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
     )] for rsvp, text in labels]
+    if dates:
+        rows.append(vote_button(invitee_id))
     if food:
         rows.append(food_button(invitee_id))
         rows.append(needs_button(invitee_id))
+    if propose:
+        rows.append(propose_button(invitee_id))
     rows.append(suggest_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
         rows += [[InlineKeyboardButton(
@@ -51,6 +60,15 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False,
             callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
         )] for reason in NoReason]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def extras(uow: UnitOfWork, invitee: Invitee) -> dict[str, bool]:
+    """Which of the later buttons fit now: the dates while they are being chosen (not for
+    someone who said no), a proposal of their own for the main person."""
+    meeting = await uow.meetings.get(invitee.conference_id)
+    open_vote = not meeting.fixed and bool(await uow.meetings.slots(invitee.conference_id))
+    return {"dates": open_vote and invitee.rsvp is not Rsvp.NO,
+            "propose": not meeting.fixed and may_propose(invitee)}
 
 
 def router() -> Router:
@@ -107,7 +125,8 @@ def router() -> Router:
                                  reply_markup=rsvp_buttons(invitee.id))
 
     @r.message(Command("me"))
-    async def me(message: Message, uow: UnitOfWork, person: Person) -> None:
+    async def me(message: Message, uow: UnitOfWork, person: Person, i18n: I18n,
+                 zone: ZoneInfo) -> None:
         mine = await my_invitations(uow, person.id)
         if not mine:
             await message.answer(_("Je bent (nog) niet uitgenodigd voor een conferentie. Heb je "
@@ -118,21 +137,34 @@ def router() -> Router:
             state = {Rsvp.YES: _("Je komt."), Rsvp.MAYBE: _("Je komt misschien."),
                      Rsvp.NO: _("Je kunt niet komen.")}.get(invitee.rsvp) if invitee.rsvp else (
                 _("Je hebt nog niet geantwoord."))
+            meeting = await uow.meetings.get(invitee.conference_id)
+            if meeting.fixed and meeting.starts_at is not None:
+                state += "\n📅 " + when(meeting.starts_at, zone, i18n.current_locale)
+                if meeting.venue:
+                    state += "\n📍 " + escape(meeting.venue.name) + (
+                        ", " + escape(meeting.venue.address) if meeting.venue.address else "")
+            title = _("<b>Mijn conferentie</b> ({reference})").format(
+                reference=request.reference if request else "?") + "\n" + state
+            if meeting.fixed and meeting.starts_at is not None and (
+                    meeting.starts_at <= datetime.now(UTC)):
+                await message.answer(title + "\n\n" + _("De conferentie is geweest. Dank je "
+                                                         "wel voor je inzet!"))
+                continue  # answers are for before the meeting
             await message.answer(
-                _("<b>Mijn conferentie</b> ({reference})").format(
-                    reference=request.reference if request else "?") + "\n" + state + "\n\n"
-                + _("Je kunt je antwoord hieronder nog veranderen."),
+                title + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen."),
                 reply_markup=rsvp_buttons(invitee.id, food=invitee.rsvp in (Rsvp.YES,
-                                                                             Rsvp.MAYBE)))
+                                                                             Rsvp.MAYBE),
+                                          **await extras(uow, invitee)))
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
-                       person: Person) -> None:
+                       person: Person, policy: Policy) -> None:
         if callback_data.answer not in Rsvp._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
         try:
-            await answer(uow, person.id, callback_data.invitee, Rsvp(callback_data.answer))
+            invitee = await answer(uow, person.id, callback_data.invitee,
+                                   Rsvp(callback_data.answer), policy=policy)
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
@@ -150,17 +182,18 @@ def router() -> Router:
         message = callback.message
         if isinstance(message, Message) and message.text != text:  # same tap twice: as is
             await message.edit_text(text, reply_markup=rsvp_buttons(
-                callback_data.invitee, ask_reason=no, food=not no))
+                callback_data.invitee, ask_reason=no, food=not no,
+                **await extras(uow, invitee)))
 
     @r.callback_query(NoReasonAnswer.filter())
     async def reason(callback: CallbackQuery, callback_data: NoReasonAnswer, uow: UnitOfWork,
-                     person: Person) -> None:
+                     person: Person, policy: Policy) -> None:
         if callback_data.reason not in NoReason._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
         try:
             await answer(uow, person.id, callback_data.invitee, Rsvp.NO,
-                         NoReason(callback_data.reason))
+                         NoReason(callback_data.reason), policy=policy)
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
 
 from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
 from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
+from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
 
 
 def field_label(step: Field) -> str:
@@ -152,3 +158,47 @@ def locale_own_name(locale: str) -> str:
 
 def current_locale() -> str:
     return I18n.get_current().current_locale
+
+
+def vote_label(vote: Vote | None) -> str:
+    return {
+        Vote.YES: _("✅ kan"),
+        Vote.IF_NEED_BE: _("🟡 als het moet"),
+        Vote.NO: _("❌ kan niet"),
+        None: _("❔ nog niet gekozen"),
+    }[vote]
+
+
+def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
+    """What was wrong with a typed date, kindly, with the line it is on."""
+    moment = format_date(error.moment.astimezone(zone), "full", locale=locale) \
+        if error.moment else ""
+    text = {
+        SlotProblem.UNREADABLE: _("Die datum kan ik niet lezen: “{text}”."),
+        SlotProblem.NO_TIME: _("Bij “{text}” mist de tijd, bijvoorbeeld 10:00."),
+        SlotProblem.NO_SUCH_DATE: _("“{text}”: die datum bestaat niet."),
+        SlotProblem.NO_SUCH_TIME: _("“{text}”: die tijd bestaat niet (let op de "
+                                    "zomertijd)."),
+        SlotProblem.WEEKDAY_MISMATCH: _("“{text}”: die dag klopt niet, dat is {moment}."),
+        SlotProblem.PAST: _("“{text}” is al voorbij."),
+        SlotProblem.TOO_FAR: _("“{text}” is meer dan een jaar vooruit."),
+        SlotProblem.DUPLICATE: _("“{text}” staat er al bij."),
+        SlotProblem.TOO_FEW: _("Stel minstens {low} data voor, zodat de familie kan kiezen."),
+        SlotProblem.TOO_MANY: _("Hoogstens {high} data, anders wordt kiezen lastig."),
+    }[error.code].format(text=escape(error.text), moment=moment, low=MIN_SLOTS,
+                         high=MAX_SLOTS)
+    if error.line:
+        text = _("Regel {line}: ").format(line=error.line) + text
+    return text
+
+
+def short_when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """A slot on a button: weekday, day, month and time, the reader's way ("za 3 jul 10:00")."""
+    return "{} {}".format(*slot_parts(moment, zone, locale))
+
+
+def slot_parts(moment: datetime, zone: ZoneInfo, locale: str) -> tuple[str, str]:
+    """The date ("za 3 jul") and the time ("10:00"), for a column of the matrix."""
+    local = moment.astimezone(zone)
+    return (format_skeleton("MMMEd", local, locale=locale),
+            format_time(local, "short", tzinfo=zone, locale=locale))

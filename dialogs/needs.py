@@ -81,7 +81,8 @@ def router() -> Router:
             await callback.answer()
             counts = [_button(str(n), invitee.id, "count", str(n))
                       for n in range(MAX_CHILDREN + 1)]
-            await message.edit_text(_("Hoeveel kinderen komen er met je mee?"),
+            await message.edit_text(_("Hoeveel kinderen komen er met je mee? Jij antwoordt "
+                                      "voor hen: ze hebben geen eigen uitnodiging nodig."),
                                     reply_markup=InlineKeyboardMarkup(
                                         inline_keyboard=[counts[:5], counts[5:]]))
             return

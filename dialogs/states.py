@@ -46,3 +46,21 @@ class Suggest(StatesGroup):
     name = State()
     relation = State()
     reach = State()
+
+
+class Dating(StatesGroup):
+    slots = State()  # typing dates to propose
+    when = State()  # fixing: which date (a slot, or typed)
+    venue = State()
+    address = State()
+    pin = State()
+    confirm = State()
+
+
+class Proposing(StatesGroup):
+    text = State()  # the main person types a date or a place
+
+
+class Broadcasting(StatesGroup):
+    text = State()
+    confirm = State()

@@ -6,6 +6,7 @@ is filled from it on first use after a start, and changed only after a commit su
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ class ProcessCache:
     recent_updates: set[int] = field(default_factory=set)
     _recent_order: deque[int] = field(default_factory=deque)
     _forgotten_max: int = 0
+    # set after a commit that queued outbound messages: wakes the outbound sender
+    outbox_queued: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox_last_batch: int = 0  # the highest batch id handed out (0: not read yet)
 
     def remember_update(self, update_id: int) -> None:
         self.recent_updates.add(update_id)

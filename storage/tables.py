@@ -8,12 +8,15 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -97,6 +100,15 @@ class ConferenceRow(Base):
     coordinator_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The meeting, once the coordinator fixes it; `meeting_sequence` rises on every change
+    # (the .ics SEQUENCE), so calendars and reminders know which version is current.
+    meeting_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    venue_name: Mapped[str | None] = mapped_column(String(100))
+    venue_address: Mapped[str | None] = mapped_column(String(200))
+    venue_latitude: Mapped[float | None] = mapped_column(Float)
+    venue_longitude: Mapped[float | None] = mapped_column(Float)
+    meeting_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    meeting_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ReferenceCounterRow(Base):
@@ -142,6 +154,7 @@ class InviteeRow(Base):
     childcare: Mapped[bool] = mapped_column(Boolean, default=False)
     transport: Mapped[bool] = mapped_column(Boolean, default=False)
     accessibility: Mapped[bool] = mapped_column(Boolean, default=False)
+    nudges: Mapped[int] = mapped_column(Integer, default=0)  # at most two, ever
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -153,6 +166,37 @@ class SuggestionRow(Base):
     name: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(64))
     reach: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SlotRow(Base):
+    """A proposed date and time for the meeting, voted on by the circle."""
+
+    __tablename__ = "slot"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class VoteRow(Base):
+    __tablename__ = "vote"
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), primary_key=True)
+    vote: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProposalRow(Base):
+    """A date or a place the main person suggests; the coordinator takes it over or not."""
+
+    __tablename__ = "proposal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"))
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    place: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -174,3 +218,70 @@ class AuditRow(Base):
     actor_id: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(64))
     conference_id: Mapped[int | None] = mapped_column(ForeignKey("conference.id"), index=True)
+
+
+class OutboxPayloadRow(Base):
+    """The parts of an outbound message as JSON (bytes in base64), stored once however many
+    people get the same parts; keyed by the SHA-256 of the JSON."""
+
+    __tablename__ = "outbox_payload"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxBatchRow(Base):
+    """One broadcast, notice or round of nudges. The id is chosen by the process, rising in
+    the order of enqueueing (microseconds), so enqueueing needs no early write to learn it and
+    one person's messages leave in that order. `finished_at` is set once the report is out."""
+
+    __tablename__ = "outbox_batch"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conference.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    report_chat: Mapped[int | None] = mapped_column(BigInteger)
+    report_locale: Mapped[str | None] = mapped_column(String(16))
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class OutboxDeliveryRow(Base):
+    """One batch for one person (the key makes "never twice" a database rule)."""
+
+    __tablename__ = "outbox_delivery"
+    batch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("outbox_batch.id"),
+                                          primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False,
+                                           index=True)
+    invitee_id: Mapped[int | None] = mapped_column(ForeignKey("invitee.id"))
+    payload: Mapped[str] = mapped_column(String(64), ForeignKey("outbox_payload.digest"))
+    state: Mapped[str] = mapped_column(String(8), index=True)
+    parts_done: Mapped[int] = mapped_column(Integer, default=0)
+    message_ids: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReminderRow(Base):
+    """A ping planned for one person: before the meeting, a nudge, a question. The key (person,
+    kind, meeting version) makes "at most once" a database rule; `status` moves on only by a
+    conditional update, so two wake-ups cannot both take the same row."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("invitee_id", "kind", "version", name="uq_reminder_invitee_kind_version"),
+        Index("ix_reminder_status_due_at", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(10))
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)  # the outbox batch it went into
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,11 +5,14 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import shared
+from storage.outbox import SqlOutbox
+from storage.reminders import SqlReminders
 from storage.repositories import (
     SqlAudit,
     SqlConferences,
     SqlConversations,
     SqlInvitees,
+    SqlMeetings,
     SqlPersons,
     SqlStaff,
     SqlUpdateLog,
@@ -39,9 +42,13 @@ class SqlUnitOfWork:
         self.updates = SqlUpdateLog(*args)
         self.audit = SqlAudit(*args)
         self.invitees = SqlInvitees(*args)
+        self.meetings = SqlMeetings(*args)
+        self.outbox = SqlOutbox(*args)
+        self.reminders = SqlReminders(*args)
         # Held-back rows are written in this order (foreign keys point backwards in it).
         self._repositories = (self.persons, self.staff, self.conferences, self.invitees,
-                              self.conversations, self.updates, self.audit)
+                              self.meetings, self.conversations, self.updates, self.audit,
+                              self.outbox, self.reminders)
         return self
 
     async def __aexit__(

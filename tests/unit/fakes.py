@@ -94,6 +94,9 @@ class FakeConferences:
     async def of_coordinator(self, coordinator):
         return [r for r in self.rows.values() if r.coordinator_id == coordinator]
 
+    async def set_status(self, conference_id, status):
+        self.rows[conference_id] = replace(self.rows[conference_id], status=status)
+
     async def assign(self, conference_id, coordinator, at):
         self.rows[conference_id] = replace(self.rows[conference_id], coordinator_id=coordinator,
                                            status=Status.PREPARING)
@@ -115,6 +118,8 @@ class FakeUnitOfWork:
         self.conferences = FakeConferences()
         self.audit = FakeAudit()
         self.invitees = FakeInvitees()
+        self.meetings = FakeMeetings(self.conferences, self.invitees)
+        self.reminders = FakeReminders()
         self.conversations = None
         self.updates = None
         self.commits = 0
@@ -180,3 +185,115 @@ class FakeInvitees:
     async def set_rsvp(self, invitee_id, rsvp, reason):
         self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason)
         return self.rows[invitee_id]
+
+    async def count_nudge(self, invitee_id):
+        row = self.rows[invitee_id]
+        self.rows[invitee_id] = replace(row, nudges=row.nudges + 1)
+
+
+class FakeMeetings:
+    def __init__(self, conferences: FakeConferences, invitees: FakeInvitees) -> None:
+        from conference.meeting import Meeting
+
+        self._meeting = Meeting
+        self._conferences, self._invitees = conferences, invitees
+        self.slot_rows: dict = {}  # id -> (conference id, Slot)
+        self.votes: dict = {}  # (invitee, slot) -> Vote
+        self.meetings: dict = {}
+        self.proposal_rows: dict = {}  # id -> [Proposal, status]
+
+    async def slots(self, conference_id):
+        return sorted((s for c, s in self.slot_rows.values() if c == conference_id),
+                      key=lambda s: (s.starts_at, s.id))
+
+    async def add_slots(self, conference_id, starts, at):
+        from conference.slots import Slot
+
+        added = []
+        for moment in starts:
+            slot = Slot(len(self.slot_rows) + 1, moment)
+            self.slot_rows[slot.id] = (conference_id, slot)
+            added.append(slot)
+        return added
+
+    async def slot_conference(self, slot_id):
+        found = self.slot_rows.get(slot_id)
+        return found[0] if found else None
+
+    async def ballots(self, conference_id):
+        ballots: dict = {}
+        for (invitee, slot), vote in self.votes.items():
+            if self.slot_rows[slot][0] == conference_id:
+                ballots.setdefault(invitee, {})[slot] = vote
+        return ballots
+
+    async def vote(self, invitee_id, slot_id, vote, at):
+        self.votes[(invitee_id, slot_id)] = vote
+
+    async def get(self, conference_id):
+        return self.meetings.get(conference_id) or self._meeting(conference_id)
+
+    async def save(self, meeting):
+        self.meetings[meeting.conference_id] = meeting
+
+    async def add_proposal(self, conference_id, invitee_id, starts_at, place, at):
+        from conference.meeting import Proposal
+
+        by = self._invitees.rows[invitee_id].name
+        proposal = Proposal(len(self.proposal_rows) + 1, conference_id, invitee_id, by,
+                            starts_at, place)
+        self.proposal_rows[proposal.id] = [proposal, "pending"]
+        return proposal
+
+    async def proposal(self, proposal_id):
+        found = self.proposal_rows.get(proposal_id)
+        return found[0] if found and found[1] == "pending" else None
+
+    async def proposals(self, conference_id):
+        return [p for p, status in self.proposal_rows.values()
+                if status == "pending" and p.conference_id == conference_id]
+
+    async def decide_proposal(self, proposal_id, accept):
+        self.proposal_rows[proposal_id][1] = "accepted" if accept else "declined"
+
+
+class FakeReminders:
+    def __init__(self) -> None:
+        from conference.reminders import Reminder, Status
+
+        self._reminder, self._status = Reminder, Status
+        self.rows: dict = {}  # (invitee, kind, version) -> Reminder
+
+    async def add(self, planned, at):
+        for item in planned:
+            key = (item.invitee_id, item.kind, item.version)
+            if key not in self.rows:
+                self.rows[key] = self._reminder(len(self.rows) + 1, item, self._status.PENDING)
+
+    async def cancel(self, conference_id, invitee_id=None):
+        for key, row in self.rows.items():
+            if row.status is self._status.PENDING and row.planned.conference_id == conference_id \
+                    and invitee_id in (None, row.planned.invitee_id):
+                self.rows[key] = replace(row, status=self._status.CANCELLED)
+
+    async def due(self, now, limit):
+        due = [r for r in self.rows.values()
+               if r.status is self._status.PENDING and r.planned.due_at <= now]
+        return sorted(due, key=lambda r: (r.planned.due_at, r.id))[:limit]
+
+    async def settle(self, reminder_ids, status, batch_id, at):
+        moved = 0
+        for key, row in self.rows.items():
+            if row.id in reminder_ids and row.status is self._status.PENDING:
+                self.rows[key] = replace(row, status=self._status(status))
+                moved += 1
+        return moved
+
+    async def next_due(self):
+        due = [r.planned.due_at for r in self.rows.values() if r.status is self._status.PENDING]
+        return min(due) if due else None
+
+    async def pending(self, conference_id=None):
+        return sorted((r for r in self.rows.values() if r.status is self._status.PENDING
+                       and conference_id in (None, r.planned.conference_id)),
+                      key=lambda r: (r.planned.due_at, r.id))

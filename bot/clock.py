@@ -1,0 +1,50 @@
+"""One clock for everything that asks "what time is it?" about the conference: the scheduler,
+the reminders, the handlers. Tests and benchmarks move it (KRING_CLOCK) instead of waiting."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware, UTC."""
+
+    def seconds_until(self, moment: datetime) -> float:
+        """Real seconds to wait until the clock shows `moment` (0 if it did already)."""
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def seconds_until(self, moment: datetime) -> float:
+        return max(0.0, (moment - self.now()).total_seconds())
+
+
+class TravellingClock:
+    """Starts at `start` and runs `speed` times as fast as real time: a day of reminders in
+    minutes. Set with KRING_CLOCK="2027-07-02T06:00:00+02:00" or "...*60"."""
+
+    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+        if start.tzinfo is None or speed <= 0:
+            raise ValueError("an aware start and a positive speed")
+        self.start, self.speed = start.astimezone(UTC), speed
+        self._real = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.monotonic() - self._real) * self.speed)
+
+    def seconds_until(self, moment: datetime) -> float:
+        return max(0.0, (moment - self.now()).total_seconds() / self.speed)
+
+    @classmethod
+    def parse(cls, text: str) -> TravellingClock:
+        start, _, speed = text.partition("*")
+        return cls(datetime.fromisoformat(start.strip()), float(speed) if speed else 1.0)
+
+
+def clock_from(setting: str | None) -> Clock:
+    return TravellingClock.parse(setting) if setting else SystemClock()

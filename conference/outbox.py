@@ -1,0 +1,174 @@
+"""The outbox: messages already rendered for one person each, waiting for the one outbound sender.
+
+A use case fills a batch (a broadcast, the meeting notice, a change, a cancellation, nudges) inside
+its unit of work, so the batch commits with the action that caused it; the sender in bot/ takes it
+from there, keeps Telegram's limits and records per recipient what became of each message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from conference.model import ConferenceId, PersonId
+
+Button = tuple[str, str]  # (label, callback_data): callback_data is at most 64 bytes
+
+
+@dataclass(frozen=True)
+class Text:
+    """HTML, as everywhere in this bot (parse mode HTML): escape free text before it goes in."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of inline buttons
+    protect_content: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    data: bytes
+    caption: str | None = None
+    protect_content: bool = False
+
+
+@dataclass(frozen=True)
+class Venue:
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+    protect_content: bool = False
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    caption: str | None = None
+    protect_content: bool = False
+
+
+Part = Text | Document | Venue | Photo
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What one person gets: its parts arrive in this order, each at most once."""
+
+    person_id: PersonId
+    invitee_id: int | None
+    parts: tuple[Part, ...]
+
+    def __post_init__(self) -> None:
+        if not self.parts:
+            raise ValueError("an outbound message has at least one part")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Who sends what why, and where the delivery report goes.
+
+    `kind` is a short word ("broadcast", "meeting", "change", "cancel", "nudge"). `report_chat`
+    None makes a silent batch (nudges): no progress, no report. `skipped` counts the people the
+    caller could not address at all (invited, but never opened the bot); the report names them.
+    `key`, when given, makes the batch unique: enqueueing again under the same key adds only the
+    people the batch does not have yet (e.g. "meeting:12:v3" for a notice every newcomer gets
+    once), and a double-tapped "send" adds nobody."""
+
+    kind: str
+    created_by: PersonId | None
+    conference_id: ConferenceId | None = None
+    report_chat: PersonId | None = None
+    report_locale: str | None = None
+    skipped: int = 0
+    key: str | None = None
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # waiting for the sender
+    SENDING = "sending"  # taken by the sender; what it sent is not recorded yet
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403: blocked the bot, or never started it; marked unreachable
+    FAILED = "failed"  # Telegram refused it (400), or it kept failing
+    UNKNOWN = "unknown"  # the sender stopped mid-way: maybe sent, never sent again
+
+
+FINAL_STATES = frozenset({DeliveryState.SENT, DeliveryState.BLOCKED, DeliveryState.FAILED,
+                          DeliveryState.UNKNOWN})
+
+# Above this many recipients the report chat sees one message counting up, then the report.
+PROGRESS_ABOVE = 5
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    total: int  # recipient rows, one per person
+    delivered: int = 0
+    blocked: int = 0
+    failed: int = 0
+    unknown: int = 0
+    skipped: int = 0  # never queued: not on Telegram yet
+    pending: int = 0  # pending or being sent
+
+    @property
+    def done(self) -> int:
+        return self.delivered + self.blocked + self.failed + self.unknown
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0
+
+    @property
+    def addressed(self) -> int:
+        """Everyone the sender meant, reachable or not."""
+        return self.total + self.skipped
+
+    @classmethod
+    def from_counts(cls, counts: dict[DeliveryState, int], skipped: int = 0) -> BatchReport:
+        return cls(
+            total=sum(counts.values()),
+            delivered=counts.get(DeliveryState.SENT, 0),
+            blocked=counts.get(DeliveryState.BLOCKED, 0),
+            failed=counts.get(DeliveryState.FAILED, 0),
+            unknown=counts.get(DeliveryState.UNKNOWN, 0),
+            skipped=skipped,
+            pending=counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
+        )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery the sender took: `parts_done` were sent before (a clean stop mid-message)."""
+
+    batch_id: int
+    person_id: PersonId
+    parts: tuple[Part, ...]
+    parts_done: int = 0
+    message_ids: tuple[int, ...] = ()  # of the parts sent before
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed delivery. PENDING hands it back untouched (a clean stop)."""
+
+    batch_id: int
+    person_id: PersonId
+    state: DeliveryState
+    parts_done: int
+    message_ids: tuple[int, ...] = ()
+    error: str | None = None  # Telegram's description, never message content
+
+
+@dataclass(frozen=True)
+class OpenBatch:
+    """A batch whose report is not out yet, as the sender sees it."""
+
+    id: int
+    kind: str
+    report_chat: PersonId | None
+    report_locale: str | None
+    progress_message_id: int | None
+    report: BatchReport = field(default_factory=lambda: BatchReport(0))
+
+    @property
+    def shows_progress(self) -> bool:
+        return self.report_chat is not None and self.report.total > PROGRESS_ABOVE

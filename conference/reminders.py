@@ -1,0 +1,202 @@
+"""Which pings are due when: reminders before the meeting, nudges for those who have not
+answered, a question for those who said maybe. Pure rules; storage keeps the planned rows
+(unique per person, kind and meeting version) and bot/ sends them when they fall due.
+
+Days count in the conference's wall-clock time (a reminder "1 day before" a 10:00 meeting is at
+10:00 the day before, also across a DST change); hours count elapsed time."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from conference.model import ConferenceId
+
+if TYPE_CHECKING:  # the circle and the meeting call in here: no import cycle at run time
+    from conference.circle import Invitee
+    from conference.meeting import Meeting
+    from conference.ports import UnitOfWork
+
+DEFAULT_OFFSETS = "3d,1d,3h"
+WEEK_BEFORE = timedelta(days=7)
+DECIDE_BEFORE = timedelta(days=3)
+_OFFSET = re.compile(r"^\s*(\d{1,3})\s*([dhm])\s*$")
+
+
+class Kind(enum.StrEnum):
+    BEFORE = "before"  # before the meeting, to yes and maybe (one per offset)
+    NO_ANSWER = "no_answer"  # a week before, to those who have not answered
+    DECIDE = "decide"  # three days before, to those who said maybe
+    VOTE = "vote"  # before the vote closes, to those who have not voted (Doodle's rule)
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed; the outbox holds it from here
+    SENT = "sent"  # handed to the outbox in the same transaction
+    SKIPPED = "skipped"  # no longer useful when it fell due (answered, passed, ...)
+    CANCELLED = "cancelled"  # a change, a decline or a cancellation made it moot
+    UNKNOWN = "unknown"  # the bot stopped between claiming and handing over
+
+
+@dataclass(frozen=True)
+class Offset:
+    amount: int
+    unit: str  # d, h, m
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    def before(self, start: datetime, zone: ZoneInfo) -> datetime:
+        if self.unit == "d":  # wall-clock days: Python's aware arithmetic keeps local time
+            return (start.astimezone(zone) - timedelta(days=self.amount)).astimezone(UTC)
+        minutes = self.amount * (60 if self.unit == "h" else 1)
+        return start.astimezone(UTC) - timedelta(minutes=minutes)
+
+
+def parse_offsets(text: str) -> tuple[Offset, ...]:
+    """"3d,1d,3h" -> the offsets, largest first. ValueError names what is wrong."""
+    offsets = []
+    for piece in text.split(","):
+        found = _OFFSET.match(piece)
+        if not found or int(found.group(1)) == 0:
+            raise ValueError(f"expected offsets like 3d,1d,3h, not {piece.strip()!r}")
+        offsets.append(Offset(int(found.group(1)), found.group(2)))
+    unique = {o.label: o for o in offsets}
+    span = {"d": 1440, "h": 60, "m": 1}
+    return tuple(sorted(unique.values(), key=lambda o: -o.amount * span[o.unit]))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When to remind: the configured offsets (KRING_REMINDERS) and the conference's zone."""
+
+    offsets: tuple[Offset, ...]
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Planned:
+    conference_id: ConferenceId
+    invitee_id: int
+    kind: str  # "before_3d", "no_answer", "decide"
+    version: int  # the meeting's sequence: a change plans anew under the next version
+    due_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    planned: Planned
+    status: Status
+
+
+def kind_of(key: str) -> Kind:
+    return Kind(key.split("_", 1)[0] if key.startswith(Kind.BEFORE.value) else key)
+
+
+def _coming(person: Invitee) -> bool:
+    return person.rsvp in ("yes", "maybe")  # Rsvp is a StrEnum
+
+
+def plan(meeting: Meeting, people: Sequence[Invitee], offsets: Sequence[Offset],
+         zone: ZoneInfo, now: datetime) -> list[Planned]:
+    """Everything to send for this version of the meeting, from now on. Nothing falls during
+    the meeting itself, nothing in the past, nothing to someone the bot cannot write to."""
+    if not meeting.fixed or meeting.starts_at is None or meeting.ends_at is None:
+        return []
+    start = meeting.starts_at
+    planned: list[Planned] = []
+
+    def add(person: Invitee, kind: str, due: datetime) -> None:
+        if now < due < start:  # so never during the meeting, never in the past
+            planned.append(Planned(meeting.conference_id, person.id, kind, meeting.sequence,
+                                   due))
+
+    for person in people:
+        if person.person_id is None:
+            continue
+        if _coming(person):
+            for offset in offsets:
+                add(person, f"{Kind.BEFORE.value}_{offset.label}", offset.before(start, zone))
+        if person.rsvp == "maybe":
+            add(person, Kind.DECIDE.value, Offset(3, "d").before(start, zone))
+        if person.rsvp is None:
+            add(person, Kind.NO_ANSWER.value, Offset(7, "d").before(start, zone))
+    return planned
+
+
+def vote_nudge_at(opened: datetime, deadline: datetime) -> datetime | None:
+    """Doodle's rule: 48 h before the deadline when it is more than 5 days after the poll
+    opened, 36 h when 2-5 days, none under 2 days."""
+    span = deadline - opened
+    if span > timedelta(days=5):
+        return deadline - timedelta(hours=48)
+    if span >= timedelta(days=2):
+        return deadline - timedelta(hours=36)
+    return None
+
+
+def vote_deadline(first_slot: datetime) -> datetime:
+    """Votes are wanted a week before the earliest date: time to fix it and tell everyone."""
+    return first_slot - WEEK_BEFORE
+
+
+def plan_vote(conference_id: ConferenceId, people: Sequence[Invitee], opened: datetime,
+              first_slot: datetime) -> list[Planned]:
+    """One nudge before the vote closes, for each person asked to vote (version 0: the
+    meeting is not fixed yet; when it falls due, only those who still have not voted get it)."""
+    due = vote_nudge_at(opened, vote_deadline(first_slot))
+    if due is None or due <= opened:
+        return []
+    return [Planned(conference_id, p.id, Kind.VOTE.value, 0, due) for p in people
+            if p.person_id is not None]
+
+
+def still_useful(kind: str, person: Invitee, meeting: Meeting, version: int,
+                 now: datetime, voted_all: bool = False) -> bool:
+    """Checked again when a ping falls due: the world may have moved on since it was planned
+    (an answer, a change of date, a bot that was down until after the meeting began)."""
+    if person.person_id is None or not person.reachable:
+        return False
+    if kind_of(kind) is Kind.VOTE:
+        return not meeting.fixed and not voted_all and person.rsvp != "no"
+    if not meeting.fixed or meeting.sequence != version or meeting.starts_at is None:
+        return False
+    if now >= meeting.starts_at:
+        return False
+    match kind_of(kind):
+        case Kind.BEFORE:
+            return _coming(person)
+        case Kind.DECIDE:
+            return person.rsvp == "maybe"
+        case Kind.NO_ANSWER:
+            return person.rsvp is None
+    return False
+
+
+# The use cases' side: plan anew whenever what the plan depends on changes.
+
+async def replan(uow: UnitOfWork, meeting: Meeting, policy: Policy | None,
+                 now: datetime) -> None:
+    """A fixed, changed or cancelled meeting: whatever was pending goes, the new version's
+    pings come in (cancelled or not fixed: none)."""
+    await uow.reminders.cancel(meeting.conference_id)
+    if policy is not None and meeting.fixed:
+        people = await uow.invitees.of_conference(meeting.conference_id)
+        await uow.reminders.add(plan(meeting, people, policy.offsets, policy.zone, now), now)
+
+
+async def replan_person(uow: UnitOfWork, person: Invitee, policy: Policy | None,
+                        now: datetime) -> None:
+    """Someone answered: a no cancels their pings, a yes or maybe plans them."""
+    await uow.reminders.cancel(person.conference_id, person.id)
+    meeting = await uow.meetings.get(person.conference_id)
+    if policy is not None and meeting.fixed:
+        await uow.reminders.add(plan(meeting, [person], policy.offsets, policy.zone, now), now)

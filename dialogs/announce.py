@@ -1,0 +1,167 @@
+"""What the circle hears from the coordinator, each person in their own language: the question
+which dates suit them, a nudge, the fixed date and venue (with a map pin and a calendar file),
+a change, a cancellation. Rendered here, handed to the outbox, sent by the one sender in bot/
+at Telegram's pace after this update commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference import outbox
+from conference.circle import Invitee
+from conference.meeting import Meeting, coming, reachable, unvoted
+from conference.model import ConferenceId, Person
+from conference.outbox import Outbound, Part
+from conference.ports import UnitOfWork
+from dialogs.availability import ballot
+from dialogs.callbacks import MeetingAnswer
+from dialogs.ics import meeting_ics
+from dialogs.invitation import rsvp_buttons
+from dialogs.outbound import when
+
+
+def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, str], ...], ...]:
+    if markup is None:
+        return ()
+    return tuple(tuple((b.text, b.callback_data or "") for b in row)
+                 for row in markup.inline_keyboard)
+
+
+async def _queue(uow: UnitOfWork, kind: str, by: Person, conference: ConferenceId,
+                 messages: Sequence[Outbound], skipped: int, report: bool,
+                 key: str | None = None) -> int:
+    if not messages and not skipped:
+        return 0
+    await uow.outbox.enqueue(outbox.Batch(
+        kind=kind, created_by=by.id, conference_id=conference,
+        report_chat=by.id if report else None,
+        report_locale=I18n.get_current().current_locale, skipped=skipped, key=key),
+        messages, datetime.now(UTC))
+    return len(messages)
+
+
+async def ask_votes(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
+                    conference: ConferenceId, people: Sequence[Invitee]) -> int:
+    """Everyone in `people` who has not voted on every date gets the dates to tap."""
+    slots = await uow.meetings.slots(conference)
+    ballots = await uow.meetings.ballots(conference)
+    can, _cannot = reachable(unvoted(slots, people, ballots))
+    messages = []
+    for person in can:
+        with i18n.use_locale(person.locale):
+            text, markup = ballot(person, slots, ballots.get(person.id, {}), zone,
+                                  person.locale)
+            hello = _("Hallo {name}! Er zijn data voorgesteld voor de "
+                      "Eigen Kracht-conferentie.").format(name=escape(person.name))
+        assert person.person_id is not None
+        messages.append(Outbound(person.person_id, person.id, (
+            outbox.Text(hello + "\n\n" + text, buttons_of(markup)),)))
+    return await _queue(uow, "vote", by, conference, messages, 0, report=False)
+
+
+async def nudge_people(uow: UnitOfWork, i18n: I18n, by: Person, conference: ConferenceId,
+                       people: Sequence[Invitee]) -> int:
+    messages = []
+    for person in people:
+        with i18n.use_locale(person.locale):
+            text = _("Hallo {name}, we horen graag of je naar de Eigen Kracht-conferentie "
+                     "komt. Nee zeggen mag ook, dat is helemaal goed.").format(
+                name=escape(person.name))
+            markup = rsvp_buttons(person.id)
+        assert person.person_id is not None
+        messages.append(Outbound(person.person_id, person.id,
+                                 (outbox.Text(text, buttons_of(markup)),)))
+    return await _queue(uow, "nudge", by, conference, messages, 0, report=False)
+
+
+async def tell_person(uow: UnitOfWork, by: Person, conference: ConferenceId,
+                      invitee: Invitee, text: str) -> None:
+    """One short message to one person of the circle (already in their language)."""
+    if invitee.person_id is None or not invitee.reachable:
+        return
+    await _queue(uow, "note", by, conference,
+                 [Outbound(invitee.person_id, invitee.id, (outbox.Text(text),))], 0,
+                 report=False)
+
+
+def place_text(meeting: Meeting) -> str:
+    if meeting.venue is None:
+        return "-"
+    return escape(meeting.venue.name) + (
+        ", " + escape(meeting.venue.address) if meeting.venue.address else "")
+
+
+def _notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
+            locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    assert after.starts_at is not None
+    moment = when(after.starts_at, zone, locale)
+    if after.cancelled:
+        return _("Hallo {name}. De Eigen Kracht-conferentie van {moment} gaat niet door. De "
+                 "coördinator laat je weten hoe het verder gaat.").format(
+            name=escape(person.name), moment=moment), None
+    if not before.fixed:
+        return _("Hallo {name}! De datum staat vast.\n📅 {moment}\n📍 {place}\n\nIn het "
+                 "bestand hieronder staat het voor je agenda. Tot dan!").format(
+            name=escape(person.name), moment=moment, place=place_text(after)), None
+    changes = []
+    if before.starts_at != after.starts_at and before.starts_at is not None:
+        changes.append(_("De tijd is veranderd: {old} → {new}").format(
+            old=when(before.starts_at, zone, locale), new=moment))
+    if place_text(before) != place_text(after):
+        changes.append(_("De plaats is veranderd: {old} → {new}").format(
+            old=place_text(before), new=place_text(after)))
+    text = _("Hallo {name}, er is iets veranderd voor de Eigen Kracht-conferentie.").format(
+        name=escape(person.name)) + "\n" + "\n".join(changes or [
+            f"📅 {moment} · 📍 {place_text(after)}"]) + "\n\n" + _("Kun je nog komen?")
+    markup = InlineKeyboardMarkup(inline_keyboard=[
+        [_answer(_("✅ Ik kan nog steeds komen"), person.id, True)],
+        [_answer(_("Ik kan niet meer komen"), person.id, False)]])
+    return text, markup
+
+
+def _answer(text: str, invitee: int, yes: bool) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=MeetingAnswer(
+        invitee=invitee, coming=yes).pack())
+
+
+async def announce(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
+                   conference: ConferenceId, before: Meeting, after: Meeting
+                   ) -> tuple[int, int]:
+    """The fixed, changed or cancelled meeting to everyone who said yes or maybe: a text, the
+    venue as a map pin, and a calendar file that updates the same entry each time.
+    Returns (queued, not reachable through the bot)."""
+    request = await uow.conferences.get(conference)
+    assert request is not None and after.starts_at is not None and after.ends_at is not None
+    can, cannot = reachable(coming(await uow.invitees.of_conference(conference)))
+    messages = []
+    for person in can:
+        with i18n.use_locale(person.locale):
+            text, markup = _notice(person, before, after, zone, person.locale)
+            calendar = meeting_ics(
+                uid=f"{request.reference}@kring", sequence=after.sequence,
+                start=after.starts_at, end=after.ends_at, zone=zone,
+                summary=_("Eigen Kracht-conferentie"),
+                location=place_text(after) if after.venue else None,
+                description=_("Samen een plan maken. Vragen? Stel ze in de chat met de "
+                              "bot."), stamp=datetime.now(UTC), cancelled=after.cancelled)
+            filename = _("conferentie") + ".ics"
+        parts: list[Part] = [outbox.Text(text, buttons_of(markup))]
+        venue = after.venue
+        if not after.cancelled and venue is not None and venue.latitude is not None \
+                and venue.longitude is not None:
+            parts.append(outbox.Venue(venue.latitude, venue.longitude, venue.name,
+                                   venue.address or venue.name))
+        parts.append(outbox.Document(filename, calendar))
+        assert person.person_id is not None
+        messages.append(Outbound(person.person_id, person.id, tuple(parts)))
+    kind = "cancel" if after.cancelled else "change" if before.fixed else "meeting"
+    key = f"meeting:{conference}:v{after.sequence}"
+    return await _queue(uow, kind, by, conference, messages, len(cannot), report=True,
+                        key=key), len(cannot)

@@ -1,0 +1,37 @@
+"""Buttons that several flows show (kept apart so the flows need not import each other)."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton
+from aiogram.utils.i18n import gettext as _
+
+from dialogs.callbacks import BroadcastStep, Dates, FamilyPropose, VoteAnswer
+
+
+def dates_button(conference: int) -> list[InlineKeyboardButton]:
+    """The coordinator's way to dates, venue, nudges."""
+    return [InlineKeyboardButton(text=_("📅 Datum en plaats"),
+                                 callback_data=Dates(conference=conference,
+                                                     action="menu").pack())]
+
+
+def nudge_button(conference: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("🔔 Herinner wie nog niet antwoordde"),
+                                 callback_data=Dates(conference=conference,
+                                                     action="nudge").pack())]
+
+
+def broadcast_button(conference: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("📣 Bericht aan de kring"), callback_data=BroadcastStep(
+        conference=conference, audience="start").pack())]
+
+
+def vote_button(invitee: int) -> list[InlineKeyboardButton]:
+    """The invited person's way to the proposed dates."""
+    return [InlineKeyboardButton(text=_("📅 Wanneer kan ik?"),
+                                 callback_data=VoteAnswer(invitee=invitee, slot=0).pack())]
+
+
+def propose_button(invitee: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("💡 Zelf een datum of plek voorstellen"),
+                                 callback_data=FamilyPropose(invitee=invitee).pack())]

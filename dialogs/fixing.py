@@ -1,0 +1,247 @@
+"""Fixing the date, time and venue (or changing them, or calling the meeting off): a few
+short questions, a summary to check, then everyone who comes hears it in their own language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference.circle import circle
+from conference.intake import Field, InvalidAnswer, clean_text
+from conference.meeting import (
+    MeetingError,
+    Venue,
+    cancel_meeting,
+    coming,
+    fix_meeting,
+    reachable,
+    slot_time,
+)
+from conference.model import ConferenceId, Person
+from conference.ports import UnitOfWork
+from conference.reminders import Policy
+from conference.requests import AccessDenied
+from conference.slots import SlotError, parse_slot
+from dialogs.announce import announce
+from dialogs.callbacks import Dates, FixSlot, VenueChoice
+from dialogs.filters import has_text
+from dialogs.intake import problem_text
+from dialogs.labels import short_when, slot_problem_text
+from dialogs.outbound import when
+from dialogs.states import Dating
+
+
+def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons])
+
+
+async def ask_when(chat: Message, state: FSMContext, uow: UnitOfWork, person: Person,
+                   conference: ConferenceId, zone: ZoneInfo, slot: int | None = None) -> None:
+    """Which date: a proposed one (buttons), the current one (when changing), or typed."""
+    await circle(uow, person.id, conference)  # the access check
+    meeting = await uow.meetings.get(conference)
+    await state.set_state(Dating.when)
+    await state.set_data({"conference": conference})
+    if slot:
+        await _chose(chat, state, uow, person.id, conference, zone, slot)
+        return
+    locale = _locale()
+    buttons = [("📅 " + short_when(s.starts_at, zone, locale),
+                FixSlot(conference=conference, slot=s.id).pack())
+               for s in await uow.meetings.slots(conference)]
+    if meeting.fixed:
+        buttons.insert(0, (_("Zelfde datum en tijd"), FixSlot(conference=conference,
+                                                              slot=0).pack()))
+    await chat.answer(_("Op welke datum en tijd? Tik op een datum, of typ er een, "
+                        "bijvoorbeeld: za 3 juli 10:00"), reply_markup=_rows(*buttons))
+
+
+def _locale() -> str:
+    return I18n.get_current().current_locale
+
+
+async def _chose(chat: Message, state: FSMContext, uow: UnitOfWork, actor: int,
+                 conference: ConferenceId, zone: ZoneInfo, slot: int) -> None:
+    meeting = await uow.meetings.get(conference)
+    if slot == 0 and meeting.starts_at is not None:
+        starts_at = meeting.starts_at
+    else:
+        starts_at = await slot_time(uow, actor, conference, slot)  # type: ignore[arg-type]
+    await state.update_data(starts_at=starts_at.isoformat())
+    await _ask_venue(chat, state, meeting.venue.name if meeting.venue else None)
+
+
+async def _ask_venue(chat: Message, state: FSMContext, known: str | None) -> None:
+    await state.set_state(Dating.venue)
+    markup = _rows((_("Zelfde plek: {name}").format(name=known),
+                    VenueChoice(action="keep").pack())) if known else None
+    await chat.answer(_("Waar is de conferentie? Typ de naam van de plek, bijvoorbeeld: "
+                        "Buurthuis De Linde."), reply_markup=markup)
+
+
+async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Person,
+                   zone: ZoneInfo) -> None:
+    data = await state.get_data()
+    _request, people = await circle(uow, person.id, ConferenceId(data["conference"]))
+    count = len(reachable(coming(people))[0])
+    await state.set_state(Dating.confirm)
+    starts_at = datetime.fromisoformat(data["starts_at"])
+    lines = ["<b>" + _("Klopt dit?") + "</b>", "📅 " + when(starts_at, zone, _locale()),
+             "📍 " + escape(data["venue"])]
+    if data.get("address"):
+        lines.append(escape(data["address"]))
+    if data.get("latitude") is not None:
+        lines.append(_("Met een kaartpin."))
+    lines += ["", _("Dit gaat naar {count} mensen die ja of misschien zeiden, met een "
+                    "agenda-bestand.").format(count=count)]
+    await chat.answer("\n".join(lines), reply_markup=_rows(
+        (_("✅ Vastzetten en versturen"), Dates(conference=data["conference"],
+                                               action="send").pack()),
+        (_("Toch niet"), Dates(conference=data["conference"], action="menu").pack())))
+
+
+async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
+                    uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo,
+                    policy: Policy) -> None:
+    if await state.get_state() != Dating.confirm.state:
+        await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+        return
+    data = await state.get_data()
+    conference = ConferenceId(data["conference"])
+    venue = Venue(data["venue"], data.get("address") or "", data.get("latitude"),
+                  data.get("longitude"))
+    try:
+        before, after = await fix_meeting(uow, person.id, conference,
+                                          datetime.fromisoformat(data["starts_at"]), venue,
+                                          datetime.now(UTC), policy)
+    except SlotError:
+        await callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
+        return
+    await state.clear()
+    sent, skipped = await announce(uow, i18n, zone, person, conference, before, after)
+    await callback.answer(_("Opgeslagen ✓"))
+    await chat.edit_reply_markup(reply_markup=None)
+    text = _("Vastgezet ✓ {count} mensen krijgen het bericht.").format(count=sent)
+    if skipped:
+        text += " " + _("{count} zijn niet te bereiken via de bot: vertel het hun zelf.").format(
+            count=skipped)
+    await chat.answer(text)
+
+
+async def ask_cancel(chat: Message, uow: UnitOfWork, person: Person,
+                     conference: ConferenceId) -> None:
+    _request, people = await circle(uow, person.id, conference)
+    await chat.answer(_("Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} mensen "
+                        "krijgen bericht.").format(count=len(reachable(coming(people))[0])),
+                      reply_markup=_rows(
+                          (_("Ja, afzeggen"), Dates(conference=conference,
+                                                    action="cancel_yes").pack()),
+                          (_("Nee, laat staan"), Dates(conference=conference,
+                                                       action="menu").pack())))
+
+
+async def cancel(callback: CallbackQuery, chat: Message, uow: UnitOfWork, person: Person,
+                 conference: ConferenceId, i18n: I18n, zone: ZoneInfo) -> None:
+    before = await uow.meetings.get(conference)
+    try:
+        after = await cancel_meeting(uow, person.id, conference)
+    except MeetingError:
+        await callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True)
+        return
+    sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after)
+    await callback.answer(_("Opgeslagen ✓"))
+    await chat.edit_reply_markup(reply_markup=None)
+    await chat.answer(_("Afgezegd ✓ {count} mensen krijgen bericht.").format(count=sent))
+
+
+def router() -> Router:
+    r = Router(name="fixing")
+
+    @r.callback_query(StateFilter(Dating.when), FixSlot.filter())
+    async def slot(callback: CallbackQuery, callback_data: FixSlot, state: FSMContext,
+                   uow: UnitOfWork, person: Person, zone: ZoneInfo) -> None:
+        data = await state.get_data()
+        if data.get("conference") != callback_data.conference or not isinstance(
+                callback.message, Message):
+            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+            return
+        try:
+            await _chose(callback.message, state, uow, person.id,
+                         ConferenceId(callback_data.conference), zone, callback_data.slot)
+        except (AccessDenied, MeetingError):
+            await callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True)
+            return
+        await callback.answer(_("Opgeslagen ✓"))
+
+    @r.message(StateFilter(Dating.when), has_text)
+    async def typed_when(message: Message, state: FSMContext, uow: UnitOfWork,
+                         i18n: I18n, zone: ZoneInfo) -> None:
+        try:
+            starts_at = parse_slot(message.text or "", datetime.now(UTC), zone,
+                                   (i18n.current_locale, *i18n.available_locales))
+        except SlotError as error:
+            await message.answer(slot_problem_text(error, zone, i18n.current_locale))
+            return
+        await state.update_data(starts_at=starts_at.isoformat())
+        meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
+        await _ask_venue(message, state, meeting.venue.name if meeting.venue else None)
+
+    @r.message(StateFilter(Dating.venue, Dating.address), has_text)
+    async def typed_venue(message: Message, state: FSMContext) -> None:
+        try:
+            value = clean_text(Field.REGION, message.text or "")
+        except InvalidAnswer as error:
+            await message.answer(problem_text(error))
+            return
+        if await state.get_state() == Dating.venue.state:
+            await state.update_data(venue=value)
+            await state.set_state(Dating.address)
+            await message.answer(_("Wat is het adres? Bijvoorbeeld: Lindelaan 4, Utrecht"))
+            return
+        await state.update_data(address=value)
+        await state.set_state(Dating.pin)
+        await message.answer(_("Wil je er een kaartpin bij sturen? Tik op 📎 en kies "
+                               "Locatie. Of tik op Overslaan."),
+                             reply_markup=_rows((_("Overslaan"),
+                                                 VenueChoice(action="skip").pack())))
+
+    @r.message(StateFilter(Dating.pin))
+    async def pin(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
+                  zone: ZoneInfo) -> None:
+        if message.location is None:
+            await message.answer(_("Stuur een locatie (📎 → Locatie), of tik op Overslaan."))
+            return
+        await state.update_data(latitude=message.location.latitude,
+                                longitude=message.location.longitude)
+        await _summary(message, state, uow, person, zone)
+
+    @r.callback_query(StateFilter(Dating.venue, Dating.pin), VenueChoice.filter())
+    async def venue_choice(callback: CallbackQuery, callback_data: VenueChoice,
+                           state: FSMContext, uow: UnitOfWork, person: Person,
+                           zone: ZoneInfo) -> None:
+        message = callback.message
+        if not isinstance(message, Message):
+            await callback.answer()
+            return
+        if callback_data.action == "keep" and await state.get_state() == Dating.venue.state:
+            meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
+            if meeting.venue is None:
+                await callback.answer(_("Die knop hoort bij een eerdere vraag."),
+                                      show_alert=True)
+                return
+            await state.update_data(venue=meeting.venue.name, address=meeting.venue.address,
+                                    latitude=meeting.venue.latitude,
+                                    longitude=meeting.venue.longitude)
+        await callback.answer(_("Opgeslagen ✓"))
+        await _summary(message, state, uow, person, zone)
+
+    return r

@@ -1,0 +1,299 @@
+"""The outbox tables behind conference/outbox.py.
+
+`enqueue` runs inside an update's unit of work and holds its rows back to the commit (the batch
+id is chosen here, rising with time, so no early write is needed to learn it). The sender's
+methods (`recover`, `claim`, `record`, `open_batches`, ...) write at once in their own short
+transactions: the sender never holds the write gate while it talks to Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conference.model import PersonId
+from conference.outbox import (
+    Batch,
+    BatchReport,
+    Claimed,
+    DeliveryState,
+    Document,
+    OpenBatch,
+    Outbound,
+    Outcome,
+    Part,
+    Photo,
+    Text,
+    Venue,
+)
+from storage.cache import ProcessCache
+from storage.repositories import WriteNow, _now, _Repository, _table
+from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow
+
+BATCH = _table(OutboxBatchRow)
+DELIVERY = _table(OutboxDeliveryRow)
+PAYLOAD = _table(OutboxPayloadRow)
+ERROR_LENGTH = 200
+
+
+def encode_parts(parts: Sequence[Part]) -> str:
+    return json.dumps([_encode(part) for part in parts], ensure_ascii=False,
+                      separators=(",", ":"), sort_keys=True)
+
+
+def _encode(part: Part) -> dict[str, Any]:
+    if isinstance(part, Text):
+        return {"t": "text", "text": part.text, "protect": part.protect_content,
+                "buttons": [[list(button) for button in row] for row in part.buttons]}
+    if isinstance(part, Document):
+        return {"t": "document", "filename": part.filename, "caption": part.caption,
+                "data": base64.b64encode(part.data).decode(), "protect": part.protect_content}
+    if isinstance(part, Venue):
+        return {"t": "venue", "lat": part.latitude, "lon": part.longitude, "title": part.title,
+                "address": part.address, "protect": part.protect_content}
+    return {"t": "photo", "caption": part.caption, "data": base64.b64encode(part.data).decode(),
+            "protect": part.protect_content}
+
+
+def decode_parts(body: str) -> tuple[Part, ...]:
+    return tuple(_decode(item) for item in json.loads(body))
+
+
+def _decode(item: dict[str, Any]) -> Part:
+    kind, protect = item["t"], bool(item.get("protect"))
+    if kind == "text":
+        rows = tuple(tuple((str(label), str(data)) for label, data in row)
+                     for row in item.get("buttons", []))
+        return Text(item["text"], rows, protect)
+    if kind == "document":
+        return Document(item["filename"], base64.b64decode(item["data"]), item.get("caption"),
+                        protect)
+    if kind == "venue":
+        return Venue(float(item["lat"]), float(item["lon"]), item["title"], item["address"],
+                     protect)
+    if kind == "photo":
+        return Photo(base64.b64decode(item["data"]), item.get("caption"), protect)
+    raise ValueError(f"unknown part kind {kind!r}")
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _ids(text: str) -> tuple[int, ...]:
+    return tuple(int(i) for i in text.split(",") if i)
+
+
+class SqlOutbox(_Repository):
+    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
+        super().__init__(session, write_now, cache)
+        self._new_batches: dict[int, dict[str, Any]] = {}
+        self._reopened: dict[int, int] = {}  # batch id -> skipped
+        self._payloads: dict[str, str] = {}
+        self._deliveries: list[dict[str, Any]] = []
+        self._planned: dict[int, set[int]] = {}  # batch id -> persons it has (or will have)
+        self._keys: dict[str, int] = {}
+
+    # the use cases' side (held back to the commit)
+
+    async def enqueue(self, batch: Batch, messages: Sequence[Outbound], at: datetime) -> int:
+        batch_id = await self._batch_id(batch, at)
+        planned = self._planned[batch_id]
+        added = 0
+        for message in messages:
+            if message.person_id in planned:
+                continue
+            planned.add(message.person_id)
+            body = encode_parts(message.parts)
+            digest = hashlib.sha256(body.encode()).hexdigest()
+            self._payloads.setdefault(digest, body)
+            self._deliveries.append({
+                "batch_id": batch_id, "person_id": message.person_id,
+                "invitee_id": message.invitee_id, "payload": digest,
+                "state": DeliveryState.PENDING.value, "parts_done": 0, "message_ids": "",
+            })
+            added += 1
+        if added and batch_id not in self._new_batches:
+            self._reopened[batch_id] = batch.skipped  # new people: a new report follows
+        return batch_id
+
+    async def _batch_id(self, batch: Batch, at: datetime) -> int:
+        if batch.key is not None:
+            if batch.key in self._keys:
+                return self._keys[batch.key]
+            found = await self._s.scalar(select(BATCH.c.id).where(BATCH.c.key == batch.key))
+            if found is not None:
+                persons = await self._s.scalars(
+                    select(DELIVERY.c.person_id).where(DELIVERY.c.batch_id == found))
+                self._keys[batch.key] = int(found)
+                self._planned[int(found)] = {int(p) for p in persons}
+                return int(found)
+        batch_id = await self._next_id()
+        self._new_batches[batch_id] = {
+            "id": batch_id, "key": batch.key, "conference_id": batch.conference_id,
+            "kind": batch.kind, "created_by": batch.created_by,
+            "report_chat": batch.report_chat, "report_locale": batch.report_locale,
+            "skipped": batch.skipped, "progress_message_id": None, "created_at": at,
+            "finished_at": None,
+        }
+        self._planned[batch_id] = set()
+        if batch.key is not None:
+            self._keys[batch.key] = batch_id
+        return batch_id
+
+    async def _next_id(self) -> int:
+        """Rising in the order of enqueueing: microseconds since 1970, or one more than the last
+        (one process enqueues; the cache remembers the last id handed out)."""
+        if not self._cache.outbox_last_batch:
+            self._cache.outbox_last_batch = int(
+                await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
+        batch_id = max(self._cache.outbox_last_batch + 1, time.time_ns() // 1000)
+        self._cache.outbox_last_batch = batch_id
+        return batch_id
+
+    async def report(self, batch_id: int) -> BatchReport | None:
+        skipped = await self._s.scalar(select(BATCH.c.skipped).where(BATCH.c.id == batch_id))
+        if skipped is None:
+            return None
+        return BatchReport.from_counts((await self._counts([batch_id])).get(batch_id, {}),
+                                       int(skipped))
+
+    async def flush_pending(self) -> None:
+        if self._payloads:
+            await self._s.execute(_insert(self._s)(PAYLOAD).on_conflict_do_nothing(), [
+                {"digest": digest, "body": body, "created_at": _now()}
+                for digest, body in self._payloads.items()
+            ])
+        if self._new_batches:
+            await self._s.execute(BATCH.insert(), list(self._new_batches.values()))
+        for batch_id, skipped in self._reopened.items():
+            await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id).values(
+                finished_at=None, progress_message_id=None, skipped=skipped))
+        if self._deliveries:
+            await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(),
+                                  self._deliveries)
+
+    def committed(self) -> None:
+        if self._deliveries:
+            self._cache.outbox_queued.set()
+        self._new_batches.clear()
+        self._reopened.clear()
+        self._payloads.clear()
+        self._deliveries.clear()
+        self._planned.clear()
+        self._keys.clear()
+
+    # the sender's side (written at once; the caller commits)
+
+    @property
+    def queued(self) -> asyncio.Event:
+        """Set after a commit that queued messages (in this process)."""
+        return self._cache.outbox_queued
+
+    async def recover(self) -> int:
+        """At start: what a stopped sender had taken but not recorded may have gone out.
+        It becomes UNKNOWN and is never sent again."""
+        await self._write_now()
+        result = await self._s.execute(
+            update(DELIVERY).where(DELIVERY.c.state == DeliveryState.SENDING.value)
+            .values(state=DeliveryState.UNKNOWN.value))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        """Take up to `limit` pending deliveries (a fair share from every open batch, oldest
+        batch first) and mark them SENDING. A person's delivery waits while an older batch still
+        has one pending for them: one person's messages leave in the order they were queued."""
+        batches = list(await self._s.scalars(
+            select(DELIVERY.c.batch_id).where(DELIVERY.c.state == DeliveryState.PENDING.value)
+            .group_by(DELIVERY.c.batch_id).order_by(DELIVERY.c.batch_id)
+        ))
+        if not batches or limit <= 0:
+            return []  # read only: an idle sender takes no write lock
+        await self._write_now()  # the guard on state below makes the read-then-write safe
+        share = max(1, -(-limit // len(batches)))
+        rows: list[Any] = []
+        older = DELIVERY.alias("older")
+        for batch_id in batches[:limit]:
+            chosen = (select(DELIVERY.c.person_id)
+                      .where(DELIVERY.c.batch_id == batch_id,
+                             DELIVERY.c.state == DeliveryState.PENDING.value,
+                             ~exists().where(older.c.person_id == DELIVERY.c.person_id,
+                                             older.c.state == DeliveryState.PENDING.value,
+                                             older.c.batch_id < batch_id))
+                      .order_by(DELIVERY.c.person_id).limit(share))
+            result = await self._s.execute(
+                update(DELIVERY)
+                .where(DELIVERY.c.batch_id == batch_id, DELIVERY.c.person_id.in_(chosen),
+                       DELIVERY.c.state == DeliveryState.PENDING.value)
+                .values(state=DeliveryState.SENDING.value)
+                .returning(DELIVERY.c.batch_id, DELIVERY.c.person_id, DELIVERY.c.payload,
+                           DELIVERY.c.parts_done, DELIVERY.c.message_ids))
+            rows.extend(sorted(result.all(), key=lambda row: row.person_id))
+        digests = {row.payload for row in rows}
+        bodies = {digest: decode_parts(body) for digest, body in await self._s.execute(
+            select(PAYLOAD.c.digest, PAYLOAD.c.body).where(PAYLOAD.c.digest.in_(digests)))}
+        return [Claimed(int(row.batch_id), PersonId(int(row.person_id)), bodies[row.payload],
+                        int(row.parts_done), _ids(row.message_ids)) for row in rows]
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        if not outcomes:
+            return
+        await self._write_now()
+        now = _now()
+        await self._s.execute(
+            update(DELIVERY)
+            .where(DELIVERY.c.batch_id == bindparam("b_batch"),
+                   DELIVERY.c.person_id == bindparam("b_person"))
+            .values(state=bindparam("b_state"), parts_done=bindparam("b_done"),
+                    message_ids=bindparam("b_ids"), error=bindparam("b_error"),
+                    sent_at=bindparam("b_at")),
+            [{"b_batch": o.batch_id, "b_person": o.person_id, "b_state": o.state.value,
+              "b_done": o.parts_done, "b_ids": ",".join(map(str, o.message_ids))[:200],
+              "b_error": o.error[:ERROR_LENGTH] if o.error else None,
+              "b_at": now if o.state is DeliveryState.SENT else None} for o in outcomes],
+        )
+
+    async def open_batches(self) -> list[OpenBatch]:
+        """Batches whose report is not out yet, oldest first, with their counts."""
+        rows = list(await self._s.execute(
+            select(BATCH.c.id, BATCH.c.kind, BATCH.c.report_chat, BATCH.c.report_locale,
+                   BATCH.c.progress_message_id, BATCH.c.skipped)
+            .where(BATCH.c.finished_at.is_(None)).order_by(BATCH.c.created_at, BATCH.c.id)))
+        counts = await self._counts([row.id for row in rows]) if rows else {}
+        return [OpenBatch(
+            int(row.id), row.kind,
+            PersonId(int(row.report_chat)) if row.report_chat is not None else None,
+            row.report_locale,
+            int(row.progress_message_id) if row.progress_message_id is not None else None,
+            BatchReport.from_counts(counts.get(int(row.id), {}), int(row.skipped)),
+        ) for row in rows]
+
+    async def set_progress_message(self, batch_id: int, message_id: int | None) -> None:
+        await self._write_now()
+        await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id)
+                              .values(progress_message_id=message_id))
+
+    async def finish(self, batch_id: int, at: datetime) -> None:
+        await self._write_now()
+        await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id)
+                              .values(finished_at=at))
+
+    async def _counts(self, batch_ids: Sequence[int]) -> dict[int, dict[DeliveryState, int]]:
+        counts: dict[int, dict[DeliveryState, int]] = {}
+        for batch_id, state, count in await self._s.execute(
+            select(DELIVERY.c.batch_id, DELIVERY.c.state, func.count())
+            .where(DELIVERY.c.batch_id.in_(batch_ids))
+            .group_by(DELIVERY.c.batch_id, DELIVERY.c.state)
+        ):
+            counts.setdefault(int(batch_id), {})[DeliveryState(state)] = int(count)
+        return counts

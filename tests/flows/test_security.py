@@ -1,0 +1,94 @@
+"""What a tampered client can send is checked against the database every time: buttons naming
+another conference, another person's invitation or a coordinator's action are refused and
+change nothing; expired and revoked links are refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from conference.assignment import assign
+from conference.circle import Group, InviteeDraft, invite
+from conference.model import ConferenceId, PersonId
+from conference.requests import identify, submit_request
+from emulator import BotApiEmulator
+from storage.tables import InviteeRow, SlotRow, VoteRow
+from tests.flows.conftest import Running, press_forged
+from tests.flows.test_circle import assigned_conference
+from tests.flows.test_worked_example import invite as invite_by_chat
+from tests.unit.test_request_use_cases import complete_info_talk
+
+
+async def kees_conference(kring: Running) -> tuple[ConferenceId, int, int]:
+    """A second conference, Kees's, with one slot and one invitee: (id, slot, invitee)."""
+    now = datetime.now(UTC)
+    async with kring.uow() as uow:
+        await identify(uow, PersonId(8800), "Sandra", "nl", ("nl", "en"), "nl")
+        submitted = await submit_request(uow, PersonId(8800), "nl", complete_info_talk(), now)
+        conference = submitted.request.id
+        await assign(uow, PersonId(9001), conference, PersonId(7002), now)
+        (slot,) = await uow.meetings.add_slots(conference, [now + timedelta(days=30)], now)
+        invitee, _token = await invite(uow, PersonId(7002), conference, InviteeDraft(
+            "Sandra", "moeder", Group.FAMILY, "nl", True), now)
+        await uow.commit()
+    return conference, slot.id, invitee.id
+
+
+async def votes(kring: Running) -> int:
+    async with kring.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(VoteRow)) or 0)
+
+
+async def test_forged_buttons_are_refused_and_change_nothing(emu: BotApiEmulator,
+                                                             kring: Running):
+    ayse = await assigned_conference(emu, kring)  # Ayse's conference: 1; Kees is on staff
+    other, other_slot, other_invitee = await kees_conference(kring)
+    token = await invite_by_chat(ayse, "Wim", "broer", "familie", "English", False)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    await wim.press("✅ Yes, I'm coming")
+    own = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
+
+    # Ayse presses buttons that name Kees's conference
+    for data in (f"dt:{other}:menu", f"dt:{other}:propose", f"dt:{other}:nudge",
+                 f"dt:{other}:cancel_yes", f"fx:{other}:{other_slot}", f"bc:{other}:start:",
+                 f"cf:{other}", f"ap:{other}", f"nl:{other_invitee}"):
+        await press_forged(ayse, data)
+        assert "alleen voor de coördinator" in ayse.callback_answers[-1], data
+    # Wim votes with Kees's slot, and as Sandra (someone else's invitation)
+    await press_forged(wim, f"vt:{other_invitee}:{other_slot}:yes")
+    assert "not yours" in wim.callback_answers[-1]
+    await press_forged(wim, f"vt:{own}:{other_slot}:yes")
+    assert "no longer on the list" in wim.callback_answers[-1]
+    await press_forged(wim, f"ma:{other_invitee}:0")
+    assert "not yours" in wim.callback_answers[-1]
+    await press_forged(wim, f"fp:{other_invitee}")
+    assert "not yours" in wim.callback_answers[-1]
+    # A participant cannot reach the coordinator's or manager's actions
+    for data in ("dt:1:menu", "dt:1:send", "bc:1:send:", "pd:1:1", "sd:1:1", "as:1:7001",
+                 "req:1"):
+        await press_forged(wim, data)
+        assert any(word in wim.callback_answers[-1] for word in (
+            "only for", "decided already", "earlier question")), (
+            data, wim.callback_answers[-1])
+    assert await votes(kring) == 0
+    async with kring.uow() as uow:  # and Kees's conference still has its one slot
+        assert await uow.session.scalar(select(func.count()).select_from(SlotRow)) == 1
+
+
+async def test_expired_and_revoked_links_are_refused(emu: BotApiEmulator, kring: Running):
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_by_chat(ayse, "Edith", "tante", "familie", "Nederlands", False)
+    async with kring.uow() as uow:
+        await uow.session.execute(update(InviteeRow).values(
+            token_expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        await uow.session.commit()
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text(f"/start {token}")
+    assert "verlopen" in edith.last.text
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("🔁 Nieuwe link voor Edith")
+    await edith.send_text(f"/start {token}")  # the old one is revoked now
+    assert "ken ik niet" in edith.last.text
