@@ -155,6 +155,12 @@ async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
         assert invitee.person_id is not None
         messages.append(Outbound(invitee.person_id, invitee.id,
                                  (Text(header + "\n\n" + escape(data["text"])),)))
+    if not messages:
+        await state.clear()
+        await callback.answer(_("Opgeslagen ✓"))
+        await message.edit_reply_markup(reply_markup=None)
+        await message.answer(_("Er is niemand om het naar te sturen."))
+        return
     await uow.outbox.enqueue(Batch(
         kind="broadcast", created_by=person.id, conference_id=conference,
         report_chat=person.id, report_locale=i18n.current_locale, skipped=len(cannot)),
@@ -162,5 +168,3 @@ async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
     await state.clear()
     await callback.answer(_("Opgeslagen ✓"))
     await message.edit_reply_markup(reply_markup=None)
-    if not messages:
-        await message.answer(_("Er is niemand om het naar te sturen."))

@@ -49,6 +49,7 @@ from dialogs.labels import (
     invitee_state_label,
     language_name,
     locale_own_name,
+    model_label,
     no_reason_label,
     status_label,
 )
@@ -98,8 +99,13 @@ def router() -> Router:
                                   show_alert=True)
             return
         await callback.answer()
-        lines = [f"<b>{request.reference}</b> · {status_label(request.status)}",
-                 escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
+        lines = [f"<b>{request.reference}</b> · {status_label(request.status)}"]
+        if request.subject_name:
+            lines.append(_("Hoofdpersoon: {name}").format(name=escape(request.subject_name) + (
+                f" ({request.subject_age})" if request.subject_age is not None else "")))
+        if request.model:
+            lines.append(model_label(request.model))
+        lines += [escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
         lines += [_("• {name} ({relation}, {group}): {state}").format(
             name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
             group=group_label(p.group), state=invitee_state_label(p.state)
