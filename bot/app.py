@@ -25,6 +25,7 @@ from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
 from bot.sender import RetryMiddleware, keep_response_types
 from dialogs import build_router
+from dialogs.clock import use_clock
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 
@@ -93,6 +94,8 @@ class Kring:
         return cls(settings, create_engine(settings.database_url))
 
     async def run_polling(self) -> None:
+        # Every task started from here on (each update's handling) reads this clock.
+        use_clock(self.clock)
         me = await self.bot.get_me()
         log.info("kring runs as @%s (polling)", me.username)
         await self.bot.delete_webhook(drop_pending_updates=False)

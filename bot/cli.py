@@ -35,6 +35,10 @@ def parser() -> argparse.ArgumentParser:
     staff_actions.add_parser("list", help="list staff")
     remove = staff_actions.add_parser("remove", help="remove a staff member")
     remove.add_argument("--telegram-id", required=True, type=int)
+    jobs = commands.add_parser("jobs", help="pending reminders and nudges")
+    jobs_actions = jobs.add_subparsers(dest="action", required=True)
+    listing = jobs_actions.add_parser("list", help="what is still to be sent, and when")
+    listing.add_argument("--conference", metavar="REF", help="only this one, e.g. EK-2026-0007")
     i18n = commands.add_parser("i18n", help="translation catalogs (locales/)")
     i18n.add_argument("action", choices=["extract", "check", "init"],
                       help="extract: sources -> messages.pot -> every .po; check: all "
@@ -120,6 +124,33 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
+    """Pending pings with their local time: what the scheduler will send, oldest first."""
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    zone = settings.zone
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            references: dict[int, str] = {}
+            shown = 0
+            for reminder in await uow.reminders.pending():
+                planned = reminder.planned
+                if planned.conference_id not in references:
+                    request = await uow.conferences.get(planned.conference_id)
+                    references[planned.conference_id] = request.reference if request else "?"
+                reference = references[planned.conference_id]
+                if args.conference and reference != args.conference.strip().upper():
+                    continue
+                local = planned.due_at.astimezone(zone)
+                print(f"{local:%Y-%m-%d %H:%M %Z}  {reference:<12} {planned.kind:<10} "
+                      f"invitee {planned.invitee_id:<6} meeting v{planned.version}")
+                shown += 1
+            print(f"{shown} pending" + (f" for {args.conference}" if args.conference else ""))
+    finally:
+        await engine.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -141,4 +172,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "i18n":
         return _i18n(settings, args)
+    if args.command == "jobs":
+        return asyncio.run(_jobs(settings, args))
     return asyncio.run(_staff(settings, args))

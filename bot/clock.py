@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
+from conference.ports import Clock
 
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """Aware, UTC."""
-
-    def seconds_until(self, moment: datetime) -> float:
-        """Real seconds to wait until the clock shows `moment` (0 if it did already)."""
+__all__ = ["Clock", "SystemClock", "TravellingClock", "clock_from"]
 
 
 class SystemClock:

@@ -38,6 +38,10 @@ class ReminderRunner:
 
     async def run_due(self) -> tuple[int, int]:
         """Hand everything due to the outbox; returns (sent, skipped)."""
+        with self.i18n.context():  # gettext outside an update needs the catalogs set
+            return await self._run_due()
+
+    async def _run_due(self) -> tuple[int, int]:
         sent = skipped = 0
         while True:
             async with SqlUnitOfWork(self.sessions) as uow:

@@ -4,6 +4,7 @@ does no harm. Job ids are fixed, so a restart replaces rather than adds."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -38,6 +39,7 @@ class Jobs:
         self.clock = clock or SystemClock()
         self.reminders = ReminderRunner(sessions, i18n, self.clock, settings.zone)
         self.scheduler = AsyncIOScheduler(timezone=settings.zone)
+        self._reminding = asyncio.Lock()
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -59,10 +61,13 @@ class Jobs:
             self.scheduler.shutdown(wait=False)
 
     async def send_reminders(self) -> tuple[int, int]:
-        try:
-            return await self.reminders.run_due()
-        finally:
-            await self._wake_for_next()
+        # The regular look and the exact wake-up are two jobs: one at a time (the database
+        # would refuse the second anyway: a batch key is unique)
+        async with self._reminding:
+            try:
+                return await self.reminders.run_due()
+            finally:
+                await self._wake_for_next()
 
     async def _wake_for_next(self) -> None:
         wait = await self.reminders.next_due_in()

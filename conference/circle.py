@@ -327,12 +327,12 @@ async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeI
 
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                  rsvp: Rsvp, reason: NoReason | None = None,
-                 policy: Policy | None = None) -> Invitee:
+                 policy: Policy | None = None, now: datetime | None = None) -> Invitee:
     """Yes, maybe or no, changed as often as they like; their reminders follow the answer."""
     from conference.reminders import replan_person  # it builds on this module
 
     await own_invitation(uow, person, invitee_id)
     invitee = await uow.invitees.set_rsvp(invitee_id, rsvp,
                                           reason if rsvp is Rsvp.NO else None)
-    await replan_person(uow, invitee, policy, datetime.now(UTC))
+    await replan_person(uow, invitee, policy, now or datetime.now(UTC))
     return invitee

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from conference.circle import (
@@ -217,8 +217,8 @@ async def fix_meeting(uow: UnitOfWork, actor: PersonId, conference_id: Conferenc
     return before, after
 
 
-async def cancel_meeting(uow: UnitOfWork, actor: PersonId,
-                         conference_id: ConferenceId) -> Meeting:
+async def cancel_meeting(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                         now: datetime) -> Meeting:
     await _coordinator_of(uow, actor, conference_id)
     before = await uow.meetings.get(conference_id)
     if not before.fixed:
@@ -227,7 +227,7 @@ async def cancel_meeting(uow: UnitOfWork, actor: PersonId,
     await uow.meetings.save(after)
     await uow.conferences.set_status(conference_id, Status.PREPARING)
     await uow.audit.record(actor, "meeting.cancelled", conference_id)
-    await replan(uow, after, None, datetime.now(UTC))  # nothing more about this meeting
+    await replan(uow, after, None, now)  # nothing more about this meeting
     return after
 
 

@@ -33,6 +33,16 @@ from conference.model import (
 )
 
 
+class Clock(Protocol):
+    """What time it is: one object for the whole bot, so tests can move it."""
+
+    def now(self) -> datetime:
+        """Aware, UTC."""
+
+    def seconds_until(self, moment: datetime) -> float:
+        """Real seconds until the clock shows `moment` (0 if it did already)."""
+
+
 class PersonRepository(Protocol):
     async def get(self, person_id: PersonId) -> Person | None: ...
 

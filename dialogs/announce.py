@@ -6,7 +6,6 @@ at Telegram's pace after this update commits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from conference.outbox import Outbound, Part
 from conference.ports import UnitOfWork
 from dialogs.availability import ballot
 from dialogs.callbacks import MeetingAnswer
+from dialogs.clock import now
 from dialogs.ics import meeting_ics
 from dialogs.invitation import rsvp_buttons
 from dialogs.outbound import when
@@ -43,7 +43,7 @@ async def _queue(uow: UnitOfWork, kind: str, by: Person, conference: ConferenceI
         kind=kind, created_by=by.id, conference_id=conference,
         report_chat=by.id if report else None,
         report_locale=I18n.get_current().current_locale, skipped=skipped, key=key),
-        messages, datetime.now(UTC))
+        messages, now())
     return len(messages)
 
 
@@ -150,7 +150,7 @@ async def announce(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
                 summary=_("Eigen Kracht-conferentie"),
                 location=place_text(after) if after.venue else None,
                 description=_("Samen een plan maken. Vragen? Stel ze in de chat met de "
-                              "bot."), stamp=datetime.now(UTC), cancelled=after.cancelled)
+                              "bot."), stamp=now(), cancelled=after.cancelled)
             filename = _("conferentie") + ".ics"
         parts: list[Part] = [outbox.Text(text, buttons_of(markup))]
         venue = after.venue

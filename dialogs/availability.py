@@ -5,7 +5,6 @@ to a changed date ("I can still come" / "I can't come anymore")."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from conference.reminders import Policy
 from conference.requests import NotFound
 from conference.slots import Slot, SlotError, Vote
 from dialogs.callbacks import Dates, FamilyPropose, MeetingAnswer, ProposalDecision, VoteAnswer
+from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.labels import short_when, slot_problem_text, vote_label
 from dialogs.outbound import deliver, when
@@ -64,7 +64,7 @@ def router() -> Router:
                 else _CYCLE[current]
             try:
                 await vote(uow, person.id, invitee.id, callback_data.slot, choice,
-                           datetime.now(UTC))
+                           now())
             except NotFound:
                 await callback.answer(_("Die datum staat niet meer op de lijst."),
                                       show_alert=True)
@@ -106,7 +106,7 @@ def router() -> Router:
         text = (message.text or "").strip()[:200]
         try:
             proposal = await propose_by_family(uow, person.id, invitee_id, text,
-                                               datetime.now(UTC), zone,
+                                               now(), zone,
                                                (i18n.current_locale, *i18n.available_locales))
         except SlotError as error:
             await message.answer(slot_problem_text(error, zone, i18n.current_locale))
@@ -143,7 +143,7 @@ def router() -> Router:
             return
         invitee, message = found
         choice = Rsvp.YES if callback_data.coming else Rsvp.NO
-        await answer(uow, person.id, invitee.id, choice, policy=policy)
+        await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(_("Fijn, tot dan! Opgeslagen ✓") if callback_data.coming else _(

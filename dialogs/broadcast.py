@@ -5,7 +5,6 @@ a delivery report."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from html import escape
 
 from aiogram import Router
@@ -22,6 +21,7 @@ from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied
 from dialogs.callbacks import BroadcastStep
+from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.labels import group_label
 from dialogs.states import Broadcasting
@@ -164,7 +164,7 @@ async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
     await uow.outbox.enqueue(Batch(
         kind="broadcast", created_by=person.id, conference_id=conference,
         report_chat=person.id, report_locale=i18n.current_locale, skipped=len(cannot)),
-        messages, datetime.now(UTC))
+        messages, now())
     await state.clear()
     await callback.answer(_("Opgeslagen ✓"))
     await message.edit_reply_markup(reply_markup=None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import UTC, datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 import segno
 from aiogram import Bot, Router
@@ -40,6 +40,7 @@ from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
 from dialogs.buttons import broadcast_button, dates_button, nudge_button
 from dialogs.callbacks import AddPerson, InviteeChoice, NewLink, OpenConference
+from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import (
@@ -52,6 +53,7 @@ from dialogs.labels import (
     model_label,
     no_reason_label,
     status_label,
+    upcoming_lines,
 )
 from dialogs.states import AddInvitee
 
@@ -91,7 +93,7 @@ def router() -> Router:
 
     @r.callback_query(OpenConference.filter())
     async def open_(callback: CallbackQuery, callback_data: OpenConference, uow: UnitOfWork,
-                    person: Person, i18n: I18n) -> None:
+                    person: Person, i18n: I18n, zone: ZoneInfo) -> None:
         try:
             request, people = await circle(uow, person.id, ConferenceId(callback_data.id))
         except AccessDenied:
@@ -138,6 +140,8 @@ def router() -> Router:
                 f"{diet_label(d)} {n}" for d, n in diets.items()) + "; " + _(
                 "allergieën") + ": " + (", ".join(
                 f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
+        lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
+                                i18n.current_locale)
         if isinstance(callback.message, Message):
             buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
             rows = [dates_button(request.id), broadcast_button(request.id)]
@@ -213,7 +217,7 @@ def router() -> Router:
                                  data["locale"], value == "yes")
             try:
                 invitee, token = await invite(uow, person.id, ConferenceId(data["conference"]),
-                                              draft, datetime.now(UTC))
+                                              draft, now())
             except AccessDenied:
                 await callback.answer(_("Dit is alleen voor de coördinator van deze "
                                         "conferentie."), show_alert=True)
@@ -231,7 +235,7 @@ def router() -> Router:
                        person: Person, bot: Bot, i18n: I18n) -> None:
         try:
             invitee, token = await reissue(uow, person.id, callback_data.invitee,
-                                           datetime.now(UTC))
+                                           now())
         except (AccessDenied, NotFound):
             await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
                                   show_alert=True)

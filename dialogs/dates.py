@@ -4,7 +4,6 @@ take over what the family proposes, and nudge those who have not answered."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -40,6 +39,7 @@ from conference.slots import SlotError, Vote
 from dialogs.announce import ask_votes, nudge_people, tell_person
 from dialogs.buttons import dates_button, nudge_button
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
+from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.fixing import ask_cancel, ask_when, cancel, confirmed
 from dialogs.labels import short_when, slot_parts, slot_problem_text, vote_label
@@ -122,7 +122,7 @@ def router() -> Router:
         locale = i18n.current_locale
         try:
             added, ask = await propose_slots(
-                uow, person.id, conference, message.text or "", datetime.now(UTC), zone,
+                uow, person.id, conference, message.text or "", now(), zone,
                 (locale, *i18n.available_locales))
         except SlotError as error:
             await message.answer(slot_problem_text(error, zone, locale) + "\n" + _(
@@ -145,7 +145,7 @@ def router() -> Router:
                       uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo) -> None:
         try:
             found, added = await decide_proposal(uow, person.id, callback_data.id,
-                                                 callback_data.accept, datetime.now(UTC))
+                                                 callback_data.accept, now())
         except (AccessDenied, NotFound):
             await callback.answer(_("Hierover is al beslist, of het is niet voor jou."),
                                   show_alert=True)

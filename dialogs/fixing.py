@@ -3,7 +3,7 @@ short questions, a summary to check, then everyone who comes hears it in their o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from conference.requests import AccessDenied
 from conference.slots import SlotError, parse_slot
 from dialogs.announce import announce
 from dialogs.callbacks import Dates, FixSlot, VenueChoice
+from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import short_when, slot_problem_text
@@ -122,7 +123,7 @@ async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
     try:
         before, after = await fix_meeting(uow, person.id, conference,
                                           datetime.fromisoformat(data["starts_at"]), venue,
-                                          datetime.now(UTC), policy)
+                                          now(), policy)
     except SlotError:
         await callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
         return
@@ -153,7 +154,7 @@ async def cancel(callback: CallbackQuery, chat: Message, uow: UnitOfWork, person
                  conference: ConferenceId, i18n: I18n, zone: ZoneInfo) -> None:
     before = await uow.meetings.get(conference)
     try:
-        after = await cancel_meeting(uow, person.id, conference)
+        after = await cancel_meeting(uow, person.id, conference, now())
     except MeetingError:
         await callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True)
         return
@@ -186,7 +187,7 @@ def router() -> Router:
     async def typed_when(message: Message, state: FSMContext, uow: UnitOfWork,
                          i18n: I18n, zone: ZoneInfo) -> None:
         try:
-            starts_at = parse_slot(message.text or "", datetime.now(UTC), zone,
+            starts_at = parse_slot(message.text or "", now(), zone,
                                    (i18n.current_locale, *i18n.available_locales))
         except SlotError as error:
             await message.answer(slot_problem_text(error, zone, i18n.current_locale))

@@ -3,7 +3,6 @@ answer. The link is checked against the database every time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -32,6 +31,7 @@ from conference.reminders import Policy
 from conference.requests import NotFound, set_language
 from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
+from dialogs.clock import now
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
@@ -81,7 +81,7 @@ def router() -> Router:
         try:
             if not looks_like_token(token):
                 raise InvitationRefused(Refusal.UNKNOWN)
-            invitee = await open_invitation(uow, person.id, token, datetime.now(UTC))
+            invitee = await open_invitation(uow, person.id, token, now())
         except InvitationRefused as refused:
             await message.answer({
                 Refusal.UNKNOWN: _("Deze uitnodiging ken ik niet (meer). Vraag de coördinator "
@@ -146,7 +146,7 @@ def router() -> Router:
             title = _("<b>Mijn conferentie</b> ({reference})").format(
                 reference=request.reference if request else "?") + "\n" + state
             if meeting.fixed and meeting.starts_at is not None and (
-                    meeting.starts_at <= datetime.now(UTC)):
+                    meeting.starts_at <= now()):
                 await message.answer(title + "\n\n" + _("De conferentie is geweest. Dank je "
                                                          "wel voor je inzet!"))
                 continue  # answers are for before the meeting
@@ -164,7 +164,8 @@ def router() -> Router:
             return
         try:
             invitee = await answer(uow, person.id, callback_data.invitee,
-                                   Rsvp(callback_data.answer), policy=policy)
+                                   Rsvp(callback_data.answer), policy=policy,
+                                   now=now())
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
@@ -193,7 +194,7 @@ def router() -> Router:
             return
         try:
             await answer(uow, person.id, callback_data.invitee, Rsvp.NO,
-                         NoReason(callback_data.reason), policy=policy)
+                         NoReason(callback_data.reason), policy=policy, now=now())
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return

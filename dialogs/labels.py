@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -14,7 +15,9 @@ from babel.dates import format_date, format_skeleton, format_time
 from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
 from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
+from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
+from dialogs.outbound import when
 
 
 def field_label(step: Field) -> str:
@@ -202,3 +205,31 @@ def slot_parts(moment: datetime, zone: ZoneInfo, locale: str) -> tuple[str, str]
     local = moment.astimezone(zone)
     return (format_skeleton("MMMEd", local, locale=locale),
             format_time(local, "short", tzinfo=zone, locale=locale))
+
+
+def reminder_label(kind: str) -> str:
+    if kind.startswith(Kind.BEFORE.value):
+        return _("herinnering ({before} van tevoren)").format(before=kind.split("_", 1)[1])
+    return {
+        Kind.DECIDE.value: _("vraag aan wie misschien zei"),
+        Kind.NO_ANSWER.value: _("vraag aan wie nog niet antwoordde"),
+        Kind.VOTE.value: _("vraag om een datum te kiezen"),
+    }.get(kind, kind)
+
+
+def upcoming_lines(pending: Sequence[Reminder], zone: ZoneInfo, locale: str,
+                   limit: int = 6) -> list[str]:
+    """The coordinator's "upcoming messages": what the bot will send by itself, and when."""
+    groups: dict[tuple[datetime, str], int] = {}
+    for reminder in pending:
+        key = (reminder.planned.due_at, reminder.planned.kind)
+        groups[key] = groups.get(key, 0) + 1
+    if not groups:
+        return []
+    lines = ["", "<b>" + _("Binnenkort verstuurt de bot") + "</b>"]
+    for (due, kind), count in sorted(groups.items())[:limit]:
+        lines.append(_("⏰ {moment}: {what} ({count})").format(
+            moment=when(due, zone, locale), what=reminder_label(kind), count=count))
+    if len(groups) > limit:
+        lines.append("…")
+    return lines

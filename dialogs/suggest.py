@@ -3,7 +3,6 @@ and adds them to the circle or not (the circle grows, the family decides)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 from aiogram import Bot, Router
@@ -20,6 +19,7 @@ from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_group
+from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.outbound import deliver
@@ -119,7 +119,7 @@ async def _done(chat: Message, state: FSMContext, uow: UnitOfWork, person: Perso
     data = await state.get_data()
     try:
         made = await suggest(uow, person.id, int(data.get("invitee", 0)), data["name"],
-                             data["relation"], how, datetime.now(UTC))
+                             data["relation"], how, now())
     except (NotFound, KeyError):
         await state.clear()
         await chat.answer(_("Deze uitnodiging is niet van jou."))

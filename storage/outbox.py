@@ -101,6 +101,7 @@ class SqlOutbox(_Repository):
         self._reopened: dict[int, int] = {}  # batch id -> skipped
         self._payloads: dict[str, str] = {}
         self._deliveries: list[dict[str, Any]] = []
+        self._queued_any = False  # flushed deliveries: wake the sender after the commit
         self._planned: dict[int, set[int]] = {}  # batch id -> persons it has (or will have)
         self._keys: dict[str, int] = {}
 
@@ -182,14 +183,17 @@ class SqlOutbox(_Repository):
         if self._deliveries:
             await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(),
                                   self._deliveries)
-
-    def committed(self) -> None:
-        if self._deliveries:
-            self._cache.outbox_queued.set()
+            self._queued_any = True
+        # Written now: a second write_now() in this transaction must not write them again.
         self._new_batches.clear()
         self._reopened.clear()
         self._payloads.clear()
         self._deliveries.clear()
+
+    def committed(self) -> None:
+        if self._queued_any:
+            self._cache.outbox_queued.set()
+        self._queued_any = False
         self._planned.clear()
         self._keys.clear()
 

@@ -112,10 +112,10 @@ async def test_fixing_changing_and_cancelling_raise_the_version_each_time():
     _before, changed = await fix_meeting(uow, AYSE.person_id, conference,
                                          slot.starts_at + timedelta(hours=2), venue, NOW)
     assert changed.sequence == 2
-    cancelled = await cancel_meeting(uow, AYSE.person_id, conference)
+    cancelled = await cancel_meeting(uow, AYSE.person_id, conference, NOW)
     assert cancelled.cancelled and cancelled.sequence == 3 and not cancelled.fixed
     with pytest.raises(MeetingError):
-        await cancel_meeting(uow, AYSE.person_id, conference)
+        await cancel_meeting(uow, AYSE.person_id, conference, NOW)
     with pytest.raises(SlotError):  # never in the past
         await fix_meeting(uow, AYSE.person_id, conference, NOW - timedelta(days=1), venue, NOW)
     with pytest.raises(AccessDenied):

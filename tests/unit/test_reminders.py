@@ -142,5 +142,5 @@ async def test_plans_follow_the_meeting_and_the_answers():
     await answer(uow, PersonId(501), frank, Rsvp.NO, policy=POLICY)
     assert all(r.planned.invitee_id != frank for r in await uow.reminders.pending(conference))
     # The meeting is called off: nothing is left
-    await cancel_meeting(uow, AYSE.person_id, conference)
+    await cancel_meeting(uow, AYSE.person_id, conference, datetime.now(UTC))
     assert await uow.reminders.pending(conference) == []

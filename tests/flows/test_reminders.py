@@ -1,0 +1,128 @@
+"""Reminders reach the people who come, in their language, 3 days, 1 day and 3 hours before;
+a maybe is asked to decide; a decline from a reminder reaches the coordinator at once and stops
+that person's reminders. One test moves the clock (a day in a few seconds), one uses real
+seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.config import Settings
+from conference.meeting import Venue, fix_meeting
+from conference.model import ConferenceId, PersonId
+from emulator import BotApiEmulator, Person
+from tests.flows.conftest import TOKEN, Running
+from tests.flows.test_circle import assigned_conference
+from tests.flows.test_worked_example import invite
+
+SPEED = 36_000  # ten hours a second
+
+
+def _running(emu: BotApiEmulator, url: str, **extra: object) -> Running:
+    settings = Settings(bot_token=TOKEN, api_base=emu.base_url, database_url=url,  # type: ignore[call-arg]
+                        polling_timeout=5, reminder_poll=0.2, _env_file=None, **extra)
+    return Running(settings, emu)
+
+
+@pytest.fixture
+async def fast(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
+    start = datetime(2027, 3, 20, 9, 0, tzinfo=UTC).isoformat()
+    running = _running(emu, migrated_url, clock=f"{start}*{SPEED}")
+    await running.start()
+    try:
+        yield running
+    finally:
+        if running.task is not None and not running.task.done():
+            await running.stop()
+
+
+def reminders(person: Person) -> list[str]:
+    return [m.text or "" for m in person.messages
+            if re.search(r"Reminder|Herinnering|je zei misschien", m.text or "")]
+
+
+async def test_reminders_before_the_meeting_with_a_moving_clock(emu: BotApiEmulator,
+                                                                fast: Running):
+    ayse = await assigned_conference(emu, fast)
+    wim = emu.user("Wim", language_code="en")
+    edith = emu.user("Edith", language_code="nl")
+    for person, name, language, answer in ((wim, "Wim", "English", "✅ Yes, I'm coming"),
+                                           (edith, "Edith", "Nederlands", "🤔 Misschien")):
+        token = await invite(ayse, name, "familie" if name == "Edith" else "broer", "familie",
+                             language, False)
+        await person.send_text(f"/start {token}")
+        await person.press(answer)
+    assert fast.app is not None
+    # The meeting: Sunday 28 March 2027 (the clocks go forward that night), 10:00 local
+    meeting = datetime(2027, 3, 28, 8, 0, tzinfo=UTC)
+    async with fast.uow() as uow:
+        await fix_meeting(uow, PersonId(7001), ConferenceId(1), meeting, Venue("De Linde"),
+                          fast.app.clock.now(), fast.settings.policy)
+        await uow.commit()
+    # ~8 days of clock pass in ~20 s; the last reminder is 3 hours before the meeting
+    for _ in range(200):
+        if len(reminders(wim)) >= 3 and len(reminders(edith)) >= 4:
+            break
+        await asyncio.sleep(0.2)
+    got = reminders(wim)
+    assert len(got) == 3, got  # 3 days, 1 day and 3 hours before: each exactly once
+    assert all("Reminder: the Eigen Kracht conference is" in text for text in got)
+    assert all("10:00" in text and "De Linde" in text for text in got)  # local time, Babel
+    edith_got = reminders(edith)
+    assert sum("je zei misschien" in text for text in edith_got) == 1  # asked to decide
+    assert sum("Herinnering: de Eigen Kracht-conferentie" in text for text in edith_got) == 3
+    async with fast.uow() as uow:
+        assert await uow.reminders.pending(ConferenceId(1)) == []
+
+
+async def test_a_decline_from_a_reminder_reaches_the_coordinator_and_stops_the_rest(
+        emu: BotApiEmulator, fast: Running):
+    ayse = await assigned_conference(emu, fast)
+    wim = emu.user("Wim", language_code="en")
+    token = await invite(ayse, "Wim", "broer", "familie", "English", False)
+    await wim.send_text(f"/start {token}")
+    await wim.press("✅ Yes, I'm coming")
+    assert fast.app is not None
+    meeting = fast.app.clock.now() + timedelta(days=6)  # the first reminder in ~7 s
+    async with fast.uow() as uow:
+        await fix_meeting(uow, PersonId(7001), ConferenceId(1), meeting, Venue("De Linde"),
+                          fast.app.clock.now(), fast.settings.policy)
+        await uow.commit()
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Binnenkort verstuurt de bot" in ayse.last.text  # upcoming messages
+    assert "herinnering (3d van tevoren) (1)" in ayse.last.text
+    first = await wim.wait_for("Reminder:", timeout=15)
+    await wim.press("I can't come", message=first)
+    assert "coordinator hears it right away" in wim.last.text
+    await ayse.wait_for("Wim kan niet meer komen")
+    async with fast.uow() as uow:
+        assert await uow.reminders.pending(ConferenceId(1)) == []  # no more for Wim
+    await asyncio.sleep(5)  # days of clock: nothing more arrives
+    assert len(reminders(wim)) == 1
+
+
+async def test_a_reminder_with_real_seconds(emu: BotApiEmulator, migrated_url: str):
+    running = _running(emu, migrated_url, reminders="1d")
+    await running.start()
+    try:
+        ayse = await assigned_conference(emu, running)
+        wim = emu.user("Wim", language_code="en")
+        token = await invite(ayse, "Wim", "broer", "familie", "English", False)
+        await wim.send_text(f"/start {token}")
+        await wim.press("✅ Yes, I'm coming")
+        due = datetime.now(UTC) + timedelta(seconds=2)
+        async with running.uow() as uow:
+            await fix_meeting(uow, PersonId(7001), ConferenceId(1), due + timedelta(days=1),
+                              Venue("De Linde"), datetime.now(UTC), running.settings.policy)
+            await uow.commit()
+        got = await wim.wait_for("Reminder:", timeout=10)
+        late = datetime.fromtimestamp(got.date, UTC) - due
+        assert timedelta(seconds=-1) < late < timedelta(seconds=2)  # on time, give or take
+    finally:
+        await running.stop()
