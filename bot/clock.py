@@ -21,13 +21,17 @@ class SystemClock:
 
 class TravellingClock:
     """Starts at `start` and runs `speed` times as fast as real time: a day of reminders in
-    minutes. Set with KRING_CLOCK="2027-07-02T06:00:00+02:00" or "...*60"."""
+    minutes. KRING_CLOCK="2027-07-02T06:00:00+02:00", "...*60", or "...*60@1795000000": with
+    `@epoch` (Unix seconds) the clock showed `start` at that real moment, so a restarted
+    process goes on where the last one was instead of starting over."""
 
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+    def __init__(self, start: datetime, speed: float = 1.0, epoch: float | None = None) -> None:
         if start.tzinfo is None or speed <= 0:
             raise ValueError("an aware start and a positive speed")
         self.start, self.speed = start.astimezone(UTC), speed
-        self._real = time.monotonic()
+        # real seconds since the clock showed `start`, read from the monotonic clock
+        behind = 0.0 if epoch is None else time.time() - epoch
+        self._real = time.monotonic() - behind
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self._real) * self.speed)
@@ -37,8 +41,10 @@ class TravellingClock:
 
     @classmethod
     def parse(cls, text: str) -> TravellingClock:
-        start, _, speed = text.partition("*")
-        return cls(datetime.fromisoformat(start.strip()), float(speed) if speed else 1.0)
+        rest, _, epoch = text.partition("@")
+        start, _, speed = rest.partition("*")
+        return cls(datetime.fromisoformat(start.strip()), float(speed) if speed else 1.0,
+                   float(epoch) if epoch else None)
 
 
 def clock_from(setting: str | None) -> Clock:
