@@ -98,6 +98,15 @@ async def drained(url: str, limit: float = 60) -> None:
         await engine.dispose()
 
 
+async def next_message(phones: dict[int, Person], until: float) -> None:
+    """Until any of the phones gets a new message (a burst of sends has begun)."""
+    seen = sum(len(p.messages) for p in phones.values())
+    for _ in range(int(max(0.0, until - time.time()) / 0.01)):
+        if sum(len(p.messages) for p in phones.values()) != seen:
+            return
+        await asyncio.sleep(0.01)
+
+
 def start_kring(url: str, api: str, epoch: float, log: Path) -> subprocess.Popen[bytes]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
     env = {**clean, "KRING_BOT_TOKEN": TOKEN, "KRING_API_BASE": api,
@@ -124,10 +133,7 @@ async def test_no_reminder_twice_and_none_missed_across_sigkills(tmp_path: Path)
             for index, moment in enumerate(kills):
                 await asyncio.sleep(max(0.0, moment - time.time()))
                 if index % 2:  # every other kill lands while a burst is being sent
-                    seen = sum(len(p.messages) for p in phones.values())
-                    while sum(len(p.messages) for p in phones.values()) == seen and (
-                            time.time() < end - 2):  # noqa: ASYNC110 - many chats to watch
-                        await asyncio.sleep(0.01)
+                    await next_message(phones, until=end - 2)
                 process.send_signal(signal.SIGKILL)
                 process.wait(10)
                 process = start_kring(url, emulator.base_url, epoch, log)
