@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     )
     from conference.meeting import Meeting, Proposal
     from conference.outbox import Batch, BatchReport, Outbound
+    from conference.plan import FollowUp, Plan
     from conference.reminders import Planned, Reminder
     from conference.slots import Slot, Vote
 from conference.model import (
@@ -195,6 +196,26 @@ class ReminderRepository(Protocol):
     async def pending(self, conference_id: ConferenceId | None = None) -> Sequence[Reminder]:
         """Earliest first."""
 
+    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str]) -> None:
+        """Pending ones whose kind starts with one of `prefixes` are cancelled."""
+
+
+class PlanRepository(Protocol):
+    async def get(self, conference_id: ConferenceId) -> Plan | None: ...
+
+    async def save(self, plan: Plan) -> None: ...
+
+    async def record_follow_up(self, conference_id: ConferenceId, agreement_id: int,
+                               invitee_id: int, answer: FollowUp, at: datetime) -> None:
+        """The newest answer per person and agreement counts."""
+
+    async def follow_ups(self, conference_id: ConferenceId) -> dict[int, dict[int, FollowUp]]:
+        """agreement id -> invitee id -> answer."""
+
+    async def record_check_in(self, conference_id: ConferenceId, still_used: str,
+                              wellbeing: int | None, at: datetime) -> None:
+        """Anonymised: no person, only the conference (for research)."""
+
 
 class ConversationRepository(Protocol):
     """Where a half-finished conversation lives between two messages (and across restarts)."""
@@ -231,6 +252,7 @@ class UnitOfWork(Protocol):
     invitees: InviteeRepository
     meetings: MeetingRepository
     reminders: ReminderRepository
+    plans: PlanRepository
     outbox: OutboxRepository
     updates: UpdateLog
     audit: AuditLog

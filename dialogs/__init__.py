@@ -9,6 +9,7 @@ from dialogs import (
     dates,
     fallback,
     fixing,
+    followup,
     food,
     groups,
     intake,
@@ -17,10 +18,11 @@ from dialogs import (
     manager,
     membership,
     needs,
+    plan,
     start,
     suggest,
 )
-from dialogs.filters import private_chat
+from dialogs.filters import checked_in_place, private_chat
 
 
 def build_router() -> Router:
@@ -33,8 +35,9 @@ def build_router() -> Router:
     private.include_routers(
         invitation.router(), food.router(), needs.router(), suggest.router(),
         availability.router(), manager.router(), circle.router(), dates.router(),
-        fixing.router(), broadcast.router(), start.router(),
+        fixing.router(), broadcast.router(), plan.router(), followup.router(),
+        start.router(),
         intake_review.router(), intake.router(), fallback.router(),
     )
     root.include_router(private)
-    return root
+    return checked_in_place(root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 
-from dialogs.callbacks import BroadcastStep, Dates, FamilyPropose, VoteAnswer
+from dialogs.callbacks import BroadcastStep, Dates, FamilyPropose, PlanStep, VoteAnswer
 
 
 def dates_button(conference: int) -> list[InlineKeyboardButton]:
@@ -35,3 +35,8 @@ def vote_button(invitee: int) -> list[InlineKeyboardButton]:
 def propose_button(invitee: int) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=_("💡 Zelf een datum of plek voorstellen"),
                                  callback_data=FamilyPropose(invitee=invitee).pack())]
+
+
+def plan_button(conference: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("📝 Het plan"), callback_data=PlanStep(
+        conference=conference, action="menu").pack())]

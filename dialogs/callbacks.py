@@ -121,3 +121,26 @@ class BroadcastStep(CallbackData, prefix="bc"):
     conference: int
     audience: str  # conference.meeting.Audience; "send" to confirm, "stop" to drop it
     group: str = ""
+
+
+class PlanStep(CallbackData, prefix="pl"):
+    conference: int
+    action: str  # menu, add, monitor, next, accept, remove, publish, send, who, done, none
+    value: int = 0  # an invitee or agreement id, where the action needs one
+
+
+class PlanAnswer(CallbackData, prefix="pa"):
+    invitee: int
+    accepted: bool
+
+
+class FollowUpAnswer(CallbackData, prefix="fu"):
+    invitee: int
+    agreement: int
+    answer: str
+
+
+class CheckInAnswer(CallbackData, prefix="ci"):
+    invitee: int
+    used: str
+    score: int = 0  # 0: not asked yet

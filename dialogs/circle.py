@@ -38,7 +38,7 @@ from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import ConferenceId, Person
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
-from dialogs.buttons import broadcast_button, dates_button, nudge_button
+from dialogs.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.callbacks import AddPerson, InviteeChoice, NewLink, OpenConference
 from dialogs.clock import now
 from dialogs.filters import has_text
@@ -144,7 +144,8 @@ def router() -> Router:
                                 i18n.current_locale)
         if isinstance(callback.message, Message):
             buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
-            rows = [dates_button(request.id), broadcast_button(request.id)]
+            rows = [dates_button(request.id), broadcast_button(request.id),
+                    plan_button(request.id)]
             if any(p.rsvp is None for p in people):
                 rows.append(nudge_button(request.id))
             buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),

@@ -14,11 +14,13 @@ from aiogram.utils.i18n import gettext as _
 from conference import outbox
 from conference.circle import Group, Invitee
 from conference.meeting import Meeting
+from conference.plan import Plan
 from conference.reminders import Kind, kind_of
 from conference.slots import Slot, Vote
 from dialogs.announce import buttons_of, place_text
 from dialogs.availability import ballot
 from dialogs.callbacks import MeetingAnswer
+from dialogs.followup import check_in_markup, follow_up_markup
 from dialogs.invitation import rsvp_buttons
 from dialogs.outbound import when
 
@@ -58,3 +60,25 @@ def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo,
             [InlineKeyboardButton(text=_("Ik kan niet komen"), callback_data=MeetingAnswer(
                 invitee=person.id, coming=False).pack())]])
         return (outbox.Text(text, buttons_of(markup)),)
+
+
+def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, i18n: I18n
+                        ) -> tuple[outbox.Part, ...]:
+    """After the meeting: 4 weeks (per agreement, with buttons), 3 months (two questions),
+    and the evening before a dated agreement ("Tomorrow: ...", in the family's words)."""
+    with i18n.use_locale(person.locale):
+        name = escape(person.name)
+        if kind == "followup":
+            parts: list[outbox.Part] = [outbox.Text(_(
+                "Hallo {name}, de conferentie is nu 4 weken geleden. Hoe gaat het met de "
+                "afspraken? Tik per afspraak wat past.").format(name=name))]
+            parts += [outbox.Text(escape(a.what), buttons_of(follow_up_markup(person.id, a.id)))
+                      for a in plan.agreements[:15]]
+            return tuple(parts)
+        if kind == "checkin":
+            return (outbox.Text(_(
+                "Hallo {name}, de conferentie is nu 3 maanden geleden. Gebruiken jullie het "
+                "plan nog?").format(name=name), buttons_of(check_in_markup(person.id))),)
+        number = kind.split("_", 1)[1]
+        what = next((a.what for a in plan.agreements if str(a.id) == number), "")
+        return (outbox.Text(_("Morgen: {what}").format(what=escape(what))),)

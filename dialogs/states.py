@@ -64,3 +64,12 @@ class Proposing(StatesGroup):
 class Broadcasting(StatesGroup):
     text = State()
     confirm = State()
+
+
+class Planning(StatesGroup):
+    what = State()
+    who = State()
+    when = State()
+    monitor = State()
+    next = State()
+    reason = State()  # the professional says why not

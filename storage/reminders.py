@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -78,3 +78,11 @@ class SqlReminders(_Repository):
             query = query.where(ReminderRow.conference_id == conference_id)
         rows = await self._s.scalars(query.order_by(ReminderRow.due_at, ReminderRow.id))
         return [_reminder(row) for row in rows]
+
+    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str]) -> None:
+        await self._write_now()
+        await self._s.execute(update(REMINDER).where(
+            REMINDER.c.conference_id == conference_id,
+            REMINDER.c.status == Status.PENDING.value,
+            or_(*(REMINDER.c.kind.startswith(prefix) for prefix in prefixes)),
+        ).values(status=Status.CANCELLED.value))

@@ -285,3 +285,43 @@ class ReminderRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     batch_id: Mapped[int | None] = mapped_column(BigInteger)  # the outbox batch it went into
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlanRow(Base):
+    """The family's plan, one per conference; the agreements as JSON in the family's words."""
+
+    __tablename__ = "plan"
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), primary_key=True,
+                                               autoincrement=False)
+    question: Mapped[str] = mapped_column(Text)
+    agreements: Mapped[str] = mapped_column(Text, default="[]")
+    monitor: Mapped[str | None] = mapped_column(String(200))  # JSON of a Who
+    next_meeting_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acceptor_id: Mapped[int | None] = mapped_column(ForeignKey("invitee.id"))
+    acceptance: Mapped[str | None] = mapped_column(String(10))
+    acceptance_reason: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[str] = mapped_column(String(200), default="")  # invitee ids
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FollowUpRow(Base):
+    __tablename__ = "follow_up"
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), primary_key=True,
+                                               autoincrement=False)
+    agreement_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), primary_key=True,
+                                            autoincrement=False)
+    answer: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CheckInRow(Base):
+    """Three months on, for research: nobody's name or id, only the conference."""
+
+    __tablename__ = "check_in"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    still_used: Mapped[str] = mapped_column(String(8))
+    wellbeing: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import shared
 from storage.outbox import SqlOutbox
+from storage.plans import SqlPlans
 from storage.reminders import SqlReminders
 from storage.repositories import (
     SqlAudit,
@@ -45,10 +46,11 @@ class SqlUnitOfWork:
         self.meetings = SqlMeetings(*args)
         self.outbox = SqlOutbox(*args)
         self.reminders = SqlReminders(*args)
+        self.plans = SqlPlans(*args)
         # Held-back rows are written in this order (foreign keys point backwards in it).
         self._repositories = (self.persons, self.staff, self.conferences, self.invitees,
                               self.meetings, self.conversations, self.updates, self.audit,
-                              self.outbox, self.reminders)
+                              self.outbox, self.reminders, self.plans)
         return self
 
     async def __aexit__(

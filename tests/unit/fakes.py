@@ -120,6 +120,7 @@ class FakeUnitOfWork:
         self.invitees = FakeInvitees()
         self.meetings = FakeMeetings(self.conferences, self.invitees)
         self.reminders = FakeReminders()
+        self.plans = FakePlans()
         self.conversations = None
         self.updates = None
         self.commits = 0
@@ -297,3 +298,31 @@ class FakeReminders:
         return sorted((r for r in self.rows.values() if r.status is self._status.PENDING
                        and conference_id in (None, r.planned.conference_id)),
                       key=lambda r: (r.planned.due_at, r.id))
+
+    async def cancel_kinds(self, conference_id, prefixes):
+        for key, row in self.rows.items():
+            if row.status is self._status.PENDING and row.planned.conference_id == conference_id \
+                    and row.planned.kind.startswith(tuple(prefixes)):
+                self.rows[key] = replace(row, status=self._status.CANCELLED)
+
+
+class FakePlans:
+    def __init__(self) -> None:
+        self.rows: dict = {}
+        self.answers: dict = {}
+        self.check_ins: list = []
+
+    async def get(self, conference_id):
+        return self.rows.get(conference_id)
+
+    async def save(self, plan):
+        self.rows[plan.conference_id] = plan
+
+    async def record_follow_up(self, conference_id, agreement_id, invitee_id, answer, at):
+        self.answers.setdefault(agreement_id, {})[invitee_id] = answer
+
+    async def follow_ups(self, conference_id):
+        return self.answers
+
+    async def record_check_in(self, conference_id, still_used, wellbeing, at):
+        self.check_ins.append((conference_id, still_used, wellbeing))

@@ -1,0 +1,272 @@
+"""The plan the family made: agreements (what, who, when), who keeps an eye on them, the next
+get-together; a professional's acceptance where the law or the minimum requirement asks for it;
+published to everyone who took part, and followed up after 4 weeks and 3 months.
+
+The agreements stay in the family's own words: kring never translates or rewrites them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from conference.circle import Group, Invitee, Rsvp, _coordinator_of, own_invitation
+from conference.model import ConferenceId, PersonId, Status
+from conference.ports import UnitOfWork
+from conference.reminders import Planned
+from conference.requests import DomainError, NotFound
+
+MAX_ITEMS = 30
+FOLLOW_UP_AFTER = timedelta(days=28)
+CHECK_IN_AFTER = timedelta(days=91)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Someone of the circle (by invitee id) or a free name ("the school", "buurvrouw Ans")."""
+
+    invitee_id: int | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    id: int
+    what: str
+    who: tuple[Who, ...] = ()
+    on: date | None = None  # a date ("3 July")
+    when_text: str | None = None  # or the family's words ("every other weekend")
+
+
+class Acceptance(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Plan:
+    conference_id: ConferenceId
+    question: str
+    agreements: tuple[Agreement, ...] = ()
+    monitor: Who | None = None  # who keeps an eye on the agreements
+    next_meeting: datetime | None = None
+    acceptor: int | None = None  # the professional (invitee id) who must accept
+    acceptance: Acceptance | None = None
+    acceptance_reason: str | None = None
+    version: int = 0  # 0: never published; each publication raises it
+    follow_up: tuple[int, ...] = field(default_factory=tuple)  # invitee ids asked at 4 weeks
+
+    @property
+    def published(self) -> bool:
+        return self.version > 0
+
+
+class FollowUp(enum.StrEnum):
+    GOING_WELL = "well"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+    NOT_RELEVANT = "moot"
+
+
+class PlanProblem(enum.StrEnum):
+    EMPTY = "empty"  # no agreements yet
+    TOO_MANY = "too_many"
+    NOT_PROFESSIONAL = "not_professional"
+    WAITING = "waiting"  # the professional has not answered yet
+
+
+class PlanError(DomainError):
+    def __init__(self, problem: PlanProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+async def plan_of(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId) -> Plan:
+    """The coordinator's working copy (a new one starts from the conference question)."""
+    request = await _coordinator_of(uow, actor, conference_id)
+    found = await uow.plans.get(conference_id)
+    return found or Plan(conference_id, request.question or "")
+
+
+async def add_agreement(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                        what: str, who: Sequence[Who], on: date | None,
+                        when_text: str | None) -> Plan:
+    plan = await plan_of(uow, actor, conference_id)
+    if len(plan.agreements) >= MAX_ITEMS:
+        raise PlanError(PlanProblem.TOO_MANY)
+    people = {p.id for p in await uow.invitees.of_conference(conference_id)}
+    who = tuple(w for w in who if w.invitee_id is None or w.invitee_id in people)
+    item = Agreement(max((a.id for a in plan.agreements), default=0) + 1, what, who, on,
+                     when_text)
+    return await _save(uow, replace(plan, agreements=(*plan.agreements, item)))
+
+
+async def remove_agreement(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                           agreement_id: int) -> Plan:
+    plan = await plan_of(uow, actor, conference_id)
+    kept = tuple(a for a in plan.agreements if a.id != agreement_id)
+    if len(kept) == len(plan.agreements):
+        raise NotFound("no such agreement")
+    return await _save(uow, replace(plan, agreements=kept))
+
+
+async def set_monitor(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                      who: Who) -> Plan:
+    plan = await plan_of(uow, actor, conference_id)
+    return await _save(uow, replace(plan, monitor=who))
+
+
+async def set_next_meeting(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                           moment: datetime | None) -> Plan:
+    plan = await plan_of(uow, actor, conference_id)
+    return await _save(uow, replace(plan, next_meeting=moment))
+
+
+async def ask_acceptance(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                         invitee_id: int) -> tuple[Plan, Invitee]:
+    """Forced care, or a plan against the minimum requirement: this professional must accept."""
+    plan = await plan_of(uow, actor, conference_id)
+    if not plan.agreements:
+        raise PlanError(PlanProblem.EMPTY)
+    professional = await uow.invitees.get(invitee_id)
+    if professional is None or professional.conference_id != conference_id or (
+            professional.group is not Group.PROFESSIONAL):
+        raise PlanError(PlanProblem.NOT_PROFESSIONAL)
+    saved = await _save(uow, replace(plan, acceptor=invitee_id,
+                                     acceptance=Acceptance.PENDING, acceptance_reason=None))
+    return saved, professional
+
+
+async def answer_acceptance(uow: UnitOfWork, person: PersonId, invitee_id: int,
+                            accepted: bool, reason: str | None) -> Plan:
+    """The professional's answer, from their own phone, on the plan they were sent."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    plan = await uow.plans.get(invitee.conference_id)
+    if plan is None or plan.acceptor != invitee.id:
+        raise NotFound("nothing to accept")
+    return await _save(uow, replace(
+        plan, acceptance=Acceptance.ACCEPTED if accepted else Acceptance.REJECTED,
+        acceptance_reason=None if accepted else reason))
+
+
+def participants(people: Sequence[Invitee]) -> list[Invitee]:
+    """Who took part: everyone who said they would come (yes) and can be reached."""
+    return [p for p in people if p.rsvp is Rsvp.YES and p.person_id is not None
+            and p.reachable]
+
+
+def default_follow_up(plan: Plan, people: Sequence[Invitee]) -> tuple[int, ...]:
+    """Asked after 4 weeks, unless the coordinator chose: the main person (must-attend family)
+    and whoever keeps an eye on the agreements."""
+    chosen = [p.id for p in people if p.must_attend and p.group is Group.FAMILY][:1]
+    if plan.monitor and plan.monitor.invitee_id and plan.monitor.invitee_id not in chosen:
+        chosen.append(plan.monitor.invitee_id)
+    return tuple(chosen)
+
+
+async def publish(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                  now: datetime, zone: ZoneInfo) -> tuple[Plan, list[Invitee]]:
+    """Everyone who took part gets the plan (a new version each time); the follow-ups are
+    planned. Refused while a professional who must accept has not answered."""
+    plan = await plan_of(uow, actor, conference_id)
+    if not plan.agreements:
+        raise PlanError(PlanProblem.EMPTY)
+    if plan.acceptance is Acceptance.PENDING:
+        raise PlanError(PlanProblem.WAITING)
+    people = await uow.invitees.of_conference(conference_id)
+    follow_up = plan.follow_up or default_follow_up(plan, people)
+    published = await _save(uow, replace(plan, version=plan.version + 1,
+                                         follow_up=follow_up))
+    meeting = await uow.meetings.get(conference_id)
+    held = meeting.starts_at or now
+    await uow.reminders.cancel_kinds(conference_id, PLAN_KINDS)
+    await uow.reminders.add(follow_up_plan(published, participants(people), held, now, zone),
+                            now)
+    request = await uow.conferences.get(conference_id)
+    if request is not None and request.status in (Status.DATE_SET, Status.PREPARING,
+                                                  Status.NEW):
+        await uow.conferences.set_status(conference_id, Status.FOLLOW_UP)
+    await uow.audit.record(actor, "plan.published", conference_id)
+    return published, participants(people)
+
+
+PLAN_KINDS = ("followup", "checkin", "agreement")
+
+
+def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
+                   now: datetime, zone: ZoneInfo) -> list[Planned]:
+    """4 weeks: the chosen people, per agreement. 3 months: a short check-in for everyone who
+    took part. The day before a dated agreement: its people ("Tomorrow: ...")."""
+    planned: list[Planned] = []
+    coming = {p.id for p in people}
+    at_4w, at_3m = held + FOLLOW_UP_AFTER, held + CHECK_IN_AFTER
+    for invitee in plan.follow_up:
+        if invitee in coming and at_4w > now:
+            planned.append(Planned(plan.conference_id, invitee, "followup", plan.version,
+                                   at_4w))
+    for invitee in coming:
+        if at_3m > now:
+            planned.append(Planned(plan.conference_id, invitee, "checkin", plan.version,
+                                   at_3m))
+    for agreement in plan.agreements:
+        if agreement.on is None:
+            continue
+        # the evening before (18:00 local): time enough to get ready
+        due = datetime.combine(agreement.on - timedelta(days=1), time(18, 0), tzinfo=zone)
+        for who in agreement.who:
+            if who.invitee_id in coming and due > now:
+                planned.append(Planned(plan.conference_id, who.invitee_id,
+                                       f"agreement_{agreement.id}", plan.version, due))
+    return planned
+
+
+def agreements_of(plan: Plan, invitee_id: int) -> list[Agreement]:
+    """"Your agreements": the ones this person is named in."""
+    return [a for a in plan.agreements if any(w.invitee_id == invitee_id for w in a.who)]
+
+
+async def answer_follow_up(uow: UnitOfWork, person: PersonId, invitee_id: int,
+                           agreement_id: int, answer: FollowUp, now: datetime) -> Agreement:
+    invitee = await own_invitation(uow, person, invitee_id)
+    plan = await uow.plans.get(invitee.conference_id)
+    found = next((a for a in plan.agreements if a.id == agreement_id), None) if plan else None
+    if plan is None or found is None or invitee.id not in plan.follow_up:
+        raise NotFound("no such agreement to follow up")
+    await uow.plans.record_follow_up(invitee.conference_id, agreement_id, invitee.id,
+                                     answer, now)
+    return found
+
+
+async def check_in(uow: UnitOfWork, person: PersonId, invitee_id: int, still_used: str,
+                   wellbeing: int | None, now: datetime) -> None:
+    """Three months on, for research: stored without who said it."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    if still_used not in ("yes", "partly", "no") or (
+            wellbeing is not None and not 1 <= wellbeing <= 5):
+        raise NotFound("not an answer")
+    await uow.plans.record_check_in(invitee.conference_id, still_used, wellbeing, now)
+
+
+async def _save(uow: UnitOfWork, plan: Plan) -> Plan:
+    await uow.plans.save(plan)
+    return plan
+
+
+def plan_ping_useful(kind: str, person: Invitee, plan: Plan | None, version: int) -> bool:
+    """A follow-up, check-in or "tomorrow" ping still fits when it falls due: the plan is the
+    version it was planned for and, for a dated agreement, that agreement is still in it."""
+    if plan is None or plan.version != version or person.person_id is None or (
+            not person.reachable):
+        return False
+    if kind.startswith("agreement_"):
+        return any(str(a.id) == kind.split("_", 1)[1] for a in plan.agreements)
+    if kind == "followup":
+        return person.id in plan.follow_up
+    return kind == "checkin"
+
+
+def is_plan_kind(kind: str) -> bool:
+    return kind.startswith(PLAN_KINDS)

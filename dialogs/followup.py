@@ -1,0 +1,118 @@
+"""After the meeting: 4 weeks on, the chosen people say per agreement how it goes (the
+coordinator hears it at once); 3 months on, everyone who took part answers two questions for
+research, stored without their name."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conference.circle import Invitee
+from conference.model import Person
+from conference.plan import Agreement, FollowUp, answer_follow_up, check_in
+from conference.ports import UnitOfWork
+from conference.requests import NotFound
+from dialogs.callbacks import CheckInAnswer, FollowUpAnswer
+from dialogs.clock import now
+from dialogs.outbound import deliver
+from dialogs.owned import owned
+
+
+def follow_up_label(answer: FollowUp) -> str:
+    return {
+        FollowUp.GOING_WELL: _("👍 Gaat goed"),
+        FollowUp.PARTLY: _("〰️ Deels"),
+        FollowUp.NOT_YET: _("⏳ Nog niet"),
+        FollowUp.NOT_RELEVANT: _("Niet meer nodig"),
+    }[answer]
+
+
+def follow_up_markup(invitee: int, agreement: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=follow_up_label(a), callback_data=FollowUpAnswer(
+            invitee=invitee, agreement=agreement, answer=a.value).pack())] for a in FollowUp])
+
+
+def used_label(used: str) -> str:
+    return {"yes": _("Ja"), "partly": _("Een beetje"), "no": _("Nee")}[used]
+
+
+def check_in_markup(invitee: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+        text=used_label(used), callback_data=CheckInAnswer(invitee=invitee, used=used).pack())
+        for used in ("yes", "partly", "no")]])
+
+
+def router() -> Router:
+    r = Router(name="followup")
+
+    @r.callback_query(FollowUpAnswer.filter())
+    async def answered(callback: CallbackQuery, callback_data: FollowUpAnswer,
+                       uow: UnitOfWork, person: Person, bot: Bot, i18n: I18n) -> None:
+        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
+            return
+        invitee, message = found
+        if callback_data.answer not in FollowUp._value2member_map_:
+            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
+            return
+        answer = FollowUp(callback_data.answer)
+        try:
+            agreement = await answer_follow_up(uow, person.id, invitee.id,
+                                               callback_data.agreement, answer, now())
+        except NotFound:
+            await callback.answer(_("Die afspraak ken ik niet (meer)."), show_alert=True)
+            return
+        await callback.answer(_("Opgeslagen ✓"))
+        await message.edit_text(escape(agreement.what) + "\n" + follow_up_label(answer)
+                                + " " + _("Opgeslagen ✓"))
+        await _tell(bot, uow, i18n, invitee, agreement, answer)
+
+    @r.callback_query(CheckInAnswer.filter())
+    async def checked(callback: CallbackQuery, callback_data: CheckInAnswer, uow: UnitOfWork,
+                      person: Person) -> None:
+        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
+            return
+        invitee, message = found
+        if callback_data.used not in ("yes", "partly", "no") or not (
+                0 <= callback_data.score <= 5):
+            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
+            return
+        if not callback_data.score:  # the second question, in the same message
+            await callback.answer(_("Opgeslagen ✓"))
+            await message.edit_text(_("En hoe gaat het nu, van 1 (slecht) tot 5 (goed)?"),
+                                    reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+                                        InlineKeyboardButton(text=str(n), callback_data=(
+                                            CheckInAnswer(invitee=invitee.id,
+                                                          used=callback_data.used,
+                                                          score=n).pack()))
+                                        for n in range(1, 6)]]))
+            return
+        try:
+            await check_in(uow, person.id, invitee.id, callback_data.used,
+                           callback_data.score, now())
+        except NotFound:
+            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
+            return
+        await callback.answer(_("Opgeslagen ✓"))
+        await message.edit_text(_("Dank je wel! Je antwoord wordt zonder je naam bewaard, "
+                                  "om Eigen Kracht-conferenties beter te maken."))
+
+    return r
+
+
+async def _tell(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
+                agreement: Agreement, answer: FollowUp) -> None:
+    """The coordinator's summary, at once: who said what about which agreement."""
+    request = await uow.conferences.get(invitee.conference_id)
+    if request is None or request.coordinator_id is None:
+        return
+    staff = await uow.persons.get(request.coordinator_id)
+    with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+        await deliver(bot, uow, request.coordinator_id, _(
+            "{reference}, na 4 weken: {name} over “{what}”: {answer}").format(
+            reference=request.reference, name=escape(invitee.name),
+            what=escape(agreement.what), answer=follow_up_label(answer)))
