@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from conference.circle import Group, Invitee, Rsvp, _coordinator_of, own_invitation
@@ -193,7 +193,7 @@ async def publish(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
     return published, participants(people)
 
 
-PLAN_KINDS = ("followup", "checkin", "agreement")
+PLAN_KINDS = ("followup", "checkin", "agreement", "next")
 
 
 def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
@@ -211,6 +211,11 @@ def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
         if at_3m > now:
             planned.append(Planned(plan.conference_id, invitee, "checkin", plan.version,
                                    at_3m))
+    if plan.next_meeting is not None:  # the next get-together: reminded like a meeting
+        for days in (3, 1):
+            due = (plan.next_meeting.astimezone(zone) - timedelta(days=days)).astimezone(UTC)
+            planned += [Planned(plan.conference_id, invitee, f"next_{days}d", plan.version,
+                                due) for invitee in coming if now < due]
     for agreement in plan.agreements:
         if agreement.on is None:
             continue
@@ -265,6 +270,8 @@ def plan_ping_useful(kind: str, person: Invitee, plan: Plan | None, version: int
         return any(str(a.id) == kind.split("_", 1)[1] for a in plan.agreements)
     if kind == "followup":
         return person.id in plan.follow_up
+    if kind.startswith("next_"):
+        return plan.next_meeting is not None
     return kind == "checkin"
 
 

@@ -73,7 +73,8 @@ def agreement_line(item: Agreement, people: dict[int, Invitee], locale: str) -> 
 def plan_text(plan: Plan, people: dict[int, Invitee], zone: ZoneInfo, locale: str,
               reader: int | None = None) -> str:
     """The plan as one message; for a reader in the circle, their own agreements first."""
-    lines = ["<b>" + _("Het plan") + "</b>", escape(plan.question), ""]
+    lines = ["<b>" + _("Het plan") + "</b>"] + ([escape(plan.question)] if plan.question
+                                                 else []) + [""]
     if reader is not None and (mine := agreements_of(plan, reader)):
         lines += ["<b>" + _("Jouw afspraken") + "</b>"]
         lines += [agreement_line(a, people, locale) for a in mine] + [""]

@@ -62,7 +62,7 @@ def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo,
         return (outbox.Text(text, buttons_of(markup)),)
 
 
-def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, i18n: I18n
+def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, zone: ZoneInfo, i18n: I18n
                         ) -> tuple[outbox.Part, ...]:
     """After the meeting: 4 weeks (per agreement, with buttons), 3 months (two questions),
     and the evening before a dated agreement ("Tomorrow: ...", in the family's words)."""
@@ -79,6 +79,10 @@ def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, i18n: I18n
             return (outbox.Text(_(
                 "Hallo {name}, de conferentie is nu 3 maanden geleden. Gebruiken jullie het "
                 "plan nog?").format(name=name), buttons_of(check_in_markup(person.id))),)
+        if kind.startswith("next_") and plan.next_meeting is not None:
+            return (outbox.Text(_("Herinnering: de volgende bijeenkomst over het plan is "
+                                  "{moment}.").format(moment=when(plan.next_meeting, zone,
+                                                                  person.locale))),)
         number = kind.split("_", 1)[1]
         what = next((a.what for a in plan.agreements if str(a.id) == number), "")
         return (outbox.Text(_("Morgen: {what}").format(what=escape(what))),)

@@ -1,0 +1,95 @@
+"""After the meeting: the coordinator records the family's plan in chat, the family guardian
+answers whether she accepts it, and everyone who took part gets it, their own agreements
+first, protected from forwarding."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conference.meeting import Venue, fix_meeting
+from conference.model import ConferenceId, PersonId
+from emulator import BotApiEmulator, Person
+from tests.flows.conftest import Running, press_forged
+from tests.flows.test_circle import assigned_conference
+from tests.flows.test_worked_example import invite
+
+
+async def circle_that_came(emu: BotApiEmulator, kring: Running) -> tuple[Person, ...]:
+    ayse = await assigned_conference(emu, kring)
+    phones = []
+    for name, relation, group, must in (("Frank", "vader", "familie", True),
+                                        ("Herman", "oom", "familie", False),
+                                        ("Bos", "gezinsvoogd", "professional", False)):
+        token = await invite(ayse, name, relation, group, "Nederlands", must)
+        phone = emu.user(name, language_code="nl")
+        await phone.send_text(f"/start {token}")
+        await phone.press("✅ Ja, ik kom")
+        phones.append(phone)
+    assert kring.app is not None
+    async with kring.uow() as uow:
+        await fix_meeting(uow, PersonId(7001), ConferenceId(1),
+                          kring.app.clock.now() + timedelta(days=2), Venue("De Linde"),
+                          kring.app.clock.now(), kring.settings.policy)
+        await uow.commit()
+    return ayse, *phones
+
+
+async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulator,
+                                                                kring: Running):
+    ayse, frank, herman, bos = await circle_that_came(emu, kring)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📝 Het plan")
+    assert "Nog geen afspraken." in ayse.last.text
+    assert not any("Versturen" in b for row in ayse.last.buttons for b in row)  # empty
+    # the first agreement: Frank, no date
+    await ayse.press("➕ Afspraak toevoegen")
+    await ayse.send_text("Johan groeit op bij zijn vader")
+    await ayse.press("Frank")
+    assert ayse.last.buttons[0] == ["✓ Frank"]  # ticked in place
+    await ayse.press("Klaar ✓")
+    await ayse.press("Geen")
+    assert "Afspraak opgeslagen ✓" in ayse.messages[-2].text
+    # the second: Herman and Frank, and Wim who is not in the circle; on a date
+    await ayse.press("➕ Afspraak toevoegen")
+    await ayse.send_text("Oom Herman zet met vader de financiën op een rij")
+    await ayse.press("Herman")
+    await ayse.press("Frank")
+    await ayse.send_text("Wim")
+    await ayse.press("Klaar ✓")
+    await ayse.send_text("3-7")
+    view = ayse.last.text
+    assert "• Oom Herman zet met vader de financiën op een rij — Herman, Frank, Wim — 3 juli" \
+        in view
+    await ayse.press("👁 Wie houdt een oogje in het zeil?")
+    await ayse.press("Herman")
+    assert "Houdt een oogje in het zeil: Herman" in ayse.last.text
+
+    # the family guardian must accept it: she says no, and why
+    await ayse.press("⚖️ Een professional moet akkoord geven")
+    await ayse.press("Bos")
+    asked = await bos.wait_for("Accepteer je dit plan?")
+    assert asked.protect_content
+    await press_forged(frank, asked.callback_data("✅ Akkoord"))  # Frank can't answer for her
+    assert "niet van jou" in frank.callback_answers[-1]
+    await bos.press("Niet akkoord", message=asked)
+    await bos.send_text("Er moet een afspraak over school bij")
+    assert "Opgeslagen ✓" in bos.last.text
+    await ayse.wait_for("Bos heeft het plan niet geaccepteerd")
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📝 Het plan")
+    await ayse.press("📤 Versturen aan wie er was")
+    assert "Het plan (versie 1) gaat naar 3 mensen." in ayse.last.text
+    got = await herman.wait_for("hier is het plan dat jullie samen maakten")
+    assert got.protect_content
+    mine, everything = got.text.index("Jouw afspraken"), got.text.index("Alle afspraken")
+    assert mine < got.text.index("financiën") < everything  # his own first
+    assert "Bos heeft het plan niet geaccepteerd. Reden: Er moet een afspraak over school bij" \
+        in got.text  # the family sees the answer
+    frank_got = await frank.wait_for("hier is het plan")
+    assert frank_got.text.count("Johan groeit op bij zijn vader") == 2  # his, and in all
+    async with kring.uow() as uow:
+        kinds = {r.planned.kind for r in await uow.reminders.pending(ConferenceId(1))}
+    assert {"followup", "checkin", "agreement_2"} <= kinds
