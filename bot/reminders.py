@@ -21,9 +21,10 @@ from conference.circle import Invitee
 from conference.meeting import MAX_NUDGES, Meeting
 from conference.model import ConferenceId
 from conference.outbox import Batch, Outbound
+from conference.plan import is_plan_kind, plan_ping_useful
 from conference.ports import UnitOfWork
 from conference.reminders import Kind, Reminder, Status, kind_of, still_useful
-from dialogs.reminders import reminder_parts
+from dialogs.reminders import plan_reminder_parts, reminder_parts
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -68,20 +69,27 @@ class ReminderRunner:
         meeting: Meeting = await uow.meetings.get(conference)
         people: dict[int, Invitee] = {p.id: p for p in
                                       await uow.invitees.of_conference(conference)}
+        plan = await uow.plans.get(conference) if is_plan_kind(kind) else None
         slots = await uow.meetings.slots(conference)
         ballots = await uow.meetings.ballots(conference) if kind == Kind.VOTE.value else {}
         slot_ids = {s.id for s in slots}
         useful: list[tuple[Reminder, Invitee]] = []
         useless: list[Reminder] = []
-        nudging = kind_of(kind) in (Kind.VOTE, Kind.NO_ANSWER)
+        nudging = not is_plan_kind(kind) and kind_of(kind) in (Kind.VOTE, Kind.NO_ANSWER)
         for reminder in rows:
             person = people.get(reminder.planned.invitee_id)
             voted_all = person is not None and slot_ids <= set(ballots.get(person.id, {}))
-            if person is None or not still_useful(kind, person, meeting, version, now,
-                                                  voted_all) or (
-                    nudging and person.nudges >= MAX_NUDGES):
+            if is_plan_kind(kind):  # after the meeting: the plan decides
+                useful_now = person is not None and plan_ping_useful(kind, person, plan,
+                                                                     version)
+            else:
+                useful_now = person is not None and still_useful(
+                    kind, person, meeting, version, now, voted_all) and not (
+                    nudging and person.nudges >= MAX_NUDGES)
+            if person is None or not useful_now:
                 useless.append(reminder)
-                if meeting.starts_at is not None and now >= meeting.starts_at:
+                if not is_plan_kind(kind) and meeting.starts_at is not None and (
+                        now >= meeting.starts_at):
                     log.info("reminder %d skipped: its moment passed (meeting began)",
                              reminder.id)
                 continue
@@ -91,8 +99,10 @@ class ReminderRunner:
             messages = []
             for _reminder, person in useful:
                 assert person.person_id is not None
-                parts = reminder_parts(kind, person, meeting, self.zone, self.i18n, slots,
-                                       ballots.get(person.id, {}))
+                parts = plan_reminder_parts(kind, person, plan, self.zone, self.i18n) \
+                    if plan is not None else reminder_parts(
+                        kind, person, meeting, self.zone, self.i18n, slots,
+                        ballots.get(person.id, {}))
                 messages.append(Outbound(person.person_id, person.id, parts))
                 if nudging:
                     await uow.invitees.count_nudge(person.id)

@@ -208,12 +208,18 @@ def slot_parts(moment: datetime, zone: ZoneInfo, locale: str) -> tuple[str, str]
 
 
 def reminder_label(kind: str) -> str:
+    if kind.startswith("agreement_"):
+        return _("herinnering aan een afspraak uit het plan")
+    if kind.startswith("next_"):
+        return _("herinnering aan de volgende bijeenkomst")
     if kind.startswith(Kind.BEFORE.value):
         return _("herinnering ({before} van tevoren)").format(before=kind.split("_", 1)[1])
     return {
         Kind.DECIDE.value: _("vraag aan wie misschien zei"),
         Kind.NO_ANSWER.value: _("vraag aan wie nog niet antwoordde"),
         Kind.VOTE.value: _("vraag om een datum te kiezen"),
+        "followup": _("vraag hoe het gaat met de afspraken (4 weken)"),
+        "checkin": _("korte vraag na 3 maanden"),
     }.get(kind, kind)
 
 

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conference.model import ConferenceId
 from conference.plan import Acceptance, Agreement, FollowUp, Plan, Who
-from storage.repositories import _now, _Repository, _table
+from storage.cache import ProcessCache
+from storage.repositories import WriteNow, _now, _Repository, _table
 from storage.tables import CheckInRow, FollowUpRow, PlanRow
 
 FOLLOW_UP = _table(FollowUpRow)
@@ -40,8 +42,16 @@ def _agreements_json(agreements: tuple[Agreement, ...]) -> str:
 
 
 class SqlPlans(_Repository):
+    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
+        super().__init__(session, write_now, cache)
+        self._added: dict[int, PlanRow] = {}
+
+    async def _row(self, conference_id: ConferenceId) -> PlanRow | None:
+        # a row added in this transaction is not in the identity map until the flush
+        return self._added.get(conference_id) or await self._s.get(PlanRow, conference_id)
+
     async def get(self, conference_id: ConferenceId) -> Plan | None:
-        row = await self._s.get(PlanRow, conference_id)
+        row = await self._row(conference_id)
         if row is None:
             return None
         return Plan(
@@ -52,10 +62,11 @@ class SqlPlans(_Repository):
             tuple(int(i) for i in (row.follow_up or "").split(",") if i))
 
     async def save(self, plan: Plan) -> None:
-        row = await self._s.get(PlanRow, plan.conference_id)
+        row = await self._row(plan.conference_id)
         if row is None:
             row = PlanRow(conference_id=plan.conference_id)
             self._s.add(row)
+            self._added[plan.conference_id] = row
         row.question = plan.question
         row.agreements = _agreements_json(plan.agreements)
         row.monitor = json.dumps(_who_json(plan.monitor)) if plan.monitor else None
@@ -66,6 +77,9 @@ class SqlPlans(_Repository):
         row.follow_up = ",".join(str(i) for i in plan.follow_up)
         row.version = plan.version
         row.updated_at = _now()
+
+    def committed(self) -> None:
+        self._added.clear()
 
     async def record_follow_up(self, conference_id: ConferenceId, agreement_id: int,
                                invitee_id: int, answer: FollowUp, at: datetime) -> None:

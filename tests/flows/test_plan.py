@@ -93,3 +93,59 @@ async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulat
     async with kring.uow() as uow:
         kinds = {r.planned.kind for r in await uow.reminders.pending(ConferenceId(1))}
     assert {"followup", "checkin", "agreement_2"} <= kinds
+
+
+FAST = 400_000  # about four and a half days a second
+
+
+async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulator,
+                                                                migrated_url: str):
+    from datetime import UTC, datetime
+
+    from conference.circle import Group, InviteeDraft, Rsvp, answer, invite, open_invitation
+    from conference.plan import Who, add_agreement, publish, set_monitor
+    from tests.flows.test_reminders import _running
+
+    start = datetime(2027, 5, 1, 8, 0, tzinfo=UTC)
+    running = _running(emu, migrated_url, clock=f"{start.isoformat()}*{FAST}")
+    await running.start()
+    try:
+        ayse = await assigned_conference(emu, running)
+        assert running.app is not None
+        clock = running.app.clock
+        phones = {}
+        async with running.uow() as uow:
+            ids = {}
+            for telegram_id, name, must in ((501, "Frank", True), (502, "Herman", False)):
+                invitee, token = await invite(uow, PersonId(7001), ConferenceId(1),
+                                              InviteeDraft(name, "-", Group.FAMILY, "nl",
+                                                           must), clock.now())
+                phones[name] = emu.user(name, language_code="nl", user_id=telegram_id)
+                phones[name].chat.started = True
+                await uow.persons.upsert(PersonId(telegram_id), name, "nl")
+                await open_invitation(uow, PersonId(telegram_id), token, clock.now())
+                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
+                ids[name] = invitee.id
+            await fix_meeting(uow, PersonId(7001), ConferenceId(1),
+                              clock.now() + timedelta(hours=2), Venue("De Linde"),
+                              clock.now(), None)
+            await add_agreement(uow, PersonId(7001), ConferenceId(1),
+                                "Woensdag bij opa en oma", [Who(ids["Frank"])], None, None)
+            await add_agreement(uow, PersonId(7001), ConferenceId(1),
+                                "Samen bowlen", [Who(ids["Herman"])],
+                                (clock.now() + timedelta(days=4)).date(), None)
+            await set_monitor(uow, PersonId(7001), ConferenceId(1), Who(ids["Herman"]))
+            await publish(uow, PersonId(7001), ConferenceId(1), clock.now(),
+                          running.settings.zone)
+            await uow.commit()
+        frank, herman = phones["Frank"], phones["Herman"]
+        await herman.wait_for("Morgen: Samen bowlen", timeout=15)  # the evening before
+        await frank.wait_for("4 weken geleden", timeout=20)
+        question = await frank.wait_for("Woensdag bij opa en oma")
+        await frank.press("〰️ Deels", message=question)
+        assert "〰️ Deels Opgeslagen ✓" in frank.last.text
+        summary = await ayse.wait_for("na 4 weken: Frank")
+        assert "“Woensdag bij opa en oma”: 〰️ Deels" in summary.text
+        await herman.wait_for("4 weken geleden")  # he keeps an eye: asked too
+    finally:
+        await running.stop()
