@@ -51,12 +51,25 @@ def update(locales_dir: Path, template: Catalog) -> list[Path]:
     return written
 
 
+TELEGRAM_LIMIT = 4096  # characters in one message
+LONG_VALUE = "W" * 64  # a long name: what a placeholder may bring in
+TAG = re.compile(r"</?[a-z]+>")
+
+
 def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
-    """Untranslated, fuzzy or placeholder-mismatched messages, and messages missing from a
-    catalog that the sources use."""
+    """What `kring i18n check` refuses: messages.pot behind the code; per catalog a message
+    the code uses that is missing, untranslated or fuzzy, with other placeholders or HTML tags
+    than the source, the wrong number of plural forms, or too long for Telegram once long
+    names are filled in."""
     template = template or extract()
     wanted = {m.id for m in template if m.id}
     found: list[str] = []
+    pot = locales_dir / "messages.pot"
+    if pot.exists():
+        with pot.open("rb") as source:
+            written = {m.id for m in read_po(source) if m.id}
+        if written != wanted:
+            found.append("messages.pot: not up to date with the code (run kring i18n extract)")
     for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/messages.po")):
         locale = po_path.parent.parent.name
         with po_path.open("rb") as source:
@@ -72,10 +85,19 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
             if message.fuzzy or not all(strings):
                 found.append(f"{locale}: untranslated: {ids[0]!r}")
                 continue
+            if isinstance(message.id, tuple) and len(strings) != catalog.num_plurals:
+                found.append(f"{locale}: {len(strings)} plural forms, the language has "
+                             f"{catalog.num_plurals}: {ids[0]!r}")
             expected = set(PLACEHOLDER.findall(ids[-1]))
+            tags = sorted(TAG.findall(ids[-1]))
             for string in strings:
                 if set(PLACEHOLDER.findall(string)) != expected:
                     found.append(f"{locale}: placeholders differ: {ids[0]!r}")
+                elif sorted(TAG.findall(string)) != tags:
+                    found.append(f"{locale}: HTML tags differ: {ids[0]!r}")
+                elif len(PLACEHOLDER.sub(LONG_VALUE, string)) > TELEGRAM_LIMIT:
+                    found.append(f"{locale}: too long for Telegram with long names: "
+                                 f"{ids[0]!r}")
     return found
 
 

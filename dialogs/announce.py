@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference import outbox
 from conference.circle import Invitee
@@ -25,6 +24,7 @@ from dialogs.clock import now
 from dialogs.ics import meeting_ics
 from dialogs.invitation import rsvp_buttons
 from dialogs.outbound import when
+from dialogs.texts import _
 
 
 def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, str], ...], ...]:

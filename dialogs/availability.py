@@ -13,7 +13,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import Invitee, Rsvp, answer
 from conference.meeting import MeetingError, my_ballot, propose_by_family, vote
@@ -29,6 +28,7 @@ from dialogs.labels import short_when, slot_problem_text, vote_label
 from dialogs.outbound import deliver, when
 from dialogs.owned import owned
 from dialogs.states import Proposing
+from dialogs.texts import _
 
 _CYCLE = {None: Vote.YES, Vote.YES: Vote.IF_NEED_BE, Vote.IF_NEED_BE: Vote.NO,
           Vote.NO: Vote.YES}

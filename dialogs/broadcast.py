@@ -12,7 +12,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import Group, Invitee, circle
 from conference.meeting import Audience, audience, reachable
@@ -25,6 +24,7 @@ from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.labels import group_label
 from dialogs.states import Broadcasting
+from dialogs.texts import _
 
 MAX_TEXT = 3000  # leaves room for the greeting within Telegram's 4096 characters
 

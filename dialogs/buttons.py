@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton
-from aiogram.utils.i18n import gettext as _
 
 from dialogs.callbacks import BroadcastStep, Dates, FamilyPropose, PlanStep, VoteAnswer
+from dialogs.texts import _
 
 
 def dates_button(conference: int) -> list[InlineKeyboardButton]:

@@ -20,7 +20,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import (
     Group,
@@ -56,6 +55,7 @@ from dialogs.labels import (
     upcoming_lines,
 )
 from dialogs.states import AddInvitee
+from dialogs.texts import _
 
 
 def qr_png(link: str) -> bytes:

@@ -18,7 +18,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import circle
 from conference.meeting import (
@@ -42,10 +41,11 @@ from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.fixing import ask_cancel, ask_when, cancel, confirmed
-from dialogs.labels import short_when, slot_parts, slot_problem_text, vote_label
+from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
 from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
 from dialogs.states import Dating
+from dialogs.texts import _
 
 
 def not_yours() -> str:
@@ -94,7 +94,7 @@ def router() -> Router:
                     text += "\n" + _("Nog niet te bereiken via de bot (link niet geopend): "
                                      "{names}. Stuur hun link nog eens, bijvoorbeeld via "
                                      "WhatsApp.").format(
-                        names=", ".join(escape(p.name) for p in cannot))
+                        names=listed([escape(p.name) for p in cannot]))
                 await message.answer(text)
             elif action in ("fix", "change"):
                 await callback.answer()

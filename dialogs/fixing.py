@@ -12,7 +12,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import circle
 from conference.intake import Field, InvalidAnswer, clean_text
@@ -38,6 +37,7 @@ from dialogs.intake import problem_text
 from dialogs.labels import short_when, slot_problem_text
 from dialogs.outbound import when
 from dialogs.states import Dating
+from dialogs.texts import _
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:

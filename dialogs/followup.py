@@ -9,7 +9,6 @@ from html import escape
 from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import Invitee
 from conference.model import Person
@@ -20,6 +19,7 @@ from dialogs.callbacks import CheckInAnswer, FollowUpAnswer
 from dialogs.clock import now
 from dialogs.outbound import deliver
 from dialogs.owned import owned
+from dialogs.texts import _
 
 
 def follow_up_label(answer: FollowUp) -> str:

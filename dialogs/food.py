@@ -7,15 +7,15 @@ from dataclasses import replace
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import Allergen, Diet, Food, Invitee, set_food
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
 from dialogs.callbacks import FoodStep
-from dialogs.labels import allergen_label, diet_label
+from dialogs.labels import allergen_label, diet_label, listed
 from dialogs.owned import owned
+from dialogs.texts import _
 
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
@@ -38,7 +38,7 @@ def _allergen_keyboard(invitee: Invitee) -> InlineKeyboardMarkup:
 
 def summary(food: Food) -> str:
     diet = diet_label(food.diet) if food.diet else _("niet ingevuld")
-    allergens = ", ".join(allergen_label(a) for a in Allergen if a in food.allergens)
+    allergens = listed([allergen_label(a) for a in Allergen if a in food.allergens])
     return _("Eten: {diet}. Allergieën: {allergens}.").format(
         diet=diet, allergens=allergens or _("geen"))
 

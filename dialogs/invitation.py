@@ -10,7 +10,6 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import (
     Group,
@@ -37,6 +36,7 @@ from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
 from dialogs.outbound import deliver, when
 from dialogs.suggest import suggest_button
+from dialogs.texts import _
 
 
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,

@@ -8,9 +8,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
+from babel.lists import format_list
 
 from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
@@ -18,6 +18,7 @@ from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
 from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
 from dialogs.outbound import when
+from dialogs.texts import _
 
 
 def field_label(step: Field) -> str:
@@ -239,3 +240,9 @@ def upcoming_lines(pending: Sequence[Reminder], zone: ZoneInfo, locale: str,
     if len(groups) > limit:
         lines.append("…")
     return lines
+
+
+def listed(items: Sequence[str]) -> str:
+    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR)."""
+    items = [item for item in items if item]
+    return format_list(items, locale=current_locale()) if items else ""

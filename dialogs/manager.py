@@ -16,7 +16,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.assignment import (
     AlreadyAssigned,
@@ -34,6 +33,7 @@ from dialogs.callbacks import AssignTo, OpenRequest
 from dialogs.labels import language_names
 from dialogs.outbound import deliver
 from dialogs.summaries import ago, request_details
+from dialogs.texts import _
 
 MAX_LISTED = 30
 

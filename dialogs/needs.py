@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import MAX_CHILDREN, Invitee, Needs, set_needs
 from conference.model import FAMILY_LANGUAGE_CHOICES, Person
@@ -16,6 +15,7 @@ from conference.requests import NotFound
 from dialogs.callbacks import NeedsStep
 from dialogs.labels import current_locale, language_name
 from dialogs.owned import owned
+from dialogs.texts import _
 
 FLAGS = ("childcare", "transport", "accessibility")
 

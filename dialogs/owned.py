@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import Invitee, own_invitation
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
+from dialogs.texts import _
 
 
 async def owned(callback: CallbackQuery, uow: UnitOfWork, person: Person,

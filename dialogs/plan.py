@@ -14,7 +14,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from conference.circle import Group, Invitee, circle
@@ -46,10 +45,11 @@ from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
-from dialogs.labels import slot_problem_text
+from dialogs.labels import listed, slot_problem_text
 from dialogs.outbound import deliver, when
 from dialogs.owned import owned
 from dialogs.states import Planning
+from dialogs.texts import _
 
 
 def _button(text: str, conference: int, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -58,8 +58,8 @@ def _button(text: str, conference: int, action: str, value: int = 0) -> InlineKe
 
 
 def _names(who: Sequence[Who], people: dict[int, Invitee]) -> str:
-    return ", ".join(escape(people[w.invitee_id].name) if w.invitee_id in people
-                     else escape(w.name) for w in who) or "-"
+    return listed([escape(people[w.invitee_id].name) if w.invitee_id in people
+                   else escape(w.name) for w in who]) or "-"
 
 
 def agreement_line(item: Agreement, people: dict[int, Invitee], locale: str) -> str:
@@ -349,7 +349,7 @@ async def _ask_who(chat: Message, uow: UnitOfWork, person: Person, conference: C
     people = await _people(uow, person, conference)
     text = _("Wie doet het? Tik op de namen, of typ een naam die er niet bij staat.")
     if names:
-        text += "\n" + _("Erbij: {names}").format(names=escape(", ".join(names)))
+        text += "\n" + _("Erbij: {names}").format(names=escape(listed(names)))
     await chat.answer(text, reply_markup=_who_markup(conference, people, chosen))
 
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference import outbox
 from conference.circle import Group, Invitee
@@ -23,6 +22,7 @@ from dialogs.callbacks import MeetingAnswer
 from dialogs.followup import check_in_markup, follow_up_markup
 from dialogs.invitation import rsvp_buttons
 from dialogs.outbound import when
+from dialogs.texts import _
 
 
 def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo, i18n: I18n,

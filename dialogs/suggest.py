@@ -10,7 +10,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.circle import decide_suggestion, suggest
 from conference.intake import Field, InvalidAnswer, clean_text
@@ -24,6 +23,7 @@ from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.outbound import deliver
 from dialogs.states import Suggest
+from dialogs.texts import _
 
 
 def suggest_button(invitee: int) -> list[InlineKeyboardButton]:

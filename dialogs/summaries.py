@@ -6,12 +6,11 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import gettext as _
-
 from conference.intake import Field
 from conference.model import ConferenceRequest, RequestKind
 from dialogs.labels import field_label, kind_label, language_name, model_label, role_label
 from dialogs.outbound import when
+from dialogs.texts import _
 
 
 def request_notice(request: ConferenceRequest, zone: ZoneInfo, locale: str) -> str:

@@ -59,7 +59,7 @@ async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulat
     await ayse.press("Klaar ✓")
     await ayse.send_text("3-7")
     view = ayse.last.text
-    assert "• Oom Herman zet met vader de financiën op een rij — Herman, Frank, Wim — 3 juli" \
+    assert "• Oom Herman zet met vader de financiën op een rij — Herman, Frank en Wim — 3 juli" \
         in view
     await ayse.press("👁 Wie houdt een oogje in het zeil?")
     await ayse.press("Herman")

@@ -1,0 +1,55 @@
+"""gettext for the dialogs: aiogram's, plus right-to-left care. In Arabic or Persian text a
+Dutch name, a date or a number inserted into a sentence must keep its own direction, or
+"Wim (8)" comes out as "(8) Wim" and punctuation jumps: each inserted value is wrapped in
+Unicode isolates (FSI ... PDI, Unicode TR9) when the reader's language is written right to
+left. Use it exactly like aiogram's: _("Hallo {name}!").format(name=...)."""
+
+from __future__ import annotations
+
+from typing import Any, SupportsIndex
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _gettext
+from babel import Locale
+
+FSI, PDI = "\u2068", "\u2069"
+_RTL: dict[str, bool] = {}
+
+
+def is_rtl(locale: str) -> bool:
+    if locale not in _RTL:
+        try:
+            _RTL[locale] = Locale.parse(locale).text_direction == "rtl"
+        except (ValueError, TypeError):
+            _RTL[locale] = False
+    return _RTL[locale]
+
+
+def isolate(value: object) -> str:
+    return f"{FSI}{value}{PDI}"
+
+
+class Text(str):
+    """A translated message; `format` isolates the inserted values for RTL readers."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        try:
+            rtl = is_rtl(I18n.get_current().current_locale)
+        except LookupError:
+            rtl = False
+        if rtl:
+            args = tuple(isolate(a) for a in args)
+            kwargs = {k: isolate(v) for k, v in kwargs.items()}
+        return str.format(self, *args, **kwargs)
+
+    def __add__(self, other: str) -> str:  # concatenations are plain text again
+        return str(self) + other
+
+    def __mul__(self, n: SupportsIndex) -> str:
+        return str(self) * n
+
+
+def _(*args: Any, **kwargs: Any) -> Text:
+    return Text(_gettext(*args, **kwargs))

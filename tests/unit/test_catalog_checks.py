@@ -1,0 +1,70 @@
+"""`kring i18n check` refuses what would rot a catalog: a string added in code but not
+extracted, a wrong number of plural forms, lost HTML tags or placeholders, a message too long
+for Telegram once long names are filled in."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from bot.catalogs import extract, problems
+from bot.config import LOCALES_DIR
+
+
+def _copy(tmp_path: Path, *locales: str) -> Path:
+    target = tmp_path / "locales"
+    target.mkdir()
+    shutil.copy(LOCALES_DIR / "messages.pot", target / "messages.pot")
+    for locale in locales:
+        shutil.copytree(LOCALES_DIR / locale, target / locale)
+    return target
+
+
+def _edit(po: Path, locale: str, change) -> None:
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    change(catalog)
+    with po.open("wb") as out:
+        write_po(out, catalog, width=99)
+
+
+def test_a_string_added_in_code_without_extraction_fails(tmp_path):
+    locales = _copy(tmp_path, "en")
+    template = extract()
+    newer = Catalog()
+    for message in template:
+        if message.id:
+            newer.add(message.id, None)
+    newer.add("Een nieuwe tekst die nog niemand vertaalde", None)
+    found = problems(locales, newer)
+    assert "messages.pot: not up to date with the code (run kring i18n extract)" in found
+    assert "en: not in catalog: 'Een nieuwe tekst die nog niemand vertaalde'" in found
+
+
+def test_plural_forms_tags_placeholders_and_length_are_checked(tmp_path):
+    locales = _copy(tmp_path, "en")
+    po = locales / "en" / "LC_MESSAGES" / "messages.po"
+
+    def spoil(catalog: Catalog) -> None:
+        for message in catalog:
+            if message.id == ("{days} dag geleden", "{days} dagen geleden"):
+                message.string = ("{days} day ago",)  # English needs two forms
+            elif message.id == "<b>Mijn conferenties</b>":
+                message.string = "My conferences"
+            elif message.id == "Hallo {name}! Er zijn data voorgesteld voor de Eigen " \
+                               "Kracht-conferentie.":
+                message.string = "Hello! Dates were proposed."
+            elif message.id == "Afspraak opgeslagen ✓":
+                message.string = "x" * 5000
+
+    _edit(po, "en", spoil)
+    found = problems(locales, extract())
+    # a missing plural form (English has two) counts as untranslated
+    assert "en: untranslated: '{days} dag geleden'" in found
+    assert "en: HTML tags differ: '<b>Mijn conferenties</b>'" in found
+    assert any(line.startswith("en: placeholders differ: 'Hallo {name}! Er zijn data")
+               for line in found)
+    assert "en: too long for Telegram with long names: 'Afspraak opgeslagen ✓'" in found
