@@ -2,7 +2,8 @@
 Dutch name, a date or a number inserted into a sentence must keep its own direction, or
 "Wim (8)" comes out as "(8) Wim" and punctuation jumps: each inserted value is wrapped in
 Unicode isolates (FSI ... PDI, Unicode TR9) when the reader's language is written right to
-left. Use it exactly like aiogram's: _("Hallo {name}!").format(name=...)."""
+left. Numbers are written the reader's way (CLDR). Use it exactly like aiogram's:
+_("Hallo {name}!").format(name=...)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, SupportsIndex
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _gettext
 from babel import Locale
+from babel.numbers import format_decimal
 
 FSI, PDI = "\u2068", "\u2069"
 _RTL: dict[str, bool] = {}
@@ -36,10 +38,12 @@ class Text(str):
 
     def format(self, *args: object, **kwargs: object) -> str:
         try:
-            rtl = is_rtl(I18n.get_current().current_locale)
+            locale = I18n.get_current().current_locale
         except LookupError:
-            rtl = False
-        if rtl:
+            return str.format(self, *args, **kwargs)
+        args = tuple(_number(a, locale) for a in args)
+        kwargs = {k: _number(v, locale) for k, v in kwargs.items()}
+        if is_rtl(locale):
             args = tuple(isolate(a) for a in args)
             kwargs = {k: isolate(v) for k, v in kwargs.items()}
         return str.format(self, *args, **kwargs)
@@ -49,6 +53,13 @@ class Text(str):
 
     def __mul__(self, n: SupportsIndex) -> str:
         return str(self) * n
+
+
+def _number(value: object, locale: str) -> object:
+    """Numbers the reader's way (CLDR): "1.000" in Dutch, Persian digits in Persian."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value, locale=locale)
+    return value
 
 
 def _(*args: Any, **kwargs: Any) -> Text:
