@@ -3,6 +3,7 @@ filled from the source since Dutch is the source language) and `kring i18n check
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def update(locales_dir: Path, template: Catalog) -> list[Path]:
         locale = po_path.parent.parent.name
         with po_path.open("rb") as source:
             catalog = read_po(source, locale=locale)
-        catalog.update(template, no_fuzzy_matching=True)
+        # a copy each time: update() adopts the template's message objects, and filling in
+        # the Dutch would otherwise fill them in for every language that comes after it
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         if locale == SOURCE_LOCALE:
             for message in catalog:
                 if message.id:

@@ -245,6 +245,27 @@ async def answer_follow_up(uow: UnitOfWork, person: PersonId, invitee_id: int,
     return found
 
 
+async def comment_follow_up(uow: UnitOfWork, person: PersonId, invitee_id: int,
+                            agreement_id: int, comment: str) -> Agreement:
+    """An optional comment with a 4-week answer (their own words, for the coordinator)."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    plan = await uow.plans.get(invitee.conference_id)
+    found = next((a for a in plan.agreements if a.id == agreement_id), None) if plan else None
+    if found is None or not await uow.plans.comment_follow_up(
+            invitee.conference_id, agreement_id, invitee.id, comment):
+        raise NotFound("answer first")
+    return found
+
+
+async def set_follow_up(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                        invitee_ids: Sequence[int]) -> Plan:
+    """Who the coordinator chose for the 4-week questions (from the circle only)."""
+    plan = await plan_of(uow, actor, conference_id)
+    people = {p.id for p in await uow.invitees.of_conference(conference_id)}
+    return await _save(uow, replace(plan, follow_up=tuple(
+        i for i in dict.fromkeys(invitee_ids) if i in people)))
+
+
 async def check_in(uow: UnitOfWork, person: PersonId, invitee_id: int, still_used: str,
                    wellbeing: int | None, now: datetime) -> None:
     """Three months on, for research: stored without who said it."""

@@ -209,6 +209,10 @@ class PlanRepository(Protocol):
                                invitee_id: int, answer: FollowUp, at: datetime) -> None:
         """The newest answer per person and agreement counts."""
 
+    async def comment_follow_up(self, conference_id: ConferenceId, agreement_id: int,
+                                invitee_id: int, comment: str) -> bool:
+        """Add a comment to an answer given before; False if there is none."""
+
     async def follow_ups(self, conference_id: ConferenceId) -> dict[int, dict[int, FollowUp]]:
         """agreement id -> invitee id -> answer."""
 

@@ -144,3 +144,8 @@ class CheckInAnswer(CallbackData, prefix="ci"):
     invitee: int
     used: str
     score: int = 0  # 0: not asked yet
+
+
+class FollowUpComment(CallbackData, prefix="fc"):
+    invitee: int
+    agreement: int

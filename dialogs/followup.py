@@ -7,18 +7,24 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
 from conference.circle import Invitee
+from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import Person
-from conference.plan import Agreement, FollowUp, answer_follow_up, check_in
+from conference.plan import Agreement, FollowUp, answer_follow_up, check_in, comment_follow_up
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
-from dialogs.callbacks import CheckInAnswer, FollowUpAnswer
+from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
+from dialogs.filters import has_text
+from dialogs.intake import problem_text
 from dialogs.outbound import deliver
 from dialogs.owned import owned
+from dialogs.states import FollowingUp
 from dialogs.texts import _
 
 
@@ -68,8 +74,43 @@ def router() -> Router:
             return
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_text(escape(agreement.what) + "\n" + follow_up_label(answer)
-                                + " " + _("Opgeslagen ✓"))
-        await _tell(bot, uow, i18n, invitee, agreement, answer)
+                                + " " + _("Opgeslagen ✓"), reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(
+                text=_("💬 Iets erbij zeggen (hoeft niet)"), callback_data=FollowUpComment(
+                    invitee=invitee.id, agreement=agreement.id).pack())]]))
+        await _tell(bot, uow, i18n, invitee, agreement, follow_up_label(answer))
+
+    @r.callback_query(FollowUpComment.filter())
+    async def comment(callback: CallbackQuery, callback_data: FollowUpComment,
+                      state: FSMContext, uow: UnitOfWork, person: Person) -> None:
+        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
+            return
+        invitee, message = found
+        await callback.answer()
+        await state.set_state(FollowingUp.comment)
+        await state.set_data({"invitee": invitee.id, "agreement": callback_data.agreement})
+        await message.answer(_("Typ wat je erover kwijt wilt. De coördinator leest het."))
+
+    @r.message(StateFilter(FollowingUp.comment), has_text)
+    async def commented(message: Message, state: FSMContext, uow: UnitOfWork,
+                        person: Person, bot: Bot, i18n: I18n) -> None:
+        data = await state.get_data()
+        try:
+            text = clean_text(Field.CONCERNS, message.text or "")
+            agreement = await comment_follow_up(uow, person.id, data["invitee"],
+                                                data["agreement"], text)
+        except InvalidAnswer as error:
+            await message.answer(problem_text(error))
+            return
+        except NotFound:
+            await state.clear()
+            await message.answer(_("Die afspraak ken ik niet (meer)."))
+            return
+        await state.clear()
+        await message.answer(_("Opgeslagen ✓ Dank je wel."))
+        invitee = await uow.invitees.get(data["invitee"])
+        if invitee is not None:
+            await _tell(bot, uow, i18n, invitee, agreement, "💬 " + escape(text))
 
     @r.callback_query(CheckInAnswer.filter())
     async def checked(callback: CallbackQuery, callback_data: CheckInAnswer, uow: UnitOfWork,
@@ -105,7 +146,7 @@ def router() -> Router:
 
 
 async def _tell(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
-                agreement: Agreement, answer: FollowUp) -> None:
+                agreement: Agreement, answer: str) -> None:
     """The coordinator's summary, at once: who said what about which agreement."""
     request = await uow.conferences.get(invitee.conference_id)
     if request is None or request.coordinator_id is None:
@@ -115,4 +156,4 @@ async def _tell(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
         await deliver(bot, uow, request.coordinator_id, _(
             "{reference}, na 4 weken: {name} over “{what}”: {answer}").format(
             reference=request.reference, name=escape(invitee.name),
-            what=escape(agreement.what), answer=follow_up_label(answer)))
+            what=escape(agreement.what), answer=answer))

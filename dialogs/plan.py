@@ -31,9 +31,11 @@ from conference.plan import (
     agreements_of,
     answer_acceptance,
     ask_acceptance,
+    default_follow_up,
     plan_of,
     publish,
     remove_agreement,
+    set_follow_up,
     set_monitor,
     set_next_meeting,
 )
@@ -114,6 +116,7 @@ async def show_plan(chat: Message, uow: UnitOfWork, person: Person, conference: 
     rows = [[_button(_("➕ Afspraak toevoegen"), conference, "add")],
             [_button(_("👁 Wie houdt een oogje in het zeil?"), conference, "monitor")],
             [_button(_("📅 Volgende bijeenkomst"), conference, "next")]]
+    rows.append([_button(_("🔔 Wie krijgt de vragen na 4 weken?"), conference, "askers")])
     if any(p.group is Group.PROFESSIONAL for p in people.values()):
         rows.append([_button(_("⚖️ Een professional moet akkoord geven"), conference,
                              "accept")])
@@ -321,6 +324,34 @@ async def _step(callback: CallbackQuery, message: Message, state: FSMContext, uo
         await message.answer(_("{name} krijgt het plan om te accepteren.").format(
             name=escape(professional.name)) if sent else _(
             "{name} is niet te bereiken via de bot.").format(name=escape(professional.name)))
+    elif action in ("askers", "asker", "askers_done"):
+        plan = await plan_of(uow, person.id, conference)
+        data = await state.get_data()
+        chosen = data.get("askers") if data.get("askers_for") == conference else None
+        if chosen is None:
+            chosen = list(plan.follow_up or default_follow_up(plan, list(people.values())))
+        if action == "asker":
+            if value not in people:
+                raise NotFound("not in this circle")
+            chosen = [i for i in chosen if i != value] if value in chosen else [*chosen, value]
+        if action == "askers_done":
+            await set_follow_up(uow, person.id, conference, chosen)
+            await state.clear()
+            await callback.answer(_("Opgeslagen ✓"))
+            await show_plan(message, uow, person, conference, zone, locale)
+            return
+        await state.update_data(askers=chosen, askers_for=conference)
+        await callback.answer()
+        rows = [[_button(("✓ " if p.id in chosen else "") + p.name, conference, "asker", p.id)]
+                for p in people.values()][:20]
+        rows.append([_button(_("Klaar ✓"), conference, "askers_done")])
+        markup = InlineKeyboardMarkup(inline_keyboard=rows)
+        if action == "asker":
+            await message.edit_reply_markup(reply_markup=markup)
+        else:
+            await message.answer(_("Wie vragen we na 4 weken hoe het gaat met de afspraken? "
+                                   "Meestal de hoofdpersoon en wie een oogje in het zeil "
+                                   "houdt."), reply_markup=markup)
     elif action == "remove":
         await remove_agreement(uow, person.id, conference, value)
         await callback.answer(_("Opgeslagen ✓"))

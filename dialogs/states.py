@@ -73,3 +73,7 @@ class Planning(StatesGroup):
     monitor = State()
     next = State()
     reason = State()  # the professional says why not
+
+
+class FollowingUp(StatesGroup):
+    comment = State()  # an optional word with a 4-week answer

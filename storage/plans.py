@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,6 +91,14 @@ class SqlPlans(_Repository):
         await self._s.execute(statement.on_conflict_do_update(
             index_elements=["conference_id", "agreement_id", "invitee_id"],
             set_={"answer": answer.value, "at": at}))
+
+    async def comment_follow_up(self, conference_id: ConferenceId, agreement_id: int,
+                                invitee_id: int, comment: str) -> bool:
+        await self._write_now()
+        done = await self._s.execute(update(FOLLOW_UP).where(
+            FOLLOW_UP.c.conference_id == conference_id, FOLLOW_UP.c.agreement_id == agreement_id,
+            FOLLOW_UP.c.invitee_id == invitee_id).values(comment=comment))
+        return bool(getattr(done, "rowcount", 0))
 
     async def follow_ups(self, conference_id: ConferenceId) -> dict[int, dict[int, FollowUp]]:
         rows = await self._s.execute(select(FollowUpRow.agreement_id, FollowUpRow.invitee_id,

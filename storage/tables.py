@@ -313,6 +313,7 @@ class FollowUpRow(Base):
     invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), primary_key=True,
                                             autoincrement=False)
     answer: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)  # optional, in their own words
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

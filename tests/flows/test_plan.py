@@ -146,6 +146,10 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulat
         assert "〰️ Deels Opgeslagen ✓" in frank.last.text
         summary = await ayse.wait_for("na 4 weken: Frank")
         assert "“Woensdag bij opa en oma”: 〰️ Deels" in summary.text
+        await frank.press("💬 Iets erbij zeggen (hoeft niet)")
+        await frank.send_text("Opa is vaak moe")
+        assert "Opgeslagen ✓" in frank.last.text
+        await ayse.wait_for("💬 Opa is vaak moe")  # in their own words, to the coordinator
         await herman.wait_for("4 weken geleden")  # he keeps an eye: asked too
     finally:
         await running.stop()

@@ -310,6 +310,7 @@ class FakePlans:
     def __init__(self) -> None:
         self.rows: dict = {}
         self.answers: dict = {}
+        self.comments: dict = {}
         self.check_ins: list = []
 
     async def get(self, conference_id):
@@ -320,6 +321,12 @@ class FakePlans:
 
     async def record_follow_up(self, conference_id, agreement_id, invitee_id, answer, at):
         self.answers.setdefault(agreement_id, {})[invitee_id] = answer
+
+    async def comment_follow_up(self, conference_id, agreement_id, invitee_id, comment):
+        if invitee_id not in self.answers.get(agreement_id, {}):
+            return False
+        self.comments[(agreement_id, invitee_id)] = comment
+        return True
 
     async def follow_ups(self, conference_id):
         return self.answers

@@ -68,3 +68,18 @@ def test_plural_forms_tags_placeholders_and_length_are_checked(tmp_path):
     assert any(line.startswith("en: placeholders differ: 'Hallo {name}! Er zijn data")
                for line in found)
     assert "en: too long for Telegram with long names: 'Afspraak opgeslagen ✓'" in found
+
+
+def test_extracting_a_new_text_leaves_it_untranslated_in_every_other_language(tmp_path):
+    from bot.catalogs import update
+
+    locales = _copy(tmp_path, "en", "nl", "tr", "uk")
+    template = extract()
+    template.add("Een tekst die net in de code kwam", None)
+    update(locales, template)
+    for locale, expected in (("nl", "Een tekst die net in de code kwam"), ("en", ""),
+                             ("tr", ""), ("uk", "")):
+        with (locales / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
+            catalog = read_po(source, locale=locale)
+        # Dutch is the source; a language after it must not inherit the Dutch as its text
+        assert catalog["Een tekst die net in de code kwam"].string == expected, locale

@@ -23,9 +23,11 @@ from conference.plan import (
     answer_follow_up,
     ask_acceptance,
     check_in,
+    comment_follow_up,
     plan_ping_useful,
     publish,
     remove_agreement,
+    set_follow_up,
     set_monitor,
 )
 from conference.requests import AccessDenied, NotFound
@@ -125,6 +127,12 @@ async def test_follow_up_answers_and_anonymous_check_ins():
         await answer_follow_up(uow, PersonId(502), herman, 1, FollowUp.GOING_WELL, held)
     with pytest.raises(NotFound):  # and nobody answers for someone else
         await answer_follow_up(uow, PersonId(502), frank, 1, FollowUp.GOING_WELL, held)
+    await comment_follow_up(uow, PersonId(501), frank, 1, "Opa is vaak moe")
+    assert uow.plans.comments == {(1, frank): "Opa is vaak moe"}
+    with pytest.raises(NotFound):  # a comment goes with an answer given before
+        await comment_follow_up(uow, PersonId(502), herman, 1, "x")
+    chosen = await set_follow_up(uow, AYSE.person_id, conference, [herman, 999, herman])
+    assert chosen.follow_up == (herman,)  # only people of this circle, once
     await check_in(uow, PersonId(502), herman, "partly", 4, held)
     assert uow.plans.check_ins == [(conference, "partly", 4)]  # no name, no id
     with pytest.raises(NotFound):

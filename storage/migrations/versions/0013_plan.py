@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("agreement_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("invitee_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("answer", sa.String(10), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("at", TS, nullable=False),
         sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
                                 name=op.f("fk_follow_up_conference_id_conference")),
