@@ -25,7 +25,7 @@ from dialogs.callbacks import Dates, FamilyPropose, MeetingAnswer, ProposalDecis
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.labels import short_when, slot_problem_text, vote_label
-from dialogs.outbound import deliver, when
+from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.states import Proposing
 from dialogs.texts import _
@@ -117,11 +117,9 @@ def router() -> Router:
             return
         await state.clear()
         await message.answer(_("Opgeslagen ✓ De coördinator krijgt je voorstel."))
-        request = await uow.conferences.get(proposal.conference_id)
-        if request is None or request.coordinator_id is None:
-            return
-        staff = await uow.persons.get(request.coordinator_id)
-        with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+        async with coordinator_language(uow, i18n, proposal.conference_id) as request:
+            if request is None or request.coordinator_id is None:
+                return
             what = when(proposal.starts_at, zone, i18n.current_locale) if proposal.starts_at \
                 else escape(proposal.place or "")
             await deliver(bot, uow, request.coordinator_id, _(
@@ -151,12 +149,10 @@ def router() -> Router:
             "Opgeslagen ✓"))
         if callback_data.coming:
             return
-        request = await uow.conferences.get(invitee.conference_id)
-        if request is None or request.coordinator_id is None:
-            return
-        staff = await uow.persons.get(request.coordinator_id)
         meeting = await uow.meetings.get(invitee.conference_id)
-        with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+        async with coordinator_language(uow, i18n, invitee.conference_id) as request:
+            if request is None or request.coordinator_id is None:
+                return
             moment = when(meeting.starts_at, zone, i18n.current_locale) if meeting.starts_at \
                 else "?"
             await deliver(bot, uow, request.coordinator_id, _(

@@ -22,7 +22,7 @@ from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
-from dialogs.outbound import deliver
+from dialogs.outbound import coordinator_language, deliver
 from dialogs.owned import owned
 from dialogs.states import FollowingUp
 from dialogs.texts import _
@@ -148,11 +148,9 @@ def router() -> Router:
 async def _tell(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
                 agreement: Agreement, answer: str) -> None:
     """The coordinator's summary, at once: who said what about which agreement."""
-    request = await uow.conferences.get(invitee.conference_id)
-    if request is None or request.coordinator_id is None:
-        return
-    staff = await uow.persons.get(request.coordinator_id)
-    with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+    async with coordinator_language(uow, i18n, invitee.conference_id) as request:
+        if request is None or request.coordinator_id is None:
+            return
         await deliver(bot, uow, request.coordinator_id, _(
             "{reference}, na 4 weken: {name} over “{what}”: {answer}").format(
             reference=request.reference, name=escape(invitee.name),

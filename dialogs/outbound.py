@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
 from babel.dates import format_date, format_time, get_datetime_format
 
-from conference.model import PersonId
+from conference.model import ConferenceId, ConferenceRequest, PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_unreachable
 
@@ -41,3 +44,17 @@ def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     joined = get_datetime_format("medium", locale=locale).replace("'", "")
     return joined.format(format_time(local, "short", tzinfo=zone, locale=locale),
                          format_date(local, "medium", locale=locale))
+
+
+@asynccontextmanager
+async def coordinator_language(uow: UnitOfWork, i18n: I18n, conference_id: ConferenceId
+                               ) -> AsyncIterator[ConferenceRequest | None]:
+    """The conference, with gettext switched to its coordinator's language, for a message to
+    them; None when nobody coordinates it yet."""
+    request = await uow.conferences.get(conference_id)
+    if request is None or request.coordinator_id is None:
+        yield None
+        return
+    staff = await uow.persons.get(request.coordinator_id)
+    with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+        yield request

@@ -48,7 +48,7 @@ from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import listed, slot_problem_text
-from dialogs.outbound import deliver, when
+from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.states import Planning
 from dialogs.texts import _
@@ -433,11 +433,9 @@ async def _send_plan(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person, pl
 async def _tell_coordinator(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
                             accepted: bool) -> None:
     """The professional answered: the coordinator hears it at once, in their own language."""
-    request = await uow.conferences.get(invitee.conference_id)
-    if request is None or request.coordinator_id is None:
-        return
-    staff = await uow.persons.get(request.coordinator_id)
-    with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+    async with coordinator_language(uow, i18n, invitee.conference_id) as request:
+        if request is None or request.coordinator_id is None:
+            return
         text = _("{reference}: {name} heeft het plan geaccepteerd.") if accepted else _(
             "{reference}: {name} heeft het plan niet geaccepteerd. Open het plan voor de "
             "reden.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -73,17 +74,27 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
     assert emulator.internal_errors == [], "the emulator met a request it could not handle"
 
 
-@pytest.fixture
-async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
-    settings = Settings(bot_token=TOKEN, api_base=emu.base_url, database_url=migrated_url,
-                        polling_timeout=5, _env_file=None)  # type: ignore[call-arg]
-    running = Running(settings, emu)
+def running_kring(emu: BotApiEmulator, url: str, **settings: object) -> Running:
+    """A kring on this emulator and database, with settings as `kring run` would read them."""
+    return Running(Settings(bot_token=TOKEN, api_base=emu.base_url,  # type: ignore[call-arg]
+                            database_url=url, polling_timeout=5, _env_file=None, **settings),
+                   emu)
+
+
+@asynccontextmanager
+async def started(running: Running) -> AsyncIterator[Running]:
     await running.start()
     try:
         yield running
     finally:
         if running.task is not None and not running.task.done():
             await running.stop()
+
+
+@pytest.fixture
+async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
+    async with started(running_kring(emu, migrated_url)) as running:
+        yield running
 
 
 async def add_staff(kring: Running, telegram_id: int, name: str,

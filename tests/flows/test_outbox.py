@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.config import LOCALES_DIR, Settings
+from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
 from bot.outbox import OutboxSender, outbox_bot, report_text
 from bot.pace import is_message_method
@@ -31,7 +31,7 @@ from emulator.server import Call
 from storage.db import create_engine, session_factory
 from storage.tables import OutboxDeliveryRow
 from storage.uow import SqlUnitOfWork
-from tests.flows.conftest import TOKEN, Running
+from tests.flows.conftest import TOKEN, Running, running_kring, started
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 RATE = 20
@@ -104,15 +104,8 @@ def assert_within_limits(calls: list[Call], global_rate: int) -> None:
 @pytest.fixture
 async def paced(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
     """kring as `kring run` builds it, sending at most RATE messages a second."""
-    settings = Settings(bot_token=TOKEN, api_base=emu.base_url, database_url=migrated_url,
-                        polling_timeout=5, send_rate=RATE, _env_file=None)  # type: ignore[call-arg]
-    running = Running(settings, emu)
-    await running.start()
-    try:
+    async with started(running_kring(emu, migrated_url, send_rate=RATE)) as running:
         yield running
-    finally:
-        if running.task is not None and not running.task.done():
-            await running.stop()
 
 
 async def test_a_broadcast_reaches_everyone_once_within_telegrams_limits(

@@ -12,11 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import Settings
 from conference.meeting import Venue, fix_meeting
 from conference.model import ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
-from tests.flows.conftest import TOKEN, Running
+from tests.flows.conftest import Running, running_kring, started
 from tests.flows.test_circle import assigned_conference
 from tests.flows.test_worked_example import invite
 
@@ -24,21 +23,14 @@ SPEED = 36_000  # ten hours a second
 
 
 def _running(emu: BotApiEmulator, url: str, **extra: object) -> Running:
-    settings = Settings(bot_token=TOKEN, api_base=emu.base_url, database_url=url,  # type: ignore[call-arg]
-                        polling_timeout=5, reminder_poll=0.2, _env_file=None, **extra)
-    return Running(settings, emu)
+    return running_kring(emu, url, reminder_poll=0.2, **extra)
 
 
 @pytest.fixture
 async def fast(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
     start = datetime(2027, 3, 20, 9, 0, tzinfo=UTC).isoformat()
-    running = _running(emu, migrated_url, clock=f"{start}*{SPEED}")
-    await running.start()
-    try:
+    async with started(_running(emu, migrated_url, clock=f"{start}*{SPEED}")) as running:
         yield running
-    finally:
-        if running.task is not None and not running.task.done():
-            await running.stop()
 
 
 def reminders(person: Person) -> list[str]:
