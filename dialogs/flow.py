@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
-from aiogram.utils.i18n import gettext as _
 
 from conference.intake import Field, RequestDraft, first_unanswered, steps_for
 from dialogs.intake_prompts import prompt, review
 from dialogs.states import Intake, state_for, step_of
+from dialogs.texts import _
 
 
 async def load_draft(state: FSMContext) -> RequestDraft:

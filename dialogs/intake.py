@@ -8,7 +8,6 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
-from aiogram.utils.i18n import gettext as _
 
 from conference.intake import (
     OPTIONAL_FIELDS,
@@ -28,6 +27,7 @@ from dialogs.flow import answered, current_step, load_draft, reask, save_draft, 
 from dialogs.intake_prompts import contact_labels, prompt
 from dialogs.start import show_welcome
 from dialogs.states import Intake
+from dialogs.texts import _
 
 CHOICE_STEPS = (Field.ROLE, Field.MODEL, Field.CONSENT)
 

@@ -10,7 +10,6 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.i18n import gettext as _
 
 from conference.intake import OPTIONAL_FIELDS, Field, RequestDraft, step_number, steps_for
 from conference.model import (
@@ -21,6 +20,7 @@ from conference.model import (
 )
 from dialogs.callbacks import Answer, Nav
 from dialogs.labels import current_locale, field_label, language_name, model_label, role_label
+from dialogs.texts import _
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 

@@ -15,7 +15,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.intake import Field, steps_for
 from conference.model import Person, RequestKind
@@ -27,6 +26,7 @@ from dialogs.outbound import deliver
 from dialogs.start import ask_stop
 from dialogs.states import Intake
 from dialogs.summaries import request_notice
+from dialogs.texts import _
 
 
 def _chat(callback: CallbackQuery) -> Message | None:

@@ -14,7 +14,6 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from conference.intake import RequestDraft, first_step, step_number
 from conference.model import Person, RequestKind, StaffRole
@@ -23,6 +22,7 @@ from conference.requests import NotFound, set_language
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
 from dialogs.labels import field_label, locale_own_name
+from dialogs.texts import _
 
 
 def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:

@@ -42,7 +42,7 @@ async def test_bad_input_is_met_with_a_kind_reask_and_nothing_is_lost(
     await edith.send_text("8")
 
     await edith.send_text("x" * 3000)
-    assert "1000 tekens" in edith.messages[-2].text and "3000" in edith.messages[-2].text
+    assert "1.000 tekens" in edith.messages[-2].text and "3.000" in edith.messages[-2].text
     await edith.send_text("/bestaatniet")
     assert "Dat commando ken ik hier niet" in edith.messages[-2].text
     assert "Stap 4 van 11" in edith.last.text
