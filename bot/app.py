@@ -8,7 +8,6 @@ import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +22,7 @@ from bot.outbox import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
-from bot.sender import RetryMiddleware, keep_response_types
+from bot.sender import JsonSession, RetryMiddleware, keep_response_types
 from dialogs import build_router
 from dialogs.clock import use_clock
 from storage.db import create_engine, session_factory
@@ -40,7 +39,7 @@ def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("KRING_BOT_TOKEN is required")
     keep_response_types()
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.api_base))
     session.middleware(RetryMiddleware())
     return Bot(
         settings.bot_token,

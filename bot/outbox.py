@@ -545,7 +545,7 @@ class OutboxSender:
 
     async def _housekeeping(self) -> None:
         loop = asyncio.get_running_loop()
-        next_poll = next_check = 0.0
+        next_poll = next_check = next_sweep = 0.0
         failures = 0
         wait = self.flush_every
         while not self._stopping:
@@ -566,8 +566,13 @@ class OutboxSender:
                 if now >= next_check:
                     next_check = now + self.flush_every * 2
                     async with SqlUnitOfWork(self.sessions) as uow:
-                        batches = await uow.outbox.open_batches()
+                        batches = await uow.outbox.open_batches(reported_only=True)
                     self._check_batches(batches, loop.time())
+                if now >= next_sweep:  # silent batches left open (empty, or from before)
+                    next_sweep = now + self.poll_every
+                    async with SqlUnitOfWork(self.sessions) as uow:
+                        if await uow.outbox.finish_silent(datetime.now(UTC)):
+                            await uow.commit()
                 failures, wait = 0, self.flush_every
             except Exception as error:  # the database is away: keep the results, try again
                 failures += 1
@@ -592,6 +597,9 @@ class OutboxSender:
                 at = datetime.now(UTC)
                 for batch_id in finished:
                     await uow.outbox.finish(batch_id, at)
+                # silent batches (reminders, nudges) end with their last delivery, here
+                silent = await uow.outbox.finish_silent(at, {
+                    o.batch_id for o in outcomes if o.state is not DeliveryState.PENDING})
                 await uow.commit()
         except BaseException:
             self._outcomes[:0] = outcomes
@@ -602,6 +610,8 @@ class OutboxSender:
         for batch_id in finished:
             self._views.pop(batch_id, None)
             log.info("batch %s finished", batch_id)
+        if silent:
+            log.debug("%d silent batches finished", silent)
 
     async def _claim(self) -> set[int]:
         """Take a wave; returns the batches it came from."""

@@ -31,13 +31,15 @@ class Pace:
     arrives, somewhere in between, so network jitter cannot make it see more than `rate` in a
     second; the cost is the round trip (a few milliseconds). Requests are also spaced 1/rate
     apart, so the allowance is not spent in bursts; a start a little late (the event loop was
-    busy) lets the next ones catch up to two slots, else those delays would cost a tenth of the
-    rate at 200/s, while after a pause the spacing begins afresh. A 429 cuts the rate by 30%; it
-    climbs back by a tenth of `rate` per second. Per chat: when the chat may have its next
-    message (the bot's own replies count too)."""
+    busy) lets the next ones catch up to two slots or CATCH_UP_TIME worth of them, whichever is
+    more, else those delays would cost a tenth of the rate at 200/s (a wave of reminders handed
+    to the outbox keeps the loop for 10-20 ms at a time), while after a pause the spacing begins
+    afresh. A 429 cuts the rate by 30%; it climbs back by a tenth of `rate` per second. Per
+    chat: when the chat may have its next message (the bot's own replies count too)."""
 
     CUT = 0.7
     CATCH_UP = 2  # slots
+    CATCH_UP_TIME = 0.05  # seconds: more slots than CATCH_UP only above 40/s
     RECOVERY = 0.1  # of `rate`, per second
     WINDOW = 1.0
 
@@ -75,7 +77,8 @@ class Pace:
         self.in_flight += 1
         step = 1 / self.current_rate(now)
         late = now - self._next_slot
-        self._next_slot = (self._next_slot if late <= self.CATCH_UP * step else now) + step
+        allowance = max(self.CATCH_UP * step, self.CATCH_UP_TIME)
+        self._next_slot = (self._next_slot if late <= allowance else now) + step
 
     def end(self, now: float, chat: int | None = None) -> None:
         self.in_flight -= 1

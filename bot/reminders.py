@@ -8,9 +8,11 @@ most once and calls a message that was in flight during a crash "unknown"."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,14 +24,22 @@ from conference.meeting import MAX_NUDGES, Meeting
 from conference.model import ConferenceId
 from conference.outbox import Batch, Outbound
 from conference.plan import is_plan_kind, plan_ping_useful
-from conference.ports import UnitOfWork
 from conference.reminders import Kind, Reminder, Status, kind_of, still_useful
 from dialogs.reminders import plan_reminder_parts, reminder_parts
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
-WAVE = 2000  # due rows per transaction
+# Due rows per transaction. SQLite runs on the event loop, so a wave holds up the outbound
+# sender and the poller while it is checked and rendered: small waves, and the loop goes round
+# between them (thousands falling due at once then reach the sender from the first wave on).
+WAVE = 100
+SLICE = 0.005  # seconds of rendering between two turns of the loop
+
+
+class HandedElsewhere(RuntimeError):
+    """Some of a wave's reminders were settled by someone else meanwhile: roll back rather
+    than hand them to the outbox a second time."""
 
 
 class ReminderRunner:
@@ -49,35 +59,71 @@ class ReminderRunner:
                 due = await uow.reminders.due(self.clock.now(), WAVE)
                 if not due:
                     break
-                groups: dict[tuple[int, str, int], list[Reminder]] = defaultdict(list)
-                for reminder in due:
-                    p = reminder.planned
-                    groups[(p.conference_id, p.kind, p.version)].append(reminder)
-                for (conference, kind, version), rows in groups.items():
-                    done = await self._group(uow, ConferenceId(conference), kind, version, rows)
-                    sent, skipped = sent + done[0], skipped + done[1]
+                done = await self._wave(uow, due)
                 await uow.commit()
+            sent, skipped = sent + done[0], skipped + done[1]
             if len(due) < WAVE:
                 break
+            await asyncio.sleep(0)
         if sent or skipped:
             log.info("reminders: %d handed to the outbox, %d no longer useful", sent, skipped)
         return sent, skipped
 
-    async def _group(self, uow: UnitOfWork, conference: ConferenceId, kind: str, version: int,
-                     rows: Sequence[Reminder]) -> tuple[int, int]:
+    async def _wave(self, uow: SqlUnitOfWork, due: Sequence[Reminder]) -> tuple[int, int]:
+        """One outbox batch per (conference, kind, version), as ever; the meetings and people
+        are read for the whole wave at once, the batch keys looked up at once, and the rows
+        settled in a few statements."""
         now = self.clock.now()
-        meeting: Meeting = await uow.meetings.get(conference)
-        people: dict[int, Invitee] = {p.id: p for p in
-                                      await uow.invitees.of_conference(conference)}
+        meetings = await uow.reminders.meetings({r.planned.conference_id for r in due})
+        people = await uow.reminders.invitees({r.planned.invitee_id for r in due})
+        groups: dict[tuple[int, str, int], list[Reminder]] = defaultdict(list)
+        for reminder in due:
+            p = reminder.planned
+            groups[(p.conference_id, p.kind, p.version)].append(reminder)
+        batches: list[tuple[Batch, list[Outbound], list[int]]] = []
+        useless: list[int] = []
+        nudged: dict[int, int] = defaultdict(int)  # in this wave, per person
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        for (conference, kind, version), rows in groups.items():
+            found = await self._group(uow, ConferenceId(conference), kind, version, rows,
+                                      meetings[ConferenceId(conference)], people, nudged, now)
+            if found[0] is not None:
+                batches.append(found[0])
+            useless.extend(found[1])
+            if loop.time() - began > SLICE:  # nothing written yet: let the sender go on
+                await asyncio.sleep(0)
+                began = loop.time()
+        await uow.outbox.look_up_keys([batch.key for batch, _, _ in batches if batch.key])
+        handed: dict[int, int] = {}
+        for batch, messages, ids in batches:
+            batch_id = await uow.outbox.enqueue(batch, messages, now)
+            handed.update(dict.fromkeys(ids, batch_id))
+        sent = await uow.reminders.hand_over(handed, now)
+        if sent != len(handed):
+            raise HandedElsewhere(f"{len(handed) - sent} of {len(handed)} due reminders were "
+                                  "settled meanwhile; this wave is rolled back")
+        skipped = await uow.reminders.settle(useless, Status.SKIPPED.value, None, now)
+        return sent, skipped
+
+    async def _group(self, uow: SqlUnitOfWork, conference: ConferenceId, kind: str,
+                     version: int, rows: Sequence[Reminder], meeting: Meeting,
+                     invitees: Mapping[int, Invitee], nudged: dict[int, int], now: datetime
+                     ) -> tuple[tuple[Batch, list[Outbound], list[int]] | None, list[int]]:
+        """What to send of one group (the batch, its messages, the reminders it carries) and
+        the reminders no longer useful."""
         plan = await uow.plans.get(conference) if is_plan_kind(kind) else None
-        slots = await uow.meetings.slots(conference)
-        ballots = await uow.meetings.ballots(conference) if kind == Kind.VOTE.value else {}
+        voting = not is_plan_kind(kind) and kind_of(kind) is Kind.VOTE
+        slots = await uow.meetings.slots(conference) if voting else ()
+        ballots = await uow.meetings.ballots(conference) if voting else {}
         slot_ids = {s.id for s in slots}
         useful: list[tuple[Reminder, Invitee]] = []
-        useless: list[Reminder] = []
+        useless: list[int] = []
         nudging = not is_plan_kind(kind) and kind_of(kind) in (Kind.VOTE, Kind.NO_ANSWER)
         for reminder in rows:
-            person = people.get(reminder.planned.invitee_id)
+            person = invitees.get(reminder.planned.invitee_id)
+            if person is not None and person.conference_id != conference:
+                person = None
             voted_all = person is not None and slot_ids <= set(ballots.get(person.id, {}))
             if is_plan_kind(kind):  # after the meeting: the plan decides
                 useful_now = person is not None and plan_ping_useful(kind, person, plan,
@@ -85,35 +131,31 @@ class ReminderRunner:
             else:
                 useful_now = person is not None and still_useful(
                     kind, person, meeting, version, now, voted_all) and not (
-                    nudging and person.nudges >= MAX_NUDGES)
+                    nudging and person.nudges + nudged[person.id] >= MAX_NUDGES)
             if person is None or not useful_now:
-                useless.append(reminder)
+                useless.append(reminder.id)
                 if not is_plan_kind(kind) and meeting.starts_at is not None and (
                         now >= meeting.starts_at):
                     log.info("reminder %d skipped: its moment passed (meeting began)",
                              reminder.id)
                 continue
             useful.append((reminder, person))
-        batch_id = None
-        if useful:
-            messages = []
-            for _reminder, person in useful:
-                assert person.person_id is not None
-                parts = plan_reminder_parts(kind, person, plan, self.zone, self.i18n) \
-                    if plan is not None else reminder_parts(
-                        kind, person, meeting, self.zone, self.i18n, slots,
-                        ballots.get(person.id, {}))
-                messages.append(Outbound(person.person_id, person.id, parts))
-                if nudging:
-                    await uow.invitees.count_nudge(person.id)
-            batch_id = await uow.outbox.enqueue(Batch(
-                kind="reminder", created_by=None, conference_id=conference,
-                key=f"reminder:{conference}:{kind}:{version}:{useful[0][0].id}"), messages, now)
-        sent = await uow.reminders.settle([r.id for r, _ in useful], Status.SENT.value,
-                                          batch_id, now)
-        skipped = await uow.reminders.settle([r.id for r in useless], Status.SKIPPED.value,
-                                             None, now)
-        return sent, skipped
+        if not useful:
+            return None, useless
+        messages = []
+        for _reminder, person in useful:
+            assert person.person_id is not None
+            parts = plan_reminder_parts(kind, person, plan, self.zone, self.i18n) \
+                if plan is not None else reminder_parts(
+                    kind, person, meeting, self.zone, self.i18n, slots,
+                    ballots.get(person.id, {}))
+            messages.append(Outbound(person.person_id, person.id, parts))
+            if nudging:
+                await uow.invitees.count_nudge(person.id)
+                nudged[person.id] += 1
+        batch = Batch(kind="reminder", created_by=None, conference_id=conference,
+                      key=f"reminder:{conference}:{kind}:{version}:{useful[0][0].id}")
+        return (batch, messages, [r.id for r, _ in useful]), useless
 
     async def next_due_in(self) -> float | None:
         """Real seconds until the next reminder falls due (None: nothing pending)."""

@@ -40,6 +40,7 @@ class Jobs:
         self.reminders = ReminderRunner(sessions, i18n, self.clock, settings.zone)
         self.scheduler = AsyncIOScheduler(timezone=settings.zone)
         self._reminding = asyncio.Lock()
+        self._looked = False  # the first look at the reminders is logged (start-up is over)
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -71,6 +72,10 @@ class Jobs:
 
     async def _wake_for_next(self) -> None:
         wait = await self.reminders.next_due_in()
+        if not self._looked:
+            self._looked = True
+            log.info("reminders: first look done, next due %s",
+                     "never" if wait is None else f"in {wait:.1f}s")
         if wait is None or wait >= self.settings.reminder_poll or not self.scheduler.running:
             return  # the regular look comes first
         self.scheduler.add_job(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from http import HTTPStatus
 from typing import Any
 
+import orjson
 from aiogram import Bot, methods
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
@@ -14,6 +17,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiohttp.payload import BytesPayload
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,38 @@ def keep_response_types() -> None:
         methods.SetMyCommands, methods.GetMe, methods.DeleteWebhook, methods.LeaveChat,
     ):
         _RESPONSE_TYPES.append(Response[method.__returning__])  # type: ignore[name-defined]
+
+
+class JsonSession(AiohttpSession):
+    """aiogram's session, lighter on each call. A request goes as one JSON body (the Bot API
+    takes JSON; aiogram builds a form with every nested value JSON-encoded on its own), except
+    one that uploads a file, which stays a multipart form. An answer is parsed by pydantic
+    straight from its JSON text; anything but a plain success goes through aiogram's own
+    check, which raises the errors aiogram raises."""
+
+    def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
+        files: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None and prepared != "":
+                values[key] = prepared
+        if files:
+            return super().build_form_data(bot, method)
+        return BytesPayload(orjson.dumps(values), content_type="application/json")
+
+    def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int,
+                       content: str) -> Response[TelegramType]:
+        if status_code == HTTPStatus.OK:
+            try:
+                response: Response[TelegramType] = Response[  # type: ignore[name-defined]
+                    method.__returning__].model_validate_json(content, context={"bot": bot})
+            except ValueError:
+                pass
+            else:
+                if response.ok:
+                    return response
+        return super().check_response(bot, method, status_code, content)
 
 
 class RetryMiddleware(BaseRequestMiddleware):

@@ -31,13 +31,17 @@ def build_router() -> Router:
     root.include_routers(groups.router(), membership.router())
     private = Router(name="private")
     private.message.filter(private_chat)
-    # Order matters: commands before the intake's "anything typed is an answer".
-    private.include_routers(
+    # The flows whose every handler wants a button, a state or a command of its own: one
+    # gate in front of them all lets any other update pass by at once (dialogs/filters.py).
+    flows = Router(name="flows")
+    flows.include_routers(
         invitation.router(), food.router(), needs.router(), suggest.router(),
         availability.router(), manager.router(), circle.router(), dates.router(),
         fixing.router(), broadcast.router(), plan.router(), followup.router(),
-        start.router(),
-        intake_review.router(), intake.router(), fallback.router(),
+    )
+    # Order matters: commands before the intake's "anything typed is an answer".
+    private.include_routers(
+        flows, start.router(), intake_review.router(), intake.router(), fallback.router(),
     )
     root.include_router(private)
     return checked_in_place(root)

@@ -49,13 +49,16 @@ def checked_in_place(root: Router) -> Router:
 
     An update goes from router to router, and in each one aiogram checks every handler's
     filters (a button's callback data is parsed again for every CallbackData filter, a
-    command filter parses the text) until one matches. So each flow router gets a gate in
-    front: from its handlers' own filters it knows what an update must at least have to match
-    any of them (a callback data prefix, a state, a command) and lets the others pass by after
-    one look. The gate only says no where every handler would have said no."""
+    command filter parses the text) until one matches. So each router gets a gate in front:
+    from the filters of its handlers (and of those in the routers below it) it knows what an
+    update must at least have to match any of them (a callback data prefix, a state, a
+    command) and lets the others pass by after one look, skipping the routers below it too.
+    The gate only says no where every handler would have said no; a router with a handler
+    that could take anything gets none."""
     for router in root.chain_tail:
-        for observer in router.observers.values():
-            gate = None if router.sub_routers else _Gate.of(observer.handlers)
+        for name, observer in router.observers.items():
+            gate = _Gate.of([handler for below in router.chain_tail
+                             for handler in below.observers[name].handlers])
             # _handler holds the router-level filters (`r.message.filter(...)`)
             for handler in (observer._handler, *observer.handlers):
                 for check in handler.filters or ():
@@ -127,7 +130,17 @@ class _Needs:
 
 class _Gate(Filter):
     def __init__(self, needs: list[_Needs]) -> None:
-        self.needs = needs
+        # the needs that are only a callback data prefix, only a state or only a command,
+        # each kind folded into one look
+        self.prefixes = tuple(p for n in needs if n.states is None and n.command is None
+                              for p in (n.callbacks or ()))
+        self.states = frozenset(s for n in needs if n.callbacks is None and n.command is None
+                                for s in (n.states or ()))
+        self.commands = "".join(n.command for n in needs if n.command is not None
+                                and n.states is None and n.callbacks is None)
+        simple = [n for n in needs if (n.states, n.command).count(None) + (
+            n.callbacks is None) == 2]
+        self.needs = [n for n in needs if n not in simple]
 
     @classmethod
     def of(cls, handlers: list[HandlerObject]) -> _Gate | None:
@@ -143,6 +156,16 @@ class _Gate(Filter):
         return cls(needs) if needs else None
 
     async def __call__(self, event: TelegramObject, raw_state: str | None = None) -> bool:
+        if self.prefixes:
+            data = getattr(event, "data", None)
+            if isinstance(data, str) and data.startswith(self.prefixes):
+                return True
+        if raw_state in self.states:
+            return True
+        if self.commands:
+            text = getattr(event, "text", None) or getattr(event, "caption", None)
+            if text and text[0] in self.commands:
+                return True
         return any(needs.met(event, raw_state) for needs in self.needs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 from aiogram.types import (
@@ -10,6 +11,7 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
+from aiogram.utils.i18n import I18n
 
 from conference.intake import OPTIONAL_FIELDS, Field, RequestDraft, step_number, steps_for
 from conference.model import (
@@ -108,6 +110,17 @@ def privacy_summary() -> str:
 
 
 def _keyboard(step: Field, draft: RequestDraft) -> Markup:
+    chosen = frozenset(c for c in FAMILY_LANGUAGE_CHOICES if c in draft.languages) if (
+        step is Field.LANGUAGES) else frozenset()
+    return _step_keyboard(step, I18n.get_current(), current_locale(), chosen)
+
+
+# A step's buttons are the same for everyone who reads that language (the languages step:
+# and ticked the same ones), and aiogram's keyboards do not change once built: build each
+# once rather than on every answer (pydantic makes every button and its callback data).
+# The catalogs (`i18n`) are part of the key: tests build kring more than once.
+@functools.lru_cache(maxsize=1024)
+def _step_keyboard(step: Field, i18n: I18n, locale: str, chosen: frozenset[str]) -> Markup:
     rows: list[list[InlineKeyboardButton]] = []
     if step is Field.ROLE:
         rows = [[_button(role_label(r), Answer(field=step.value, value=r.value))]
@@ -116,9 +129,8 @@ def _keyboard(step: Field, draft: RequestDraft) -> Markup:
         rows = [[_button(model_label(m), Answer(field=step.value, value=m.value))]
                 for m in ConferenceModel]
     elif step is Field.LANGUAGES:
-        locale = current_locale()
         buttons = [
-            _button(("✓ " if code in draft.languages else "") + language_name(code, locale),
+            _button(("✓ " if code in chosen else "") + language_name(code, locale),
                     Answer(field=step.value, value=code))
             for code in FAMILY_LANGUAGE_CHOICES
         ]
@@ -187,8 +199,13 @@ def review(draft: RequestDraft) -> tuple[str, InlineKeyboardMarkup]:
         "",
         _("Klopt alles? Tik op een onderdeel om het te wijzigen, of verstuur de aanvraag."),
     ]
+    return "\n".join(lines), _review_keyboard(tuple(steps), I18n.get_current(), current_locale())
+
+
+@functools.lru_cache(maxsize=256)
+def _review_keyboard(steps: tuple[Field, ...], i18n: I18n, locale: str) -> InlineKeyboardMarkup:
     edits = [_button("✏️ " + field_label(s), Nav(action="edit", field=s.value)) for s in steps]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
     rows.append([_button(_("✅ Versturen"), Nav(action="submit"))])
     rows.append([_button(_("✖ Stoppen"), Nav(action="stop"))])
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import inline_sqlite
 from storage.cache import ProcessCache
 
 
@@ -28,8 +29,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _shared[engine.sync_engine] = Shared(gate=None)
         return engine
     # A unit of work always ends its transaction itself (commit, or rollback on leaving), so
-    # the pool need not roll back again on every return (one thread hop less per update).
+    # the pool need not roll back again on every return.
     kwargs.setdefault("pool_reset_on_return", None)
+    # SQLite runs on the event loop's thread, not in aiosqlite's threads (storage/inline_sqlite)
+    args, options = parsed.get_dialect()().create_connect_args(parsed)
+    kwargs.setdefault("async_creator", inline_sqlite.connector(*args, **options))
     engine = create_async_engine(url, **kwargs)
     _tune_sqlite(engine)
     _shared[engine.sync_engine] = Shared(gate=asyncio.Lock())
@@ -48,10 +52,14 @@ class Shared:
 _shared: weakref.WeakKeyDictionary[Engine, Shared] = weakref.WeakKeyDictionary()
 
 
-def shared(session: AsyncSession) -> Shared:
-    bind = session.bind
+def shared_for(sessions: async_sessionmaker[AsyncSession]) -> Shared:
+    """What is kept per engine, for the engine a session factory binds its sessions to."""
+    bind = sessions.kw.get("bind")
     assert isinstance(bind, AsyncEngine), "sessions are bound to an engine from create_engine"
-    return _shared.setdefault(bind.sync_engine, Shared())
+    found = _shared.get(bind.sync_engine)
+    if found is None:
+        found = _shared[bind.sync_engine] = Shared()
+    return found
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -63,12 +71,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we say when a transaction begins
+        # The connection begins no transaction of its own (isolation_level None) and waits
+        # for other processes' locks without blocking the loop: see storage/inline_sqlite.py.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -12,11 +12,11 @@ import base64
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,10 @@ BATCH = _table(OutboxBatchRow)
 DELIVERY = _table(OutboxDeliveryRow)
 PAYLOAD = _table(OutboxPayloadRow)
 ERROR_LENGTH = 200
+SMALL_BATCH = 50  # pending deliveries: claim() reads such batches together
+# `state` as a plain value, not through its index: SQLite (no statistics) would otherwise scan
+# every pending delivery by ix_outbox_delivery_state rather than look a few up by key.
+PLAIN_STATE = DELIVERY.c.state.concat("")
 
 
 def encode_parts(parts: Sequence[Part]) -> str:
@@ -104,6 +108,7 @@ class SqlOutbox(_Repository):
         self._queued_any = False  # flushed deliveries: wake the sender after the commit
         self._planned: dict[int, set[int]] = {}  # batch id -> persons it has (or will have)
         self._keys: dict[str, int] = {}
+        self._new_keys: set[str] = set()  # looked up in this transaction: no such batch yet
 
     # the use cases' side (held back to the commit)
 
@@ -128,16 +133,34 @@ class SqlOutbox(_Repository):
             self._reopened[batch_id] = batch.skipped  # new people: a new report follows
         return batch_id
 
+    async def look_up_keys(self, keys: Sequence[str]) -> None:
+        """Before enqueueing many keyed batches (a wave of reminders): one query for all their
+        keys instead of one per `enqueue`."""
+        wanted = [key for key in keys if key not in self._keys and key not in self._new_keys]
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start:start + 900]
+            found = dict((await self._s.execute(select(BATCH.c.key, BATCH.c.id).where(
+                BATCH.c.key.in_(chunk)))).all())
+            for key in chunk:
+                if key in found:
+                    await self._known(key, int(found[key]))
+                else:
+                    self._new_keys.add(key)
+
+    async def _known(self, key: str, batch_id: int) -> None:
+        persons = await self._s.scalars(
+            select(DELIVERY.c.person_id).where(DELIVERY.c.batch_id == batch_id))
+        self._keys[key] = batch_id
+        self._planned[batch_id] = {int(p) for p in persons}
+
     async def _batch_id(self, batch: Batch, at: datetime) -> int:
         if batch.key is not None:
             if batch.key in self._keys:
                 return self._keys[batch.key]
-            found = await self._s.scalar(select(BATCH.c.id).where(BATCH.c.key == batch.key))
+            found = None if batch.key in self._new_keys else await self._s.scalar(
+                select(BATCH.c.id).where(BATCH.c.key == batch.key))
             if found is not None:
-                persons = await self._s.scalars(
-                    select(DELIVERY.c.person_id).where(DELIVERY.c.batch_id == found))
-                self._keys[batch.key] = int(found)
-                self._planned[int(found)] = {int(p) for p in persons}
+                await self._known(batch.key, int(found))
                 return int(found)
         batch_id = await self._next_id()
         self._new_batches[batch_id] = {
@@ -196,6 +219,7 @@ class SqlOutbox(_Repository):
         self._queued_any = False
         self._planned.clear()
         self._keys.clear()
+        self._new_keys.clear()
 
     # the sender's side (written at once; the caller commits)
 
@@ -217,37 +241,85 @@ class SqlOutbox(_Repository):
         """Take up to `limit` pending deliveries (a fair share from every open batch, oldest
         batch first) and mark them SENDING. A person's delivery waits while an older batch still
         has one pending for them: one person's messages leave in the order they were queued."""
-        batches = list(await self._s.scalars(
-            select(DELIVERY.c.batch_id).where(DELIVERY.c.state == DeliveryState.PENDING.value)
-            .group_by(DELIVERY.c.batch_id).order_by(DELIVERY.c.batch_id)
-        ))
-        if not batches or limit <= 0:
+        if limit <= 0:
+            return []
+        pending = DELIVERY.c.state == DeliveryState.PENDING.value
+        batches = (await self._s.execute(
+            select(DELIVERY.c.batch_id, func.count()).where(pending)
+            .group_by(DELIVERY.c.batch_id).order_by(DELIVERY.c.batch_id).limit(limit)
+        )).all()
+        if not batches:
             return []  # read only: an idle sender takes no write lock
-        await self._write_now()  # the guard on state below makes the read-then-write safe
+        await self._write_now()  # the guards on state below make the read-then-write safe
         share = max(1, -(-limit // len(batches)))
-        rows: list[Any] = []
+        plainly_pending = PLAIN_STATE == DeliveryState.PENDING.value
         older = DELIVERY.alias("older")
-        for batch_id in batches[:limit]:
-            chosen = (select(DELIVERY.c.person_id)
-                      .where(DELIVERY.c.batch_id == batch_id,
-                             DELIVERY.c.state == DeliveryState.PENDING.value,
-                             ~exists().where(older.c.person_id == DELIVERY.c.person_id,
-                                             older.c.state == DeliveryState.PENDING.value,
-                                             older.c.batch_id < batch_id))
-                      .order_by(DELIVERY.c.person_id).limit(share))
+        first = ~exists().where(older.c.person_id == DELIVERY.c.person_id,
+                                older.c.state == DeliveryState.PENDING.value,
+                                older.c.batch_id < DELIVERY.c.batch_id)
+        taken = (DELIVERY.c.batch_id, DELIVERY.c.person_id, DELIVERY.c.payload,
+                 DELIVERY.c.parts_done, DELIVERY.c.message_ids)
+        rows: list[Any] = []
+        # Small batches (many reminders falling due at once are a batch each): their pending
+        # rows are read together and taken in one statement. Big ones (a broadcast) one by one,
+        # their share picked by the database.
+        small = [batch for batch, count in batches if count <= SMALL_BATCH]
+        if small:
+            chosen = await self._choose(small, share)
+            for start in range(0, len(chosen), 400):
+                result = await self._s.execute(
+                    update(DELIVERY)
+                    .where(tuple_(DELIVERY.c.batch_id, DELIVERY.c.person_id).in_(
+                        chosen[start:start + 400]), plainly_pending)
+                    .values(state=DeliveryState.SENDING.value).returning(*taken))
+                rows.extend(result.all())
+        for batch_id in (batch for batch, count in batches if count > SMALL_BATCH):
+            chosen_query = (select(DELIVERY.c.person_id)
+                            .where(DELIVERY.c.batch_id == batch_id, plainly_pending, first)
+                            .order_by(DELIVERY.c.person_id).limit(share))
             result = await self._s.execute(
                 update(DELIVERY)
-                .where(DELIVERY.c.batch_id == batch_id, DELIVERY.c.person_id.in_(chosen),
-                       DELIVERY.c.state == DeliveryState.PENDING.value)
-                .values(state=DeliveryState.SENDING.value)
-                .returning(DELIVERY.c.batch_id, DELIVERY.c.person_id, DELIVERY.c.payload,
-                           DELIVERY.c.parts_done, DELIVERY.c.message_ids))
+                .where(DELIVERY.c.batch_id == batch_id, DELIVERY.c.person_id.in_(chosen_query),
+                       plainly_pending)
+                .values(state=DeliveryState.SENDING.value).returning(*taken))
             rows.extend(sorted(result.all(), key=lambda row: row.person_id))
+        rows.sort(key=lambda row: (row.batch_id, row.person_id))  # in the order chosen
         digests = {row.payload for row in rows}
         bodies = {digest: decode_parts(body) for digest, body in await self._s.execute(
             select(PAYLOAD.c.digest, PAYLOAD.c.body).where(PAYLOAD.c.digest.in_(digests)))}
         return [Claimed(int(row.batch_id), PersonId(int(row.person_id)), bodies[row.payload],
                         int(row.parts_done), _ids(row.message_ids)) for row in rows]
+
+    async def _choose(self, batches: Sequence[int], share: int) -> list[tuple[int, int]]:
+        """Up to `share` pending deliveries of each of these (small) batches, lowest person
+        first, skipping a person who has one pending in an older batch that is not taken in
+        this same claim."""
+        pending = PLAIN_STATE == DeliveryState.PENDING.value
+        candidates: list[tuple[int, int]] = []
+        for start in range(0, len(batches), 400):
+            candidates.extend((await self._s.execute(
+                select(DELIVERY.c.batch_id, DELIVERY.c.person_id)
+                .where(DELIVERY.c.batch_id.in_(batches[start:start + 400]), pending))).all())
+        candidates.sort()
+        persons = sorted({person for _, person in candidates})
+        waiting: dict[int, list[int]] = {}  # person -> their pending batches
+        for start in range(0, len(persons), 900):
+            for person, batch_id in await self._s.execute(
+                    select(DELIVERY.c.person_id, DELIVERY.c.batch_id)
+                    .where(DELIVERY.c.person_id.in_(persons[start:start + 900]), pending)):
+                waiting.setdefault(int(person), []).append(int(batch_id))
+        chosen: list[tuple[int, int]] = []
+        taken: set[tuple[int, int]] = set()
+        counts: dict[int, int] = {}
+        for batch_id, person in candidates:
+            if counts.get(batch_id, 0) >= share or any(
+                    older < batch_id and (older, person) not in taken
+                    for older in waiting.get(person, ())):
+                continue
+            counts[batch_id] = counts.get(batch_id, 0) + 1
+            taken.add((batch_id, person))
+            chosen.append((batch_id, person))
+        return chosen
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
         if not outcomes:
@@ -267,12 +339,15 @@ class SqlOutbox(_Repository):
               "b_at": now if o.state is DeliveryState.SENT else None} for o in outcomes],
         )
 
-    async def open_batches(self) -> list[OpenBatch]:
-        """Batches whose report is not out yet, oldest first, with their counts."""
-        rows = list(await self._s.execute(
-            select(BATCH.c.id, BATCH.c.kind, BATCH.c.report_chat, BATCH.c.report_locale,
-                   BATCH.c.progress_message_id, BATCH.c.skipped)
-            .where(BATCH.c.finished_at.is_(None)).order_by(BATCH.c.created_at, BATCH.c.id)))
+    async def open_batches(self, reported_only: bool = False) -> list[OpenBatch]:
+        """Batches whose report is not out yet, oldest first, with their counts (reported_only:
+        only those with a report chat; silent ones are finished by `finish_silent`)."""
+        query = (select(BATCH.c.id, BATCH.c.kind, BATCH.c.report_chat, BATCH.c.report_locale,
+                        BATCH.c.progress_message_id, BATCH.c.skipped)
+                 .where(BATCH.c.finished_at.is_(None)))
+        if reported_only:
+            query = query.where(BATCH.c.report_chat.is_not(None))
+        rows = list(await self._s.execute(query.order_by(BATCH.c.created_at, BATCH.c.id)))
         counts = await self._counts([row.id for row in rows]) if rows else {}
         return [OpenBatch(
             int(row.id), row.kind,
@@ -291,6 +366,29 @@ class SqlOutbox(_Repository):
         await self._write_now()
         await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id)
                               .values(finished_at=at))
+
+    async def finish_silent(self, at: datetime, batch_ids: Collection[int] | None = None
+                            ) -> int:
+        """Silent batches (no report chat) with nothing left to send are finished: those among
+        `batch_ids`, or all. Returns how many."""
+        unsettled = exists().where(DELIVERY.c.batch_id == BATCH.c.id, DELIVERY.c.state.in_(
+            (DeliveryState.PENDING.value, DeliveryState.SENDING.value)))
+        where = [BATCH.c.finished_at.is_(None), BATCH.c.report_chat.is_(None), ~unsettled]
+        if batch_ids is not None and not batch_ids:
+            return 0
+        if batch_ids is None and await self._s.scalar(select(BATCH.c.id).where(*where)
+                                                      .limit(1)) is None:
+            return 0  # read only: an idle sender takes no write lock
+        await self._write_now()
+        chunks = [None] if batch_ids is None else [
+            list(batch_ids)[start:start + 900] for start in range(0, len(batch_ids), 900)]
+        finished = 0
+        for chunk in chunks:
+            result = await self._s.execute(update(BATCH).where(
+                *where, *([] if chunk is None else [BATCH.c.id.in_(chunk)]),
+            ).values(finished_at=at))
+            finished += int(getattr(result, "rowcount", 0) or 0)
+        return finished
 
     async def _counts(self, batch_ids: Sequence[int]) -> dict[int, dict[DeliveryState, int]]:
         counts: dict[int, dict[DeliveryState, int]] = {}

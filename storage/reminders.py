@@ -7,19 +7,37 @@ restart), after it they are the outbox's, which sends each at most once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from conference.circle import Invitee
+from conference.meeting import Meeting, Venue
 from conference.model import ConferenceId
 from conference.reminders import Planned, Reminder, Status
-from storage.repositories import _Repository, _table
-from storage.tables import ReminderRow
+from storage.repositories import _invitee, _Repository, _table
+from storage.tables import ConferenceRow, InviteeRow, PersonRow, ReminderRow
 
 REMINDER = _table(ReminderRow)
+CONFERENCE = _table(ConferenceRow)
+CHUNK = 900  # ids per IN (...): well within SQLite's and asyncpg's limits on parameters
+_SET_BATCH = update(REMINDER).where(REMINDER.c.id == bindparam("r_id")).values(
+    batch_id=bindparam("r_batch"))
+
+T = TypeVar("T")
+# `status` as a plain value, not through its index: SQLite (no statistics) would otherwise scan
+# every pending row by ix_reminder_status_due_at rather than look the few ids up by key.
+PLAIN_STATUS = REMINDER.c.status.concat("")
+
+
+def _chunks(items: Collection[T]) -> Iterator[list[T]]:
+    listed = list(items)
+    for start in range(0, len(listed), CHUNK):
+        yield listed[start:start + CHUNK]
 
 
 def _reminder(row: ReminderRow) -> Reminder:
@@ -60,10 +78,58 @@ class SqlReminders(_Repository):
         if not reminder_ids:
             return 0
         await self._write_now()
-        moved = await self._s.execute(update(REMINDER).where(
-            REMINDER.c.id.in_(reminder_ids), REMINDER.c.status == Status.PENDING.value,
-        ).values(status=status, batch_id=batch_id, updated_at=at))
-        return int(getattr(moved, "rowcount", 0) or 0)
+        count = 0
+        for ids in _chunks(reminder_ids):
+            moved = await self._s.execute(update(REMINDER).where(
+                REMINDER.c.id.in_(ids), PLAIN_STATUS == Status.PENDING.value,
+            ).values(status=status, batch_id=batch_id, updated_at=at))
+            count += int(getattr(moved, "rowcount", 0) or 0)
+        return count
+
+    async def hand_over(self, batches: Mapping[int, int], at: datetime) -> int:
+        """pending -> sent for many reminders at once, each with the outbox batch it went into
+        (reminder id -> batch id); only where still pending. Returns how many moved: fewer than
+        given means someone else settled some meanwhile, and the caller must roll back."""
+        if not batches:
+            return 0
+        await self._write_now()
+        moved = 0
+        for ids in _chunks(batches):
+            result = await self._s.execute(update(REMINDER).where(
+                REMINDER.c.id.in_(ids), PLAIN_STATUS == Status.PENDING.value,
+            ).values(status=Status.SENT.value, updated_at=at))
+            moved += int(getattr(result, "rowcount", 0) or 0)
+        await self._s.execute(_SET_BATCH, [{"r_id": reminder, "r_batch": batch}
+                                           for reminder, batch in batches.items()])
+        return moved
+
+    # What the runner checks a wave of due reminders against, in a few queries.
+
+    async def meetings(self, conference_ids: Collection[int]) -> dict[ConferenceId, Meeting]:
+        meetings: dict[ConferenceId, Meeting] = {}
+        c = CONFERENCE.c
+        for ids in _chunks(conference_ids):
+            for row in await self._s.execute(select(
+                    c.id, c.meeting_at, c.venue_name, c.venue_address, c.venue_latitude,
+                    c.venue_longitude, c.meeting_sequence, c.meeting_cancelled,
+            ).where(c.id.in_(ids))):
+                venue = Venue(row.venue_name, row.venue_address or "", row.venue_latitude,
+                              row.venue_longitude) if row.venue_name else None
+                meetings[ConferenceId(row.id)] = Meeting(
+                    ConferenceId(row.id), row.meeting_at, venue, row.meeting_sequence or 0,
+                    bool(row.meeting_cancelled))
+        return meetings
+
+    async def invitees(self, invitee_ids: Collection[int]) -> dict[int, Invitee]:
+        """As InviteeRepository.get would give them (with whether they can be reached)."""
+        people: dict[int, Invitee] = {}
+        for ids in _chunks(invitee_ids):
+            for row, reachable in await self._s.execute(
+                    select(InviteeRow, PersonRow.reachable)
+                    .outerjoin(PersonRow, PersonRow.id == InviteeRow.person_id)
+                    .where(InviteeRow.id.in_(ids))):
+                people[row.id] = _invitee(row, reachable)
+        return people
 
     async def next_due(self) -> datetime | None:
         found: datetime | None = await self._s.scalar(select(func.min(ReminderRow.due_at)).where(
@@ -73,9 +139,12 @@ class SqlReminders(_Repository):
         return found
 
     async def pending(self, conference_id: ConferenceId | None = None) -> Sequence[Reminder]:
-        query = select(ReminderRow).where(ReminderRow.status == Status.PENDING.value)
-        if conference_id is not None:
-            query = query.where(ReminderRow.conference_id == conference_id)
+        query = select(ReminderRow)
+        if conference_id is not None:  # by the conference's index, not every pending row
+            query = query.where(ReminderRow.conference_id == conference_id,
+                                PLAIN_STATUS == Status.PENDING.value)
+        else:
+            query = query.where(ReminderRow.status == Status.PENDING.value)
         rows = await self._s.scalars(query.order_by(ReminderRow.due_at, ReminderRow.id))
         return [_reminder(row) for row in rows]
 

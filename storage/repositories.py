@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-import json
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+import orjson
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,11 +75,38 @@ class _Repository:
         self._write_now = write_now
         self._cache = cache
 
+    # flush_pending may run again after a rollback: what it writes is cleared in committed().
+    # Units of work that hold back writes only in such repositories may share a transaction
+    # with others (storage/uow.py, group commit).
+    redoable = False
+
     async def flush_pending(self) -> None:
         """Write what this repository holds back (called inside the write transaction)."""
 
     def committed(self) -> None:
         """The transaction committed: the held-back changes are now true for everyone."""
+
+    def holds_back(self) -> bool:
+        """Whether flush_pending has anything to write. By default any state of the
+        repository's own that is not empty (a dict, a list, a flag) counts: override this if
+        what is held back can look empty."""
+        state = vars(self)
+        return len(state) > len(_BASE) and any(
+            value for name, value in state.items() if name not in _BASE)
+
+    @classmethod
+    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
+        """Write the held-back rows of several units of work into `session`'s transaction.
+        Repositories that can do it in fewer statements override this."""
+        for repository in repositories:
+            own, repository._s = repository._s, session
+            try:
+                await repository.flush_pending()
+            finally:
+                repository._s = own
+
+
+_BASE = frozenset(("_s", "_write_now", "_cache"))
 
 
 def _table(model: type[Any]) -> Table:
@@ -86,14 +114,45 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _upsert(session: AsyncSession, table: Any, values: dict[str, Any], keep: tuple[str, ...],
-            key: str) -> Any:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values)
+# Core statements of the update's hot path, built once (see _upsert)
+_PERSON = _table(PersonRow)
+_CONVERSATION = _table(ConversationRow)
+_INBOX = _table(InboxRow)
+_RECORD_UPDATE = insert(_table(ProcessedUpdateRow))
+_LEAVE_INBOX = delete(_INBOX).where(_INBOX.c.update_id == bindparam("update_id"))
+_STAFF = _table(StaffRow)
+_STAFF_WITH_LOCALE = select(_STAFF, _PERSON.c.locale).outerjoin(
+    _PERSON, _PERSON.c.id == _STAFF.c.person_id)
+_STAFF_ONE = _STAFF_WITH_LOCALE.where(_STAFF.c.person_id == bindparam("staff_id"))
+_STAFF_ALL = _STAFF_WITH_LOCALE.order_by(_STAFF.c.role, _STAFF.c.name)
+_STAFF_OF_ROLE = _STAFF_ALL.where(_STAFF.c.role == bindparam("staff_role"))
+_COUNTER = _table(ReferenceCounterRow)
+_NEXT_NUMBER = (update(_COUNTER).where(_COUNTER.c.year == bindparam("counter_year"))
+                .values(last=_COUNTER.c.last + 1).returning(_COUNTER.c.last))
+
+
+@functools.cache
+def _year_row(dialect: str) -> Any:
+    """The year's counter row, if it is not there yet (racing inserts are fine)."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert_(_COUNTER).on_conflict_do_nothing()
+
+
+@functools.cache
+def _upsert(dialect: str, table: Table, key: str, keep: tuple[str, ...]) -> Any:
+    """INSERT .. ON CONFLICT (key) DO UPDATE, built once per dialect and table and executed
+    with plain parameter dicts (building a statement per write costs more than running it)."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(table)
     return statement.on_conflict_do_update(
         index_elements=[key],
-        set_={name: value for name, value in values.items() if name not in keep},
+        set_={column.name: statement.excluded[column.name] for column in table.columns
+              if column.name not in (key, *keep)},
     )
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def _person(row: PersonRow) -> Person:
@@ -134,14 +193,20 @@ class SqlPersons(_Repository):
         if (current := await self.get(person_id)) is not None:
             self._pending[person_id] = replace(current, reachable=reachable)
 
+    redoable = True
+
     async def flush_pending(self) -> None:
-        for person in self._pending.values():
-            await self._s.execute(_upsert(
-                self._s, _table(PersonRow),
-                {"id": person.id, "first_name": person.first_name, "locale": person.locale,
-                 "reachable": person.reachable, "created_at": _now()},
-                keep=("id", "created_at"), key="id",
-            ))
+        await self.flush_together([self], self._s)
+
+    @classmethod
+    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
+        now = _now()
+        rows = [{"id": person.id, "first_name": person.first_name, "locale": person.locale,
+                 "reachable": person.reachable, "created_at": now}
+                for repository in repositories for person in repository._pending.values()]
+        if rows:
+            await session.execute(_upsert(_dialect(session), _PERSON, "id", ("created_at",)),
+                                  rows)
 
     def committed(self) -> None:
         self._cache.persons.update(self._pending)
@@ -154,7 +219,7 @@ def _split(codes: str) -> tuple[str, ...]:
 
 class SqlStaff(_Repository):
 
-    def _member(self, row: StaffRow, locale: str | None) -> StaffMember:
+    def _member(self, row: Any, locale: str | None) -> StaffMember:
         return StaffMember(
             PersonId(row.person_id), StaffRole(row.role), row.name, _split(row.languages),
             row.region, locale, Gender(row.gender) if row.gender else None,
@@ -174,14 +239,8 @@ class SqlStaff(_Repository):
         await self._s.flush()
 
     async def get(self, person_id: PersonId) -> StaffMember | None:
-        found = (
-            await self._s.execute(
-                select(StaffRow, PersonRow.locale)
-                .outerjoin(PersonRow, PersonRow.id == StaffRow.person_id)
-                .where(StaffRow.person_id == person_id)
-            )
-        ).first()
-        return self._member(found[0], found[1]) if found else None
+        found = (await self._s.execute(_STAFF_ONE, {"staff_id": person_id})).first()
+        return self._member(found, found.locale) if found else None
 
     async def remove(self, person_id: PersonId) -> bool:
         await self._write_now()
@@ -189,14 +248,9 @@ class SqlStaff(_Repository):
         return bool(getattr(result, "rowcount", 0))
 
     async def list(self, role: StaffRole | None = None) -> Sequence[StaffMember]:
-        query = (
-            select(StaffRow, PersonRow.locale)
-            .outerjoin(PersonRow, PersonRow.id == StaffRow.person_id)
-            .order_by(StaffRow.role, StaffRow.name)
-        )
-        if role is not None:
-            query = query.where(StaffRow.role == role.value)
-        return [self._member(row, locale) for row, locale in (await self._s.execute(query))]
+        rows = await (self._s.execute(_STAFF_ALL) if role is None else
+                      self._s.execute(_STAFF_OF_ROLE, {"staff_role": role.value}))
+        return [self._member(row, row.locale) for row in rows]
 
 
 class SqlConferences(_Repository):
@@ -204,17 +258,9 @@ class SqlConferences(_Repository):
     async def next_number(self, year: int) -> int:
         # Make sure the year's row exists (racing inserts are fine), then let the row lock of
         # the UPDATE (PostgreSQL) or the write lock (SQLite) hand out the numbers one by one.
-        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
         await self._write_now()
-        await self._s.execute(
-            insert(ReferenceCounterRow).values(year=year, last=0).on_conflict_do_nothing()
-        )
-        result = await self._s.execute(
-            update(ReferenceCounterRow)
-            .where(ReferenceCounterRow.year == year)
-            .values(last=ReferenceCounterRow.last + 1)
-            .returning(ReferenceCounterRow.last)
-        )
+        await self._s.execute(_year_row(_dialect(self._s)), {"year": year, "last": 0})
+        result = await self._s.execute(_NEXT_NUMBER, {"counter_year": year})
         return int(result.scalar_one())
 
     async def add(
@@ -559,6 +605,12 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
     )
 
 
+# orjson writes what json.dumps(ensure_ascii=False, separators=(",", ":")) wrote (keys that
+# are not text become text) and, like it, refuses datetimes and dataclasses
+_AS_JSON_DID = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
 class SqlConversations(_Repository):
     """Conversation data is JSON: kept as text in the cache and the table, parsed per read (so
     callers may change what they get), compared as text to skip writes that change nothing."""
@@ -577,7 +629,7 @@ class SqlConversations(_Repository):
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         state, data = await self._current(key)
-        return state, json.loads(data)
+        return state, orjson.loads(data)
 
     async def set_state(self, key: str, state: str | None) -> None:
         _, data = await self._current(key)
@@ -585,18 +637,25 @@ class SqlConversations(_Repository):
 
     async def set_data(self, key: str, data: dict[str, Any]) -> None:
         state, _ = await self._current(key)
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = orjson.dumps(data, option=_AS_JSON_DID).decode()
         self._pending[key] = (state, text)
 
+    redoable = True
+
     async def flush_pending(self) -> None:
-        for key, (state, data) in self._pending.items():
-            if self._cache.conversations.get(key) == (state, data):
-                continue  # nothing changed: no write
-            await self._s.execute(_upsert(
-                self._s, _table(ConversationRow),
-                {"key": key, "state": state, "data": data, "updated_at": _now()},
-                keep=("key",), key="key",
-            ))
+        await self.flush_together([self], self._s)
+
+    @classmethod
+    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
+        now = _now()
+        changed = [  # a conversation that did not change is not written
+            {"key": key, "state": state, "data": data, "updated_at": now}
+            for repository in repositories
+            for key, (state, data) in repository._pending.items()
+            if repository._cache.conversations.get(key) != (state, data)
+        ]
+        if changed:
+            await session.execute(_upsert(_dialect(session), _CONVERSATION, "key", ()), changed)
 
     def committed(self) -> None:
         self._cache.conversations.update(self._pending)
@@ -649,15 +708,20 @@ class SqlUpdateLog(_Repository):
         )
         return [(int(update_id), payload) for update_id, payload in rows]
 
+    redoable = True
+
     async def flush_pending(self) -> None:
-        if self._pending:
+        await self.flush_together([self], self._s)
+
+    @classmethod
+    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
+        handled = [update_id for repository in repositories for update_id in repository._pending]
+        if handled:
             now = _now()
-            await self._s.execute(insert(_table(ProcessedUpdateRow)), [
-                {"update_id": update_id, "processed_at": now} for update_id in self._pending
+            await session.execute(_RECORD_UPDATE, [
+                {"update_id": update_id, "processed_at": now} for update_id in handled
             ])
-            await self._s.execute(
-                delete(_table(InboxRow)).where(InboxRow.update_id.in_(self._pending))
-            )
+            await session.execute(_LEAVE_INBOX, [{"update_id": u} for u in handled])
 
     def committed(self) -> None:
         for update_id in self._pending:

@@ -152,3 +152,43 @@ async def test_one_persons_messages_leave_in_the_order_they_were_queued(sessions
     order = [(c.batch_id, c.person_id) for c in rest]
     assert len(order) == 10
     assert order.index((notice, 500)) < order.index((cancel, 500))
+
+
+async def test_many_small_batches_are_taken_a_share_each_in_one_go(sessions):
+    # a minute in which thousands of reminders fall due: a batch each
+    singles = [await enqueue(sessions, Batch("reminder", None, key=f"r{i}"), to(1000 + i))
+               for i in range(30)]
+    async with SqlUnitOfWork(sessions) as uow:
+        wave = await uow.outbox.claim(20)
+        await uow.commit()
+    assert [c.batch_id for c in wave] == singles[:20]  # the oldest first, one each
+    triples = [await enqueue(sessions, Batch("reminder", None, key=f"t{i}"),
+                             to(*range(2000 + 3 * i, 2003 + 3 * i))) for i in range(5)]
+    async with SqlUnitOfWork(sessions) as uow:
+        wave = await uow.outbox.claim(30)
+        await uow.commit()
+    assert [c.batch_id for c in wave] == singles[20:] + [b for b in triples for _ in (1, 2)]
+    assert [c.person_id for c in wave[10:12]] == [2000, 2001]  # the lowest first
+
+
+async def test_a_silent_batch_finishes_with_its_last_delivery(sessions):
+    silent = await enqueue(sessions, Batch("reminder", None, key="r1"), to(11, 12))
+    reported = await enqueue(sessions, Batch("broadcast", PersonId(1),
+                                             report_chat=PersonId(1)), to(11))
+    empty = await enqueue(sessions, Batch("reminder", None, key="r2"), [])
+    async with SqlUnitOfWork(sessions) as uow:
+        assert [b.id for b in await uow.outbox.open_batches(reported_only=True)] == [reported]
+        wave = await uow.outbox.claim(10)
+        await uow.commit()
+        first, second = (c for c in wave if c.batch_id == silent)
+        await uow.outbox.record([Outcome(silent, first.person_id, DeliveryState.SENT, 1, (5,))])
+        assert await uow.outbox.finish_silent(NOW, {silent}) == 0  # one still in hand
+        await uow.outbox.record([Outcome(silent, second.person_id, DeliveryState.BLOCKED, 0,
+                                         ())])
+        assert await uow.outbox.finish_silent(NOW, {silent, reported}) == 1
+        await uow.commit()
+        assert await uow.outbox.finish_silent(NOW) == 1  # the empty one, swept up
+        await uow.commit()
+        assert await uow.outbox.finish_silent(NOW) == 0
+        assert [b.id for b in await uow.outbox.open_batches()] == [reported]
+    assert empty not in {silent, reported}

@@ -56,6 +56,21 @@ def test_a_late_start_lets_the_next_catch_up_but_a_pause_gives_no_credit():
     assert pace.ready_at(5.02) == pytest.approx(5.1)
 
 
+def test_at_a_high_rate_a_busy_loop_costs_no_slots():
+    pace = Pace(200)  # a slot every 5 ms; the loop may be busy for tens of them
+    pace.begin(0.0)
+    pace.end(0.002)
+    started = [0.045]  # the loop was busy for 40 ms: the slots missed are made up at once
+    pace.begin(0.045)
+    while pace.ready_at(0.045) <= 0.045:
+        pace.begin(0.045)
+        started.append(0.045)
+    assert len(started) == 9  # the slots of 5..45 ms
+    assert pace.ready_at(0.046) == pytest.approx(0.050)
+    pace.begin(0.2)  # 150 ms late: more than CATCH_UP_TIME, the spacing begins afresh
+    assert pace.ready_at(0.2) == pytest.approx(0.205)
+
+
 def test_a_request_counts_until_a_second_after_its_answer():
     pace = Pace(2)
     pace.begin(0.0)

@@ -1,0 +1,122 @@
+"""What the hot path relies on (docs/decisions.md, decision 8): SQLite on the event loop's
+thread that waits for another process's lock without blocking the loop, the group commit that
+keeps each update all-or-nothing, and the routers' gates that only turn away what no handler
+would take."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from typing import Any
+
+import pytest
+from aiogram import Router
+from aiogram.types import Update
+
+from conference.model import PersonId
+from conference.requests import identify
+from dialogs import build_router
+from storage.db import create_engine, session_factory
+from storage.uow import SqlUnitOfWork
+
+
+async def test_units_of_work_that_commit_together_are_each_all_or_nothing(migrated_url):
+    engine = create_engine(migrated_url)
+    sessions = session_factory(engine)
+    try:
+        async with SqlUnitOfWork(sessions) as uow:
+            await uow.updates.record(1)
+            for person in (1, 2, 3):  # known from now on: the steps below read no rows
+                await uow.conversations.get(f"c{person}")
+            await uow.commit()
+
+        async def step(update_id: int, person: int) -> None:
+            async with SqlUnitOfWork(sessions) as uow:
+                await uow.conversations.set_state(f"c{person}", f"state{update_id}")
+                await uow.updates.record(update_id)
+                await uow.commit()
+
+        # 1 was recorded before: that one fails (primary key), the others in its group not
+        results = await asyncio.gather(*(step(u, p) for u, p in ((2, 2), (1, 1), (3, 3))),
+                                       return_exceptions=True)
+        assert [isinstance(r, Exception) for r in results] == [False, True, False]
+        fresh = create_engine(migrated_url)  # nothing from the process cache
+        try:
+            async with SqlUnitOfWork(session_factory(fresh)) as uow:
+                assert await uow.conversations.get("c2") == ("state2", {})
+                assert await uow.conversations.get("c3") == ("state3", {})
+                assert await uow.conversations.get("c1") == (None, {})
+                assert await uow.updates.seen(2) and await uow.updates.seen(3)
+        finally:
+            await fresh.dispose()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the_loop(
+    migrated_url,
+):
+    if not migrated_url.startswith("sqlite"):
+        pytest.skip("SQLite's own lock")
+    path = migrated_url.split("///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None)  # another process, as far as we know
+    other.execute("BEGIN IMMEDIATE")
+    engine = create_engine(migrated_url)
+    try:
+        async def write() -> None:
+            async with SqlUnitOfWork(session_factory(engine)) as uow:
+                await identify(uow, PersonId(7), "Edith", "nl", ("nl",), "nl")
+                await uow.commit()
+
+        writing = asyncio.create_task(write())
+        ticks = 0
+        began = time.monotonic()
+        while time.monotonic() - began < 0.3:  # the loop keeps running meanwhile
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks > 10 and not writing.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, 5)
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            person = await uow.persons.get(PersonId(7))
+            assert person is not None and person.first_name == "Edith"
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+def _callback(data: str) -> Update:
+    return Update.model_validate({"update_id": 1, "callback_query": {
+        "id": "1", "chat_instance": "1", "data": data,
+        "from": {"id": 5, "is_bot": False, "first_name": "Wim"},
+        "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}}}})
+
+
+def _gate(router: Router, event: str) -> Any:
+    for check in router.observers[event]._handler.filters or ():
+        if type(check.callback).__name__ == "_Gate":
+            return check.callback
+    return None
+
+
+async def test_a_gate_turns_away_only_what_none_of_its_handlers_takes():
+    routers = {router.name: router for router in build_router().chain_tail}
+    flows = _gate(routers["flows"], "callback_query")
+    # the intake's buttons pass by the other flows at once and reach the intake
+    assert not await flows(_callback("a:languages:nl").callback_query, raw_state=None)
+    assert await _gate(routers["intake"], "callback_query")(
+        _callback("a:languages:nl").callback_query, raw_state=None)
+    # every button a flow knows opens the gate in front of all of them
+    for flow in routers["flows"].sub_routers:
+        gate = _gate(flow, "callback_query")
+        for prefix in gate.prefixes if gate is not None else ():
+            assert await flows(_callback(prefix + "1").callback_query, raw_state=None)
+    # commands reach the commands, whatever the state
+    help_ = Update.model_validate({"update_id": 2, "message": {
+        "message_id": 2, "date": 0, "text": "/help", "chat": {"id": 5, "type": "private"},
+        "from": {"id": 5, "is_bot": False, "first_name": "Wim"}}}).message
+    assert await _gate(routers["start"], "message")(help_, raw_state="Intake:region")
+    # no gate where a handler takes anything (the intake's typed answers, the fallback)
+    assert _gate(routers["intake"], "message") is None
+    assert _gate(routers["fallback"], "callback_query") is None
