@@ -7,7 +7,7 @@ are a few hundred bytes, its statements take microseconds), and the GIL passing 
 slows the event loop. Here the calls run in place. What could block the loop is kept off it:
 SQLite's busy handler is off, and a statement that finds the database locked (another process
 writing) is retried after an asyncio sleep, so the loop goes on meanwhile; the WAL checkpoint
-runs in a worker thread (see storage/db.py)."""
+runs in a worker thread (Checkpoints)."""
 
 from __future__ import annotations
 
