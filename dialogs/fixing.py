@@ -24,7 +24,7 @@ from conference.meeting import (
     reachable,
     slot_time,
 )
-from conference.model import ConferenceId, Person
+from conference.model import ConferenceId, Person, PersonId
 from conference.ports import UnitOfWork
 from conference.reminders import Policy
 from conference.requests import AccessDenied
@@ -70,13 +70,13 @@ def _locale() -> str:
     return I18n.get_current().current_locale
 
 
-async def _chose(chat: Message, state: FSMContext, uow: UnitOfWork, actor: int,
+async def _chose(chat: Message, state: FSMContext, uow: UnitOfWork, actor: PersonId,
                  conference: ConferenceId, zone: ZoneInfo, slot: int) -> None:
     meeting = await uow.meetings.get(conference)
     if slot == 0 and meeting.starts_at is not None:
         starts_at = meeting.starts_at
     else:
-        starts_at = await slot_time(uow, actor, conference, slot)  # type: ignore[arg-type]
+        starts_at = await slot_time(uow, actor, conference, slot)
     await state.update_data(starts_at=starts_at.isoformat())
     await _ask_venue(chat, state, meeting.venue.name if meeting.venue else None)
 
