@@ -6,13 +6,15 @@ the bot's first visible reply in that chat: a new or edited message).
 
     python -m bench.throughput [--people 40] [--database-url URL]
 
-KRING_BENCH_SPY=file.raw records a py-spy profile of the kring process while it works.
+KRING_BENCH_SPY=file.raw records a py-spy profile of the kring process while it works;
+KRING_BENCH_CPROFILE=file.prof runs it under cProfile (slower, but exact call counts).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import statistics
 import sys
@@ -89,6 +91,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def profiled() -> list[str]:
+    """KRING_BENCH_CPROFILE=file.prof runs the kring process under cProfile."""
+    target = os.environ.get("KRING_BENCH_CPROFILE")
+    return ["-m", "cProfile", "-o", target] if target else []
+
+
 async def start_profiler(pid: int) -> asyncio.subprocess.Process | None:
     target = os.environ.get("KRING_BENCH_SPY")
     if not target:
@@ -123,6 +131,8 @@ async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], 
         if spy is not None:
             spy.send_signal(2)
             await spy.wait()
+        methods = collections.Counter(c.method for c in emu.calls)
+        print(f"{label}: Bot API calls {dict(methods.most_common())}", file=sys.stderr)
         print(f"{label}: the bot process used {cpu:.2f}s CPU in {elapsed:.2f}s "
               f"({cpu / len(latencies) * 1000:.2f} ms per update)", file=sys.stderr)
         return len(latencies) / elapsed, latencies
@@ -142,7 +152,7 @@ async def main() -> None:
 
     results = {}
     for label, command, script in (
-        ("kring", [sys.executable, "-m", "bot", "run"], intake_script),
+        ("kring", [sys.executable, *profiled(), "-m", "bot", "run"], intake_script),
         ("echo", [sys.executable, "-m", "bench.echo_bot"], lambda: echo_script(steps)),
     ):
         async with BotApiEmulator(timeout=60) as emu:

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def build_i18n(settings: Settings) -> CatalogI18n:
-    return CatalogI18n(path=settings.locales_dir, default_locale=settings.default_locale)
+    return CatalogI18n(path=settings.locales_dir, default_locale=settings.default_locale,
+                       cache_dir=settings.cache_dir)
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -98,19 +99,31 @@ class Kring:
         me = await self.bot.get_me()
         log.info("kring runs as @%s (polling)", me.username)
         await self.bot.delete_webhook(drop_pending_updates=False)
-        await publish_commands(self.bot, self.i18n)
         # Everything built so far lives as long as the process: keep the garbage collector
-        # from scanning it again and again (aiogram and pydantic build many objects).
-        gc.collect()
+        # from scanning it again and again (aiogram and pydantic build many objects). No full
+        # collection first: it would hold up the start for a fifth of a second, to free little.
         gc.freeze()
         self.jobs.start()
         await self.outbox.start()
+        # The command menu is a nicety, not needed to answer anyone: it goes out meanwhile.
+        commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
         self.ready.set()
         try:
             await self.poller.run()
         finally:
+            commands.cancel()
             self.jobs.stop()
             await self.outbox.stop()
+
+    async def _publish_commands(self) -> None:
+        for attempt in range(5):
+            try:
+                await publish_commands(self.bot, self.i18n)
+                return
+            except Exception as error:  # Telegram down at start: the bot works without it
+                log.warning("could not publish the command menu (%s), attempt %d",
+                            type(error).__name__, attempt + 1)
+                await asyncio.sleep(30 * (attempt + 1))
 
     def stop(self) -> None:
         self.poller.stop()

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     default_locale: str = "nl"
     locales_dir: Path = LOCALES_DIR
     log_level: str = "INFO"
+    # compiled catalogs are kept here (None: the user's cache directory, ~/.cache/kring)
+    cache_dir: Path | None = None
     polling_timeout: int = Field(default=25, ge=0, le=50)
     # outbound messages per second (Telegram allows about 30; keep some headroom)
     send_rate: float = Field(default=25, gt=0, le=1000)

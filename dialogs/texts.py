@@ -7,6 +7,7 @@ _("Hallo {name}!").format(name=...)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any, SupportsIndex
 
 from aiogram.utils.i18n import I18n
@@ -58,8 +59,13 @@ class Text(str):
 def _number(value: object, locale: str) -> object:
     """Numbers the reader's way (CLDR): "1.000" in Dutch, Persian digits in Persian."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return format_decimal(value, locale=locale)
+        return _decimal(value, locale)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal(value: int, locale: str) -> str:  # Babel parses its pattern on every call
+    return format_decimal(value, locale=locale)
 
 
 def _(*args: Any, **kwargs: Any) -> Text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from conference.model import PersonId
@@ -154,7 +156,12 @@ async def test_language_switch_is_remembered(emu: BotApiEmulator, kring: Running
 
 
 async def test_commands_are_published_per_language(emu: BotApiEmulator, kring: Running):
-    calls = emu.calls_to("setMyCommands", ok=True)
+    # the menu goes out beside the polling, not before it
+    for _ in range(100):
+        calls = emu.calls_to("setMyCommands", ok=True)
+        if any(c.params.get("language_code") is None for c in calls):
+            break
+        await asyncio.sleep(0.05)
     by_language = {c.params.get("language_code"): c.params["commands"] for c in calls}
     assert {"nl", "en", None} <= set(by_language)
     english = {c["command"]: c["description"] for c in by_language["en"]}

@@ -12,7 +12,13 @@ from conference.intake import Field, RequestDraft
 from conference.model import PersonId, RequestKind, StaffMember, StaffRole
 from conference.requests import identify, submit_request
 from storage.db import create_engine, session_factory
-from storage.migrate import downgrade, upgrade
+from storage.migrate import (
+    alembic_config,
+    current_revision,
+    declared_head,
+    downgrade,
+    upgrade,
+)
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -40,6 +46,20 @@ async def test_stairway_every_migration_goes_up_down_and_up_again(database_url):
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
     await engine.dispose()
     assert {"person", "staff", "conference", "conversation", "processed_update"} <= tables
+
+
+async def test_the_start_knows_the_head_without_alembic(database_url):
+    from alembic.script import ScriptDirectory
+
+    assert declared_head() == ScriptDirectory.from_config(
+        alembic_config(database_url)).get_current_head()
+    assert await current_revision(database_url) is None  # a new database
+    await upgrade(database_url, "0002")
+    assert await current_revision(database_url) == "0002"
+    await upgrade(database_url)  # not at head: Alembic takes it the rest of the way
+    assert await current_revision(database_url) == declared_head()
+    await upgrade(database_url)  # at head: nothing to do
+    assert await current_revision(database_url) == declared_head()
 
 
 async def test_rolled_back_work_leaves_nothing(sessions):
