@@ -77,7 +77,8 @@ async def send(database_url: str, api_base: str, rate: float) -> None:
     stats = sender.stats
     print(json.dumps({"throttled": sender.pace.throttled, "retried": stats.retried,
                       "failed": stats.failed, "edits": stats.edits,
-                      "round_trip": stats.waiting / max(1, stats.requests)}), flush=True)
+                      "round_trip": stats.waiting / max(1, stats.requests),
+                      "marks": stats.marks, "marked": stats.marked}), flush=True)
 
 
 # the bench
@@ -182,7 +183,8 @@ async def main() -> None:
         print(f"429s: emulator={refused} seen_by_sender={sender.get('throttled')} "
               f"retried={sender.get('retried')} failed={sender.get('failed')} "
               f"progress_edits={sender.get('edits')} "
-              f"round_trip_mean={sender.get('round_trip', 0) * 1000:.1f}ms")
+              f"round_trip_mean={sender.get('round_trip', 0) * 1000:.1f}ms "
+              f"attempt_marks={sender.get('marked')} in {sender.get('marks')} commits")
         print(f"lateness behind a perfect {args.rate:g}/s schedule: "
               f"p50={percentile(lateness, 0.5) * 1000:.0f}ms "
               f"p99={percentile(lateness, 0.99) * 1000:.0f}ms; gap between copies: "

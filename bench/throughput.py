@@ -2,9 +2,11 @@
 talk to a bare aiogram echo bot on the same emulator. Each bot runs as its own process, as in
 production (`python -m bot run` is `kring run`). A person waits for the bot's reply before the
 next step, like a person on a phone. Prints updates/s and handling latency (an update sent ->
-the bot's first visible reply in that chat: a new or edited message).
+the bot's first visible reply in that chat: a new or edited message). Both bots run at once,
+idle while the other is measured, in alternating rounds of fresh people; each figure is the
+median round, so a moment of other work on the machine does not decide the outcome.
 
-    python -m bench.throughput [--people 40] [--database-url URL]
+    python -m bench.throughput [--people 40] [--rounds 5] [--database-url URL]
 
 KRING_BENCH_SPY=file.raw records a py-spy profile of the kring process while it works;
 KRING_BENCH_CPROFILE=file.prof runs it under cProfile (slower, but exact call counts).
@@ -102,88 +104,137 @@ async def start_profiler(pid: int) -> asyncio.subprocess.Process | None:
     if not target:
         return None
     spy = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "-r", "100", "-f", "raw", "--nonblocking",
+        "py-spy", "record", "--pid", str(pid), "-r", "250", "-f", "raw", "--nonblocking",
         "--threads", "-o", target,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     await asyncio.sleep(1)
     return spy
 
 
-async def measure(emu: BotApiEmulator, command: list[str], env: dict[str, str], people: int,
-                  script: Callable[[], list[Action]], label: str) -> tuple[float, list[float]]:
-    process = await asyncio.create_subprocess_exec(*command, env=env)
-    try:
+class Contender:
+    """One bot under test: its own emulator and process, started once, measured in rounds."""
+
+    def __init__(self, label: str, command: list[str], script: Callable[[], list[Action]]):
+        self.label = label
+        self.command = command
+        self.script = script
+        self.rounds: list[tuple[float, list[float], float]] = []  # ups, latencies, cpu/update
+        self.emu = BotApiEmulator(timeout=60)
+        self.process: asyncio.subprocess.Process | None = None
+        self.manager: Person | None = None
+        self._people = 0
+
+    async def start(self, database_url: str) -> None:
+        emu = await self.emu.__aenter__()
+        emu.add_bot(token=TOKEN, username="kring_bench_bot", first_name="kring")
+        env = {**os.environ, "KRING_BOT_TOKEN": TOKEN, "KRING_API_BASE": emu.base_url,
+               "KRING_DATABASE_URL": database_url, "KRING_LOG_LEVEL": "WARNING",
+               "KRING_POLLING_TIMEOUT": "10"}
+        if self.label == "kring":
+            staff = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "staff", "add", "--role", "manager",
+                "--telegram-id", str(MANAGER_ID), "--name", "Marieke", env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            await staff.wait()
+            self.manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
+            self.manager.chat.started = True  # the manager has opened the bot before
+        self.process = await asyncio.create_subprocess_exec(*self.command, env=env)
         deadline = time.monotonic() + 60
         while not emu.calls_to("getUpdates"):
-            if process.returncode is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{label} did not start polling")
+            if self.process.returncode is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{self.label} did not start polling")
             await asyncio.sleep(0.05)
-        spy = await start_profiler(process.pid) if label == "kring" else None
-        persons = [emu.user(f"{label}{i}", language_code="nl") for i in range(people)]
+
+    async def round(self, people: int) -> None:
+        emu, process = self.emu, self.process
+        assert process is not None
+        spy = await start_profiler(process.pid) if self.label == "kring" else None
+        persons = [emu.user(f"{self.label}{self._people + i}", language_code="nl")
+                   for i in range(people)]
+        self._people += people
+        calls_before = len(emu.calls)
         latencies: list[float] = []
         cpu_before = cpu_seconds(process.pid)
+        own_before = time.process_time()
         began = time.perf_counter()
-        await asyncio.gather(*(converse(p, script(), latencies) for p in persons))
+        await asyncio.gather(*(converse(p, self.script(), latencies) for p in persons))
         elapsed = time.perf_counter() - began
         cpu = cpu_seconds(process.pid) - cpu_before
+        own = time.process_time() - own_before
         await emu.wait_idle(0.2, timeout=60)  # the last replies may still be on their way
         assert not emu.bot().pending, "every update was confirmed"
         if spy is not None:
             spy.send_signal(2)
             await spy.wait()
-        methods = collections.Counter(c.method for c in emu.calls)
-        print(f"{label}: Bot API calls {dict(methods.most_common())}", file=sys.stderr)
-        print(f"{label}: the bot process used {cpu:.2f}s CPU in {elapsed:.2f}s "
-              f"({cpu / len(latencies) * 1000:.2f} ms per update)", file=sys.stderr)
-        return len(latencies) / elapsed, latencies
-    finally:
-        process.terminate()
-        await process.wait()
+        if self.manager is not None:
+            notices = [m for m in self.manager.messages if "EK-" in (m.text or "")]
+            assert len(notices) == self._people, "every request reached the manager"
+        methods = collections.Counter(c.method for c in emu.calls[calls_before:])
+        print(f"{self.label}: Bot API calls {dict(methods.most_common())}", file=sys.stderr)
+        print(f"{self.label}: the bot process used {cpu:.2f}s CPU in {elapsed:.2f}s "
+              f"({cpu / len(latencies) * 1000:.2f} ms per update); the emulator and the people "
+              f"{own:.2f}s", file=sys.stderr)
+        self.rounds.append((len(latencies) / elapsed, latencies, cpu / len(latencies)))
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+        await self.emu.__aexit__(None, None, None)
+
+    @property
+    def ups(self) -> float:
+        """The median round: one round disturbed by the machine's other work does not count."""
+        return statistics.median(ups for ups, _, _ in self.rounds)
+
+    @property
+    def latencies(self) -> list[float]:
+        return [latency for _, round_latencies, _ in self.rounds for latency in round_latencies]
+
+    @property
+    def cpu_ms(self) -> float:
+        return statistics.median(cpu for _, _, cpu in self.rounds) * 1000
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternating rounds of each bot; figures are the median round")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kring-bench-"))
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     steps = len(intake_script())
 
-    results = {}
-    for label, command, script in (
-        ("kring", [sys.executable, *profiled(), "-m", "bot", "run"], intake_script),
-        ("echo", [sys.executable, "-m", "bench.echo_bot"], lambda: echo_script(steps)),
-    ):
-        async with BotApiEmulator(timeout=60) as emu:
-            emu.add_bot(token=TOKEN, username="kring_bench_bot", first_name="kring")
-            env = {**os.environ, "KRING_BOT_TOKEN": TOKEN, "KRING_API_BASE": emu.base_url,
-                   "KRING_DATABASE_URL": database_url, "KRING_LOG_LEVEL": "WARNING",
-                   "KRING_POLLING_TIMEOUT": "10"}
-            if label == "kring":
-                staff = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", "staff", "add", "--role", "manager",
-                    "--telegram-id", str(MANAGER_ID), "--name", "Marieke", env=env,
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-                await staff.wait()
-                manager = emu.user("Marieke", language_code="nl", user_id=MANAGER_ID)
-                manager.chat.started = True  # the manager has opened the bot before
-            results[label] = await measure(emu, command, env, args.people, script, label)
-            if label == "kring":
-                notices = [m for m in manager.messages if "EK-" in (m.text or "")]
-                assert len(notices) == args.people, "every request reached the manager"
+    kring = Contender("kring", [sys.executable, *profiled(), "-m", "bot", "run"], intake_script)
+    echo = Contender("echo", [sys.executable, "-m", "bench.echo_bot"],
+                     lambda: echo_script(steps))
+    try:
+        for contender in (kring, echo):
+            await contender.start(database_url)
+        for _ in range(args.rounds):  # alternating, so both meet the same disturbances
+            for contender in (kring, echo):
+                await contender.round(args.people)
+    finally:
+        for contender in (kring, echo):
+            await contender.stop()
 
-    kring_ups, kring_lat = results["kring"]
-    echo_ups = results["echo"][0]
-    for label, (ups, lat) in results.items():
-        print(f"{label:>5}: {len(lat)} updates, {ups:.1f} updates/s, "
-              f"p50 {percentile(lat, 0.5) * 1000:.1f} ms, "
+    for c in (kring, echo):
+        lat = c.latencies
+        print(f"{c.label:>5}: {len(lat)} updates in {len(c.rounds)} rounds, median round "
+              f"{c.ups:.1f} updates/s ({', '.join(f'{u:.0f}' for u, _, _ in c.rounds)}), "
+              f"{c.cpu_ms:.2f} ms CPU per update, p50 {percentile(lat, 0.5) * 1000:.1f} ms, "
               f"p99 {percentile(lat, 0.99) * 1000:.1f} ms, "
               f"mean {statistics.fmean(lat) * 1000:.1f} ms")
-    print(f"people={args.people} steps={steps} database={database_url.split(':')[0]}")
-    print(f"throughput: kring_ups={kring_ups:.1f} echo_ups={echo_ups:.1f} "
-          f"ratio={kring_ups / echo_ups:.2f} p50_ms={percentile(kring_lat, 0.5) * 1000:.1f} "
-          f"p99_ms={percentile(kring_lat, 0.99) * 1000:.1f}")
+    ratios = [k / e for (k, _, _), (e, _, _) in zip(kring.rounds, echo.rounds, strict=True)]
+    print(f"people={args.people} steps={steps} rounds={args.rounds} "
+          f"database={database_url.split(':')[0]} ratio per round: "
+          f"{' '.join(f'{r:.2f}' for r in ratios)}")
+    lat = kring.latencies
+    print(f"throughput: kring_ups={kring.ups:.1f} echo_ups={echo.ups:.1f} "
+          f"ratio={kring.ups / echo.ups:.2f} p50_ms={percentile(lat, 0.5) * 1000:.1f} "
+          f"p99_ms={percentile(lat, 0.99) * 1000:.1f}")
 
 
 if __name__ == "__main__":

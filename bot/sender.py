@@ -63,7 +63,7 @@ class JsonSession(AiohttpSession):
             try:
                 if isinstance(method, LEAN_ANSWERS):
                     data = orjson.loads(content)
-                    _drop_echoed_keyboards(data.get("result"))
+                    _drop_echoes(data.get("result"))
                     response: Response[TelegramType] = kind.model_validate(
                         data, context={"bot": bot})
                 else:
@@ -83,20 +83,27 @@ ECHOING = (methods.SendMessage, methods.EditMessageText, methods.EditMessageRepl
 LEAN_ANSWERS = (GetUpdates, *ECHOING)
 
 
-def _drop_echoed_keyboards(result: Any) -> None:
-    """Telegram echoes a message's inline keyboard back: in the answer to a send or an edit,
-    and in every button press (callback_query.message). kring never reads it: it knows what
-    it sent, and what a client sends back is not to be trusted anyway (every callback is
-    checked against the database). Left out, a button press or an answer is parsed in a
-    third of the time: pydantic builds every button of that keyboard otherwise."""
+ECHOED = ("reply_markup", "entities", "caption_entities", "link_preview_options")
+
+
+def _drop_echoes(result: Any) -> None:
+    """Telegram echoes the bot's own message back: its inline keyboard and the formatting of
+    its text, in the answer to a send or an edit, and in every button press
+    (callback_query.message). kring never reads them: it knows what it sent, and what a client
+    sends back is not to be trusted anyway (every callback is checked against the database).
+    Left out, a button press or an answer is parsed in a third of the time: pydantic would
+    build every button and every bold stretch of that message. What a person sends (their
+    own message, a command) is kept whole."""
     if isinstance(result, list):  # getUpdates
         for update in result:
             query = update.get("callback_query") if isinstance(update, dict) else None
             message = query.get("message") if isinstance(query, dict) else None
             if isinstance(message, dict):
-                message.pop("reply_markup", None)
+                for key in ECHOED:
+                    message.pop(key, None)
     elif isinstance(result, dict):
-        result.pop("reply_markup", None)
+        for key in ECHOED:
+            result.pop(key, None)
 
 
 class RetryMiddleware(BaseRequestMiddleware):

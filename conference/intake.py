@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from conference.model import ApplicantRole, ConferenceModel, RequestKind
@@ -69,7 +69,9 @@ class RequestDraft:
     answered: frozenset[Field] = field(default_factory=frozenset)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Every value is immutable and plain: no need for asdict's deep copies (the draft is
+        # saved on every answer).
+        data = {name: getattr(self, name) for name in _DRAFT_FIELDS}
         data["languages"] = list(self.languages)
         data["answered"] = sorted(self.answered)
         return data
@@ -99,6 +101,9 @@ class RequestDraft:
 
     def with_answer(self, step: Field, **changes: Any) -> RequestDraft:
         return replace(self, answered=self.answered | {step}, **changes)
+
+
+_DRAFT_FIELDS = tuple(f.name for f in fields(RequestDraft))
 
 
 def steps_for(draft: RequestDraft) -> tuple[Field, ...]:

@@ -7,6 +7,7 @@ from there, keeps Telegram's limits and records per recipient what became of eac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from conference.model import ConferenceId, PersonId
@@ -85,7 +86,9 @@ class Batch:
 
 class DeliveryState(StrEnum):
     PENDING = "pending"  # waiting for the sender
-    SENDING = "sending"  # taken by the sender; what it sent is not recorded yet
+    # taken by the sender: only in hand, or (attempted) the request for its next part may have
+    # left; a restart hands the first back (PENDING) and calls the second UNKNOWN
+    SENDING = "sending"
     SENT = "sent"
     BLOCKED = "blocked"  # 403: blocked the bot, or never started it; marked unreachable
     FAILED = "failed"  # Telegram refused it (400), or it kept failing
@@ -148,7 +151,11 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of a claimed delivery. PENDING hands it back untouched (a clean stop)."""
+    """What became of a claimed delivery, as the sender records it; each record says all there
+    is, so a later one for the same delivery replaces an earlier. PENDING hands it back (a clean
+    stop). SENDING: still the sender's, with `parts_done` parts out; `attempted` is the mark
+    committed before the request for part `parts_done` leaves (a crash then: UNKNOWN), without
+    it the delivery is in hand only (a crash then: PENDING again)."""
 
     batch_id: int
     person_id: PersonId
@@ -156,6 +163,17 @@ class Outcome:
     parts_done: int
     message_ids: tuple[int, ...] = ()
     error: str | None = None  # Telegram's description, never message content
+    attempted: bool = False
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """A message of a silent batch (a reminder, a nudge) that was on its way when the sender
+    stopped: it may not have arrived, and it is not sent again. For the coordinator's view."""
+
+    kind: str  # the batch's kind: "reminder", "nudge", "vote", "note"
+    name: str  # as the coordinator knows the person (the invitee's name), else their first name
+    at: datetime  # when the bot handed it to the outbox (its clock)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         Suggestion,
     )
     from conference.meeting import Meeting, Proposal
-    from conference.outbox import Batch, BatchReport, Outbound
+    from conference.outbox import Batch, BatchReport, Outbound, Unconfirmed
     from conference.plan import FollowUp, Plan
     from conference.reminders import Planned, Reminder
     from conference.slots import Slot, Vote
@@ -174,6 +174,12 @@ class OutboxRepository(Protocol):
         key, is left out: nobody gets one batch twice."""
 
     async def report(self, batch_id: int) -> BatchReport | None: ...
+
+    async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5
+                          ) -> Sequence[Unconfirmed]:
+        """Messages of the conference's silent batches (reminders, nudges) that were on their
+        way when the sender stopped (UNKNOWN), newest first: `limit`, and one more if there
+        are more."""
 
 
 class ReminderRepository(Protocol):

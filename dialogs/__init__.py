@@ -1,6 +1,5 @@
 """One conversation flow per module, each building its own aiogram Router."""
 
-from aiogram import Router
 
 from dialogs import (
     availability,
@@ -23,6 +22,7 @@ from dialogs import (
     suggest,
 )
 from dialogs.filters import checked_in_place, private_chat
+from dialogs.routing import Router
 
 
 def build_router() -> Router:

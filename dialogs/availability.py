@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -27,6 +27,7 @@ from dialogs.filters import has_text
 from dialogs.labels import short_when, slot_problem_text, vote_label
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
+from dialogs.routing import Router
 from dialogs.states import Proposing
 from dialogs.texts import _
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -23,6 +22,7 @@ from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.labels import group_label
+from dialogs.routing import Router
 from dialogs.states import Broadcasting
 from dialogs.texts import _
 

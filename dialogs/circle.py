@@ -9,7 +9,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 import segno
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -52,8 +52,10 @@ from dialogs.labels import (
     model_label,
     no_reason_label,
     status_label,
+    unconfirmed_lines,
     upcoming_lines,
 )
+from dialogs.routing import Router
 from dialogs.states import AddInvitee
 from dialogs.texts import _
 
@@ -140,6 +142,8 @@ def router() -> Router:
                 f"{diet_label(d)} {n}" for d, n in diets.items()) + "; " + _(
                 "allergieën") + ": " + (", ".join(
                 f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
+        lines += unconfirmed_lines(await uow.outbox.unconfirmed(request.id), zone,
+                                   i18n.current_locale)
         lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
                                 i18n.current_locale)
         if isinstance(callback.message, Message):

@@ -7,7 +7,6 @@ import asyncio
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -44,6 +43,7 @@ from dialogs.fixing import ask_cancel, ask_when, cancel, confirmed
 from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
 from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
+from dialogs.routing import Router
 from dialogs.states import Dating
 from dialogs.texts import _
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -36,6 +35,7 @@ from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import short_when, slot_problem_text
 from dialogs.outbound import when
+from dialogs.routing import Router
 from dialogs.states import Dating
 from dialogs.texts import _
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -24,6 +24,7 @@ from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.outbound import coordinator_language, deliver
 from dialogs.owned import owned
+from dialogs.routing import Router
 from dialogs.states import FollowingUp
 from dialogs.texts import _
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.types import ChatMemberUpdated, Message
 
 from dialogs.filters import group_chat
+from dialogs.routing import Router
 
 
 def router() -> Router:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
@@ -25,6 +25,7 @@ from dialogs.callbacks import Answer, Nav
 from dialogs.filters import has_contact, has_text
 from dialogs.flow import answered, current_step, load_draft, reask, save_draft, show
 from dialogs.intake_prompts import contact_labels, prompt
+from dialogs.routing import Router
 from dialogs.start import show_welcome
 from dialogs.states import Intake
 from dialogs.texts import _

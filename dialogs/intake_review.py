@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -23,6 +23,7 @@ from conference.requests import Incomplete, Submitted, submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.flow import load_draft, reask, show
 from dialogs.outbound import deliver
+from dialogs.routing import Router
 from dialogs.start import ask_stop
 from dialogs.states import Intake
 from dialogs.summaries import request_notice

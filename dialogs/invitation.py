@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -35,6 +35,7 @@ from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
 from dialogs.outbound import deliver, when
+from dialogs.routing import Router
 from dialogs.suggest import suggest_button
 from dialogs.texts import _
 

@@ -15,6 +15,7 @@ from babel.lists import format_list
 from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
 from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
+from conference.outbox import Unconfirmed
 from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
 from dialogs.outbound import when
@@ -238,6 +239,28 @@ def upcoming_lines(pending: Sequence[Reminder], zone: ZoneInfo, locale: str,
         lines.append(_("⏰ {moment}: {what} ({count})").format(
             moment=when(due, zone, locale), what=reminder_label(kind), count=count))
     if len(groups) > limit:
+        lines.append("…")
+    return lines
+
+
+def unconfirmed_lines(items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str,
+                      limit: int = 5) -> list[str]:
+    """Messages the bot sent by itself (reminders, nudges) that were on their way when it
+    stopped: they may not have arrived and are not sent again, so the coordinator hears of
+    them here (`items` newest first; one more than `limit` says there are more)."""
+    if not items:
+        return []
+    lines = [""]
+    for item in items[:limit]:
+        name = escape(item.name)
+        what = {
+            "reminder": _("herinnering aan {name}"),
+            "nudge": _("vraag om te antwoorden aan {name}"),
+            "vote": _("vraag om een datum te kiezen aan {name}"),
+        }.get(item.kind, _("bericht aan {name}")).format(name=name)
+        lines.append(_("⚠️ Mogelijk niet aangekomen: {what}, {moment}").format(
+            what=what, moment=short_when(item.at, zone, locale)))
+    if len(items) > limit:
         lines.append("…")
     return lines
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command
 from aiogram.types import (
     CallbackQuery,
@@ -32,6 +32,7 @@ from conference.requests import AccessDenied, NotFound, open_request
 from dialogs.callbacks import AssignTo, OpenRequest
 from dialogs.labels import language_names
 from dialogs.outbound import deliver
+from dialogs.routing import Router
 from dialogs.summaries import ago, request_details
 from dialogs.texts import _
 

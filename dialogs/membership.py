@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.types import ChatMemberUpdated
 
 from conference.model import PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_reachable, mark_unreachable
 from dialogs.filters import private_chat
+from dialogs.routing import Router
 
 
 def router() -> Router:

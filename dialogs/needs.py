@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from conference.circle import MAX_CHILDREN, Invitee, Needs, set_needs
@@ -15,6 +14,7 @@ from conference.requests import NotFound
 from dialogs.callbacks import NeedsStep
 from dialogs.labels import current_locale, language_name
 from dialogs.owned import owned
+from dialogs.routing import Router
 from dialogs.texts import _
 
 FLAGS = ("childcare", "transport", "accessibility")

@@ -9,7 +9,7 @@ from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -50,6 +50,7 @@ from dialogs.intake import problem_text
 from dialogs.labels import listed, slot_problem_text
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
+from dialogs.routing import Router
 from dialogs.states import Planning
 from dialogs.texts import _
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -22,6 +22,7 @@ from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.outbound import deliver
+from dialogs.routing import Router
 from dialogs.states import Suggest
 from dialogs.texts import _
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, select, tuple_, update
@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.model import PersonId
+from conference.model import ConferenceId, PersonId
 from conference.outbox import (
     Batch,
     BatchReport,
@@ -34,15 +34,24 @@ from conference.outbox import (
     Part,
     Photo,
     Text,
+    Unconfirmed,
     Venue,
 )
 from storage.cache import ProcessCache
 from storage.repositories import WriteNow, _now, _Repository, _table
-from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow
+from storage.tables import (
+    InviteeRow,
+    OutboxBatchRow,
+    OutboxDeliveryRow,
+    OutboxPayloadRow,
+    PersonRow,
+)
 
 BATCH = _table(OutboxBatchRow)
 DELIVERY = _table(OutboxDeliveryRow)
 PAYLOAD = _table(OutboxPayloadRow)
+INVITEE = _table(InviteeRow)
+PERSON = _table(PersonRow)
 ERROR_LENGTH = 200
 SMALL_BATCH = 50  # pending deliveries: claim() reads such batches together
 # `state` as a plain value, not through its index: SQLite (no statistics) would otherwise scan
@@ -92,6 +101,10 @@ def _decode(item: dict[str, Any]) -> Part:
 
 def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _ids(text: str) -> tuple[int, ...]:
@@ -228,14 +241,22 @@ class SqlOutbox(_Repository):
         """Set after a commit that queued messages (in this process)."""
         return self._cache.outbox_queued
 
-    async def recover(self) -> int:
-        """At start: what a stopped sender had taken but not recorded may have gone out.
-        It becomes UNKNOWN and is never sent again."""
+    async def recover(self) -> tuple[int, int]:
+        """At start, what a stopped sender held: a delivery only in hand (claimed, its next
+        request never marked) goes back to PENDING, at its next part; one whose request may
+        have left (the attempt mark, no outcome recorded) becomes UNKNOWN and is never sent
+        again. Returns (handed back, unknown)."""
+        sending = DELIVERY.c.state == DeliveryState.SENDING.value
+        if await self._s.scalar(select(DELIVERY.c.batch_id).where(sending).limit(1)) is None:
+            return 0, 0  # read only: nothing to recover takes no write lock
         await self._write_now()
-        result = await self._s.execute(
-            update(DELIVERY).where(DELIVERY.c.state == DeliveryState.SENDING.value)
+        back = await self._s.execute(
+            update(DELIVERY).where(sending, DELIVERY.c.attempted_at.is_(None))
+            .values(state=DeliveryState.PENDING.value))
+        lost = await self._s.execute(
+            update(DELIVERY).where(sending, DELIVERY.c.attempted_at.is_not(None))
             .values(state=DeliveryState.UNKNOWN.value))
-        return int(getattr(result, "rowcount", 0) or 0)
+        return (int(getattr(back, "rowcount", 0) or 0), int(getattr(lost, "rowcount", 0) or 0))
 
     async def claim(self, limit: int) -> list[Claimed]:
         """Take up to `limit` pending deliveries (a fair share from every open batch, oldest
@@ -322,6 +343,8 @@ class SqlOutbox(_Repository):
         return chosen
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write the sender's records (attempt marks, progress, outcomes) as they are: each
+        says everything about its delivery; give at most one per delivery."""
         if not outcomes:
             return
         await self._write_now()
@@ -332,12 +355,28 @@ class SqlOutbox(_Repository):
                    DELIVERY.c.person_id == bindparam("b_person"))
             .values(state=bindparam("b_state"), parts_done=bindparam("b_done"),
                     message_ids=bindparam("b_ids"), error=bindparam("b_error"),
-                    sent_at=bindparam("b_at")),
+                    sent_at=bindparam("b_at"), attempted_at=bindparam("b_tried")),
             [{"b_batch": o.batch_id, "b_person": o.person_id, "b_state": o.state.value,
               "b_done": o.parts_done, "b_ids": ",".join(map(str, o.message_ids))[:200],
               "b_error": o.error[:ERROR_LENGTH] if o.error else None,
-              "b_at": now if o.state is DeliveryState.SENT else None} for o in outcomes],
+              "b_at": now if o.state is DeliveryState.SENT else None,
+              "b_tried": now if o.attempted else None} for o in outcomes],
         )
+
+    async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5
+                          ) -> list[Unconfirmed]:
+        """The conference's messages in silent batches (reminders, nudges: no report chat)
+        that ended UNKNOWN, newest first, at most `limit` (and one more, to say there are)."""
+        query = (select(BATCH.c.kind, BATCH.c.created_at, INVITEE.c.name, PERSON.c.first_name)
+                 .select_from(DELIVERY.join(BATCH, BATCH.c.id == DELIVERY.c.batch_id)
+                              .outerjoin(INVITEE, INVITEE.c.id == DELIVERY.c.invitee_id)
+                              .outerjoin(PERSON, PERSON.c.id == DELIVERY.c.person_id))
+                 .where(BATCH.c.conference_id == conference_id, BATCH.c.report_chat.is_(None),
+                        DELIVERY.c.state == DeliveryState.UNKNOWN.value)
+                 .order_by(BATCH.c.created_at.desc(), BATCH.c.id.desc(),
+                           DELIVERY.c.person_id).limit(limit + 1))
+        return [Unconfirmed(row.kind, row.name or row.first_name or "", _utc(row.created_at))
+                for row in await self._s.execute(query)]
 
     async def open_batches(self, reported_only: bool = False) -> list[OpenBatch]:
         """Batches whose report is not out yet, oldest first, with their counts (reported_only:

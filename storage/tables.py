@@ -264,6 +264,10 @@ class OutboxDeliveryRow(Base):
     message_ids: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # SENDING with this set: the request for part `parts_done` may have left (committed just
+    # before it did); a crash makes it UNKNOWN. SENDING without it: only in hand (back to
+    # PENDING after a crash).
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ReminderRow(Base):

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
@@ -22,6 +23,7 @@ from conference.outbox import (
     DeliveryState,
     Document,
     Outbound,
+    Outcome,
     Part,
     Text,
     Venue,
@@ -72,8 +74,6 @@ async def finished(sessions, batch_id: int, timeout: float = 20) -> BatchReport:
 
 
 async def states(sessions, batch_id: int) -> dict[int, tuple[str, int]]:
-    from sqlalchemy import select
-
     async with SqlUnitOfWork(sessions) as uow:
         rows = await uow.session.execute(
             select(OutboxDeliveryRow.person_id, OutboxDeliveryRow.state,
@@ -215,37 +215,95 @@ def sender(emu: BotApiEmulator, sessions, rate: float = RATE) -> OutboxSender:
     return OutboxSender(outbox_bot(TOKEN, emu.base_url), sessions, i18n, rate=rate)
 
 
-async def test_what_a_crash_left_in_hand_is_unknown_and_never_sent_again(
+async def test_a_crash_loses_only_what_was_tried_and_the_rest_goes_on_once(
     emu: BotApiEmulator, sessions
 ):
-    sanne, *circle = await people(emu, sessions, ["Sanne", "Edith", "Herman", "Wim"])
+    sanne, *circle = await people(emu, sessions, ["Sanne", "Edith", "Herman", "Wim", "Johan"])
+    edith, herman, wim, johan = circle
+    parts = (Text("Hallo"), Text("Tot zaterdag"))
     async with SqlUnitOfWork(sessions) as uow:
         batch_id = await uow.outbox.enqueue(
             Batch("broadcast", PersonId(sanne.id), report_chat=PersonId(sanne.id),
                   report_locale="nl"),
-            [Outbound(PersonId(p.id), None, (Text("Hallo"),)) for p in circle], NOW)
+            [Outbound(PersonId(p.id), None, parts) for p in circle], NOW)
         await uow.commit()
-    async with SqlUnitOfWork(sessions) as uow:  # a sender took two, then the process died
-        taken = await uow.outbox.claim(2)
+    # a sender took three, then the process died: Edith's was only in hand; Herman's first
+    # request may have left (its mark was committed); Wim had the first part (recorded) and
+    # was in hand for the second
+    async with SqlUnitOfWork(sessions) as uow:
+        taken = {c.person_id: c for c in await uow.outbox.claim(3)}
         await uow.commit()
-    assert len(taken) == 2
+    assert sorted(taken) == sorted(p.id for p in (edith, herman, wim))
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.outbox.record([
+            Outcome(batch_id, PersonId(herman.id), DeliveryState.SENDING, 0, attempted=True),
+            Outcome(batch_id, PersonId(wim.id), DeliveryState.SENDING, 1, (1,))])
+        await uow.commit()
 
     first = sender(emu, sessions)
     await first.start()
     report = await finished(sessions, batch_id)
     await first.stop()
     await first.bot.session.close()
-    assert report == BatchReport(total=3, delivered=1, unknown=2)
-    taken_ids = {c.person_id for c in taken}
-    assert [len(p.messages) for p in circle] == [0 if p.id in taken_ids else 1 for p in circle]
-    assert "2 onzeker" in sanne.last.text  # the report (3 recipients: no progress message)
+    assert report == BatchReport(total=4, delivered=3, unknown=1)
+    assert edith.texts == johan.texts == ["Hallo", "Tot zaterdag"]
+    assert herman.messages == []  # maybe it arrived before the crash: never sent again
+    assert wim.texts == ["Tot zaterdag"]  # went on at its next part
+    assert "1 onzeker" in sanne.last.text  # the report (4 recipients: no progress message)
 
     second = sender(emu, sessions)  # and again: nothing more goes out
     await second.start()
     await asyncio.sleep(0.5)
     await second.stop()
     await second.bot.session.close()
-    assert sum(len(p.messages) for p in circle) == 1 and len(sanne.messages) == 1
+    assert sum(len(p.messages) for p in circle) == 5 and len(sanne.messages) == 1
+
+
+async def test_every_request_leaves_only_after_its_attempt_is_recorded(
+    emu: BotApiEmulator, sessions
+):
+    """What the database says at the moment each request reaches Telegram: a crash right then
+    would find that part marked as tried (so unknown, never repeated), and the parts before
+    it as done."""
+    circle = await people(emu, sessions, [f"Neef {i}" for i in range(12)])
+    ids = {p.id for p in circle}
+    async with SqlUnitOfWork(sessions) as uow:
+        batch_id = await uow.outbox.enqueue(
+            Batch("nudge", None), [Outbound(PersonId(p.id), None, notice(p.first_name))
+                                   for p in circle], NOW)
+        await uow.commit()
+    seen: list[tuple[int, str, int, bool]] = []
+    dispatch = emu.server.dispatch
+
+    async def watched(token: str, method: str, params: dict, files: dict,
+                      source: str = "http") -> tuple[int, dict]:
+        chat = int(params.get("chat_id", 0) or 0)
+        if chat in ids:
+            async with SqlUnitOfWork(sessions) as uow:
+                row = (await uow.session.execute(
+                    select(OutboxDeliveryRow.state, OutboxDeliveryRow.parts_done,
+                           OutboxDeliveryRow.attempted_at).where(
+                        OutboxDeliveryRow.batch_id == batch_id,
+                        OutboxDeliveryRow.person_id == chat))).one()
+            seen.append((chat, row.state, row.parts_done, row.attempted_at is not None))
+        return await dispatch(token, method, params, files, source)
+
+    emu.server.dispatch = watched  # type: ignore[method-assign]
+    running = sender(emu, sessions, rate=RATE)
+    await running.start()
+    report = await finished(sessions, batch_id)
+    await running.stop()
+    await running.bot.session.close()
+    assert report == BatchReport(total=12, delivered=12)
+    assert len(seen) == 36
+    for person in circle:
+        assert [(state, done, tried) for chat, state, done, tried in seen
+                if chat == person.id] == [("sending", 0, True), ("sending", 1, True),
+                                          ("sending", 2, True)]
+        assert [m.kind for m in person.messages] == ["text", "venue", "document"]
+    assert 1 <= running.stats.marks <= running.stats.marked == 36
+    rows = await states(sessions, batch_id)
+    assert set(rows.values()) == {("sent", 3)}
 
 
 async def test_a_clean_stop_hands_back_what_it_did_not_send_and_a_restart_finishes(

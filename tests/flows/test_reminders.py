@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from conference.meeting import Venue, fix_meeting
 from conference.model import ConferenceId, PersonId
+from conference.outbox import Batch, DeliveryState, Outbound, Outcome, Text
 from emulator import BotApiEmulator, Person
+from storage.tables import InviteeRow
 from tests.flows.conftest import Running, running_kring, started
 from tests.flows.test_circle import assigned_conference
 from tests.flows.test_worked_example import invite
@@ -118,3 +121,40 @@ async def test_a_reminder_with_real_seconds(emu: BotApiEmulator, migrated_url: s
         assert timedelta(seconds=-1) < late < timedelta(seconds=2)  # on time, give or take
     finally:
         await running.stop()
+
+
+async def test_the_coordinator_sees_a_reminder_that_may_not_have_arrived(
+        emu: BotApiEmulator, kring: Running):
+    """A crash while Frank's reminder was on its way: the restarted bot does not send it again
+    (it may have arrived), and the coordinator's view of the conference says so. Sandra's was
+    only in hand: it goes out after the restart, and the view does not mention it."""
+    ayse = await assigned_conference(emu, kring)
+    frank = emu.user("Frank", language_code="nl")
+    sandra = emu.user("Sandra", language_code="nl")
+    for person in (frank, sandra):
+        token = await invite(ayse, person.first_name, "familie", "familie", "Nederlands", False)
+        await person.send_text(f"/start {token}")
+    await kring.stop()
+    assert kring.app is not None
+    async with kring.uow() as uow:
+        invitees = dict((await uow.session.execute(
+            select(InviteeRow.name, InviteeRow.id))).all())
+        handed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
+        batch_id = await uow.outbox.enqueue(
+            Batch("reminder", None, ConferenceId(1), key="reminder:1:before_1d:1:1"),
+            [Outbound(PersonId(p.id), invitees[p.first_name], (Text("Herinnering: morgen"),))
+             for p in (frank, sandra)], handed)
+        await uow.commit()
+    async with kring.uow() as uow:  # the sender took both, marked Frank's request: killed
+        assert len(await uow.outbox.claim(10)) == 2
+        await uow.outbox.record([Outcome(batch_id, PersonId(frank.id), DeliveryState.SENDING,
+                                         0, attempted=True)])
+        await uow.commit()
+    await kring.start()
+    await sandra.wait_for("Herinnering: morgen", timeout=10)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    view = ayse.last.text
+    assert "⚠️ Mogelijk niet aangekomen: herinnering aan Frank, di 3 nov 10:00" in view
+    assert "Sandra," not in view
+    assert not any("Herinnering" in (m.text or "") for m in frank.messages)

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from conference.model import PersonId
+from conference.assignment import assign
+from conference.circle import Group, Invitee, InviteeDraft, invite, open_invitation
+from conference.model import ConferenceId, PersonId, StaffMember, StaffRole
 from conference.outbox import (
     Batch,
     BatchReport,
@@ -20,10 +22,12 @@ from conference.outbox import (
     Text,
     Venue,
 )
+from conference.requests import identify, submit_request
 from storage.db import create_engine, session_factory
 from storage.outbox import decode_parts, encode_parts
 from storage.tables import OutboxDeliveryRow, OutboxPayloadRow
 from storage.uow import SqlUnitOfWork
+from tests.unit.test_request_use_cases import complete_info_talk
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 HELLO = (Text("Hallo allemaal"),)
@@ -45,6 +49,25 @@ async def enqueue(sessions, batch: Batch, messages: list[Outbound]) -> int:
         batch_id = await uow.outbox.enqueue(batch, messages, NOW)
         await uow.commit()
     return batch_id
+
+
+async def conference_with(sessions, *names: str) -> tuple[ConferenceId, list[Invitee]]:
+    """A conference of coordinator Ayse with these people invited, each bound to a phone."""
+    people = []
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
+        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
+        await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
+        request = (await submit_request(uow, PersonId(8000), "nl", complete_info_talk(),
+                                        NOW)).request
+        await assign(uow, PersonId(9001), request.id, PersonId(7001), NOW)
+        for number, name in enumerate(names):
+            _invitee, token = await invite(uow, PersonId(7001), request.id, InviteeDraft(
+                name, "familie", Group.FAMILY, "nl", False), NOW)
+            await identify(uow, PersonId(100 + number), name, "nl", ("nl",), "nl")
+            people.append(await open_invitation(uow, PersonId(100 + number), token, NOW))
+        await uow.commit()
+    return request.id, people
 
 
 async def count(sessions, model, *where) -> int:
@@ -116,11 +139,98 @@ async def test_waves_are_taken_fairly_and_recorded_in_one_go(sessions):
         (c.batch_id, c.person_id) for c in again}
     assert len(again) == 25
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.outbox.recover() == 30  # a restart: in hand becomes unknown
+        assert await uow.outbox.recover() == (30, 0)  # a restart: never tried, so pending
         await uow.commit()
-        assert await uow.outbox.report(big) == BatchReport(total=30, unknown=30)
+        assert await uow.outbox.report(big) == BatchReport(total=30, pending=30)
         assert await uow.outbox.report(small) == BatchReport(total=2, delivered=2)
-        assert await uow.outbox.claim(10) == []
+        assert len(await uow.outbox.claim(10)) == 10
+
+
+async def attempt(sessions, claimed, done: int = 0, ids: tuple[int, ...] = ()) -> None:
+    """The sender's mark just before the request for part `done` leaves."""
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.outbox.record([Outcome(claimed.batch_id, claimed.person_id,
+                                         DeliveryState.SENDING, done, ids, attempted=True)])
+        await uow.commit()
+
+
+async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_tried(
+        sessions):
+    parts = (Text("De datum staat vast."), Venue(52.09, 5.12, "De Linde", "Dorpsstraat 1"),
+             Document("conferentie.ics", b"BEGIN:VCALENDAR"))
+    batch_id = await enqueue(sessions, Batch("meeting", None, key="meeting:1:v1"),
+                             to(11, 12, 13, 14, 15, parts=parts))
+    async with SqlUnitOfWork(sessions) as uow:
+        wave = {c.person_id: c for c in await uow.outbox.claim(10)}
+        await uow.commit()
+    assert sorted(wave) == [11, 12, 13, 14, 15]
+    # 11: only in hand. 12: its first request may have left. 13: the first part arrived, the
+    # second may have left. 14: two parts arrived (recorded), the third never tried. 15: all
+    # three arrived and that was recorded.
+    await attempt(sessions, wave[12])
+    await attempt(sessions, wave[13])
+    await attempt(sessions, wave[13], 1, (701,))
+    await attempt(sessions, wave[14])
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.outbox.record([
+            Outcome(batch_id, PersonId(14), DeliveryState.SENDING, 2, (801, 802)),
+            Outcome(batch_id, PersonId(15), DeliveryState.SENT, 3, (901, 902, 903))])
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:  # the process died; the next one starts
+        assert await uow.outbox.recover() == (2, 2)
+        await uow.commit()
+        assert await uow.outbox.recover() == (0, 0)  # nothing left to recover
+        assert await uow.outbox.report(batch_id) == BatchReport(
+            total=5, delivered=1, unknown=2, pending=2)
+        again = {c.person_id: c for c in await uow.outbox.claim(10)}
+        await uow.commit()
+    # the two in hand go on where they were; the two that may have left are never taken again
+    assert sorted(again) == [11, 14]
+    assert (again[11].parts_done, again[11].message_ids) == (0, ())
+    assert (again[14].parts_done, again[14].message_ids) == (2, (801, 802))
+    async with SqlUnitOfWork(sessions) as uow:
+        rows = {row.person_id: row for row in await uow.session.execute(
+            select(OutboxDeliveryRow.person_id, OutboxDeliveryRow.state,
+                   OutboxDeliveryRow.parts_done, OutboxDeliveryRow.message_ids,
+                   OutboxDeliveryRow.attempted_at)
+            .where(OutboxDeliveryRow.batch_id == batch_id))}
+    assert (rows[13].state, rows[13].parts_done, rows[13].message_ids) == ("unknown", 1, "701")
+    assert rows[12].attempted_at is not None and rows[11].attempted_at is None
+    await attempt(sessions, again[14], 2, (801, 802))
+    async with SqlUnitOfWork(sessions) as uow:  # the answer came and was recorded: not lost
+        await uow.outbox.record([Outcome(batch_id, PersonId(14), DeliveryState.SENT, 3,
+                                         (801, 802, 803))])
+        await uow.commit()
+        assert await uow.outbox.recover() == (1, 0)  # 11, still only in hand
+        await uow.commit()
+        assert await uow.outbox.report(batch_id) == BatchReport(
+            total=5, delivered=2, unknown=2, pending=1)
+
+
+async def test_the_coordinator_learns_which_silent_messages_may_not_have_arrived(sessions):
+    conference, (frank, sandra) = await conference_with(sessions, "Frank", "Sandra")
+    reminder = await enqueue(sessions, Batch("reminder", None, conference_id=conference,
+                                             key="reminder:x"),
+                             [Outbound(PersonId(frank.person_id), frank.id, HELLO),
+                              Outbound(PersonId(sandra.person_id), sandra.id, HELLO)])
+    broadcast = await enqueue(sessions, Batch("broadcast", PersonId(1),
+                                              conference_id=conference,
+                                              report_chat=PersonId(1)),
+                              [Outbound(PersonId(frank.person_id), frank.id, HELLO)])
+    async with SqlUnitOfWork(sessions) as uow:
+        wave = await uow.outbox.claim(10)
+        await uow.commit()
+    for claimed in wave:
+        if claimed.batch_id == broadcast or claimed.person_id == frank.person_id:
+            await attempt(sessions, claimed)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.unconfirmed(conference) == []
+        assert await uow.outbox.recover() == (1, 2)
+        await uow.commit()
+        found = await uow.outbox.unconfirmed(conference)
+    # the broadcast's report chat was told; the silent reminder only shows here
+    assert [(u.kind, u.name, u.at) for u in found] == [("reminder", frank.name, NOW)]
+    assert reminder != broadcast
 
 
 async def test_a_delivery_handed_back_goes_on_at_its_next_part(sessions):

@@ -125,3 +125,28 @@ def test_counts_make_the_report():
     assert (report.total, report.done, report.pending, report.addressed) == (11, 6, 5, 15)
     assert not report.finished
     assert not OpenBatch(1, "broadcast", None, None, None, report).shows_progress
+
+
+def test_the_coordinator_reads_which_silent_messages_may_not_have_arrived(i18n: CatalogI18n):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from conference.outbox import Unconfirmed
+    from dialogs.labels import unconfirmed_lines
+
+    zone = ZoneInfo("Europe/Amsterdam")
+    at = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
+    items = [Unconfirmed("reminder", "Frank", at), Unconfirmed("nudge", "<Sandra>", at),
+             Unconfirmed("note", "Wim", at)]
+    with i18n.context(), i18n.use_locale("nl"):
+        assert unconfirmed_lines([], zone, "nl") == []
+        assert unconfirmed_lines(items, zone, "nl", limit=2) == [
+            "",
+            "⚠️ Mogelijk niet aangekomen: herinnering aan Frank, di 3 nov 10:00",
+            "⚠️ Mogelijk niet aangekomen: vraag om te antwoorden aan &lt;Sandra&gt;, "
+            "di 3 nov 10:00",
+            "…",
+        ]
+    with i18n.context(), i18n.use_locale("en"):
+        assert unconfirmed_lines(items[2:], zone, "en")[1] == (
+            "⚠️ May not have arrived: message to Wim, Tue, Nov 3 10:00\u202fAM")
