@@ -56,6 +56,17 @@ class JsonSession(AiohttpSession):
             return super().build_form_data(bot, method)
         return BytesPayload(orjson.dumps(values), content_type="application/json")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.raw_updates: dict[int, str] = {}
+
+    def _keep_raw(self, updates: Any) -> None:
+        """The last getUpdates answer, update by update, as JSON: the poller stores updates
+        in the inbox as they came (serialising the parsed ones again cost more)."""
+        self.raw_updates = {u["update_id"]: orjson.dumps(u).decode() for u in updates
+                            if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+                            } if isinstance(updates, list) else {}
+
     def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int,
                        content: str) -> Response[TelegramType]:
         if status_code == HTTPStatus.OK:
@@ -64,6 +75,8 @@ class JsonSession(AiohttpSession):
                 if isinstance(method, LEAN_ANSWERS):
                     data = orjson.loads(content)
                     _drop_echoes(data.get("result"))
+                    if isinstance(method, GetUpdates):
+                        self._keep_raw(data.get("result"))
                     response: Response[TelegramType] = kind.model_validate(
                         data, context={"bot": bot})
                 else:
