@@ -115,6 +115,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--profile", help="write a cProfile of the measured part here")
+    parser.add_argument("--statements", action="store_true",
+                        help="count the SQL statements, by their first words")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kring-hotpath-"))
     url = f"sqlite+aiosqlite:///{workdir / 'hotpath.sqlite3'}"
@@ -122,6 +124,13 @@ async def main() -> None:
     await upgrade(url)
     engine = create_engine(url)
     sessions = session_factory(engine)
+    statements: Counter[str] = Counter()
+    if args.statements:
+        from sqlalchemy import event
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def count(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
+            statements[" ".join(sql.split()[:4])] += 1
     async with SqlUnitOfWork(sessions) as uow:
         await add_staff(uow, StaffMember(person_id=PersonId(MANAGER_ID),
                                          role=StaffRole.MANAGER, name="Marieke",
@@ -162,6 +171,9 @@ async def main() -> None:
         profiler.dump_stats(args.profile)
     calls = sum(n for name, n in stand_in.calls.items() if name != "setMyCommands")
     print(f"Bot API calls: {dict(stand_in.calls.most_common())}")
+    if args.statements:
+        for sql, n in statements.most_common():
+            print(f"{n / count:6.2f} per update  {sql}")
     print(f"hotpath: updates={count} cpu_ms_per_update={cpu / count * 1000:.3f} "
           f"calls_per_update={calls / count:.2f}")
 
