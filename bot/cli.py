@@ -9,6 +9,7 @@ import signal
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.lazy_types import import_aiogram
 from conference.model import Gender, PersonId, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
 from storage.db import create_engine, session_factory
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "run":
+        import_aiogram()  # before anything else imports it: its types are built on first use
         return asyncio.run(_run(settings))
     if args.command == "db":
         asyncio.run(upgrade(settings.database_url))
