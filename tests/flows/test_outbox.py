@@ -215,6 +215,18 @@ def sender(emu: BotApiEmulator, sessions, rate: float = RATE) -> OutboxSender:
     return OutboxSender(outbox_bot(TOKEN, emu.base_url), sessions, i18n, rate=rate)
 
 
+async def send_until_finished(emu: BotApiEmulator, sessions, batch_id: int,
+                              rate: float = RATE) -> tuple[BatchReport, OutboxSender]:
+    """A sender starts, works until the batch is finished, and stops."""
+    running = sender(emu, sessions, rate=rate)
+    await running.start()
+    try:
+        return await finished(sessions, batch_id), running
+    finally:
+        await running.stop()
+        await running.bot.session.close()
+
+
 async def test_a_crash_loses_only_what_was_tried_and_the_rest_goes_on_once(
     emu: BotApiEmulator, sessions
 ):
@@ -240,11 +252,7 @@ async def test_a_crash_loses_only_what_was_tried_and_the_rest_goes_on_once(
             Outcome(batch_id, PersonId(wim.id), DeliveryState.SENDING, 1, (1,))])
         await uow.commit()
 
-    first = sender(emu, sessions)
-    await first.start()
-    report = await finished(sessions, batch_id)
-    await first.stop()
-    await first.bot.session.close()
+    report, _ = await send_until_finished(emu, sessions, batch_id)
     assert report == BatchReport(total=4, delivered=3, unknown=1)
     assert edith.texts == johan.texts == ["Hallo", "Tot zaterdag"]
     assert herman.messages == []  # maybe it arrived before the crash: never sent again
@@ -289,11 +297,7 @@ async def test_every_request_leaves_only_after_its_attempt_is_recorded(
         return await dispatch(token, method, params, files, source)
 
     emu.server.dispatch = watched  # type: ignore[method-assign]
-    running = sender(emu, sessions, rate=RATE)
-    await running.start()
-    report = await finished(sessions, batch_id)
-    await running.stop()
-    await running.bot.session.close()
+    report, running = await send_until_finished(emu, sessions, batch_id)
     assert report == BatchReport(total=12, delivered=12)
     assert len(seen) == 36
     for person in circle:
@@ -327,11 +331,7 @@ async def test_a_clean_stop_hands_back_what_it_did_not_send_and_a_restart_finish
     half = [p for p in circle if rows[p.id] == ("pending", 1)]
     assert all(len(p.messages) == 1 for p in half)
 
-    second = sender(emu, sessions, rate=RATE)
-    await second.start()
-    report = await finished(sessions, batch_id)
-    await second.stop()
-    await second.bot.session.close()
+    report, _ = await send_until_finished(emu, sessions, batch_id)
     assert report == BatchReport(total=8, delivered=8)
     assert all(p.texts == ["Kom je ook?", "Laat het even weten."] for p in circle)
 
