@@ -64,5 +64,7 @@ async def warm_up(types: list[type[BaseModel]]) -> None:
     """Build these types' validators now, one at a time, letting other work in between."""
     for model in types:
         if not model.__pydantic_complete__:
-            model.model_rebuild()
+            # with the namespace aiogram's own loop would have used, and nothing from the
+            # caller's frame (pydantic's default looks there too)
+            model.model_rebuild(_types_namespace=_kept or None, _parent_namespace_depth=0)
         await asyncio.sleep(0)

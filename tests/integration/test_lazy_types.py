@@ -33,6 +33,13 @@ SCRIPT = textwrap.dedent('''
         assert M.SendMessage(chat_id=7, text="Hallo Wim").text == "Hallo Wim"
     first_use()
 
+    import asyncio
+    from bot.lazy_types import warm_up
+    warmed = [T.ChatMemberUpdated, T.Venue, M.SendVenue, M.EditMessageReplyMarkup]
+    assert not any(kind.__pydantic_complete__ for kind in warmed)
+    asyncio.run(warm_up(warmed))
+    assert all(kind.__pydantic_complete__ for kind in warmed), "warm_up built them"
+
     unbuilt = []
     for module in (T, M):
         for name in module.__all__:
