@@ -48,8 +48,13 @@ class JsonSession(AiohttpSession):
     """aiogram's session, lighter on each call. A request goes as one JSON body (the Bot API
     takes JSON; aiogram builds a form with every nested value JSON-encoded on its own), except
     one that uploads a file, which stays a multipart form. An answer is parsed by pydantic
-    straight from its JSON text; anything but a plain success goes through aiogram's own
-    check, which raises the errors aiogram raises."""
+    from its JSON, less the bot's own echo (`_drop_echoes`); the updates of the last
+    getUpdates are kept as JSON too (`raw_updates`, for the poller's inbox). Anything but a
+    plain success goes through aiogram's own check, which raises the errors aiogram raises."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.raw_updates: dict[int, str] = {}
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
         files: dict[str, Any] = {}
@@ -61,10 +66,6 @@ class JsonSession(AiohttpSession):
         if files:
             return super().build_form_data(bot, method)
         return BytesPayload(orjson.dumps(values), content_type="application/json")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.raw_updates: dict[int, str] = {}
 
     def _keep_raw(self, updates: Any) -> None:
         """The last getUpdates answer, update by update, as JSON: the poller stores updates
