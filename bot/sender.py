@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
+import certifi
 import orjson
 from aiogram import Bot, methods
+from aiogram import __version__ as aiogram_version
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -18,6 +21,8 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiohttp.payload import BytesPayload
+
+from bot.transport import LeanHttp, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -46,26 +51,62 @@ def keep_response_types() -> None:
 
 class JsonSession(AiohttpSession):
     """aiogram's session, lighter on each call. A request goes as one JSON body (the Bot API
-    takes JSON; aiogram builds a form with every nested value JSON-encoded on its own), except
-    one that uploads a file, which stays a multipart form. An answer is parsed by pydantic
-    from its JSON, less the bot's own echo (`_drop_echoes`); the updates of the last
-    getUpdates are kept as JSON too (`raw_updates`, for the poller's inbox). Anything but a
-    plain success goes through aiogram's own check, which raises the errors aiogram raises."""
+    takes JSON; aiogram builds a form with every nested value JSON-encoded on its own) over
+    kring's own small HTTP client (bot/transport.py), except one that uploads a file, which
+    stays a multipart form sent by aiohttp (as does everything when a proxy is set, or with
+    `lean=False`). An answer is parsed by pydantic from its JSON, less the bot's own echo
+    (`_drop_echoes`); the updates of the last getUpdates are kept as JSON too (`raw_updates`,
+    for the poller's inbox). Anything but a plain success goes through aiogram's own check,
+    which raises the errors aiogram raises; a failure on the wire is aiogram's
+    TelegramNetworkError, as with aiohttp."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lean: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.raw_updates: dict[int, str] = {}
+        self.lean = LeanHttp(
+            user_agent=f"kring aiogram/{aiogram_version}", limit=self._connector_init["limit"],
+            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+        ) if lean else None
 
-    def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
+    def _json_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
+        """The method as one JSON object, or None when it uploads a file."""
         files: dict[str, Any] = {}
         values: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None and prepared != "":
                 values[key] = prepared
-        if files:
+        return None if files else orjson.dumps(values)
+
+    def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
+        body = self._json_body(bot, method)
+        if body is None:
             return super().build_form_data(bot, method)
-        return BytesPayload(orjson.dumps(values), content_type="application/json")
+        return BytesPayload(body, content_type="application/json")
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
+                           timeout: int | None = None,  # noqa: ASYNC109 (aiogram's)
+                           ) -> TelegramType:
+        body = self._json_body(bot, method) if self.lean and self.proxy is None else None
+        if self.lean is None or body is None:
+            return await super().make_request(bot, method, timeout)
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        try:
+            reply = await self.lean.post(
+                url, body, timeout=self.timeout if timeout is None else timeout)
+        except TimeoutError as error:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from error
+        except TransportError as error:
+            raise TelegramNetworkError(method=method, message=f"TransportError: {error}"
+                                       ) from error
+        response = self.check_response(bot, method, reply.status,
+                                       reply.body.decode("utf-8", "replace"))
+        return cast(TelegramType, response.result)
+
+    async def close(self) -> None:
+        if self.lean is not None:
+            self.lean.close()
+        await super().close()
 
     def _keep_raw(self, updates: Any) -> None:
         """The last getUpdates answer, update by update, as JSON: the poller stores updates
