@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
+import secrets
 import ssl
+import time
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -12,6 +15,7 @@ import certifi
 import orjson
 from aiogram import Bot, methods
 from aiogram import __version__ as aiogram_version
+from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -20,7 +24,9 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiogram.types import InputFile
 from aiohttp.payload import BytesPayload
+from pydantic import BaseModel
 
 from bot.transport import LeanHttp, TransportError
 
@@ -69,14 +75,36 @@ class JsonSession(AiohttpSession):
         ) if lean else None
 
     def _json_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
-        """The method as one JSON object, or None when it uploads a file."""
+        """The method as one JSON object, or None when it uploads a file. The same fields
+        and values as aiogram's prepare_value, at a third of the cost with a keyboard:
+        pydantic dumps the method (nested keyboards included) without its unset fields and
+        orjson writes it in one pass, handing back only what JSON cannot hold
+        (`_json_value`). A nested default that resolves to nothing (aiogram leaves such a
+        field out, orjson would write null) sends the method the long way, aiogram's."""
         files: dict[str, Any] = {}
-        values: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None and prepared != "":
-                values[key] = prepared
-        return None if files else orjson.dumps(values)
+        values = method.model_dump(warnings=False, exclude_none=True)
+        for key, value in list(values.items()):
+            if isinstance(value, Default):
+                value = values[key] = bot.default[value.name]
+            if value is None or value == "":
+                del values[key]
+
+        def json_value(value: Any) -> Any:
+            return _json_value(value, bot, files, self)
+        try:
+            body = orjson.dumps(values, default=json_value,
+                                option=orjson.OPT_PASSTHROUGH_DATETIME)
+        except orjson.JSONEncodeError as error:
+            if not isinstance(error.__cause__, _LongWay):
+                raise
+            files.clear()
+            long_way = {}
+            for key, value in method.model_dump(warnings=False).items():
+                prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+                if prepared is not None and prepared != "":
+                    long_way[key] = prepared
+            body = orjson.dumps(long_way)
+        return None if files else body
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
         body = self._json_body(bot, method)
@@ -165,6 +193,30 @@ def _drop_echoes(result: Any) -> None:
     elif isinstance(result, dict):
         for key in ECHOED:
             result.pop(key, None)
+
+
+class _LongWay(Exception):
+    """This method needs aiogram's own prepare_value (see JsonSession._json_body)."""
+
+
+def _json_value(value: Any, bot: Bot, files: dict[str, Any], session: JsonSession) -> Any:
+    """A value orjson cannot write, as aiogram's prepare_value would send it."""
+    if isinstance(value, Default):
+        value = bot.default[value.name]
+        if value is None:
+            raise _LongWay
+        return value
+    if isinstance(value, InputFile):
+        key = secrets.token_urlsafe(10)
+        files[key] = value
+        return f"attach://{key}"
+    if isinstance(value, datetime.timedelta):
+        return round(time.time() + value.total_seconds())
+    if isinstance(value, datetime.datetime):
+        return round(value.timestamp())
+    if isinstance(value, BaseModel):
+        return session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+    raise TypeError(f"cannot send a {type(value).__name__}")
 
 
 class RetryMiddleware(BaseRequestMiddleware):

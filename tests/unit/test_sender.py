@@ -52,3 +52,68 @@ def test_a_sent_message_is_read_without_its_keyboard_and_keeps_what_is_read():
                                       answer(sent)).result
     assert isinstance(message, Message)
     assert message.message_id == 8 and message.reply_markup is None and message.entities is None
+
+
+def aiogram_body(session: JsonSession, bot: Bot, method: methods.TelegramMethod) -> dict:
+    """What aiogram's own prepare_value makes of a method (the form fields, unencoded)."""
+    files: dict = {}
+    values = {}
+    for key, value in method.model_dump(warnings=False).items():
+        prepared = session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        if prepared is not None and prepared != "":
+            values[key] = prepared
+    return values
+
+
+def test_a_request_body_is_what_aiogram_would_send():
+    from datetime import UTC, datetime
+
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.types import (
+        BotCommand,
+        BotCommandScopeChat,
+        BufferedInputFile,
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        KeyboardButton,
+        LinkPreviewOptions,
+        ReplyKeyboardMarkup,
+        ReplyParameters,
+    )
+
+    session = JsonSession()
+    bot = Bot("123456:abc", session=session, default=DefaultBotProperties(
+        parse_mode="HTML", protect_content=True,
+        link_preview=LinkPreviewOptions(is_disabled=True)))
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text="Ja ✓", callback_data="a:consent:yes")],
+        [InlineKeyboardButton(text="Meer", url="https://example.org/ek")]])
+    corpus = [
+        methods.SendMessage(chat_id=7, text="<b>Hallo</b> Wim", reply_markup=keyboard),
+        methods.SendMessage(chat_id=7, text="Deel je nummer", reply_markup=ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text="📱 Nummer", request_contact=True)]],
+            resize_keyboard=True, one_time_keyboard=True),
+            reply_parameters=ReplyParameters(message_id=3)),
+        methods.SendMessage(chat_id=7, text="Zonder opmaak", parse_mode=None,
+                            disable_notification=False),
+        methods.EditMessageText(chat_id=7, message_id=3, text="Stap 2", reply_markup=keyboard),
+        methods.EditMessageReplyMarkup(chat_id=7, message_id=3),
+        methods.AnswerCallbackQuery(callback_query_id="9", text="Opgeslagen ✓"),
+        methods.SendVenue(chat_id=7, latitude=52.09, longitude=5.12, title="Buurthuis",
+                          address="Kerkstraat 1"),
+        methods.SetMyCommands(commands=[BotCommand(command="help", description="Hulp")],
+                              scope=BotCommandScopeChat(chat_id=7), language_code="nl"),
+        methods.GetUpdates(offset=5, timeout=25, allowed_updates=["message"]),
+    ]
+    for method in corpus:
+        body = session._json_body(bot, method)
+        assert body is not None
+        assert orjson.loads(body) == aiogram_body(session, bot, method), method
+    # dates go as Unix time (aiogram: the same number, as a string)
+    until = datetime(2027, 7, 2, 8, 0, tzinfo=UTC)
+    ban = methods.BanChatMember(chat_id=-100, user_id=7, until_date=until)
+    assert orjson.loads(session._json_body(bot, ban) or b"") == {
+        "chat_id": -100, "user_id": 7, "until_date": int(until.timestamp())}
+    # a file means a multipart form instead (aiohttp's path)
+    upload = methods.SendDocument(chat_id=7, document=BufferedInputFile(b"x", "ek.ics"))
+    assert session._json_body(bot, upload) is None
