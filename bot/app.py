@@ -41,7 +41,8 @@ def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("KRING_BOT_TOKEN is required")
     keep_response_types()
-    session = JsonSession(api=TelegramAPIServer.from_base(settings.api_base))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.api_base),
+                          lean=settings.http_client == "kring")
     session.middleware(RetryMiddleware())
     return Bot(
         settings.bot_token,
@@ -76,7 +77,8 @@ class Kring:
         # one pace for the outbox and the bot's own replies (they count against the outbox)
         self.pace = Pace(settings.send_rate)
         self.bot.session.middleware(PaceMiddleware(self.pace))
-        self.outbox = OutboxSender(outbox_bot(self.bot.token, settings.api_base),
+        self.outbox = OutboxSender(outbox_bot(self.bot.token, settings.api_base,
+                                              lean=settings.http_client == "kring"),
                                    self.sessions, self.i18n, pace=self.pace)
         self.clock = clock_from(settings.clock)
         self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)

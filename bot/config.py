@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     # compiled catalogs are kept here (None: the user's cache directory, ~/.cache/kring)
     cache_dir: Path | None = None
     polling_timeout: int = Field(default=25, ge=0, le=50)
+    # how kring talks HTTP to the Bot API: "kring", its own small client for JSON calls
+    # (bot/transport.py, decision 18), or "aiohttp" for every call, as aiogram does
+    http_client: Literal["kring", "aiohttp"] = "kring"
     # outbound messages per second (Telegram allows about 30; keep some headroom)
     send_rate: float = Field(default=25, gt=0, le=1000)
     # reminders before the meeting: days (wall-clock) or hours/minutes before it starts

@@ -92,9 +92,9 @@ REQUEST_TIMEOUT = 15  # seconds; a hung request holds up its chat and a clean st
 MARK_LINGER = 0.01  # seconds at most a request waits for others to share its attempt mark's commit
 
 
-def outbox_bot(token: str, api_base: str) -> Bot:
+def outbox_bot(token: str, api_base: str, *, lean: bool = True) -> Bot:
     """The sender's own Bot: a session without RetryMiddleware (see the module docstring)."""
-    return Bot(token, session=JsonSession(api=TelegramAPIServer.from_base(api_base)),
+    return Bot(token, session=JsonSession(api=TelegramAPIServer.from_base(api_base), lean=lean),
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

@@ -8,7 +8,8 @@ This client does only what those calls need, on asyncio's own transports (TLS in
 
 - keep-alive connections, one request at a time on each, kept in a pool per origin
   (at most `limit` open; a caller waits for a free one beyond that), the most recently used
-  first, and none reused after `idle_timeout` seconds of rest (servers close idle ones);
+  first, and none reused after `idle_timeout` seconds of rest (servers close idle ones;
+  15 s by default, aiohttp's keep-alive time);
 - answers framed by Content-Length, chunked transfer coding or the end of the connection,
   interim 1xx answers skipped, gzip/deflate bodies decoded;
 - a deadline per request covering connect, send and the whole answer.
@@ -369,7 +370,7 @@ def _expire(conn: _Connection) -> None:
 class LeanHttp:
     """POST a body, get the status and the body back; see the module docstring."""
 
-    def __init__(self, *, user_agent: str, limit: int = 100, idle_timeout: float = 30.0,
+    def __init__(self, *, user_agent: str, limit: int = 100, idle_timeout: float = 15.0,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         self.user_agent = user_agent
         self.limit = limit

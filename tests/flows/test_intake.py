@@ -8,7 +8,15 @@ import pytest
 
 from conference.model import ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
-from tests.flows.conftest import Running, fill_in_info_talk, press_forged, ready_manager, t
+from tests.flows.conftest import (
+    Running,
+    fill_in_info_talk,
+    press_forged,
+    ready_manager,
+    running_kring,
+    started,
+    t,
+)
 
 QUESTION_NL = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
 QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
@@ -82,6 +90,21 @@ async def test_whole_intake_reaches_the_manager(
     assert stored.family_languages == ("nl", "tr")
     assert stored.applicant_locale == locale
     assert stored.minimum_requirement is None
+
+
+async def test_the_intake_works_the_same_over_aiohttp(emu: BotApiEmulator, migrated_url: str):
+    """KRING_HTTP_CLIENT=aiohttp: every call goes through aiohttp, as aiogram does (the way
+    back should kring's own client ever misbehave somewhere)."""
+    async with started(running_kring(emu, migrated_url, http_client="aiohttp")) as kring:
+        assert kring.app is not None and kring.app.bot.session.lean is None  # type: ignore[attr-defined]
+        assert kring.app.outbox.bot.session.lean is None  # type: ignore[attr-defined]
+        manager = await ready_manager(emu, kring, MANAGER_ID)
+        edith = emu.user("Edith", language_code="nl")
+        await walk_intake(edith, "nl", QUESTION_NL)
+        await edith.press(t("nl", "✅ Versturen"))
+        reference = f"EK-{datetime.now().year}-0001"
+        assert reference in edith.last.text
+        await manager.wait_for(reference)
 
 
 MINIMUMEIS = "Johan gaat niet terug naar het huis van de vriend van moeder."
