@@ -266,6 +266,10 @@ async def set_follow_up(uow: UnitOfWork, actor: PersonId, conference_id: Confere
         i for i in dict.fromkeys(invitee_ids) if i in people)))
 
 
+class AlreadyAnswered(DomainError):
+    """This person answered the three-month question before (a second tap, a forged one)."""
+
+
 async def check_in(uow: UnitOfWork, person: PersonId, invitee_id: int, still_used: str,
                    wellbeing: int | None, now: datetime) -> None:
     """Three months on, for research: stored without who said it."""
@@ -273,7 +277,11 @@ async def check_in(uow: UnitOfWork, person: PersonId, invitee_id: int, still_use
     if still_used not in ("yes", "partly", "no") or (
             wellbeing is not None and not 1 <= wellbeing <= 5):
         raise NotFound("not an answer")
-    await uow.plans.record_check_in(invitee.conference_id, still_used, wellbeing, now)
+    if not await uow.plans.claim_check_in(invitee.id):
+        raise AlreadyAnswered("one answer per person")
+    # the day only: with the moment, an answer could be matched to whoever tapped just then
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    await uow.plans.record_check_in(invitee.conference_id, still_used, wellbeing, day)
 
 
 async def _save(uow: UnitOfWork, plan: Plan) -> Plan:

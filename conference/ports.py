@@ -222,6 +222,10 @@ class PlanRepository(Protocol):
     async def follow_ups(self, conference_id: ConferenceId) -> dict[int, dict[int, FollowUp]]:
         """agreement id -> invitee id -> answer."""
 
+    async def claim_check_in(self, invitee_id: int) -> bool:
+        """Note that this person answered the three-month question (not what, not when);
+        False if they had answered it before."""
+
     async def record_check_in(self, conference_id: ConferenceId, still_used: str,
                               wellbeing: int | None, at: datetime) -> None:
         """Anonymised: no person, only the conference (for research)."""

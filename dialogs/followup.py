@@ -15,7 +15,14 @@ from aiogram.utils.i18n import I18n
 from conference.circle import Invitee
 from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import Person
-from conference.plan import Agreement, FollowUp, answer_follow_up, check_in, comment_follow_up
+from conference.plan import (
+    Agreement,
+    AlreadyAnswered,
+    FollowUp,
+    answer_follow_up,
+    check_in,
+    comment_follow_up,
+)
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
@@ -138,6 +145,11 @@ def router() -> Router:
                            callback_data.score, now())
         except NotFound:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
+            return
+        except AlreadyAnswered:
+            # (a double tap: the first already turned this message into the thanks)
+            await callback.answer(_("Je hebt deze vraag al beantwoord. Dank je wel!"),
+                                  show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_text(_("Dank je wel! Je antwoord wordt zonder je naam bewaard, "

@@ -15,9 +15,10 @@ from conference.model import ConferenceId
 from conference.plan import Acceptance, Agreement, FollowUp, Plan, Who
 from storage.cache import ProcessCache
 from storage.repositories import WriteNow, _now, _Repository, _table
-from storage.tables import CheckInRow, FollowUpRow, PlanRow
+from storage.tables import CheckInGivenRow, CheckInRow, FollowUpRow, PlanRow
 
 FOLLOW_UP = _table(FollowUpRow)
+CHECK_IN_GIVEN = _table(CheckInGivenRow)
 
 
 def _who(value: dict[str, Any]) -> Who:
@@ -108,6 +109,13 @@ class SqlPlans(_Repository):
         for agreement, invitee, answer in rows:
             answers.setdefault(agreement, {})[invitee] = FollowUp(answer)
         return answers
+
+    async def claim_check_in(self, invitee_id: int) -> bool:
+        await self._write_now()
+        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        done = await self._s.execute(insert(CHECK_IN_GIVEN).values(
+            invitee_id=invitee_id).on_conflict_do_nothing(index_elements=["invitee_id"]))
+        return bool(getattr(done, "rowcount", 0))
 
     async def record_check_in(self, conference_id: ConferenceId, still_used: str,
                               wellbeing: int | None, at: datetime) -> None:

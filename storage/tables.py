@@ -321,6 +321,15 @@ class FollowUpRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class CheckInGivenRow(Base):
+    """Who answered the three-month question, not what nor when: one answer per person
+    (CheckInRow cannot tell, it holds no person)."""
+
+    __tablename__ = "check_in_given"
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), primary_key=True,
+                                            autoincrement=False)
+
+
 class CheckInRow(Base):
     """Three months on, for research: nobody's name or id, only the conference."""
 

@@ -13,7 +13,7 @@ from conference.circle import Group, InviteeDraft, invite
 from conference.model import ConferenceId, PersonId
 from conference.requests import identify, submit_request
 from emulator import BotApiEmulator
-from storage.tables import InviteeRow, SlotRow, VoteRow
+from storage.tables import CheckInRow, InviteeRow, SlotRow, VoteRow
 from tests.flows.conftest import Running, press_forged
 from tests.flows.test_circle import assigned_conference
 from tests.flows.test_worked_example import invite as invite_by_chat
@@ -92,3 +92,30 @@ async def test_expired_and_revoked_links_are_refused(emu: BotApiEmulator, kring:
     await ayse.press("🔁 Nieuwe link voor Edith")
     await edith.send_text(f"/start {token}")  # the old one is revoked now
     assert "ken ik niet" in edith.last.text
+
+
+async def test_the_three_month_question_takes_one_answer_per_person(emu: BotApiEmulator,
+                                                                    kring: Running):
+    """The check-in is stored without a person, so the database must still know who
+    answered: a second tap, or a forged one, adds nothing; nobody answers for another."""
+    ayse = await assigned_conference(emu, kring)
+    _other, _slot, other_invitee = await kees_conference(kring)
+    token = await invite_by_chat(ayse, "Wim", "broer", "familie", "English", False)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    await wim.press("✅ Yes, I'm coming")
+    own = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
+
+    await press_forged(wim, f"ci:{other_invitee}:no:1")  # as Sandra
+    assert "not yours" in wim.callback_answers[-1]
+    await press_forged(wim, f"ci:{own}:yes:4")
+    assert "Saved ✓" in wim.callback_answers[-1]
+    for data in (f"ci:{own}:yes:4", f"ci:{own}:no:1"):
+        await press_forged(wim, data)
+        assert "already answered" in wim.callback_answers[-1], data
+    async with kring.uow() as uow:
+        rows = (await uow.session.execute(select(
+            CheckInRow.still_used, CheckInRow.wellbeing, CheckInRow.at))).all()
+    assert [(used, score) for used, score, _at in rows] == [("yes", 4)]
+    at = rows[0].at
+    assert (at.hour, at.minute, at.second) == (0, 0, 0)  # the day only, not the moment

@@ -312,6 +312,7 @@ class FakePlans:
         self.answers: dict = {}
         self.comments: dict = {}
         self.check_ins: list = []
+        self.checked_in: set = set()
 
     async def get(self, conference_id):
         return self.rows.get(conference_id)
@@ -330,6 +331,12 @@ class FakePlans:
 
     async def follow_ups(self, conference_id):
         return self.answers
+
+    async def claim_check_in(self, invitee_id):
+        if invitee_id in self.checked_in:
+            return False
+        self.checked_in.add(invitee_id)
+        return True
 
     async def record_check_in(self, conference_id, still_used, wellbeing, at):
         self.check_ins.append((conference_id, still_used, wellbeing))

@@ -13,6 +13,7 @@ from conference.meeting import Venue, fix_meeting
 from conference.model import PersonId, Status
 from conference.plan import (
     Acceptance,
+    AlreadyAnswered,
     FollowUp,
     PlanError,
     PlanProblem,
@@ -137,6 +138,9 @@ async def test_follow_up_answers_and_anonymous_check_ins():
     assert uow.plans.check_ins == [(conference, "partly", 4)]  # no name, no id
     with pytest.raises(NotFound):
         await check_in(uow, PersonId(502), herman, "maybe", 9, held)
+    with pytest.raises(AlreadyAnswered):  # one answer per person, however often tapped
+        await check_in(uow, PersonId(502), herman, "no", 1, held)
+    assert uow.plans.check_ins == [(conference, "partly", 4)]
     assert plan_ping_useful("followup", people["Frank"], published, 1)
     assert not plan_ping_useful("followup", people["Herman"], published, 1)
     assert not plan_ping_useful("checkin", people["Herman"], published, 0)  # old version
