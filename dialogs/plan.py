@@ -42,12 +42,12 @@ from conference.plan import (
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
 from conference.slots import SlotError, SlotProblem, parse_slot
-from dialogs.announce import buttons_of
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
 from dialogs.labels import listed, slot_problem_text
+from dialogs.long_text import split_message
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.routing import Router
@@ -122,11 +122,14 @@ async def show_plan(chat: Message, uow: UnitOfWork, person: Person, conference: 
         rows.append([_button(_("⚖️ Een professional moet akkoord geven"), conference,
                              "accept")])
     if plan.agreements:
-        rows.append([_button(_("🗑 {number}").format(number=i), conference, "remove", a.id)
-                     for i, a in enumerate(plan.agreements, start=1)][:8])
+        bins = [_button(_("🗑 {number}").format(number=i), conference, "remove", a.id)
+                for i, a in enumerate(plan.agreements, start=1)]
+        rows += [bins[i:i + 8] for i in range(0, len(bins), 8)]  # Telegram: 8 in a row
         rows.append([_button(_("📤 Versturen aan wie er was"), conference, "publish")])
-    await chat.answer(plan_text(plan, people, zone, locale) + "\n\n" + status,
-                      reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    *before, last = split_message(plan_text(plan, people, zone, locale) + "\n\n" + status)
+    for part in before:
+        await chat.answer(part, protect_content=True)
+    await chat.answer(last, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
                       protect_content=True)
 
 
@@ -409,7 +412,11 @@ async def _send_for_acceptance(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: Zone
                 invitee=professional.id, accepted=True).pack()),
             InlineKeyboardButton(text=_("Niet akkoord"), callback_data=PlanAnswer(
                 invitee=professional.id, accepted=False).pack())]])
-    return await deliver(bot, uow, professional.person_id, text, markup, protect=True)
+    *before, last = split_message(text)
+    for part in before:
+        if not await deliver(bot, uow, professional.person_id, part, protect=True):
+            return False
+    return await deliver(bot, uow, professional.person_id, last, markup, protect=True)
 
 
 async def _send_plan(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person, plan: Plan,
@@ -423,8 +430,8 @@ async def _send_plan(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person, pl
                 "Hallo {name}, het plan is aangepast (versie {version}).").format(
                 name=escape(reader.name), version=plan.version)
             text = header + "\n\n" + plan_text(plan, people, zone, reader.locale, reader.id)
-        messages.append(Outbound(reader.person_id, reader.id, (
-            Text(text[:4000], buttons_of(None), protect_content=True),)))
+        messages.append(Outbound(reader.person_id, reader.id, tuple(
+            Text(part, protect_content=True) for part in split_message(text))))
     await uow.outbox.enqueue(Batch(
         kind="plan", created_by=by.id, conference_id=plan.conference_id, report_chat=by.id,
         report_locale=I18n.get_current().current_locale,

@@ -153,3 +153,36 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulat
         await herman.wait_for("4 weken geleden")  # he keeps an eye: asked too
     finally:
         await running.stop()
+
+
+async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator,
+                                                             kring: Running):
+    """30 agreements in the family's own (long) words: more than one Telegram message holds.
+    Everyone gets every agreement, in order, in valid parts; the coordinator can remove
+    each of them (Telegram allows 8 buttons in a row)."""
+    from conference.plan import Who, add_agreement
+
+    ayse, _frank, herman, _bos = await circle_that_came(emu, kring)
+    story = "en daarna gaan ze samen boodschappen doen bij de markt in de wijk " * 4
+    async with kring.uow() as uow:
+        for n in range(1, 31):
+            await add_agreement(uow, PersonId(7001), ConferenceId(1),
+                                f"Afspraak {n}: Frank kookt op dag {n} {story}",
+                                [Who(1)], None, None)
+        await uow.commit()
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    before = len(ayse.messages)
+    await ayse.press("📝 Het plan")
+    shown = "\n".join(m.text or "" for m in ayse.messages[before:])
+    assert all(f"Afspraak {n}:" in shown for n in range(1, 31))
+    removers = [b for row in ayse.last.buttons for b in row if b.startswith("🗑")]
+    assert removers == [f"🗑 {n}" for n in range(1, 31)]
+    assert all(len(row) <= 8 for row in ayse.last.buttons)
+    await ayse.press("📤 Versturen aan wie er was")
+    await herman.wait_for("Afspraak 30:", timeout=15)
+    got = [m for m in herman.messages if "Afspraak" in (m.text or "")]
+    assert len(got) > 1 and all(m.protect_content for m in got)
+    whole = "\n".join(m.text or "" for m in got)
+    positions = [whole.index(f"Afspraak {n}:") for n in range(1, 31)]
+    assert positions == sorted(positions)  # in order, none lost
