@@ -23,6 +23,8 @@ from storage.uow import SqlUnitOfWork
 log = logging.getLogger(__name__)
 
 FLAG_OVERDUE = "flag-overdue-requests"
+HOUSEKEEPING = "housekeeping"
+KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram keeps an update 24 hours at most
 
 
 REMINDERS = "reminders"
@@ -55,7 +57,32 @@ class Jobs:
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
             next_run_time=datetime.now(UTC),
         )
+        # Every night, and a minute after the start (a bot that does not run at night still
+        # forgets)
+        self.scheduler.add_job(
+            self.housekeeping, "cron", hour=3, minute=30, id=HOUSEKEEPING,
+            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None,
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        )
         self.scheduler.start()
+
+    async def housekeeping(self) -> tuple[int, int]:
+        """Forget what is no longer needed: the texts of messages sent more than
+        KRING_KEEP_SENT_DAYS ago, and update ids older than a week. Returns both counts.
+        By the real time, not the clock (KRING_CLOCK): what it compares was stamped so."""
+        now = datetime.now(UTC)
+        try:
+            async with SqlUnitOfWork(self.sessions) as uow:
+                texts = await uow.outbox.forget_settled(
+                    now - timedelta(days=self.settings.keep_sent_days))
+                updates = await uow.updates.forget_before(now - KEEP_UPDATE_IDS)
+                await uow.commit()
+        except Exception:
+            log.exception("housekeeping failed (it runs again tonight)")
+            return 0, 0
+        if texts or updates:
+            log.info("housekeeping: forgot %d message texts and %d update ids", texts, updates)
+        return texts, updates
 
     def stop(self) -> None:
         if self.scheduler.running:

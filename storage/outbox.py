@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, tuple_, update
+from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,11 @@ SMALL_BATCH = 50  # pending deliveries: claim() reads such batches together
 # `state` as a plain value, not through its index: SQLite (no statistics) would otherwise scan
 # every pending delivery by ix_outbox_delivery_state rather than look a few up by key.
 PLAIN_STATE = DELIVERY.c.state.concat("")
+# A payload's body once its text is no longer kept (forget_settled); enqueueing the same
+# text again restores it.
+FORGOTTEN = ""
+FINAL = tuple(state.value for state in (DeliveryState.SENT, DeliveryState.BLOCKED,
+                                       DeliveryState.FAILED, DeliveryState.UNKNOWN))
 
 
 def encode_parts(parts: Sequence[Part]) -> str:
@@ -207,7 +212,11 @@ class SqlOutbox(_Repository):
 
     async def flush_pending(self) -> None:
         if self._payloads:
-            await self._s.execute(_insert(self._s)(PAYLOAD).on_conflict_do_nothing(), [
+            insert_ = _insert(self._s)(PAYLOAD)
+            await self._s.execute(insert_.on_conflict_do_update(
+                index_elements=["digest"], where=PAYLOAD.c.body == FORGOTTEN,
+                set_={"body": insert_.excluded.body, "created_at": insert_.excluded.created_at},
+            ), [
                 {"digest": digest, "body": body, "created_at": _now()}
                 for digest, body in self._payloads.items()
             ])
@@ -306,8 +315,18 @@ class SqlOutbox(_Repository):
             rows.extend(sorted(result.all(), key=lambda row: row.person_id))
         rows.sort(key=lambda row: (row.batch_id, row.person_id))  # in the order chosen
         digests = {row.payload for row in rows}
-        bodies = {digest: decode_parts(body) for digest, body in await self._s.execute(
-            select(PAYLOAD.c.digest, PAYLOAD.c.body).where(PAYLOAD.c.digest.in_(digests)))}
+        texts = dict((await self._s.execute(select(PAYLOAD.c.digest, PAYLOAD.c.body).where(
+            PAYLOAD.c.digest.in_(digests)))).all())
+        if gone := [(row.batch_id, row.person_id) for row in rows
+                    if texts[row.payload] == FORGOTTEN]:
+            # cannot happen on SQLite (one writer); on PostgreSQL only if forget_settled
+            # raced a new batch with the same text: never send an empty message
+            await self._s.execute(update(DELIVERY).where(
+                tuple_(DELIVERY.c.batch_id, DELIVERY.c.person_id).in_(gone)).values(
+                state=DeliveryState.FAILED.value, error="its text is no longer kept"))
+            rows = [row for row in rows if texts[row.payload] != FORGOTTEN]
+        bodies = {digest: decode_parts(body) for digest, body in texts.items()
+                  if body != FORGOTTEN}
         return [Claimed(int(row.batch_id), PersonId(int(row.person_id)), bodies[row.payload],
                         int(row.parts_done), _ids(row.message_ids)) for row in rows]
 
@@ -377,6 +396,22 @@ class SqlOutbox(_Repository):
                            DELIVERY.c.person_id).limit(limit + 1))
         return [Unconfirmed(row.kind, row.name or row.first_name or "", _utc(row.created_at))
                 for row in await self._s.execute(query)]
+
+    async def forget_settled(self, before: datetime) -> int:
+        """Empty the texts of messages settled before `before` (privacy: the rendered
+        messages hold names, places and plans that live on in their own tables): every
+        delivery of that text final, and every batch it went out in finished before then.
+        Who got what kind of message, when, and how it went, stays. Returns how many texts."""
+        unsettled = exists().where(DELIVERY.c.payload == PAYLOAD.c.digest, or_(
+            DELIVERY.c.state.not_in(FINAL),
+            exists().where(BATCH.c.id == DELIVERY.c.batch_id, or_(
+                BATCH.c.finished_at.is_(None), BATCH.c.finished_at >= before))))
+        where = (PAYLOAD.c.body != FORGOTTEN, PAYLOAD.c.created_at < before, ~unsettled)
+        if await self._s.scalar(select(PAYLOAD.c.digest).where(*where).limit(1)) is None:
+            return 0  # read only: nothing to forget takes no write lock
+        await self._write_now()
+        result = await self._s.execute(update(PAYLOAD).where(*where).values(body=FORGOTTEN))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def open_batches(self, reported_only: bool = False) -> list[OpenBatch]:
         """Batches whose report is not out yet, oldest first, with their counts (reported_only:

@@ -702,6 +702,20 @@ class SqlUpdateLog(_Repository):
             ])
         return [update_id for update_id, _ in fresh]
 
+    async def forget_before(self, before: datetime) -> int:
+        """Forget the ids of updates handled before `before`. Telegram keeps an update for
+        24 hours at most, so none of them can come again; the highest stays (it tells the
+        next start where polling was)."""
+        highest = select(func.max(ProcessedUpdateRow.update_id)).scalar_subquery()
+        where = (ProcessedUpdateRow.processed_at < before,
+                 ProcessedUpdateRow.update_id < highest)
+        if await self._s.scalar(select(ProcessedUpdateRow.update_id).where(*where)
+                                .limit(1)) is None:
+            return 0
+        await self._write_now()
+        result = await self._s.execute(delete(ProcessedUpdateRow).where(*where))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def inbox(self) -> list[tuple[int, str]]:
         rows = await self._s.execute(
             select(InboxRow.update_id, InboxRow.payload).order_by(InboxRow.update_id)

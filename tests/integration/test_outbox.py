@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -302,3 +302,58 @@ async def test_a_silent_batch_finishes_with_its_last_delivery(sessions):
         assert await uow.outbox.finish_silent(NOW) == 0
         assert [b.id for b in await uow.outbox.open_batches()] == [reported]
     assert empty not in {silent, reported}
+
+
+async def texts(sessions) -> list[str]:
+    async with SqlUnitOfWork(sessions) as uow:
+        return list(await uow.session.scalars(select(OutboxPayloadRow.body)))
+
+
+async def test_the_texts_of_settled_messages_are_forgotten_and_nothing_else(sessions):
+    """Privacy: a rendered message (names, places, the plan) is not kept once it is settled
+    for KRING_KEEP_SENT_DAYS; what happened to it is. The same text queued again (a newcomer
+    to a keyed batch) is stored again, and goes out whole."""
+    plan = (Text("Hallo Frank, het plan: opa haalt Johan op woensdag"),)
+    done = await enqueue(sessions, Batch("plan", PersonId(1), key="plan:1:v1"),
+                         to(11, 12, parts=plan))
+    await enqueue(sessions, Batch("broadcast", PersonId(1)),
+                  to(13, parts=(Text("Nog onderweg"),)))
+    async with SqlUnitOfWork(sessions) as uow:
+        wave = await uow.outbox.claim(10)
+        await uow.commit()
+        await uow.outbox.record([
+            Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (5,)) if c.batch_id == done
+            else Outcome(c.batch_id, c.person_id, DeliveryState.PENDING, 0) for c in wave])
+        await uow.outbox.finish(done, NOW)
+        await uow.commit()
+    later = max(NOW, datetime.now(UTC)) + timedelta(minutes=1)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.forget_settled(NOW - timedelta(days=1)) == 0  # too recent
+        assert await uow.outbox.forget_settled(later) == 1
+        await uow.commit()
+        assert await uow.outbox.forget_settled(later) == 0  # once
+    kept = await texts(sessions)
+    assert not any("opa haalt Johan" in body for body in kept)
+    assert any("Nog onderweg" in body for body in kept)  # still to be sent: kept
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.report(done) == BatchReport(total=2, delivered=2)
+    assert await count(sessions, OutboxDeliveryRow) == 3
+    await enqueue(sessions, Batch("plan", PersonId(1), key="plan:1:v1"), to(14, parts=plan))
+    async with SqlUnitOfWork(sessions) as uow:
+        wave = await uow.outbox.claim(10)
+        await uow.commit()
+    newcomer = next(c for c in wave if c.person_id == 14)
+    assert newcomer.batch_id == done and newcomer.parts == plan
+
+
+async def test_a_forgotten_text_is_never_sent_empty(sessions):
+    """Should forgetting ever race a new batch with the same text (PostgreSQL, two
+    transactions), the delivery fails instead of sending nothing."""
+    batch = await enqueue(sessions, Batch("broadcast", PersonId(1)), to(11, 12))
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.session.execute(OutboxPayloadRow.__table__.update().values(body=""))
+        await uow.session.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.claim(10) == []
+        await uow.commit()
+        assert await uow.outbox.report(batch) == BatchReport(total=2, failed=2)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from conference.intake import Field, RequestDraft
 from conference.model import PersonId, RequestKind, StaffMember, StaffRole
@@ -19,6 +19,7 @@ from storage.migrate import (
     downgrade,
     upgrade,
 )
+from storage.tables import ProcessedUpdateRow
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -110,6 +111,24 @@ async def test_an_update_is_claimed_once(sessions):
         assert await uow.updates.claim(42)
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:
+        assert not await uow.updates.claim(42)
+        assert await uow.updates.claim(43)
+
+
+async def test_old_update_ids_are_forgotten_but_the_highest_stays(sessions):
+    async with SqlUnitOfWork(sessions) as uow:
+        for update_id in (40, 41, 42):
+            assert await uow.updates.claim(update_id)
+        await uow.commit()
+    a_week_ago = datetime.now(UTC) - timedelta(days=7)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.updates.forget_before(a_week_ago) == 0  # all of them are recent
+        assert await uow.updates.forget_before(later) == 2
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        remaining = await uow.session.scalars(select(ProcessedUpdateRow.update_id))
+        assert list(remaining) == [42]  # where polling was
         assert not await uow.updates.claim(42)
         assert await uow.updates.claim(43)
 
