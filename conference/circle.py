@@ -198,6 +198,14 @@ async def circle(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
     return request, await uow.invitees.of_conference(conference_id)
 
 
+async def acknowledge_unconfirmed(uow: UnitOfWork, actor: PersonId,
+                                  conference_id: ConferenceId, now: datetime) -> int:
+    """The coordinator has seen the messages that may not have arrived (and can ask those
+    people themselves): they leave the conference's view. Returns how many."""
+    await _coordinator_of(uow, actor, conference_id)
+    return await uow.outbox.acknowledge_unconfirmed(conference_id, now)
+
+
 async def invite(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
                  draft: InviteeDraft, now: datetime) -> tuple[Invitee, str]:
     """Add a person to the circle; returns them and their personal token (shown once)."""

@@ -178,8 +178,11 @@ class OutboxRepository(Protocol):
     async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5
                           ) -> Sequence[Unconfirmed]:
         """Messages of the conference's silent batches (reminders, nudges) that were on their
-        way when the sender stopped (UNKNOWN), newest first: `limit`, and one more if there
-        are more."""
+        way when the sender stopped (UNKNOWN) and the coordinator has not put away yet,
+        newest first: `limit`, and one more if there are more."""
+
+    async def acknowledge_unconfirmed(self, conference_id: ConferenceId, at: datetime) -> int:
+        """Put away what `unconfirmed` shows now (all of it, not only `limit`)."""
 
 
 class ReminderRepository(Protocol):

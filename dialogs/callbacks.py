@@ -39,6 +39,12 @@ class OpenConference(CallbackData, prefix="cf"):
     id: int
 
 
+class SeenUnconfirmed(CallbackData, prefix="us"):
+    """The coordinator has seen which silent messages may not have arrived."""
+
+    conference: int
+
+
 class AddPerson(CallbackData, prefix="ap"):
     conference: int
 

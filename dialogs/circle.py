@@ -26,6 +26,7 @@ from conference.circle import (
     Invitee,
     InviteeDraft,
     Rsvp,
+    acknowledge_unconfirmed,
     catering,
     circle,
     invite,
@@ -38,7 +39,13 @@ from conference.model import ConferenceId, Person
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
 from dialogs.buttons import broadcast_button, dates_button, nudge_button, plan_button
-from dialogs.callbacks import AddPerson, InviteeChoice, NewLink, OpenConference
+from dialogs.callbacks import (
+    AddPerson,
+    InviteeChoice,
+    NewLink,
+    OpenConference,
+    SeenUnconfirmed,
+)
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
@@ -76,6 +83,69 @@ def _choice(field: str, value: str) -> str:
     return InviteeChoice(field=field, value=value).pack()
 
 
+async def conference_view(uow: UnitOfWork, person: Person, conference: ConferenceId,
+                          i18n: I18n, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    """The coordinator's view of one conference: who is in the circle and how they answered,
+    what they need, what the bot sent that may not have arrived, what is planned next."""
+    request, people = await circle(uow, person.id, conference)
+    lines = [f"<b>{request.reference}</b> · {status_label(request.status)}"]
+    if request.subject_name:
+        lines.append(_("Hoofdpersoon: {name}").format(name=escape(request.subject_name) + (
+            f" ({request.subject_age})" if request.subject_age is not None else "")))
+    if request.model:
+        lines.append(model_label(request.model))
+    lines += [escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
+    lines += [_("• {name} ({relation}, {group}): {state}").format(
+        name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
+        group=group_label(p.group), state=invitee_state_label(p.state)
+        + (f" ({no_reason_label(p.no_reason)})" if p.no_reason else ""))
+        for p in people]
+    if not people:
+        lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
+    else:
+        counts = Counter(p.rsvp for p in people)
+        lines.append(_("✅ ja {yes} · 🤔 misschien {maybe} · ❌ nee {no} · ❔ nog geen "
+                       "antwoord {none}").format(
+            yes=counts[Rsvp.YES], maybe=counts[Rsvp.MAYBE], no=counts[Rsvp.NO],
+            none=counts[None]))
+    wanted = needs_summary(people)
+    parts = [_("tolk {language} {count}").format(
+        language=language_name(code, i18n.current_locale), count=n)
+        for code, n in wanted.interpreters.items()]
+    if wanted.children:
+        parts.append(_("kinderen {count} (opvang {childcare})").format(
+            count=wanted.children, childcare=wanted.childcare))
+    if wanted.transport:
+        parts.append(_("vervoer {count}").format(count=wanted.transport))
+    if wanted.accessibility:
+        parts.append(_("toegankelijk {count}").format(count=wanted.accessibility))
+    if parts:
+        lines += ["", "<b>" + _("Nodig") + "</b>: " + ", ".join(parts)]
+    diets, allergens = catering(people)
+    if diets or allergens:
+        lines += ["", "<b>" + _("Eten") + "</b>: " + ", ".join(
+            f"{diet_label(d)} {n}" for d, n in diets.items()) + "; " + _(
+            "allergieën") + ": " + (", ".join(
+            f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
+    unconfirmed = await uow.outbox.unconfirmed(request.id)
+    lines += unconfirmed_lines(unconfirmed, zone, i18n.current_locale)
+    lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
+                            i18n.current_locale)
+    buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
+    rows = [dates_button(request.id), broadcast_button(request.id), plan_button(request.id)]
+    if any(p.rsvp is None for p in people):
+        rows.append(nudge_button(request.id))
+    if unconfirmed:
+        rows.append([InlineKeyboardButton(
+            text=_("✓ Gezien: wegzetten wat mogelijk niet aankwam"),
+            callback_data=SeenUnconfirmed(conference=request.id).pack())])
+    buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),
+                 NewLink(invitee=p.id).pack()) for p in people[:40]]
+    markup = _rows(*buttons)
+    markup.inline_keyboard[1:1] = rows
+    return "\n".join(lines), markup
+
+
 def router() -> Router:
     r = Router(name="circle")
 
@@ -97,67 +167,30 @@ def router() -> Router:
     async def open_(callback: CallbackQuery, callback_data: OpenConference, uow: UnitOfWork,
                     person: Person, i18n: I18n, zone: ZoneInfo) -> None:
         try:
-            request, people = await circle(uow, person.id, ConferenceId(callback_data.id))
+            text, markup = await conference_view(uow, person, ConferenceId(callback_data.id),
+                                                 i18n, zone)
         except AccessDenied:
             await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
                                   show_alert=True)
             return
         await callback.answer()
-        lines = [f"<b>{request.reference}</b> · {status_label(request.status)}"]
-        if request.subject_name:
-            lines.append(_("Hoofdpersoon: {name}").format(name=escape(request.subject_name) + (
-                f" ({request.subject_age})" if request.subject_age is not None else "")))
-        if request.model:
-            lines.append(model_label(request.model))
-        lines += [escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
-        lines += [_("• {name} ({relation}, {group}): {state}").format(
-            name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
-            group=group_label(p.group), state=invitee_state_label(p.state)
-            + (f" ({no_reason_label(p.no_reason)})" if p.no_reason else ""))
-            for p in people]
-        if not people:
-            lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
-        else:
-            counts = Counter(p.rsvp for p in people)
-            lines.append(_("✅ ja {yes} · 🤔 misschien {maybe} · ❌ nee {no} · ❔ nog geen "
-                           "antwoord {none}").format(
-                yes=counts[Rsvp.YES], maybe=counts[Rsvp.MAYBE], no=counts[Rsvp.NO],
-                none=counts[None]))
-        wanted = needs_summary(people)
-        parts = [_("tolk {language} {count}").format(
-            language=language_name(code, i18n.current_locale), count=n)
-            for code, n in wanted.interpreters.items()]
-        if wanted.children:
-            parts.append(_("kinderen {count} (opvang {childcare})").format(
-                count=wanted.children, childcare=wanted.childcare))
-        if wanted.transport:
-            parts.append(_("vervoer {count}").format(count=wanted.transport))
-        if wanted.accessibility:
-            parts.append(_("toegankelijk {count}").format(count=wanted.accessibility))
-        if parts:
-            lines += ["", "<b>" + _("Nodig") + "</b>: " + ", ".join(parts)]
-        diets, allergens = catering(people)
-        if diets or allergens:
-            lines += ["", "<b>" + _("Eten") + "</b>: " + ", ".join(
-                f"{diet_label(d)} {n}" for d, n in diets.items()) + "; " + _(
-                "allergieën") + ": " + (", ".join(
-                f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
-        lines += unconfirmed_lines(await uow.outbox.unconfirmed(request.id), zone,
-                                   i18n.current_locale)
-        lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
-                                i18n.current_locale)
         if isinstance(callback.message, Message):
-            buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
-            rows = [dates_button(request.id), broadcast_button(request.id),
-                    plan_button(request.id)]
-            if any(p.rsvp is None for p in people):
-                rows.append(nudge_button(request.id))
-            buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),
-                         NewLink(invitee=p.id).pack()) for p in people[:40]]
-            markup = _rows(*buttons)
-            markup.inline_keyboard[1:1] = rows
-            await callback.message.answer("\n".join(lines), protect_content=True,
-                                          reply_markup=markup)
+            await callback.message.answer(text, protect_content=True, reply_markup=markup)
+
+    @r.callback_query(SeenUnconfirmed.filter())
+    async def seen(callback: CallbackQuery, callback_data: SeenUnconfirmed, uow: UnitOfWork,
+                   person: Person, i18n: I18n, zone: ZoneInfo) -> None:
+        conference = ConferenceId(callback_data.conference)
+        try:
+            await acknowledge_unconfirmed(uow, person.id, conference, now())
+            text, markup = await conference_view(uow, person, conference, i18n, zone)
+        except AccessDenied:
+            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
+                                  show_alert=True)
+            return
+        await callback.answer(_("Weggezet ✓"))
+        if isinstance(callback.message, Message):
+            await callback.message.edit_text(text, reply_markup=markup)
 
     @r.callback_query(AddPerson.filter())
     async def add(callback: CallbackQuery, callback_data: AddPerson, state: FSMContext,

@@ -391,11 +391,21 @@ class SqlOutbox(_Repository):
                               .outerjoin(INVITEE, INVITEE.c.id == DELIVERY.c.invitee_id)
                               .outerjoin(PERSON, PERSON.c.id == DELIVERY.c.person_id))
                  .where(BATCH.c.conference_id == conference_id, BATCH.c.report_chat.is_(None),
-                        DELIVERY.c.state == DeliveryState.UNKNOWN.value)
+                        DELIVERY.c.state == DeliveryState.UNKNOWN.value,
+                        DELIVERY.c.acknowledged_at.is_(None))
                  .order_by(BATCH.c.created_at.desc(), BATCH.c.id.desc(),
                            DELIVERY.c.person_id).limit(limit + 1))
         return [Unconfirmed(row.kind, row.name or row.first_name or "", _utc(row.created_at))
                 for row in await self._s.execute(query)]
+
+    async def acknowledge_unconfirmed(self, conference_id: ConferenceId, at: datetime) -> int:
+        silent = select(BATCH.c.id).where(BATCH.c.conference_id == conference_id,
+                                          BATCH.c.report_chat.is_(None))
+        await self._write_now()
+        result = await self._s.execute(update(DELIVERY).where(
+            DELIVERY.c.batch_id.in_(silent), DELIVERY.c.state == DeliveryState.UNKNOWN.value,
+            DELIVERY.c.acknowledged_at.is_(None)).values(acknowledged_at=at))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def forget_settled(self, before: datetime) -> int:
         """Empty the texts of messages settled before `before` (privacy: the rendered

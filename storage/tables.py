@@ -268,6 +268,8 @@ class OutboxDeliveryRow(Base):
     # before it did); a crash makes it UNKNOWN. SENDING without it: only in hand (back to
     # PENDING after a crash).
     attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # UNKNOWN, and the coordinator has seen it (no longer in the conference's view)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ReminderRow(Base):

@@ -158,3 +158,13 @@ async def test_the_coordinator_sees_a_reminder_that_may_not_have_arrived(
     assert "⚠️ Mogelijk niet aangekomen: herinnering aan Frank, di 3 nov 10:00" in view
     assert "Sandra," not in view
     assert not any("Herinnering" in (m.text or "") for m in frank.messages)
+    # Ayse asks Frank herself, and puts the warning away: the view changes in place
+    shown = ayse.last
+    await ayse.press("✓ Gezien: wegzetten wat mogelijk niet aankwam")
+    assert ayse.callback_answers[-1] == "Weggezet ✓"
+    assert ayse.last.message_id == shown.message_id
+    assert "Mogelijk niet aangekomen" not in ayse.last.text and "De kring" in ayse.last.text
+    assert not any("Gezien" in b for row in ayse.last.buttons for b in row)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Mogelijk niet aangekomen" not in ayse.last.text  # and stays away
