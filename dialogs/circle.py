@@ -62,6 +62,7 @@ from dialogs.labels import (
     unconfirmed_lines,
     upcoming_lines,
 )
+from dialogs.long_text import split_message
 from dialogs.routing import Router
 from dialogs.states import AddInvitee
 from dialogs.texts import _
@@ -146,6 +147,19 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     return "\n".join(lines), markup
 
 
+async def _show_view(message: Message, text: str, markup: InlineKeyboardMarkup,
+                     in_place: bool) -> None:
+    """The view, in place of `message` when it fits one message; a big circle's view comes
+    in several, the buttons under the last."""
+    parts = split_message(text)
+    if in_place and len(parts) == 1:
+        await message.edit_text(text, reply_markup=markup)
+        return
+    for part in parts[:-1]:
+        await message.answer(part, protect_content=True)
+    await message.answer(parts[-1], protect_content=True, reply_markup=markup)
+
+
 def router() -> Router:
     r = Router(name="circle")
 
@@ -175,7 +189,7 @@ def router() -> Router:
             return
         await callback.answer()
         if isinstance(callback.message, Message):
-            await callback.message.answer(text, protect_content=True, reply_markup=markup)
+            await _show_view(callback.message, text, markup, in_place=False)
 
     @r.callback_query(SeenUnconfirmed.filter())
     async def seen(callback: CallbackQuery, callback_data: SeenUnconfirmed, uow: UnitOfWork,
@@ -190,7 +204,7 @@ def router() -> Router:
             return
         await callback.answer(_("Weggezet ✓"))
         if isinstance(callback.message, Message):
-            await callback.message.edit_text(text, reply_markup=markup)
+            await _show_view(callback.message, text, markup, in_place=True)
 
     @r.callback_query(AddPerson.filter())
     async def add(callback: CallbackQuery, callback_data: AddPerson, state: FSMContext,

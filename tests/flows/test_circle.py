@@ -199,3 +199,29 @@ async def test_who_else_goes_to_the_coordinator_who_adds_them(emu: BotApiEmulato
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "Jan (opa, familie): uitgenodigd" in ayse.last.text
+
+
+async def test_a_big_circle_is_shown_whole(emu: BotApiEmulator, kring: Running):
+    """A circle of 60, with long relations: more than one message holds; nobody is left out
+    and the buttons come under the last part."""
+    from datetime import UTC, datetime
+
+    from conference.circle import Group, InviteeDraft, invite
+    from conference.model import ConferenceId, PersonId
+
+    ayse = await assigned_conference(emu, kring)
+    async with kring.uow() as uow:
+        for n in range(60):
+            await invite(uow, PersonId(7001), ConferenceId(1), InviteeDraft(
+                f"Familielid{n:02d} van der Berg-Öztürk", "achterneef van moeders kant, "
+                "woont in Zeist en komt met de trein", Group.FAMILY, "nl", False),
+                datetime.now(UTC))
+        await uow.commit()
+    await ayse.send_text("/conferences")
+    before = len(ayse.messages)
+    await ayse.press("EK-", contains=True)
+    parts = ayse.messages[before:]
+    assert len(parts) > 1 and all(m.protect_content for m in parts)
+    shown = "\n".join(m.text or "" for m in parts)
+    assert all(f"Familielid{n:02d}" in shown for n in range(60))
+    assert not parts[0].buttons and any("Persoon toevoegen" in b for b in parts[-1].buttons[0])
