@@ -12,7 +12,7 @@ from conference.assignment import assign
 from conference.circle import Group, InviteeDraft, invite
 from conference.model import ConferenceId, PersonId
 from conference.requests import identify, submit_request
-from emulator import BotApiEmulator
+from emulator import BotApiEmulator, Person
 from storage.tables import CheckInRow, InviteeRow, SlotRow, VoteRow
 from tests.flows.conftest import Running, press_forged
 from tests.flows.test_circle import assigned_conference
@@ -35,6 +35,15 @@ async def kees_conference(kring: Running) -> tuple[ConferenceId, int, int]:
     return conference, slot.id, invitee.id
 
 
+async def wim_coming(emu: BotApiEmulator, ayse: Person) -> tuple[Person, str]:
+    """Ayse invites Wim (English), who says he comes: his phone and his invitation's id."""
+    token = await invite_by_chat(ayse, "Wim", "broer", "familie", "English", False)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    await wim.press("✅ Yes, I'm coming")
+    return wim, wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
+
+
 async def votes(kring: Running) -> int:
     async with kring.uow() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(VoteRow)) or 0)
@@ -44,11 +53,7 @@ async def test_forged_buttons_are_refused_and_change_nothing(emu: BotApiEmulator
                                                              kring: Running):
     ayse = await assigned_conference(emu, kring)  # Ayse's conference: 1; Kees is on staff
     other, other_slot, other_invitee = await kees_conference(kring)
-    token = await invite_by_chat(ayse, "Wim", "broer", "familie", "English", False)
-    wim = emu.user("Wim", language_code="en")
-    await wim.send_text(f"/start {token}")
-    await wim.press("✅ Yes, I'm coming")
-    own = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
+    wim, own = await wim_coming(emu, ayse)
 
     # Ayse presses buttons that name Kees's conference
     for data in (f"dt:{other}:menu", f"dt:{other}:propose", f"dt:{other}:nudge",
@@ -100,11 +105,7 @@ async def test_the_three_month_question_takes_one_answer_per_person(emu: BotApiE
     answered: a second tap, or a forged one, adds nothing; nobody answers for another."""
     ayse = await assigned_conference(emu, kring)
     _other, _slot, other_invitee = await kees_conference(kring)
-    token = await invite_by_chat(ayse, "Wim", "broer", "familie", "English", False)
-    wim = emu.user("Wim", language_code="en")
-    await wim.send_text(f"/start {token}")
-    await wim.press("✅ Yes, I'm coming")
-    own = wim.last.callback_data("✅ Yes, I'm coming").split(":")[1]
+    wim, own = await wim_coming(emu, ayse)
 
     await press_forged(wim, f"ci:{other_invitee}:no:1")  # as Sandra
     assert "not yours" in wim.callback_answers[-1]
