@@ -29,6 +29,8 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import certifi
+
 MAX_HEAD = 64 * 1024  # a status line and headers longer than this are not an answer
 MAX_BODY = 64 * 1024 * 1024  # the largest answer accepted (getUpdates: 100 updates)
 
@@ -375,9 +377,16 @@ class LeanHttp:
         self.user_agent = user_agent
         self.limit = limit
         self.idle_timeout = idle_timeout
-        self.ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context
         self._pools: dict[Origin, _Pool] = {}
         self._targets: dict[str, tuple[_Pool, bytes]] = {}  # url -> pool, request line + Host
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """As given, or certifi's roots (as aiogram), loaded on the first https request."""
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context(cafile=certifi.where())
+        return self._ssl_context
 
     def _route(self, url: str) -> tuple[_Pool, bytes]:
         known = self._targets.get(url)
@@ -387,7 +396,7 @@ class LeanHttp:
         pool = self._pools.get(origin)
         if pool is None:
             pool = self._pools[origin] = _Pool(origin, self.limit, self.idle_timeout,
-                                               self.ssl_context)
+                                               self.ssl_context if origin.secure else None)
         head = (f"POST {target} HTTP/1.1\r\nHost: {origin.netloc}\r\n"
                 f"User-Agent: {self.user_agent}\r\nAccept-Encoding: gzip, deflate\r\n"
                 ).encode("latin-1")

@@ -362,6 +362,8 @@ async def test_the_bots_session_retries_a_hang_up_and_uploads_through_aiohttp(se
         await writer.drain()
     server, base = await serve(answer)
     session = JsonSession(api=TelegramAPIServer.from_base(base))
+    assert session.lean is not None  # TLS as aiohttp's: one context, certifi's roots
+    assert session.lean.ssl_context is session._connector_init["ssl"]
     bot = Bot("123456:abc", session=session)
     with pytest.raises(TelegramNetworkError, match="TransportError"):
         await bot.send_message(7, "Hallo")  # no retries here: the hang-up is the caller's
