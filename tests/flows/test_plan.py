@@ -186,3 +186,43 @@ async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator
     whole = "\n".join(m.text or "" for m in got)
     positions = [whole.index(f"Afspraak {n}:") for n in range(1, 31)]
     assert positions == sorted(positions)  # in order, none lost
+
+
+async def test_a_double_tap_on_the_three_month_question_counts_once(emu: BotApiEmulator,
+                                                                    kring: Running):
+    """The real message and buttons, tapped twice before the first tap's answer shows: the
+    second is told kindly, and one answer is stored (without a name)."""
+    from sqlalchemy import select
+
+    from conference.outbox import Batch, Outbound, Text
+    from dialogs.announce import buttons_of
+    from dialogs.followup import check_in_markup
+    from storage.tables import CheckInRow
+
+    _ayse, frank, _herman, _bos = await circle_that_came(emu, kring)
+    assert kring.app is not None
+    i18n = kring.app.i18n
+    with i18n.context(), i18n.use_locale("nl"):
+        question = Text("Hallo Frank, de conferentie is nu 3 maanden geleden. Gebruiken jullie "
+                        "het plan nog?", buttons_of(check_in_markup(1)))  # Frank: invitee 1
+    async with kring.uow() as uow:
+        await uow.outbox.enqueue(Batch("reminder", None, ConferenceId(1), key="checkin:1"),
+                                 [Outbound(PersonId(frank.id), 1, (question,))],
+                                 kring.app.clock.now())
+        await uow.commit()
+    asked = await frank.wait_for("3 maanden geleden")
+    await frank.press("Ja", message=asked)
+    assert "van 1 (slecht) tot 5 (goed)" in frank.last.text
+    await frank.press("4", message=asked, wait=False)
+    await frank.press("4", message=asked, wait=False)  # before the first one's answer shows
+    await emu.wait_idle(0.2, timeout=10)
+    shown = next(m for m in frank.messages if m.message_id == asked.message_id)
+    assert "Je antwoord wordt zonder je naam bewaard" in (shown.text or "")
+    answers = frank.callback_answers[-2:]
+    assert sorted(answers) == sorted(["Opgeslagen ✓",
+                                      "Je hebt deze vraag al beantwoord. Dank je wel!"])
+    assert not any("ging bij ons iets mis" in (m.text or "") for m in frank.messages)
+    async with kring.uow() as uow:
+        rows = (await uow.session.execute(select(CheckInRow.still_used,
+                                                 CheckInRow.wellbeing))).all()
+    assert [tuple(row) for row in rows] == [("yes", 4)]
