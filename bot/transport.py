@@ -294,6 +294,7 @@ class _Pool:
         self.idle_timeout = idle_timeout
         self.ssl_context = ssl_context
         self.queue: list[asyncio.Future[None]] = []  # callers waiting for a free slot
+        self.closed = False
 
     def take_idle(self, loop: asyncio.AbstractEventLoop) -> _Connection | None:
         """The most recently rested connection that is still good, if any."""
@@ -337,7 +338,7 @@ class _Pool:
         return conn
 
     def give_back(self, conn: _Connection) -> None:
-        if conn.reusable and not conn.closed:
+        if conn.reusable and not conn.closed and not self.closed:
             self.idle.append(conn)
         else:
             self._discard(conn)
@@ -356,6 +357,8 @@ class _Pool:
                 return
 
     def close(self) -> None:
+        """Close the resting connections; those in use close when they are given back."""
+        self.closed = True
         for conn in self.idle:
             if not conn.closed and conn.transport is not None:
                 conn.transport.close()

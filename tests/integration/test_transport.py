@@ -379,3 +379,19 @@ async def test_the_bots_session_retries_a_hang_up_and_uploads_through_aiohttp(se
     assert b"/sendDocument" in upload and b"multipart/form-data" in upload.lower()
     assert b"BEGIN:VCALENDAR" in upload
     await session.close()
+
+
+async def test_closing_the_client_closes_its_connections_in_use_too(serve):
+    async def answer(reader, writer, body):
+        await asyncio.sleep(0.1 if body == b"slow" else 0)
+        writer.write(plain(body))
+        await writer.drain()
+    server, base = await serve(answer)
+    http = LeanHttp(user_agent="kring-test")
+    await http.post(f"{base}/m", b"rest")  # one connection rests
+    slow = asyncio.create_task(http.post(f"{base}/m", b"slow"))  # the same one, in use
+    await asyncio.sleep(0.02)
+    http.close()  # e.g. kring stopping
+    assert (await slow).body == b"slow"  # what was under way finishes
+    await asyncio.sleep(0.05)
+    assert server.open == 0  # and then nothing stays open
