@@ -196,14 +196,14 @@ def router() -> Router:
                    person: Person, i18n: I18n, zone: ZoneInfo) -> None:
         conference = ConferenceId(callback_data.conference)
         try:
-            await acknowledge_unconfirmed(uow, person.id, conference, now())
-            text, markup = await conference_view(uow, person, conference, i18n, zone)
+            put_away = await acknowledge_unconfirmed(uow, person.id, conference, now())
         except AccessDenied:
             await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
                                   show_alert=True)
             return
         await callback.answer(_("Weggezet ✓"))
-        if isinstance(callback.message, Message):
+        if put_away and isinstance(callback.message, Message):  # a double tap: done already
+            text, markup = await conference_view(uow, person, conference, i18n, zone)
             await _show_view(callback.message, text, markup, in_place=True)
 
     @r.callback_query(AddPerson.filter())
