@@ -23,7 +23,13 @@ from bot.outbox import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
-from bot.sender import JsonSession, RetryMiddleware, keep_response_types, response_types
+from bot.sender import (
+    JsonSession,
+    RetryMiddleware,
+    UnchangedEditMiddleware,
+    keep_response_types,
+    response_types,
+)
 from dialogs import build_router
 from dialogs.clock import use_clock
 from storage.db import create_engine, session_factory
@@ -44,6 +50,7 @@ def build_bot(settings: Settings) -> Bot:
     session = JsonSession(api=TelegramAPIServer.from_base(settings.api_base),
                           lean=settings.http_client == "kring")
     session.middleware(RetryMiddleware())
+    session.middleware(UnchangedEditMiddleware())
     return Bot(
         settings.bot_token,
         session=session,

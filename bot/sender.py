@@ -20,7 +20,12 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InputFile
@@ -218,6 +223,32 @@ def _json_value(value: Any, bot: Bot, files: dict[str, Any], session: JsonSessio
     if isinstance(value, BaseModel):
         return session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
     raise TypeError(f"cannot send a {type(value).__name__}")
+
+
+# Edits whose answer kring may ignore when Telegram says nothing changed.
+EDITS = (methods.EditMessageText, methods.EditMessageReplyMarkup,
+         methods.EditMessageCaption)
+
+
+class UnchangedEditMiddleware(BaseRequestMiddleware):
+    """An edit that would change nothing is refused by Telegram (400 "message is not
+    modified"), but the screen already shows what was wanted: a double tap that redraws the
+    same view, a keyboard taken away twice. That is not a failure of the update (which would
+    be rolled back, with an apology to the person): the edit answers True, as Telegram does
+    for an edit it accepts without returning the message."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if isinstance(method, EDITS) and "message is not modified" in error.message:
+                return True
+            raise
 
 
 class RetryMiddleware(BaseRequestMiddleware):

@@ -395,3 +395,37 @@ async def test_closing_the_client_closes_its_connections_in_use_too(serve):
     assert (await slow).body == b"slow"  # what was under way finishes
     await asyncio.sleep(0.05)
     assert server.open == 0  # and then nothing stays open
+
+
+async def test_an_edit_that_changes_nothing_is_not_a_failure(serve):
+    """bot/sender.py's UnchangedEditMiddleware: Telegram's 400 "message is not modified" on
+    an edit means the screen already shows it; any other refusal is still an error."""
+    import orjson
+    from aiogram import Bot
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.exceptions import TelegramBadRequest
+
+    from bot.sender import JsonSession, UnchangedEditMiddleware
+
+    refusals = {
+        b"same": "Bad Request: message is not modified: specified new message content and "
+                 "reply markup are exactly the same as a current content and reply markup of "
+                 "the message",
+        b"gone": "Bad Request: message to edit not found",
+    }
+
+    async def answer(reader, writer, body):
+        said = orjson.loads(body).get("text", "").encode()
+        error = {"ok": False, "error_code": 400, "description": refusals[said]}
+        writer.write(plain(orjson.dumps(error), status="400 Bad Request"))
+        await writer.drain()
+    _server, base = await serve(answer)
+    session = JsonSession(api=TelegramAPIServer.from_base(base))
+    session.middleware(UnchangedEditMiddleware())
+    bot = Bot("123456:abc", session=session)
+    assert await bot.edit_message_text(text="same", chat_id=7, message_id=3) is True
+    with pytest.raises(TelegramBadRequest, match="not found"):
+        await bot.edit_message_text(text="gone", chat_id=7, message_id=3)
+    with pytest.raises(TelegramBadRequest, match="not modified"):  # only edits
+        await bot.send_message(7, "same")
+    await session.close()
