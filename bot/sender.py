@@ -113,6 +113,9 @@ class JsonSession(AiohttpSession):
         return None if files else body
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
+        if self.lean is not None and self.proxy is None:
+            # reached only for an upload (make_request found files): a form, not JSON again
+            return super().build_form_data(bot, method)
         body = self._json_body(bot, method)
         if body is None:
             return super().build_form_data(bot, method)

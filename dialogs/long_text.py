@@ -40,7 +40,7 @@ def split_message(text: str, limit: int = LIMIT) -> list[str]:
         current = block
     if current:
         parts.append(current)
-    return [_strip_blank(part) for part in parts if part.strip()]
+    return [part.strip("\n") for part in parts if part.strip()]
 
 
 def _blocks(text: str, limit: int) -> list[str]:
@@ -111,6 +111,3 @@ def _fit(text: str, space: int) -> str:
             return text[:i]
     return text
 
-
-def _strip_blank(part: str) -> str:
-    return part.strip("\n")
