@@ -1,5 +1,6 @@
 """Every reader is addressed politely and, where the language marks it, without assuming a man:
-Turkish always "siz" (many readers are grandparents). A review by readers of the language found
+Turkish always "siz", Polish polite and impersonal (never "Cześć" or "ty"; many readers are
+grandparents). A review by readers of the language found
 the forms below; a new text that brings one back fails here."""
 
 from __future__ import annotations
@@ -30,8 +31,21 @@ TURKISH_SEN = [
     r"\b\w+(?:il|me|ma|l)d[ıiuü]n\b",  # davet edildin, cevap vermedin, aldın mı
 ]
 
+POLISH_TY = [
+    r"\bcześć\b",
+    r"\b(?:ty|ci|cię|ciebie|tobą|tobie|twój|twoja|twoje|twojego|twojej|twoim|twoich|twoją)\b",
+    r"\b(?:jesteś|możesz|masz|chcesz|musisz|wiesz|przyjdziesz|dowiesz|widzisz|wysyłasz|"
+    r"akceptujesz|jesz|odpowiadasz|wypełniasz|mieszkasz|potrzebujesz|dajesz|będziesz)\b",
+    r"\b\w+(?:łeś|łaś)\b",  # odpowiedziałeś/aś
+    # imperatives addressed to one reader: instructions say "Proszę ...", buttons an infinitive
+    r"\b(?:kliknij|wpisz|wybierz|otwórz|poproś|dodaj|wyślij|zapytaj|pomiń|przerwij|spróbuj|"
+    r"zmień|daj|napisz|udostępnij|użyj|spójrz|poczekaj|zaproponuj|ustal|przyjmij|zacznij|"
+    r"odwołaj|przypomnij|przydziel|sprawdź|kontynuuj|zostaw|zadaj|przekaż|odłóż|zobacz)\b",
+]
+
 FORBIDDEN = {
     "tr": TURKISH_SEN,
+    "pl": POLISH_TY,
 }
 
 
