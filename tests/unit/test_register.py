@@ -1,6 +1,7 @@
 """Every reader is addressed politely and, where the language marks it, without assuming a man:
 Turkish always "siz", Polish polite and impersonal (never "Cześć" or "ty"; many readers are
-grandparents). A review by readers of the language found
+grandparents), Arabic in the plural of address or neutral forms instead of the masculine
+singular, so that women are addressed too. A review by readers of the language found
 the forms below; a new text that brings one back fails here."""
 
 from __future__ import annotations
@@ -43,7 +44,33 @@ POLISH_TY = [
     r"odwołaj|przypomnij|przydziel|sprawdź|kontynuuj|zostaw|zadaj|przekaż|odłóż|zobacz)\b",
 ]
 
+# whole Arabic words: no letter or short vowel mark may touch them on either side
+_WORD = r"(?<![\w\u064B-\u0652])(?:{})(?![\w\u064B-\u0652])"
+ARABIC_MASCULINE_SINGULAR = [
+    # imperatives to one man (the plural -وا forms include women)
+    _WORD.format("|".join([
+        "اضغط", "اكتب", "اكتبه", "اختر", "افتح", "افتحه", "اطلب", "أرسل", "شارك", "أضف",
+        "انتظر", "اسأل", "ذكّر", "تعال", "حاول", "استخدم", "انظر", "راجع", "أكمل", "ابدأ",
+        "أوقف", "انتبه", "اتركه", "اقترح", "أخبرهم", "أخبرنا", "تخطَّ", "اطرحها", "اجعل",
+        "غيّره", "أعطِ", "لا تُرسل", "لا تقترح",
+    ])),
+    # "you" and "your" for one man
+    _WORD.format("|".join([
+        "أنت", "أنك", "لأنك", "لك", "معك", "إليك", "عنك", "بك", "منك", "لديك", "بإمكانك",
+        "طلبك", "جوابك", "اسمك", "رقمك", "هاتفك", "منسّقك", "موافقتك", "بياناتك",
+        "إجاباتك", "اقتراحك", "لغتك", "رسالتك", "نصك", "اتفاقاتك", "دينك", "صحتك",
+        "مشاركتك", "بكلماتك", "تقويمك", "يقلقك", "يناسبك", "سيخبرك", "نسألك", "سنخبرك",
+        "يساعدك", "دعوتك", "اخترت", "أجبت", "قلت", "قررت",
+    ])),
+    # questions and states for one man
+    _WORD.format("|".join([
+        "هل تريد", "هل تستطيع", "هل تقبل", "هل ستحضر", "هل ما زلت", "ماذا تحتاج", "ماذا تأكل",
+        "متأكدًا", "متأكد", "مدعو", "ستحضر", "ربما تحضر", "لا تستطيع الحضور", "لم تُجب", "تسكن؟",
+    ])),
+]
+
 FORBIDDEN = {
+    "ar": ARABIC_MASCULINE_SINGULAR,
     "tr": TURKISH_SEN,
     "pl": POLISH_TY,
 }
