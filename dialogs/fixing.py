@@ -37,7 +37,7 @@ from dialogs.labels import short_when, slot_problem_text
 from dialogs.outbound import when
 from dialogs.routing import Router
 from dialogs.states import Dating
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -102,8 +102,10 @@ async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
         lines.append(escape(data["address"]))
     if data.get("latitude") is not None:
         lines.append(_("Met een kaartpin."))
-    lines += ["", _("Dit gaat naar {count} mensen die ja of misschien zeiden, met een "
-                    "agenda-bestand.").format(count=count)]
+    lines += ["", ngettext("Dit gaat naar {count} persoon die ja of misschien zei, met een "
+                           "agenda-bestand.",
+                           "Dit gaat naar {count} mensen die ja of misschien zeiden, met een "
+                           "agenda-bestand.", count).format(count=count)]
     await chat.answer("\n".join(lines), reply_markup=_rows(
         (_("✅ Vastzetten en versturen"), Dates(conference=data["conference"],
                                                action="send").pack()),
@@ -131,18 +133,24 @@ async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
     sent, skipped = await announce(uow, i18n, zone, person, conference, before, after)
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
-    text = _("Vastgezet ✓ {count} mensen krijgen het bericht.").format(count=sent)
+    text = ngettext("Vastgezet ✓ {count} persoon krijgt het bericht.",
+                    "Vastgezet ✓ {count} mensen krijgen het bericht.", sent).format(count=sent)
     if skipped:
-        text += " " + _("{count} zijn niet te bereiken via de bot: vertel het hun zelf.").format(
-            count=skipped)
+        text += " " + ngettext(
+            "{count} persoon is niet te bereiken via de bot: vertel het die persoon zelf.",
+            "{count} mensen zijn niet te bereiken via de bot: vertel het hun zelf.",
+            skipped).format(count=skipped)
     await chat.answer(text)
 
 
 async def ask_cancel(chat: Message, uow: UnitOfWork, person: Person,
                      conference: ConferenceId) -> None:
     _request, people = await circle(uow, person.id, conference)
-    await chat.answer(_("Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} mensen "
-                        "krijgen bericht.").format(count=len(reachable(coming(people))[0])),
+    count = len(reachable(coming(people))[0])
+    await chat.answer(ngettext("Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} "
+                               "persoon krijgt bericht.",
+                               "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} "
+                               "mensen krijgen bericht.", count).format(count=count),
                       reply_markup=_rows(
                           (_("Ja, afzeggen"), Dates(conference=conference,
                                                     action="cancel_yes").pack()),
@@ -161,7 +169,9 @@ async def cancel(callback: CallbackQuery, chat: Message, uow: UnitOfWork, person
     sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after)
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
-    await chat.answer(_("Afgezegd ✓ {count} mensen krijgen bericht.").format(count=sent))
+    await chat.answer(ngettext("Afgezegd ✓ {count} persoon krijgt bericht.",
+                               "Afgezegd ✓ {count} mensen krijgen bericht.",
+                               sent).format(count=sent))
 
 
 def router() -> Router:
