@@ -62,7 +62,7 @@ def router() -> Router:
     @r.callback_query(Dates.filter())
     async def dates(callback: CallbackQuery, callback_data: Dates, state: FSMContext,
                     uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo,
-                    policy: Policy) -> None:
+                    policy: Policy, organisation: str) -> None:
         message, conference = callback.message, ConferenceId(callback_data.conference)
         if not isinstance(message, Message):
             await callback.answer()
@@ -106,9 +106,11 @@ def router() -> Router:
                 await callback.answer()
                 await ask_cancel(message, uow, person, conference)
             elif action == "cancel_yes":
-                await cancel(callback, message, uow, person, conference, i18n, zone)
+                await cancel(callback, message, uow, person, conference, i18n, zone,
+                             organisation)
             elif action == "send":
-                await confirmed(callback, message, state, uow, person, i18n, zone, policy)
+                await confirmed(callback, message, state, uow, person, i18n, zone, policy,
+                                organisation)
             else:
                 await callback.answer(_("Die knop hoort bij een eerdere vraag."),
                                       show_alert=True)

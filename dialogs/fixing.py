@@ -114,7 +114,7 @@ async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
 
 async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
                     uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo,
-                    policy: Policy) -> None:
+                    policy: Policy, organisation: str) -> None:
     if await state.get_state() != Dating.confirm.state:
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
         return
@@ -130,7 +130,8 @@ async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
         await callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
         return
     await state.clear()
-    sent, skipped = await announce(uow, i18n, zone, person, conference, before, after)
+    sent, skipped = await announce(uow, i18n, zone, person, conference, before, after,
+                                   organisation)
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
     text = ngettext("Vastgezet ✓ {count} persoon krijgt het bericht.",
@@ -159,14 +160,16 @@ async def ask_cancel(chat: Message, uow: UnitOfWork, person: Person,
 
 
 async def cancel(callback: CallbackQuery, chat: Message, uow: UnitOfWork, person: Person,
-                 conference: ConferenceId, i18n: I18n, zone: ZoneInfo) -> None:
+                 conference: ConferenceId, i18n: I18n, zone: ZoneInfo,
+                 organisation: str) -> None:
     before = await uow.meetings.get(conference)
     try:
         after = await cancel_meeting(uow, person.id, conference, now())
     except MeetingError:
         await callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True)
         return
-    sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after)
+    sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after,
+                                    organisation)
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
     await chat.answer(ngettext("Afgezegd ✓ {count} persoon krijgt bericht.",

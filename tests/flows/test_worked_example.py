@@ -132,6 +132,7 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
     calendar_file = await wim.wait_for(lambda m: m.kind == "document")
     event = Calendar.from_ical(calendar_file.document.data).walk("VEVENT")[0]
     assert int(event["SEQUENCE"]) == 1 and str(event["UID"]).endswith("@kring")
+    assert event["ORGANIZER"].params["CN"] == "kring"  # METHOD needs one (RFC 5546)
     assert event.decoded("DTSTART") == moments[1]
     await people["Edith"].wait_for("De datum staat vast")  # maybe: she hears it too
     assert not any("datum staat vast" in (m.text or "") for m in riet.messages)  # said no
