@@ -63,6 +63,7 @@ def build_dispatcher(settings: Settings, i18n: CatalogI18n,
     dispatcher = Dispatcher(
         storage=DatabaseStorage(), zone=settings.zone, default_locale=settings.default_locale,
         policy=settings.policy, clock=clock or clock_from(settings.clock),
+        organisation=settings.organisation,
     )
     dispatcher.update.outer_middleware(
         ActorMiddleware(i18n.available_locales, settings.default_locale)

@@ -4,11 +4,16 @@ filled from the source since Dutch is the source language) and `kring i18n check
 from __future__ import annotations
 
 import copy
+import gettext
+import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,14 +64,74 @@ LONG_VALUE = "W" * 64  # a long name: what a placeholder may bring in
 TAG = re.compile(r"</?[a-z]+>")
 
 
+# gettext's order of the plural forms: CLDR's categories in this order, those the language uses
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+COUNTS = range(201)  # enough to meet every rule's cycle (n % 100) at least once
+PROBE = ("n", "n")  # a message for plural_picker (a name, so extraction does not take it)
+
+
+def plural_categories(locale: str) -> tuple[str, ...]:
+    """The CLDR plural categories whole numbers fall into, in the order gettext's forms take:
+    ('one', 'other') in Dutch, ('one', 'few', 'many') in Polish, all six in Arabic."""
+    rule = Locale.parse(locale).plural_form
+    used = {rule(n) for n in COUNTS}
+    return tuple(category for category in CLDR_ORDER if category in used)
+
+
+def plural_picker(catalog: Catalog) -> Callable[[int], int]:
+    """Which form the catalog's Plural-Forms picks for n, computed as the bot computes it: a
+    compiled catalog with the same header, whose forms are their own numbers."""
+    probe = Catalog(locale=catalog.locale, fuzzy=False)
+    probe.mime_headers = [("Plural-Forms", catalog.plural_forms)]
+    probe.add(PROBE, tuple(str(i) for i in range(catalog.num_plurals)))
+    buffer = io.BytesIO()
+    write_mo(buffer, probe)
+    buffer.seek(0)
+    translations = gettext.GNUTranslations(buffer)  # ValueError: an unreadable expression
+
+    def pick(n: int) -> int:
+        form = translations.ngettext(*PROBE, n)
+        return int(form) if form.isdigit() else -1  # -1: a form the catalog does not have
+    return pick
+
+
+def plural_header_problem(catalog: Catalog, locale: str) -> str | None:
+    """The Plural-Forms header must pick, for every n, the form of n's CLDR category, with
+    the forms in gettext's order (one form per category the language uses)."""
+    try:
+        rule = Locale.parse(locale).plural_form
+    except (ValueError, UnknownLocaleError):
+        return "no CLDR plural rules for this language"
+    categories = plural_categories(locale)
+    if catalog.num_plurals != len(categories):
+        return (f"Plural-Forms has {catalog.num_plurals} forms, CLDR has {len(categories)} "
+                f"({', '.join(categories)}): {catalog.plural_forms}")
+    try:
+        pick = plural_picker(catalog)
+    except ValueError:
+        return f"Plural-Forms cannot be read: {catalog.plural_forms}"
+    for n in COUNTS:
+        expected = categories.index(rule(n))
+        if pick(n) != expected:
+            return (f"Plural-Forms picks form {pick(n)} for {n}, CLDR's '{rule(n)}' is form "
+                    f"{expected}: {catalog.plural_forms}")
+    return None
+
+
 def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
-    """What `kring i18n check` refuses: messages.pot behind the code; per catalog a message
-    the code uses that is missing, untranslated or fuzzy, with other placeholders or HTML tags
-    than the source, the wrong number of plural forms, or too long for Telegram once long
-    names are filled in."""
+    """What `kring i18n check` refuses: messages.pot behind the code; a plural message whose
+    two Dutch forms have other placeholders; per catalog a Plural-Forms header that does not
+    follow CLDR's plural rules, a message the code uses that is missing, untranslated or fuzzy,
+    with other placeholders (in any of its forms) or HTML tags than the source, the wrong
+    number of plural forms, or too long for Telegram once long names are filled in."""
     template = template or extract()
     wanted = {m.id for m in template if m.id}
     found: list[str] = []
+    for message in template:
+        if isinstance(message.id, tuple) and len(
+                {frozenset(PLACEHOLDER.findall(form)) for form in message.id}) > 1:
+            found.append(f"source: singular and plural have other placeholders: "
+                         f"{message.id[0]!r}")
     pot = locales_dir / "messages.pot"
     if pot.exists():
         with pot.open("rb") as source:
@@ -77,6 +142,8 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
         locale = po_path.parent.parent.name
         with po_path.open("rb") as source:
             catalog = read_po(source, locale=locale)
+        if header := plural_header_problem(catalog, locale):
+            found.append(f"{locale}: {header}")
         have = {m.id for m in catalog if m.id}
         for missing in sorted(wanted - have, key=str):
             found.append(f"{locale}: not in catalog: {missing!r}")

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     api_base: str = TELEGRAM_API
     database_url: str = "sqlite+aiosqlite:///kring.sqlite3"
     timezone: str = "Europe/Amsterdam"
+    # the organisation's name, shown as the organizer of the meeting in calendar files
+    organisation: str = Field(default="kring", min_length=1, max_length=200)
     default_locale: str = "nl"
     locales_dir: Path = LOCALES_DIR
     log_level: str = "INFO"
@@ -54,6 +56,14 @@ class Settings(BaseSettings):
         head, _, tail = value.partition(":")
         if not head.isdigit() or len(tail) < 3:
             raise ValueError("expected the form 123456:ABC... as given by @BotFather")
+        return value
+
+    @field_validator("organisation")
+    @classmethod
+    def _organisation(cls, value: str) -> str:
+        value = value.strip()
+        if not value or not value.isprintable():
+            raise ValueError("expected a name on one line, e.g. Eigen Kracht Centrale")
         return value
 
     @field_validator("reminders")

@@ -132,8 +132,8 @@ def _answer(text: str, invitee: int, yes: bool) -> InlineKeyboardButton:
 
 
 async def announce(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
-                   conference: ConferenceId, before: Meeting, after: Meeting
-                   ) -> tuple[int, int]:
+                   conference: ConferenceId, before: Meeting, after: Meeting,
+                   organisation: str) -> tuple[int, int]:
     """The fixed, changed or cancelled meeting to everyone who said yes or maybe: a text, the
     venue as a map pin, and a calendar file that updates the same entry each time.
     Returns (queued, not reachable through the bot)."""
@@ -150,7 +150,8 @@ async def announce(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
                 summary=_("Eigen Kracht-conferentie"),
                 location=place_text(after) if after.venue else None,
                 description=_("Samen een plan maken. Vragen? Stel ze in de chat met de "
-                              "bot."), stamp=now(), cancelled=after.cancelled)
+                              "bot."), stamp=now(), organisation=organisation,
+                cancelled=after.cancelled)
             filename = _("conferentie") + ".ics"
         parts: list[Part] = [outbox.Text(text, buttons_of(markup))]
         venue = after.venue

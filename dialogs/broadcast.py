@@ -24,7 +24,7 @@ from dialogs.filters import has_text
 from dialogs.labels import group_label
 from dialogs.routing import Router
 from dialogs.states import Broadcasting
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 MAX_TEXT = 3000  # leaves room for the greeting within Telegram's 4096 characters
 
@@ -99,9 +99,11 @@ def router() -> Router:
                     person: Person) -> None:
         text = (message.text or "").strip()
         if not text or len(text) > MAX_TEXT:
-            await message.answer(_("Een bericht mag hoogstens {limit} tekens hebben; dit heeft "
-                                   "er {length}. Kun je het korter maken?").format(
-                limit=MAX_TEXT, length=len(text)))
+            await message.answer(ngettext(
+                "Een bericht mag hoogstens {limit} teken hebben; dit heeft er {length}. Kun je "
+                "het korter maken?",
+                "Een bericht mag hoogstens {limit} tekens hebben; dit heeft er {length}. Kun je "
+                "het korter maken?", MAX_TEXT).format(limit=MAX_TEXT, length=len(text)))
             return
         data = await state.get_data()
         conference = ConferenceId(data["conference"])
@@ -114,11 +116,13 @@ def router() -> Router:
         can, cannot = reachable(chosen)
         await state.update_data(text=text)
         await state.set_state(Broadcasting.confirm)
-        note = _("Naar {count} mensen ({who}).").format(
-            count=len(can), who=_who(Audience(data["audience"]), _group(data)))
+        note = ngettext("Naar {count} persoon ({who}).", "Naar {count} mensen ({who}).",
+                        len(can)).format(count=len(can),
+                                         who=_who(Audience(data["audience"]), _group(data)))
         if cannot:
-            note += " " + _("{count} van hen zijn niet te bereiken via de bot.").format(
-                count=len(cannot))
+            note += " " + ngettext("{count} van hen is niet te bereiken via de bot.",
+                                   "{count} van hen zijn niet te bereiken via de bot.",
+                                   len(cannot)).format(count=len(cannot))
         await message.answer(_("<b>Voorbeeld</b>") + "\n\n" + escape(text) + "\n\n" + note,
                              reply_markup=InlineKeyboardMarkup(inline_keyboard=[
                                  [InlineKeyboardButton(text=_("📣 Versturen"),

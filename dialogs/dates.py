@@ -45,7 +45,7 @@ from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
 from dialogs.routing import Router
 from dialogs.states import Dating
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 
 def not_yours() -> str:
@@ -62,7 +62,7 @@ def router() -> Router:
     @r.callback_query(Dates.filter())
     async def dates(callback: CallbackQuery, callback_data: Dates, state: FSMContext,
                     uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo,
-                    policy: Policy) -> None:
+                    policy: Policy, organisation: str) -> None:
         message, conference = callback.message, ConferenceId(callback_data.conference)
         if not isinstance(message, Message):
             await callback.answer()
@@ -88,8 +88,11 @@ def router() -> Router:
                 nudged, cannot = await nudge(uow, person.id, conference)
                 await nudge_people(uow, i18n, person, conference, nudged)
                 await callback.answer(_("Opgeslagen ✓"))
-                text = _("{count} mensen krijgen een vriendelijke vraag of ze kunnen komen "
-                         "(nee zeggen mag ook).").format(count=len(nudged))
+                text = ngettext("{count} persoon krijgt een vriendelijke vraag of die kan "
+                                "komen (nee zeggen mag ook).",
+                                "{count} mensen krijgen een vriendelijke vraag of ze kunnen "
+                                "komen (nee zeggen mag ook).", len(nudged)).format(
+                    count=len(nudged))
                 if cannot:
                     text += "\n" + _("Nog niet te bereiken via de bot (link niet geopend): "
                                      "{names}. Stuur hun link nog eens, bijvoorbeeld via "
@@ -103,9 +106,11 @@ def router() -> Router:
                 await callback.answer()
                 await ask_cancel(message, uow, person, conference)
             elif action == "cancel_yes":
-                await cancel(callback, message, uow, person, conference, i18n, zone)
+                await cancel(callback, message, uow, person, conference, i18n, zone,
+                             organisation)
             elif action == "send":
-                await confirmed(callback, message, state, uow, person, i18n, zone, policy)
+                await confirmed(callback, message, state, uow, person, i18n, zone, policy,
+                                organisation)
             else:
                 await callback.answer(_("Die knop hoort bij een eerdere vraag."),
                                       show_alert=True)
@@ -137,7 +142,9 @@ def router() -> Router:
         await message.answer(
             _("Opgeslagen ✓ Voorgesteld:") + "\n" + "\n".join(
                 "• " + when(s.starts_at, zone, locale) for s in added) + "\n\n"
-            + _("{count} mensen krijgen de vraag wanneer ze kunnen.").format(count=queued),
+            + ngettext("{count} persoon krijgt de vraag wanneer die kan.",
+                       "{count} mensen krijgen de vraag wanneer ze kunnen.",
+                       queued).format(count=queued),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=[dates_button(conference)]))
 
     @r.callback_query(ProposalDecision.filter())
@@ -192,7 +199,9 @@ def _score_line(index: int, label: str, yes: int, maybe: int, no: int, none: int
     line = _("{index}. {slot}: ✅ {yes} · 🟡 {maybe} · ❌ {no} · ❔ {none}").format(
         index=index, slot=label, yes=yes, maybe=maybe, no=no, none=none)
     if blocked:
-        line += " " + _("⚠ {count} die er zeker bij moet(en) kan niet").format(count=blocked)
+        line += " " + ngettext("⚠ {count} die er zeker bij moet zijn, kan niet",
+                               "⚠ {count} die er zeker bij moeten zijn, kunnen niet",
+                               blocked).format(count=blocked)
     return line
 
 

@@ -37,7 +37,7 @@ from dialogs.labels import short_when, slot_problem_text
 from dialogs.outbound import when
 from dialogs.routing import Router
 from dialogs.states import Dating
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -102,8 +102,10 @@ async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
         lines.append(escape(data["address"]))
     if data.get("latitude") is not None:
         lines.append(_("Met een kaartpin."))
-    lines += ["", _("Dit gaat naar {count} mensen die ja of misschien zeiden, met een "
-                    "agenda-bestand.").format(count=count)]
+    lines += ["", ngettext("Dit gaat naar {count} persoon die ja of misschien zei, met een "
+                           "agenda-bestand.",
+                           "Dit gaat naar {count} mensen die ja of misschien zeiden, met een "
+                           "agenda-bestand.", count).format(count=count)]
     await chat.answer("\n".join(lines), reply_markup=_rows(
         (_("✅ Vastzetten en versturen"), Dates(conference=data["conference"],
                                                action="send").pack()),
@@ -112,7 +114,7 @@ async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
 
 async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
                     uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo,
-                    policy: Policy) -> None:
+                    policy: Policy, organisation: str) -> None:
     if await state.get_state() != Dating.confirm.state:
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
         return
@@ -128,21 +130,28 @@ async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
         await callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
         return
     await state.clear()
-    sent, skipped = await announce(uow, i18n, zone, person, conference, before, after)
+    sent, skipped = await announce(uow, i18n, zone, person, conference, before, after,
+                                   organisation)
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
-    text = _("Vastgezet ✓ {count} mensen krijgen het bericht.").format(count=sent)
+    text = ngettext("Vastgezet ✓ {count} persoon krijgt het bericht.",
+                    "Vastgezet ✓ {count} mensen krijgen het bericht.", sent).format(count=sent)
     if skipped:
-        text += " " + _("{count} zijn niet te bereiken via de bot: vertel het hun zelf.").format(
-            count=skipped)
+        text += " " + ngettext(
+            "{count} persoon is niet te bereiken via de bot: vertel het die persoon zelf.",
+            "{count} mensen zijn niet te bereiken via de bot: vertel het hun zelf.",
+            skipped).format(count=skipped)
     await chat.answer(text)
 
 
 async def ask_cancel(chat: Message, uow: UnitOfWork, person: Person,
                      conference: ConferenceId) -> None:
     _request, people = await circle(uow, person.id, conference)
-    await chat.answer(_("Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} mensen "
-                        "krijgen bericht.").format(count=len(reachable(coming(people))[0])),
+    count = len(reachable(coming(people))[0])
+    await chat.answer(ngettext("Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} "
+                               "persoon krijgt bericht.",
+                               "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} "
+                               "mensen krijgen bericht.", count).format(count=count),
                       reply_markup=_rows(
                           (_("Ja, afzeggen"), Dates(conference=conference,
                                                     action="cancel_yes").pack()),
@@ -151,17 +160,21 @@ async def ask_cancel(chat: Message, uow: UnitOfWork, person: Person,
 
 
 async def cancel(callback: CallbackQuery, chat: Message, uow: UnitOfWork, person: Person,
-                 conference: ConferenceId, i18n: I18n, zone: ZoneInfo) -> None:
+                 conference: ConferenceId, i18n: I18n, zone: ZoneInfo,
+                 organisation: str) -> None:
     before = await uow.meetings.get(conference)
     try:
         after = await cancel_meeting(uow, person.id, conference, now())
     except MeetingError:
         await callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True)
         return
-    sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after)
+    sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after,
+                                    organisation)
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
-    await chat.answer(_("Afgezegd ✓ {count} mensen krijgen bericht.").format(count=sent))
+    await chat.answer(ngettext("Afgezegd ✓ {count} persoon krijgt bericht.",
+                               "Afgezegd ✓ {count} mensen krijgen bericht.",
+                               sent).format(count=sent))
 
 
 def router() -> Router:

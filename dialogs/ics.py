@@ -2,8 +2,9 @@
 
 Every version of one meeting carries the same UID and a higher SEQUENCE, so a later change or a
 cancellation updates the calendar entry already there instead of adding a second one. Texts arrive
-translated; this module never calls gettext. No organizer or attendee addresses: the file is passed
-around in chats and must not leak who else comes.
+translated; this module never calls gettext. No attendee addresses: the file is passed around in
+chats and must not leak who else comes. The organizer, which iTIP requires with a METHOD (RFC 5546
+3.2.1), is the organisation by name, with an address that reaches nobody (.invalid, RFC 2606).
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -13,12 +14,13 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone
 
 PRODID = "-//kring//Eigen Kracht//NL"
+ORGANIZER_ADDRESS = "mailto:noreply@invalid"
 REMINDER_BEFORE = timedelta(days=1)
 
 
 def meeting_ics(*, uid: str, sequence: int, start: datetime, end: datetime, zone: ZoneInfo,
                 summary: str, location: str | None, description: str | None,
-                stamp: datetime, cancelled: bool = False) -> bytes:
+                stamp: datetime, organisation: str, cancelled: bool = False) -> bytes:
     """The calendar file for one version of the meeting.
 
     Naive ``start``/``end`` are wall-clock times in ``zone``; aware ones are converted to it, so
@@ -39,6 +41,7 @@ def meeting_ics(*, uid: str, sequence: int, start: datetime, end: datetime, zone
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)
+    event.add("organizer", ORGANIZER_ADDRESS, parameters={"CN": organisation})
     event.add("dtstamp", _utc(stamp))
     event.add("dtstart", start)
     event.add("dtend", end)

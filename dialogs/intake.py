@@ -28,21 +28,26 @@ from dialogs.intake_prompts import contact_labels, prompt
 from dialogs.routing import Router
 from dialogs.start import show_welcome
 from dialogs.states import Intake
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 CHOICE_STEPS = (Field.ROLE, Field.MODEL, Field.CONSENT)
 
 
 def problem_text(error: InvalidAnswer) -> str:
+    limit = error.limit or 0
     return {
         Problem.EMPTY: lambda: _("Ik zie geen antwoord. Typ je antwoord alsjeblieft."),
-        Problem.TOO_LONG: lambda: _(
+        Problem.TOO_LONG: lambda: ngettext(
+            "Dat is wat lang: hier past {limit} teken, jouw tekst heeft er {length}. "
+            "Kun je het korter zeggen?",
             "Dat is wat lang: hier passen {limit} tekens, jouw tekst heeft er {length}. "
-            "Kun je het korter zeggen?"
-        ).format(limit=error.limit, length=error.length),
-        Problem.TOO_SHORT: lambda: _(
-            "Dat is wat kort. Kun je het iets uitgebreider zeggen (minstens {limit} tekens)?"
-        ).format(limit=error.limit),
+            "Kun je het korter zeggen?", limit
+        ).format(limit=limit, length=error.length),
+        Problem.TOO_SHORT: lambda: ngettext(
+            "Dat is wat kort. Kun je het iets uitgebreider zeggen (minstens {limit} teken)?",
+            "Dat is wat kort. Kun je het iets uitgebreider zeggen (minstens {limit} tekens)?",
+            limit
+        ).format(limit=limit),
         Problem.NOT_A_NUMBER: lambda: _(
             "Typ de leeftijd als getal, bijvoorbeeld 8. Of tik op 'Overslaan'."
         ),
@@ -50,9 +55,9 @@ def problem_text(error: InvalidAnswer) -> str:
             "Dat lijkt me geen leeftijd. Typ een getal van 0 tot {limit}."
         ).format(limit=error.limit),
         Problem.NO_LETTERS: lambda: _("Typ het met letters alsjeblieft."),
-        Problem.TOO_MANY: lambda: _("Je kunt hoogstens {limit} talen kiezen.").format(
-            limit=error.limit
-        ),
+        Problem.TOO_MANY: lambda: ngettext("Je kunt hoogstens {limit} taal kiezen.",
+                                           "Je kunt hoogstens {limit} talen kiezen.",
+                                           limit).format(limit=limit),
     }[error.problem]()
 
 

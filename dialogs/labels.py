@@ -19,7 +19,7 @@ from conference.outbox import Unconfirmed
 from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
 from dialogs.outbound import when
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 
 def field_label(step: Field) -> str:
@@ -188,8 +188,13 @@ def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
         SlotProblem.PAST: _("“{text}” is al voorbij."),
         SlotProblem.TOO_FAR: _("“{text}” is meer dan een jaar vooruit."),
         SlotProblem.DUPLICATE: _("“{text}” staat er al bij."),
-        SlotProblem.TOO_FEW: _("Stel minstens {low} data voor, zodat de familie kan kiezen."),
-        SlotProblem.TOO_MANY: _("Hoogstens {high} data, anders wordt kiezen lastig."),
+        SlotProblem.TOO_FEW: ngettext("Stel minstens {low} datum voor, zodat de familie kan "
+                                      "kiezen.",
+                                      "Stel minstens {low} data voor, zodat de familie kan "
+                                      "kiezen.", MIN_SLOTS),
+        SlotProblem.TOO_MANY: ngettext("Hoogstens {high} datum, anders wordt kiezen lastig.",
+                                       "Hoogstens {high} data, anders wordt kiezen lastig.",
+                                       MAX_SLOTS),
     }[error.code].format(text=escape(error.text), moment=moment, low=MIN_SLOTS,
                          high=MAX_SLOTS)
     if error.line:

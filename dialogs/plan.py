@@ -52,7 +52,7 @@ from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.routing import Router
 from dialogs.states import Planning
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 
 def _button(text: str, conference: int, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -365,8 +365,9 @@ async def _step(callback: CallbackQuery, message: Message, state: FSMContext, uo
         await _send_plan(uow, i18n, zone, person, plan, people, to)
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_reply_markup(reply_markup=None)
-        await message.answer(_("Het plan (versie {version}) gaat naar {count} mensen.").format(
-            version=plan.version, count=len(to)))
+        await message.answer(ngettext("Het plan (versie {version}) gaat naar {count} persoon.",
+                                      "Het plan (versie {version}) gaat naar {count} mensen.",
+                                      len(to)).format(version=plan.version, count=len(to)))
     else:
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 

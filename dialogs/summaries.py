@@ -10,7 +10,7 @@ from conference.intake import Field
 from conference.model import ConferenceRequest, RequestKind
 from dialogs.labels import field_label, kind_label, language_name, model_label, role_label
 from dialogs.outbound import when
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 
 
 def request_notice(request: ConferenceRequest, zone: ZoneInfo, locale: str) -> str:
@@ -23,7 +23,7 @@ def request_notice(request: ConferenceRequest, zone: ZoneInfo, locale: str) -> s
 
 def ago(moment: datetime, now: datetime) -> str:
     days = max(0, (now - moment).days)
-    return _("{days} dag geleden", "{days} dagen geleden", days).format(days=days) if days \
+    return ngettext("{days} dag geleden", "{days} dagen geleden", days).format(days=days) if days \
         else _("vandaag")
 
 

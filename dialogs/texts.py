@@ -70,3 +70,9 @@ def _decimal(value: int, locale: str) -> str:  # Babel parses its pattern on eve
 
 def _(*args: Any, **kwargs: Any) -> Text:
     return Text(_gettext(*args, **kwargs))
+
+
+def ngettext(singular: str, plural: str, n: int) -> Text:
+    """The form of the message that fits n in the reader's language (its Plural-Forms):
+    ngettext("{days} dag geleden", "{days} dagen geleden", days).format(days=days)."""
+    return Text(_gettext(singular, plural, n))

@@ -83,3 +83,49 @@ def test_extracting_a_new_text_leaves_it_untranslated_in_every_other_language(tm
             catalog = read_po(source, locale=locale)
         # Dutch is the source; a language after it must not inherit the Dutch as its text
         assert catalog["Een tekst die net in de code kwam"].string == expected, locale
+
+
+def test_plural_forms_must_follow_cldr_in_gettexts_order(tmp_path):
+    locales = _copy(tmp_path, "ar", "fa", "ti", "pl")
+
+    def header(value: str):
+        def change(catalog: Catalog) -> None:
+            catalog.mime_headers = [("Plural-Forms", value)]
+        return change
+
+    # Babel 2.18's Arabic header: 'other' (100-102) before 'many' (11-99)
+    _edit(locales / "ar" / "LC_MESSAGES" / "messages.po", "ar", header(
+        "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+        "n%100>=0 && n%100<=2 ? 4 : 5);"))
+    _edit(locales / "fa" / "LC_MESSAGES" / "messages.po", "fa", header(
+        "nplurals=1; plural=0;"))  # one form, where CLDR has 'one' (0 and 1) and 'other'
+    _edit(locales / "ti" / "LC_MESSAGES" / "messages.po", "ti", header(
+        "nplurals=2; plural=(n != 1);"))  # 0 is 'one' in Tigrinya
+    found = problems(locales, extract())
+    assert any(line.startswith("ar: Plural-Forms picks form 5 for 11, CLDR's 'many' is form 4")
+               for line in found), found
+    assert any(line.startswith("fa: Plural-Forms has 1 forms, CLDR has 2 (one, other)")
+               for line in found), found
+    assert any(line.startswith("ti: Plural-Forms picks form 1 for 0, CLDR's 'one' is form 0")
+               for line in found), found
+    assert not any(line.startswith("pl: ") for line in found)
+
+
+def test_every_plural_form_keeps_the_placeholders(tmp_path):
+    locales = _copy(tmp_path, "ar")
+
+    def spoil(catalog: Catalog) -> None:
+        message = catalog["{days} dag geleden"]
+        forms = list(message.string)
+        forms[4] = "منذ أيام"  # 'many' without the number
+        message.string = tuple(forms)
+
+    _edit(locales / "ar" / "LC_MESSAGES" / "messages.po", "ar", spoil)
+    assert "ar: placeholders differ: '{days} dag geleden'" in problems(locales, extract())
+
+
+def test_the_dutch_singular_and_plural_keep_the_same_placeholders(tmp_path):
+    template = extract()
+    template.add(("{count} persoon", "{n} mensen"), None)
+    found = problems(_copy(tmp_path), template)
+    assert "source: singular and plural have other placeholders: '{count} persoon'" in found

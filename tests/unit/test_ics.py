@@ -12,13 +12,16 @@ SUMMARY = "Eigen Kracht-conferentie – Buurthuis De Linde"
 ARABIC = "مؤتمر العائلة في بيت الحي"
 
 
+ORGANISATION = "Eigen Kracht Centrale"
+
+
 def make(start: datetime = datetime(2027, 3, 28, 10), *, hours: int = 3, sequence: int = 0,
          cancelled: bool = False, location: str | None = "Buurthuis De Linde, Utrecht",
-         description: str | None = None) -> bytes:
+         description: str | None = None, organisation: str = ORGANISATION) -> bytes:
     return meeting_ics(uid="conf-42@kring", sequence=sequence, start=start,
                        end=start + timedelta(hours=hours), zone=AMSTERDAM, summary=SUMMARY,
                        location=location, description=description, stamp=STAMP,
-                       cancelled=cancelled)
+                       cancelled=cancelled, organisation=organisation)
 
 
 def parse(data: bytes) -> tuple[Calendar, Component]:
@@ -88,10 +91,29 @@ def test_reminder_one_day_before() -> None:
     assert str(alarm["DESCRIPTION"]) == SUMMARY
 
 
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_a_method_comes_with_an_organizer(cancelled: bool) -> None:
+    """iTIP (RFC 5546 3.2.1, 3.2.5): PUBLISH and CANCEL need an ORGANIZER; it is the
+    organisation, with an address that reaches nobody (.invalid, RFC 2606)."""
+    calendar, event = parse(make(cancelled=cancelled))
+    assert str(calendar["METHOD"]) in ("PUBLISH", "CANCEL")
+    organizer = event["ORGANIZER"]
+    assert str(organizer) == "mailto:noreply@invalid"
+    assert organizer.params["CN"] == ORGANISATION
+
+
+def test_an_organisation_name_with_quotes_and_commas_survives() -> None:
+    name = 'Stichting "Samen", regio Utrecht'
+    _, event = parse(make(organisation=name))
+    assert event["ORGANIZER"].params["CN"] == name
+
+
 def test_no_addresses_leak() -> None:
     data = make(description="Neem iets te eten mee.")
-    for name in (b"ORGANIZER", b"ATTENDEE", b"mailto:"):
-        assert name not in data
+    assert b"ATTENDEE" not in data
+    # the one address is the organizer's, which reaches nobody
+    unfolded = data.replace(b"\r\n ", b"")
+    assert unfolded.count(b"mailto:") == 1 and b"mailto:noreply@invalid" in unfolded
 
 
 def test_crlf_line_endings() -> None:
