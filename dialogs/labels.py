@@ -188,8 +188,8 @@ def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
         SlotProblem.PAST: _("“{text}” is al voorbij."),
         SlotProblem.TOO_FAR: _("“{text}” is meer dan een jaar vooruit."),
         SlotProblem.DUPLICATE: _("“{text}” staat er al bij."),
-        SlotProblem.TOO_FEW: _("Stel minstens {low} data voor, zodat de familie kan kiezen."),
-        SlotProblem.TOO_MANY: _("Hoogstens {high} data, anders wordt kiezen lastig."),
+        SlotProblem.TOO_FEW: _("Stel minstens {low} datums voor, zodat de familie kan kiezen."),
+        SlotProblem.TOO_MANY: _("Hoogstens {high} datums, anders wordt kiezen lastig."),
     }[error.code].format(text=escape(error.text), moment=moment, low=MIN_SLOTS,
                          high=MAX_SLOTS)
     if error.line:
