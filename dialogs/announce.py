@@ -58,7 +58,7 @@ async def ask_votes(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
         with i18n.use_locale(person.locale):
             text, markup = ballot(person, slots, ballots.get(person.id, {}), zone,
                                   person.locale)
-            hello = _("Hallo {name}! Er zijn data voorgesteld voor de "
+            hello = _("Hallo {name}! Er zijn datums voorgesteld voor de "
                       "Eigen Kracht-conferentie.").format(name=escape(person.name))
         assert person.person_id is not None
         messages.append(Outbound(person.person_id, person.id, (
@@ -98,7 +98,7 @@ def place_text(meeting: Meeting) -> str:
         ", " + escape(meeting.venue.address) if meeting.venue.address else "")
 
 
-def _notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
+def notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
             locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
     assert after.starts_at is not None
     moment = when(after.starts_at, zone, locale)
@@ -111,9 +111,15 @@ def _notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
                  "bestand hieronder staat het voor je agenda. Tot dan!").format(
             name=escape(person.name), moment=moment, place=place_text(after)), None
     changes = []
-    if before.starts_at != after.starts_at and before.starts_at is not None:
-        changes.append(_("De tijd is veranderd: {old} → {new}").format(
-            old=when(before.starts_at, zone, locale), new=moment))
+    if before.starts_at is not None and before.starts_at != after.starts_at:
+        old, new = before.starts_at.astimezone(zone), after.starts_at.astimezone(zone)
+        if old.date() != new.date() and old.time() != new.time():
+            line = _("De datum en tijd zijn veranderd: {old} → {new}")
+        elif old.date() != new.date():
+            line = _("De datum is veranderd: {old} → {new}")
+        else:
+            line = _("De tijd is veranderd: {old} → {new}")
+        changes.append(line.format(old=when(before.starts_at, zone, locale), new=moment))
     if place_text(before) != place_text(after):
         changes.append(_("De plaats is veranderd: {old} → {new}").format(
             old=place_text(before), new=place_text(after)))
@@ -143,7 +149,7 @@ async def announce(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
     messages = []
     for person in can:
         with i18n.use_locale(person.locale):
-            text, markup = _notice(person, before, after, zone, person.locale)
+            text, markup = notice(person, before, after, zone, person.locale)
             calendar = meeting_ics(
                 uid=f"{request.reference}@kring", sequence=after.sequence,
                 start=after.starts_at, end=after.ends_at, zone=zone,

@@ -81,7 +81,7 @@ def router() -> Router:
             return
         await callback.answer()
         if not slots:
-            await message.answer(_("Er zijn nog geen data voorgesteld. Je hoort het zodra dat "
+            await message.answer(_("Er zijn nog geen datums voorgesteld. Je hoort het zodra dat "
                                    "zo is."))
             return
         text, markup = ballot(invitee, slots, votes, zone, i18n.current_locale)

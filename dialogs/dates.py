@@ -82,7 +82,8 @@ def router() -> Router:
                 await state.set_state(Dating.slots)
                 await state.set_data({"conference": conference})
                 await message.answer(_(
-                    "Typ 2 tot 8 data met een begintijd, elk op een eigen regel. Bijvoorbeeld:"
+                    "Typ 2 tot 8 datums met een begintijd. Zet elke datum op een eigen regel. "
+                    "Bijvoorbeeld:"
                     "\n3-7 10:00\nza 10 juli 14:00\n2027-07-17 10:00"))
             elif action == "nudge":
                 nudged, cannot = await nudge(uow, person.id, conference)
@@ -131,7 +132,7 @@ def router() -> Router:
                 (locale, *i18n.available_locales))
         except SlotError as error:
             await message.answer(slot_problem_text(error, zone, locale) + "\n" + _(
-                "Typ de data nog eens (elk op een eigen regel)."))
+                "Typ de datums nog eens (elk op een eigen regel)."))
             return
         except (AccessDenied, MeetingError):
             await state.clear()
@@ -158,8 +159,8 @@ def router() -> Router:
                                   show_alert=True)
             return
         except (SlotError, MeetingError):
-            await callback.answer(_("Dat kan niet meer: de datum is voorbij, er zijn al 8 "
-                                    "data, of de datum staat al vast."), show_alert=True)
+            await callback.answer(_("Dat kan niet meer. De datum is voorbij, er zijn al 8 "
+                                    "datums, of de datum staat al vast."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
         if added is not None:
@@ -220,7 +221,7 @@ async def _menu(chat: Message, uow: UnitOfWork, person: Person, conference: Conf
         return
     lines = ["<b>" + _("Wanneer kan iedereen?") + "</b>"]
     if not found.slots:
-        lines.append(_("Nog geen data voorgesteld."))
+        lines.append(_("Nog geen datums voorgesteld."))
     for i, score in enumerate(found.scores, start=1):
         lines.append(_score_line(i, when(score.slot.starts_at, zone, locale), score.yes,
                                  score.if_need_be, score.no, score.no_answer,
@@ -239,7 +240,7 @@ async def _menu(chat: Message, uow: UnitOfWork, person: Person, conference: Conf
             InlineKeyboardButton(text=_("✗ Nee"), callback_data=ProposalDecision(
                 id=proposal.id, accept=False).pack())])
     if len(found.slots) < 8:
-        rows.append(_button(_("➕ Data voorstellen"),
+        rows.append(_button(_("➕ Datums voorstellen"),
                             Dates(conference=conference, action="propose").pack()))
     rows.append(_button(_("📌 Andere datum vastzetten"),
                         Dates(conference=conference, action="fix").pack()))

@@ -14,8 +14,10 @@ def router() -> Router:
     @r.message()
     async def anything(message: Message) -> None:
         await message.answer(_(
-            "Dat begrijp ik niet helemaal. Met /apply vraag je een conferentie aan, met /start "
-            "zie je wat ik kan, en /help legt het uit."))
+            "Dat begrijp ik niet helemaal.\n"
+            "Een conferentie aanvragen? Typ /apply.\n"
+            "Zien wat ik kan? Typ /start.\n"
+            "Uitleg nodig? Typ /help."))
 
     @r.callback_query()
     async def old_button(callback: CallbackQuery) -> None:

@@ -57,9 +57,9 @@ def router() -> Router:
             if action == "start":
                 await callback.answer()
                 await message.answer(
-                    _("Mogen we vragen wat je eet en waar je niet tegen kunt? Dat kan iets "
-                      "zeggen over je geloof of je gezondheid. We gebruiken het alleen voor het "
-                      "eten op de conferentie, en alleen de coördinator ziet het."),
+                    _("Mogen we vragen wat je eet, en waar je niet tegen kunt? Dat zegt soms "
+                      "iets over je geloof of je gezondheid. We gebruiken het alleen voor het "
+                      "eten op de conferentie. Alleen de coördinator ziet het."),
                     reply_markup=InlineKeyboardMarkup(inline_keyboard=[
                         [_button(_("Ja, dat mag"), invitee.id, "consent", "yes")],
                         [_button(_("Nee, liever niet"), invitee.id, "consent", "no")]]))

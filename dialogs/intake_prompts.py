@@ -67,9 +67,10 @@ def _question(step: Field, draft: RequestDraft) -> str:
             "Wat maakt je zorgen? Schrijf het in je eigen woorden. Je mag dit ook overslaan."
         ),
         Field.MINIMUM_REQUIREMENT: lambda: _(
-            "Staat de veiligheid op het spel? Dan kunt u als professional een minimumeis "
-            "stellen: een grens waaraan elk plan moet voldoen, bijvoorbeeld: \"Blijven wonen "
-            "bij deze man is geen optie.\" Typ de minimumeis, of kies 'Geen minimumeis'."
+            "Is iemand niet veilig? Dan kunt u als professional een minimumeis stellen. Dat "
+            "is een regel die vooraf vaststaat. Elk plan moet zich daaraan houden. Bijvoorbeeld: "
+            "\"Blijven wonen bij deze man is geen optie.\" Typ de minimumeis, of kies 'Geen "
+            "minimumeis'."
         ),
         Field.MODEL: lambda: _(
             "Welke soort conferentie past het best? Twijfel je? Kies dan de eerste: de "

@@ -82,16 +82,16 @@ def _confirmation(result: Submitted) -> str:
     reference = result.request.reference
     if result.request.kind is RequestKind.INFO_TALK:
         return _(
-            "Dank je wel! Je verzoek om een informatiegesprek is ontvangen. Je nummer is "
-            "<b>{reference}</b>.\n\nEen regiomanager neemt binnen een paar werkdagen contact "
-            "met je op om een moment af te spreken."
+            "Dank je wel! We hebben je vraag om een informatiegesprek ontvangen. Je nummer is "
+            "<b>{reference}</b>.\n\nBinnen een paar werkdagen neemt een regiomanager contact "
+            "met je op. Samen spreken jullie dan een moment af."
         ).format(reference=reference)
     return _(
-        "Dank je wel! Je aanvraag is ontvangen. Je nummer is <b>{reference}</b>.\n\n"
+        "Dank je wel! We hebben je aanvraag ontvangen. Je nummer is <b>{reference}</b>.\n\n"
         "Wat gebeurt er nu?\n"
-        "1. Een regiomanager leest je aanvraag en zoekt binnen een paar werkdagen een "
+        "1. Een regiomanager leest je aanvraag. Binnen een paar werkdagen kiest hij of zij een "
         "coördinator die bij jullie past.\n"
-        "2. De coördinator neemt contact met je op en bereidt samen met jullie de conferentie "
+        "2. De coördinator neemt contact met je op. Samen bereiden jullie de conferentie "
         "voor.\n"
         "Vragen? Noem dan je nummer {reference}."
     ).format(reference=reference)

@@ -109,8 +109,10 @@ def router() -> Router:
                              else i18n.current_locale):
             text = _(
                 "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
-                "Familie, vrienden en buren maken daar samen een plan. Een onafhankelijke "
-                "coördinator helpt met de voorbereiding; het plan is van de familie.\n"
+                "Daar maken familie, vrienden en buren samen een plan. Een onafhankelijke "
+                "coördinator helpt met de voorbereiding. Het plan is van de familie.\n"
+                "Eerst krijgt iedereen uitleg en informatie. Daarna praat de familie alleen "
+                "verder, zonder coördinator en hulpverleners. Dat heet het besloten deel.\n"
                 "Wat we van je vragen: kom als je kunt, en denk mee."
             ).format(name=escape(invitee.name))
             if request is not None and request.minimum_requirement and (
@@ -119,8 +121,8 @@ def router() -> Router:
                 # It lies on the table for everyone in the family (professionals learn what
                 # part 1 needs from the coordinator).
                 text += "\n\n" + _(
-                    "Eén ding staat vooraf vast, elk plan moet daaraan voldoen (de "
-                    "minimumeis): {requirement}").format(
+                    "Eén regel staat al vast: {requirement}\nElk plan moet zich daaraan houden. "
+                    "Zo'n regel heet een minimumeis.").format(
                     requirement=escape(request.minimum_requirement))
             await message.answer(text + "\n\n" + _("Kom je?"),
                                  reply_markup=rsvp_buttons(invitee.id))

@@ -190,10 +190,10 @@ def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
         SlotProblem.DUPLICATE: _("“{text}” staat er al bij."),
         SlotProblem.TOO_FEW: ngettext("Stel minstens {low} datum voor, zodat de familie kan "
                                       "kiezen.",
-                                      "Stel minstens {low} data voor, zodat de familie kan "
+                                      "Stel minstens {low} datums voor, zodat de familie kan "
                                       "kiezen.", MIN_SLOTS),
         SlotProblem.TOO_MANY: ngettext("Hoogstens {high} datum, anders wordt kiezen lastig.",
-                                       "Hoogstens {high} data, anders wordt kiezen lastig.",
+                                       "Hoogstens {high} datums, anders wordt kiezen lastig.",
                                        MAX_SLOTS),
     }[error.code].format(text=escape(error.text), moment=moment, low=MIN_SLOTS,
                          high=MAX_SLOTS)

@@ -316,8 +316,9 @@ async def _step(callback: CallbackQuery, message: Message, state: FSMContext, uo
                                "bijvoorbeeld: 29-9 10:00"))
     elif action == "accept":
         await callback.answer()
-        await message.answer(_("Welke professional moet het plan accepteren (bij gedwongen "
-                               "hulp, of als het plan afwijkt van de minimumeis)?"),
+        await message.answer(_("Welke professional moet het plan accepteren? Dat is nodig "
+                               "bij verplichte hulp. Of als het plan zich niet houdt aan de "
+                               "minimumeis."),
                              reply_markup=InlineKeyboardMarkup(inline_keyboard=[
                                  [_button(p.name, conference, "acceptor", p.id)]
                                  for p in people.values() if p.group is Group.PROFESSIONAL]))

@@ -48,9 +48,10 @@ def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo,
                                   "Kracht-conferentie van {moment}. Weet je het al?").format(
                 name=name, moment=moment), buttons_of(rsvp_buttons(person.id))),)
         if person.group is Group.PROFESSIONAL:  # they take part in part 1 only
-            text = _("Herinnering: deel 1 van de Eigen Kracht-conferentie (de informatie) "
-                     "begint {moment} in {place}. Daarna maakt de familie in besloten tijd "
-                     "het plan.").format(moment=moment, place=place_text(meeting))
+            text = _("Herinnering: deel 1 van de Eigen Kracht-conferentie begint {moment} in "
+                     "{place}. Dan is er uitleg en informatie. Daarna maakt de familie alleen "
+                     "het plan, zonder coördinator en hulpverleners (het besloten "
+                     "deel).").format(moment=moment, place=place_text(meeting))
         else:
             text = _("Herinnering: de Eigen Kracht-conferentie is {moment} in {place}. Tot "
                      "dan!").format(moment=moment, place=place_text(meeting))

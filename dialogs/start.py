@@ -107,12 +107,12 @@ def router() -> Router:
             return
         await chat.answer(
             _("<b>Wat is een Eigen Kracht-conferentie?</b>\n\n"
-              "Soms lukt het niet meer alleen. Dan maak je samen met de mensen om je heen "
-              "(familie, vrienden, buren) een eigen plan.\n"
-              "Een onafhankelijke coördinator helpt met de voorbereiding, maar geeft geen "
-              "advies: het plan is van jullie.\n"
-              "Iedereen mag een conferentie aanvragen: jijzelf, familie, of een professional "
-              "zoals een leraar of hulpverlener.\n\n"
+              "Soms lukt het niet meer alleen. Dan maak je samen een eigen plan, met "
+              "familie, vrienden en buren.\n"
+              "Een coördinator helpt met de voorbereiding. Die is onafhankelijk en geeft geen "
+              "advies. Het plan is van jullie.\n"
+              "Iedereen mag een conferentie aanvragen. Dat kan jijzelf zijn, iemand uit de "
+              "familie of een professional, zoals een leraar.\n\n"
               "Eerst even praten? Vraag een gratis informatiegesprek aan met een regiomanager."),
             reply_markup=_buttons((_("Informatiegesprek aanvragen"), "info_talk"),
                                   (_("Een conferentie aanvragen"), "apply")),

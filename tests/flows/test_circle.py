@@ -119,7 +119,7 @@ async def test_a_link_works_for_one_phone_only(emu: BotApiEmulator, kring: Runni
     new_token = re.search(r"start=([A-Za-z0-9_-]+)", ayse.messages[-3].text).group(1)
     assert new_token != token
     await wim.send_text(f"/start {token}")
-    assert "don't know this invitation" in wim.last.text  # Wim reads English now
+    assert "This invitation can't be found" in wim.last.text  # Wim reads English now
     new_phone = emu.user("Wim", language_code="en")
     await new_phone.send_text(f"/start {new_token}")
     assert "Hello Wim!" in new_phone.last.text

@@ -145,7 +145,7 @@ async def test_an_information_talk_reaches_the_manager(emu: BotApiEmulator, krin
     herman = emu.user("Herman", language_code="nl")
     await fill_in_info_talk(herman)
     # what a conference is was explained first (that message became the first question)
-    assert any("het plan is van jullie" in str(c.params.get("text"))
+    assert any("Het plan is van jullie" in str(c.params.get("text"))
                for c in emu.calls_to("sendMessage", ok=True))
     assert "Zeist" in herman.last.text
     await herman.press("✅ Versturen")

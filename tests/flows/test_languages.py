@@ -72,7 +72,7 @@ async def test_the_invited_persons_flow_speaks_their_language(
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     await ayse.press("📅 Datum en plaats")
-    await ayse.press("➕ Data voorstellen")
+    await ayse.press("➕ Datums voorstellen")
     await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
     token = await invite(ayse, "Wim", "broer", "familie", locale_own_name(locale), True)
 

@@ -94,7 +94,7 @@ async def test_a_decline_from_a_reminder_reaches_the_coordinator_and_stops_the_r
     assert "herinnering (3d van tevoren) (1)" in ayse.last.text
     first = await wim.wait_for("Reminder:", timeout=15)
     await wim.press("I can't come", message=first)
-    assert "coordinator hears it right away" in wim.last.text
+    assert "coordinator will be told right away" in wim.last.text
     await ayse.wait_for("Wim kan niet meer komen")
     async with fast.uow() as uow:
         assert await uow.reminders.pending(ConferenceId(1)) == []  # no more for Wim

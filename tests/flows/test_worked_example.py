@@ -91,11 +91,11 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     await ayse.press("📅 Datum en plaats")
-    await ayse.press("➕ Data voorstellen")
+    await ayse.press("➕ Datums voorstellen")
     await ayse.send_text("\n".join(typed))
     assert "Opgeslagen ✓ Voorgesteld:" in ayse.last.text
     assert "6 mensen krijgen de vraag" in ayse.last.text  # not Riet (no), not Jan (blocked)
-    await wim.wait_for("Dates have been proposed")
+    await wim.wait_for("Some dates have been suggested")
     # Everyone likes the first date, but Frank (must attend) cannot: it ranks last
     await vote(frank, [3, 1, 2])
     await vote(people["Sandra"], [1, 1, 1])
@@ -139,7 +139,7 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
     report = await ayse.wait_for("Klaar: 5 van de 6")  # the delivery report, Jan not reached
     assert "📵 1" in report.text
 
-    # A change of time is broadcast as a change; Wim can no longer come
+    # A change of date and time is broadcast as a change; Wim can no longer come
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     await ayse.press("📅 Datum en plaats")
@@ -148,7 +148,7 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
     await ayse.press(f"{moments[2]:%H:%M}", contains=True)
     await ayse.press("Zelfde plek: Buurthuis De Linde")
     await ayse.press("✅ Vastzetten en versturen")
-    change = await wim.wait_for("The time has changed")
+    change = await wim.wait_for("The date and time have changed")
     await wim.press("I can't come anymore", message=change)
     await ayse.wait_for("Wim kan niet meer komen")
     second = await people["Herman"].wait_for(

@@ -54,7 +54,7 @@ def test_plural_forms_tags_placeholders_and_length_are_checked(tmp_path):
                 message.string = ("{days} day ago",)  # English needs two forms
             elif message.id == "<b>Mijn conferenties</b>":
                 message.string = "My conferences"
-            elif message.id == "Hallo {name}! Er zijn data voorgesteld voor de Eigen " \
+            elif message.id == "Hallo {name}! Er zijn datums voorgesteld voor de Eigen " \
                                "Kracht-conferentie.":
                 message.string = "Hello! Dates were proposed."
             elif message.id == "Afspraak opgeslagen ✓":
@@ -65,7 +65,7 @@ def test_plural_forms_tags_placeholders_and_length_are_checked(tmp_path):
     # a missing plural form (English has two) counts as untranslated
     assert "en: untranslated: '{days} dag geleden'" in found
     assert "en: HTML tags differ: '<b>Mijn conferenties</b>'" in found
-    assert any(line.startswith("en: placeholders differ: 'Hallo {name}! Er zijn data")
+    assert any(line.startswith("en: placeholders differ: 'Hallo {name}! Er zijn datums")
                for line in found)
     assert "en: too long for Telegram with long names: 'Afspraak opgeslagen ✓'" in found
 

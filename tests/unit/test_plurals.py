@@ -147,4 +147,4 @@ def test_dialog_texts_for_one(i18n: CatalogI18n):
             "(minstens 1 teken)?")
         too_few = slot_problem_text(SlotError(SlotProblem.TOO_FEW),
                                     ZoneInfo("Europe/Amsterdam"), "nl")
-        assert too_few.startswith("Stel minstens 2 data voor")  # MIN_SLOTS
+        assert too_few.startswith("Stel minstens 2 datums voor")  # MIN_SLOTS
