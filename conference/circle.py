@@ -133,6 +133,7 @@ class Invitee:
     person_id: PersonId | None = None
     rsvp: Rsvp | None = None
     no_reason: NoReason | None = None
+    no_reason_text: str | None = None  # typed after a no: for the coordinator only
     food: Food = Food()
     needs: Needs = Needs()
     opened: bool = False
@@ -344,3 +345,19 @@ async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                                           reason if rsvp is Rsvp.NO else None)
     await replan_person(uow, invitee, policy, now or datetime.now(UTC))
     return invitee
+
+
+MAX_REASON = 200
+
+
+async def give_reason(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                      text: str) -> Invitee:
+    """Why they can't come, in their own words (typed instead of tapping a reason): kept for
+    the coordinator, who may be able to help. Only after a no."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    if invitee.rsvp is not Rsvp.NO:
+        raise NotFound("no 'no' to explain")
+    words = " ".join(text.split())[:MAX_REASON]
+    if not words:
+        raise NotFound("nothing typed")
+    return await uow.invitees.set_no_reason_text(invitee_id, words)

@@ -127,7 +127,10 @@ class InviteeRepository(Protocol):
         """Replace the link (the old one stops working) and unbind it."""
 
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
-                       reason: NoReason | None) -> Invitee: ...
+                       reason: NoReason | None) -> Invitee:
+        """Any answer but no also forgets the reason typed with an earlier no."""
+
+    async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee: ...
 
     async def count_nudge(self, invitee_id: int) -> None: ...
 

@@ -84,6 +84,14 @@ def _choice(field: str, value: str) -> str:
     return InviteeChoice(field=field, value=value).pack()
 
 
+def _why(person: Invitee) -> str:
+    """Why someone can't come: the reason they tapped and what they typed (for the
+    coordinator only)."""
+    said = ([no_reason_label(person.no_reason)] if person.no_reason else []) + (
+        [f"“{escape(person.no_reason_text)}”"] if person.no_reason_text else [])
+    return f" ({'; '.join(said)})" if said and person.rsvp is Rsvp.NO else ""
+
+
 async def conference_view(uow: UnitOfWork, person: Person, conference: ConferenceId,
                           i18n: I18n, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
     """The coordinator's view of one conference: who is in the circle and how they answered,
@@ -98,8 +106,7 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     lines += [escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
     lines += [_("• {name} ({relation}, {group}): {state}").format(
         name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
-        group=group_label(p.group), state=invitee_state_label(p.state)
-        + (f" ({no_reason_label(p.no_reason)})" if p.no_reason else ""))
+        group=group_label(p.group), state=invitee_state_label(p.state) + _why(p))
         for p in people]
     if not people:
         lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))

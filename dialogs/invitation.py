@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
@@ -19,12 +20,14 @@ from conference.circle import (
     Refusal,
     Rsvp,
     answer,
+    give_reason,
     looks_like_token,
     my_invitations,
     open_invitation,
 )
 from conference.meeting import may_propose
 from conference.model import Person
+from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from conference.reminders import Policy
 from conference.requests import NotFound, set_language
@@ -36,6 +39,7 @@ from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
 from dialogs.outbound import deliver, when
 from dialogs.routing import Router
+from dialogs.states import Answering
 from dialogs.suggest import suggest_button
 from dialogs.texts import _
 
@@ -61,6 +65,16 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
             callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
         )] for reason in NoReason]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def typed_words(message: Message) -> bool:
+    """Text that is not a command (a command in the middle goes to its own handler)."""
+    return bool(message.text) and not (message.text or "").startswith("/")
+
+
+async def _stop_asking_why(state: FSMContext) -> None:
+    if await state.get_state() == Answering.reason.state:
+        await state.set_state(None)
 
 
 async def extras(uow: UnitOfWork, invitee: Invitee) -> dict[str, bool]:
@@ -159,7 +173,7 @@ def router() -> Router:
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
-                       person: Person, policy: Policy) -> None:
+                       person: Person, policy: Policy, state: FSMContext) -> None:
         if callback_data.answer not in Rsvp._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
@@ -180,7 +194,12 @@ def router() -> Router:
         text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
         no = callback_data.answer == Rsvp.NO.value
         if no:
-            text += " " + _("Wil je zeggen waarom? Dat hoeft niet.")
+            text += " " + _("Wil je zeggen waarom? Tik op een reden of typ het hier. Dat "
+                            "hoeft niet.")
+            await state.set_state(Answering.reason)
+            await state.update_data(reason_for=invitee.id)
+        else:
+            await _stop_asking_why(state)
         message = callback.message
         if isinstance(message, Message) and message.text != text:  # same tap twice: as is
             await message.edit_text(text, reply_markup=rsvp_buttons(
@@ -189,7 +208,7 @@ def router() -> Router:
 
     @r.callback_query(NoReasonAnswer.filter())
     async def reason(callback: CallbackQuery, callback_data: NoReasonAnswer, uow: UnitOfWork,
-                     person: Person, policy: Policy) -> None:
+                     person: Person, policy: Policy, state: FSMContext) -> None:
         if callback_data.reason not in NoReason._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
@@ -200,6 +219,7 @@ def router() -> Router:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
+        await _stop_asking_why(state)
         if isinstance(callback.message, Message):
             await callback.message.edit_text(
                 _("Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
@@ -207,4 +227,23 @@ def router() -> Router:
                 + _("Je kunt je antwoord hieronder nog veranderen."),
                 reply_markup=rsvp_buttons(callback_data.invitee))
 
+    r.message.register(typed_reason, Answering.reason, typed_words)
     return r
+
+
+async def typed_reason(message: Message, state: FSMContext, uow: UnitOfWork,
+                       person: Person) -> None:
+    """Why not, in their own words. The thanks goes through the outbox, so it is said only
+    once the reason is stored (the outbox sends after this update commits)."""
+    invitee_id = (await state.get_data()).get("reason_for")
+    await state.set_state(None)
+    try:
+        invitee = await give_reason(uow, person.id, int(invitee_id or 0), message.text or "")
+    except NotFound:
+        await message.answer(_("Je antwoord is intussen veranderd. Kijk bij /me."))
+        return
+    await uow.outbox.enqueue(Batch(kind="note", created_by=person.id,
+                                   conference_id=invitee.conference_id), [
+        Outbound(person.id, invitee.id, (Text(_(
+            "Dank je wel dat je het laat weten. Alleen de coördinator leest het. "
+            "Opgeslagen ✓")),))], now())

@@ -42,6 +42,10 @@ class AddInvitee(StatesGroup):
     must_attend = State()
 
 
+class Answering(StatesGroup):
+    reason = State()  # after a no: why, typed (a reason button works as well)
+
+
 class Suggest(StatesGroup):
     name = State()
     relation = State()

@@ -461,6 +461,14 @@ class SqlInvitees(_Repository):
         assert row is not None
         row.rsvp = rsvp.value
         row.no_reason = reason.value if reason else None
+        if rsvp is not Rsvp.NO:
+            row.no_reason_text = None
+        return _invitee(row, True)
+
+    async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.no_reason_text = text
         return _invitee(row, True)
 
     async def count_nudge(self, invitee_id: int) -> None:
@@ -571,6 +579,7 @@ def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
         person_id=PersonId(row.person_id) if row.person_id else None,
         rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
         no_reason=NoReason(row.no_reason) if row.no_reason else None,
+        no_reason_text=row.no_reason_text,
         food=Food(bool(row.food_consent), Diet(row.diet) if row.diet else None,
                   frozenset(Allergen(a) for a in _split(row.allergens or ""))),
         needs=Needs(row.interpreter, row.children or 0, bool(row.childcare),

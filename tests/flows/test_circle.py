@@ -225,3 +225,30 @@ async def test_a_big_circle_is_shown_whole(emu: BotApiEmulator, kring: Running):
     shown = "\n".join(m.text or "" for m in parts)
     assert all(f"Familielid{n:02d}" in shown for n in range(60))
     assert not parts[0].buttons and any("Persoon toevoegen" in b for b in parts[-1].buttons[0])
+
+
+async def test_a_no_may_say_why_in_own_words(emu: BotApiEmulator, kring: Running):
+    """Typed instead of tapped: stored, thanked once it is stored, shown to the coordinator
+    only (issue 11, point 8)."""
+    from tests.flows.test_worked_example import invite
+
+    ayse = await assigned_conference(emu, kring)
+    token = await invite(ayse, "Herman", "oom", "familie", "Nederlands", False)
+    herman = emu.user("Herman", language_code="nl")
+    await herman.send_text(f"/start {token}")
+    await herman.press("Nee, ik kan niet")
+    assert "typ het hier" in herman.last.text  # the prompt says typing is fine
+    await herman.send_text("Ik werk die zaterdag in Rotterdam")
+    thanks = await herman.wait_for("Alleen de coördinator leest het")
+    assert "Opgeslagen ✓" in thanks.text
+    assert not any("begrijp ik niet" in (m.text or "") for m in herman.messages)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Herman (oom, familie): komt niet (“Ik werk die zaterdag in Rotterdam”)" \
+        in ayse.last.text
+    await herman.send_text("/me")  # a command is a command, not a reason
+    assert "Je kunt niet komen." in herman.last.text
+    await herman.press("✅ Ja, ik kom")  # a yes forgets the reason
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Rotterdam" not in ayse.last.text

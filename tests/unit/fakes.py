@@ -184,7 +184,13 @@ class FakeInvitees:
         return self.rows[invitee_id]
 
     async def set_rsvp(self, invitee_id, rsvp, reason):
-        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason)
+        kept = self.rows[invitee_id].no_reason_text if rsvp.value == "no" else None
+        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason,
+                                        no_reason_text=kept)
+        return self.rows[invitee_id]
+
+    async def set_no_reason_text(self, invitee_id, text):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], no_reason_text=text)
         return self.rows[invitee_id]
 
     async def count_nudge(self, invitee_id):
