@@ -10,7 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from conference.model import ConferenceId, ConferenceRequest, PersonId, StaffRole
+from conference.model import (
+    MORE_LANGUAGES,
+    ConferenceId,
+    ConferenceRequest,
+    PersonId,
+    StaffRole,
+)
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, DomainError, NotFound
 
@@ -264,6 +270,30 @@ async def set_needs(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
     children = max(0, min(MAX_CHILDREN, needs.children))
     return await uow.invitees.set_needs(invitee_id, replace(
         needs, children=children, childcare=needs.childcare and children > 0))
+
+
+MAX_LANGUAGE_NAME = 40
+
+
+async def interpreter_choices(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                              shipped: Sequence[str]) -> tuple[str, ...]:
+    """The languages offered for an interpreter: every language kring invites in, those the
+    conference's coordinator speaks, and a few more spoken in many families. Any other can
+    be typed (`set_interpreter`)."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    request = await uow.conferences.get(invitee.conference_id)
+    coordinator = await uow.staff.get(request.coordinator_id) if request is not None and (
+        request.coordinator_id is not None) else None
+    staff = coordinator.languages if coordinator is not None else ()
+    return tuple(dict.fromkeys((*shipped, *staff, *MORE_LANGUAGES)))
+
+
+async def set_interpreter(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                          language: str | None) -> Invitee:
+    """A language code from the choices, or a language's name as they typed it."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    name = " ".join((language or "").split())[:MAX_LANGUAGE_NAME] or None
+    return await set_needs(uow, person, invitee_id, replace(invitee.needs, interpreter=name))
 
 
 def needs_summary(people: Sequence[Invitee]) -> NeedsSummary:

@@ -34,6 +34,7 @@ from conference.requests import NotFound, set_language
 from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
+from dialogs.filters import typed_words
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
@@ -65,11 +66,6 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
             callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
         )] for reason in NoReason]
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-async def typed_words(message: Message) -> bool:
-    """Text that is not a command (a command in the middle goes to its own handler)."""
-    return bool(message.text) and not (message.text or "").startswith("/")
 
 
 async def _stop_asking_why(state: FSMContext) -> None:

@@ -252,3 +252,27 @@ async def test_a_no_may_say_why_in_own_words(emu: BotApiEmulator, kring: Running
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "Rotterdam" not in ayse.last.text
+
+
+async def test_an_interpreter_for_persian_or_a_typed_language(emu: BotApiEmulator,
+                                                              kring: Running):
+    """Every language kring invites in is offered (Persian too), and another can be typed;
+    the coordinator reads it (issue 11, point 12)."""
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_wim(ayse)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    await wim.press("✅ Yes, I'm coming")
+    await wim.press("🧭 What do you need to come?")
+    await wim.press("Interpreter: no")
+    offered = [b for row in wim.last.buttons for b in row]
+    assert {"Persian", "Ukrainian", "Tigrinya", "Somali", "Papiamento"} <= set(offered)
+    await wim.press("Persian")
+    assert wim.last.buttons[0] == ["Interpreter: Persian"]
+    await wim.press("Interpreter: Persian")
+    await wim.press("✏️ Another language")
+    await wim.send_text("Tamazight")
+    assert wim.last.buttons[0] == ["Interpreter: Tamazight"]
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "tolk Tamazight 1" in ayse.last.text

@@ -140,3 +140,24 @@ async def test_needs_are_clamped_and_summed_over_who_comes():
     summary = needs_summary(await uow.invitees.of_conference(cid))
     assert (summary.interpreters, summary.children, summary.childcare, summary.transport) == (
         {"ar": 1}, 2, 1, 1)
+
+
+async def test_an_interpreter_in_every_language_kring_invites_in_and_the_coordinators():
+    """Persian among them (kring invites in it), the coordinator's own languages, a few more;
+    any other is kept as typed (issue 11, point 12)."""
+    from dataclasses import replace
+
+    from conference.circle import interpreter_choices, set_interpreter
+
+    uow, cid = await conference_of_ayse()
+    await uow.staff.add(replace(AYSE, languages=("nl", "tr", "ber")))
+    invitee, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    await open_invitation(uow, PersonId(500), token, NOW)
+    shipped = ("nl", "en", "tr", "ar", "pl", "uk", "fa", "ti")
+    choices = await interpreter_choices(uow, PersonId(500), invitee.id, shipped)
+    assert choices[:8] == shipped and "ber" in choices
+    assert {"so", "pap", "ku"} <= set(choices) and len(set(choices)) == len(choices)
+    with pytest.raises(NotFound):
+        await interpreter_choices(uow, PersonId(501), invitee.id, shipped)
+    typed = await set_interpreter(uow, PersonId(500), invitee.id, "  Tamazight  ")
+    assert typed.needs.interpreter == "Tamazight"
