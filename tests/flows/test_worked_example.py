@@ -122,7 +122,9 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
 
     # Fix the best date at that place
     await ayse.press("📌 Vastzetten:", contains=True)
-    await ayse.press("Zelfde plek: Buurthuis De Linde")
+    # the family's proposal, labelled as theirs (issue 11, point 15)
+    assert not any("Zelfde plek" in b for row in ayse.last.buttons for b in row)
+    await ayse.press("💡 Voorstel: Buurthuis De Linde")
     assert "Dit gaat naar 5 mensen" in ayse.last.text  # yes or maybe, reachable
     await ayse.press("✅ Vastzetten en versturen")
     assert "Vastgezet ✓ 5 mensen" in ayse.last.text and "1 zijn niet te bereiken" in \
