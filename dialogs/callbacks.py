@@ -107,6 +107,7 @@ class VoteAnswer(CallbackData, prefix="vt"):
     invitee: int
     slot: int  # 0: just show the dates
     vote: str = ""  # empty: the next choice after the current one
+    since: int = 0  # show only the dates from this slot id on (the new ones), 0: all
 
 
 class ProposalDecision(CallbackData, prefix="pd"):
