@@ -10,8 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from conference.intake import Field, clean_text
 from conference.model import (
     MORE_LANGUAGES,
+    ApplicantRole,
     ConferenceId,
     ConferenceRequest,
     PersonId,
@@ -270,6 +272,38 @@ async def set_needs(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
     children = max(0, min(MAX_CHILDREN, needs.children))
     return await uow.invitees.set_needs(invitee_id, replace(
         needs, children=children, childcare=needs.childcare and children > 0))
+
+
+class TooLate(DomainError):
+    """The meeting has begun: what the plan must meet is settled."""
+
+
+async def set_minimum_requirement(uow: UnitOfWork, actor: PersonId,
+                                  conference_id: ConferenceId, text: str, now: datetime
+                                  ) -> tuple[ConferenceRequest, list[Invitee]]:
+    """A professional of this conference (invited as one, or the professional who applied)
+    sets or changes the minimum requirement before the meeting. Returns the conference as it
+    is now and those in the circle invited before, who should hear it (professionals learn
+    it from the coordinator; those invited later read it in their invitation)."""
+    request = await uow.conferences.get(conference_id)
+    if request is None:
+        raise NotFound("no such conference")
+    people = await uow.invitees.of_conference(conference_id)
+    invited_as_professional = any(p.person_id == actor and p.group is Group.PROFESSIONAL
+                                  for p in people)
+    applied_as_professional = (request.applicant_id == actor
+                               and request.applicant_role is ApplicantRole.PROFESSIONAL)
+    if not (invited_as_professional or applied_as_professional):
+        raise AccessDenied("only a professional of this conference")
+    meeting = await uow.meetings.get(conference_id)
+    if meeting.fixed and meeting.starts_at is not None and meeting.starts_at <= now:
+        raise TooLate("the meeting has begun")
+    requirement = clean_text(Field.MINIMUM_REQUIREMENT, text)  # InvalidAnswer if not fit
+    await uow.conferences.set_minimum_requirement(conference_id, requirement)
+    await uow.audit.record(actor, "minimum_requirement.set", conference_id)
+    told = [p for p in people if p.group is not Group.PROFESSIONAL and p.opened
+            and p.person_id is not None and p.reachable]
+    return replace(request, minimum_requirement=requirement), told
 
 
 MAX_LANGUAGE_NAME = 40

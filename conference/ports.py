@@ -94,6 +94,8 @@ class ConferenceRepository(Protocol):
 
     async def set_status(self, conference_id: ConferenceId, status: Status) -> None: ...
 
+    async def set_minimum_requirement(self, conference_id: ConferenceId, text: str) -> None: ...
+
 
 class InviteeRepository(Protocol):
     async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,

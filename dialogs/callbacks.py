@@ -64,6 +64,19 @@ class NoReasonAnswer(CallbackData, prefix="nr"):
     reason: str
 
 
+class MinimumStart(CallbackData, prefix="mi"):
+    """A professional of the circle sets or changes the minimum requirement."""
+
+    invitee: int
+
+
+class AskMinimum(CallbackData, prefix="am"):
+    """The coordinator asks a professional of the circle to set the minimum requirement."""
+
+    conference: int
+    invitee: int = 0  # 0: choose whom
+
+
 class NewLink(CallbackData, prefix="nl"):
     invitee: int
 

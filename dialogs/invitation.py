@@ -37,6 +37,7 @@ from dialogs.clock import now
 from dialogs.filters import typed_words
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
+from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
 from dialogs.outbound import deliver, when
 from dialogs.routing import Router
@@ -46,7 +47,8 @@ from dialogs.texts import _
 
 
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
-                 dates: bool = False, propose: bool = False) -> InlineKeyboardMarkup:
+                 dates: bool = False, propose: bool = False,
+                 minimum: bool = False) -> InlineKeyboardMarkup:
     labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
               (Rsvp.NO, _("Nee, ik kan niet")))
     rows = [[InlineKeyboardButton(
@@ -59,6 +61,8 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
         rows.append(needs_button(invitee_id))
     if propose:
         rows.append(propose_button(invitee_id))
+    if minimum:
+        rows.append(minimum_button(invitee_id))
     rows.append(suggest_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
         rows += [[InlineKeyboardButton(
@@ -79,7 +83,8 @@ async def extras(uow: UnitOfWork, invitee: Invitee) -> dict[str, bool]:
     meeting = await uow.meetings.get(invitee.conference_id)
     open_vote = not meeting.fixed and bool(await uow.meetings.slots(invitee.conference_id))
     return {"dates": open_vote and invitee.rsvp is not Rsvp.NO,
-            "propose": not meeting.fixed and may_propose(invitee)}
+            "propose": not meeting.fixed and may_propose(invitee),
+            "minimum": invitee.group is Group.PROFESSIONAL}
 
 
 def router() -> Router:
@@ -132,8 +137,8 @@ def router() -> Router:
                     "Eén ding staat vooraf vast, elk plan moet daaraan voldoen (de "
                     "minimumeis): {requirement}").format(
                     requirement=escape(request.minimum_requirement))
-            await message.answer(text + "\n\n" + _("Kom je?"),
-                                 reply_markup=rsvp_buttons(invitee.id))
+            await message.answer(text + "\n\n" + _("Kom je?"), reply_markup=rsvp_buttons(
+                invitee.id, minimum=invitee.group is Group.PROFESSIONAL))
 
     @r.message(Command("me"))
     async def me(message: Message, uow: UnitOfWork, person: Person, i18n: I18n,

@@ -46,6 +46,10 @@ class Answering(StatesGroup):
     reason = State()  # after a no: why, typed (a reason button works as well)
 
 
+class SettingMinimum(StatesGroup):
+    text = State()  # a professional types the minimum requirement
+
+
 class NeedsTyping(StatesGroup):
     language = State()  # another language for the interpreter, typed
 

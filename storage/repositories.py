@@ -346,6 +346,11 @@ class SqlConferences(_Repository):
         assert row is not None
         row.status = status.value
 
+    async def set_minimum_requirement(self, conference_id: ConferenceId, text: str) -> None:
+        row = await self._s.get(ConferenceRow, conference_id)
+        assert row is not None
+        row.minimum_requirement = text
+
     async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
                      at: datetime) -> ConferenceRequest:
         await self._write_now()

@@ -276,3 +276,48 @@ async def test_an_interpreter_for_persian_or_a_typed_language(emu: BotApiEmulato
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "tolk Tamazight 1" in ayse.last.text
+
+
+async def test_the_professional_involved_sets_the_minimum_requirement(emu: BotApiEmulator,
+                                                                      kring: Running):
+    """A relative applied; the youth-care worker invited as a professional sets the minimum
+    requirement before the meeting. Who was invited before hears it in their language, who
+    is invited later reads it in the invitation; nobody else may set it (issue 11, point 14)."""
+    from tests.flows.test_worked_example import invite
+
+    ayse = await assigned_conference(emu, kring)
+    herman_token = await invite(ayse, "Herman", "oom", "familie", "Nederlands", False)
+    wim_token = await invite(ayse, "Wim", "broer", "familie", "English", False)
+    bos_token = await invite(ayse, "Bos", "gezinsvoogd", "professional", "Nederlands", False)
+    herman, wim = emu.user("Herman", language_code="nl"), emu.user("Wim", language_code="en")
+    await herman.send_text(f"/start {herman_token}")
+    await wim.send_text(f"/start {wim_token}")
+    assert "minimum" not in wim.last.text and not any(
+        "Minimumeis" in b for row in herman.last.buttons for b in row)
+    herman_answer = herman.last.callback_data("✅ Ja, ik kom")
+    bos = emu.user("Bos", language_code="nl")
+    await bos.send_text(f"/start {bos_token}")
+    assert any("⚖️ Minimumeis" in b for row in bos.last.buttons for b in row)
+    await ayse.send_text("/conferences")  # the coordinator asks him to
+    await ayse.press("EK-", contains=True)
+    await ayse.press("⚖️ Minimumeis vragen")
+    await ayse.press("Bos")
+    asked = await bos.wait_for("de coördinator vraagt je om de minimumeis")
+    await bos.press("⚖️ Minimumeis", message=asked)
+    await bos.send_text("Johan woont niet bij opa Jan.")
+    assert "Opgeslagen ✓" in bos.last.text
+    heard = await herman.wait_for("minimumeis")
+    assert "Johan woont niet bij opa Jan." in heard.text
+    assert "Johan woont niet bij opa Jan." in (await wim.wait_for("minimum requirement")).text
+    await ayse.wait_for("de minimumeis is nu: Johan woont niet bij opa Jan.")
+    edith_token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text(f"/start {edith_token}")
+    assert "Johan woont niet bij opa Jan." in edith.last.text  # invited afterwards
+    # a family member cannot set it, not even with a forged button
+    herman_id = herman_answer.split(":")[1]
+    await press_forged(herman, f"mi:{herman_id}")
+    assert "alleen voor een professional" in herman.callback_answers[-1]
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "⚖️ Minimumeis: Johan woont niet bij opa Jan." in ayse.last.text

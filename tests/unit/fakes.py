@@ -97,6 +97,9 @@ class FakeConferences:
     async def set_status(self, conference_id, status):
         self.rows[conference_id] = replace(self.rows[conference_id], status=status)
 
+    async def set_minimum_requirement(self, conference_id, text):
+        self.rows[conference_id] = replace(self.rows[conference_id], minimum_requirement=text)
+
     async def assign(self, conference_id, coordinator, at):
         self.rows[conference_id] = replace(self.rows[conference_id], coordinator_id=coordinator,
                                            status=Status.PREPARING)
