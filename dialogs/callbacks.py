@@ -120,7 +120,16 @@ class VoteAnswer(CallbackData, prefix="vt"):
     invitee: int
     slot: int  # 0: just show the dates
     vote: str = ""  # empty: the next choice after the current one
-    since: int = 0  # show only the dates from this slot id on (the new ones), 0: all
+
+
+class NewDatesVote(CallbackData, prefix="vs"):
+    """A vote on a ballot of only the dates added later (slot ids from `since` on); its own
+    prefix, so the buttons of ballots already sent keep working."""
+
+    invitee: int
+    slot: int
+    since: int
+    vote: str = ""
 
 
 class ProposalDecision(CallbackData, prefix="pd"):
