@@ -254,7 +254,25 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
         raise InvitationRefused(Refusal.EXPIRED, invitee)
     if invitee.person_id is None or not invitee.opened:
         invitee = await uow.invitees.bind(invitee.id, person, now)
+    if await is_applicant(uow, invitee):
+        # the one who applied: the language they chose then stands (not asked again)
+        request = await uow.conferences.get(invitee.conference_id)
+        known = await uow.persons.get(person)
+        assert request is not None
+        locale = known.locale if known is not None and known.locale else (
+            request.applicant_locale)
+        if locale != invitee.locale:
+            invitee = await uow.invitees.set_locale(invitee.id, locale)
     return invitee
+
+
+async def is_applicant(uow: UnitOfWork, invitee: Invitee) -> bool:
+    """Is this person of the circle the one who applied for the conference (the same
+    Telegram account)? Then they are one person to kring, known since the request."""
+    if invitee.person_id is None:
+        return False
+    request = await uow.conferences.get(invitee.conference_id)
+    return request is not None and request.applicant_id == invitee.person_id
 
 
 async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,

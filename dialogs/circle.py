@@ -111,7 +111,9 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
                      + escape(request.minimum_requirement))
     lines += ["", "<b>" + _("De kring") + "</b>"]
     lines += [_("• {name} ({relation}, {group}): {state}").format(
-        name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
+        name=escape(p.name) + (" ★" if p.must_attend else "") + (
+            " · " + _("aanvrager") if p.person_id == request.applicant_id else ""),
+        relation=escape(p.relation),
         group=group_label(p.group), state=invitee_state_label(p.state) + _why(p))
         for p in people]
     if not people:

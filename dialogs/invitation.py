@@ -21,6 +21,7 @@ from conference.circle import (
     Rsvp,
     answer,
     give_reason,
+    is_applicant,
     looks_like_token,
     my_invitations,
     open_invitation,
@@ -115,19 +116,28 @@ def router() -> Router:
                         "tweede telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
                     ).format(name=escape(refused.invitee.name), reference=request.reference))
             return
-        try:
-            await set_language(uow, person.id, invitee.locale, i18n.available_locales)
-        except NotFound:
-            pass
+        applicant = await is_applicant(uow, invitee)
+        if not applicant:  # the applicant keeps the language they chose when applying
+            try:
+                await set_language(uow, person.id, invitee.locale, i18n.available_locales)
+            except NotFound:
+                pass
         request = await uow.conferences.get(invitee.conference_id)
         with i18n.use_locale(invitee.locale if invitee.locale in i18n.available_locales
                              else i18n.current_locale):
-            text = _(
-                "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
-                "Familie, vrienden en buren maken daar samen een plan. Een onafhankelijke "
-                "coördinator helpt met de voorbereiding; het plan is van de familie.\n"
-                "Wat we van je vragen: kom als je kunt, en denk mee."
-            ).format(name=escape(invitee.name))
+            if applicant and request is not None:
+                # known since the request: no introduction, no questions asked again
+                text = _("Hallo {name}! Je vroeg deze Eigen Kracht-conferentie aan "
+                         "({reference}). Nu ben je ook uitgenodigd voor de kring: dit is "
+                         "dezelfde conferentie.").format(name=escape(invitee.name),
+                                                          reference=request.reference)
+            else:
+                text = _(
+                    "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
+                    "Familie, vrienden en buren maken daar samen een plan. Een onafhankelijke "
+                    "coördinator helpt met de voorbereiding; het plan is van de familie.\n"
+                    "Wat we van je vragen: kom als je kunt, en denk mee."
+                ).format(name=escape(invitee.name))
             if request is not None and request.minimum_requirement and (
                 invitee.group is not Group.PROFESSIONAL
             ):

@@ -470,6 +470,12 @@ class SqlInvitees(_Repository):
             row.no_reason_text = None
         return _invitee(row, True)
 
+    async def set_locale(self, invitee_id: int, locale: str) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.locale = locale
+        return _invitee(row, True)
+
     async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None

@@ -321,3 +321,23 @@ async def test_the_professional_involved_sets_the_minimum_requirement(emu: BotAp
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "⚖️ Minimumeis: Johan woont niet bij opa Jan." in ayse.last.text
+
+
+async def test_the_applicant_invited_to_the_circle_is_recognised(emu: BotApiEmulator,
+                                                                 kring: Running):
+    """Edith applied (in Dutch); the coordinator invites her too, choosing English by mistake.
+    Her own phone opens the link: one person, greeted as the applicant, in the language she
+    chose, without the introduction again (issue 11, point 15)."""
+    from tests.flows.test_worked_example import invite
+
+    manager, ayse, edith = await request_on_the_managers_screen(emu, kring, 7001, "Ayse")
+    await manager.press("Toewijzen aan Ayse Demir")
+    token = await invite(ayse, "Edith", "tante", "familie", "English", False)
+    await edith.send_text(f"/start {token}")
+    greeting = edith.last.text
+    assert "Je vroeg deze Eigen Kracht-conferentie aan (EK-" in greeting
+    assert "Familie, vrienden en buren" not in greeting and "Hello" not in greeting
+    await edith.press("✅ Ja, ik kom")
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Edith · aanvrager (tante, familie): komt" in ayse.last.text

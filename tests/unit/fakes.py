@@ -192,6 +192,10 @@ class FakeInvitees:
                                         no_reason_text=kept)
         return self.rows[invitee_id]
 
+    async def set_locale(self, invitee_id, locale):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], locale=locale)
+        return self.rows[invitee_id]
+
     async def set_no_reason_text(self, invitee_id, text):
         self.rows[invitee_id] = replace(self.rows[invitee_id], no_reason_text=text)
         return self.rows[invitee_id]
