@@ -10,7 +10,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from conference.model import ConferenceId, ConferenceRequest, PersonId, StaffRole
+from conference.intake import Field, clean_text
+from conference.model import (
+    MORE_LANGUAGES,
+    ApplicantRole,
+    ConferenceId,
+    ConferenceRequest,
+    PersonId,
+    StaffRole,
+)
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, DomainError, NotFound
 
@@ -133,6 +141,7 @@ class Invitee:
     person_id: PersonId | None = None
     rsvp: Rsvp | None = None
     no_reason: NoReason | None = None
+    no_reason_text: str | None = None  # typed after a no: for the coordinator only
     food: Food = Food()
     needs: Needs = Needs()
     opened: bool = False
@@ -245,7 +254,25 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
         raise InvitationRefused(Refusal.EXPIRED, invitee)
     if invitee.person_id is None or not invitee.opened:
         invitee = await uow.invitees.bind(invitee.id, person, now)
+    if await is_applicant(uow, invitee):
+        # the one who applied: the language they chose then stands (not asked again)
+        request = await uow.conferences.get(invitee.conference_id)
+        known = await uow.persons.get(person)
+        assert request is not None
+        locale = known.locale if known is not None and known.locale else (
+            request.applicant_locale)
+        if locale != invitee.locale:
+            invitee = await uow.invitees.set_locale(invitee.id, locale)
     return invitee
+
+
+async def is_applicant(uow: UnitOfWork, invitee: Invitee) -> bool:
+    """Is this person of the circle the one who applied for the conference (the same
+    Telegram account)? Then they are one person to kring, known since the request."""
+    if invitee.person_id is None:
+        return False
+    request = await uow.conferences.get(invitee.conference_id)
+    return request is not None and request.applicant_id == invitee.person_id
 
 
 async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
@@ -263,6 +290,62 @@ async def set_needs(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
     children = max(0, min(MAX_CHILDREN, needs.children))
     return await uow.invitees.set_needs(invitee_id, replace(
         needs, children=children, childcare=needs.childcare and children > 0))
+
+
+class TooLate(DomainError):
+    """The meeting has begun: what the plan must meet is settled."""
+
+
+async def set_minimum_requirement(uow: UnitOfWork, actor: PersonId,
+                                  conference_id: ConferenceId, text: str, now: datetime
+                                  ) -> tuple[ConferenceRequest, list[Invitee]]:
+    """A professional of this conference (invited as one, or the professional who applied)
+    sets or changes the minimum requirement before the meeting. Returns the conference as it
+    is now and those in the circle invited before, who should hear it (professionals learn
+    it from the coordinator; those invited later read it in their invitation)."""
+    request = await uow.conferences.get(conference_id)
+    if request is None:
+        raise NotFound("no such conference")
+    people = await uow.invitees.of_conference(conference_id)
+    invited_as_professional = any(p.person_id == actor and p.group is Group.PROFESSIONAL
+                                  for p in people)
+    applied_as_professional = (request.applicant_id == actor
+                               and request.applicant_role is ApplicantRole.PROFESSIONAL)
+    if not (invited_as_professional or applied_as_professional):
+        raise AccessDenied("only a professional of this conference")
+    meeting = await uow.meetings.get(conference_id)
+    if meeting.fixed and meeting.starts_at is not None and meeting.starts_at <= now:
+        raise TooLate("the meeting has begun")
+    requirement = clean_text(Field.MINIMUM_REQUIREMENT, text)  # InvalidAnswer if not fit
+    await uow.conferences.set_minimum_requirement(conference_id, requirement)
+    await uow.audit.record(actor, "minimum_requirement.set", conference_id)
+    told = [p for p in people if p.group is not Group.PROFESSIONAL and p.opened
+            and p.person_id is not None and p.reachable]
+    return replace(request, minimum_requirement=requirement), told
+
+
+MAX_LANGUAGE_NAME = 40
+
+
+async def interpreter_choices(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                              shipped: Sequence[str]) -> tuple[str, ...]:
+    """The languages offered for an interpreter: every language kring invites in, those the
+    conference's coordinator speaks, and a few more spoken in many families. Any other can
+    be typed (`set_interpreter`)."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    request = await uow.conferences.get(invitee.conference_id)
+    coordinator = await uow.staff.get(request.coordinator_id) if request is not None and (
+        request.coordinator_id is not None) else None
+    staff = coordinator.languages if coordinator is not None else ()
+    return tuple(dict.fromkeys((*shipped, *staff, *MORE_LANGUAGES)))
+
+
+async def set_interpreter(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                          language: str | None) -> Invitee:
+    """A language code from the choices, or a language's name as they typed it."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    name = " ".join((language or "").split())[:MAX_LANGUAGE_NAME] or None
+    return await set_needs(uow, person, invitee_id, replace(invitee.needs, interpreter=name))
 
 
 def needs_summary(people: Sequence[Invitee]) -> NeedsSummary:
@@ -344,3 +427,19 @@ async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                                           reason if rsvp is Rsvp.NO else None)
     await replan_person(uow, invitee, policy, now or datetime.now(UTC))
     return invitee
+
+
+MAX_REASON = 200
+
+
+async def give_reason(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
+                      text: str) -> Invitee:
+    """Why they can't come, in their own words (typed instead of tapping a reason): kept for
+    the coordinator, who may be able to help. Only after a no."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    if invitee.rsvp is not Rsvp.NO:
+        raise NotFound("no 'no' to explain")
+    words = " ".join(text.split())[:MAX_REASON]
+    if not words:
+        raise NotFound("nothing typed")
+    return await uow.invitees.set_no_reason_text(invitee_id, words)

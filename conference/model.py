@@ -53,6 +53,8 @@ class Status(enum.StrEnum):
 FAMILY_LANGUAGE_CHOICES: tuple[str, ...] = (
     "nl", "ar", "tr", "pl", "en", "ti", "so", "uk", "pap", "ku",
 )
+# Spoken in many families here though kring has no catalog for them (yet).
+MORE_LANGUAGES: tuple[str, ...] = ("so", "pap", "ku")
 
 
 @dataclass(frozen=True)

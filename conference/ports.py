@@ -94,6 +94,8 @@ class ConferenceRepository(Protocol):
 
     async def set_status(self, conference_id: ConferenceId, status: Status) -> None: ...
 
+    async def set_minimum_requirement(self, conference_id: ConferenceId, text: str) -> None: ...
+
 
 class InviteeRepository(Protocol):
     async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
@@ -127,7 +129,12 @@ class InviteeRepository(Protocol):
         """Replace the link (the old one stops working) and unbind it."""
 
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
-                       reason: NoReason | None) -> Invitee: ...
+                       reason: NoReason | None) -> Invitee:
+        """Any answer but no also forgets the reason typed with an earlier no."""
+
+    async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee: ...
+
+    async def set_locale(self, invitee_id: int, locale: str) -> Invitee: ...
 
     async def count_nudge(self, invitee_id: int) -> None: ...
 

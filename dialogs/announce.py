@@ -18,6 +18,7 @@ from conference.meeting import Meeting, coming, reachable, unvoted
 from conference.model import ConferenceId, Person
 from conference.outbox import Outbound, Part
 from conference.ports import UnitOfWork
+from conference.slots import Slot
 from dialogs.availability import ballot
 from dialogs.callbacks import MeetingAnswer
 from dialogs.clock import now
@@ -48,18 +49,26 @@ async def _queue(uow: UnitOfWork, kind: str, by: Person, conference: ConferenceI
 
 
 async def ask_votes(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
-                    conference: ConferenceId, people: Sequence[Invitee]) -> int:
-    """Everyone in `people` who has not voted on every date gets the dates to tap."""
+                    conference: ConferenceId, people: Sequence[Invitee],
+                    added: Sequence[Slot] = ()) -> int:
+    """Everyone in `people` who has not voted on every date gets the dates to tap; who voted
+    before gets just the `added` dates, asked about as new ones."""
     slots = await uow.meetings.slots(conference)
     ballots = await uow.meetings.ballots(conference)
     can, _cannot = reachable(unvoted(slots, people, ballots))
+    since = min((s.id for s in added), default=0)
     messages = []
     for person in can:
+        votes = ballots.get(person.id, {})
+        again = bool(since) and any(slot < since for slot in votes)
         with i18n.use_locale(person.locale):
-            text, markup = ballot(person, slots, ballots.get(person.id, {}), zone,
-                                  person.locale)
-            hello = _("Hallo {name}! Er zijn datums voorgesteld voor de "
-                      "Eigen Kracht-conferentie.").format(name=escape(person.name))
+            text, markup = ballot(person, slots, votes, zone, person.locale,
+                                  since=since if again else 0)
+            hello = _("Hallo {name}! Er zijn nieuwe datums bij voor de Eigen "
+                      "Kracht-conferentie. Kun je op deze?").format(
+                name=escape(person.name)) if again else _(
+                "Hallo {name}! Er zijn datums voorgesteld voor de "
+                "Eigen Kracht-conferentie.").format(name=escape(person.name))
         assert person.person_id is not None
         messages.append(Outbound(person.person_id, person.id, (
             outbox.Text(hello + "\n\n" + text, buttons_of(markup)),)))

@@ -21,7 +21,14 @@ from conference.ports import UnitOfWork
 from conference.reminders import Policy
 from conference.requests import NotFound
 from conference.slots import Slot, SlotError, Vote
-from dialogs.callbacks import Dates, FamilyPropose, MeetingAnswer, ProposalDecision, VoteAnswer
+from dialogs.callbacks import (
+    Dates,
+    FamilyPropose,
+    MeetingAnswer,
+    NewDatesVote,
+    ProposalDecision,
+    VoteAnswer,
+)
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.labels import short_when, slot_problem_text, vote_label
@@ -36,24 +43,30 @@ _CYCLE = {None: Vote.YES, Vote.YES: Vote.IF_NEED_BE, Vote.IF_NEED_BE: Vote.NO,
 
 
 def ballot(invitee: Invitee, slots: Sequence[Slot], votes: dict[int, Vote], zone: ZoneInfo,
-           locale: str, saved: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+           locale: str, saved: bool = False, since: int = 0
+           ) -> tuple[str, InlineKeyboardMarkup]:
     """The whole vote in one message: the text says how, each button shows a date and the
-    current choice, and a tap moves it to the next choice."""
+    current choice, and a tap moves it to the next choice. With `since`, only the dates
+    added from that one on (for those who voted on the earlier ones already)."""
     text = _("Wanneer kun je? Tik op een datum om te kiezen: ✅ kan, 🟡 als het moet, ❌ kan "
              "niet. Tik nog eens om te veranderen.")
     if saved:
         text = _("Opgeslagen ✓") + "\n\n" + text
     rows = [[InlineKeyboardButton(
         text=f"{short_when(s.starts_at, zone, locale)} · {vote_label(votes.get(s.id))}",
-        callback_data=VoteAnswer(invitee=invitee.id, slot=s.id).pack())] for s in slots]
+        callback_data=(NewDatesVote(invitee=invitee.id, slot=s.id, since=since) if since
+                       else VoteAnswer(invitee=invitee.id, slot=s.id)).pack())]
+        for s in slots if s.id >= since]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def router() -> Router:
     r = Router(name="availability")
 
+    @r.callback_query(NewDatesVote.filter())
     @r.callback_query(VoteAnswer.filter())
-    async def voted(callback: CallbackQuery, callback_data: VoteAnswer, uow: UnitOfWork,
+    async def voted(callback: CallbackQuery, callback_data: VoteAnswer | NewDatesVote,
+                    uow: UnitOfWork,
                     person: Person, i18n: I18n, zone: ZoneInfo) -> None:
         if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
@@ -76,7 +89,8 @@ def router() -> Router:
                 return
             votes = {**votes, callback_data.slot: choice}
             await callback.answer(_("Opgeslagen ✓"))
-            text, markup = ballot(invitee, slots, votes, zone, i18n.current_locale, saved=True)
+            text, markup = ballot(invitee, slots, votes, zone, i18n.current_locale, saved=True,
+                                  since=getattr(callback_data, "since", 0))
             await message.edit_text(text, reply_markup=markup)
             return
         await callback.answer()

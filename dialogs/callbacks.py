@@ -64,6 +64,19 @@ class NoReasonAnswer(CallbackData, prefix="nr"):
     reason: str
 
 
+class MinimumStart(CallbackData, prefix="mi"):
+    """A professional of the circle sets or changes the minimum requirement."""
+
+    invitee: int
+
+
+class AskMinimum(CallbackData, prefix="am"):
+    """The coordinator asks a professional of the circle to set the minimum requirement."""
+
+    conference: int
+    invitee: int = 0  # 0: choose whom
+
+
 class NewLink(CallbackData, prefix="nl"):
     invitee: int
 
@@ -107,6 +120,16 @@ class VoteAnswer(CallbackData, prefix="vt"):
     invitee: int
     slot: int  # 0: just show the dates
     vote: str = ""  # empty: the next choice after the current one
+
+
+class NewDatesVote(CallbackData, prefix="vs"):
+    """A vote on a ballot of only the dates added later (slot ids from `since` on); its own
+    prefix, so the buttons of ballots already sent keep working."""
+
+    invitee: int
+    slot: int
+    since: int
+    vote: str = ""
 
 
 class ProposalDecision(CallbackData, prefix="pd"):

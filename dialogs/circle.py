@@ -52,6 +52,7 @@ from dialogs.intake import problem_text
 from dialogs.labels import (
     allergen_label,
     diet_label,
+    field_label,
     group_label,
     invitee_state_label,
     language_name,
@@ -63,6 +64,7 @@ from dialogs.labels import (
     upcoming_lines,
 )
 from dialogs.long_text import split_message
+from dialogs.minimum import ask_button
 from dialogs.routing import Router
 from dialogs.states import AddInvitee
 from dialogs.texts import _
@@ -84,6 +86,14 @@ def _choice(field: str, value: str) -> str:
     return InviteeChoice(field=field, value=value).pack()
 
 
+def _why(person: Invitee) -> str:
+    """Why someone can't come: the reason they tapped and what they typed (for the
+    coordinator only)."""
+    said = ([no_reason_label(person.no_reason)] if person.no_reason else []) + (
+        [f"“{escape(person.no_reason_text)}”"] if person.no_reason_text else [])
+    return f" ({'; '.join(said)})" if said and person.rsvp is Rsvp.NO else ""
+
+
 async def conference_view(uow: UnitOfWork, person: Person, conference: ConferenceId,
                           i18n: I18n, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
     """The coordinator's view of one conference: who is in the circle and how they answered,
@@ -95,11 +105,16 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
             f" ({request.subject_age})" if request.subject_age is not None else "")))
     if request.model:
         lines.append(model_label(request.model))
-    lines += [escape(request.question or ""), "", "<b>" + _("De kring") + "</b>"]
+    lines.append(escape(request.question or ""))
+    if request.minimum_requirement:
+        lines.append("⚖️ " + field_label(Field.MINIMUM_REQUIREMENT) + ": "
+                     + escape(request.minimum_requirement))
+    lines += ["", "<b>" + _("De kring") + "</b>"]
     lines += [_("• {name} ({relation}, {group}): {state}").format(
-        name=escape(p.name) + (" ★" if p.must_attend else ""), relation=escape(p.relation),
-        group=group_label(p.group), state=invitee_state_label(p.state)
-        + (f" ({no_reason_label(p.no_reason)})" if p.no_reason else ""))
+        name=escape(p.name) + (" ★" if p.must_attend else "") + (
+            " · " + _("aanvrager") if p.person_id == request.applicant_id else ""),
+        relation=escape(p.relation),
+        group=group_label(p.group), state=invitee_state_label(p.state) + _why(p))
         for p in people]
     if not people:
         lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
@@ -136,6 +151,8 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     rows = [dates_button(request.id), broadcast_button(request.id), plan_button(request.id)]
     if any(p.rsvp is None for p in people):
         rows.append(nudge_button(request.id))
+    if any(p.group is Group.PROFESSIONAL for p in people):
+        rows.append(ask_button(request.id))
     if unconfirmed:
         rows.append([InlineKeyboardButton(
             text=_("✓ Gezien: wegzetten wat mogelijk niet aankwam"),

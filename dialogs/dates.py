@@ -139,7 +139,7 @@ def router() -> Router:
             await message.answer(not_yours())
             return
         await state.clear()
-        queued = await ask_votes(uow, i18n, zone, person, conference, ask)
+        queued = await ask_votes(uow, i18n, zone, person, conference, ask, added)
         await message.answer(
             _("Opgeslagen ✓ Voorgesteld:") + "\n" + "\n".join(
                 "• " + when(s.starts_at, zone, locale) for s in added) + "\n\n"
@@ -166,7 +166,7 @@ def router() -> Router:
         if added is not None:
             people = await uow.invitees.of_conference(found.conference_id)
             await ask_votes(uow, i18n, zone, person, found.conference_id,
-                            [p for p in people if p.rsvp is not None or p.opened])
+                            [p for p in people if p.rsvp is not None or p.opened], (added,))
         proposer = await uow.invitees.get(found.invitee_id)
         if proposer is not None and callback_data.accept:
             with i18n.use_locale(proposer.locale):

@@ -174,3 +174,8 @@ def _as_coroutine(function: Callable[..., Any]) -> Callable[..., Any]:
         return function(*args, **kwargs)
 
     return call
+
+
+async def typed_words(message: Message) -> bool:
+    """Text that is not a command (a command in the middle goes to its own handler)."""
+    return bool(message.text) and not (message.text or "").startswith("/")

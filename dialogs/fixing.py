@@ -15,6 +15,7 @@ from aiogram.utils.i18n import I18n
 from conference.circle import circle
 from conference.intake import Field, InvalidAnswer, clean_text
 from conference.meeting import (
+    Meeting,
     MeetingError,
     Venue,
     cancel_meeting,
@@ -78,13 +79,28 @@ async def _chose(chat: Message, state: FSMContext, uow: UnitOfWork, actor: Perso
     else:
         starts_at = await slot_time(uow, actor, conference, slot)
     await state.update_data(starts_at=starts_at.isoformat())
-    await _ask_venue(chat, state, meeting.venue.name if meeting.venue else None)
+    await _ask_venue(chat, state, meeting)
 
 
-async def _ask_venue(chat: Message, state: FSMContext, known: str | None) -> None:
+def _known_place(meeting: Meeting) -> str | None:
+    """The place kring knows already, labelled by where it came from: the family's proposal
+    (taken over before any date was fixed), the place of the fixed meeting, or of the one
+    that was cancelled."""
+    if meeting.venue is None:
+        return None
+    if meeting.fixed:
+        label = _("Zelfde plek: {name}")
+    elif meeting.starts_at is None:
+        label = _("💡 Voorstel: {name}")
+    else:
+        label = _("Vorige plek: {name}")
+    return label.format(name=meeting.venue.name)
+
+
+async def _ask_venue(chat: Message, state: FSMContext, meeting: Meeting) -> None:
     await state.set_state(Dating.venue)
-    markup = _rows((_("Zelfde plek: {name}").format(name=known),
-                    VenueChoice(action="keep").pack())) if known else None
+    known = _known_place(meeting)
+    markup = _rows((known, VenueChoice(action="keep").pack())) if known else None
     await chat.answer(_("Waar is de conferentie? Typ de naam van de plek, bijvoorbeeld: "
                         "Buurthuis De Linde."), reply_markup=markup)
 
@@ -207,7 +223,7 @@ def router() -> Router:
             return
         await state.update_data(starts_at=starts_at.isoformat())
         meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
-        await _ask_venue(message, state, meeting.venue.name if meeting.venue else None)
+        await _ask_venue(message, state, meeting)
 
     @r.message(StateFilter(Dating.venue, Dating.address), has_text)
     async def typed_venue(message: Message, state: FSMContext) -> None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
@@ -19,29 +20,36 @@ from conference.circle import (
     Refusal,
     Rsvp,
     answer,
+    give_reason,
+    is_applicant,
     looks_like_token,
     my_invitations,
     open_invitation,
 )
 from conference.meeting import may_propose
 from conference.model import Person
+from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from conference.reminders import Policy
 from conference.requests import NotFound, set_language
 from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
+from dialogs.filters import typed_words
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
+from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
 from dialogs.outbound import deliver, when
 from dialogs.routing import Router
+from dialogs.states import Answering
 from dialogs.suggest import suggest_button
 from dialogs.texts import _
 
 
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
-                 dates: bool = False, propose: bool = False) -> InlineKeyboardMarkup:
+                 dates: bool = False, propose: bool = False,
+                 minimum: bool = False) -> InlineKeyboardMarkup:
     labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
               (Rsvp.NO, _("Nee, ik kan niet")))
     rows = [[InlineKeyboardButton(
@@ -54,6 +62,8 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
         rows.append(needs_button(invitee_id))
     if propose:
         rows.append(propose_button(invitee_id))
+    if minimum:
+        rows.append(minimum_button(invitee_id))
     rows.append(suggest_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
         rows += [[InlineKeyboardButton(
@@ -63,13 +73,19 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+async def _stop_asking_why(state: FSMContext) -> None:
+    if await state.get_state() == Answering.reason.state:
+        await state.set_state(None)
+
+
 async def extras(uow: UnitOfWork, invitee: Invitee) -> dict[str, bool]:
     """Which of the later buttons fit now: the dates while they are being chosen (not for
     someone who said no), a proposal of their own for the main person."""
     meeting = await uow.meetings.get(invitee.conference_id)
     open_vote = not meeting.fixed and bool(await uow.meetings.slots(invitee.conference_id))
     return {"dates": open_vote and invitee.rsvp is not Rsvp.NO,
-            "propose": not meeting.fixed and may_propose(invitee)}
+            "propose": not meeting.fixed and may_propose(invitee),
+            "minimum": invitee.group is Group.PROFESSIONAL}
 
 
 def router() -> Router:
@@ -100,21 +116,31 @@ def router() -> Router:
                         "tweede telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
                     ).format(name=escape(refused.invitee.name), reference=request.reference))
             return
-        try:
-            await set_language(uow, person.id, invitee.locale, i18n.available_locales)
-        except NotFound:
-            pass
+        applicant = await is_applicant(uow, invitee)
+        if not applicant:  # the applicant keeps the language they chose when applying
+            try:
+                await set_language(uow, person.id, invitee.locale, i18n.available_locales)
+            except NotFound:
+                pass
         request = await uow.conferences.get(invitee.conference_id)
         with i18n.use_locale(invitee.locale if invitee.locale in i18n.available_locales
                              else i18n.current_locale):
-            text = _(
-                "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
-                "Daar maken familie, vrienden en buren samen een plan. Een onafhankelijke "
-                "coördinator helpt met de voorbereiding. Het plan is van de familie.\n"
-                "Eerst krijgt iedereen uitleg en informatie. Daarna praat de familie alleen "
-                "verder, zonder coördinator en hulpverleners. Dat heet het besloten deel.\n"
-                "Wat we van je vragen: kom als je kunt, en denk mee."
-            ).format(name=escape(invitee.name))
+            if applicant and request is not None:
+                # known since the request: no introduction, no questions asked again
+                text = _("Hallo {name}! Je vroeg deze Eigen Kracht-conferentie aan "
+                         "({reference}). Nu ben je ook uitgenodigd voor de kring: dit is "
+                         "dezelfde conferentie.").format(name=escape(invitee.name),
+                                                          reference=request.reference)
+            else:
+                text = _(
+                    "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
+                    "Daar maken familie, vrienden en buren samen een plan. Een onafhankelijke "
+                    "coördinator helpt met de voorbereiding. Het plan is van de familie.\n"
+                    "Eerst krijgt iedereen uitleg en informatie. Daarna praat de familie "
+                    "alleen verder, zonder coördinator en hulpverleners. Dat heet het besloten "
+                    "deel.\n"
+                    "Wat we van je vragen: kom als je kunt, en denk mee."
+                ).format(name=escape(invitee.name))
             if request is not None and request.minimum_requirement and (
                 invitee.group is not Group.PROFESSIONAL
             ):
@@ -124,8 +150,8 @@ def router() -> Router:
                     "Eén regel staat al vast: {requirement}\nElk plan moet zich daaraan houden. "
                     "Zo'n regel heet een minimumeis.").format(
                     requirement=escape(request.minimum_requirement))
-            await message.answer(text + "\n\n" + _("Kom je?"),
-                                 reply_markup=rsvp_buttons(invitee.id))
+            await message.answer(text + "\n\n" + _("Kom je?"), reply_markup=rsvp_buttons(
+                invitee.id, minimum=invitee.group is Group.PROFESSIONAL))
 
     @r.message(Command("me"))
     async def me(message: Message, uow: UnitOfWork, person: Person, i18n: I18n,
@@ -161,7 +187,7 @@ def router() -> Router:
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
-                       person: Person, policy: Policy) -> None:
+                       person: Person, policy: Policy, state: FSMContext) -> None:
         if callback_data.answer not in Rsvp._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
@@ -182,7 +208,12 @@ def router() -> Router:
         text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
         no = callback_data.answer == Rsvp.NO.value
         if no:
-            text += " " + _("Wil je zeggen waarom? Dat hoeft niet.")
+            text += " " + _("Wil je zeggen waarom? Tik op een reden of typ het hier. Dat "
+                            "hoeft niet.")
+            await state.set_state(Answering.reason)
+            await state.update_data(reason_for=invitee.id)
+        else:
+            await _stop_asking_why(state)
         message = callback.message
         if isinstance(message, Message) and message.text != text:  # same tap twice: as is
             await message.edit_text(text, reply_markup=rsvp_buttons(
@@ -191,7 +222,7 @@ def router() -> Router:
 
     @r.callback_query(NoReasonAnswer.filter())
     async def reason(callback: CallbackQuery, callback_data: NoReasonAnswer, uow: UnitOfWork,
-                     person: Person, policy: Policy) -> None:
+                     person: Person, policy: Policy, state: FSMContext) -> None:
         if callback_data.reason not in NoReason._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
@@ -202,6 +233,7 @@ def router() -> Router:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
+        await _stop_asking_why(state)
         if isinstance(callback.message, Message):
             await callback.message.edit_text(
                 _("Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
@@ -209,4 +241,23 @@ def router() -> Router:
                 + _("Je kunt je antwoord hieronder nog veranderen."),
                 reply_markup=rsvp_buttons(callback_data.invitee))
 
+    r.message.register(typed_reason, Answering.reason, typed_words)
     return r
+
+
+async def typed_reason(message: Message, state: FSMContext, uow: UnitOfWork,
+                       person: Person) -> None:
+    """Why not, in their own words. The thanks goes through the outbox, so it is said only
+    once the reason is stored (the outbox sends after this update commits)."""
+    invitee_id = (await state.get_data()).get("reason_for")
+    await state.set_state(None)
+    try:
+        invitee = await give_reason(uow, person.id, int(invitee_id or 0), message.text or "")
+    except NotFound:
+        await message.answer(_("Je antwoord is intussen veranderd. Kijk bij /me."))
+        return
+    await uow.outbox.enqueue(Batch(kind="note", created_by=person.id,
+                                   conference_id=invitee.conference_id), [
+        Outbound(person.id, invitee.id, (Text(_(
+            "Dank je wel dat je het laat weten. Alleen de coördinator leest het. "
+            "Opgeslagen ✓")),))], now())

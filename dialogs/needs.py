@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 
-from conference.circle import MAX_CHILDREN, Invitee, Needs, set_needs
-from conference.model import FAMILY_LANGUAGE_CHOICES, Person
+from conference.circle import (
+    MAX_CHILDREN,
+    Invitee,
+    Needs,
+    interpreter_choices,
+    set_interpreter,
+    set_needs,
+)
+from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
 from dialogs.callbacks import NeedsStep
+from dialogs.filters import typed_words
 from dialogs.labels import current_locale, language_name
 from dialogs.owned import owned
 from dialogs.routing import Router
+from dialogs.states import NeedsTyping
 from dialogs.texts import _
 
 FLAGS = ("childcare", "transport", "accessibility")
@@ -52,27 +63,34 @@ def _menu(invitee: Invitee) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def _title() -> str:
+    return _("Wat heb je nodig om te kunnen komen? Tik aan wat geldt.")
+
+
 def router() -> Router:
     r = Router(name="needs")
 
     @r.callback_query(NeedsStep.filter())
     async def step(callback: CallbackQuery, callback_data: NeedsStep, uow: UnitOfWork,
-                   person: Person) -> None:
+                   person: Person, i18n: I18n, state: FSMContext) -> None:
         if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
         invitee, message = found
         action, value, needs = callback_data.action, callback_data.value, invitee.needs
-        title = _("Wat heb je nodig om te kunnen komen? Tik aan wat geldt.")
+        title = _title()
         changed: Needs | None = None
         if action == "menu":
             await callback.answer()
             await message.answer(title, reply_markup=_menu(invitee))
             return
+        choices = await interpreter_choices(uow, person.id, invitee.id,
+                                            i18n.available_locales)
         if action == "interpreter":
             await callback.answer()
             buttons = [_button(language_name(code, current_locale()), invitee.id, "language",
-                               code) for code in FAMILY_LANGUAGE_CHOICES]
+                               code) for code in choices]
             rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+            rows.append([_button(_("✏️ Een andere taal"), invitee.id, "other")])
             rows.append([_button(_("Geen tolk nodig"), invitee.id, "language", "-")])
             await message.edit_text(_("Een tolk voor welke taal?"),
                                     reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
@@ -86,7 +104,13 @@ def router() -> Router:
                                     reply_markup=InlineKeyboardMarkup(
                                         inline_keyboard=[counts[:5], counts[5:]]))
             return
-        if action == "language" and (value == "-" or value in FAMILY_LANGUAGE_CHOICES):
+        if action == "other":
+            await callback.answer()
+            await state.set_state(NeedsTyping.language)
+            await state.update_data(needs_for=invitee.id)
+            await message.answer(_("Welke taal? Typ de naam van de taal."))
+            return
+        if action == "language" and (value == "-" or value in choices):
             changed = replace(needs, interpreter=None if value == "-" else value)
         elif action == "count" and value.isdigit():
             changed = replace(needs, children=int(value))
@@ -107,4 +131,18 @@ def router() -> Router:
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_text(title, reply_markup=_menu(invitee))
 
+    r.message.register(typed_language, NeedsTyping.language, typed_words)
     return r
+
+
+async def typed_language(message: Message, state: FSMContext, uow: UnitOfWork,
+                         person: Person) -> None:
+    """Another language for the interpreter, kept as they typed it (the coordinator reads it)."""
+    invitee_id = (await state.get_data()).get("needs_for")
+    await state.set_state(None)
+    try:
+        invitee = await set_interpreter(uow, person.id, int(invitee_id or 0), message.text)
+    except NotFound:
+        await message.answer(_("Deze uitnodiging is niet van jou."))
+        return
+    await message.answer(_title(), reply_markup=_menu(invitee))

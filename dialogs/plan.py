@@ -108,6 +108,11 @@ async def _people(uow: UnitOfWork, person: Person, conference: ConferenceId
     return {p.id: p for p in people}
 
 
+def _screen(plan: Plan, people: dict[int, Invitee], zone: ZoneInfo, locale: str,
+            status: str) -> list[str]:
+    return split_message(plan_text(plan, people, zone, locale) + "\n\n" + status)
+
+
 async def show_plan(chat: Message, uow: UnitOfWork, person: Person, conference: ConferenceId,
                     zone: ZoneInfo, locale: str) -> None:
     plan = await plan_of(uow, person.id, conference)
@@ -126,7 +131,7 @@ async def show_plan(chat: Message, uow: UnitOfWork, person: Person, conference: 
                 for i, a in enumerate(plan.agreements, start=1)]
         rows += [bins[i:i + 8] for i in range(0, len(bins), 8)]  # Telegram: 8 in a row
         rows.append([_button(_("📤 Versturen aan wie er was"), conference, "publish")])
-    *before, last = split_message(plan_text(plan, people, zone, locale) + "\n\n" + status)
+    *before, last = _screen(plan, people, zone, locale, status)
     for part in before:
         await chat.answer(part, protect_content=True)
     await chat.answer(last, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
@@ -217,7 +222,8 @@ def router() -> Router:
 
     @r.callback_query(PlanAnswer.filter())
     async def accepted(callback: CallbackQuery, callback_data: PlanAnswer, state: FSMContext,
-                       uow: UnitOfWork, person: Person, bot: Bot, i18n: I18n) -> None:
+                       uow: UnitOfWork, person: Person, bot: Bot, i18n: I18n,
+                       zone: ZoneInfo) -> None:
         if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
         invitee, message = found
@@ -229,12 +235,15 @@ def router() -> Router:
                                    "antwoord."))
             return
         try:
-            await answer_acceptance(uow, person.id, invitee.id, True, None)
+            plan = await answer_acceptance(uow, person.id, invitee.id, True, None)
         except NotFound:
             await callback.answer(_("Er is niets om te accepteren."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_reply_markup(reply_markup=None)
+        # the screen from the plan as it is now (accepted), not the one it was sent with
+        people = {p.id: p for p in await uow.invitees.of_conference(invitee.conference_id)}
+        await message.edit_text(split_message(plan_text(
+            plan, people, zone, i18n.current_locale))[-1], reply_markup=None)
         await _tell_coordinator(bot, uow, i18n, invitee, accepted=True)
 
     @r.message(StateFilter(Planning.reason), has_text)
@@ -365,7 +374,10 @@ async def _step(callback: CallbackQuery, message: Message, state: FSMContext, uo
         plan, to = await publish(uow, person.id, conference, now(), zone)
         await _send_plan(uow, i18n, zone, person, plan, people, to)
         await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_reply_markup(reply_markup=None)
+        # the screen as it is now: this version is on its way (the outbox sends it)
+        await message.edit_text(_screen(plan, people, zone, locale, _(
+            "Versie {version} wordt verstuurd.").format(version=plan.version))[-1],
+            reply_markup=None)
         await message.answer(ngettext("Het plan (versie {version}) gaat naar {count} persoon.",
                                       "Het plan (versie {version}) gaat naar {count} mensen.",
                                       len(to)).format(version=plan.version, count=len(to)))

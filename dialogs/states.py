@@ -42,6 +42,18 @@ class AddInvitee(StatesGroup):
     must_attend = State()
 
 
+class Answering(StatesGroup):
+    reason = State()  # after a no: why, typed (a reason button works as well)
+
+
+class SettingMinimum(StatesGroup):
+    text = State()  # a professional types the minimum requirement
+
+
+class NeedsTyping(StatesGroup):
+    language = State()  # another language for the interpreter, typed
+
+
 class Suggest(StatesGroup):
     name = State()
     relation = State()

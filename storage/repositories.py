@@ -346,6 +346,11 @@ class SqlConferences(_Repository):
         assert row is not None
         row.status = status.value
 
+    async def set_minimum_requirement(self, conference_id: ConferenceId, text: str) -> None:
+        row = await self._s.get(ConferenceRow, conference_id)
+        assert row is not None
+        row.minimum_requirement = text
+
     async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
                      at: datetime) -> ConferenceRequest:
         await self._write_now()
@@ -461,6 +466,20 @@ class SqlInvitees(_Repository):
         assert row is not None
         row.rsvp = rsvp.value
         row.no_reason = reason.value if reason else None
+        if rsvp is not Rsvp.NO:
+            row.no_reason_text = None
+        return _invitee(row, True)
+
+    async def set_locale(self, invitee_id: int, locale: str) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.locale = locale
+        return _invitee(row, True)
+
+    async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee:
+        row = await self._s.get(InviteeRow, invitee_id)
+        assert row is not None
+        row.no_reason_text = text
         return _invitee(row, True)
 
     async def count_nudge(self, invitee_id: int) -> None:
@@ -571,6 +590,7 @@ def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
         person_id=PersonId(row.person_id) if row.person_id else None,
         rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
         no_reason=NoReason(row.no_reason) if row.no_reason else None,
+        no_reason_text=row.no_reason_text,
         food=Food(bool(row.food_consent), Diet(row.diet) if row.diet else None,
                   frozenset(Allergen(a) for a in _split(row.allergens or ""))),
         needs=Needs(row.interpreter, row.children or 0, bool(row.childcare),

@@ -146,10 +146,11 @@ class InviteeRow(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rsvp: Mapped[str | None] = mapped_column(String(8))
     no_reason: Mapped[str | None] = mapped_column(String(16))
+    no_reason_text: Mapped[str | None] = mapped_column(String(200))  # their own words
     food_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     diet: Mapped[str | None] = mapped_column(String(16))
     allergens: Mapped[str] = mapped_column(String(200), default="")
-    interpreter: Mapped[str | None] = mapped_column(String(8))
+    interpreter: Mapped[str | None] = mapped_column(String(64))  # a code, or a typed name
     children: Mapped[int] = mapped_column(Integer, default=0)
     childcare: Mapped[bool] = mapped_column(Boolean, default=False)
     transport: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -225,3 +225,119 @@ async def test_a_big_circle_is_shown_whole(emu: BotApiEmulator, kring: Running):
     shown = "\n".join(m.text or "" for m in parts)
     assert all(f"Familielid{n:02d}" in shown for n in range(60))
     assert not parts[0].buttons and any("Persoon toevoegen" in b for b in parts[-1].buttons[0])
+
+
+async def test_a_no_may_say_why_in_own_words(emu: BotApiEmulator, kring: Running):
+    """Typed instead of tapped: stored, thanked once it is stored, shown to the coordinator
+    only (issue 11, point 8)."""
+    from tests.flows.test_worked_example import invite
+
+    ayse = await assigned_conference(emu, kring)
+    token = await invite(ayse, "Herman", "oom", "familie", "Nederlands", False)
+    herman = emu.user("Herman", language_code="nl")
+    await herman.send_text(f"/start {token}")
+    await herman.press("Nee, ik kan niet")
+    assert "typ het hier" in herman.last.text  # the prompt says typing is fine
+    await herman.send_text("Ik werk die zaterdag in Rotterdam")
+    thanks = await herman.wait_for("Alleen de coördinator leest het")
+    assert "Opgeslagen ✓" in thanks.text
+    assert not any("begrijp ik niet" in (m.text or "") for m in herman.messages)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Herman (oom, familie): komt niet (“Ik werk die zaterdag in Rotterdam”)" \
+        in ayse.last.text
+    await herman.send_text("/me")  # a command is a command, not a reason
+    assert "Je kunt niet komen." in herman.last.text
+    await herman.press("✅ Ja, ik kom")  # a yes forgets the reason
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Rotterdam" not in ayse.last.text
+
+
+async def test_an_interpreter_for_persian_or_a_typed_language(emu: BotApiEmulator,
+                                                              kring: Running):
+    """Every language kring invites in is offered (Persian too), and another can be typed;
+    the coordinator reads it (issue 11, point 12)."""
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_wim(ayse)
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")
+    await wim.press("✅ Yes, I'm coming")
+    await wim.press("🧭 What do you need to come?")
+    await wim.press("Interpreter: no")
+    offered = [b for row in wim.last.buttons for b in row]
+    assert {"Persian", "Ukrainian", "Tigrinya", "Somali", "Papiamento"} <= set(offered)
+    await wim.press("Persian")
+    assert wim.last.buttons[0] == ["Interpreter: Persian"]
+    await wim.press("Interpreter: Persian")
+    await wim.press("✏️ Another language")
+    await wim.send_text("Tamazight")
+    assert wim.last.buttons[0] == ["Interpreter: Tamazight"]
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "tolk Tamazight 1" in ayse.last.text
+
+
+async def test_the_professional_involved_sets_the_minimum_requirement(emu: BotApiEmulator,
+                                                                      kring: Running):
+    """A relative applied; the youth-care worker invited as a professional sets the minimum
+    requirement before the meeting. Who was invited before hears it in their language, who
+    is invited later reads it in the invitation; nobody else may set it (issue 11, point 14)."""
+    from tests.flows.test_worked_example import invite
+
+    ayse = await assigned_conference(emu, kring)
+    herman_token = await invite(ayse, "Herman", "oom", "familie", "Nederlands", False)
+    wim_token = await invite(ayse, "Wim", "broer", "familie", "English", False)
+    bos_token = await invite(ayse, "Bos", "gezinsvoogd", "professional", "Nederlands", False)
+    herman, wim = emu.user("Herman", language_code="nl"), emu.user("Wim", language_code="en")
+    await herman.send_text(f"/start {herman_token}")
+    await wim.send_text(f"/start {wim_token}")
+    assert "minimum" not in wim.last.text and not any(
+        "Minimumeis" in b for row in herman.last.buttons for b in row)
+    herman_answer = herman.last.callback_data("✅ Ja, ik kom")
+    bos = emu.user("Bos", language_code="nl")
+    await bos.send_text(f"/start {bos_token}")
+    assert any("⚖️ Minimumeis" in b for row in bos.last.buttons for b in row)
+    await ayse.send_text("/conferences")  # the coordinator asks him to
+    await ayse.press("EK-", contains=True)
+    await ayse.press("⚖️ Minimumeis vragen")
+    await ayse.press("Bos")
+    asked = await bos.wait_for("de coördinator vraagt je om de minimumeis")
+    await bos.press("⚖️ Minimumeis", message=asked)
+    await bos.send_text("Johan woont niet bij opa Jan.")
+    assert "Opgeslagen ✓" in bos.last.text
+    heard = await herman.wait_for("minimumeis")
+    assert "Johan woont niet bij opa Jan." in heard.text
+    assert "Johan woont niet bij opa Jan." in (await wim.wait_for("minimum requirement")).text
+    await ayse.wait_for("de minimumeis is nu: Johan woont niet bij opa Jan.")
+    edith_token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text(f"/start {edith_token}")
+    assert "Johan woont niet bij opa Jan." in edith.last.text  # invited afterwards
+    # a family member cannot set it, not even with a forged button
+    herman_id = herman_answer.split(":")[1]
+    await press_forged(herman, f"mi:{herman_id}")
+    assert "alleen voor een professional" in herman.callback_answers[-1]
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "⚖️ Minimumeis: Johan woont niet bij opa Jan." in ayse.last.text
+
+
+async def test_the_applicant_invited_to_the_circle_is_recognised(emu: BotApiEmulator,
+                                                                 kring: Running):
+    """Edith applied (in Dutch); the coordinator invites her too, choosing English by mistake.
+    Her own phone opens the link: one person, greeted as the applicant, in the language she
+    chose, without the introduction again (issue 11, point 15)."""
+    from tests.flows.test_worked_example import invite
+
+    manager, ayse, edith = await request_on_the_managers_screen(emu, kring, 7001, "Ayse")
+    await manager.press("Toewijzen aan Ayse Demir")
+    token = await invite(ayse, "Edith", "tante", "familie", "English", False)
+    await edith.send_text(f"/start {token}")
+    greeting = edith.last.text
+    assert "Je vroeg deze Eigen Kracht-conferentie aan (EK-" in greeting
+    assert "Familie, vrienden en buren" not in greeting and "Hello" not in greeting
+    await edith.press("✅ Ja, ik kom")
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Edith · aanvrager (tante, familie): komt" in ayse.last.text

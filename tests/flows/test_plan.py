@@ -226,3 +226,39 @@ async def test_a_double_tap_on_the_three_month_question_counts_once(emu: BotApiE
         rows = (await uow.session.execute(select(CheckInRow.still_used,
                                                  CheckInRow.wellbeing))).all()
     assert [tuple(row) for row in rows] == [("yes", 4)]
+
+
+async def test_the_screen_after_a_tap_shows_what_the_tap_did(emu: BotApiEmulator,
+                                                             kring: Running):
+    """The professional's plan after "✅ Akkoord" says it is accepted; the coordinator's plan
+    screen after "📤 Versturen" says it is on its way (issue 11, point 9)."""
+    from conference.plan import Who, add_agreement
+
+    ayse, frank, _herman, bos = await circle_that_came(emu, kring)
+    async with kring.uow() as uow:
+        await add_agreement(uow, PersonId(7001), ConferenceId(1),
+                            "Johan groeit op bij zijn vader", [Who(1)], None, None)
+        await uow.commit()
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📝 Het plan")
+    await ayse.press("⚖️ Een professional moet akkoord geven")
+    await ayse.press("Bos")
+    asked = await bos.wait_for("Accepteer je dit plan?")
+    assert "Bos moet het plan nog accepteren" in asked.text
+    await bos.press("✅ Akkoord", message=asked)
+    shown = next(m for m in bos.messages if m.message_id == asked.message_id)
+    assert "Bos heeft het plan geaccepteerd." in shown.text
+    assert "moet het plan nog accepteren" not in shown.text and not shown.buttons
+
+    await ayse.wait_for("Bos heeft het plan geaccepteerd")
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📝 Het plan")
+    screen = ayse.last
+    assert "Nog niet verstuurd." in screen.text
+    await ayse.press("📤 Versturen aan wie er was", message=screen)
+    shown = next(m for m in ayse.messages if m.message_id == screen.message_id)
+    assert "Nog niet verstuurd." not in shown.text
+    assert "Versie 1 wordt verstuurd." in shown.text
+    await frank.wait_for("hier is het plan")

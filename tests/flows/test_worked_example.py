@@ -122,7 +122,9 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
 
     # Fix the best date at that place
     await ayse.press("📌 Vastzetten:", contains=True)
-    await ayse.press("Zelfde plek: Buurthuis De Linde")
+    # the family's proposal, labelled as theirs (issue 11, point 15)
+    assert not any("Zelfde plek" in b for row in ayse.last.buttons for b in row)
+    await ayse.press("💡 Voorstel: Buurthuis De Linde")
     assert "Dit gaat naar 5 mensen" in ayse.last.text  # yes or maybe, reachable
     await ayse.press("✅ Vastzetten en versturen")
     assert "Vastgezet ✓ 5 mensen krijgen" in ayse.last.text
@@ -205,3 +207,35 @@ async def test_a_broadcast_reaches_the_chosen_people_in_their_language(
     assert "only for this conference's coordinator" in wim.callback_answers[-1]
     await press_forged(wim, "fx:1:1")
     assert "only for this conference's coordinator" in wim.callback_answers[-1]
+
+
+async def test_who_voted_is_asked_about_new_dates_only(emu: BotApiEmulator, kring: Running):
+    """Dates added after people voted: those who voted get just the new ones to tap, in a
+    message of their own; who has not voted yet gets them all (issue 11, point 15)."""
+    ayse = await assigned_conference(emu, kring)
+    phones = {}
+    for name in ("Herman", "Frank"):
+        token = await invite(ayse, name, "oom" if name == "Herman" else "vader", "familie",
+                             "Nederlands", False)
+        phones[name] = emu.user(name, language_code="nl")
+        await phones[name].send_text(f"/start {token}")
+        await phones[name].press("✅ Ja, ik kom")
+    herman, frank = phones["Herman"], phones["Frank"]
+    typed, _moments = slot_texts((20, 27, 34))
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Datums voorstellen")
+    await ayse.send_text("\n".join(typed[:2]))
+    await vote(herman, [1, 1])
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Datums voorstellen")
+    await ayse.send_text(typed[2])
+    assert "2 mensen krijgen de vraag" in ayse.last.text
+    new = await herman.wait_for("nieuwe datums bij")
+    assert len(new.buttons) == 1 and "❔" in new.buttons[0][0]  # just the new date
+    await herman.press(new.buttons[0][0], message=new)
+    shown = BotMessage(herman.chat.get(new.message_id), emu.files)
+    assert len(shown.buttons) == 1 and "✅" in shown.buttons[0][0]  # still just that one
+    everything = await frank.wait_for(lambda m: len(m.buttons) == 3)
+    assert "datums voorgesteld" in everything.text  # he had not voted: all three

@@ -97,6 +97,9 @@ class FakeConferences:
     async def set_status(self, conference_id, status):
         self.rows[conference_id] = replace(self.rows[conference_id], status=status)
 
+    async def set_minimum_requirement(self, conference_id, text):
+        self.rows[conference_id] = replace(self.rows[conference_id], minimum_requirement=text)
+
     async def assign(self, conference_id, coordinator, at):
         self.rows[conference_id] = replace(self.rows[conference_id], coordinator_id=coordinator,
                                            status=Status.PREPARING)
@@ -184,7 +187,17 @@ class FakeInvitees:
         return self.rows[invitee_id]
 
     async def set_rsvp(self, invitee_id, rsvp, reason):
-        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason)
+        kept = self.rows[invitee_id].no_reason_text if rsvp.value == "no" else None
+        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason,
+                                        no_reason_text=kept)
+        return self.rows[invitee_id]
+
+    async def set_locale(self, invitee_id, locale):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], locale=locale)
+        return self.rows[invitee_id]
+
+    async def set_no_reason_text(self, invitee_id, text):
+        self.rows[invitee_id] = replace(self.rows[invitee_id], no_reason_text=text)
         return self.rows[invitee_id]
 
     async def count_nudge(self, invitee_id):

@@ -140,3 +140,53 @@ async def test_needs_are_clamped_and_summed_over_who_comes():
     summary = needs_summary(await uow.invitees.of_conference(cid))
     assert (summary.interpreters, summary.children, summary.childcare, summary.transport) == (
         {"ar": 1}, 2, 1, 1)
+
+
+async def test_an_interpreter_in_every_language_kring_invites_in_and_the_coordinators():
+    """Persian among them (kring invites in it), the coordinator's own languages, a few more;
+    any other is kept as typed (issue 11, point 12)."""
+    from dataclasses import replace
+
+    from conference.circle import interpreter_choices, set_interpreter
+
+    uow, cid = await conference_of_ayse()
+    await uow.staff.add(replace(AYSE, languages=("nl", "tr", "ber")))
+    invitee, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    await open_invitation(uow, PersonId(500), token, NOW)
+    shipped = ("nl", "en", "tr", "ar", "pl", "uk", "fa", "ti")
+    choices = await interpreter_choices(uow, PersonId(500), invitee.id, shipped)
+    assert choices[:8] == shipped and "ber" in choices
+    assert {"so", "pap", "ku"} <= set(choices) and len(set(choices)) == len(choices)
+    with pytest.raises(NotFound):
+        await interpreter_choices(uow, PersonId(501), invitee.id, shipped)
+    typed = await set_interpreter(uow, PersonId(500), invitee.id, "  Tamazight  ")
+    assert typed.needs.interpreter == "Tamazight"
+
+
+async def test_only_a_professional_of_the_conference_sets_the_minimum_requirement():
+    from dataclasses import replace
+
+    from conference.circle import TooLate, set_minimum_requirement
+    from conference.meeting import Meeting
+    from conference.model import ApplicantRole
+
+    uow, cid = await conference_of_ayse()
+    herman, herman_token = await invite(uow, AYSE.person_id, cid, InviteeDraft(
+        "Herman", "oom", Group.FAMILY, "nl", False), NOW)
+    _bos, bos_token = await invite(uow, AYSE.person_id, cid, InviteeDraft(
+        "Bos", "gezinsvoogd", Group.PROFESSIONAL, "nl", False), NOW)
+    await open_invitation(uow, PersonId(501), herman_token, NOW)
+    await open_invitation(uow, PersonId(502), bos_token, NOW)
+    for outsider in (PersonId(501), AYSE.person_id, PersonId(9), PersonId(999)):
+        with pytest.raises(AccessDenied):  # family, coordinator, a non-professional applicant
+            await set_minimum_requirement(uow, outsider, cid, "Niet bij opa wonen", NOW)
+    request, told = await set_minimum_requirement(uow, PersonId(502), cid,
+                                                  "  Niet bij opa wonen ", NOW)
+    assert request.minimum_requirement == "Niet bij opa wonen"
+    assert [p.id for p in told] == [herman.id]  # the family invited before, not Bos himself
+    uow.conferences.rows[cid] = replace(uow.conferences.rows[cid],
+                                        applicant_role=ApplicantRole.PROFESSIONAL)
+    await set_minimum_requirement(uow, PersonId(9), cid, "Anders", NOW)  # she applied as one
+    await uow.meetings.save(Meeting(cid, NOW - timedelta(hours=1)))
+    with pytest.raises(TooLate):
+        await set_minimum_requirement(uow, PersonId(502), cid, "Te laat", NOW)
