@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from conference.model import ConferenceId, ConferenceRequest, PersonId, StaffRole
@@ -336,11 +336,14 @@ async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeI
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                  rsvp: Rsvp, reason: NoReason | None = None,
                  policy: Policy | None = None, now: datetime | None = None) -> Invitee:
-    """Yes, maybe or no, changed as often as they like; their reminders follow the answer."""
+    """Yes, maybe or no, changed as often as they like; their reminders follow the answer
+    (planned from `now`, the app's clock: a policy needs it)."""
     from conference.reminders import replan_person  # it builds on this module
 
+    if policy is not None and now is None:
+        raise TypeError("planning reminders needs the present (now)")
     await own_invitation(uow, person, invitee_id)
     invitee = await uow.invitees.set_rsvp(invitee_id, rsvp,
                                           reason if rsvp is Rsvp.NO else None)
-    await replan_person(uow, invitee, policy, now or datetime.now(UTC))
+    await replan_person(uow, invitee, policy, now)
     return invitee
