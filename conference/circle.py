@@ -333,6 +333,16 @@ async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeI
     return invitee
 
 
+def coordinator_news(before: Rsvp | None, after: Rsvp) -> Rsvp | None:
+    """Once the date is fixed, the coordinator hears who drops out (yes or maybe -> no) and
+    who comes back (no -> yes or maybe): the answer to tell, or None."""
+    if after is Rsvp.NO and before in (Rsvp.YES, Rsvp.MAYBE):
+        return after
+    if before is Rsvp.NO and after in (Rsvp.YES, Rsvp.MAYBE):
+        return after
+    return None
+
+
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                  rsvp: Rsvp, reason: NoReason | None = None,
                  policy: Policy | None = None, now: datetime | None = None) -> Invitee:

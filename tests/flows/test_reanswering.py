@@ -119,6 +119,8 @@ async def test_answering_again_keeps_exactly_the_reminders_the_policy_gives(
     await ayse.wait_for("Edith kan niet meer komen")
     await edith.send_text("/me")
     await edith.press("✅ Ja, ik kom")
+    back = await ayse.wait_for("Edith kan toch komen op")  # as the "can't" was told
+    assert "12 mrt 2027" in back.text and "EK-" in back.text
     await frank.wait_for("De tijd is veranderd")  # a maybe hears it too
     assert await pending(steady) == everyone
     view = await coming_up(ayse)
