@@ -132,6 +132,12 @@ def plan(meeting: Meeting, people: Sequence[Invitee], offsets: Sequence[Offset],
     return planned
 
 
+def days_until(start: datetime, now: datetime, zone: ZoneInfo) -> int:
+    """Calendar days from now to the start, on the conference's wall calendar: 0 is today,
+    1 tomorrow (also at 23:00 for a meeting at 00:30), whatever offset planned the ping."""
+    return (start.astimezone(zone).date() - now.astimezone(zone).date()).days
+
+
 def vote_nudge_at(opened: datetime, deadline: datetime) -> datetime | None:
     """Doodle's rule: 48 h before the deadline when it is more than 5 days after the poll
     opened, 36 h when 2-5 days, none under 2 days."""

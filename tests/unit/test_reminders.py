@@ -15,6 +15,7 @@ from conference.model import ConferenceId, PersonId
 from conference.reminders import (
     Offset,
     Policy,
+    days_until,
     parse_offsets,
     plan,
     plan_vote,
@@ -179,3 +180,15 @@ async def test_an_answer_that_plans_reminders_needs_the_present():
     uow, _conference, people = await circle_of_three()  # no hidden read of the system clock
     with pytest.raises(TypeError):
         await answer(uow, PersonId(501), people["Frank"].id, Rsvp.YES, policy=POLICY)
+
+
+def test_today_and_tomorrow_by_the_conferences_calendar():
+    start = datetime(2027, 3, 10, 0, 30, tzinfo=ZONE)  # 23:30 UTC on the 9th
+    assert days_until(start, datetime(2027, 3, 9, 22, 0, tzinfo=ZONE), ZONE) == 1  # "morgen"
+    assert days_until(start, datetime(2027, 3, 10, 0, 5, tzinfo=ZONE), ZONE) == 0  # "vandaag"
+    sunday = datetime(2027, 3, 28, 10, 0, tzinfo=ZONE)  # across the DST change
+    assert days_until(sunday, Offset(3, "d").before(sunday, ZONE), ZONE) == 3
+    assert days_until(sunday, Offset(1, "d").before(sunday, ZONE), ZONE) == 1
+    assert days_until(sunday, Offset(3, "h").before(sunday, ZONE), ZONE) == 0
+    late = sunday - timedelta(hours=30)  # the 3-day one, sent late by a bot that was down
+    assert days_until(sunday, late, ZONE) == 1
