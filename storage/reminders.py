@@ -1,6 +1,6 @@
 """The reminder table behind conference/reminders.py.
 
-Inside an update (a date fixed, an answer given) `add` and `cancel` write with that update's
+Inside an update (a date fixed, an answer given) `add` and `cancel_kinds` write with that update's
 commit. The runner in bot/ reads `due` rows and `settle`s them in the same transaction that
 hands them to the outbox: a crash before that commit leaves them pending (sent after the
 restart), after it they are the outbox's, which sends each at most once."""
