@@ -113,6 +113,7 @@ class ReminderRunner:
         """What to send of one group (the batch, its messages, the reminders it carries) and
         the reminders no longer useful."""
         plan = await uow.plans.get(conference) if is_plan_kind(kind) else None
+        request = await uow.conferences.get(conference) if plan is not None else None
         voting = not is_plan_kind(kind) and kind_of(kind) is Kind.VOTE
         slots = await uow.meetings.slots(conference) if voting else ()
         ballots = await uow.meetings.ballots(conference) if voting else {}
@@ -145,9 +146,10 @@ class ReminderRunner:
         messages = []
         for _reminder, person in useful:
             assert person.person_id is not None
-            parts = plan_reminder_parts(kind, person, plan, self.zone, self.i18n) \
+            parts = plan_reminder_parts(kind, person, plan, self.zone, self.i18n, now,
+                                        request) \
                 if plan is not None else reminder_parts(
-                    kind, person, meeting, self.zone, self.i18n, slots,
+                    kind, person, meeting, self.zone, self.i18n, now, slots,
                     ballots.get(person.id, {}))
             messages.append(Outbound(person.person_id, person.id, parts))
             if nudging:

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from conference.intake import Field, clean_text
@@ -416,16 +416,29 @@ async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeI
     return invitee
 
 
+def coordinator_news(before: Rsvp | None, after: Rsvp) -> Rsvp | None:
+    """Once the date is fixed, the coordinator hears who drops out (yes or maybe -> no) and
+    who comes back (no -> yes or maybe): the answer to tell, or None."""
+    if after is Rsvp.NO and before in (Rsvp.YES, Rsvp.MAYBE):
+        return after
+    if before is Rsvp.NO and after in (Rsvp.YES, Rsvp.MAYBE):
+        return after
+    return None
+
+
 async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
                  rsvp: Rsvp, reason: NoReason | None = None,
                  policy: Policy | None = None, now: datetime | None = None) -> Invitee:
-    """Yes, maybe or no, changed as often as they like; their reminders follow the answer."""
+    """Yes, maybe or no, changed as often as they like; their reminders follow the answer
+    (planned from `now`, the app's clock: a policy needs it)."""
     from conference.reminders import replan_person  # it builds on this module
 
+    if policy is not None and now is None:
+        raise TypeError("planning reminders needs the present (now)")
     await own_invitation(uow, person, invitee_id)
     invitee = await uow.invitees.set_rsvp(invitee_id, rsvp,
                                           reason if rsvp is Rsvp.NO else None)
-    await replan_person(uow, invitee, policy, now or datetime.now(UTC))
+    await replan_person(uow, invitee, policy, now)
     return invitee
 
 

@@ -198,8 +198,9 @@ PLAN_KINDS = ("followup", "checkin", "agreement", "next")
 
 def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
                    now: datetime, zone: ZoneInfo) -> list[Planned]:
-    """4 weeks: the chosen people, per agreement. 3 months: a short check-in for everyone who
-    took part. The day before a dated agreement: its people ("Tomorrow: ...")."""
+    """4 weeks: the chosen people, per agreement. 3 months: a short check-in for everyone of
+    the circle who took part (not the professionals). The day before a dated agreement: its
+    people ("Tomorrow: ...")."""
     planned: list[Planned] = []
     coming = {p.id for p in people}
     at_4w, at_3m = held + FOLLOW_UP_AFTER, held + CHECK_IN_AFTER
@@ -207,7 +208,8 @@ def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
         if invitee in coming and at_4w > now:
             planned.append(Planned(plan.conference_id, invitee, "followup", plan.version,
                                    at_4w))
-    for invitee in coming:
+    family = {p.id for p in people if p.group is not Group.PROFESSIONAL}
+    for invitee in family:  # the three-month question is the family's, not a professional's
         if at_3m > now:
             planned.append(Planned(plan.conference_id, invitee, "checkin", plan.version,
                                    at_3m))
@@ -301,7 +303,7 @@ def plan_ping_useful(kind: str, person: Invitee, plan: Plan | None, version: int
         return person.id in plan.follow_up
     if kind.startswith("next_"):
         return plan.next_meeting is not None
-    return kind == "checkin"
+    return kind == "checkin" and person.group is not Group.PROFESSIONAL
 
 
 def is_plan_kind(kind: str) -> bool:

@@ -193,12 +193,12 @@ class OutboxRepository(Protocol):
 
 
 class ReminderRepository(Protocol):
-    """Planned pings. Adding is idempotent per (person, kind, version)."""
+    """Planned pings, one per (person, kind, version)."""
 
-    async def add(self, planned: Sequence[Planned], at: datetime) -> None: ...
-
-    async def cancel(self, conference_id: ConferenceId, invitee_id: int | None = None) -> None:
-        """Pending ones of the conference (or of one person in it) are cancelled."""
+    async def add(self, planned: Sequence[Planned], at: datetime) -> None:
+        """New ones come in pending. One already there stays as it is (planning the same again
+        adds nothing), unless it was cancelled: then it is pending again, at the new moment
+        (a yes after a no). One sent, skipped or unknown is never planned again."""
 
     async def due(self, now: datetime, limit: int) -> Sequence[Reminder]:
         """Pending and due, earliest first."""
@@ -212,8 +212,10 @@ class ReminderRepository(Protocol):
     async def pending(self, conference_id: ConferenceId | None = None) -> Sequence[Reminder]:
         """Earliest first."""
 
-    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str]) -> None:
-        """Pending ones whose kind starts with one of `prefixes` are cancelled."""
+    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str],
+                           invitee_id: int | None = None) -> None:
+        """Pending ones whose kind starts with one of `prefixes` are cancelled (of the
+        conference, or of one person in it)."""
 
 
 class PlanRepository(Protocol):

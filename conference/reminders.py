@@ -132,6 +132,12 @@ def plan(meeting: Meeting, people: Sequence[Invitee], offsets: Sequence[Offset],
     return planned
 
 
+def days_until(start: datetime, now: datetime, zone: ZoneInfo) -> int:
+    """Calendar days from now to the start, on the conference's wall calendar: 0 is today,
+    1 tomorrow (also at 23:00 for a meeting at 00:30), whatever offset planned the ping."""
+    return (start.astimezone(zone).date() - now.astimezone(zone).date()).days
+
+
 def vote_nudge_at(opened: datetime, deadline: datetime) -> datetime | None:
     """Doodle's rule: 48 h before the deadline when it is more than 5 days after the poll
     opened, 36 h when 2-5 days, none under 2 days."""
@@ -181,22 +187,30 @@ def still_useful(kind: str, person: Invitee, meeting: Meeting, version: int,
     return False
 
 
-# The use cases' side: plan anew whenever what the plan depends on changes.
+# The use cases' side: plan anew whenever what the plan depends on changes. Only the pings
+# about the meeting: the plan's follow-ups (conference/plan.py) stay as they are.
+
+ANSWER_KINDS = (Kind.BEFORE.value, Kind.DECIDE.value, Kind.NO_ANSWER.value)
+MEETING_KINDS = (*ANSWER_KINDS, Kind.VOTE.value)
+
 
 async def replan(uow: UnitOfWork, meeting: Meeting, policy: Policy | None,
                  now: datetime) -> None:
     """A fixed, changed or cancelled meeting: whatever was pending goes, the new version's
     pings come in (cancelled or not fixed: none)."""
-    await uow.reminders.cancel(meeting.conference_id)
+    await uow.reminders.cancel_kinds(meeting.conference_id, MEETING_KINDS)
     if policy is not None and meeting.fixed:
         people = await uow.invitees.of_conference(meeting.conference_id)
         await uow.reminders.add(plan(meeting, people, policy.offsets, policy.zone, now), now)
 
 
 async def replan_person(uow: UnitOfWork, person: Invitee, policy: Policy | None,
-                        now: datetime) -> None:
-    """Someone answered: a no cancels their pings, a yes or maybe plans them."""
-    await uow.reminders.cancel(person.conference_id, person.id)
+                        now: datetime | None) -> None:
+    """Someone answered: a no cancels their pings, a yes or maybe plans them. Planned again,
+    a ping cancelled a moment ago comes back (storage revives it): whatever the order of the
+    taps, a person ends with what `plan` gives for their last answer."""
+    kinds = MEETING_KINDS if person.rsvp == "no" else ANSWER_KINDS  # a no votes no more
+    await uow.reminders.cancel_kinds(person.conference_id, kinds, person.id)
     meeting = await uow.meetings.get(person.conference_id)
-    if policy is not None and meeting.fixed:
+    if policy is not None and now is not None and meeting.fixed:
         await uow.reminders.add(plan(meeting, [person], policy.offsets, policy.zone, now), now)

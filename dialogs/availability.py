@@ -35,6 +35,7 @@ from dialogs.labels import short_when, slot_problem_text, vote_label
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.routing import Router
+from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Proposing
 from dialogs.texts import _
 
@@ -156,22 +157,12 @@ def router() -> Router:
             return
         invitee, message = found
         choice = Rsvp.YES if callback_data.coming else Rsvp.NO
-        await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
+        answered = await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(_("Fijn, tot dan! Opgeslagen ✓") if callback_data.coming else _(
             "Jammer, dank je wel dat je het laat weten. De coördinator hoort het meteen. "
             "Opgeslagen ✓"))
-        if callback_data.coming:
-            return
-        meeting = await uow.meetings.get(invitee.conference_id)
-        async with coordinator_language(uow, i18n, invitee.conference_id) as request:
-            if request is None or request.coordinator_id is None:
-                return
-            moment = when(meeting.starts_at, zone, i18n.current_locale) if meeting.starts_at \
-                else "?"
-            await deliver(bot, uow, request.coordinator_id, _(
-                "{reference}: {name} kan niet meer komen op {moment}.").format(
-                reference=request.reference, name=escape(invitee.name), moment=moment))
+        await tell_coordinator(bot, uow, i18n, zone, answered, invitee.rsvp)
 
     return r

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F
@@ -21,6 +20,7 @@ from conference.model import Person, RequestKind
 from conference.ports import UnitOfWork
 from conference.requests import Incomplete, Submitted, submit_request
 from dialogs.callbacks import Nav, OpenRequest
+from dialogs.clock import now
 from dialogs.flow import load_draft, reask, show
 from dialogs.outbound import deliver
 from dialogs.routing import Router
@@ -64,7 +64,7 @@ def router() -> Router:
         draft = await load_draft(state)
         try:
             result = await submit_request(uow, person.id, i18n.current_locale, draft,
-                                          datetime.now(UTC))
+                                          now())
         except Incomplete:
             await callback.answer()
             await reask(chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))

@@ -42,6 +42,7 @@ from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
 from dialogs.outbound import deliver, when
 from dialogs.routing import Router
+from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Answering
 from dialogs.suggest import suggest_button
 from dialogs.texts import _
@@ -187,10 +188,12 @@ def router() -> Router:
 
     @r.callback_query(RsvpAnswer.filter())
     async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
-                       person: Person, policy: Policy, state: FSMContext) -> None:
+                       person: Person, policy: Policy, state: FSMContext, bot: Bot,
+                       i18n: I18n, zone: ZoneInfo) -> None:
         if callback_data.answer not in Rsvp._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
+        before = await uow.invitees.get(callback_data.invitee)
         try:
             invitee = await answer(uow, person.id, callback_data.invitee,
                                    Rsvp(callback_data.answer), policy=policy,
@@ -199,6 +202,8 @@ def router() -> Router:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
+        if before is not None:
+            await tell_coordinator(bot, uow, i18n, zone, invitee, before.rsvp)
         thanks = {
             Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
             Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),

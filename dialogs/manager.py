@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -30,6 +29,7 @@ from conference.model import FAMILY_LANGUAGE_CHOICES, ConferenceId, Person, Pers
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound, open_request
 from dialogs.callbacks import AssignTo, OpenRequest
+from dialogs.clock import now
 from dialogs.labels import language_names
 from dialogs.outbound import deliver
 from dialogs.routing import Router
@@ -65,9 +65,9 @@ def router() -> Router:
         if not waiting:
             await message.answer(_("Er zijn geen open aanvragen. Fijn!"))
             return
-        now = datetime.now(UTC)
+        today = now()
         rows = [[InlineKeyboardButton(
-            text=f"{request.reference} · {request.region[:24]} · {ago(request.created_at, now)}",
+            text=f"{request.reference} · {request.region[:24]} · {ago(request.created_at, today)}",
             callback_data=OpenRequest(id=request.id).pack(),
         )] for request in waiting[:MAX_LISTED]]
         await message.answer(
@@ -89,7 +89,7 @@ def router() -> Router:
         message = callback.message
         if message is None or isinstance(message, InaccessibleMessage):
             return
-        text = request_details(request, zone, i18n.current_locale, datetime.now(UTC))
+        text = request_details(request, zone, i18n.current_locale, now())
         markup = None
         if request.status is Status.NEW and request.coordinator_id is None:
             names = language_names((*FAMILY_LANGUAGE_CHOICES, *request.family_languages),
@@ -114,7 +114,7 @@ def router() -> Router:
                       person: Person, bot: Bot, i18n: I18n, default_locale: str) -> None:
         try:
             done = await assign(uow, person.id, ConferenceId(callback_data.conference),
-                                PersonId(callback_data.coordinator), datetime.now(UTC))
+                                PersonId(callback_data.coordinator), now())
         except AccessDenied:
             await callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True)
             return

@@ -4,17 +4,20 @@ time zone, the place, and buttons to answer right there."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
+from babel.dates import format_time
 
 from conference import outbox
 from conference.circle import Group, Invitee
 from conference.meeting import Meeting
+from conference.model import ConferenceRequest
 from conference.plan import Plan
-from conference.reminders import Kind, kind_of
+from conference.reminders import Kind, days_until, kind_of
 from conference.slots import Slot, Vote
 from dialogs.announce import buttons_of, place_text
 from dialogs.availability import ballot
@@ -25,12 +28,31 @@ from dialogs.outbound import when
 from dialogs.texts import _
 
 
+def relative_when(start: datetime, now: datetime, zone: ZoneInfo, locale: str) -> str:
+    """"vandaag om 14:00", "morgen om 10:00", "over 3 dagen (12 mrt 2027, 10:00)": by the
+    conference's calendar as it is when the message leaves."""
+    days = days_until(start, now, zone)
+    time = format_time(start.astimezone(zone), "short", tzinfo=zone, locale=locale)
+    if days <= 0:
+        # Translators: {when} in a reminder ("the conference is {when}"); {time} like 14:00
+        return _("vandaag om {time}").format(time=time)
+    if days == 1:
+        # Translators: {when} in a reminder ("the conference is {when}"); {time} like 10:00
+        return _("morgen om {time}").format(time=time)
+    # Translators: {when} in a reminder ("the conference is {when}"); {moment} date and time
+    return _("over {days} dag ({moment})", "over {days} dagen ({moment})", days).format(
+        days=days, moment=when(start, zone, locale))
+
+
 def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo, i18n: I18n,
-                   slots: Sequence[Slot] = (), votes: dict[int, Vote] | None = None
-                   ) -> tuple[outbox.Part, ...]:
+                   now: datetime, slots: Sequence[Slot] = (),
+                   votes: dict[int, Vote] | None = None) -> tuple[outbox.Part, ...]:
+    """Rendered when it leaves (`now`): "in 3 days", "tomorrow", "today at 14:00". A
+    professional is asked for part 1 only (information), not for the family's private time."""
     with i18n.use_locale(person.locale):
         locale = person.locale
         name = escape(person.name)
+        professional = person.group is Group.PROFESSIONAL
         if kind_of(kind) is Kind.VOTE:
             text, markup = ballot(person, slots, votes or {}, zone, locale)
             return (outbox.Text(_("Hallo {name}, wil je nog laten weten wanneer je kunt? Dan "
@@ -39,22 +61,32 @@ def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo,
         assert meeting.starts_at is not None
         moment = when(meeting.starts_at, zone, locale)
         if kind_of(kind) is Kind.NO_ANSWER:
-            return (outbox.Text(_("Hallo {name}, over een week is de Eigen "
-                                  "Kracht-conferentie ({moment}). Kom je? Nee zeggen mag "
-                                  "ook.").format(name=name, moment=moment),
+            text = _("Goedendag {name}, over een week is de Eigen Kracht-conferentie "
+                     "({moment}). U bent gevraagd voor deel 1: daar geeft u informatie. "
+                     "Daarna maakt de familie alleen het plan. Komt u?") \
+                if professional else _("Hallo {name}, over een week is de Eigen "
+                                       "Kracht-conferentie ({moment}). Kom je? Nee zeggen mag "
+                                       "ook.")
+            return (outbox.Text(text.format(name=name, moment=moment),
                                 buttons_of(rsvp_buttons(person.id))),)
         if kind_of(kind) is Kind.DECIDE:
-            return (outbox.Text(_("Hallo {name}, je zei misschien voor de Eigen "
-                                  "Kracht-conferentie van {moment}. Weet je het al?").format(
-                name=name, moment=moment), buttons_of(rsvp_buttons(person.id))),)
-        if person.group is Group.PROFESSIONAL:  # they take part in part 1 only
-            text = _("Herinnering: deel 1 van de Eigen Kracht-conferentie begint {moment} in "
-                     "{place}. Dan is er uitleg en informatie. Daarna maakt de familie alleen "
-                     "het plan, zonder coördinator en hulpverleners (het besloten "
-                     "deel).").format(moment=moment, place=place_text(meeting))
+            text = _("Goedendag {name}, u zei misschien voor deel 1 van de Eigen "
+                     "Kracht-conferentie van {moment}. Weet u het al?") if professional \
+                else _("Hallo {name}, je zei misschien voor de Eigen Kracht-conferentie van "
+                       "{moment}. Weet je het al?")
+            return (outbox.Text(text.format(name=name, moment=moment),
+                                buttons_of(rsvp_buttons(person.id))),)
+        coming = relative_when(meeting.starts_at, now, zone, locale)
+        if professional:  # they take part in part 1 only
+            text = _("Herinnering: deel 1 van de Eigen Kracht-conferentie begint {when}, in "
+                     "{place}. In deel 1 geeft u informatie. Daarna maakt de familie alleen "
+                     "het plan, zonder coördinator en hulpverleners. Dat heet het besloten "
+                     "deel.").format(when=coming, place=place_text(meeting))
         else:
-            text = _("Herinnering: de Eigen Kracht-conferentie is {moment} in {place}. Tot "
-                     "dan!").format(moment=moment, place=place_text(meeting))
+            # Translators: {when} is "vandaag om 14:00", "morgen om 10:00" or "over 3 dagen
+            # (...)", translated on its own
+            text = _("Herinnering: de Eigen Kracht-conferentie is {when}, in {place}. Tot "
+                     "dan!").format(when=coming, place=place_text(meeting))
         markup = InlineKeyboardMarkup(inline_keyboard=[
             [InlineKeyboardButton(text=_("✅ Ik kom"), callback_data=MeetingAnswer(
                 invitee=person.id, coming=True).pack())],
@@ -63,10 +95,12 @@ def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo,
         return (outbox.Text(text, buttons_of(markup)),)
 
 
-def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, zone: ZoneInfo, i18n: I18n
+def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, zone: ZoneInfo, i18n: I18n,
+                        now: datetime, request: ConferenceRequest | None = None
                         ) -> tuple[outbox.Part, ...]:
     """After the meeting: 4 weeks (per agreement, with buttons), 3 months (two questions),
-    and the evening before a dated agreement ("Tomorrow: ...", in the family's words)."""
+    and the evening before a dated agreement ("Tomorrow, from the plan for Johan: ...", in the
+    family's words)."""
     with i18n.use_locale(person.locale):
         name = escape(person.name)
         if kind == "followup":
@@ -82,8 +116,15 @@ def plan_reminder_parts(kind: str, person: Invitee, plan: Plan, zone: ZoneInfo, 
                 "plan nog?").format(name=name), buttons_of(check_in_markup(person.id))),)
         if kind.startswith("next_") and plan.next_meeting is not None:
             return (outbox.Text(_("Herinnering: de volgende bijeenkomst over het plan is "
-                                  "{moment}.").format(moment=when(plan.next_meeting, zone,
-                                                                  person.locale))),)
+                                  "{when}.").format(when=relative_when(
+                                      plan.next_meeting, now, zone, person.locale))),)
         number = kind.split("_", 1)[1]
-        what = next((a.what for a in plan.agreements if str(a.id) == number), "")
-        return (outbox.Text(_("Morgen: {what}").format(what=escape(what))),)
+        what = escape(next((a.what for a in plan.agreements if str(a.id) == number), ""))
+        reference = request.reference if request is not None else ""
+        if request is not None and request.subject_name:
+            # Translators: {name} is the main person the plan is for; {what} the agreement
+            return (outbox.Text(_("Morgen, uit het plan voor {name} ({reference}): "
+                                  "{what}").format(name=escape(request.subject_name),
+                                                   reference=reference, what=what)),)
+        return (outbox.Text(_("Morgen, uit het plan {reference}: {what}").format(
+            reference=reference, what=what)),)

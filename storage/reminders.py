@@ -1,6 +1,6 @@
 """The reminder table behind conference/reminders.py.
 
-Inside an update (a date fixed, an answer given) `add` and `cancel` write with that update's
+Inside an update (a date fixed, an answer given) `add` and `cancel_kinds` write with that update's
 commit. The runner in bot/ reads `due` rows and `settle`s them in the same transaction that
 hands them to the outbox: a crash before that commit leaves them pending (sent after the
 restart), after it they are the outbox's, which sends each at most once."""
@@ -50,22 +50,18 @@ class SqlReminders(_Repository):
         if not planned:
             return
         await self._write_now()
-        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # (person, kind, version) is unique: planning the same again adds nothing
-        await self._s.execute(insert(REMINDER).on_conflict_do_nothing(
-            index_elements=["invitee_id", "kind", "version"]), [{
+        insert = (pg_insert if self._s.get_bind().dialect.name == "postgresql"
+                  else sqlite_insert)(REMINDER)
+        # (person, kind, version) is unique: planning the same again adds nothing, but one
+        # cancelled is planned again (a yes after a no; a new row would collide with it)
+        await self._s.execute(insert.on_conflict_do_update(
+            index_elements=["invitee_id", "kind", "version"],
+            set_={"status": insert.excluded.status, "due_at": insert.excluded.due_at,
+                  "updated_at": insert.excluded.updated_at, "batch_id": None},
+            where=REMINDER.c.status == Status.CANCELLED.value), [{
                 "conference_id": item.conference_id, "invitee_id": item.invitee_id,
                 "kind": item.kind, "version": item.version, "due_at": item.due_at,
                 "status": Status.PENDING.value, "updated_at": at} for item in planned])
-
-    async def cancel(self, conference_id: ConferenceId, invitee_id: int | None = None) -> None:
-        await self._write_now()
-        where = [REMINDER.c.conference_id == conference_id,
-                 REMINDER.c.status == Status.PENDING.value]
-        if invitee_id is not None:
-            where.append(REMINDER.c.invitee_id == invitee_id)
-        await self._s.execute(update(REMINDER).where(*where).values(
-            status=Status.CANCELLED.value))
 
     async def due(self, now: datetime, limit: int) -> Sequence[Reminder]:
         rows = await self._s.scalars(select(ReminderRow).where(
@@ -148,10 +144,13 @@ class SqlReminders(_Repository):
         rows = await self._s.scalars(query.order_by(ReminderRow.due_at, ReminderRow.id))
         return [_reminder(row) for row in rows]
 
-    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str]) -> None:
+    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str],
+                           invitee_id: int | None = None) -> None:
         await self._write_now()
-        await self._s.execute(update(REMINDER).where(
-            REMINDER.c.conference_id == conference_id,
-            REMINDER.c.status == Status.PENDING.value,
-            or_(*(REMINDER.c.kind.startswith(prefix) for prefix in prefixes)),
-        ).values(status=Status.CANCELLED.value))
+        where = [REMINDER.c.conference_id == conference_id,
+                 REMINDER.c.status == Status.PENDING.value,
+                 or_(*(REMINDER.c.kind.startswith(prefix) for prefix in prefixes))]
+        if invitee_id is not None:
+            where.append(REMINDER.c.invitee_id == invitee_id)
+        await self._s.execute(update(REMINDER).where(*where).values(
+            status=Status.CANCELLED.value))

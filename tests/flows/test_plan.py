@@ -100,10 +100,14 @@ FAST = 400_000  # about four and a half days a second
 
 async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulator,
                                                                 migrated_url: str):
+    import re
     from datetime import UTC, datetime
+
+    from sqlalchemy import update
 
     from conference.circle import Group, InviteeDraft, Rsvp, answer, invite, open_invitation
     from conference.plan import Who, add_agreement, publish, set_monitor
+    from storage.tables import ConferenceRow
     from tests.flows.test_reminders import _running
 
     start = datetime(2027, 5, 1, 8, 0, tzinfo=UTC)
@@ -137,9 +141,12 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulat
             await set_monitor(uow, PersonId(7001), ConferenceId(1), Who(ids["Herman"]))
             await publish(uow, PersonId(7001), ConferenceId(1), clock.now(),
                           running.settings.zone)
+            await uow.session.execute(update(ConferenceRow).values(subject_name="Johan"))
             await uow.commit()
         frank, herman = phones["Frank"], phones["Herman"]
-        await herman.wait_for("Morgen: Samen bowlen", timeout=15)  # the evening before
+        tomorrow = await herman.wait_for("Samen bowlen", timeout=15)  # the evening before
+        assert re.match(r"Morgen, uit het plan voor Johan \(EK-\d{4}-\d{4}\): Samen bowlen$",
+                        tomorrow.text), tomorrow.text  # which plan it is about
         await frank.wait_for("4 weken geleden", timeout=20)
         question = await frank.wait_for("Woensdag bij opa en oma")
         await frank.press("〰️ Deels", message=question)

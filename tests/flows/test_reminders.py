@@ -46,9 +46,12 @@ async def test_reminders_before_the_meeting_with_a_moving_clock(emu: BotApiEmula
     ayse = await assigned_conference(emu, fast)
     wim = emu.user("Wim", language_code="en")
     edith = emu.user("Edith", language_code="nl")
-    for person, name, language, answer in ((wim, "Wim", "English", "✅ Yes, I'm coming"),
-                                           (edith, "Edith", "Nederlands", "🤔 Misschien")):
-        token = await invite(ayse, name, "familie" if name == "Edith" else "broer", "familie",
+    bos = emu.user("Bos", language_code="nl")  # the family guardian, a professional
+    for person, name, language, answer, group in (
+            (wim, "Wim", "English", "✅ Yes, I'm coming", "familie"),
+            (edith, "Edith", "Nederlands", "🤔 Misschien", "familie"),
+            (bos, "Bos", "Nederlands", "✅ Ja, ik kom", "professional")):
+        token = await invite(ayse, name, "familie" if name == "Edith" else "broer", group,
                              language, False)
         await person.send_text(f"/start {token}")
         await person.press(answer)
@@ -68,9 +71,23 @@ async def test_reminders_before_the_meeting_with_a_moving_clock(emu: BotApiEmula
     assert len(got) == 3, got  # 3 days, 1 day and 3 hours before: each exactly once
     assert all("Reminder: the Eigen Kracht conference is" in text for text in got)
     assert all("10:00" in text and "De Linde" in text for text in got)  # local time, Babel
+    # by the calendar: Thursday "in 3 days", Saturday "tomorrow", Sunday morning "today"
+    assert "is in 3 days (" in got[0] and "Mar 28, 2027" in got[0]
+    assert "is tomorrow at 10:00" in got[1] and "is today at 10:00" in got[2]
     edith_got = reminders(edith)
     assert sum("je zei misschien" in text for text in edith_got) == 1  # asked to decide
-    assert sum("Herinnering: de Eigen Kracht-conferentie" in text for text in edith_got) == 3
+    assert [text.split(",")[0] for text in edith_got if "Herinnering:" in text] == [
+        "Herinnering: de Eigen Kracht-conferentie is over 3 dagen (28 mrt 2027",
+        "Herinnering: de Eigen Kracht-conferentie is morgen om 10:00",
+        "Herinnering: de Eigen Kracht-conferentie is vandaag om 10:00"]
+    for _ in range(50):
+        if len(reminders(bos)) >= 3:
+            break
+        await asyncio.sleep(0.2)
+    bos_got = reminders(bos)  # part 1, what is asked of them, and "u"
+    assert len(bos_got) == 3 and all("deel 1" in text and "geeft u informatie" in text
+                                     for text in bos_got), bos_got
+    assert "begint morgen om 10:00" in bos_got[1]
     async with fast.uow() as uow:
         assert await uow.reminders.pending(ConferenceId(1)) == []
 

@@ -283,12 +283,8 @@ class FakeReminders:
             key = (item.invitee_id, item.kind, item.version)
             if key not in self.rows:
                 self.rows[key] = self._reminder(len(self.rows) + 1, item, self._status.PENDING)
-
-    async def cancel(self, conference_id, invitee_id=None):
-        for key, row in self.rows.items():
-            if row.status is self._status.PENDING and row.planned.conference_id == conference_id \
-                    and invitee_id in (None, row.planned.invitee_id):
-                self.rows[key] = replace(row, status=self._status.CANCELLED)
+            elif self.rows[key].status is self._status.CANCELLED:  # planned again
+                self.rows[key] = self._reminder(self.rows[key].id, item, self._status.PENDING)
 
     async def due(self, now, limit):
         due = [r for r in self.rows.values()
@@ -312,10 +308,11 @@ class FakeReminders:
                        and conference_id in (None, r.planned.conference_id)),
                       key=lambda r: (r.planned.due_at, r.id))
 
-    async def cancel_kinds(self, conference_id, prefixes):
+    async def cancel_kinds(self, conference_id, prefixes, invitee_id=None):
         for key, row in self.rows.items():
             if row.status is self._status.PENDING and row.planned.conference_id == conference_id \
-                    and row.planned.kind.startswith(tuple(prefixes)):
+                    and row.planned.kind.startswith(tuple(prefixes)) \
+                    and invitee_id in (None, row.planned.invitee_id):
                 self.rows[key] = replace(row, status=self._status.CANCELLED)
 
 

@@ -81,6 +81,9 @@ async def test_a_plan_in_the_familys_words_published_to_who_took_part():
                await uow.reminders.pending(conference) if r.planned.version == 1}
     assert {(frank, "followup"), (herman, "followup"), (frank, "checkin"),
             (herman, "agreement_2"), (frank, "agreement_2")} <= pending
+    # the three-month question is the family's: the family guardian is not asked it
+    assert (people["Bos"].id, "checkin") not in pending
+    assert not plan_ping_useful("checkin", people["Bos"], published, published.version)
     due = {r.planned.kind: r.planned.due_at for r in await uow.reminders.pending(conference)
            if r.planned.invitee_id == herman}
     assert due["followup"] == held + timedelta(days=28)

@@ -15,6 +15,7 @@ from conference.model import ConferenceId, PersonId
 from conference.reminders import (
     Offset,
     Policy,
+    days_until,
     parse_offsets,
     plan,
     plan_vote,
@@ -119,7 +120,8 @@ def test_a_reminder_checks_again_when_it_falls_due():
 
 async def test_plans_follow_the_meeting_and_the_answers():
     uow, conference, people = await circle_of_three()  # Frank, Wim (no answer), Riet (no)
-    await answer(uow, PersonId(501), people["Frank"].id, Rsvp.YES, policy=POLICY)
+    await answer(uow, PersonId(501), people["Frank"].id, Rsvp.YES, policy=POLICY,
+                 now=datetime.now(UTC))
     assert await uow.reminders.pending(conference) == []  # no date yet
     start = datetime.now(UTC) + timedelta(days=20)
     await fix_meeting(uow, AYSE.person_id, conference, start, Venue("De Linde"),
@@ -130,7 +132,7 @@ async def test_plans_follow_the_meeting_and_the_answers():
     assert pending == {(frank, "before_3d", 1), (frank, "before_1d", 1),
                        (frank, "before_3h", 1), (wim, "no_answer", 1)}
     # Wim says yes: his nudge goes, his reminders come
-    await answer(uow, PersonId(502), wim, Rsvp.YES, policy=POLICY)
+    await answer(uow, PersonId(502), wim, Rsvp.YES, policy=POLICY, now=datetime.now(UTC))
     kinds = {r.planned.kind for r in await uow.reminders.pending(conference)
              if r.planned.invitee_id == wim}
     assert kinds == {"before_3d", "before_1d", "before_3h"}
@@ -139,8 +141,54 @@ async def test_plans_follow_the_meeting_and_the_answers():
                       Venue("De Linde"), datetime.now(UTC), POLICY)
     assert {r.planned.version for r in await uow.reminders.pending(conference)} == {2}
     # Frank can't come after all: his reminders are cancelled
-    await answer(uow, PersonId(501), frank, Rsvp.NO, policy=POLICY)
+    await answer(uow, PersonId(501), frank, Rsvp.NO, policy=POLICY, now=datetime.now(UTC))
     assert all(r.planned.invitee_id != frank for r in await uow.reminders.pending(conference))
     # The meeting is called off: nothing is left
     await cancel_meeting(uow, AYSE.person_id, conference, datetime.now(UTC))
     assert await uow.reminders.pending(conference) == []
+
+
+async def test_answering_again_brings_back_exactly_what_the_policy_gives():
+    """yes -> no -> yes, maybe -> yes -> maybe: the cancelled pings are planned again (they
+    share person, kind and version with the new ones), and nothing else of theirs is lost."""
+    uow, conference, people = await circle_of_three()
+    frank, wim = people["Frank"].id, people["Wim"].id
+    now = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+    start = datetime(2027, 7, 3, 10, 0, tzinfo=ZONE)
+    await fix_meeting(uow, AYSE.person_id, conference, start, Venue("De Linde"), now, POLICY)
+
+    async def kinds(invitee: int) -> list[str]:
+        return sorted(r.planned.kind for r in await uow.reminders.pending(conference)
+                      if r.planned.invitee_id == invitee)
+
+    for rsvp in (Rsvp.YES, Rsvp.NO, Rsvp.YES):
+        await answer(uow, PersonId(501), frank, rsvp, policy=POLICY, now=now)
+    assert await kinds(frank) == ["before_1d", "before_3d", "before_3h"]
+    for rsvp in (Rsvp.MAYBE, Rsvp.YES, Rsvp.MAYBE):
+        await answer(uow, PersonId(502), wim, rsvp, policy=POLICY, now=now)
+    assert await kinds(wim) == ["before_1d", "before_3d", "before_3h", "decide"]
+    # after the 3-day reminder went out, a no and a yes again bring back the rest only
+    later = start.astimezone(UTC) - timedelta(days=2)
+    for reminder in await uow.reminders.due(later, 10):
+        await uow.reminders.settle([reminder.id], "sent", None, later)
+    await answer(uow, PersonId(501), frank, Rsvp.NO, policy=POLICY, now=later)
+    await answer(uow, PersonId(501), frank, Rsvp.YES, policy=POLICY, now=later)
+    assert await kinds(frank) == ["before_1d", "before_3h"]
+
+
+async def test_an_answer_that_plans_reminders_needs_the_present():
+    uow, _conference, people = await circle_of_three()  # no hidden read of the system clock
+    with pytest.raises(TypeError):
+        await answer(uow, PersonId(501), people["Frank"].id, Rsvp.YES, policy=POLICY)
+
+
+def test_today_and_tomorrow_by_the_conferences_calendar():
+    start = datetime(2027, 3, 10, 0, 30, tzinfo=ZONE)  # 23:30 UTC on the 9th
+    assert days_until(start, datetime(2027, 3, 9, 22, 0, tzinfo=ZONE), ZONE) == 1  # "morgen"
+    assert days_until(start, datetime(2027, 3, 10, 0, 5, tzinfo=ZONE), ZONE) == 0  # "vandaag"
+    sunday = datetime(2027, 3, 28, 10, 0, tzinfo=ZONE)  # across the DST change
+    assert days_until(sunday, Offset(3, "d").before(sunday, ZONE), ZONE) == 3
+    assert days_until(sunday, Offset(1, "d").before(sunday, ZONE), ZONE) == 1
+    assert days_until(sunday, Offset(3, "h").before(sunday, ZONE), ZONE) == 0
+    late = sunday - timedelta(hours=30)  # the 3-day one, sent late by a bot that was down
+    assert days_until(sunday, late, ZONE) == 1

@@ -1,0 +1,38 @@
+"""The coordinator hears at once, in their own language, when someone's coming changes after
+the date is fixed: "can't come anymore", and "can come after all" when they change back."""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+
+from conference.circle import Invitee, Rsvp, coordinator_news
+from conference.ports import UnitOfWork
+from dialogs.clock import now
+from dialogs.outbound import coordinator_language, deliver, when
+from dialogs.texts import _
+
+
+async def tell_coordinator(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo,
+                           invitee: Invitee, before: Rsvp | None) -> None:
+    """`invitee` as they answered now, `before` their answer until then."""
+    news = coordinator_news(before, invitee.rsvp) if invitee.rsvp is not None else None
+    if news is None:
+        return
+    meeting = await uow.meetings.get(invitee.conference_id)
+    if not meeting.fixed or meeting.starts_at is None or meeting.starts_at <= now():
+        return
+    async with coordinator_language(uow, i18n, invitee.conference_id) as request:
+        if request is None or request.coordinator_id is None:
+            return
+        moment = when(meeting.starts_at, zone, i18n.current_locale)
+        text = {
+            Rsvp.NO: _("{reference}: {name} kan niet meer komen op {moment}."),
+            Rsvp.YES: _("{reference}: {name} kan toch komen op {moment}."),
+            Rsvp.MAYBE: _("{reference}: {name} komt misschien toch op {moment}."),
+        }[news]
+        await deliver(bot, uow, request.coordinator_id, text.format(
+            reference=request.reference, name=escape(invitee.name), moment=moment))
