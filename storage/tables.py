@@ -243,7 +243,8 @@ class OutboxBatchRow(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     report_chat: Mapped[int | None] = mapped_column(BigInteger)
     report_locale: Mapped[str | None] = mapped_column(String(16))
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # never opened the bot
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)  # blocked the bot
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

@@ -136,7 +136,7 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
     await people["Edith"].wait_for("De datum staat vast")  # maybe: she hears it too
     assert not any("datum staat vast" in (m.text or "") for m in riet.messages)  # said no
     report = await ayse.wait_for("Klaar: 5 van de 6")  # the delivery report, Jan not reached
-    assert "📵 1" in report.text
+    assert "🚫 1 heeft de bot geblokkeerd" in report.text  # Jan blocked it, not "never started"
 
     # A change of time is broadcast as a change; Wim can no longer come
     await ayse.send_text("/conferences")
@@ -194,7 +194,9 @@ async def test_a_broadcast_reaches_the_chosen_people_in_their_language(
     assert not any("Neem foto's" in (m.text or "") for m in edith.messages)  # maybe: not her
     report = await ayse.wait_for("Klaar:")
     assert "Klaar: 1 van de 2 heeft het bericht ontvangen." in report.text
-    assert "📵 1 is nog niet bereikbaar" in report.text  # Herman blocked the bot
+    # Herman blocked the bot: said so, not "not reachable yet" as if he never started it
+    assert "🚫 1 heeft de bot geblokkeerd (niet verstuurd)" in report.text
+    assert "bereikbaar" not in report.text
 
     # a forged button for another audience step, or from a participant, changes nothing
     await press_forged(wim, "bc:1:send:")
