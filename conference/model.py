@@ -28,6 +28,7 @@ class RequestKind(enum.StrEnum):
 class ApplicantRole(enum.StrEnum):
     SELF = "self"
     FAMILY = "family"
+    NEIGHBOUR = "neighbour"  # a neighbour may apply too (the brochures' own example)
     PROFESSIONAL = "professional"
     OTHER = "other"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
@@ -43,6 +44,7 @@ def role_label(role: ApplicantRole) -> str:
     return {
         ApplicantRole.SELF: _("Het gaat over mij"),
         ApplicantRole.FAMILY: _("Familie of vriend(in)"),
+        ApplicantRole.NEIGHBOUR: _("Buurman of buurvrouw"),
         ApplicantRole.PROFESSIONAL: _("Professional"),
         ApplicantRole.OTHER: _("Iemand anders"),
     }[role]
@@ -159,6 +161,27 @@ def language_names(codes: list[str] | tuple[str, ...], locales: tuple[str, ...]
 def locale_own_name(locale: str) -> str:
     name = Locale.parse(locale).get_display_name(locale) or locale
     return name[:1].upper() + name[1:]
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical the way a reader expects, near enough without a collation library:
+    accents do not count ("Oekraïens" among the O's), nor does case."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold())
+                   if not unicodedata.combining(c))
+
+
+def invite_languages(locales: Sequence[str], reader: str) -> list[tuple[str, str]]:
+    """The shipped languages as a coordinator picks one for an invited person: named in the
+    reader's language, with the name in its own script beside it where that differs; the
+    reader's own language first, then English, then the rest alphabetically."""
+    named = []
+    for code in locales:
+        name = language_name(code, reader)
+        own = locale_own_name(code)
+        label = name if own.casefold() == name.casefold() else f"{name} · {own}"
+        first = 0 if code == reader else 1 if code == "en" else 2
+        named.append(((first, _sort_key(name)), code, label))
+    return [(code, label) for _key, code, label in sorted(named)]
 
 
 def current_locale() -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from conference.model import ConferenceId, PersonId
+from conference.model import ApplicantRole, ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
 from tests.flows.conftest import (
     Running,
@@ -23,12 +23,13 @@ QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
 MANAGER_ID = 9001
 
 
-async def walk_intake(user: Person, locale: str, question: str) -> None:
+async def walk_intake(user: Person, locale: str, question: str,
+                      role: str = "Familie of vriend(in)") -> None:
     """Every step of the intake, by pressing what the person sees and typing answers."""
     await user.send_text("/start")
     await user.press(t(locale, "Een conferentie aanvragen"))
     assert t(locale, "Wie doet de aanvraag?") in user.last.text
-    await user.press(t(locale, "Familie of vriend(in)"))
+    await user.press(t(locale, role))
     await user.send_text("Johan")
     assert "Johan" in user.last.text  # "How old is Johan?"
     await user.send_text("8")
@@ -90,6 +91,20 @@ async def test_whole_intake_reaches_the_manager(
     assert stored.family_languages == ("nl", "tr")
     assert stored.applicant_locale == locale
     assert stored.minimum_requirement is None
+
+
+async def test_a_neighbour_applies(emu: BotApiEmulator, kring: Running):
+    """The brochures' own example: a neighbour worries and asks for a conference."""
+    manager = await ready_manager(emu, kring, MANAGER_ID)
+    herman = emu.user("Herman", language_code="nl")
+    await walk_intake(herman, "nl", QUESTION_NL, role="Buurman of buurvrouw")
+    await herman.press("✅ Versturen")
+    notice = await manager.wait_for("EK-")
+    await manager.press("Open aanvraag", message=notice)
+    assert "Wie vraagt aan: Buurman of buurvrouw" in manager.last.text
+    async with kring.uow() as uow:
+        stored = await uow.conferences.get(ConferenceId(1))
+    assert stored is not None and stored.applicant_role == ApplicantRole.NEIGHBOUR
 
 
 async def test_the_intake_works_the_same_over_aiohttp(emu: BotApiEmulator, migrated_url: str):

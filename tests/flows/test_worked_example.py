@@ -27,7 +27,7 @@ async def invite(ayse: Person, name: str, relation: str, group: str, language: s
     await ayse.send_text(name)
     await ayse.send_text(relation)
     await ayse.press(group)
-    await ayse.press(language)
+    await ayse.press(language, contains=True)  # "Engels · English"
     await ayse.press("Ja, zeker erbij" if must else "Nee")
     link = re.search(r"\?start=([A-Za-z0-9_-]+)", ayse.messages[-3].text or "")
     assert link is not None
