@@ -76,6 +76,19 @@ class StaffMember:
 
 
 @dataclass(frozen=True)
+class StaffInvite:
+    """A one-time link that makes whoever opens it this staff member (conference/staffing)."""
+
+    role: StaffRole
+    name: str
+    languages: tuple[str, ...]
+    region: str | None
+    gender: Gender | None
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ConferenceRequest:
     id: ConferenceId
     reference: str
