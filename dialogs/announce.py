@@ -19,6 +19,7 @@ from conference.model import ConferenceId, Person
 from conference.outbox import Outbound, Part
 from conference.ports import UnitOfWork
 from dialogs.availability import ballot
+from dialogs.button_text import button_text
 from dialogs.callbacks import MeetingAnswer
 from dialogs.clock import now
 from dialogs.ics import meeting_ics
@@ -123,8 +124,8 @@ def _notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
         name=escape(person.name)) + "\n" + "\n".join(changes or [
             f"📅 {moment} · 📍 {place_text(after)}"]) + "\n\n" + _("Kun je nog komen?")
     markup = InlineKeyboardMarkup(inline_keyboard=[
-        [_answer(_("✅ Ik kan nog steeds komen"), person.id, True)],
-        [_answer(_("Ik kan niet meer komen"), person.id, False)]])
+        [_answer(button_text("✅ Ik kan nog steeds komen"), person.id, True)],
+        [_answer(button_text("Ik kan niet meer komen"), person.id, False)]])
     return text, markup
 
 

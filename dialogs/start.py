@@ -20,6 +20,7 @@ from conference.intake import RequestDraft, first_step, step_number
 from conference.model import Person, RequestKind
 from conference.ports import UnitOfWork
 from conference.requests import NotFound, set_language
+from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
 from dialogs.labels import field_label, locale_own_name
@@ -42,8 +43,8 @@ async def show_welcome(chat: Message, name: str | None = None) -> None:
         greeting + "\n\n" + _(
             "Ik ben kring. Via mij vraag je een Eigen Kracht-conferentie aan: een bijeenkomst "
             "waarin familie, vrienden en buren samen een plan maken. Wat wil je doen?"),
-        reply_markup=_buttons((_("Een conferentie aanvragen"), "apply"),
-                              (_("Ik wil eerst meer weten"), "info")),
+        reply_markup=_buttons((button_text("Een conferentie aanvragen"), "apply"),
+                              (button_text("Ik wil eerst meer weten"), "info")),
     )
 
 
@@ -68,8 +69,8 @@ def router() -> Router:
         if await state.get_state() is not None:
             await message.answer(
                 _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
-                reply_markup=_buttons((_("Verder waar ik was"), "resume"),
-                                      (_("Opnieuw beginnen"), "restart")),
+                reply_markup=_buttons((button_text("Verder waar ik was"), "resume"),
+                                      (button_text("Opnieuw beginnen"), "restart")),
             )
             return
         await show_welcome(message, person.first_name)
@@ -113,8 +114,8 @@ def router() -> Router:
               "Iedereen mag een conferentie aanvragen: jijzelf, familie, of een professional "
               "zoals een leraar of hulpverlener.\n\n"
               "Eerst even praten? Vraag een gratis informatiegesprek aan met een regiomanager."),
-            reply_markup=_buttons((_("Informatiegesprek aanvragen"), "info_talk"),
-                                  (_("Een conferentie aanvragen"), "apply")),
+            reply_markup=_buttons((button_text("Informatiegesprek aanvragen"), "info_talk"),
+                                  (button_text("Een conferentie aanvragen"), "apply")),
         )
 
     @r.callback_query(Menu.filter(F.action == "resume"))
@@ -218,5 +219,6 @@ async def help_by_role(uow: UnitOfWork, person: Person) -> str:
 async def ask_stop(chat: Message) -> None:
     await chat.answer(
         _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
-        reply_markup=_buttons((_("Ja, stoppen"), "cancel_yes"), (_("Nee, doorgaan"), "cancel_no")),
+        reply_markup=_buttons((button_text("Ja, stoppen"), "cancel_yes"),
+                              (button_text("Nee, doorgaan"), "cancel_no")),
     )

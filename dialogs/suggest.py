@@ -16,6 +16,7 @@ from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
+from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_relation
 from dialogs.clock import now
@@ -28,13 +29,13 @@ from dialogs.texts import _
 
 
 def suggest_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=_("➕ Wie moeten we nog vragen?"),
+    return [InlineKeyboardButton(text=button_text("➕ Wie moeten we nog vragen?"),
                                  callback_data=SuggestStart(invitee=invitee).pack())]
 
 
 def _skip() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=_("Weet ik niet"), callback_data=SuggestStart(invitee=0).pack())]])
+        text=button_text("Weet ik niet"), callback_data=SuggestStart(invitee=0).pack())]])
 
 
 def router() -> Router:

@@ -35,7 +35,7 @@ async def walk_intake(user: Person, locale: str, question: str,
     await user.send_text("8")
     await user.send_text(question)
     await user.send_text("Moeder is psychiatrisch patiënt; vader blowt te veel; geldzorgen.")
-    await user.press(t(locale, "Familie of persoon (Eigen Kracht-conferentie)"))
+    await user.press(t(locale, "👪 Familie of persoon"))
     await user.press("Nederlands" if locale == "nl" else "Dutch")
     await user.press("Turks" if locale == "nl" else "Turkish")
     assert user.last.buttons[0][0].startswith("✓ ")  # the toggle shows at once
@@ -134,7 +134,7 @@ async def walk_professional_intake(guardian: Person) -> None:
     await guardian.press("Overslaan")  # no concerns typed
     assert "minimumeis" in guardian.last.text
     await guardian.send_text(MINIMUMEIS)
-    await guardian.press("Familie of persoon (Eigen Kracht-conferentie)")
+    await guardian.press("👪 Familie of persoon")
     await guardian.send_text("Tigrinya")  # a typed language is added to the list
     await guardian.press("Klaar ✓")
     await guardian.send_text("Een vrouw die Tigrinya spreekt")
