@@ -7,6 +7,7 @@ import copy
 import gettext
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,19 +23,76 @@ SOURCE_LOCALE = "nl"
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
-def extract(root: Path = ROOT) -> Catalog:
-    template = Catalog(project="kring", msgid_bugs_address="", fuzzy=False)
+BUTTON_LIMIT = 32  # visible characters a phone shows on a full-width button
+BUTTON_NOTE = f"button: at most {BUTTON_LIMIT} characters"
+KEYWORDS: dict[str, object] = {
+    "_": {1: (1,), 3: (1, 2)}, "__": None, "ngettext": (1, 2),
+    "button_text": None,  # dialogs/button_text.py: a button a relative or applicant sees
+}
+
+
+def _messages(root: Path, keywords: dict[str, object]) -> list[tuple[str, int, object,
+                                                                     list[str], str | None]]:
+    found = []
     for folder in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
             root / folder,
             method_map=[("**.py", "python")],
-            keywords={"_": {1: (1,), 3: (1, 2)}, "__": None, "ngettext": (1, 2)},
+            keywords=keywords,  # type: ignore[arg-type]
             comment_tags=("Translators:",),
             strip_comment_tags=True,
         ):
-            template.add(message, None, [(f"{folder}/{filename}", lineno)],
-                         auto_comments=comments, context=context)
+            found.append((f"{folder}/{filename}", lineno, message, list(comments), context))
+    return found
+
+
+def extract(root: Path = ROOT) -> Catalog:
+    """The template; a message used as a button (`button_text`) says so to translators."""
+    buttons = {message for *_where, message, _c, _x in
+               _messages(root, {"button_text": None})}
+    template = Catalog(project="kring", msgid_bugs_address="", fuzzy=False)
+    for where, lineno, message, comments, context in _messages(root, KEYWORDS):
+        if message in buttons and BUTTON_NOTE not in comments:
+            comments.append(BUTTON_NOTE)
+        template.add(message, None, [(where, lineno)], auto_comments=comments,
+                     context=context)
     return template
+
+
+# What a placeholder brings into a button, realistically: a first name of 12 letters, a
+# date label, a count; anything else a 12-letter word.
+BUTTON_VALUES = {"name": "Bartholomeus", "count": "12", "date": "za 26 jun 10:00",
+                 "moment": "za 26 jun 10:00", "relation": "Bartholomeus"}
+
+
+def visible_length(text: str) -> int:
+    """Characters as a reader sees them (near enough to grapheme clusters): combining marks,
+    variation selectors, skin tones and other invisible marks add nothing, an emoji joined
+    with ZWJ or a flag (two regional indicators) counts once."""
+    count = 0
+    after_joiner = flag_half = False
+    for char in text:
+        point = ord(char)
+        if after_joiner:
+            after_joiner = False
+            continue
+        if char == "\u200d":
+            after_joiner = True
+            continue
+        if unicodedata.category(char) in ("Mn", "Me", "Cf") or 0xFE00 <= point <= 0xFE0F \
+                or 0x1F3FB <= point <= 0x1F3FF:
+            continue
+        if 0x1F1E6 <= point <= 0x1F1FF:
+            flag_half = not flag_half
+            if not flag_half:
+                continue
+        count += 1
+    return count
+
+
+def button_length(text: str) -> int:
+    return visible_length(PLACEHOLDER.sub(
+        lambda m: BUTTON_VALUES.get(m.group(0)[1:-1], "W" * 12), text))
 
 
 def update(locales_dir: Path, template: Catalog) -> list[Path]:
@@ -123,9 +181,11 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
     two Dutch forms have other placeholders; per catalog a Plural-Forms header that does not
     follow CLDR's plural rules, a message the code uses that is missing, untranslated or fuzzy,
     with other placeholders (in any of its forms) or HTML tags than the source, the wrong
-    number of plural forms, or too long for Telegram once long names are filled in."""
+    number of plural forms, too long for Telegram once long names are filled in, or a button
+    (`button_text`) longer than a phone shows."""
     template = template or extract()
     wanted = {m.id for m in template if m.id}
+    buttons = {m.id for m in template if m.id and BUTTON_NOTE in m.auto_comments}
     found: list[str] = []
     for message in template:
         if isinstance(message.id, tuple) and len(
@@ -168,6 +228,9 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
                 elif len(PLACEHOLDER.sub(LONG_VALUE, string)) > TELEGRAM_LIMIT:
                     found.append(f"{locale}: too long for Telegram with long names: "
                                  f"{ids[0]!r}")
+                elif message.id in buttons and button_length(string) > BUTTON_LIMIT:
+                    found.append(f"{locale}: button longer than {BUTTON_LIMIT} characters "
+                                 f"({button_length(string)}): {ids[0]!r}")
     return found
 
 

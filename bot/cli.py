@@ -1,4 +1,5 @@
-"""`kring run`, `kring db upgrade`, `kring staff add|list|remove`."""
+"""`kring run`, `kring db upgrade`, `kring staff add|invite|list|remove`, `kring jobs list`,
+`kring i18n ...`."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import UTC, datetime
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.lazy_types import import_aiogram
 from conference.model import Gender, PersonId, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
+from conference.staffing import invite_staff
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
@@ -33,6 +36,15 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--region", default=None)
     add.add_argument("--gender", choices=[g.value for g in Gender], default=None,
                      help="f, m or x: families may ask for a woman or a man as coordinator")
+    invite = staff_actions.add_parser(
+        "invite", help="a one-time link (valid 7 days) that makes whoever opens it this staff "
+                       "member: no Telegram id needed (needs KRING_BOT_TOKEN)")
+    invite.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--languages", default="nl", help="comma-separated, e.g. nl,tr")
+    invite.add_argument("--region", default=None)
+    invite.add_argument("--gender", choices=[g.value for g in Gender], default=None,
+                        help="f, m or x: families may ask for a woman or a man as coordinator")
     staff_actions.add_parser("list", help="list staff")
     remove = staff_actions.add_parser("remove", help="remove a staff member")
     remove.add_argument("--telegram-id", required=True, type=int)
@@ -92,25 +104,105 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+def _languages(text: str) -> tuple[str, ...]:
+    return tuple(c.strip().lower() for c in text.split(",") if c.strip())
+
+
+async def _bot_username(settings: Settings) -> str:
+    """The bot's @name, from Telegram itself (getMe with KRING_BOT_TOKEN): nothing more for
+    the operator to configure, and never a link to the wrong bot."""
+    from bot.app import build_bot
+
+    import_aiogram()
+    bot = build_bot(settings)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    return me.username or ""
+
+
+async def _staff_menu(settings: Settings, person: PersonId, role: StaffRole | None,
+                      locale: str | None) -> str:
+    """Set (or with role None take away) a staff member's own command menu right away."""
+    if settings.bot_token is None:
+        return "their command menu follows at their next /start (KRING_BOT_TOKEN is not set)"
+    import_aiogram()
+    from aiogram.exceptions import AiogramError
+
+    from bot.app import build_bot, build_i18n
+    from dialogs.staff import publish_staff_menu
+
+    bot = build_bot(settings)
+    try:
+        i18n = build_i18n(settings)
+        with i18n.context():
+            done = await publish_staff_menu(bot, i18n, person, role,
+                                            locale or settings.default_locale)
+    except AiogramError as error:
+        return f"their command menu could not be changed now ({type(error).__name__})"
+    finally:
+        await bot.session.close()
+    if role is None:
+        return "their staff command menu is gone" if done else ""
+    return "their command menu is set" if done else (
+        "their command menu follows when they open the bot (/start)")
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.bot_token is None:
+        print("kring staff invite asks Telegram for the bot's name: set KRING_BOT_TOKEN "
+              "(as for kring run)", file=sys.stderr)
+        return 2
+    try:
+        username = await _bot_username(settings)
+    except Exception as error:  # the link would be useless without the bot's name
+        print(f"kring: cannot ask Telegram for the bot's name ({type(error).__name__}); "
+              "check KRING_BOT_TOKEN and the network", file=sys.stderr)
+        return 1
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            token, invite = await invite_staff(
+                uow, StaffRole(args.role), args.name, _languages(args.languages), args.region,
+                Gender(args.gender) if args.gender else None, datetime.now(UTC))
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    until = invite.expires_at.astimezone(settings.zone)
+    print(f"https://t.me/{username}?start={token}")
+    print(f"Send this link to {invite.name} only. Whoever opens it becomes {args.role} "
+          f"{invite.name}; it works once, until {until:%Y-%m-%d %H:%M}.")
+    return 0
+
+
 async def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "invite":
+        return await _invite(settings, args)
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             if args.action == "add":
-                languages = tuple(
-                    c.strip().lower() for c in args.languages.split(",") if c.strip()
-                )
+                person = PersonId(args.telegram_id)
                 await add_staff(uow, StaffMember(
-                    PersonId(args.telegram_id), StaffRole(args.role), args.name.strip(),
-                    languages, args.region, gender=Gender(args.gender) if args.gender else None,
+                    person, StaffRole(args.role), args.name.strip(),
+                    _languages(args.languages), args.region,
+                    gender=Gender(args.gender) if args.gender else None,
                 ))
                 await uow.commit()
+                member = await uow.staff.get(person)
                 print(f"{args.role} {args.name} ({args.telegram_id}) saved")
+                print(await _staff_menu(settings, person, StaffRole(args.role),
+                                        member.locale if member else None))
             elif args.action == "remove":
                 removed = await remove_staff(uow, PersonId(args.telegram_id))
                 await uow.commit()
                 print("removed" if removed else "no staff member with that Telegram id")
+                if removed and (note := await _staff_menu(
+                        settings, PersonId(args.telegram_id), None, None)):
+                    print(note)
                 return 0 if removed else 1
             else:
                 members = await uow.staff.list()
@@ -118,8 +210,7 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{m.role.value:<12} {m.person_id:<14} {m.name:<24} "
                           f"{','.join(m.languages):<12} {m.region or ''}")
                 if not members:
-                    print("no staff yet: kring staff add --role manager --telegram-id N "
-                          "--name NAME")
+                    print("no staff yet: kring staff invite --role manager --name NAME")
     finally:
         await engine.dispose()
     return 0

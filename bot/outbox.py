@@ -121,6 +121,10 @@ def report_text(report: BatchReport) -> str:
         lines.append(_("📵 {count} is nog niet bereikbaar via Telegram (niet verstuurd)",
                        "📵 {count} zijn nog niet bereikbaar via Telegram (niet verstuurd)",
                        report.skipped).format(count=report.skipped))
+    if report.unreachable:
+        lines.append(_("🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
+                       "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)",
+                       report.unreachable).format(count=report.unreachable))
     return "\n".join(lines)
 
 

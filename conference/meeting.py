@@ -120,6 +120,13 @@ def reachable(people: Sequence[Invitee]) -> tuple[list[Invitee], list[Invitee]]:
     return can, [p for p in people if p not in can]
 
 
+def left_out(cannot: Sequence[Invitee]) -> tuple[int, int]:
+    """Of those the bot cannot write to: how many never opened their link, how many blocked
+    the bot (they opened it once; Telegram refused a message to them since)."""
+    blocked = sum(1 for p in cannot if p.person_id is not None)
+    return len(cannot) - blocked, blocked
+
+
 def may_propose(invitee: Invitee) -> bool:
     """The conference belongs to the family: the main person (and the parents), marked
     must-attend in the family group, may suggest dates and a place."""

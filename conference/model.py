@@ -28,6 +28,7 @@ class RequestKind(enum.StrEnum):
 class ApplicantRole(enum.StrEnum):
     SELF = "self"
     FAMILY = "family"
+    NEIGHBOUR = "neighbour"  # a neighbour may apply too (the brochures' own example)
     PROFESSIONAL = "professional"
     OTHER = "other"
 
@@ -74,6 +75,19 @@ class StaffMember:
     region: str | None = None
     locale: str | None = None  # the person's chosen bot language, if they have opened the bot
     gender: Gender | None = None  # families may ask for a woman or a man as coordinator
+
+
+@dataclass(frozen=True)
+class StaffInvite:
+    """A one-time link that makes whoever opens it this staff member (conference/staffing)."""
+
+    role: StaffRole
+    name: str
+    languages: tuple[str, ...]
+    region: str | None
+    gender: Gender | None
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ class Batch:
 
     `kind` is a short word ("broadcast", "meeting", "change", "cancel", "nudge"). `report_chat`
     None makes a silent batch (nudges): no progress, no report. `skipped` counts the people the
-    caller could not address at all (invited, but never opened the bot); the report names them.
+    caller could not address at all because they never opened the bot (invited, link unused),
+    `unreachable` those left out because they blocked it; the report names both apart.
     `key`, when given, makes the batch unique: enqueueing again under the same key adds only the
     people the batch does not have yet (e.g. "meeting:12:v3" for a notice every newcomer gets
     once), and a double-tapped "send" adds nobody."""
@@ -82,6 +83,7 @@ class Batch:
     report_locale: str | None = None
     skipped: int = 0
     key: str | None = None
+    unreachable: int = 0
 
 
 class DeliveryState(StrEnum):
@@ -109,8 +111,9 @@ class BatchReport:
     blocked: int = 0
     failed: int = 0
     unknown: int = 0
-    skipped: int = 0  # never queued: not on Telegram yet
+    skipped: int = 0  # never queued: never opened the bot
     pending: int = 0  # pending or being sent
+    unreachable: int = 0  # never queued: blocked the bot before
 
     @property
     def done(self) -> int:
@@ -123,10 +126,11 @@ class BatchReport:
     @property
     def addressed(self) -> int:
         """Everyone the sender meant, reachable or not."""
-        return self.total + self.skipped
+        return self.total + self.skipped + self.unreachable
 
     @classmethod
-    def from_counts(cls, counts: dict[DeliveryState, int], skipped: int = 0) -> BatchReport:
+    def from_counts(cls, counts: dict[DeliveryState, int], skipped: int = 0,
+                    unreachable: int = 0) -> BatchReport:
         return cls(
             total=sum(counts.values()),
             delivered=counts.get(DeliveryState.SENT, 0),
@@ -135,6 +139,7 @@ class BatchReport:
             unknown=counts.get(DeliveryState.UNKNOWN, 0),
             skipped=skipped,
             pending=counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
+            unreachable=unreachable,
         )
 
 

@@ -28,6 +28,7 @@ from conference.model import (
     ConferenceRequest,
     Person,
     PersonId,
+    StaffInvite,
     StaffMember,
     StaffRole,
     Status,
@@ -63,6 +64,13 @@ class StaffRepository(Protocol):
     async def remove(self, person_id: PersonId) -> bool: ...
 
     async def list(self, role: StaffRole | None = None) -> Sequence[StaffMember]: ...
+
+    async def add_invite(self, digest: str, invite: StaffInvite, at: datetime) -> None: ...
+
+    async def invite(self, digest: str) -> StaffInvite | None: ...
+
+    async def use_invite(self, digest: str, person: PersonId, at: datetime) -> bool:
+        """Spend the link for `person`; False when it was spent already."""
 
 
 class ConferenceRepository(Protocol):

@@ -19,6 +19,7 @@ from dialogs import (
     minimum,
     needs,
     plan,
+    staff,
     start,
     suggest,
 )
@@ -36,7 +37,8 @@ def build_router() -> Router:
     # gate in front of them all lets any other update pass by at once (dialogs/filters.py).
     flows = Router(name="flows")
     flows.include_routers(
-        invitation.router(), food.router(), needs.router(), minimum.router(), suggest.router(),
+        staff.router(), invitation.router(), food.router(), needs.router(), minimum.router(),
+        suggest.router(),
         availability.router(), manager.router(), circle.router(), dates.router(),
         fixing.router(), broadcast.router(), plan.router(), followup.router(),
     )

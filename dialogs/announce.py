@@ -14,12 +14,13 @@ from aiogram.utils.i18n import I18n
 
 from conference import outbox
 from conference.circle import Invitee
-from conference.meeting import Meeting, coming, reachable, unvoted
+from conference.meeting import Meeting, coming, left_out, reachable, unvoted
 from conference.model import ConferenceId, Person
 from conference.outbox import Outbound, Part
 from conference.ports import UnitOfWork
 from conference.slots import Slot
 from dialogs.availability import ballot
+from dialogs.button_text import button_text
 from dialogs.callbacks import MeetingAnswer
 from dialogs.clock import now
 from dialogs.ics import meeting_ics
@@ -36,14 +37,16 @@ def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, st
 
 
 async def _queue(uow: UnitOfWork, kind: str, by: Person, conference: ConferenceId,
-                 messages: Sequence[Outbound], skipped: int, report: bool,
+                 messages: Sequence[Outbound], cannot: Sequence[Invitee], report: bool,
                  key: str | None = None) -> int:
-    if not messages and not skipped:
+    skipped, unreachable = left_out(cannot)
+    if not messages and not cannot:
         return 0
     await uow.outbox.enqueue(outbox.Batch(
         kind=kind, created_by=by.id, conference_id=conference,
         report_chat=by.id if report else None,
-        report_locale=I18n.get_current().current_locale, skipped=skipped, key=key),
+        report_locale=I18n.get_current().current_locale, skipped=skipped, key=key,
+        unreachable=unreachable),
         messages, now())
     return len(messages)
 
@@ -72,7 +75,7 @@ async def ask_votes(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
         assert person.person_id is not None
         messages.append(Outbound(person.person_id, person.id, (
             outbox.Text(hello + "\n\n" + text, buttons_of(markup)),)))
-    return await _queue(uow, "vote", by, conference, messages, 0, report=False)
+    return await _queue(uow, "vote", by, conference, messages, (), report=False)
 
 
 async def nudge_people(uow: UnitOfWork, i18n: I18n, by: Person, conference: ConferenceId,
@@ -87,7 +90,7 @@ async def nudge_people(uow: UnitOfWork, i18n: I18n, by: Person, conference: Conf
         assert person.person_id is not None
         messages.append(Outbound(person.person_id, person.id,
                                  (outbox.Text(text, buttons_of(markup)),)))
-    return await _queue(uow, "nudge", by, conference, messages, 0, report=False)
+    return await _queue(uow, "nudge", by, conference, messages, (), report=False)
 
 
 async def tell_person(uow: UnitOfWork, by: Person, conference: ConferenceId,
@@ -96,7 +99,7 @@ async def tell_person(uow: UnitOfWork, by: Person, conference: ConferenceId,
     if invitee.person_id is None or not invitee.reachable:
         return
     await _queue(uow, "note", by, conference,
-                 [Outbound(invitee.person_id, invitee.id, (outbox.Text(text),))], 0,
+                 [Outbound(invitee.person_id, invitee.id, (outbox.Text(text),))], (),
                  report=False)
 
 
@@ -136,8 +139,8 @@ def notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
         name=escape(person.name)) + "\n" + "\n".join(changes or [
             f"📅 {moment} · 📍 {place_text(after)}"]) + "\n\n" + _("Kun je nog komen?")
     markup = InlineKeyboardMarkup(inline_keyboard=[
-        [_answer(_("✅ Ik kan nog steeds komen"), person.id, True)],
-        [_answer(_("Ik kan niet meer komen"), person.id, False)]])
+        [_answer(button_text("✅ Ik kan nog steeds komen"), person.id, True)],
+        [_answer(button_text("Ik kan niet meer komen"), person.id, False)]])
     return text, markup
 
 
@@ -179,5 +182,5 @@ async def announce(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person,
         messages.append(Outbound(person.person_id, person.id, tuple(parts)))
     kind = "cancel" if after.cancelled else "change" if before.fixed else "meeting"
     key = f"meeting:{conference}:v{after.sequence}"
-    return await _queue(uow, kind, by, conference, messages, len(cannot), report=True,
+    return await _queue(uow, kind, by, conference, messages, cannot, report=True,
                         key=key), len(cannot)

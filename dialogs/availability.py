@@ -31,7 +31,7 @@ from dialogs.callbacks import (
 )
 from dialogs.clock import now
 from dialogs.filters import has_text
-from dialogs.labels import short_when, slot_problem_text, vote_label
+from dialogs.labels import slot_problem_text, vote_button_text
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.routing import Router
@@ -46,15 +46,16 @@ _CYCLE = {None: Vote.YES, Vote.YES: Vote.IF_NEED_BE, Vote.IF_NEED_BE: Vote.NO,
 def ballot(invitee: Invitee, slots: Sequence[Slot], votes: dict[int, Vote], zone: ZoneInfo,
            locale: str, saved: bool = False, since: int = 0
            ) -> tuple[str, InlineKeyboardMarkup]:
-    """The whole vote in one message: the text says how, each button shows a date and the
-    current choice, and a tap moves it to the next choice. With `since`, only the dates
-    added from that one on (for those who voted on the earlier ones already)."""
+    """The whole vote in one message: the text says how and what the symbols mean, each
+    button shows the current choice (a symbol) and a date, and a tap moves it on. With
+    `since`, only the dates added from that one on (for those who voted on the earlier ones
+    already)."""
     text = _("Wanneer kun je? Tik op een datum om te kiezen: ✅ kan, 🟡 als het moet, ❌ kan "
-             "niet. Tik nog eens om te veranderen.")
+             "niet. Tik nog eens om te veranderen.") + "\n" + _("❔ nog niet gekozen")
     if saved:
         text = _("Opgeslagen ✓") + "\n\n" + text
     rows = [[InlineKeyboardButton(
-        text=f"{short_when(s.starts_at, zone, locale)} · {vote_label(votes.get(s.id))}",
+        text=vote_button_text(votes.get(s.id), s.starts_at, zone, locale),
         callback_data=(NewDatesVote(invitee=invitee.id, slot=s.id, since=since) if since
                        else VoteAnswer(invitee=invitee.id, slot=s.id)).pack())]
         for s in slots if s.id >= since]

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 
 from conference.circle import Group, Invitee, circle
-from conference.meeting import Audience, audience, reachable
+from conference.meeting import Audience, audience, left_out, reachable
 from conference.model import ConferenceId, Person
 from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
@@ -151,6 +151,7 @@ async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
         return
     staff = await uow.staff.get(person.id)
     can, cannot = reachable(_chosen(people, data))
+    never_opened, blocked = left_out(cannot)
     messages = []
     for invitee in can:
         with i18n.use_locale(invitee.locale):
@@ -167,7 +168,8 @@ async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
         return
     await uow.outbox.enqueue(Batch(
         kind="broadcast", created_by=person.id, conference_id=conference,
-        report_chat=person.id, report_locale=i18n.current_locale, skipped=len(cannot)),
+        report_chat=person.id, report_locale=i18n.current_locale,
+        skipped=never_opened, unreachable=blocked),
         messages, now())
     await state.clear()
     await callback.answer(_("Opgeslagen ✓"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton
 
+from dialogs.button_text import button_text
 from dialogs.callbacks import BroadcastStep, Dates, FamilyPropose, PlanStep, VoteAnswer
 from dialogs.texts import _
 
@@ -28,12 +29,12 @@ def broadcast_button(conference: int) -> list[InlineKeyboardButton]:
 
 def vote_button(invitee: int) -> list[InlineKeyboardButton]:
     """The invited person's way to the proposed dates."""
-    return [InlineKeyboardButton(text=_("📅 Wanneer kan ik?"),
+    return [InlineKeyboardButton(text=button_text("📅 Wanneer kan ik?"),
                                  callback_data=VoteAnswer(invitee=invitee, slot=0).pack())]
 
 
 def propose_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=_("💡 Zelf een datum of plek voorstellen"),
+    return [InlineKeyboardButton(text=button_text("💡 Datum of plek voorstellen"),
                                  callback_data=FamilyPropose(invitee=invitee).pack())]
 
 

@@ -54,9 +54,9 @@ from dialogs.labels import (
     diet_label,
     field_label,
     group_label,
+    invite_languages,
     invitee_state_label,
     language_name,
-    locale_own_name,
     model_label,
     no_reason_label,
     status_label,
@@ -264,14 +264,24 @@ def router() -> Router:
         if not isinstance(message, Message):
             await callback.answer()
             return
-        if step == AddInvitee.group.state and value in Group._value2member_map_:
+        if step == AddInvitee.relation.state and value == "keep":
+            data = await state.get_data()
+            if not data.get("suggested"):
+                await callback.answer(_("Die knop hoort bij een eerdere vraag."),
+                                      show_alert=True)
+                return
+            await state.update_data(relation=data["suggested"])
+            await callback.answer(_("Opgeslagen ✓"))
+            await message.edit_reply_markup(reply_markup=None)
+            await ask_group(message, state, data["name"])
+        elif step == AddInvitee.group.state and value in Group._value2member_map_:
             await state.update_data(group=value)
             await state.set_state(AddInvitee.locale)
             await callback.answer(_("Opgeslagen ✓"))
             await message.edit_text(_("In welke taal nodigen we hem of haar uit?"),
-                                    reply_markup=_rows(*((locale_own_name(loc),
-                                                          _choice("locale", loc))
-                                                         for loc in i18n.available_locales)))
+                                    reply_markup=_rows(*((label, _choice("locale", code))
+                                                         for code, label in invite_languages(
+                                        i18n.available_locales, i18n.current_locale))))
         elif step == AddInvitee.locale.state and value in i18n.available_locales:
             await state.update_data(locale=value)
             await state.set_state(AddInvitee.must_attend)
@@ -316,6 +326,18 @@ def router() -> Router:
             await hand_out(callback.message, bot, i18n, invitee, token)
 
     return r
+
+
+async def ask_relation(chat: Message, state: FSMContext, name: str, suggested: str) -> None:
+    """A suggested person's relation, as the family put it (perhaps in another language),
+    offered to keep; typed anew, the circle view shows the coordinator's own word."""
+    await state.set_state(AddInvitee.relation)
+    await chat.answer(_("Wat is {name} van de hoofdpersoon? Voorgesteld: “{relation}”. Typ "
+                        "het woord dat jij wilt gebruiken, bijvoorbeeld: opa, buurvrouw. Of "
+                        "neem het voorstel over.").format(name=escape(name),
+                                                          relation=escape(suggested)),
+                      reply_markup=_rows((_("✓ Overnemen: {relation}").format(
+                          relation=suggested[:20]), _choice("relation", "keep"))))
 
 
 async def ask_group(chat: Message, state: FSMContext, name: str) -> None:

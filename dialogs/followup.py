@@ -25,6 +25,7 @@ from conference.plan import (
 )
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
+from dialogs.button_text import button_text
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
 from dialogs.filters import has_text
@@ -38,10 +39,10 @@ from dialogs.texts import _
 
 def follow_up_label(answer: FollowUp) -> str:
     return {
-        FollowUp.GOING_WELL: _("👍 Gaat goed"),
-        FollowUp.PARTLY: _("〰️ Deels"),
-        FollowUp.NOT_YET: _("⏳ Nog niet"),
-        FollowUp.NOT_RELEVANT: _("Niet meer nodig"),
+        FollowUp.GOING_WELL: button_text("👍 Gaat goed"),
+        FollowUp.PARTLY: button_text("〰️ Deels"),
+        FollowUp.NOT_YET: button_text("⏳ Nog niet"),
+        FollowUp.NOT_RELEVANT: button_text("Niet meer nodig"),
     }[answer]
 
 
@@ -84,8 +85,9 @@ def router() -> Router:
         await message.edit_text(escape(agreement.what) + "\n" + follow_up_label(answer)
                                 + " " + _("Opgeslagen ✓"), reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[[InlineKeyboardButton(
-                text=_("💬 Iets erbij zeggen (hoeft niet)"), callback_data=FollowUpComment(
-                    invitee=invitee.id, agreement=agreement.id).pack())]]))
+                text=button_text("💬 Iets erbij zeggen (hoeft niet)"),
+                callback_data=FollowUpComment(invitee=invitee.id,
+                                              agreement=agreement.id).pack())]]))
         await _tell(bot, uow, i18n, invitee, agreement, follow_up_label(answer))
 
     @r.callback_query(FollowUpComment.filter())

@@ -11,6 +11,7 @@ from conference.circle import Allergen, Diet, Food, Invitee, set_food
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
+from dialogs.button_text import button_text
 from dialogs.callbacks import FoodStep
 from dialogs.labels import allergen_label, diet_label, listed
 from dialogs.owned import owned
@@ -24,7 +25,7 @@ def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyb
 
 
 def food_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [_button(_("🍽 Eten en drinken"), invitee, "start")]
+    return [_button(button_text("🍽 Eten en drinken"), invitee, "start")]
 
 
 def _allergen_keyboard(invitee: Invitee) -> InlineKeyboardMarkup:
@@ -32,7 +33,7 @@ def _allergen_keyboard(invitee: Invitee) -> InlineKeyboardMarkup:
     buttons = [_button(("✓ " if a in chosen else "") + allergen_label(a), invitee.id,
                        "allergen", a.value) for a in Allergen]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button(_("Klaar ✓"), invitee.id, "done")])
+    rows.append([_button(button_text("Klaar ✓"), invitee.id, "done")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -61,8 +62,8 @@ def router() -> Router:
                       "iets over je geloof of je gezondheid. We gebruiken het alleen voor het "
                       "eten op de conferentie. Alleen de coördinator ziet het."),
                     reply_markup=InlineKeyboardMarkup(inline_keyboard=[
-                        [_button(_("Ja, dat mag"), invitee.id, "consent", "yes")],
-                        [_button(_("Nee, liever niet"), invitee.id, "consent", "no")]]))
+                        [_button(button_text("Ja, dat mag"), invitee.id, "consent", "yes")],
+                        [_button(button_text("Nee, liever niet"), invitee.id, "consent", "no")]]))
                 return
             if action == "consent":
                 invitee = await set_food(uow, person.id, invitee.id,

@@ -20,8 +20,16 @@ from conference.model import (
     ConferenceModel,
     RequestKind,
 )
+from dialogs.button_text import button_text
 from dialogs.callbacks import Answer, Nav
-from dialogs.labels import current_locale, field_label, language_name, model_label, role_label
+from dialogs.labels import (
+    current_locale,
+    field_label,
+    language_name,
+    model_choice,
+    model_label,
+    role_label,
+)
 from dialogs.texts import _
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
@@ -32,11 +40,12 @@ def _button(text: str, data: Answer | Nav) -> InlineKeyboardButton:
 
 
 def back_button(step: Field) -> InlineKeyboardButton:
-    return _button(_("⬅ Terug"), Nav(action="back", field=step.value))
+    return _button(button_text("⬅ Terug"), Nav(action="back", field=step.value))
 
 
 def contact_labels() -> tuple[str, str, str]:
-    return _("📱 Deel mijn telefoonnummer"), _("Alleen via Telegram"), _("⬅ Terug")
+    return (button_text("📱 Deel mijn telefoonnummer"), button_text("Alleen via Telegram"),
+            button_text("⬅ Terug"))
 
 
 def question_examples() -> str:
@@ -73,8 +82,12 @@ def _question(step: Field, draft: RequestDraft) -> str:
             "minimumeis'."
         ),
         Field.MODEL: lambda: _(
-            "Welke soort conferentie past het best? Twijfel je? Kies dan de eerste: de "
-            "coördinator denkt met je mee."
+            "Welke soort conferentie past het best?\n"
+            "👪 Familie of persoon: een Eigen Kracht-conferentie.\n"
+            "🤝 Herstel na een conflict of misdrijf: Echt Recht.\n"
+            "🏘 Groep, straat of buurt: Alle Hens.\n"
+            "🏫 School en leren: een Leercirkel.\n"
+            "Twijfel je? Kies dan de eerste: de coördinator denkt met je mee."
         ),
         Field.LANGUAGES: lambda: _(
             "Welke talen spreekt de familie? Tik alle talen aan en kies dan 'Klaar'. Staat "
@@ -127,7 +140,7 @@ def _step_keyboard(step: Field, i18n: I18n, locale: str, chosen: frozenset[str])
         rows = [[_button(role_label(r), Answer(field=step.value, value=r.value))]
                 for r in ApplicantRole]
     elif step is Field.MODEL:
-        rows = [[_button(model_label(m), Answer(field=step.value, value=m.value))]
+        rows = [[_button(model_choice(m), Answer(field=step.value, value=m.value))]
                 for m in ConferenceModel]
     elif step is Field.LANGUAGES:
         buttons = [
@@ -136,7 +149,7 @@ def _step_keyboard(step: Field, i18n: I18n, locale: str, chosen: frozenset[str])
             for code in FAMILY_LANGUAGE_CHOICES
         ]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([_button(_("Klaar ✓"), Nav(action="done", field=step.value))])
+        rows.append([_button(button_text("Klaar ✓"), Nav(action="done", field=step.value))])
     elif step is Field.CONTACT:
         share, telegram_only, back = contact_labels()
         return ReplyKeyboardMarkup(
@@ -145,13 +158,14 @@ def _step_keyboard(step: Field, i18n: I18n, locale: str, chosen: frozenset[str])
             resize_keyboard=True, one_time_keyboard=True,
         )
     elif step is Field.CONSENT:
-        rows = [[_button(_("✅ Ja, ik ga akkoord"), Answer(field=step.value, value="yes"))],
-                [_button(_("Nee"), Answer(field=step.value, value="no"))]]
+        rows = [[_button(button_text("✅ Ja, ik ga akkoord"),
+                         Answer(field=step.value, value="yes"))],
+                [_button(button_text("Nee"), Answer(field=step.value, value="no"))]]
     if step in OPTIONAL_FIELDS:
         skip = {
-            Field.MINIMUM_REQUIREMENT: _("Geen minimumeis"),
-            Field.COORDINATOR_PREFERENCE: _("Geen voorkeur"),
-        }.get(step, _("Overslaan"))
+            Field.MINIMUM_REQUIREMENT: button_text("Geen minimumeis"),
+            Field.COORDINATOR_PREFERENCE: button_text("Geen voorkeur"),
+        }.get(step, button_text("Overslaan"))
         rows.append([_button(skip, Nav(action="skip", field=step.value))])
     rows.append([back_button(step)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -207,6 +221,6 @@ def review(draft: RequestDraft) -> tuple[str, InlineKeyboardMarkup]:
 def _review_keyboard(steps: tuple[Field, ...], i18n: I18n, locale: str) -> InlineKeyboardMarkup:
     edits = [_button("✏️ " + field_label(s), Nav(action="edit", field=s.value)) for s in steps]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    rows.append([_button(_("✅ Versturen"), Nav(action="submit"))])
-    rows.append([_button(_("✖ Stoppen"), Nav(action="stop"))])
+    rows.append([_button(button_text("✅ Versturen"), Nav(action="submit"))])
+    rows.append([_button(button_text("✖ Stoppen"), Nav(action="stop"))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -32,6 +32,7 @@ from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from conference.reminders import Policy
 from conference.requests import NotFound, set_language
+from dialogs.button_text import button_text
 from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
@@ -51,8 +52,9 @@ from dialogs.texts import _
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
                  dates: bool = False, propose: bool = False,
                  minimum: bool = False) -> InlineKeyboardMarkup:
-    labels = ((Rsvp.YES, _("✅ Ja, ik kom")), (Rsvp.MAYBE, _("🤔 Misschien")),
-              (Rsvp.NO, _("Nee, ik kan niet")))
+    labels = ((Rsvp.YES, button_text("✅ Ja, ik kom")),
+              (Rsvp.MAYBE, button_text("🤔 Misschien")),
+              (Rsvp.NO, button_text("Nee, ik kan niet")))
     rows = [[InlineKeyboardButton(
         text=text, callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
     )] for rsvp, text in labels]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
@@ -18,6 +19,7 @@ from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
 from conference.outbox import Unconfirmed
 from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
+from dialogs.button_text import button_text
 from dialogs.outbound import when
 from dialogs.texts import _, ngettext
 
@@ -41,10 +43,11 @@ def field_label(step: Field) -> str:
 
 def role_label(role: ApplicantRole) -> str:
     return {
-        ApplicantRole.SELF: _("Het gaat over mij"),
-        ApplicantRole.FAMILY: _("Familie of vriend(in)"),
-        ApplicantRole.PROFESSIONAL: _("Professional"),
-        ApplicantRole.OTHER: _("Iemand anders"),
+        ApplicantRole.SELF: button_text("Het gaat over mij"),
+        ApplicantRole.FAMILY: button_text("Familie of vriend(in)"),
+        ApplicantRole.NEIGHBOUR: button_text("Buurman of buurvrouw"),
+        ApplicantRole.PROFESSIONAL: button_text("Professional"),
+        ApplicantRole.OTHER: button_text("Iemand anders"),
     }[role]
 
 
@@ -54,6 +57,16 @@ def model_label(model: ConferenceModel) -> str:
         ConferenceModel.RESTORATIVE: _("Herstel na een conflict of misdrijf (Echt Recht)"),
         ConferenceModel.GROUP: _("Groep, straat of buurt (Alle Hens)"),
         ConferenceModel.SCHOOL: _("School en leren (Leercirkel)"),
+    }[model]
+
+
+def model_choice(model: ConferenceModel) -> str:
+    """The same, short enough for a button; the question above the buttons names them."""
+    return {
+        ConferenceModel.FAMILY: button_text("👪 Familie of persoon"),
+        ConferenceModel.RESTORATIVE: button_text("🤝 Herstel na een conflict"),
+        ConferenceModel.GROUP: button_text("🏘 Groep, straat of buurt"),
+        ConferenceModel.SCHOOL: button_text("🏫 School en leren"),
     }[model]
 
 
@@ -80,40 +93,40 @@ def invitee_state_label(state: InviteeState) -> str:
 
 def no_reason_label(reason: NoReason) -> str:
     return {
-        NoReason.DATE: _("Ik kan niet op die dag"),
-        NoReason.DISTANCE: _("Het is te ver weg voor mij"),
-        NoReason.RATHER_NOT: _("Ik doe liever niet mee"),
+        NoReason.DATE: button_text("Ik kan niet op die dag"),
+        NoReason.DISTANCE: button_text("Het is te ver weg voor mij"),
+        NoReason.RATHER_NOT: button_text("Ik doe liever niet mee"),
     }[reason]
 
 
 def diet_label(diet: Diet) -> str:
     return {
-        Diet.NONE: _("Geen bijzonderheden"),
-        Diet.VEGETARIAN: _("Vegetarisch"),
-        Diet.VEGAN: _("Veganistisch"),
-        Diet.HALAL: _("Halal"),
-        Diet.KOSHER: _("Koosjer"),
-        Diet.NO_PORK: _("Geen varkensvlees"),
-        Diet.NO_ALCOHOL: _("Geen alcohol"),
+        Diet.NONE: button_text("Geen bijzonderheden"),
+        Diet.VEGETARIAN: button_text("Vegetarisch"),
+        Diet.VEGAN: button_text("Veganistisch"),
+        Diet.HALAL: button_text("Halal"),
+        Diet.KOSHER: button_text("Koosjer"),
+        Diet.NO_PORK: button_text("Geen varkensvlees"),
+        Diet.NO_ALCOHOL: button_text("Geen alcohol"),
     }[diet]
 
 
 def allergen_label(allergen: Allergen) -> str:
     return {
-        Allergen.GLUTEN: _("Gluten"),
-        Allergen.CRUSTACEANS: _("Schaaldieren"),
-        Allergen.EGGS: _("Eieren"),
-        Allergen.FISH: _("Vis"),
-        Allergen.PEANUTS: _("Pinda's"),
-        Allergen.SOY: _("Soja"),
-        Allergen.MILK: _("Melk"),
-        Allergen.NUTS: _("Noten"),
-        Allergen.CELERY: _("Selderij"),
-        Allergen.MUSTARD: _("Mosterd"),
-        Allergen.SESAME: _("Sesamzaad"),
-        Allergen.SULPHITES: _("Sulfiet"),
-        Allergen.LUPIN: _("Lupine"),
-        Allergen.MOLLUSCS: _("Weekdieren"),
+        Allergen.GLUTEN: button_text("Gluten"),
+        Allergen.CRUSTACEANS: button_text("Schaaldieren"),
+        Allergen.EGGS: button_text("Eieren"),
+        Allergen.FISH: button_text("Vis"),
+        Allergen.PEANUTS: button_text("Pinda's"),
+        Allergen.SOY: button_text("Soja"),
+        Allergen.MILK: button_text("Melk"),
+        Allergen.NUTS: button_text("Noten"),
+        Allergen.CELERY: button_text("Selderij"),
+        Allergen.MUSTARD: button_text("Mosterd"),
+        Allergen.SESAME: button_text("Sesamzaad"),
+        Allergen.SULPHITES: button_text("Sulfiet"),
+        Allergen.LUPIN: button_text("Lupine"),
+        Allergen.MOLLUSCS: button_text("Weekdieren"),
     }[allergen]
 
 
@@ -161,8 +174,38 @@ def locale_own_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _sort_key(name: str) -> str:
+    """Alphabetical the way a reader expects, near enough without a collation library:
+    accents do not count ("Oekraïens" among the O's), nor does case."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold())
+                   if not unicodedata.combining(c))
+
+
+def invite_languages(locales: Sequence[str], reader: str) -> list[tuple[str, str]]:
+    """The shipped languages as a coordinator picks one for an invited person: named in the
+    reader's language, with the name in its own script beside it where that differs; the
+    reader's own language first, then English, then the rest alphabetically."""
+    named = []
+    for code in locales:
+        name = language_name(code, reader)
+        own = locale_own_name(code)
+        label = name if own.casefold() == name.casefold() else f"{name} · {own}"
+        first = 0 if code == reader else 1 if code == "en" else 2
+        named.append(((first, _sort_key(name)), code, label))
+    return [(code, label) for _key, code, label in sorted(named)]
+
+
 def current_locale() -> str:
     return I18n.get_current().current_locale
+
+
+VOTE_SYMBOLS = {Vote.YES: "✅", Vote.IF_NEED_BE: "🟡", Vote.NO: "❌", None: "❔"}
+
+
+def vote_button_text(vote: Vote | None, moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """A date on the ballot: the choice first and short ("✅ za 26 jun 10:00"), so a phone
+    that cuts a long button cuts nothing that matters; the text above explains the symbols."""
+    return f"{VOTE_SYMBOLS[vote]} {short_when(moment, zone, locale)}"
 
 
 def vote_label(vote: Vote | None) -> str:

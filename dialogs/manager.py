@@ -28,7 +28,7 @@ from conference.assignment import (
 from conference.model import FAMILY_LANGUAGE_CHOICES, ConferenceId, Person, PersonId, Status
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound, open_request
-from dialogs.callbacks import AssignTo, OpenRequest
+from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
 from dialogs.labels import language_names
 from dialogs.outbound import deliver
@@ -104,8 +104,12 @@ def router() -> Router:
                                            coordinator=c.coordinator.person_id).pack(),
                 )] for c in ranked[:8]])
             else:
-                text += "\n\n" + _("Er zijn nog geen coördinatoren. Voeg ze toe met "
-                                   "kring staff add --role coordinator.")
+                text += "\n\n" + _("Er zijn nog geen coördinatoren. Nodig ze uit met "
+                                   "kring staff invite --role coordinator.")
+        elif request.coordinator_id == person.id:  # the coordinator's way on: the circle
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=_("👥 Naar de conferentie en de kring"),
+                callback_data=OpenConference(id=request.id).pack())]])
         # Case details stay out of forwards.
         await message.answer(text, reply_markup=markup, protect_content=True)
 

@@ -17,6 +17,7 @@ from conference.model import ConferenceId, ConferenceRequest, Person
 from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
+from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
 from dialogs.filters import typed_words
@@ -28,7 +29,7 @@ from dialogs.texts import _
 
 
 def minimum_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=_("⚖️ Minimumeis"),
+    return [InlineKeyboardButton(text=button_text("⚖️ Minimumeis"),
                                  callback_data=MinimumStart(invitee=invitee).pack())]
 
 

@@ -20,6 +20,7 @@ from conference.circle import (
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import NotFound
+from dialogs.button_text import button_text
 from dialogs.callbacks import NeedsStep
 from dialogs.filters import typed_words
 from dialogs.labels import current_locale, language_name
@@ -37,7 +38,7 @@ def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyb
 
 
 def needs_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [_button(_("🧭 Wat heb je nodig om te komen?"), invitee, "menu")]
+    return [_button(button_text("🧭 Wat heb je nodig om te komen?"), invitee, "menu")]
 
 
 def _menu(invitee: Invitee) -> InlineKeyboardMarkup:
@@ -45,20 +46,20 @@ def _menu(invitee: Invitee) -> InlineKeyboardMarkup:
     interpreter = (language_name(needs.interpreter, current_locale()) if needs.interpreter
                    else _("nee"))
     rows = [
-        [_button(_("Tolk: {language}").format(language=interpreter), invitee.id,
+        [_button(button_text("Tolk: {language}").format(language=interpreter), invitee.id,
                  "interpreter")],
-        [_button(_("Kinderen mee: {count}").format(count=needs.children), invitee.id,
+        [_button(button_text("Kinderen mee: {count}").format(count=needs.children), invitee.id,
                  "children")],
     ]
     if needs.children:
-        rows.append([_button(mark(needs.childcare) + _("Kinderopvang nodig"), invitee.id,
+        rows.append([_button(mark(needs.childcare) + button_text("Kinderopvang nodig"), invitee.id,
                              "toggle", "childcare")])
     rows += [
-        [_button(mark(needs.transport) + _("Hulp bij vervoer"), invitee.id, "toggle",
+        [_button(mark(needs.transport) + button_text("Hulp bij vervoer"), invitee.id, "toggle",
                  "transport")],
-        [_button(mark(needs.accessibility) + _("Toegankelijk (rolstoel, lift)"), invitee.id,
-                 "toggle", "accessibility")],
-        [_button(_("Klaar ✓"), invitee.id, "done")],
+        [_button(mark(needs.accessibility) + button_text("Toegankelijk (rolstoel, lift)"),
+                 invitee.id, "toggle", "accessibility")],
+        [_button(button_text("Klaar ✓"), invitee.id, "done")],
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -90,8 +91,8 @@ def router() -> Router:
             buttons = [_button(language_name(code, current_locale()), invitee.id, "language",
                                code) for code in choices]
             rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-            rows.append([_button(_("✏️ Een andere taal"), invitee.id, "other")])
-            rows.append([_button(_("Geen tolk nodig"), invitee.id, "language", "-")])
+            rows.append([_button(button_text("✏️ Een andere taal"), invitee.id, "other")])
+            rows.append([_button(button_text("Geen tolk nodig"), invitee.id, "language", "-")])
             await message.edit_text(_("Een tolk voor welke taal?"),
                                     reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
             return

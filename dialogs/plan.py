@@ -42,6 +42,7 @@ from conference.plan import (
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
 from conference.slots import SlotError, SlotProblem, parse_slot
+from dialogs.button_text import button_text
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
 from dialogs.filters import has_text
@@ -422,9 +423,9 @@ async def _send_for_acceptance(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: Zone
         text = plan_text(plan, people, zone, professional.locale) + "\n\n" + _(
             "Accepteer je dit plan?")
         markup = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text=_("✅ Akkoord"), callback_data=PlanAnswer(
+            InlineKeyboardButton(text=button_text("✅ Akkoord"), callback_data=PlanAnswer(
                 invitee=professional.id, accepted=True).pack()),
-            InlineKeyboardButton(text=_("Niet akkoord"), callback_data=PlanAnswer(
+            InlineKeyboardButton(text=button_text("Niet akkoord"), callback_data=PlanAnswer(
                 invitee=professional.id, accepted=False).pack())]])
     *before, last = split_message(text)
     for part in before:

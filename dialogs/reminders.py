@@ -21,6 +21,7 @@ from conference.reminders import Kind, days_until, kind_of
 from conference.slots import Slot, Vote
 from dialogs.announce import buttons_of, place_text
 from dialogs.availability import ballot
+from dialogs.button_text import button_text
 from dialogs.callbacks import MeetingAnswer
 from dialogs.followup import check_in_markup, follow_up_markup
 from dialogs.invitation import rsvp_buttons
@@ -88,10 +89,11 @@ def reminder_parts(kind: str, person: Invitee, meeting: Meeting, zone: ZoneInfo,
             text = _("Herinnering: de Eigen Kracht-conferentie is {when}, in {place}. Tot "
                      "dan!").format(when=coming, place=place_text(meeting))
         markup = InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text=_("✅ Ik kom"), callback_data=MeetingAnswer(
+            [InlineKeyboardButton(text=button_text("✅ Ik kom"), callback_data=MeetingAnswer(
                 invitee=person.id, coming=True).pack())],
-            [InlineKeyboardButton(text=_("Ik kan niet komen"), callback_data=MeetingAnswer(
-                invitee=person.id, coming=False).pack())]])
+            [InlineKeyboardButton(text=button_text("Ik kan niet komen"),
+                                  callback_data=MeetingAnswer(invitee=person.id,
+                                                              coming=False).pack())]])
         return (outbox.Text(text, buttons_of(markup)),)
 
 

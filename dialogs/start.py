@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F
+from aiogram import Bot, F
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -15,14 +15,18 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
+from conference.circle import my_invitations
 from conference.intake import RequestDraft, first_step, step_number
-from conference.model import Person, RequestKind, StaffRole
+from conference.model import Person, RequestKind
 from conference.ports import UnitOfWork
 from conference.requests import NotFound, set_language
+from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
 from dialogs.labels import field_label, locale_own_name
 from dialogs.routing import Router
+from dialogs.staff import publish_staff_menu, staff_help
+from dialogs.states import Intake
 from dialogs.texts import _
 
 
@@ -39,8 +43,8 @@ async def show_welcome(chat: Message, name: str | None = None) -> None:
         greeting + "\n\n" + _(
             "Ik ben kring. Via mij vraag je een Eigen Kracht-conferentie aan: een bijeenkomst "
             "waarin familie, vrienden en buren samen een plan maken. Wat wil je doen?"),
-        reply_markup=_buttons((_("Een conferentie aanvragen"), "apply"),
-                              (_("Ik wil eerst meer weten"), "info")),
+        reply_markup=_buttons((button_text("Een conferentie aanvragen"), "apply"),
+                              (button_text("Ik wil eerst meer weten"), "info")),
     )
 
 
@@ -61,24 +65,20 @@ def router() -> Router:
 
     @r.message(CommandStart())
     async def start(message: Message, state: FSMContext, person: Person,
-                    uow: UnitOfWork) -> None:
+                    uow: UnitOfWork, bot: Bot, i18n: I18n) -> None:
         if await state.get_state() is not None:
             await message.answer(
                 _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
-                reply_markup=_buttons((_("Verder waar ik was"), "resume"),
-                                      (_("Opnieuw beginnen"), "restart")),
+                reply_markup=_buttons((button_text("Verder waar ik was"), "resume"),
+                                      (button_text("Opnieuw beginnen"), "restart")),
             )
             return
         await show_welcome(message, person.first_name)
         member = await uow.staff.get(person.id)
-        if member is not None and member.role is StaffRole.MANAGER:
-            await message.answer(_(
-                "Je staat in kring als regiomanager. Nieuwe aanvragen komen hier binnen; met "
-                "/requests zie je alle open aanvragen en wijs je een coördinator toe."))
-        elif member is not None:
-            await message.answer(_(
-                "Je staat in kring als coördinator. Als een regiomanager je een aanvraag "
-                "toewijst, hoor je het hier."))
+        if member is not None:
+            await message.answer(staff_help(member.role))
+            # added by id before they ever opened the bot: their menu could not be set then
+            await publish_staff_menu(bot, i18n, person.id, member.role, i18n.current_locale)
 
     @r.message(Command("apply"))
     async def apply(message: Message, state: FSMContext) -> None:
@@ -114,8 +114,8 @@ def router() -> Router:
               "Iedereen mag een conferentie aanvragen. Dat kan jijzelf zijn, iemand uit de "
               "familie of een professional, zoals een leraar.\n\n"
               "Eerst even praten? Vraag een gratis informatiegesprek aan met een regiomanager."),
-            reply_markup=_buttons((_("Informatiegesprek aanvragen"), "info_talk"),
-                                  (_("Een conferentie aanvragen"), "apply")),
+            reply_markup=_buttons((button_text("Informatiegesprek aanvragen"), "info_talk"),
+                                  (button_text("Een conferentie aanvragen"), "apply")),
         )
 
     @r.callback_query(Menu.filter(F.action == "resume"))
@@ -125,13 +125,12 @@ def router() -> Router:
             await reask(chat, state)
 
     @r.message(Command("help"))
-    async def help_(message: Message, state: FSMContext) -> None:
+    async def help_(message: Message, state: FSMContext, uow: UnitOfWork,
+                    person: Person) -> None:
         raw = await state.get_state()
         step = await current_step(state)
-        if raw is None:
-            await message.answer(_(
-                "Met /apply vraag je een Eigen Kracht-conferentie aan. Met /start zie je wat "
-                "kring kan, en met /language kies je een andere taal."))
+        if raw is None or raw not in Intake:  # not in the middle of a request
+            await message.answer(await help_by_role(uow, person))
             return
         if step is None:
             note = _("Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om het te "
@@ -183,12 +182,14 @@ def router() -> Router:
     @r.callback_query(PickLanguage.filter())
     async def language_chosen(callback: CallbackQuery, callback_data: PickLanguage,
                               state: FSMContext, uow: UnitOfWork, person: Person,
-                              i18n: I18n) -> None:
+                              i18n: I18n, bot: Bot) -> None:
         try:
             await set_language(uow, person.id, callback_data.locale, i18n.available_locales)
         except NotFound:
             await callback.answer(_("Die taal ken ik niet."), show_alert=True)
             return
+        if (member := await uow.staff.get(person.id)) is not None:  # their menu follows
+            await publish_staff_menu(bot, i18n, person.id, member.role, callback_data.locale)
         with i18n.use_locale(callback_data.locale):
             await callback.answer(_("Opgeslagen ✓"))
             if (chat := _chat(callback)) is None:
@@ -201,8 +202,23 @@ def router() -> Router:
     return r
 
 
+async def help_by_role(uow: UnitOfWork, person: Person) -> str:
+    """What this person can do here: a regional manager, a coordinator, someone invited to
+    a conference (a relative, a friend, a professional), or someone who may apply."""
+    member = await uow.staff.get(person.id)
+    if member is not None:
+        return staff_help(member.role) + "\n\n" + _("Met /language kies je een andere taal.")
+    if await my_invitations(uow, person.id):
+        return _("Met /me zie je je uitnodiging: je antwoord, eten en drinken, wat je nodig "
+                 "hebt om te komen, en de datums. Daar kun je alles veranderen. Met /language "
+                 "kies je een andere taal.")
+    return _("Met /apply vraag je een Eigen Kracht-conferentie aan. Met /start zie je wat "
+             "kring kan, en met /language kies je een andere taal.")
+
+
 async def ask_stop(chat: Message) -> None:
     await chat.answer(
         _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
-        reply_markup=_buttons((_("Ja, stoppen"), "cancel_yes"), (_("Nee, doorgaan"), "cancel_no")),
+        reply_markup=_buttons((button_text("Ja, stoppen"), "cancel_yes"),
+                              (button_text("Nee, doorgaan"), "cancel_no")),
     )

@@ -16,8 +16,9 @@ from conference.intake import Field, InvalidAnswer, clean_text
 from conference.model import Person
 from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
+from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
-from dialogs.circle import ask_group
+from dialogs.circle import ask_relation
 from dialogs.clock import now
 from dialogs.filters import has_text
 from dialogs.intake import problem_text
@@ -28,13 +29,13 @@ from dialogs.texts import _
 
 
 def suggest_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=_("➕ Wie moeten we nog vragen?"),
+    return [InlineKeyboardButton(text=button_text("➕ Wie moeten we nog vragen?"),
                                  callback_data=SuggestStart(invitee=invitee).pack())]
 
 
 def _skip() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=_("Weet ik niet"), callback_data=SuggestStart(invitee=0).pack())]])
+        text=button_text("Weet ik niet"), callback_data=SuggestStart(invitee=0).pack())]])
 
 
 def router() -> Router:
@@ -107,10 +108,11 @@ def router() -> Router:
             await callback.message.answer(_("Genoteerd: {name} nu niet. Opgeslagen ✓").format(
                 name=escape(found.name)))
             return
-        # Into the usual "add a person" questions, with what we already know filled in.
+        # Into the usual "add a person" questions, with the name filled in; the relation as
+        # the family typed it is offered, but the coordinator's view is in their own words.
         await state.set_data({"conference": found.conference_id, "name": found.name,
-                              "relation": found.relation})
-        await ask_group(callback.message, state, found.name)
+                              "suggested": found.relation})
+        await ask_relation(callback.message, state, found.name, found.relation)
 
     return r
 

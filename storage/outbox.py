@@ -120,7 +120,7 @@ class SqlOutbox(_Repository):
     def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
         super().__init__(session, write_now, cache)
         self._new_batches: dict[int, dict[str, Any]] = {}
-        self._reopened: dict[int, int] = {}  # batch id -> skipped
+        self._reopened: dict[int, tuple[int, int]] = {}  # batch id -> skipped, unreachable
         self._payloads: dict[str, str] = {}
         self._deliveries: list[dict[str, Any]] = []
         self._queued_any = False  # flushed deliveries: wake the sender after the commit
@@ -148,7 +148,8 @@ class SqlOutbox(_Repository):
             })
             added += 1
         if added and batch_id not in self._new_batches:
-            self._reopened[batch_id] = batch.skipped  # new people: a new report follows
+            # new people: a new report follows
+            self._reopened[batch_id] = (batch.skipped, batch.unreachable)
         return batch_id
 
     async def look_up_keys(self, keys: Sequence[str]) -> None:
@@ -185,7 +186,8 @@ class SqlOutbox(_Repository):
             "id": batch_id, "key": batch.key, "conference_id": batch.conference_id,
             "kind": batch.kind, "created_by": batch.created_by,
             "report_chat": batch.report_chat, "report_locale": batch.report_locale,
-            "skipped": batch.skipped, "progress_message_id": None, "created_at": at,
+            "skipped": batch.skipped, "unreachable": batch.unreachable,
+            "progress_message_id": None, "created_at": at,
             "finished_at": None,
         }
         self._planned[batch_id] = set()
@@ -204,11 +206,12 @@ class SqlOutbox(_Repository):
         return batch_id
 
     async def report(self, batch_id: int) -> BatchReport | None:
-        skipped = await self._s.scalar(select(BATCH.c.skipped).where(BATCH.c.id == batch_id))
-        if skipped is None:
+        row = (await self._s.execute(select(BATCH.c.skipped, BATCH.c.unreachable)
+                                     .where(BATCH.c.id == batch_id))).first()
+        if row is None:
             return None
         return BatchReport.from_counts((await self._counts([batch_id])).get(batch_id, {}),
-                                       int(skipped))
+                                       int(row.skipped), int(row.unreachable))
 
     async def flush_pending(self) -> None:
         if self._payloads:
@@ -222,9 +225,10 @@ class SqlOutbox(_Repository):
             ])
         if self._new_batches:
             await self._s.execute(BATCH.insert(), list(self._new_batches.values()))
-        for batch_id, skipped in self._reopened.items():
+        for batch_id, (skipped, unreachable) in self._reopened.items():
             await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id).values(
-                finished_at=None, progress_message_id=None, skipped=skipped))
+                finished_at=None, progress_message_id=None, skipped=skipped,
+                unreachable=unreachable))
         if self._deliveries:
             await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(),
                                   self._deliveries)
@@ -427,7 +431,8 @@ class SqlOutbox(_Repository):
         """Batches whose report is not out yet, oldest first, with their counts (reported_only:
         only those with a report chat; silent ones are finished by `finish_silent`)."""
         query = (select(BATCH.c.id, BATCH.c.kind, BATCH.c.report_chat, BATCH.c.report_locale,
-                        BATCH.c.progress_message_id, BATCH.c.skipped)
+                        BATCH.c.progress_message_id, BATCH.c.skipped,
+                        BATCH.c.unreachable)
                  .where(BATCH.c.finished_at.is_(None)))
         if reported_only:
             query = query.where(BATCH.c.report_chat.is_not(None))
@@ -438,7 +443,8 @@ class SqlOutbox(_Repository):
             PersonId(int(row.report_chat)) if row.report_chat is not None else None,
             row.report_locale,
             int(row.progress_message_id) if row.progress_message_id is not None else None,
-            BatchReport.from_counts(counts.get(int(row.id), {}), int(row.skipped)),
+            BatchReport.from_counts(counts.get(int(row.id), {}), int(row.skipped),
+                                    int(row.unreachable)),
         ) for row in rows]
 
     async def set_progress_message(self, batch_id: int, message_id: int | None) -> None:

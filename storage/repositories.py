@@ -35,6 +35,7 @@ from conference.model import (
     Person,
     PersonId,
     RequestKind,
+    StaffInvite,
     StaffMember,
     StaffRole,
     Status,
@@ -52,6 +53,7 @@ from storage.tables import (
     ProposalRow,
     ReferenceCounterRow,
     SlotRow,
+    StaffInviteRow,
     StaffRow,
     SuggestionRow,
     VoteRow,
@@ -251,6 +253,30 @@ class SqlStaff(_Repository):
         rows = await (self._s.execute(_STAFF_ALL) if role is None else
                       self._s.execute(_STAFF_OF_ROLE, {"staff_role": role.value}))
         return [self._member(row, row.locale) for row in rows]
+
+    async def add_invite(self, digest: str, invite: StaffInvite, at: datetime) -> None:
+        self._s.add(StaffInviteRow(
+            token_hash=digest, role=invite.role.value, name=invite.name,
+            languages=",".join(invite.languages), region=invite.region,
+            gender=invite.gender.value if invite.gender else None, created_at=at,
+            expires_at=invite.expires_at))
+
+    async def invite(self, digest: str) -> StaffInvite | None:
+        row = await self._s.get(StaffInviteRow, digest)
+        if row is None:
+            return None
+        return StaffInvite(StaffRole(row.role), row.name, _split(row.languages), row.region,
+                           Gender(row.gender) if row.gender else None, row.expires_at,
+                           row.used_at)
+
+    async def use_invite(self, digest: str, person: PersonId, at: datetime) -> bool:
+        # one conditional UPDATE: of two phones opening the link at once, one wins
+        await self._write_now()
+        result = await self._s.execute(
+            update(StaffInviteRow).where(StaffInviteRow.token_hash == digest,
+                                         StaffInviteRow.used_at.is_(None))
+            .values(used_at=at, used_by=person).execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
 
 
 class SqlConferences(_Repository):

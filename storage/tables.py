@@ -75,6 +75,22 @@ class StaffRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class StaffInviteRow(Base):
+    """`kring staff invite`: a one-time link; only the token's hash is kept."""
+
+    __tablename__ = "staff_invite"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[str] = mapped_column(String(128), default="")
+    region: Mapped[str | None] = mapped_column(String(100))
+    gender: Mapped[str | None] = mapped_column(String(1))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class ConferenceRow(Base):
     __tablename__ = "conference"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -244,7 +260,8 @@ class OutboxBatchRow(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     report_chat: Mapped[int | None] = mapped_column(BigInteger)
     report_locale: Mapped[str | None] = mapped_column(String(16))
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # never opened the bot
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)  # blocked the bot
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

@@ -23,7 +23,11 @@ async def invite_wim(ayse) -> str:
     await ayse.send_text("Wim")
     await ayse.send_text("zoon")
     await ayse.press("familie")
-    await ayse.press("English")
+    # named in Ayse's language, the own name beside it; hers first, then English, then A-Z
+    assert [row[0] for row in ayse.last.buttons] == [
+        "Nederlands", "Engels · English", "Arabisch · العربية", "Oekraïens · Українська",
+        "Perzisch · فارسی", "Pools · Polski", "Tigrinya · ትግርኛ", "Turks · Türkçe"]
+    await ayse.press("Engels · English")
     await ayse.press("Ja, zeker erbij")
     assert "Wim staat in de kring ✓" in ayse.messages[-4].text
     link = re.search(r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]+)",
@@ -181,13 +185,17 @@ async def test_who_else_goes_to_the_coordinator_who_adds_them(emu: BotApiEmulato
     await wim.send_text(f"/start {token}")
     await wim.press("➕ Who else should we ask?")
     await wim.send_text("Jan")
-    await wim.send_text("opa")
+    await wim.send_text("grandad")
     await wim.send_text("06-12345678")
     assert "The coordinator will discuss it with the family" in wim.last.text
-    idea = await ayse.wait_for("stelt voor om ook Jan (opa)")
+    idea = await ayse.wait_for("stelt voor om ook Jan (grandad)")
     assert "06-12345678" in idea.text  # how to reach him: for the coordinator only
     accept = idea.callback_data("➕ Toevoegen aan de kring")
     await ayse.press("➕ Toevoegen aan de kring", message=idea)
+    # Wim's word is offered; Ayse puts it in her own
+    assert "Voorgesteld: “grandad”" in ayse.last.text
+    assert ayse.last.buttons == [["✓ Overnemen: grandad"]]
+    await ayse.send_text("opa")
     await ayse.press("familie")
     await ayse.press("Nederlands")
     await ayse.press("Nee")

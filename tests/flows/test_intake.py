@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from conference.model import ConferenceId, PersonId
+from conference.model import ApplicantRole, ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
 from tests.flows.conftest import (
     Running,
@@ -23,18 +23,19 @@ QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
 MANAGER_ID = 9001
 
 
-async def walk_intake(user: Person, locale: str, question: str) -> None:
+async def walk_intake(user: Person, locale: str, question: str,
+                      role: str = "Familie of vriend(in)") -> None:
     """Every step of the intake, by pressing what the person sees and typing answers."""
     await user.send_text("/start")
     await user.press(t(locale, "Een conferentie aanvragen"))
     assert t(locale, "Wie doet de aanvraag?") in user.last.text
-    await user.press(t(locale, "Familie of vriend(in)"))
+    await user.press(t(locale, role))
     await user.send_text("Johan")
     assert "Johan" in user.last.text  # "How old is Johan?"
     await user.send_text("8")
     await user.send_text(question)
     await user.send_text("Moeder is psychiatrisch patiënt; vader blowt te veel; geldzorgen.")
-    await user.press(t(locale, "Familie of persoon (Eigen Kracht-conferentie)"))
+    await user.press(t(locale, "👪 Familie of persoon"))
     await user.press("Nederlands" if locale == "nl" else "Dutch")
     await user.press("Turks" if locale == "nl" else "Turkish")
     assert user.last.buttons[0][0].startswith("✓ ")  # the toggle shows at once
@@ -92,6 +93,20 @@ async def test_whole_intake_reaches_the_manager(
     assert stored.minimum_requirement is None
 
 
+async def test_a_neighbour_applies(emu: BotApiEmulator, kring: Running):
+    """The brochures' own example: a neighbour worries and asks for a conference."""
+    manager = await ready_manager(emu, kring, MANAGER_ID)
+    herman = emu.user("Herman", language_code="nl")
+    await walk_intake(herman, "nl", QUESTION_NL, role="Buurman of buurvrouw")
+    await herman.press("✅ Versturen")
+    notice = await manager.wait_for("EK-")
+    await manager.press("Open aanvraag", message=notice)
+    assert "Wie vraagt aan: Buurman of buurvrouw" in manager.last.text
+    async with kring.uow() as uow:
+        stored = await uow.conferences.get(ConferenceId(1))
+    assert stored is not None and stored.applicant_role == ApplicantRole.NEIGHBOUR
+
+
 async def test_the_intake_works_the_same_over_aiohttp(emu: BotApiEmulator, migrated_url: str):
     """KRING_HTTP_CLIENT=aiohttp: every call goes through aiohttp, as aiogram does (the way
     back should kring's own client ever misbehave somewhere)."""
@@ -119,7 +134,7 @@ async def walk_professional_intake(guardian: Person) -> None:
     await guardian.press("Overslaan")  # no concerns typed
     assert "minimumeis" in guardian.last.text
     await guardian.send_text(MINIMUMEIS)
-    await guardian.press("Familie of persoon (Eigen Kracht-conferentie)")
+    await guardian.press("👪 Familie of persoon")
     await guardian.send_text("Tigrinya")  # a typed language is added to the list
     await guardian.press("Klaar ✓")
     await guardian.send_text("Een vrouw die Tigrinya spreekt")

@@ -116,7 +116,7 @@ async def test_a_restart_mid_intake_continues_where_it_stopped(
     await kring.start()
     await edith.press("Overslaan")
     assert "Welke soort conferentie" in edith.last.text
-    await edith.press("Familie of persoon (Eigen Kracht-conferentie)")
+    await edith.press("👪 Familie of persoon")
     await edith.press("Nederlands")
     await edith.press("Klaar ✓")
     await edith.press("Geen voorkeur")

@@ -12,6 +12,7 @@ from conference.model import (
     ConferenceRequest,
     Person,
     PersonId,
+    StaffInvite,
     StaffMember,
     StaffRole,
     Status,
@@ -41,6 +42,7 @@ class FakePersons:
 class FakeStaff:
     def __init__(self) -> None:
         self.rows: dict[PersonId, StaffMember] = {}
+        self.invites: dict[str, StaffInvite] = {}
 
     async def add(self, member):
         self.rows[member.person_id] = member
@@ -53,6 +55,19 @@ class FakeStaff:
 
     async def list(self, role=None):
         return [m for m in self.rows.values() if role is None or m.role is role]
+
+    async def add_invite(self, digest, invite, at):
+        self.invites[digest] = invite
+
+    async def invite(self, digest):
+        return self.invites.get(digest)
+
+    async def use_invite(self, digest, person, at):
+        found = self.invites.get(digest)
+        if found is None or found.used_at is not None:
+            return False
+        self.invites[digest] = replace(found, used_at=at)
+        return True
 
 
 class FakeConferences:

@@ -129,3 +129,48 @@ def test_the_dutch_singular_and_plural_keep_the_same_placeholders(tmp_path):
     template.add(("{count} persoon", "{n} mensen"), None)
     found = problems(_copy(tmp_path), template)
     assert "source: singular and plural have other placeholders: '{count} persoon'" in found
+
+
+def test_a_button_too_long_for_a_phone_is_reported(tmp_path):
+    locales = _copy(tmp_path, "tr")
+    po = locales / "tr" / "LC_MESSAGES" / "messages.po"
+
+    def spoil(catalog: Catalog) -> None:
+        catalog["Ik wil eerst meer weten"].string = "Önce daha fazla bilgi almak istiyorum"
+        catalog["Kinderen mee: {count}"].string = "Yanımda gelecek çocukların sayısı: {count}"
+        # not a button: a long sentence is fine
+        catalog["Deze link ken ik niet. Vraag wie je uitnodigde om een nieuwe link."].string = (
+            "Bu bağlantıyı tanımıyorum. Sizi davet eden kişiden yeni bir bağlantı isteyin.")
+
+    _edit(po, "tr", spoil)
+    found = problems(locales, extract())
+    assert "tr: button longer than 32 characters (37): 'Ik wil eerst meer weten'" in found
+    assert "tr: button longer than 32 characters (37): 'Kinderen mee: {count}'" in found
+    assert not any("Deze link ken ik niet" in line for line in found)
+
+
+def test_visible_characters_count_what_a_reader_sees():
+    from bot.catalogs import button_length, visible_length
+
+    assert visible_length("✅ za 26 jun 10:00") == 17
+    assert visible_length("👨\u200d👩\u200d👧 🇳🇱 👍🏽") == 5  # a family, a flag, a thumb
+    assert visible_length("مُحَمَّد") == 4  # Arabic vowel marks take no room
+    assert visible_length("\u2068Wim\u2069") == 3  # isolates are invisible
+    assert button_length("🔁 {name}") == 14  # a 12-letter first name filled in
+
+
+def test_every_dates_button_fits_a_phone_in_every_language():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.catalogs import visible_length
+    from conference.slots import Vote
+    from dialogs.labels import vote_button_text
+
+    zone = ZoneInfo("Europe/Amsterdam")
+    longest = datetime(2027, 9, 29, 10, 0, tzinfo=zone)  # Wednesday in September
+    for locale in ("nl", "en", "tr", "ar", "pl", "uk", "fa", "ti"):
+        for vote in (None, *Vote):
+            text = vote_button_text(vote, longest, zone, locale)
+            assert text[0] in "✅🟡❌❔"  # the choice first: a cut button keeps it
+            assert visible_length(text) <= 32, (locale, text)

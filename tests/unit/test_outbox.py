@@ -106,15 +106,16 @@ def test_the_report_names_only_what_happened(i18n: CatalogI18n):
     with i18n.context(), i18n.use_locale("nl"):
         clean = report_text(BatchReport(total=12, delivered=12))
         mixed = report_text(BatchReport(total=10, delivered=6, blocked=1, failed=2, unknown=1,
-                                        skipped=3))
+                                        skipped=3, unreachable=1))
         counting = progress_text(BatchReport(total=120, delivered=30, failed=4, pending=86))
     assert clean == "Klaar: 12 van de 12 hebben het bericht ontvangen."
     assert mixed.splitlines() == [
-        "Klaar: 6 van de 13 hebben het bericht ontvangen.",
+        "Klaar: 6 van de 14 hebben het bericht ontvangen.",
         "🚫 1 heeft de bot geblokkeerd of nooit gestart",
         "⚠️ 2 konden niet worden bezorgd (Telegram weigerde het)",
         "❔ 1 onzeker: het versturen werd onderbroken en wordt niet herhaald",
         "📵 3 zijn nog niet bereikbaar via Telegram (niet verstuurd)",
+        "🚫 1 heeft de bot geblokkeerd (niet verstuurd)",
     ]
     assert counting == "Versturen: 34 van 120 …"
 
