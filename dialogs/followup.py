@@ -86,7 +86,7 @@ def router() -> Router:
             inline_keyboard=[[InlineKeyboardButton(
                 text=_("💬 Iets erbij zeggen (hoeft niet)"), callback_data=FollowUpComment(
                     invitee=invitee.id, agreement=agreement.id).pack())]]))
-        await _tell(bot, uow, i18n, invitee, agreement, follow_up_label(answer))
+        await _tell(bot, uow, i18n, invitee, agreement, answer=answer)
 
     @r.callback_query(FollowUpComment.filter())
     async def comment(callback: CallbackQuery, callback_data: FollowUpComment,
@@ -118,7 +118,7 @@ def router() -> Router:
         await message.answer(_("Opgeslagen ✓ Dank je wel."))
         invitee = await uow.invitees.get(data["invitee"])
         if invitee is not None:
-            await _tell(bot, uow, i18n, invitee, agreement, "💬 " + escape(text))
+            await _tell(bot, uow, i18n, invitee, agreement, comment=text)
 
     @r.callback_query(CheckInAnswer.filter())
     async def checked(callback: CallbackQuery, callback_data: CheckInAnswer, uow: UnitOfWork,
@@ -159,12 +159,15 @@ def router() -> Router:
 
 
 async def _tell(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
-                agreement: Agreement, answer: str) -> None:
-    """The coordinator's summary, at once: who said what about which agreement."""
+                agreement: Agreement, answer: FollowUp | None = None,
+                comment: str | None = None) -> None:
+    """The coordinator's summary, at once: who said what about which agreement. The answer is
+    named here, in the coordinator's language, not in the relative's."""
     async with coordinator_language(uow, i18n, invitee.conference_id) as request:
         if request is None or request.coordinator_id is None:
             return
+        said = follow_up_label(answer) if answer is not None else "💬 " + escape(comment or "")
         await deliver(bot, uow, request.coordinator_id, _(
             "{reference}, na 4 weken: {name} over “{what}”: {answer}").format(
             reference=request.reference, name=escape(invitee.name),
-            what=escape(agreement.what), answer=answer))
+            what=escape(agreement.what), answer=said))

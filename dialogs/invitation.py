@@ -34,7 +34,7 @@ from dialogs.clock import now
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.needs import needs_button
-from dialogs.outbound import deliver, when
+from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.routing import Router
 from dialogs.suggest import suggest_button
 from dialogs.texts import _
@@ -93,12 +93,7 @@ def router() -> Router:
                                  "niet van jou? De coördinator hoort het en helpt je verder."),
             }[refused.reason])
             if refused.reason is Refusal.TAKEN and refused.invitee is not None:
-                request = await uow.conferences.get(refused.invitee.conference_id)
-                if request is not None and request.coordinator_id is not None:
-                    await deliver(bot, uow, request.coordinator_id, _(
-                        "Let op: de uitnodiging van {name} ({reference}) is geopend op een "
-                        "tweede telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
-                    ).format(name=escape(refused.invitee.name), reference=request.reference))
+                await _tell_taken(bot, uow, i18n, refused.invitee)
             return
         try:
             await set_language(uow, person.id, invitee.locale, i18n.available_locales)
@@ -208,3 +203,15 @@ def router() -> Router:
                 reply_markup=rsvp_buttons(callback_data.invitee))
 
     return r
+
+
+async def _tell_taken(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee) -> None:
+    """A second phone tried the link: the coordinator hears it in their own language (the
+    person who tapped it may read another)."""
+    async with coordinator_language(uow, i18n, invitee.conference_id) as request:
+        if request is None or request.coordinator_id is None:
+            return
+        await deliver(bot, uow, request.coordinator_id, _(
+            "Let op: de uitnodiging van {name} ({reference}) is geopend op een tweede telefoon "
+            "en geweigerd. Geef {name} zo nodig een nieuwe link.").format(
+            name=escape(invitee.name), reference=request.reference))

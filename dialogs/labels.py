@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import I18n
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.lists import format_list
 
 from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
@@ -19,7 +18,8 @@ from conference.outbox import Unconfirmed
 from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
 from dialogs.outbound import when
-from dialogs.texts import _
+from dialogs.texts import _, native_digits
+from dialogs.texts import listed as texts_listed
 
 
 def field_label(step: Field) -> str:
@@ -176,8 +176,8 @@ def vote_label(vote: Vote | None) -> str:
 
 def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
     """What was wrong with a typed date, kindly, with the line it is on."""
-    moment = format_date(error.moment.astimezone(zone), "full", locale=locale) \
-        if error.moment else ""
+    moment = native_digits(format_date(error.moment.astimezone(zone), "full", locale=locale),
+                           locale) if error.moment else ""
     text = {
         SlotProblem.UNREADABLE: _("Die datum kan ik niet lezen: “{text}”."),
         SlotProblem.NO_TIME: _("Bij “{text}” mist de tijd, bijvoorbeeld 10:00."),
@@ -205,8 +205,8 @@ def short_when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
 def slot_parts(moment: datetime, zone: ZoneInfo, locale: str) -> tuple[str, str]:
     """The date ("za 3 jul") and the time ("10:00"), for a column of the matrix."""
     local = moment.astimezone(zone)
-    return (format_skeleton("MMMEd", local, locale=locale),
-            format_time(local, "short", tzinfo=zone, locale=locale))
+    return (native_digits(format_skeleton("MMMEd", local, locale=locale), locale),
+            native_digits(format_time(local, "short", tzinfo=zone, locale=locale), locale))
 
 
 def reminder_label(kind: str) -> str:
@@ -266,6 +266,6 @@ def unconfirmed_lines(items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str,
 
 
 def listed(items: Sequence[str]) -> str:
-    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR)."""
-    items = [item for item in items if item]
-    return format_list(items, locale=current_locale()) if items else ""
+    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR), shaped
+    for the reader's direction (dialogs/texts.py)."""
+    return texts_listed(items)
