@@ -24,7 +24,7 @@ from dialogs.clock import now
 from dialogs.ics import meeting_ics
 from dialogs.invitation import rsvp_buttons
 from dialogs.outbound import when
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled
 
 
 def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, str], ...], ...]:
@@ -94,8 +94,7 @@ async def tell_person(uow: UnitOfWork, by: Person, conference: ConferenceId,
 def place_text(meeting: Meeting) -> str:
     if meeting.venue is None:
         return "-"
-    return escape(meeting.venue.name) + (
-        ", " + escape(meeting.venue.address) if meeting.venue.address else "")
+    return joined([escape(meeting.venue.name), escape(meeting.venue.address or "")], ", ")
 
 
 def _notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
@@ -112,14 +111,16 @@ def _notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
             name=escape(person.name), moment=moment, place=place_text(after)), None
     changes = []
     if before.starts_at != after.starts_at and before.starts_at is not None:
-        changes.append(_("De tijd is veranderd: {old} → {new}").format(
+        # in words, not "old → new": an arrow points the wrong way right to left
+        changes.append(_("De tijd is veranderd: eerst {old}, nu {new}.").format(
             old=when(before.starts_at, zone, locale), new=moment))
     if place_text(before) != place_text(after):
-        changes.append(_("De plaats is veranderd: {old} → {new}").format(
+        changes.append(_("De plaats is veranderd: eerst {old}, nu {new}.").format(
             old=place_text(before), new=place_text(after)))
+    unchanged = joined([labelled("📅", moment), labelled("📍", place_text(after))])
     text = _("Hallo {name}, er is iets veranderd voor de Eigen Kracht-conferentie.").format(
-        name=escape(person.name)) + "\n" + "\n".join(changes or [
-            f"📅 {moment} · 📍 {place_text(after)}"]) + "\n\n" + _("Kun je nog komen?")
+        name=escape(person.name)) + "\n" + "\n".join(changes or [unchanged]) + "\n\n" + _(
+        "Kun je nog komen?")
     markup = InlineKeyboardMarkup(inline_keyboard=[
         [_answer(_("✅ Ik kan nog steeds komen"), person.id, True)],
         [_answer(_("Ik kan niet meer komen"), person.id, False)]])

@@ -29,7 +29,7 @@ from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.routing import Router
 from dialogs.states import Proposing
-from dialogs.texts import _
+from dialogs.texts import _, joined
 
 _CYCLE = {None: Vote.YES, Vote.YES: Vote.IF_NEED_BE, Vote.IF_NEED_BE: Vote.NO,
           Vote.NO: Vote.YES}
@@ -44,7 +44,7 @@ def ballot(invitee: Invitee, slots: Sequence[Slot], votes: dict[int, Vote], zone
     if saved:
         text = _("Opgeslagen ✓") + "\n\n" + text
     rows = [[InlineKeyboardButton(
-        text=f"{short_when(s.starts_at, zone, locale)} · {vote_label(votes.get(s.id))}",
+        text=joined([short_when(s.starts_at, zone, locale), vote_label(votes.get(s.id))]),
         callback_data=VoteAnswer(invitee=invitee.id, slot=s.id).pack())] for s in slots]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 

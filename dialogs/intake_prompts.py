@@ -22,7 +22,7 @@ from conference.model import (
 )
 from dialogs.callbacks import Answer, Nav
 from dialogs.labels import current_locale, field_label, language_name, model_label, role_label
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
@@ -181,7 +181,8 @@ def answer_text(step: Field, draft: RequestDraft) -> str:
         return str(draft.subject_age) if draft.subject_age is not None else not_given
     if step is Field.LANGUAGES:
         locale = current_locale()
-        return escape(", ".join(language_name(c, locale) for c in draft.languages)) or not_given
+        return joined((escape(language_name(c, locale)) for c in draft.languages),
+                      ", ") or not_given
     if step is Field.CONTACT:
         return escape(draft.phone) if draft.phone else _("alleen via Telegram")
     if step is Field.CONSENT:
@@ -195,7 +196,7 @@ def review(draft: RequestDraft) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
         "<b>" + _("Controleer je aanvraag") + "</b>",
         "",
-        *(f"<b>{field_label(s)}</b>: {answer_text(s, draft)}" for s in steps),
+        *(labelled(f"<b>{field_label(s)}</b>:", answer_text(s, draft)) for s in steps),
         "",
         _("Klopt alles? Tik op een onderdeel om het te wijzigen, of verstuur de aanvraag."),
     ]

@@ -37,7 +37,7 @@ from dialogs.needs import needs_button
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.routing import Router
 from dialogs.suggest import suggest_button
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled
 
 
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
@@ -135,10 +135,11 @@ def router() -> Router:
                 _("Je hebt nog niet geantwoord."))
             meeting = await uow.meetings.get(invitee.conference_id)
             if meeting.fixed and meeting.starts_at is not None:
-                state += "\n📅 " + when(meeting.starts_at, zone, i18n.current_locale)
+                state += "\n" + labelled("📅", when(meeting.starts_at, zone,
+                                                    i18n.current_locale))
                 if meeting.venue:
-                    state += "\n📍 " + escape(meeting.venue.name) + (
-                        ", " + escape(meeting.venue.address) if meeting.venue.address else "")
+                    state += "\n" + labelled("📍", joined([
+                        escape(meeting.venue.name), escape(meeting.venue.address or "")], ", "))
             title = _("<b>Mijn conferentie</b> ({reference})").format(
                 reference=request.reference if request else "?") + "\n" + state
             if meeting.fixed and meeting.starts_at is not None and (

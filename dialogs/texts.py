@@ -16,18 +16,20 @@ keep its own direction, or "Wim (8)" comes out as "(8) Wim" and "28 يوليو 2
 - Values joined outside a translated sentence go through one helper, never " · ".join or an
   f-string: `joined(values, sep)` for a line of values ("EK-2026-0007 · nieuw"), `listed(items)`
   for a list ("Herman, Edith en Wim", CLDR's words), `isolated(value)` for one value beside an
-  emoji. Each value is isolated, the whole runs right to left (RLM + RLI ... PDI), so a list
+  emoji, `labelled(label, value)` for "📍 <place>" or "<b>label</b>: value". Each value is
+  isolated, the whole runs right to left (RLM + RLI ... PDI), so a list
   of Latin names in Persian is read in the reader's order.
 - What these helpers return is `Shaped`: `Text.format` inserts it as it is.
 - Links, tokens and e-mail addresses are never wrapped (an isolate glued to a link breaks it in
-  WhatsApp or an SMS app): pass them as `link(url)`, and put them on a line of their own.
-- Arrows follow the reader: `forward_arrow()` (→, or ← right to left); a translation says ⬅/→
-  the way its reader reads (tests/unit/test_directions.py checks the catalogs).
+  WhatsApp or an SMS app): pass them as `bare_link(url)`, and put them on a line of their own.
+- Arrows are not mirrored by the bidi algorithm: "{old} → {new}" reads "new → old" right to
+  left. Sentences say it in words ("eerst {old}, nu {new}"); a button's arrow is translated
+  the reader's way ("⬅ Terug" is "➡ رجوع"). tests/unit/test_directions.py checks both.
 
 Digits are the locale's own (CLDR's default numbering system): Persian digits (۱۲۳) in
 Persian, Latin digits in the other shipped languages, Arabic included (CLDR: latn).
-Numbers inserted by `Text.format` get them, and so do dates and times through
-`native_digits` (Babel writes Latin digits in dates). Links, tokens and reference codes
+Numbers inserted by `Text.format` get them (`number(n)` outside it), and so do dates and times
+through `native_digits` (Babel writes Latin digits in dates). Links, tokens and reference codes
 (EK-2026-0007) keep Latin digits."""
 
 from __future__ import annotations
@@ -78,8 +80,8 @@ def _reader_is_rtl() -> bool:
 
 
 class Shaped(str):
-    """Text ready for its reader as it is (made by `joined`, `listed`, `isolated`, `link`):
-    `Text.format` inserts it without isolates of its own."""
+    """Text ready for its reader as it is (made by `joined`, `listed`, `isolated`,
+    `labelled`, `bare_link`): `Text.format` inserts it without isolates of its own."""
 
     __slots__ = ()
 
@@ -142,14 +144,23 @@ def listed(items: Iterable[str]) -> Shaped:
                   + PDI)
 
 
-def link(url: str) -> Shaped:
+def labelled(label: str, value: object, sep: str = " ") -> Shaped:
+    """A value after its label or emoji ("📍 De Linde", "<b>Regio</b>: Zeist"); right to left,
+    the label stands on the right and the value is isolated."""
+    if not _reader_is_rtl():
+        return Shaped(f"{label}{sep}{value}")
+    return Shaped(f"{RLM}{label}{sep}{_isolate_rtl(value)}")
+
+
+def number(value: int) -> str:
+    """A number the reader's way, for text built outside `Text.format` ("Halal 2")."""
+    locale = reader_locale()
+    return _decimal(value, locale) if locale else str(value)
+
+
+def bare_link(url: str) -> Shaped:
     """A link, token or address: never wrapped in isolates; put it on a line of its own."""
     return Shaped(url)
-
-
-def forward_arrow() -> str:
-    """"from … to …" the reader's way: → left to right, ← right to left."""
-    return "←" if _reader_is_rtl() else "→"
 
 
 @functools.lru_cache(maxsize=64)

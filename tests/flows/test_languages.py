@@ -239,3 +239,60 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
         leaks = {text: found for text in staff_messages(reader, forwards)
                  if (found := other_language_in(text, "nl"))}
         assert leaks == {}, f"{locale}: the {name} reads another language: {leaks}"
+
+
+URL = re.compile(r"https?://\S+")  # as a messenger finds a link: up to the next space
+
+
+async def test_a_forwarded_invitation_link_is_exactly_the_link_in_every_language(
+        emu: BotApiEmulator, kring: Running):
+    """The text to forward (WhatsApp, SMS) holds the link bare, on a line of its own: nothing
+    glued to it (an isolate or a full stop would open a wrong token)."""
+    ayse = await assigned_conference(emu, kring)
+    for locale in SHIPPED:
+        token = await invite(ayse, "Wim", "broer", "familie", locale_own_name(locale), True)
+        link = f"https://t.me/kring_test_bot?start={token}"
+        for message in (ayse.messages[-3], ayse.messages[-2]):  # to copy, and to forward
+            text = message.text or ""
+            assert URL.findall(text) == [link], f"{locale}: {URL.findall(text)!r}"
+            assert link in text.split("\n"), f"{locale}: the link is not on its own line"
+        assert t(locale, "Kom je?") not in ayse.messages[-2].text  # (the forward, not a reply)
+
+
+NUMBERS = re.compile(r"[0-9۰-۹]+")
+EXCEPT = re.compile(r"https?://\S+|EK-\d{4}-\d{4}")  # links, tokens and reference codes
+
+
+async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator,
+                                                             kring: Running):
+    """Dates on the buttons, the fixed date, counts: Persian digits, never Babel's Latin ones
+    beside them."""
+    from conference.meeting import Venue, fix_meeting
+
+    ayse = await assigned_conference(emu, kring)
+    assert kring.app is not None
+    soon = kring.app.clock.now() + timedelta(days=30)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Data voorstellen")
+    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
+    token = await invite(ayse, "Wim", "broer", "familie", locale_own_name("fa"), True)
+    wim = emu.user("Wim", language_code="fa")
+    await wim.send_text(f"/start {token}")
+    await wim.press(t("fa", "✅ Ja, ik kom"))
+    await wim.press(t("fa", "📅 Wanneer kan ik?"))
+    ballot = wim.last
+    await wim.press(ballot.buttons[0][0], message=ballot)
+    await wim.press(t("fa", "🧭 Wat heb je nodig om te komen?"))
+    async with kring.uow() as uow:
+        await fix_meeting(uow, PersonId(7001), ConferenceId(1), soon, Venue("De Linde"),
+                          kring.app.clock.now(), kring.settings.policy)
+        await uow.commit()
+    await wim.send_text("/me")
+
+    seen = visible(wim) + list(wim.callback_answers)
+    digits = {n for text in seen for n in NUMBERS.findall(EXCEPT.sub("", text))}
+    latin = sorted(n for n in digits if re.search(r"[0-9]", n))
+    assert latin == [], f"Latin digits in Persian messages: {latin}"
+    assert any(re.search(r"[۰-۹]", n) for n in digits)
