@@ -33,7 +33,7 @@ from dialogs.outbound import coordinator_language, deliver
 from dialogs.owned import owned
 from dialogs.routing import Router
 from dialogs.states import FollowingUp
-from dialogs.texts import _
+from dialogs.texts import _, number
 
 
 def follow_up_label(answer: FollowUp) -> str:
@@ -134,7 +134,7 @@ def router() -> Router:
             await callback.answer(_("Opgeslagen ✓"))
             await message.edit_text(_("En hoe gaat het nu, van 1 (slecht) tot 5 (goed)?"),
                                     reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
-                                        InlineKeyboardButton(text=str(n), callback_data=(
+                                        InlineKeyboardButton(text=number(n), callback_data=(
                                             CheckInAnswer(invitee=invitee.id,
                                                           used=callback_data.used,
                                                           score=n).pack()))

@@ -22,7 +22,7 @@ from conference.model import (
 )
 from dialogs.callbacks import Answer, Nav
 from dialogs.labels import current_locale, field_label, language_name, model_label, role_label
-from dialogs.texts import _, joined, labelled
+from dialogs.texts import _, joined, labelled, number
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
@@ -178,7 +178,7 @@ def answer_text(step: Field, draft: RequestDraft) -> str:
     if step is Field.MODEL:
         return model_label(draft.model) if draft.model else not_given
     if step is Field.SUBJECT_AGE:
-        return str(draft.subject_age) if draft.subject_age is not None else not_given
+        return number(draft.subject_age) if draft.subject_age is not None else not_given
     if step is Field.LANGUAGES:
         locale = current_locale()
         return joined((escape(language_name(c, locale)) for c in draft.languages),
