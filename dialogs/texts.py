@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, SupportsIndex
 
 from aiogram.utils.i18n import I18n
@@ -90,9 +90,8 @@ def isolate(value: object) -> str:
     return f"{FSI}{value}{PDI}"
 
 
-def first_strong(text: str) -> str | None:
-    """The direction ("L" or "R") of the first letter that decides a paragraph's direction
-    (Unicode TR9 P2): isolated values and HTML tags do not count; None when there is none."""
+def _strong(text: str) -> Iterator[str]:
+    """The directions ("L" or "R") of the letters outside isolated values and HTML tags."""
     depth = 0
     for char in _MARKUP.sub("", text):
         if char in _ISOLATE_OPENERS:
@@ -102,10 +101,15 @@ def first_strong(text: str) -> str | None:
         elif depth == 0:
             kind = unicodedata.bidirectional(char)
             if kind == "L":
-                return "L"
-            if kind in ("R", "AL"):
-                return "R"
-    return None
+                yield "L"
+            elif kind in ("R", "AL"):
+                yield "R"
+
+
+def first_strong(text: str) -> str | None:
+    """The direction ("L" or "R") of the first letter that decides a paragraph's direction
+    (Unicode TR9 P2): isolated values and HTML tags do not count; None when there is none."""
+    return next(_strong(text), None)
 
 
 def _isolate_rtl(value: object) -> str:
@@ -214,9 +218,14 @@ def _value(value: object, locale: str, rtl: bool) -> object:
 
 
 def _from_the_right(line: str) -> str:
-    """A right-to-left reader's line that would start left to right (no Arabic or Persian
-    letter before its first value, as in "{index}. {slot}: ✅ {yes}") gets an RLM first."""
-    if not line or line.startswith(RLM) or first_strong(line) == "R":
+    """A right-to-left reader's line that would start left to right gets an RLM first: one
+    with no letter outside its values ("{index}. {slot}: ✅ {yes}"), or an Arabic or Persian
+    sentence that starts with a Latin word. A line of Latin text only (the rest of a typed
+    value) keeps its own direction."""
+    if not line or line.startswith(RLM):
+        return line
+    letters = set(_strong(line))
+    if first_strong(line) == "R" or letters == {"L"}:
         return line
     return RLM + line
 

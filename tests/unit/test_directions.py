@@ -35,6 +35,7 @@ from dialogs.texts import (
     first_strong,
     joined,
     native_digits,
+    ngettext,
     number,
 )
 
@@ -189,6 +190,14 @@ def test_persian_numbers_dates_and_times_use_persian_digits():
     for text in texts:
         assert not LATIN.search(text) and PERSIAN.search(text), text
     assert "۱۰:۳۰" in texts[0] and "۲۸" in texts[0] and "۱٬۲۳۴" == texts[2]
+
+
+def test_a_count_message_is_shaped_like_any_other():
+    with reading("fa"):
+        text = ngettext("{count} dag geleden", "{count} dagen geleden", 3).format(count=3)
+        typed = _("Reden: {reason}").format(reason="Johan is ziek.\nWim ook.")
+    assert f"{RLI}۳{PDI}" in text and not LATIN.search(text)
+    assert typed.split("\n")[1] == "Wim ook." + PDI  # a typed Latin line keeps its direction
 
 
 @pytest.mark.parametrize("locale", ["nl", "ar", "tr"])
