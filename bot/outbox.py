@@ -65,7 +65,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pace import Pace
@@ -84,6 +83,7 @@ from conference.outbox import (
     Venue,
 )
 from conference.requests import mark_unreachable
+from dialogs.texts import _
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)

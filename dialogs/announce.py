@@ -26,7 +26,7 @@ from dialogs.clock import now
 from dialogs.ics import meeting_ics
 from dialogs.invitation import rsvp_buttons
 from dialogs.outbound import when
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled
 
 
 def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, str], ...], ...]:
@@ -106,8 +106,7 @@ async def tell_person(uow: UnitOfWork, by: Person, conference: ConferenceId,
 def place_text(meeting: Meeting) -> str:
     if meeting.venue is None:
         return "-"
-    return escape(meeting.venue.name) + (
-        ", " + escape(meeting.venue.address) if meeting.venue.address else "")
+    return joined([escape(meeting.venue.name), escape(meeting.venue.address or "")], ", ")
 
 
 def notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
@@ -125,19 +124,21 @@ def notice(person: Invitee, before: Meeting, after: Meeting, zone: ZoneInfo,
     changes = []
     if before.starts_at is not None and before.starts_at != after.starts_at:
         old, new = before.starts_at.astimezone(zone), after.starts_at.astimezone(zone)
+        # in words, not "old → new": an arrow points the wrong way right to left
         if old.date() != new.date() and old.time() != new.time():
-            line = _("De datum en tijd zijn veranderd: {old} → {new}")
+            line = _("De datum en tijd zijn veranderd: eerst {old}, nu {new}.")
         elif old.date() != new.date():
-            line = _("De datum is veranderd: {old} → {new}")
+            line = _("De datum is veranderd: eerst {old}, nu {new}.")
         else:
-            line = _("De tijd is veranderd: {old} → {new}")
+            line = _("De tijd is veranderd: eerst {old}, nu {new}.")
         changes.append(line.format(old=when(before.starts_at, zone, locale), new=moment))
     if place_text(before) != place_text(after):
-        changes.append(_("De plaats is veranderd: {old} → {new}").format(
+        changes.append(_("De plaats is veranderd: eerst {old}, nu {new}.").format(
             old=place_text(before), new=place_text(after)))
+    unchanged = joined([labelled("📅", moment), labelled("📍", place_text(after))])
     text = _("Hallo {name}, er is iets veranderd voor de Eigen Kracht-conferentie.").format(
-        name=escape(person.name)) + "\n" + "\n".join(changes or [
-            f"📅 {moment} · 📍 {place_text(after)}"]) + "\n\n" + _("Kun je nog komen?")
+        name=escape(person.name)) + "\n" + "\n".join(changes or [unchanged]) + "\n\n" + _(
+        "Kun je nog komen?")
     markup = InlineKeyboardMarkup(inline_keyboard=[
         [_answer(button_text("✅ Ik kan nog steeds komen"), person.id, True)],
         [_answer(button_text("Ik kan niet meer komen"), person.id, False)]])

@@ -24,7 +24,7 @@ from dialogs.filters import has_text
 from dialogs.labels import group_label
 from dialogs.routing import Router
 from dialogs.states import Broadcasting
-from dialogs.texts import _, ngettext
+from dialogs.texts import _, joined, ngettext, number
 
 MAX_TEXT = 3000  # leaves room for the greeting within Telegram's 4096 characters
 
@@ -66,11 +66,11 @@ def router() -> Router:
             await callback.answer()
             await state.clear()
             rows = [[InlineKeyboardButton(
-                text=f"{_who(who, None)} ({len(audience(people, who))})",
+                text=joined([_who(who, None), f"({number(len(audience(people, who)))})"], " "),
                 callback_data=_step(conference, who.value))]
                 for who in Audience if who is not Audience.GROUP]
             rows += [[InlineKeyboardButton(
-                text=f"{_who(Audience.GROUP, g)} ({n})",
+                text=joined([_who(Audience.GROUP, g), f"({number(n)})"], " "),
                 callback_data=_step(conference, Audience.GROUP.value, g.value))]
                 for g in Group if (n := len(audience(people, Audience.GROUP, g)))]
             await message.answer(_("Aan wie stuur je een bericht?"),

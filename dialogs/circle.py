@@ -67,7 +67,7 @@ from dialogs.long_text import split_message
 from dialogs.minimum import ask_button
 from dialogs.routing import Router
 from dialogs.states import AddInvitee
-from dialogs.texts import _
+from dialogs.texts import _, bare_link, joined, labelled, number
 
 
 def qr_png(link: str) -> bytes:
@@ -91,7 +91,7 @@ def _why(person: Invitee) -> str:
     coordinator only)."""
     said = ([no_reason_label(person.no_reason)] if person.no_reason else []) + (
         [f"“{escape(person.no_reason_text)}”"] if person.no_reason_text else [])
-    return f" ({'; '.join(said)})" if said and person.rsvp is Rsvp.NO else ""
+    return f" ({joined(said, '; ')})" if said and person.rsvp is Rsvp.NO else ""
 
 
 async def conference_view(uow: UnitOfWork, person: Person, conference: ConferenceId,
@@ -99,10 +99,11 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     """The coordinator's view of one conference: who is in the circle and how they answered,
     what they need, what the bot sent that may not have arrived, what is planned next."""
     request, people = await circle(uow, person.id, conference)
-    lines = [f"<b>{request.reference}</b> · {status_label(request.status)}"]
+    lines = [joined([f"<b>{request.reference}</b>", status_label(request.status)])]
     if request.subject_name:
         lines.append(_("Hoofdpersoon: {name}").format(name=escape(request.subject_name) + (
-            f" ({request.subject_age})" if request.subject_age is not None else "")))
+            " (" + number(request.subject_age) + ")" if request.subject_age is not None
+            else "")))
     if request.model:
         lines.append(model_label(request.model))
     lines.append(escape(request.question or ""))
@@ -136,13 +137,15 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     if wanted.accessibility:
         parts.append(_("toegankelijk {count}").format(count=wanted.accessibility))
     if parts:
-        lines += ["", "<b>" + _("Nodig") + "</b>: " + ", ".join(parts)]
+        lines += ["", labelled("<b>" + _("Nodig") + "</b>:", joined(parts, ", "))]
     diets, allergens = catering(people)
     if diets or allergens:
-        lines += ["", "<b>" + _("Eten") + "</b>: " + ", ".join(
-            f"{diet_label(d)} {n}" for d, n in diets.items()) + "; " + _(
-            "allergieën") + ": " + (", ".join(
-            f"{allergen_label(a)} {n}" for a, n in allergens.items()) or "-")]
+        eaten = joined((joined([diet_label(d), number(n)], " ") for d, n in diets.items()),
+                       ", ")
+        avoided = joined((joined([allergen_label(a), number(n)], " ")
+                          for a, n in allergens.items()), ", ") or "-"
+        lines += ["", labelled("<b>" + _("Eten") + "</b>:", joined(
+            [eaten, labelled(_("allergieën") + ":", avoided)], "; "))]
     unconfirmed = await uow.outbox.unconfirmed(request.id)
     lines += unconfirmed_lines(unconfirmed, zone, i18n.current_locale)
     lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
@@ -191,7 +194,7 @@ def router() -> Router:
             await message.answer(_("Je hebt nog geen conferenties."))
             return
         await message.answer(_("<b>Mijn conferenties</b>"), reply_markup=_rows(*(
-            (f"{c.reference} · {c.subject_name or c.region} · {status_label(c.status)}",
+            (joined([c.reference, c.subject_name or c.region, status_label(c.status)]),
              OpenConference(id=c.id).pack()) for c in mine)))
 
     @r.callback_query(OpenConference.filter())
@@ -352,14 +355,16 @@ async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token:
     """The personal link three ways: to copy, as a text to forward in the person's own
     language, and as a QR code for a paper letter. The token is shown here and nowhere else."""
     me = await bot.me()
-    link = f"https://t.me/{me.username}?start={token}"
+    # The link stands bare on a line of its own, outside every translation: apps find a
+    # link up to the next space, so an isolate or a full stop glued to it would break it.
+    link = bare_link(f"https://t.me/{me.username}?start={token}")
     await chat.answer(_("De persoonlijke link (alleen voor {name}; werkt 30 dagen, voor één "
-                        "telefoon):\n{link}").format(name=escape(invitee.name), link=link))
+                        "telefoon):").format(name=escape(invitee.name)) + "\n" + link)
     with i18n.use_locale(invitee.locale):
         forward = _("Hallo {name}! Je bent uitgenodigd voor een Eigen "
                     "Kracht-conferentie: familie, vrienden en buren maken samen een "
                     "plan. Open deze persoonlijke link op je telefoon, dan vertel ik je "
-                    "er meer over: {link}").format(name=escape(invitee.name), link=link)
+                    "er meer over:").format(name=escape(invitee.name)) + "\n" + link
     await chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward)
     await chat.answer_photo(
         BufferedInputFile(qr_png(link), filename="uitnodiging.png"),

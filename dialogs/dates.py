@@ -45,7 +45,7 @@ from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
 from dialogs.routing import Router
 from dialogs.states import Dating
-from dialogs.texts import _, ngettext
+from dialogs.texts import _, joined, labelled, ngettext
 
 
 def not_yours() -> str:
@@ -142,7 +142,7 @@ def router() -> Router:
         queued = await ask_votes(uow, i18n, zone, person, conference, ask, added)
         await message.answer(
             _("Opgeslagen ✓ Voorgesteld:") + "\n" + "\n".join(
-                "• " + when(s.starts_at, zone, locale) for s in added) + "\n\n"
+                labelled("•", when(s.starts_at, zone, locale)) for s in added) + "\n\n"
             + ngettext("{count} persoon krijgt de vraag wanneer die kan.",
                        "{count} mensen krijgen de vraag wanneer ze kunnen.",
                        queued).format(count=queued),
@@ -279,8 +279,8 @@ def vote_label_plain(vote: str | None) -> str:
 def _fixed_text(meeting: Meeting, zone: ZoneInfo, locale: str) -> str:
     assert meeting.starts_at is not None
     lines = ["<b>" + _("De datum staat vast") + "</b>",
-             "📅 " + when(meeting.starts_at, zone, locale)]
+             labelled("📅", when(meeting.starts_at, zone, locale))]
     if meeting.venue:
-        lines.append("📍 " + escape(meeting.venue.name)
-                     + (", " + escape(meeting.venue.address) if meeting.venue.address else ""))
+        lines.append(labelled("📍", joined([escape(meeting.venue.name),
+                                            escape(meeting.venue.address or "")], ", ")))
     return "\n".join(lines)

@@ -38,7 +38,7 @@ from dialogs.labels import short_when, slot_problem_text
 from dialogs.outbound import when
 from dialogs.routing import Router
 from dialogs.states import Dating
-from dialogs.texts import _, ngettext
+from dialogs.texts import _, joined, labelled, ngettext
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -112,10 +112,9 @@ async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
     count = len(reachable(coming(people))[0])
     await state.set_state(Dating.confirm)
     starts_at = datetime.fromisoformat(data["starts_at"])
-    lines = ["<b>" + _("Klopt dit?") + "</b>", "📅 " + when(starts_at, zone, _locale()),
-             "📍 " + escape(data["venue"])]
-    if data.get("address"):
-        lines.append(escape(data["address"]))
+    lines = ["<b>" + _("Klopt dit?") + "</b>", labelled("📅", when(starts_at, zone, _locale())),
+             labelled("📍", joined([escape(data["venue"]), escape(data.get("address") or "")],
+                                  ", "))]
     if data.get("latitude") is not None:
         lines.append(_("Met een kaartpin."))
     lines += ["", ngettext("Dit gaat naar {count} persoon die ja of misschien zei, met een "
@@ -248,7 +247,8 @@ def router() -> Router:
     async def pin(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                   zone: ZoneInfo) -> None:
         if message.location is None:
-            await message.answer(_("Stuur een locatie (📎 → Locatie), of tik op Overslaan."))
+            await message.answer(_("Stuur een locatie (tik op 📎 en dan op Locatie), of tik op "
+                                   "Overslaan."))
             return
         await state.update_data(latitude=message.location.latitude,
                                 longitude=message.location.longitude)

@@ -34,7 +34,7 @@ from dialogs.outbound import coordinator_language, deliver
 from dialogs.owned import owned
 from dialogs.routing import Router
 from dialogs.states import FollowingUp
-from dialogs.texts import _
+from dialogs.texts import _, number
 
 
 def follow_up_label(answer: FollowUp) -> str:
@@ -88,7 +88,7 @@ def router() -> Router:
                 text=button_text("💬 Iets erbij zeggen (hoeft niet)"),
                 callback_data=FollowUpComment(invitee=invitee.id,
                                               agreement=agreement.id).pack())]]))
-        await _tell(bot, uow, i18n, invitee, agreement, follow_up_label(answer))
+        await _tell(bot, uow, i18n, invitee, agreement, answer=answer)
 
     @r.callback_query(FollowUpComment.filter())
     async def comment(callback: CallbackQuery, callback_data: FollowUpComment,
@@ -120,7 +120,7 @@ def router() -> Router:
         await message.answer(_("Opgeslagen ✓ Dank je wel."))
         invitee = await uow.invitees.get(data["invitee"])
         if invitee is not None:
-            await _tell(bot, uow, i18n, invitee, agreement, "💬 " + escape(text))
+            await _tell(bot, uow, i18n, invitee, agreement, comment=text)
 
     @r.callback_query(CheckInAnswer.filter())
     async def checked(callback: CallbackQuery, callback_data: CheckInAnswer, uow: UnitOfWork,
@@ -136,7 +136,7 @@ def router() -> Router:
             await callback.answer(_("Opgeslagen ✓"))
             await message.edit_text(_("En hoe gaat het nu, van 1 (slecht) tot 5 (goed)?"),
                                     reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
-                                        InlineKeyboardButton(text=str(n), callback_data=(
+                                        InlineKeyboardButton(text=number(n), callback_data=(
                                             CheckInAnswer(invitee=invitee.id,
                                                           used=callback_data.used,
                                                           score=n).pack()))
@@ -161,12 +161,15 @@ def router() -> Router:
 
 
 async def _tell(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee,
-                agreement: Agreement, answer: str) -> None:
-    """The coordinator's summary, at once: who said what about which agreement."""
+                agreement: Agreement, answer: FollowUp | None = None,
+                comment: str | None = None) -> None:
+    """The coordinator's summary, at once: who said what about which agreement. The answer is
+    named here, in the coordinator's language, not in the relative's."""
     async with coordinator_language(uow, i18n, invitee.conference_id) as request:
         if request is None or request.coordinator_id is None:
             return
+        said = follow_up_label(answer) if answer is not None else "💬 " + escape(comment or "")
         await deliver(bot, uow, request.coordinator_id, _(
             "{reference}, na 4 weken: {name} over “{what}”: {answer}").format(
             reference=request.reference, name=escape(invitee.name),
-            what=escape(agreement.what), answer=answer))
+            what=escape(agreement.what), answer=said))

@@ -30,7 +30,7 @@ from dialogs.labels import (
     model_label,
     role_label,
 )
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled, number
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
@@ -193,10 +193,11 @@ def answer_text(step: Field, draft: RequestDraft) -> str:
     if step is Field.MODEL:
         return model_label(draft.model) if draft.model else not_given
     if step is Field.SUBJECT_AGE:
-        return str(draft.subject_age) if draft.subject_age is not None else not_given
+        return number(draft.subject_age) if draft.subject_age is not None else not_given
     if step is Field.LANGUAGES:
         locale = current_locale()
-        return escape(", ".join(language_name(c, locale) for c in draft.languages)) or not_given
+        return joined((escape(language_name(c, locale)) for c in draft.languages),
+                      ", ") or not_given
     if step is Field.CONTACT:
         return escape(draft.phone) if draft.phone else _("alleen via Telegram")
     if step is Field.CONSENT:
@@ -210,7 +211,7 @@ def review(draft: RequestDraft) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
         "<b>" + _("Controleer je aanvraag") + "</b>",
         "",
-        *(f"<b>{field_label(s)}</b>: {answer_text(s, draft)}" for s in steps),
+        *(labelled(f"<b>{field_label(s)}</b>:", answer_text(s, draft)) for s in steps),
         "",
         _("Klopt alles? Tik op een onderdeel om het te wijzigen, of verstuur de aanvraag."),
     ]

@@ -41,12 +41,12 @@ from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
-from dialogs.outbound import deliver, when
+from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.routing import Router
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Answering
 from dialogs.suggest import suggest_button
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled
 
 
 def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
@@ -112,12 +112,7 @@ def router() -> Router:
                                  "niet van jou? De coördinator hoort het en helpt je verder."),
             }[refused.reason])
             if refused.reason is Refusal.TAKEN and refused.invitee is not None:
-                request = await uow.conferences.get(refused.invitee.conference_id)
-                if request is not None and request.coordinator_id is not None:
-                    await deliver(bot, uow, request.coordinator_id, _(
-                        "Let op: de uitnodiging van {name} ({reference}) is geopend op een "
-                        "tweede telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
-                    ).format(name=escape(refused.invitee.name), reference=request.reference))
+                await _tell_taken(bot, uow, i18n, refused.invitee)
             return
         applicant = await is_applicant(uow, invitee)
         if not applicant:  # the applicant keeps the language they chose when applying
@@ -171,10 +166,11 @@ def router() -> Router:
                 _("Je hebt nog niet geantwoord."))
             meeting = await uow.meetings.get(invitee.conference_id)
             if meeting.fixed and meeting.starts_at is not None:
-                state += "\n📅 " + when(meeting.starts_at, zone, i18n.current_locale)
+                state += "\n" + labelled("📅", when(meeting.starts_at, zone,
+                                                    i18n.current_locale))
                 if meeting.venue:
-                    state += "\n📍 " + escape(meeting.venue.name) + (
-                        ", " + escape(meeting.venue.address) if meeting.venue.address else "")
+                    state += "\n" + labelled("📍", joined([
+                        escape(meeting.venue.name), escape(meeting.venue.address or "")], ", "))
             title = _("<b>Mijn conferentie</b> ({reference})").format(
                 reference=request.reference if request else "?") + "\n" + state
             if meeting.fixed and meeting.starts_at is not None and (
@@ -268,3 +264,15 @@ async def typed_reason(message: Message, state: FSMContext, uow: UnitOfWork,
         Outbound(person.id, invitee.id, (Text(_(
             "Dank je wel dat je het laat weten. Alleen de coördinator leest het. "
             "Opgeslagen ✓")),))], now())
+
+
+async def _tell_taken(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee) -> None:
+    """A second phone tried the link: the coordinator hears it in their own language (the
+    person who tapped it may read another)."""
+    async with coordinator_language(uow, i18n, invitee.conference_id) as request:
+        if request is None or request.coordinator_id is None:
+            return
+        await deliver(bot, uow, request.coordinator_id, _(
+            "Let op: de uitnodiging van {name} ({reference}) is geopend op een tweede telefoon "
+            "en geweigerd. Geef {name} zo nodig een nieuwe link.").format(
+            name=escape(invitee.name), reference=request.reference))

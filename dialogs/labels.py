@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import I18n
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.lists import format_list
 
 from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.intake import Field
@@ -21,7 +20,8 @@ from conference.reminders import Kind, Reminder
 from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
 from dialogs.button_text import button_text
 from dialogs.outbound import when
-from dialogs.texts import _, ngettext
+from dialogs.texts import _, joined, labelled, native_digits, ngettext
+from dialogs.texts import listed as texts_listed
 
 
 def field_label(step: Field) -> str:
@@ -189,7 +189,7 @@ def invite_languages(locales: Sequence[str], reader: str) -> list[tuple[str, str
     for code in locales:
         name = language_name(code, reader)
         own = locale_own_name(code)
-        label = name if own.casefold() == name.casefold() else f"{name} · {own}"
+        label = name if own.casefold() == name.casefold() else joined([name, own])
         first = 0 if code == reader else 1 if code == "en" else 2
         named.append(((first, _sort_key(name)), code, label))
     return [(code, label) for _key, code, label in sorted(named)]
@@ -205,7 +205,7 @@ VOTE_SYMBOLS = {Vote.YES: "✅", Vote.IF_NEED_BE: "🟡", Vote.NO: "❌", None: 
 def vote_button_text(vote: Vote | None, moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """A date on the ballot: the choice first and short ("✅ za 26 jun 10:00"), so a phone
     that cuts a long button cuts nothing that matters; the text above explains the symbols."""
-    return f"{VOTE_SYMBOLS[vote]} {short_when(moment, zone, locale)}"
+    return labelled(VOTE_SYMBOLS[vote], short_when(moment, zone, locale))
 
 
 def vote_label(vote: Vote | None) -> str:
@@ -219,8 +219,8 @@ def vote_label(vote: Vote | None) -> str:
 
 def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
     """What was wrong with a typed date, kindly, with the line it is on."""
-    moment = format_date(error.moment.astimezone(zone), "full", locale=locale) \
-        if error.moment else ""
+    moment = native_digits(format_date(error.moment.astimezone(zone), "full", locale=locale),
+                           locale) if error.moment else ""
     text = {
         SlotProblem.UNREADABLE: _("Die datum kan ik niet lezen: “{text}”."),
         SlotProblem.NO_TIME: _("Bij “{text}” mist de tijd, bijvoorbeeld 10:00."),
@@ -253,8 +253,8 @@ def short_when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
 def slot_parts(moment: datetime, zone: ZoneInfo, locale: str) -> tuple[str, str]:
     """The date ("za 3 jul") and the time ("10:00"), for a column of the matrix."""
     local = moment.astimezone(zone)
-    return (format_skeleton("MMMEd", local, locale=locale),
-            format_time(local, "short", tzinfo=zone, locale=locale))
+    return (native_digits(format_skeleton("MMMEd", local, locale=locale), locale),
+            native_digits(format_time(local, "short", tzinfo=zone, locale=locale), locale))
 
 
 def reminder_label(kind: str) -> str:
@@ -314,6 +314,6 @@ def unconfirmed_lines(items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str,
 
 
 def listed(items: Sequence[str]) -> str:
-    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR)."""
-    items = [item for item in items if item]
-    return format_list(items, locale=current_locale()) if items else ""
+    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR), shaped
+    for the reader's direction (dialogs/texts.py)."""
+    return texts_listed(items)

@@ -34,7 +34,7 @@ from dialogs.labels import language_names
 from dialogs.outbound import deliver
 from dialogs.routing import Router
 from dialogs.summaries import ago, request_details
-from dialogs.texts import _
+from dialogs.texts import _, joined, labelled
 
 MAX_LISTED = 30
 
@@ -44,12 +44,10 @@ def _fits(candidate: Candidate) -> str:
     met = [labels[fit] + " ✓" for fit in (Fit.PREFERENCE, Fit.LANGUAGE, Fit.REGION)
            if fit in candidate.fits]
     member = candidate.coordinator
-    return "• {name} ({languages}; {region}; {load}){fits}".format(
-        name=escape(member.name), languages=", ".join(member.languages) or "?",
-        region=escape(member.region or "?"),
-        load=_("{count} open").format(count=candidate.open_conferences),
-        fits=": " + ", ".join(met) if met else "",
-    )
+    about = joined([joined(member.languages, ", ") or "?", escape(member.region or "?"),
+                    _("{count} open").format(count=candidate.open_conferences)], "; ")
+    line = joined([escape(member.name), "(" + about + ")"], " ")
+    return labelled("•", labelled(line + ":", joined(met, ", ")) if met else line)
 
 
 def router() -> Router:
@@ -67,7 +65,7 @@ def router() -> Router:
             return
         today = now()
         rows = [[InlineKeyboardButton(
-            text=f"{request.reference} · {request.region[:24]} · {ago(request.created_at, today)}",
+            text=joined([request.reference, request.region[:24], ago(request.created_at, today)]),
             callback_data=OpenRequest(id=request.id).pack(),
         )] for request in waiting[:MAX_LISTED]]
         await message.answer(
@@ -162,7 +160,7 @@ async def tell_overdue(bot: Bot, uow: UnitOfWork, i18n: I18n, default_locale: st
         with i18n.context(), i18n.use_locale(locale):
             text = _("Deze aanvragen wachten al meer dan twee werkdagen op een coördinator:")
             markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=f"{request.reference} · {request.region[:24]}",
+                text=joined([request.reference, request.region[:24]]),
                 callback_data=OpenRequest(id=request.id).pack(),
             )] for request in overdue.requests[:MAX_LISTED]])
         await deliver(bot, uow, manager.person_id, text, markup)

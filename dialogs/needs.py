@@ -27,7 +27,7 @@ from dialogs.labels import current_locale, language_name
 from dialogs.owned import owned
 from dialogs.routing import Router
 from dialogs.states import NeedsTyping
-from dialogs.texts import _
+from dialogs.texts import _, number
 
 FLAGS = ("childcare", "transport", "accessibility")
 
@@ -98,7 +98,7 @@ def router() -> Router:
             return
         if action == "children":
             await callback.answer()
-            counts = [_button(str(n), invitee.id, "count", str(n))
+            counts = [_button(number(n), invitee.id, "count", str(n))
                       for n in range(MAX_CHILDREN + 1)]
             await message.edit_text(_("Hoeveel kinderen komen er met je mee? Jij antwoordt "
                                       "voor hen: ze hebben geen eigen uitnodiging nodig."),

@@ -17,6 +17,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from conference.model import ConferenceId, ConferenceRequest, PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_unreachable
+from dialogs.texts import native_digits
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,8 @@ def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     local = moment.astimezone(zone)
     # CLDR's own way to join a date and a time ("{1}, {0}", "{1} 'om' {0}"), without seconds
     joined = get_datetime_format("medium", locale=locale).replace("'", "")
-    return joined.format(format_time(local, "short", tzinfo=zone, locale=locale),
-                         format_date(local, "medium", locale=locale))
+    return native_digits(joined.format(format_time(local, "short", tzinfo=zone, locale=locale),
+                                       format_date(local, "medium", locale=locale)), locale)
 
 
 @asynccontextmanager
@@ -56,5 +57,7 @@ async def coordinator_language(uow: UnitOfWork, i18n: I18n, conference_id: Confe
         yield None
         return
     staff = await uow.persons.get(request.coordinator_id)
-    with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
+    # a language kring does not ship would mix the Dutch source with that language's dates
+    shipped = staff is not None and staff.locale in i18n.available_locales
+    with i18n.use_locale(staff.locale if staff and shipped else i18n.default_locale):
         yield request

@@ -53,7 +53,7 @@ from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
 from dialogs.routing import Router
 from dialogs.states import Planning
-from dialogs.texts import _, ngettext
+from dialogs.texts import _, joined, labelled, native_digits, ngettext
 
 
 def _button(text: str, conference: int, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -67,11 +67,12 @@ def _names(who: Sequence[Who], people: dict[int, Invitee]) -> str:
 
 
 def agreement_line(item: Agreement, people: dict[int, Invitee], locale: str) -> str:
-    """One agreement as written: the family's words, the people, the when."""
-    moment = format_date(item.on, "long", locale=locale) if item.on else (
-        escape(item.when_text) if item.when_text else "")
-    line = "• " + escape(item.what) + " — " + _names(item.who, people)
-    return line + (" — " + moment if moment else "")
+    """One agreement as written: the family's words, the people, the when (each isolated for
+    a right-to-left reader, the line read from the right)."""
+    moment = native_digits(format_date(item.on, "long", locale=locale), locale) if item.on \
+        else (escape(item.when_text) if item.when_text else "")
+    return labelled("•", joined([escape(item.what), _names(item.who, people), moment],
+                                sep=" — "))
 
 
 def plan_text(plan: Plan, people: dict[int, Invitee], zone: ZoneInfo, locale: str,
@@ -399,7 +400,7 @@ async def _ask_who(chat: Message, uow: UnitOfWork, person: Person, conference: C
     people = await _people(uow, person, conference)
     text = _("Wie doet het? Tik op de namen, of typ een naam die er niet bij staat.")
     if names:
-        text += "\n" + _("Erbij: {names}").format(names=escape(listed(names)))
+        text += "\n" + _("Erbij: {names}").format(names=listed([escape(n) for n in names]))
     await chat.answer(text, reply_markup=_who_markup(conference, people, chosen))
 
 

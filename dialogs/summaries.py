@@ -10,12 +10,12 @@ from conference.intake import Field
 from conference.model import ConferenceRequest, RequestKind
 from dialogs.labels import field_label, kind_label, language_name, model_label, role_label
 from dialogs.outbound import when
-from dialogs.texts import _, ngettext
+from dialogs.texts import _, joined, labelled, ngettext, number
 
 
 def request_notice(request: ConferenceRequest, zone: ZoneInfo, locale: str) -> str:
     return "\n".join([
-        f"📥 <b>{escape(kind_label(request.kind))}</b>: {request.reference}",
+        labelled(f"📥 <b>{escape(kind_label(request.kind))}</b>:", request.reference),
         _("Gemeente of regio: {region}").format(region=escape(request.region)),
         _("Ontvangen: {moment}").format(moment=when(request.created_at, zone, locale)),
     ])
@@ -39,12 +39,13 @@ def request_details(request: ConferenceRequest, zone: ZoneInfo, locale: str,
              role_label(request.applicant_role) if request.applicant_role else None),
             (field_label(Field.SUBJECT_NAME), escape(request.subject_name or "")),
             (field_label(Field.SUBJECT_AGE),
-             str(request.subject_age) if request.subject_age is not None else None),
+             number(request.subject_age) if request.subject_age is not None else None),
             (field_label(Field.QUESTION), escape(request.question or "")),
             (field_label(Field.CONCERNS), escape(request.concerns or "")),
             (field_label(Field.MODEL), model_label(request.model) if request.model else None),
             (field_label(Field.LANGUAGES),
-             escape(", ".join(language_name(c, locale) for c in request.family_languages))),
+             joined((escape(language_name(c, locale)) for c in request.family_languages),
+                    ", ")),
             (field_label(Field.COORDINATOR_PREFERENCE),
              escape(request.coordinator_preference or "")),
         ]
@@ -57,9 +58,10 @@ def request_details(request: ConferenceRequest, zone: ZoneInfo, locale: str,
          else _("alleen via Telegram")),
     ]
     head = [
-        f"<b>{escape(kind_label(request.kind))}</b>: {request.reference}",
+        labelled(f"<b>{escape(kind_label(request.kind))}</b>:", request.reference),
         _("Ontvangen: {moment} ({ago})").format(
             moment=when(request.created_at, zone, locale), ago=ago(request.created_at, now)),
         "",
     ]
-    return "\n".join(head + [f"<b>{label}</b>: {value or not_given}" for label, value in rows])
+    return "\n".join(head + [labelled(f"<b>{label}</b>:", value or not_given)
+                             for label, value in rows])

@@ -116,3 +116,184 @@ async def test_right_to_left_keeps_a_dutch_name_and_a_date_in_order(
     assert f"{FSI}Wim de Vries{PDI}" in greeting  # isolated: stays "Wim de Vries"
     await wim.send_text("/me")
     assert "EK-" in wim.last.text and f"{FSI}EK-" in wim.last.text
+
+
+OTHER_SCRIPTS = re.compile(  # Cyrillic, Arabic (and Persian), Ethiopic
+    r"[\u0400-\u04ff\u0600-\u06ff\u0750-\u077f\u1200-\u139f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def catalog_texts(locale: str) -> set[str]:
+    """Every text of this language: fragments between placeholders, and whole short texts
+    (a label such as "〰️ Kısmen" has too few words to count as a fragment)."""
+    texts = set()
+    for text in catalog(locale).values():
+        texts.update(fragments(text))
+        for piece in re.split(r"\{[a-z_]+\}|<[^>]+>|\n", text):
+            if WORD.search(piece) and len(piece.strip()) >= 5:
+                texts.add(piece.strip())
+    return texts
+
+
+def other_language_in(text: str, reader: str) -> list[str]:
+    """Text of another catalog (or another script) in a message to `reader`."""
+    plain = text.replace(FSI, "").replace(PDI, "")
+    plain = re.sub(r"/[a-z_]+", "", plain)  # commands (/conferences) are the same in all
+    mine = catalog_texts(reader) | set(catalog(reader))
+    found = [m.group(0) for m in OTHER_SCRIPTS.finditer(plain)][:1] if reader not in (
+        "ar", "fa", "uk", "ti") else []
+    for other in SHIPPED:
+        if other != reader:
+            found += [t for t in catalog_texts(other) - mine if t in plain
+                      and not re.fullmatch(r"[\W\d_]*\w{1,4}[\W\d_]*", t)]
+    return sorted(set(found))
+
+
+def staff_messages(person: Person, forwards: tuple[str, ...] = ()) -> list[str]:
+    """What a staff member read, less the texts kring hands them to forward to someone else
+    (the invitation in the invited person's language)."""
+    return [text for text in visible(person) + list(person.callback_answers)
+            if not any(text.startswith(f) for f in forwards)]
+
+
+async def told(person: Person, before: int) -> None:
+    """Wait until `person` got a message more than `before` (in whatever language)."""
+    await person.wait_for(lambda _message: len(person.messages) > before)
+
+
+@pytest.mark.parametrize("locale", [loc for loc in SHIPPED if loc != "nl"])
+async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
+        emu: BotApiEmulator, kring: Running, locale: str):
+    """The relatives (and an applicant) use `locale`; the manager and the coordinator read
+    Dutch. Everything that reaches the staff, however it was caused, is Dutch only."""
+    from conference.meeting import Venue, fix_meeting
+    from conference.plan import Who, add_agreement, publish, set_follow_up
+    from dialogs.callbacks import FollowUpAnswer, MeetingAnswer
+    from tests.flows.conftest import press_forged
+    from tests.flows.test_assignment import request_on_the_managers_screen
+
+    manager, ayse, _edith = await request_on_the_managers_screen(emu, kring, 7001, "Ayse")
+    await manager.press("Toewijzen aan Ayse Demir")
+    applicant = emu.user("Herman", language_code=locale)  # asks in their own language
+    await applicant.send_text("/start")
+    await applicant.press(t(locale, "Ik wil eerst meer weten"))
+    await applicant.press(t(locale, "Informatiegesprek aanvragen"))
+    await applicant.send_text("Zeist")
+    await applicant.press(t(locale, "Alleen via Telegram"))
+    await applicant.press(t(locale, "✅ Ja, ik ga akkoord"))
+    await applicant.press(t(locale, "✅ Versturen"))
+    await manager.wait_for("Zeist")
+    await manager.send_text("/requests")
+    await manager.press("Zeist", contains=True)
+
+    assert kring.app is not None
+    clock = kring.app.clock
+    soon = clock.now() + timedelta(days=30)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Datums voorstellen")
+    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
+    token = await invite(ayse, "Wim", "zoon", "familie", locale_own_name(locale), True)
+    forwards = (ayse.messages[-2].text or "",)  # the text to forward is in Wim's language
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text(f"/start {token}")
+    await wim.press(t(locale, "✅ Ja, ik kom"))
+    await wim.press(t(locale, "💡 Datum of plek voorstellen"))
+    later = soon + timedelta(days=1)
+    seen = len(ayse.messages)
+    await wim.send_text(f"{later.day}-{later.month} 10:00")
+    await told(ayse, seen)
+    await wim.send_text("/me")
+    await wim.press(t(locale, "➕ Wie moeten we nog vragen?"))
+    await wim.send_text("Jan")
+    await wim.send_text("opa")
+    seen = len(ayse.messages)
+    await wim.press(t(locale, "Weet ik niet"))
+    await told(ayse, seen)
+    stranger = emu.user("Frank", language_code=locale)  # a second phone tries the link
+    seen = len(ayse.messages)
+    await stranger.send_text(f"/start {token}")
+    await told(ayse, seen)
+
+    async with kring.uow() as uow:  # the meeting, and a plan with Wim asked after 4 weeks
+        (invitee,) = await uow.invitees.of_conference(ConferenceId(1))
+        await fix_meeting(uow, PersonId(7001), ConferenceId(1), soon, Venue("De Linde"),
+                          clock.now(), kring.settings.policy)
+        plan = await add_agreement(uow, PersonId(7001), ConferenceId(1),
+                                        "Wim zwemt met Johan", [Who(invitee.id)], None, None)
+        await set_follow_up(uow, PersonId(7001), ConferenceId(1), [invitee.id])
+        await publish(uow, PersonId(7001), ConferenceId(1), clock.now(), kring.settings.zone)
+        await uow.commit()
+    seen = len(ayse.messages)
+    await press_forged(wim, MeetingAnswer(invitee=invitee.id, coming=False).pack())
+    await told(ayse, seen)
+    seen = len(ayse.messages)
+    await press_forged(wim, FollowUpAnswer(invitee=invitee.id, agreement=plan.agreements[-1].id,
+                                           answer="partly").pack())
+    await told(ayse, seen)
+    await wim.press(t(locale, "💬 Iets erbij zeggen (hoeft niet)"))
+    seen = len(ayse.messages)
+    await wim.send_text("Gaat goed")
+    await told(ayse, seen)
+
+    for reader, name in ((ayse, "coordinator"), (manager, "manager")):
+        leaks = {text: found for text in staff_messages(reader, forwards)
+                 if (found := other_language_in(text, "nl"))}
+        assert leaks == {}, f"{locale}: the {name} reads another language: {leaks}"
+
+
+URL = re.compile(r"https?://\S+")  # as a messenger finds a link: up to the next space
+
+
+async def test_a_forwarded_invitation_link_is_exactly_the_link_in_every_language(
+        emu: BotApiEmulator, kring: Running):
+    """The text to forward (WhatsApp, SMS) holds the link bare, on a line of its own: nothing
+    glued to it (an isolate or a full stop would open a wrong token)."""
+    ayse = await assigned_conference(emu, kring)
+    for locale in SHIPPED:
+        token = await invite(ayse, "Wim", "broer", "familie", locale_own_name(locale), True)
+        link = f"https://t.me/kring_test_bot?start={token}"
+        for message in (ayse.messages[-3], ayse.messages[-2]):  # to copy, and to forward
+            text = message.text or ""
+            assert URL.findall(text) == [link], f"{locale}: {URL.findall(text)!r}"
+            assert link in text.split("\n"), f"{locale}: the link is not on its own line"
+        assert t(locale, "Kom je?") not in ayse.messages[-2].text  # (the forward, not a reply)
+
+
+NUMBERS = re.compile(r"[0-9۰-۹]+")
+EXCEPT = re.compile(r"https?://\S+|EK-\d{4}-\d{4}")  # links, tokens and reference codes
+
+
+async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator,
+                                                             kring: Running):
+    """Dates on the buttons, the fixed date, counts: Persian digits, never Babel's Latin ones
+    beside them."""
+    from conference.meeting import Venue, fix_meeting
+
+    ayse = await assigned_conference(emu, kring)
+    assert kring.app is not None
+    soon = kring.app.clock.now() + timedelta(days=30)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Datums voorstellen")
+    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
+    token = await invite(ayse, "Wim", "broer", "familie", locale_own_name("fa"), True)
+    wim = emu.user("Wim", language_code="fa")
+    await wim.send_text(f"/start {token}")
+    await wim.press(t("fa", "✅ Ja, ik kom"))
+    await wim.press(t("fa", "📅 Wanneer kan ik?"))
+    ballot = wim.last
+    await wim.press(ballot.buttons[0][0], message=ballot)
+    await wim.press(t("fa", "🧭 Wat heb je nodig om te komen?"))
+    async with kring.uow() as uow:
+        await fix_meeting(uow, PersonId(7001), ConferenceId(1), soon, Venue("De Linde"),
+                          kring.app.clock.now(), kring.settings.policy)
+        await uow.commit()
+    await wim.send_text("/me")
+
+    seen = visible(wim) + list(wim.callback_answers)
+    digits = {n for text in seen for n in NUMBERS.findall(EXCEPT.sub("", text))}
+    latin = sorted(n for n in digits if re.search(r"[0-9]", n))
+    assert latin == [], f"Latin digits in Persian messages: {latin}"
+    assert any(re.search(r"[۰-۹]", n) for n in digits)

@@ -36,21 +36,23 @@ def moved(i18n: CatalogI18n, person: Invitee, to: datetime, venue: Venue = LINDE
 
 def test_a_new_day_at_the_same_hour_says_the_date_changed(i18n: CatalogI18n):
     text = moved(i18n, EDITH, datetime(2026, 7, 11, 8, 0, tzinfo=UTC))
-    assert "De datum is veranderd: 4 jul 2026, 10:00 → 11 jul 2026, 10:00" in text
+    assert "De datum is veranderd: eerst 4 jul 2026, 10:00, nu 11 jul 2026, 10:00." in text
     assert "tijd" not in text and "plaats" not in text
     assert "The date has changed" in moved(i18n, WIM, datetime(2026, 7, 11, 8, 0, tzinfo=UTC))
 
 
 def test_a_new_hour_on_the_same_day_says_the_time_changed(i18n: CatalogI18n):
     text = moved(i18n, EDITH, datetime(2026, 7, 4, 12, 30, tzinfo=UTC))
-    assert "De tijd is veranderd: 4 jul 2026, 10:00 → 4 jul 2026, 14:30" in text
+    assert "De tijd is veranderd: eerst 4 jul 2026, 10:00, nu 4 jul 2026, 14:30." in text
     assert "datum" not in text
 
 
 def test_both_and_the_place_are_each_named(i18n: CatalogI18n):
     text = moved(i18n, EDITH, datetime(2026, 7, 11, 12, 0, tzinfo=UTC), Venue("Bij oma thuis"))
-    assert "De datum en tijd zijn veranderd: 4 jul 2026, 10:00 → 11 jul 2026, 14:00" in text
-    assert "De plaats is veranderd: Buurthuis De Linde, Lindelaan 1 → Bij oma thuis" in text
+    assert ("De datum en tijd zijn veranderd: eerst 4 jul 2026, 10:00, nu 11 jul 2026, 14:00."
+            in text)
+    assert ("De plaats is veranderd: eerst Buurthuis De Linde, Lindelaan 1, nu Bij oma thuis."
+            in text)
     english = moved(i18n, WIM, datetime(2026, 7, 11, 12, 0, tzinfo=UTC), Venue("Bij oma thuis"))
     assert "The date and time have changed" in english
 

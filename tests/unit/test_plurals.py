@@ -112,7 +112,7 @@ def test_a_count_in_arabic_text_is_isolated_like_any_other_value(i18n: CatalogI1
     from dialogs.texts import ngettext
 
     with i18n.context(), i18n.use_locale("ar"):
-        assert "\u2068100\u2069" in ngettext(*DAYS, 100).format(days=100)
+        assert "\u2067100\u2069" in ngettext(*DAYS, 100).format(days=100)
 
 
 def _singular_messages() -> Iterator[str]:
