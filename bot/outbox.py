@@ -106,10 +106,6 @@ def report_text(report: BatchReport) -> str:
     lines = [_("Klaar: {delivered} van de {total} heeft het bericht ontvangen.",
                "Klaar: {delivered} van de {total} hebben het bericht ontvangen.",
                report.delivered).format(delivered=report.delivered, total=report.addressed)]
-    if report.blocked:
-        lines.append(_("🚫 {count} heeft de bot geblokkeerd of nooit gestart",
-                       "🚫 {count} hebben de bot geblokkeerd of nooit gestart",
-                       report.blocked).format(count=report.blocked))
     if report.failed:
         lines.append(_("⚠️ {count} kon niet worden bezorgd (Telegram weigerde het)",
                        "⚠️ {count} konden niet worden bezorgd (Telegram weigerde het)",
@@ -121,10 +117,12 @@ def report_text(report: BatchReport) -> str:
         lines.append(_("📵 {count} is nog niet bereikbaar via Telegram (niet verstuurd)",
                        "📵 {count} zijn nog niet bereikbaar via Telegram (niet verstuurd)",
                        report.skipped).format(count=report.skipped))
-    if report.unreachable:
+    # Only someone who started the bot is ever sent to, so a 403 now (blocked) and one noted
+    # before (left out) both mean: this person blocked the bot.
+    if blocked := report.blocked + report.unreachable:
         lines.append(_("🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
                        "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)",
-                       report.unreachable).format(count=report.unreachable))
+                       blocked).format(count=blocked))
     return "\n".join(lines)
 
 

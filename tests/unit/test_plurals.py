@@ -62,8 +62,8 @@ def test_each_plural_message_takes_the_form_of_the_numbers_category(
 DAYS = ("{days} dag geleden", "{days} dagen geleden")
 SET = ("Vastgezet ✓ {count} persoon krijgt het bericht.",
        "Vastgezet ✓ {count} mensen krijgen het bericht.")
-BLOCKED = ("🚫 {count} heeft de bot geblokkeerd of nooit gestart",
-           "🚫 {count} hebben de bot geblokkeerd of nooit gestart")
+BLOCKED = ("🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
+           "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)")
 KNOWN = [
     ("nl", SET, 1, "Vastgezet ✓ 1 persoon krijgt het bericht."),
     ("nl", SET, 0, "Vastgezet ✓ 0 mensen krijgen het bericht."),
@@ -75,8 +75,8 @@ KNOWN = [
     ("ar", DAYS, 102, "منذ 102 يوم"),
     ("ar", DAYS, 103, "منذ 103 أيام"),
     ("ar", DAYS, 111, "منذ 111 يومًا"),
-    ("ar", BLOCKED, 1, "🚫 شخص حظر البوت أو لم يشغّله أبدًا: 1"),
-    ("ar", BLOCKED, 2, "🚫 شخصان حظرا البوت أو لم يشغّلاه أبدًا: 2"),
+    ("ar", BLOCKED, 1, "🚫 شخص حظر البوت (لم يُرسَل): 1"),
+    ("ar", BLOCKED, 2, "🚫 شخصان حظرا البوت (لم يُرسَل): 2"),
     ("pl", DAYS, 1, "1 dzień temu"),
     ("pl", DAYS, 22, "22 dni temu"),
     ("pl", SET, 1, "Ustalono ✓ Wiadomość dostanie 1 osoba."),
@@ -89,8 +89,8 @@ KNOWN = [
     ("uk", DAYS, 11, "11 днів тому"),
     ("uk", DAYS, 21, "21 день тому"),
     ("uk", DAYS, 100, "100 днів тому"),
-    ("uk", BLOCKED, 1, "🚫 1 людина заблокувала бота або ніколи його не запускала"),
-    ("uk", BLOCKED, 24, "🚫 24 людини заблокували бота або ніколи його не запускали"),
+    ("uk", BLOCKED, 1, "🚫 1 людина заблокувала бота (не надіслано)"),
+    ("uk", BLOCKED, 24, "🚫 24 людини заблокували бота (не надіслано)"),
     ("uk", SET, 5, "Затверджено ✓ Повідомлення отримають 5 людей."),
     ("uk", SET, 101, "Затверджено ✓ Повідомлення отримає 101 людина."),
 ]
