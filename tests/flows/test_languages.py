@@ -62,11 +62,9 @@ def visible(person: Person) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("locale", SHIPPED)
-async def test_the_invited_persons_flow_speaks_their_language(
-        emu: BotApiEmulator, kring: Running, locale: str):
+async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
+    """An assigned conference whose coordinator proposed two dates a month from now."""
     ayse = await assigned_conference(emu, kring)
-    # two dates first, so the answer screens offer them
     assert kring.app is not None
     soon = kring.app.clock.now() + timedelta(days=30)
     await ayse.send_text("/conferences")
@@ -74,6 +72,13 @@ async def test_the_invited_persons_flow_speaks_their_language(
     await ayse.press("📅 Datum en plaats")
     await ayse.press("➕ Datums voorstellen")
     await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
+    return ayse
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+async def test_the_invited_persons_flow_speaks_their_language(
+        emu: BotApiEmulator, kring: Running, locale: str):
+    ayse = await with_two_dates(emu, kring)  # so the answer screens offer them
     token = await invite(ayse, "Wim", "broer", "familie", locale_own_name(locale), True)
 
     wim = emu.user("Wim", language_code="nl")  # the coordinator's choice wins
@@ -270,14 +275,9 @@ async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator,
     beside them."""
     from conference.meeting import Venue, fix_meeting
 
-    ayse = await assigned_conference(emu, kring)
+    ayse = await with_two_dates(emu, kring)
     assert kring.app is not None
     soon = kring.app.clock.now() + timedelta(days=30)
-    await ayse.send_text("/conferences")
-    await ayse.press("EK-", contains=True)
-    await ayse.press("📅 Datum en plaats")
-    await ayse.press("➕ Datums voorstellen")
-    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
     token = await invite(ayse, "Wim", "broer", "familie", locale_own_name("fa"), True)
     wim = emu.user("Wim", language_code="fa")
     await wim.send_text(f"/start {token}")
