@@ -401,3 +401,35 @@ async def test_the_coordinator_adds_the_applicant_with_one_tap(emu: BotApiEmulat
     async with kring.uow() as uow:
         people = await uow.invitees.of_conference(ConferenceId(1))
     assert [(p.name, p.locale) for p in people] == [("Edith", "en")]
+
+
+async def test_a_professional_who_applied_joins_the_circle_as_a_professional(
+        emu: BotApiEmulator, kring: Running):
+    """The family guardian applied: one tap adds them as a professional (the group is not
+    asked), and their invitation offers the minimum requirement button."""
+    from tests.flows.test_assignment import add_coordinators
+    from tests.flows.test_intake import MINIMUMEIS, walk_professional_intake
+
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    guardian = emu.user("Gezinsvoogd", language_code="nl")
+    await walk_professional_intake(guardian)
+    await guardian.press("✅ Versturen")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    await manager.press("Toewijzen aan Ayse Demir")
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("➕ Gezinsvoogd (aanvrager) in de kring")
+    await ayse.send_text("gezinsvoogd")
+    assert "Moet deze persoon er zeker bij zijn" in ayse.last.text  # no group asked
+    await ayse.press("Nee")
+    invitation = await guardian.wait_for("Je vroeg deze Eigen Kracht-conferentie aan")
+    assert MINIMUMEIS not in invitation.text  # professionals hear it from the coordinator
+    assert ["⚖️ Minimumeis"] in invitation.buttons
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Gezinsvoogd · aanvrager (gezinsvoogd, professional): uitgenodigd" in ayse.last.text
