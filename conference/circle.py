@@ -226,6 +226,48 @@ async def invite(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
     return invitee, token
 
 
+class AlreadyInCircle(DomainError):
+    """The applicant is in the circle already (a second tap adds nobody)."""
+
+    def __init__(self, invitee: Invitee) -> None:
+        super().__init__("already in the circle")
+        self.invitee = invitee
+
+
+class ApplicantUnknown(DomainError):
+    """Kring has no Telegram person for the applicant: add them the usual way, with a link."""
+
+
+def applicant_of(request: ConferenceRequest, people: Sequence[Invitee]) -> Invitee | None:
+    """The applicant's place in the circle, bound to their own Telegram account, if any."""
+    return next((p for p in people if p.person_id == request.applicant_id), None)
+
+
+async def invite_applicant(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
+                           relation: str, group: Group, must_attend: bool, now: datetime
+                           ) -> tuple[ConferenceRequest, Invitee]:
+    """The coordinator adds the applicant to the circle with one tap: kring knows them since
+    the request (their Telegram account, name and language), so they are bound at once and
+    need no link. A professional who applied joins as a professional."""
+    request = await _coordinator_of(uow, actor, conference_id)
+    present = applicant_of(request, await uow.invitees.of_conference(conference_id))
+    if present is not None:
+        raise AlreadyInCircle(present)
+    known = await uow.persons.get(request.applicant_id)
+    if known is None:
+        raise ApplicantUnknown("no Telegram person for the applicant")
+    if request.applicant_role is ApplicantRole.PROFESSIONAL:
+        group = Group.PROFESSIONAL
+    draft = InviteeDraft(request.applicant_name, relation, group,
+                         known.locale or request.applicant_locale, must_attend)
+    # No link is handed out: the hash of a token nobody is ever shown fills its place, and
+    # it has expired already (a bound invitation needs none).
+    invitee = await uow.invitees.add(conference_id, draft, token_hash(new_token()), now, now,
+                                     person=request.applicant_id)
+    await uow.audit.record(actor, "invitee.added_applicant", conference_id)
+    return request, invitee
+
+
 async def reissue(uow: UnitOfWork, actor: PersonId, invitee_id: InviteeId,
                   now: datetime) -> tuple[Invitee, str]:
     """A new link for someone (lost it, or the wrong phone opened it): the old link stops
@@ -319,7 +361,8 @@ async def set_minimum_requirement(uow: UnitOfWork, actor: PersonId,
     requirement = clean_text(Field.MINIMUM_REQUIREMENT, text)  # InvalidAnswer if not fit
     await uow.conferences.set_minimum_requirement(conference_id, requirement)
     await uow.audit.record(actor, "minimum_requirement.set", conference_id)
-    told = [p for p in people if p.group is not Group.PROFESSIONAL and p.opened
+    # everyone the bot can write to: who opened their link, and the applicant invited in chat
+    told = [p for p in people if p.group is not Group.PROFESSIONAL
             and p.person_id is not None and p.reachable]
     return replace(request, minimum_requirement=requirement), told
 

@@ -107,7 +107,9 @@ class ConferenceRepository(Protocol):
 
 class InviteeRepository(Protocol):
     async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
-                  expires_at: datetime, now: datetime) -> Invitee: ...
+                  expires_at: datetime, now: datetime, person: PersonId | None = None
+                  ) -> Invitee:
+        """`person`: bound to that Telegram account from the start (not yet opened)."""
 
     async def get(self, invitee_id: int) -> Invitee | None: ...
 

@@ -2,6 +2,7 @@
 
 
 from dialogs import (
+    applicant,
     availability,
     broadcast,
     circle,
@@ -39,7 +40,8 @@ def build_router() -> Router:
     flows.include_routers(
         staff.router(), invitation.router(), food.router(), needs.router(), minimum.router(),
         suggest.router(),
-        availability.router(), manager.router(), circle.router(), dates.router(),
+        availability.router(), manager.router(), circle.router(), applicant.router(),
+        dates.router(),
         fixing.router(), broadcast.router(), plan.router(), followup.router(),
     )
     # Order matters: commands before the intake's "anything typed is an answer".

@@ -49,6 +49,12 @@ class AddPerson(CallbackData, prefix="ap"):
     conference: int
 
 
+class AddApplicant(CallbackData, prefix="aa"):
+    """The applicant into the circle, with one tap."""
+
+    conference: int
+
+
 class InviteeChoice(CallbackData, prefix="ic"):
     field: str  # group, locale, must
     value: str

@@ -27,6 +27,7 @@ from conference.circle import (
     InviteeDraft,
     Rsvp,
     acknowledge_unconfirmed,
+    applicant_of,
     catering,
     circle,
     invite,
@@ -40,6 +41,7 @@ from conference.ports import UnitOfWork
 from conference.requests import AccessDenied, NotFound
 from dialogs.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.callbacks import (
+    AddApplicant,
     AddPerson,
     InviteeChoice,
     NewLink,
@@ -151,6 +153,10 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
                             i18n.current_locale)
     buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
+    if applicant_of(request, people) is None:  # kring knows them: no link needed
+        buttons.append((_("➕ {name} (aanvrager) in de kring").format(
+            name=request.applicant_name), AddApplicant(conference=request.id).pack()))
+    first = len(buttons)
     rows = [dates_button(request.id), broadcast_button(request.id), plan_button(request.id)]
     if any(p.rsvp is None for p in people):
         rows.append(nudge_button(request.id))
@@ -163,7 +169,7 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),
                  NewLink(invitee=p.id).pack()) for p in people[:40]]
     markup = _rows(*buttons)
-    markup.inline_keyboard[1:1] = rows
+    markup.inline_keyboard[first:first] = rows
     return "\n".join(lines), markup
 
 
@@ -289,10 +295,8 @@ def router() -> Router:
             await state.update_data(locale=value)
             await state.set_state(AddInvitee.must_attend)
             await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(_("Moet deze persoon er zeker bij zijn (zoals de "
-                                      "hoofdpersoon en de ouders)?"), reply_markup=_rows(
-                (_("Ja, zeker erbij"), _choice("must", "yes")),
-                (_("Nee"), _choice("must", "no"))))
+            text, markup = must_attend_question()
+            await message.edit_text(text, reply_markup=markup)
         elif step == AddInvitee.must_attend.state and value in ("yes", "no"):
             data = await state.get_data()
             draft = InviteeDraft(data["name"], data["relation"], Group(data["group"]),
@@ -346,9 +350,18 @@ async def ask_relation(chat: Message, state: FSMContext, name: str, suggested: s
 async def ask_group(chat: Message, state: FSMContext, name: str) -> None:
     """The 'add a person' question after name and relation (also where a suggestion joins)."""
     await state.set_state(AddInvitee.group)
-    await chat.answer(_("Bij welke groep hoort {name}?").format(name=escape(name)),
-                      reply_markup=_rows(*((group_label(g), _choice("group", g.value))
-                                           for g in Group)))
+    text, markup = group_question(name)
+    await chat.answer(text, reply_markup=markup)
+
+
+def group_question(name: str) -> tuple[str, InlineKeyboardMarkup]:
+    return _("Bij welke groep hoort {name}?").format(name=escape(name)), _rows(
+        *((group_label(g), _choice("group", g.value)) for g in Group))
+
+
+def must_attend_question() -> tuple[str, InlineKeyboardMarkup]:
+    return _("Moet deze persoon er zeker bij zijn (zoals de hoofdpersoon en de ouders)?"), _rows(
+        (_("Ja, zeker erbij"), _choice("must", "yes")), (_("Nee"), _choice("must", "no")))
 
 
 async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str) -> None:

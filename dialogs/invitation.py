@@ -27,7 +27,7 @@ from conference.circle import (
     open_invitation,
 )
 from conference.meeting import may_propose
-from conference.model import Person
+from conference.model import ConferenceRequest, Person
 from conference.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from conference.reminders import Policy
@@ -74,6 +74,38 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
             callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
         )] for reason in NoReason]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def invitation_text(invitee: Invitee, request: ConferenceRequest | None,
+                    applicant: bool) -> str:
+    """The invitation as its reader gets it (in the current locale): who it is for, what it
+    is, the minimum requirement if any, and the question."""
+    if applicant and request is not None:
+        # known since the request: no introduction, no questions asked again
+        text = _("Hallo {name}! Je vroeg deze Eigen Kracht-conferentie aan "
+                 "({reference}). Nu ben je ook uitgenodigd voor de kring: dit is "
+                 "dezelfde conferentie.").format(name=escape(invitee.name),
+                                                  reference=request.reference)
+    else:
+        text = _(
+            "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
+            "Daar maken familie, vrienden en buren samen een plan. Een onafhankelijke "
+            "coördinator helpt met de voorbereiding. Het plan is van de familie.\n"
+            "Eerst krijgt iedereen uitleg en informatie. Daarna praat de familie "
+            "alleen verder, zonder coördinator en hulpverleners. Dat heet het besloten "
+            "deel.\n"
+            "Wat we van je vragen: kom als je kunt, en denk mee."
+        ).format(name=escape(invitee.name))
+    if request is not None and request.minimum_requirement and (
+        invitee.group is not Group.PROFESSIONAL
+    ):
+        # It lies on the table for everyone in the family (professionals learn what
+        # part 1 needs from the coordinator).
+        text += "\n\n" + _(
+            "Eén regel staat al vast: {requirement}\nElk plan moet zich daaraan houden. "
+            "Zo'n regel heet een minimumeis.").format(
+            requirement=escape(request.minimum_requirement))
+    return text + "\n\n" + _("Kom je?")
 
 
 async def _stop_asking_why(state: FSMContext) -> None:
@@ -123,33 +155,9 @@ def router() -> Router:
         request = await uow.conferences.get(invitee.conference_id)
         with i18n.use_locale(invitee.locale if invitee.locale in i18n.available_locales
                              else i18n.current_locale):
-            if applicant and request is not None:
-                # known since the request: no introduction, no questions asked again
-                text = _("Hallo {name}! Je vroeg deze Eigen Kracht-conferentie aan "
-                         "({reference}). Nu ben je ook uitgenodigd voor de kring: dit is "
-                         "dezelfde conferentie.").format(name=escape(invitee.name),
-                                                          reference=request.reference)
-            else:
-                text = _(
-                    "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
-                    "Daar maken familie, vrienden en buren samen een plan. Een onafhankelijke "
-                    "coördinator helpt met de voorbereiding. Het plan is van de familie.\n"
-                    "Eerst krijgt iedereen uitleg en informatie. Daarna praat de familie "
-                    "alleen verder, zonder coördinator en hulpverleners. Dat heet het besloten "
-                    "deel.\n"
-                    "Wat we van je vragen: kom als je kunt, en denk mee."
-                ).format(name=escape(invitee.name))
-            if request is not None and request.minimum_requirement and (
-                invitee.group is not Group.PROFESSIONAL
-            ):
-                # It lies on the table for everyone in the family (professionals learn what
-                # part 1 needs from the coordinator).
-                text += "\n\n" + _(
-                    "Eén regel staat al vast: {requirement}\nElk plan moet zich daaraan houden. "
-                    "Zo'n regel heet een minimumeis.").format(
-                    requirement=escape(request.minimum_requirement))
-            await message.answer(text + "\n\n" + _("Kom je?"), reply_markup=rsvp_buttons(
-                invitee.id, minimum=invitee.group is Group.PROFESSIONAL))
+            await message.answer(invitation_text(invitee, request, applicant),
+                                 reply_markup=rsvp_buttons(
+                                     invitee.id, minimum=invitee.group is Group.PROFESSIONAL))
 
     @r.message(Command("me"))
     async def me(message: Message, uow: UnitOfWork, person: Person, i18n: I18n,

@@ -305,6 +305,7 @@ def unconfirmed_lines(items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str,
             "reminder": _("herinnering aan {name}"),
             "nudge": _("vraag om te antwoorden aan {name}"),
             "vote": _("vraag om een datum te kiezen aan {name}"),
+            "invitation": _("uitnodiging aan {name}"),
         }.get(item.kind, _("bericht aan {name}")).format(name=name)
         lines.append(_("⚠️ Mogelijk niet aangekomen: {what}, {moment}").format(
             what=what, moment=short_when(item.at, zone, locale)))

@@ -42,6 +42,14 @@ class AddInvitee(StatesGroup):
     must_attend = State()
 
 
+class AddingApplicant(StatesGroup):
+    """The applicant into the circle: kring knows who they are, so only these are asked."""
+
+    relation = State()
+    group = State()
+    must_attend = State()
+
+
 class Answering(StatesGroup):
     reason = State()  # after a no: why, typed (a reason button works as well)
 

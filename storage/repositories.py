@@ -391,11 +391,13 @@ class SqlConferences(_Repository):
 
 class SqlInvitees(_Repository):
     async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
-                  expires_at: datetime, now: datetime) -> Invitee:
+                  expires_at: datetime, now: datetime, person: PersonId | None = None
+                  ) -> Invitee:
         row = InviteeRow(
             conference_id=conference_id, name=draft.name, relation=draft.relation,
             grp=draft.group.value, locale=draft.locale, must_attend=draft.must_attend,
             token_hash=token_hash, token_expires_at=expires_at, created_at=now,
+            person_id=person,
         )
         self._s.add(row)
         await self._write_now()

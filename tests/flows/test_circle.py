@@ -349,3 +349,87 @@ async def test_the_applicant_invited_to_the_circle_is_recognised(emu: BotApiEmul
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "Edith · aanvrager (tante, familie): komt" in ayse.last.text
+
+
+async def test_the_coordinator_adds_the_applicant_with_one_tap(emu: BotApiEmulator,
+                                                               kring: Running):
+    """Edith applied in English. Kring knows her: the coordinator adds her to the circle with
+    one tap, answers only what kring cannot know (relation, group, must-attend), and Edith gets
+    the invitation in her chat, in English, without a link. A second tap adds nobody (issue 11,
+    point 15)."""
+    from conference.model import ConferenceId
+    from tests.flows.test_assignment import add_coordinators
+    from tests.flows.test_intake import QUESTION_EN, walk_intake
+
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    edith = emu.user("Edith", language_code="en")
+    await walk_intake(edith, "en", QUESTION_EN)
+    await edith.press("✅ Send")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    await manager.press("Toewijzen aan Ayse Demir")
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    view = ayse.last
+    assert "Nog niemand" in view.text
+    await ayse.press("➕ Edith (aanvrager) in de kring")
+    assert "Wat is Edith van de hoofdpersoon?" in ayse.last.text  # the name is known
+    await ayse.send_text("tante")
+    await ayse.press("familie")
+    assert "Moet deze persoon er zeker bij zijn" in ayse.last.text  # no language asked
+    await ayse.press("Ja, zeker erbij")
+    assert "Edith staat in de kring ✓" in ayse.last.text
+    assert not any("?start=" in (m.text or "") for m in ayse.messages)  # no link to pass on
+
+    invitation = await edith.wait_for("You applied for this Eigen Kracht conference (EK-")
+    assert "Now you are also invited to the circle" in invitation.text
+    assert "t.me/" not in invitation.text and "Hallo" not in invitation.text
+    await edith.press("✅ Yes, I'm coming", message=invitation)
+    assert "Saved ✓" in edith.callback_answers
+
+    await ayse.press("➕ Edith (aanvrager) in de kring", message=view)  # the old view, again
+    assert "Edith staat al in de kring" in ayse.callback_answers[-1]
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert ayse.last.text.count("Edith") == 1
+    assert "Edith ★ · aanvrager (tante, familie): komt" in ayse.last.text
+    assert not any("aanvrager" in b for row in ayse.last.buttons for b in row)
+    async with kring.uow() as uow:
+        people = await uow.invitees.of_conference(ConferenceId(1))
+    assert [(p.name, p.locale) for p in people] == [("Edith", "en")]
+
+
+async def test_a_professional_who_applied_joins_the_circle_as_a_professional(
+        emu: BotApiEmulator, kring: Running):
+    """The family guardian applied: one tap adds them as a professional (the group is not
+    asked), and their invitation offers the minimum requirement button."""
+    from tests.flows.test_assignment import add_coordinators
+    from tests.flows.test_intake import MINIMUMEIS, walk_professional_intake
+
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    guardian = emu.user("Gezinsvoogd", language_code="nl")
+    await walk_professional_intake(guardian)
+    await guardian.press("✅ Versturen")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    await manager.press("Toewijzen aan Ayse Demir")
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("➕ Gezinsvoogd (aanvrager) in de kring")
+    await ayse.send_text("gezinsvoogd")
+    assert "Moet deze persoon er zeker bij zijn" in ayse.last.text  # no group asked
+    await ayse.press("Nee")
+    invitation = await guardian.wait_for("Je vroeg deze Eigen Kracht-conferentie aan")
+    assert MINIMUMEIS not in invitation.text  # professionals hear it from the coordinator
+    assert ["⚖️ Minimumeis"] in invitation.buttons
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    assert "Gezinsvoogd · aanvrager (gezinsvoogd, professional): uitgenodigd" in ayse.last.text

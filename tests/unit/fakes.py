@@ -159,11 +159,11 @@ class FakeInvitees:
         self.rows: dict = {}
         self.tokens: dict = {}
 
-    async def add(self, conference_id, draft, token_hash, expires_at, now):
+    async def add(self, conference_id, draft, token_hash, expires_at, now, person=None):
         from conference.circle import Invitee
 
         invitee = Invitee(len(self.rows) + 1, conference_id, draft.name, draft.relation,
-                          draft.group, draft.locale, draft.must_attend)
+                          draft.group, draft.locale, draft.must_attend, person_id=person)
         self.rows[invitee.id] = invitee
         self.tokens[token_hash] = (invitee.id, expires_at)
         return invitee

@@ -1,10 +1,13 @@
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from conference.assignment import assign
 from conference.circle import (
+    AlreadyInCircle,
+    ApplicantUnknown,
     Group,
     InvitationRefused,
     InviteeDraft,
@@ -13,12 +16,13 @@ from conference.circle import (
     Rsvp,
     answer,
     invite,
+    invite_applicant,
     looks_like_token,
     new_token,
     open_invitation,
     token_hash,
 )
-from conference.model import PersonId
+from conference.model import ApplicantRole, PersonId
 from conference.requests import AccessDenied, NotFound, identify, submit_request
 from tests.unit.fakes import FakeUnitOfWork, manager
 from tests.unit.test_assignment import AYSE, KEES
@@ -190,3 +194,43 @@ async def test_only_a_professional_of_the_conference_sets_the_minimum_requiremen
     await uow.meetings.save(Meeting(cid, NOW - timedelta(hours=1)))
     with pytest.raises(TooLate):
         await set_minimum_requirement(uow, PersonId(502), cid, "Te laat", NOW)
+
+
+async def test_the_coordinator_adds_the_applicant_bound_to_their_own_account():
+    """Kring knows the applicant since the request: bound at once (no link), named and in
+    the language they use with kring; only the conference's coordinator may, and only once
+    (issue 11, point 15)."""
+    uow, cid = await conference_of_ayse()
+    await uow.persons.set_locale(PersonId(9), "tr")  # Edith switched kring to Turkish
+    for outsider in (KEES.person_id, PersonId(100), PersonId(9)):
+        with pytest.raises(AccessDenied):
+            await invite_applicant(uow, outsider, cid, "tante", Group.FAMILY, False, NOW)
+    request, edith = await invite_applicant(uow, AYSE.person_id, cid, "tante", Group.FAMILY,
+                                            True, NOW)
+    assert (edith.name, edith.person_id, edith.locale, edith.group) == (
+        "Edith", PersonId(9), "tr", Group.FAMILY)
+    assert edith.must_attend and edith.state is InviteeState.INVITED
+    assert request.id == cid
+    with pytest.raises(AlreadyInCircle) as again:  # a double tap adds nobody
+        await invite_applicant(uow, AYSE.person_id, cid, "tante", Group.FAMILY, True, NOW)
+    assert again.value.invitee.id == edith.id
+    assert len(await uow.invitees.of_conference(cid)) == 1
+    answered = await answer(uow, PersonId(9), edith.id, Rsvp.YES)  # her own, from her chat
+    assert answered.rsvp is Rsvp.YES
+
+
+async def test_a_professional_who_applied_joins_as_a_professional():
+    uow, cid = await conference_of_ayse()
+    uow.conferences.rows[cid] = replace(uow.conferences.rows[cid],
+                                        applicant_role=ApplicantRole.PROFESSIONAL)
+    _, guardian = await invite_applicant(uow, AYSE.person_id, cid, "gezinsvoogd",
+                                         Group.FAMILY, False, NOW)
+    assert guardian.group is Group.PROFESSIONAL
+
+
+async def test_an_applicant_kring_cannot_reach_is_added_the_usual_way():
+    uow, cid = await conference_of_ayse()
+    del uow.persons.rows[PersonId(9)]
+    with pytest.raises(ApplicantUnknown):
+        await invite_applicant(uow, AYSE.person_id, cid, "tante", Group.FAMILY, False, NOW)
+    assert not await uow.invitees.of_conference(cid)
