@@ -60,7 +60,7 @@ def intake_script() -> list[Action]:
         text("/start"), press("Een conferentie aanvragen"), press("Familie of vriend(in)"),
         text("Johan", "Over wie gaat het?"), text("8", "Hoe oud is Johan?"),
         text("Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?", "Bijvoorbeeld"),
-        press("Overslaan"), press("Familie of persoon (Eigen Kracht-conferentie)"),
+        press("Overslaan"), press("👪 Familie of persoon"),
         press("Nederlands"), press("Klaar ✓"), press("Geen voorkeur"),
         text("Utrecht", "In welke gemeente"), press("Alleen via Telegram"),
         press("✅ Ja, ik ga akkoord"), press("✅ Versturen"),

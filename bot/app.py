@@ -8,7 +8,6 @@ import logging
 
 from aiogram import Bot, Dispatcher, methods, types
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,9 +23,9 @@ from bot.pace import Pace, PaceMiddleware
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
 from bot.sender import (
-    JsonSession,
     RetryMiddleware,
     UnchangedEditMiddleware,
+    api_session,
     keep_response_types,
     response_types,
 )
@@ -47,8 +46,7 @@ def build_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("KRING_BOT_TOKEN is required")
     keep_response_types()
-    session = JsonSession(api=TelegramAPIServer.from_base(settings.api_base),
-                          lean=settings.http_client == "kring")
+    session = api_session(settings.api_base, settings.proxy)
     session.middleware(RetryMiddleware())
     session.middleware(UnchangedEditMiddleware())
     return Bot(
@@ -85,8 +83,7 @@ class Kring:
         # one pace for the outbox and the bot's own replies (they count against the outbox)
         self.pace = Pace(settings.send_rate)
         self.bot.session.middleware(PaceMiddleware(self.pace))
-        self.outbox = OutboxSender(outbox_bot(self.bot.token, settings.api_base,
-                                              lean=settings.http_client == "kring"),
+        self.outbox = OutboxSender(outbox_bot(self.bot.token, settings.api_base, settings.proxy),
                                    self.sessions, self.i18n, pace=self.pace)
         self.clock = clock_from(settings.clock)
         self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -11,6 +12,9 @@ from bot.clock import TravellingClock
 from conference.reminders import Policy, parse_offsets
 
 TELEGRAM_API = "https://api.telegram.org"
+# what aiogram's session takes as a proxy (through aiohttp-socks); an http:// proxy carries the
+# Bot API's HTTPS as a tunnel (CONNECT)
+PROXY_SCHEMES = ("http", "socks4", "socks5")
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
@@ -33,9 +37,8 @@ class Settings(BaseSettings):
     # compiled catalogs are kept here (None: the user's cache directory, ~/.cache/kring)
     cache_dir: Path | None = None
     polling_timeout: int = Field(default=25, ge=0, le=50)
-    # how kring talks HTTP to the Bot API: "kring", its own small client for JSON calls
-    # (bot/transport.py, decision 18), or "aiohttp" for every call, as aiogram does
-    http_client: Literal["kring", "aiohttp"] = "kring"
+    # a proxy for the calls to the Bot API: http://host:port or socks5://host:port
+    proxy: str | None = None
     # outbound messages per second (Telegram allows about 30; keep some headroom)
     send_rate: float = Field(default=25, gt=0, le=1000)
     # reminders before the meeting: days (wall-clock) or hours/minutes before it starts
@@ -89,6 +92,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http(s) URL, e.g. https://api.telegram.org")
         return value.rstrip("/")
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            parts = urlsplit(value)
+            fits = parts.scheme in PROXY_SCHEMES and bool(parts.hostname) and bool(parts.port)
+        except ValueError:  # a port that is not a number
+            fits = False
+        if not fits:
+            raise ValueError("expected http://, socks4:// or socks5:// with a host and a port, "
+                             "e.g. http://proxy.example:3128")
+        if find_spec("aiohttp_socks") is None:
+            raise ValueError("a proxy needs the aiohttp-socks package (pip install aiohttp-socks)")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -31,9 +31,9 @@ Bot API has no idempotency key); until the retry is marked anew the delivery is 
 so a crash meanwhile hands it back, the same bet as the retry. 403: blocked, and the person is
 marked unreachable. 400 (chat not found, text too long, ...): failed at once.
 
-The sender has its own Bot and HTTP session (bot/sender.py's JsonSession, so kring's own HTTP
-client) without bot/sender.py's RetryMiddleware: that one sleeps inside the call on a 429, and
-the sender must see the 429 to reschedule only that chat.
+The sender has its own Bot and HTTP session (aiogram's, as the bot's) without bot/sender.py's
+RetryMiddleware: that one sleeps inside the call on a 429, and the sender must see the 429 to
+reschedule only that chat.
 
 Batches with a report chat show their progress there: above PROGRESS_ABOVE recipients one message
 counts up ("Versturen: 34 van 120 …", edited at most every two seconds, through the same limits),
@@ -53,7 +53,6 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -68,7 +67,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pace import Pace
-from bot.sender import JsonSession
+from bot.sender import api_session
 from conference.model import PersonId
 from conference.outbox import (
     FINAL_STATES,
@@ -92,9 +91,9 @@ REQUEST_TIMEOUT = 15  # seconds; a hung request holds up its chat and a clean st
 MARK_LINGER = 0.01  # seconds at most a request waits for others to share its attempt mark's commit
 
 
-def outbox_bot(token: str, api_base: str, *, lean: bool = True) -> Bot:
+def outbox_bot(token: str, api_base: str, proxy: str | None = None) -> Bot:
     """The sender's own Bot: a session without RetryMiddleware (see the module docstring)."""
-    return Bot(token, session=JsonSession(api=TelegramAPIServer.from_base(api_base), lean=lean),
+    return Bot(token, session=api_session(api_base, proxy),
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

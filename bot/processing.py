@@ -227,12 +227,9 @@ class Poller:
         return offset
 
     async def _store(self, updates: Sequence[Update]) -> set[int]:
-        # as Telegram sent them, where the session kept that (bot/sender.py's JsonSession)
-        raw: dict[int, str] = getattr(self.bot.session, "raw_updates", {})
         async with SqlUnitOfWork(self.processor.sessions) as uow:
             fresh = await uow.updates.receive([
-                (u.update_id, raw.get(u.update_id) or u.model_dump_json(exclude_unset=True))
-                for u in updates
+                (u.update_id, u.model_dump_json(exclude_unset=True)) for u in updates
             ])
             await uow.commit()
         return set(fresh)

@@ -13,8 +13,6 @@ from tests.flows.conftest import (
     fill_in_info_talk,
     press_forged,
     ready_manager,
-    running_kring,
-    started,
     t,
 )
 
@@ -105,21 +103,6 @@ async def test_a_neighbour_applies(emu: BotApiEmulator, kring: Running):
     async with kring.uow() as uow:
         stored = await uow.conferences.get(ConferenceId(1))
     assert stored is not None and stored.applicant_role == ApplicantRole.NEIGHBOUR
-
-
-async def test_the_intake_works_the_same_over_aiohttp(emu: BotApiEmulator, migrated_url: str):
-    """KRING_HTTP_CLIENT=aiohttp: every call goes through aiohttp, as aiogram does (the way
-    back should kring's own client ever misbehave somewhere)."""
-    async with started(running_kring(emu, migrated_url, http_client="aiohttp")) as kring:
-        assert kring.app is not None and kring.app.bot.session.lean is None  # type: ignore[attr-defined]
-        assert kring.app.outbox.bot.session.lean is None  # type: ignore[attr-defined]
-        manager = await ready_manager(emu, kring, MANAGER_ID)
-        edith = emu.user("Edith", language_code="nl")
-        await walk_intake(edith, "nl", QUESTION_NL)
-        await edith.press(t("nl", "✅ Versturen"))
-        reference = f"EK-{datetime.now().year}-0001"
-        assert reference in edith.last.text
-        await manager.wait_for(reference)
 
 
 MINIMUMEIS = "Johan gaat niet terug naar het huis van de vriend van moeder."

@@ -30,7 +30,7 @@ def test_run_without_a_token_says_so_in_one_line_and_exits_2(tmp_path):
     ("variable", "value"),
     [("KRING_BOT_TOKEN", "not-a-token"), ("KRING_TIMEZONE", "Mars/Olympus"),
      ("KRING_DATABASE_URL", "mysql://x"), ("KRING_API_BASE", "ftp://x"),
-     ("KRING_HTTP_CLIENT", "curl"), ("KRING_ORGANISATION", " "),
+     ("KRING_PROXY", "ftp://proxy.example:21"), ("KRING_ORGANISATION", " "),
      ("KRING_ORGANISATION", "Eigen Kracht\nCentrale")],
 )
 def test_a_malformed_setting_is_named(tmp_path, variable, value):
