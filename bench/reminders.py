@@ -650,8 +650,7 @@ async def main() -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
     floor = await import_floor()
     print(f"for scale, on this machine: `python -c 'import aiogram'` takes {floor[0]:.2f}s "
-          f"and {floor[1] / 1024:.0f} MB (its types build ~600 pydantic models at import; "
-          f"`kring run` builds them on first use, decision 17)",
+          f"and {floor[1] / 1024:.0f} MB (its types build ~600 pydantic models at import)",
           flush=True)
     runs: dict[str, Run] = {}
     if not args.skip_bare:  # it only reads the database: first, so kring finds it untouched

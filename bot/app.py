@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 
-from aiogram import Bot, Dispatcher, methods, types
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +16,6 @@ from bot.commands import publish_commands
 from bot.config import Settings
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
-from bot.lazy_types import warm_up
 from bot.middlewares import ActorMiddleware
 from bot.outbox import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
@@ -27,7 +26,6 @@ from bot.sender import (
     UnchangedEditMiddleware,
     api_session,
     keep_response_types,
-    response_types,
 )
 from dialogs import build_router
 from dialogs.clock import use_clock
@@ -116,17 +114,10 @@ class Kring:
         # The command menu is a nicety, not needed to answer anyone: it goes out meanwhile.
         commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
         self.ready.set()
-        # aiogram's types are built on first use (bot/lazy_types.py): the common ones now
-        warming = asyncio.create_task(warm_up([
-            types.Update, types.Message, types.CallbackQuery, *response_types(),
-            methods.SendMessage, methods.EditMessageText, methods.EditMessageReplyMarkup,
-            methods.AnswerCallbackQuery, methods.SendDocument, methods.SendVenue,
-            methods.SendPhoto, methods.GetUpdates]), name="warm-up")
         try:
             await self.poller.run()
         finally:
             commands.cancel()
-            warming.cancel()
             self.jobs.stop()
             await self.outbox.stop()
 

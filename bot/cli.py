@@ -11,7 +11,6 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.lazy_types import import_aiogram
 from conference.model import Gender, PersonId, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
 from conference.staffing import invite_staff
@@ -113,7 +112,6 @@ async def _bot_username(settings: Settings) -> str:
     the operator to configure, and never a link to the wrong bot."""
     from bot.app import build_bot
 
-    import_aiogram()
     bot = build_bot(settings)
     try:
         me = await bot.get_me()
@@ -127,7 +125,6 @@ async def _staff_menu(settings: Settings, person: PersonId, role: StaffRole | No
     """Set (or with role None take away) a staff member's own command menu right away."""
     if settings.bot_token is None:
         return "their command menu follows at their next /start (KRING_BOT_TOKEN is not set)"
-    import_aiogram()
     from aiogram.exceptions import AiogramError
 
     from bot.app import build_bot, build_i18n
@@ -257,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "run":
-        import_aiogram()  # before anything else imports it: its types are built on first use
         return asyncio.run(_run(settings))
     if args.command == "db":
         asyncio.run(upgrade(settings.database_url))

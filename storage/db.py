@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import inline_sqlite
 from storage.cache import ProcessCache
 
 
@@ -23,19 +22,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # of people served at once (the update processor caps that).
     kwargs.setdefault("pool_size", 32)
     kwargs.setdefault("max_overflow", 8)
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    if make_url(url).get_backend_name() != "sqlite":
         engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
         _shared[engine.sync_engine] = Shared(gate=None)
         return engine
-    # A unit of work always ends its transaction itself (commit, or rollback on leaving), so
-    # the pool need not roll back again on every return.
-    kwargs.setdefault("pool_reset_on_return", None)
-    # SQLite runs on the event loop's thread, not in aiosqlite's threads (storage/inline_sqlite)
-    args, options = parsed.get_dialect()().create_connect_args(parsed)
-    kwargs.setdefault("async_creator", inline_sqlite.connector(*args, **options))
     engine = create_async_engine(url, **kwargs)
-    _tune_sqlite(engine)
+    event.listen(engine.sync_engine, "connect", _tune_sqlite)
     _shared[engine.sync_engine] = Shared(gate=asyncio.Lock())
     return engine
 
@@ -62,42 +54,20 @@ def shared_for(sessions: async_sessionmaker[AsyncSession]) -> Shared:
     return found
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    """SQLite takes one writer at a time. Reads run outside any transaction (WAL lets them go on
-    beside a writer) and the write lock is taken at the first write with BEGIN IMMEDIATE and held
-    to the commit. An update's writes are flushed at its commit, so the lock is held for
-    milliseconds, not across its calls to Telegram; and since no read snapshot is held open,
-    the upgrade to a writer cannot fail with SQLITE_BUSY_SNAPSHOT."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The connection begins no transaction of its own (isolation_level None) and waits
-        # for other processes' locks without blocking the loop: see storage/inline_sqlite.py.
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def on_begin(connection: Any) -> None:
-        connection.info[_WRITING] = False
-
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def before_execute(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if connection.info.get(_WRITING) or statement.lstrip()[:6].upper() in _READS:
-            return
-        connection.info[_WRITING] = True
-        cursor.execute("BEGIN IMMEDIATE")
-
-    @event.listens_for(engine.sync_engine, "commit")
-    @event.listens_for(engine.sync_engine, "rollback")
-    def on_end(connection: Any) -> None:
-        connection.info[_WRITING] = False
-
-
-_WRITING = "kring_sqlite_writing"
-_READS = ("SELECT", "PRAGMA")
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite takes one writer at a time. WAL lets readers go on beside the writer; a writer
+    waits up to 30 s for another's lock (in aiosqlite's thread, not the event loop's).
+    sqlite3's own transaction control stays (SQLAlchemy's docs, "Legacy Transaction Mode"):
+    reads run outside any transaction, and the first write begins one with BEGIN IMMEDIATE,
+    which takes the write lock at once, so a transaction never has to upgrade a read lock
+    (that upgrade fails with "database is locked" without waiting)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+    dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,5 +1,5 @@
-"""What the hot path relies on (docs/decisions.md, decision 8): SQLite on the event loop's
-thread that waits for another process's lock without blocking the loop, the group commit that
+"""What the hot path relies on (docs/decisions.md, decision 8): SQLite that
+waits for another process's lock without blocking the loop, the group commit that
 keeps each update all-or-nothing, and the routers' gates that only turn away what no handler
 would take."""
 
