@@ -50,3 +50,33 @@ async def test_concurrent_writers_wait_for_each_other_instead_of_failing(tmp_pat
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_failed_upgrade_leaves_the_schema_as_it_was(tmp_path):
+    """Migrations on SQLite run in one transaction (storage/migrations/env.py): when one fails,
+    those before it in the same run are undone too, and kring can start again on the old
+    schema instead of half a new one."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from storage.migrate import current_revision, upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}"
+    await upgrade(url, "0016")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:  # 0019 creates this table: it will fail
+            await connection.execute(text("CREATE TABLE staff_invite (id INTEGER)"))
+    finally:
+        await engine.dispose()
+    with pytest.raises(OperationalError, match="staff_invite"):
+        await upgrade(url)
+    assert await current_revision(url) == "0016"
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            columns = {row[1] for row in await connection.execute(
+                text("PRAGMA table_info(invitee)"))}
+    finally:
+        await engine.dispose()
+    assert "no_reason_text" not in columns  # 0017 was undone with the rest
