@@ -41,12 +41,6 @@ def _json_dumps(value: Any) -> str:
 _RESPONSE_TYPES: list[Any] = []
 
 
-def response_types() -> list[Any]:
-    """The answers kring reads (built at start, so the first person does not wait for it)."""
-    keep_response_types()
-    return list(_RESPONSE_TYPES)
-
-
 def keep_response_types() -> None:
     """aiogram parses every answer as pydantic's Response[T]; pydantic caches such generic
     classes only weakly, so without a strong reference each call builds its schema anew."""
