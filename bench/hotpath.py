@@ -44,7 +44,7 @@ STEPS: list[tuple[str, str]] = [  # ("text", what is typed) or ("press", a butto
     ("text", "/start"), ("press", "Een conferentie aanvragen"),
     ("press", "Familie of vriend(in)"), ("text", "Johan"), ("text", "8"),
     ("text", "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"),
-    ("press", "Overslaan"), ("press", "Familie of persoon (Eigen Kracht-conferentie)"),
+    ("press", "Overslaan"), ("press", "👪 Familie of persoon"),
     ("press", "Nederlands"), ("press", "Klaar ✓"), ("press", "Geen voorkeur"),
     ("text", "Utrecht"), ("press", "Alleen via Telegram"), ("press", "✅ Ja, ik ga akkoord"),
     ("press", "✅ Versturen"),
