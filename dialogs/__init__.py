@@ -1,6 +1,8 @@
 """One conversation flow per module, each building its own aiogram Router."""
 
 
+from aiogram import Router
+
 from dialogs import (
     applicant,
     availability,
@@ -24,8 +26,7 @@ from dialogs import (
     start,
     suggest,
 )
-from dialogs.filters import checked_in_place, private_chat
-from dialogs.routing import Router
+from dialogs.filters import PrivateChat
 
 
 def build_router() -> Router:
@@ -33,20 +34,15 @@ def build_router() -> Router:
     root = Router(name="kring")
     root.include_routers(groups.router(), membership.router())
     private = Router(name="private")
-    private.message.filter(private_chat)
-    # The flows whose every handler wants a button, a state or a command of its own: one
-    # gate in front of them all lets any other update pass by at once (dialogs/filters.py).
-    flows = Router(name="flows")
-    flows.include_routers(
-        staff.router(), invitation.router(), food.router(), needs.router(), minimum.router(),
-        suggest.router(),
-        availability.router(), manager.router(), circle.router(), applicant.router(),
-        dates.router(),
-        fixing.router(), broadcast.router(), plan.router(), followup.router(),
-    )
-    # Order matters: commands before the intake's "anything typed is an answer".
+    private.message.filter(PrivateChat())
+    # Order matters: the flows' buttons, states and commands before the intake's "anything
+    # typed is an answer", and the fallback last.
     private.include_routers(
-        flows, start.router(), intake_review.router(), intake.router(), fallback.router(),
+        staff.router(), invitation.router(), food.router(), needs.router(), minimum.router(),
+        suggest.router(), availability.router(), manager.router(), circle.router(),
+        applicant.router(), dates.router(), fixing.router(), broadcast.router(), plan.router(),
+        followup.router(), start.router(), intake_review.router(), intake.router(),
+        fallback.router(),
     )
     root.include_router(private)
-    return checked_in_place(root)
+    return root

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -28,11 +29,10 @@ from conference.requests import AccessDenied
 from dialogs.callbacks import AddApplicant, InviteeChoice
 from dialogs.circle import group_question, must_attend_question
 from dialogs.clock import now
-from dialogs.filters import typed_words
+from dialogs.filters import TypedWords
 from dialogs.intake import problem_text
 from dialogs.invitation import invitation_text, rsvp_buttons
 from dialogs.labels import language_name
-from dialogs.routing import Router
 from dialogs.states import AddingApplicant
 from dialogs.texts import _
 
@@ -153,6 +153,6 @@ async def send_invitation(uow: UnitOfWork, i18n: I18n, by: Person,
 def router() -> Router:
     r = Router(name="applicant")
     r.callback_query.register(start, AddApplicant.filter())
-    r.message.register(typed_relation, AddingApplicant.relation, typed_words)
+    r.message.register(typed_relation, StateFilter(AddingApplicant.relation), TypedWords())
     r.callback_query.register(chosen, StateFilter(AddingApplicant), InviteeChoice.filter())
     return r

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -30,11 +30,10 @@ from dialogs.callbacks import (
     VoteAnswer,
 )
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.labels import slot_problem_text, vote_button_text
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
-from dialogs.routing import Router
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Proposing
 from dialogs.texts import _
@@ -116,7 +115,7 @@ def router() -> Router:
                                "za 3 juli 10:00) of een plek (bijvoorbeeld: bij oma thuis). "
                                "De coördinator neemt het met één tik over."))
 
-    @r.message(StateFilter(Proposing.text), has_text)
+    @r.message(StateFilter(Proposing.text), HasText())
     async def proposed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                        i18n: I18n, zone: ZoneInfo, bot: Bot) -> None:
         invitee_id = (await state.get_data())["invitee"]

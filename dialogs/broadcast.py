@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -20,9 +21,8 @@ from conference.ports import UnitOfWork
 from conference.requests import AccessDenied
 from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.labels import group_label
-from dialogs.routing import Router
 from dialogs.states import Broadcasting
 from dialogs.texts import _, joined, ngettext, number
 
@@ -94,7 +94,7 @@ def router() -> Router:
         else:
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
-    @r.message(StateFilter(Broadcasting.text), has_text)
+    @r.message(StateFilter(Broadcasting.text), HasText())
     async def typed(message: Message, state: FSMContext, uow: UnitOfWork,
                     person: Person) -> None:
         text = (message.text or "").strip()

@@ -9,7 +9,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 import segno
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -49,7 +49,7 @@ from dialogs.callbacks import (
     SeenUnconfirmed,
 )
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.labels import (
     allergen_label,
@@ -67,7 +67,6 @@ from dialogs.labels import (
 )
 from dialogs.long_text import split_message
 from dialogs.minimum import ask_button
-from dialogs.routing import Router
 from dialogs.states import AddInvitee
 from dialogs.texts import _, bare_link, joined, labelled, number
 
@@ -248,7 +247,7 @@ def router() -> Router:
             await callback.message.answer(_("Wat is de naam van de persoon? (zoals de familie "
                                             "hem of haar noemt)"))
 
-    @r.message(StateFilter(AddInvitee.name, AddInvitee.relation), has_text)
+    @r.message(StateFilter(AddInvitee.name, AddInvitee.relation), HasText())
     async def typed(message: Message, state: FSMContext) -> None:
         name_step = await state.get_state() == AddInvitee.name.state
         try:

@@ -7,6 +7,7 @@ import asyncio
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -38,12 +39,11 @@ from dialogs.announce import ask_votes, nudge_people, tell_person
 from dialogs.buttons import dates_button, nudge_button
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.fixing import ask_cancel, ask_when, cancel, confirmed
 from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
 from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
-from dialogs.routing import Router
 from dialogs.states import Dating
 from dialogs.texts import _, joined, labelled, ngettext
 
@@ -121,7 +121,7 @@ def router() -> Router:
             await callback.answer(_("De datum staat al vast. Wijzig hem via 'Datum en "
                                     "plaats'."), show_alert=True)
 
-    @r.message(StateFilter(Dating.slots), has_text)
+    @r.message(StateFilter(Dating.slots), HasText())
     async def typed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                     i18n: I18n, zone: ZoneInfo) -> None:
         conference = ConferenceId((await state.get_data())["conference"])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
-from dialogs.routing import Router
 from dialogs.texts import _
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -32,11 +33,10 @@ from conference.slots import SlotError, parse_slot
 from dialogs.announce import announce
 from dialogs.callbacks import Dates, FixSlot, VenueChoice
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.labels import short_when, slot_problem_text
 from dialogs.outbound import when
-from dialogs.routing import Router
 from dialogs.states import Dating
 from dialogs.texts import _, joined, labelled, ngettext
 
@@ -211,7 +211,7 @@ def router() -> Router:
             return
         await callback.answer(_("Opgeslagen ✓"))
 
-    @r.message(StateFilter(Dating.when), has_text)
+    @r.message(StateFilter(Dating.when), HasText())
     async def typed_when(message: Message, state: FSMContext, uow: UnitOfWork,
                          i18n: I18n, zone: ZoneInfo) -> None:
         try:
@@ -224,7 +224,7 @@ def router() -> Router:
         meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
         await _ask_venue(message, state, meeting)
 
-    @r.message(StateFilter(Dating.venue, Dating.address), has_text)
+    @r.message(StateFilter(Dating.venue, Dating.address), HasText())
     async def typed_venue(message: Message, state: FSMContext) -> None:
         try:
             value = clean_text(Field.REGION, message.text or "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -28,11 +28,10 @@ from conference.requests import NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.outbound import coordinator_language, deliver
 from dialogs.owned import owned
-from dialogs.routing import Router
 from dialogs.states import FollowingUp
 from dialogs.texts import _, number
 
@@ -101,7 +100,7 @@ def router() -> Router:
         await state.set_data({"invitee": invitee.id, "agreement": callback_data.agreement})
         await message.answer(_("Typ wat je erover kwijt wilt. De coördinator leest het."))
 
-    @r.message(StateFilter(FollowingUp.comment), has_text)
+    @r.message(StateFilter(FollowingUp.comment), HasText())
     async def commented(message: Message, state: FSMContext, uow: UnitOfWork,
                         person: Person, bot: Bot, i18n: I18n) -> None:
         data = await state.get_data()

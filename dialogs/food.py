@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from conference.circle import Allergen, Diet, Food, Invitee, set_food
@@ -15,7 +16,6 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import FoodStep
 from dialogs.labels import allergen_label, diet_label, listed
 from dialogs.owned import owned
-from dialogs.routing import Router
 from dialogs.texts import _
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.types import ChatMemberUpdated, Message
 
-from dialogs.filters import group_chat
-from dialogs.routing import Router
+from dialogs.filters import PrivateChat
 
 
 def router() -> Router:
     r = Router(name="groups")
-    r.message.filter(group_chat)
-    r.my_chat_member.filter(group_chat)
+    r.message.filter(~PrivateChat())
+    r.my_chat_member.filter(~PrivateChat())
 
     @r.my_chat_member()
     async def added(event: ChatMemberUpdated, bot: Bot) -> None:

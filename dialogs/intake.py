@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
@@ -22,10 +22,9 @@ from conference.intake import (
 )
 from conference.model import ApplicantRole, ConferenceModel
 from dialogs.callbacks import Answer, Nav
-from dialogs.filters import has_contact, has_text
+from dialogs.filters import HasContact, HasText
 from dialogs.flow import answered, current_step, load_draft, reask, save_draft, show
 from dialogs.intake_prompts import contact_labels, prompt
-from dialogs.routing import Router
 from dialogs.start import show_welcome
 from dialogs.states import Intake
 from dialogs.texts import _, ngettext
@@ -156,7 +155,7 @@ def router() -> Router:
         await callback.answer(_("Opgeslagen ✓"))
         await answered(chat, state, draft, step, edit=True)
 
-    @r.message(Intake.contact, has_contact)
+    @r.message(StateFilter(Intake.contact), HasContact())
     async def contact(message: Message, state: FSMContext) -> None:
         shared = message.contact
         assert shared is not None and message.from_user is not None
@@ -169,7 +168,7 @@ def router() -> Router:
                                                       contact_given=True)
         await answered(message, state, draft, Field.CONTACT)
 
-    @r.message(Intake.contact, has_text)
+    @r.message(StateFilter(Intake.contact), HasText())
     async def contact_text(message: Message, state: FSMContext) -> None:
         _share, telegram_only, back_label = contact_labels()
         draft = await load_draft(state)
@@ -181,7 +180,7 @@ def router() -> Router:
         else:
             await reask(message, state, _("Tik op een van de knoppen onder in je scherm."))
 
-    @r.message(has_text, ~StateFilter(Intake.review))
+    @r.message(HasText(), ~StateFilter(Intake.review))
     async def typed(message: Message, state: FSMContext) -> None:
         step = await current_step(state)
         text = message.text or ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -23,7 +24,6 @@ from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
 from dialogs.flow import load_draft, reask, show
 from dialogs.outbound import deliver
-from dialogs.routing import Router
 from dialogs.start import ask_stop
 from dialogs.states import Intake
 from dialogs.summaries import request_notice
@@ -37,7 +37,7 @@ def _chat(callback: CallbackQuery) -> Message | None:
 
 def router() -> Router:
     r = Router(name="intake_review")
-    r.callback_query.filter(Intake.review)
+    r.callback_query.filter(StateFilter(Intake.review))
 
     @r.callback_query(Nav.filter(F.action == "edit"))
     async def edit(callback: CallbackQuery, callback_data: Nav, state: FSMContext) -> None:

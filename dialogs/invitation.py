@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -36,13 +36,12 @@ from dialogs.button_text import button_text
 from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
-from dialogs.filters import typed_words
+from dialogs.filters import TypedWords
 from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
 from dialogs.outbound import coordinator_language, deliver, when
-from dialogs.routing import Router
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Answering
 from dialogs.suggest import suggest_button
@@ -252,7 +251,7 @@ def router() -> Router:
                 + _("Je kunt je antwoord hieronder nog veranderen."),
                 reply_markup=rsvp_buttons(callback_data.invitee))
 
-    r.message.register(typed_reason, Answering.reason, typed_words)
+    r.message.register(typed_reason, StateFilter(Answering.reason), TypedWords())
     return r
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import (
     CallbackQuery,
@@ -32,7 +32,6 @@ from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
 from dialogs.labels import language_names
 from dialogs.outbound import deliver
-from dialogs.routing import Router
 from dialogs.summaries import ago, request_details
 from dialogs.texts import _, joined, labelled
 

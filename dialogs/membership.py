@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from aiogram import Router
 from aiogram.types import ChatMemberUpdated
 
 from conference.model import PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_reachable, mark_unreachable
-from dialogs.filters import private_chat
-from dialogs.routing import Router
+from dialogs.filters import PrivateChat
 
 
 def router() -> Router:
     r = Router(name="membership")
-    r.my_chat_member.filter(private_chat)
+    r.my_chat_member.filter(PrivateChat())
 
     @r.my_chat_member()
     async def changed(event: ChatMemberUpdated, uow: UnitOfWork) -> None:

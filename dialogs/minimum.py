@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -20,10 +22,9 @@ from conference.requests import AccessDenied, NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
-from dialogs.filters import typed_words
+from dialogs.filters import TypedWords
 from dialogs.intake import problem_text
 from dialogs.owned import owned
-from dialogs.routing import Router
 from dialogs.states import SettingMinimum
 from dialogs.texts import _
 
@@ -150,5 +151,5 @@ def router() -> Router:
     r = Router(name="minimum")
     r.callback_query.register(start, MinimumStart.filter())
     r.callback_query.register(ask, AskMinimum.filter())
-    r.message.register(typed, SettingMinimum.text, typed_words)
+    r.message.register(typed, StateFilter(SettingMinimum.text), TypedWords())
     return r

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -22,10 +24,9 @@ from conference.ports import UnitOfWork
 from conference.requests import NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import NeedsStep
-from dialogs.filters import typed_words
+from dialogs.filters import TypedWords
 from dialogs.labels import current_locale, language_name
 from dialogs.owned import owned
-from dialogs.routing import Router
 from dialogs.states import NeedsTyping
 from dialogs.texts import _, number
 
@@ -132,7 +133,7 @@ def router() -> Router:
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_text(title, reply_markup=_menu(invitee))
 
-    r.message.register(typed_language, NeedsTyping.language, typed_words)
+    r.message.register(typed_language, StateFilter(NeedsTyping.language), TypedWords())
     return r
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -45,13 +45,12 @@ from conference.slots import SlotError, SlotProblem, parse_slot
 from dialogs.button_text import button_text
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.labels import listed, slot_problem_text
 from dialogs.long_text import split_message
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
-from dialogs.routing import Router
 from dialogs.states import Planning
 from dialogs.texts import _, joined, labelled, native_digits, ngettext
 
@@ -172,7 +171,7 @@ def router() -> Router:
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
     @r.message(StateFilter(Planning.what, Planning.when, Planning.monitor, Planning.next),
-               has_text)
+               HasText())
     async def typed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                     i18n: I18n, zone: ZoneInfo) -> None:
         data = await state.get_data()
@@ -213,7 +212,7 @@ def router() -> Router:
         await message.answer(_("Opgeslagen ✓"))
         await show_plan(message, uow, person, conference, zone, i18n.current_locale)
 
-    @r.message(StateFilter(Planning.who), has_text)
+    @r.message(StateFilter(Planning.who), HasText())
     async def typed_name(message: Message, state: FSMContext, uow: UnitOfWork,
                          person: Person) -> None:
         data = await state.get_data()
@@ -248,7 +247,7 @@ def router() -> Router:
             plan, people, zone, i18n.current_locale))[-1], reply_markup=None)
         await _tell_coordinator(bot, uow, i18n, invitee, accepted=True)
 
-    @r.message(StateFilter(Planning.reason), has_text)
+    @r.message(StateFilter(Planning.reason), HasText())
     async def reason(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                      bot: Bot, i18n: I18n) -> None:
         invitee_id = (await state.get_data())["invitee"]

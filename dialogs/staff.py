@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from aiogram import Bot, F
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import BotCommand, BotCommandScopeChat, Message
@@ -16,7 +16,6 @@ from conference.model import Person, PersonId, StaffRole
 from conference.ports import UnitOfWork
 from conference.staffing import PREFIX, JoinRefused, StaffLinkRefused, join_staff
 from dialogs.clock import now
-from dialogs.routing import Router
 from dialogs.texts import _
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -24,7 +24,6 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
 from dialogs.labels import field_label, locale_own_name
-from dialogs.routing import Router
 from dialogs.staff import publish_staff_menu, staff_help
 from dialogs.states import Intake
 from dialogs.texts import _

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -20,10 +20,9 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_relation
 from dialogs.clock import now
-from dialogs.filters import has_text
+from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.outbound import deliver
-from dialogs.routing import Router
 from dialogs.states import Suggest
 from dialogs.texts import _
 
@@ -54,7 +53,7 @@ def router() -> Router:
         if isinstance(callback.message, Message):
             await callback.message.answer(_("Wie zou er nog bij moeten zijn? Typ de naam."))
 
-    @r.message(StateFilter(Suggest.name, Suggest.relation), has_text)
+    @r.message(StateFilter(Suggest.name, Suggest.relation), HasText())
     async def typed(message: Message, state: FSMContext) -> None:
         try:
             value = clean_text(Field.SUBJECT_NAME, message.text or "")
@@ -73,7 +72,7 @@ def router() -> Router:
                                "telefoonnummer. Alleen de coördinator ziet het.").format(
             name=escape((await state.get_data())["name"])), reply_markup=_skip())
 
-    @r.message(Suggest.reach, has_text)
+    @r.message(StateFilter(Suggest.reach), HasText())
     async def reach(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                     bot: Bot, i18n: I18n, default_locale: str) -> None:
         try:
@@ -83,7 +82,7 @@ def router() -> Router:
             return
         await _done(message, state, uow, person, bot, i18n, default_locale, how)
 
-    @r.callback_query(Suggest.reach, SuggestStart.filter())
+    @r.callback_query(StateFilter(Suggest.reach), SuggestStart.filter())
     async def unknown(callback: CallbackQuery, state: FSMContext, uow: UnitOfWork,
                       person: Person, bot: Bot, i18n: I18n, default_locale: str) -> None:
         await callback.answer()

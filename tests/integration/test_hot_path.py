@@ -1,22 +1,17 @@
-"""What the hot path relies on (docs/decisions.md, decision 8): SQLite that
-waits for another process's lock without blocking the loop, the group commit that
-keeps each update all-or-nothing, and the routers' gates that only turn away what no handler
-would take."""
+"""What the hot path relies on (docs/decisions.md, decision 8): SQLite that waits for another
+process's lock without blocking the loop, and the group commit that keeps each update
+all-or-nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import time
-from typing import Any
 
 import pytest
-from aiogram import Router
-from aiogram.types import Update
 
 from conference.model import PersonId
 from conference.requests import identify
-from dialogs import build_router
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -84,39 +79,3 @@ async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the
     finally:
         other.close()
         await engine.dispose()
-
-
-def _callback(data: str) -> Update:
-    return Update.model_validate({"update_id": 1, "callback_query": {
-        "id": "1", "chat_instance": "1", "data": data,
-        "from": {"id": 5, "is_bot": False, "first_name": "Wim"},
-        "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}}}})
-
-
-def _gate(router: Router, event: str) -> Any:
-    for check in router.observers[event]._handler.filters or ():
-        if type(check.callback).__name__ == "_Gate":
-            return check.callback
-    return None
-
-
-async def test_a_gate_turns_away_only_what_none_of_its_handlers_takes():
-    routers = {router.name: router for router in build_router().chain_tail}
-    flows = _gate(routers["flows"], "callback_query")
-    # the intake's buttons pass by the other flows at once and reach the intake
-    assert not await flows(_callback("a:languages:nl").callback_query, raw_state=None)
-    assert await _gate(routers["intake"], "callback_query")(
-        _callback("a:languages:nl").callback_query, raw_state=None)
-    # every button a flow knows opens the gate in front of all of them
-    for flow in routers["flows"].sub_routers:
-        gate = _gate(flow, "callback_query")
-        for prefix in gate.prefixes if gate is not None else ():
-            assert await flows(_callback(prefix + "1").callback_query, raw_state=None)
-    # commands reach the commands, whatever the state
-    help_ = Update.model_validate({"update_id": 2, "message": {
-        "message_id": 2, "date": 0, "text": "/help", "chat": {"id": 5, "type": "private"},
-        "from": {"id": 5, "is_bot": False, "first_name": "Wim"}}}).message
-    assert await _gate(routers["start"], "message")(help_, raw_state="Intake:region")
-    # no gate where a handler takes anything (the intake's typed answers, the fallback)
-    assert _gate(routers["intake"], "message") is None
-    assert _gate(routers["fallback"], "callback_query") is None
