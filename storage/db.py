@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import asyncio
-import weakref
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +12,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import inline_sqlite
-from storage.cache import ProcessCache
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -25,9 +21,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 8)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
-        _shared[engine.sync_engine] = Shared(gate=None)
-        return engine
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
     # A unit of work always ends its transaction itself (commit, or rollback on leaving), so
     # the pool need not roll back again on every return.
     kwargs.setdefault("pool_reset_on_return", None)
@@ -36,30 +30,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("async_creator", inline_sqlite.connector(*args, **options))
     engine = create_async_engine(url, **kwargs)
     _tune_sqlite(engine)
-    _shared[engine.sync_engine] = Shared(gate=asyncio.Lock())
     return engine
-
-
-@dataclass
-class Shared:
-    """Per engine: the lock SQLite writers queue on (None for PostgreSQL, which has row locks)
-    and the process cache."""
-
-    gate: asyncio.Lock | None = None
-    cache: ProcessCache = field(default_factory=ProcessCache)
-
-
-_shared: weakref.WeakKeyDictionary[Engine, Shared] = weakref.WeakKeyDictionary()
-
-
-def shared_for(sessions: async_sessionmaker[AsyncSession]) -> Shared:
-    """What is kept per engine, for the engine a session factory binds its sessions to."""
-    bind = sessions.kw.get("bind")
-    assert isinstance(bind, AsyncEngine), "sessions are bound to an engine from create_engine"
-    found = _shared.get(bind.sync_engine)
-    if found is None:
-        found = _shared[bind.sync_engine] = Shared()
-    return found
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
