@@ -122,48 +122,64 @@ class SqlOutbox(_Repository):
         self._keys: dict[str, int | None] = {}
         self._planned: dict[int, set[int]] = {}
         self._last_batch = 0  # the highest batch id this transaction knows of
+        self._new: dict[int, dict[str, Any]] = {}  # batches this transaction added
 
     # the use cases' side
 
     async def enqueue(self, batch: Batch, messages: Sequence[Outbound], at: datetime) -> int:
-        batch_id = await self._existing(batch.key) if batch.key is not None else None
-        new = batch_id is None
-        if batch_id is None:
-            batch_id = await self._add_batch(batch, at)
-        planned = self._planned[batch_id]
+        return (await self.enqueue_many([(batch, messages)], at))[0]
+
+    async def enqueue_many(self, batches: Sequence[tuple[Batch, Sequence[Outbound]]],
+                           at: datetime) -> list[int]:
+        """Several batches in a few statements (a wave of reminders); returns their ids."""
+        await self._look_up([batch.key for batch, _ in batches if batch.key is not None])
+        ids: list[int] = []
+        new_batches: list[dict[str, Any]] = []
+        reopened: dict[int, Batch] = {}
         payloads: dict[str, str] = {}
         deliveries: list[dict[str, Any]] = []
-        for message in messages:
-            if message.person_id in planned:
-                continue
-            planned.add(message.person_id)
-            body = encode_parts(message.parts)
-            digest = hashlib.sha256(body.encode()).hexdigest()
-            payloads.setdefault(digest, body)
-            deliveries.append({
-                "batch_id": batch_id, "person_id": message.person_id,
-                "invitee_id": message.invitee_id, "payload": digest,
-                "state": DeliveryState.PENDING.value, "parts_done": 0, "message_ids": "",
-            })
-        if not deliveries:
-            return batch_id
-        insert_ = _insert(self._s)(PAYLOAD)
-        await self._s.execute(insert_.on_conflict_do_update(
-            index_elements=["digest"], where=PAYLOAD.c.body == FORGOTTEN,
-            set_={"body": insert_.excluded.body, "created_at": insert_.excluded.created_at},
-        ), [{"digest": digest, "body": body, "created_at": _now()}
-            for digest, body in payloads.items()])
-        await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(), deliveries)
-        if not new:  # new people: a new report follows
+        for batch, messages in batches:
+            batch_id = self._keys.get(batch.key) if batch.key is not None else None
+            if batch_id is None:
+                batch_id = await self._new_batch(batch, at)
+                new_batches.append(self._new[batch_id])
+            ids.append(batch_id)
+            planned = self._planned[batch_id]
+            for message in messages:
+                if message.person_id in planned:
+                    continue
+                planned.add(message.person_id)
+                body = encode_parts(message.parts)
+                digest = hashlib.sha256(body.encode()).hexdigest()
+                payloads.setdefault(digest, body)
+                deliveries.append({
+                    "batch_id": batch_id, "person_id": message.person_id,
+                    "invitee_id": message.invitee_id, "payload": digest,
+                    "state": DeliveryState.PENDING.value, "parts_done": 0, "message_ids": "",
+                })
+                if batch_id not in self._new:  # new people: a new report follows
+                    reopened[batch_id] = batch
+        if payloads:
+            insert_ = _insert(self._s)(PAYLOAD)
+            await self._s.execute(insert_.on_conflict_do_update(
+                index_elements=["digest"], where=PAYLOAD.c.body == FORGOTTEN,
+                set_={"body": insert_.excluded.body, "created_at": insert_.excluded.created_at},
+            ), [{"digest": digest, "body": body, "created_at": _now()}
+                for digest, body in payloads.items()])
+        if new_batches:
+            await self._s.execute(BATCH.insert(), new_batches)
+        for batch_id, batch in reopened.items():
             await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id).values(
                 finished_at=None, progress_message_id=None, skipped=batch.skipped,
                 unreachable=batch.unreachable))
-        return batch_id
+        if deliveries:
+            await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(),
+                                  deliveries)
+        return ids
 
-    async def look_up_keys(self, keys: Sequence[str]) -> None:
-        """Before enqueueing many keyed batches (a wave of reminders): one query for all their
-        keys instead of one per `enqueue`."""
-        wanted = [key for key in keys if key not in self._keys]
+    async def _look_up(self, keys: Sequence[str]) -> None:
+        """The batches these keys name, if any, in one query (per 900 keys)."""
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._keys]
         for start in range(0, len(wanted), 900):
             chunk = wanted[start:start + 900]
             found = dict((await self._s.execute(select(BATCH.c.key, BATCH.c.id).where(
@@ -171,31 +187,25 @@ class SqlOutbox(_Repository):
             for key in chunk:
                 self._keys[key] = await self._known(int(found[key])) if key in found else None
 
-    async def _existing(self, key: str) -> int | None:
-        if key not in self._keys:
-            found = await self._s.scalar(select(BATCH.c.id).where(BATCH.c.key == key))
-            self._keys[key] = await self._known(int(found)) if found is not None else None
-        return self._keys[key]
-
     async def _known(self, batch_id: int) -> int:
         persons = await self._s.scalars(
             select(DELIVERY.c.person_id).where(DELIVERY.c.batch_id == batch_id))
         self._planned[batch_id] = {int(p) for p in persons}
         return batch_id
 
-    async def _add_batch(self, batch: Batch, at: datetime) -> int:
+    async def _new_batch(self, batch: Batch, at: datetime) -> int:
         # Rising in the order of enqueueing: microseconds since 1970, or one more than the
         # highest id so far.
         if not self._last_batch:
             self._last_batch = int(await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
         batch_id = self._last_batch = max(self._last_batch + 1, time.time_ns() // 1000)
-        await self._s.execute(BATCH.insert(), {
+        self._new[batch_id] = {
             "id": batch_id, "key": batch.key, "conference_id": batch.conference_id,
             "kind": batch.kind, "created_by": batch.created_by,
             "report_chat": batch.report_chat, "report_locale": batch.report_locale,
             "skipped": batch.skipped, "unreachable": batch.unreachable,
             "progress_message_id": None, "created_at": at, "finished_at": None,
-        })
+        }
         self._planned[batch_id] = set()
         if batch.key is not None:
             self._keys[batch.key] = batch_id
