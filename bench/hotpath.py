@@ -1,8 +1,8 @@
 """kring's own work per update, without the network: the same dispatcher, handlers and
 database as `kring run` (a real SQLite file), but Telegram's answers come from a stand-in
 session inside the process, so what is measured is kring's CPU per update and nothing else.
-N people do the intake of bench.throughput, step by step, all at once (as in polling: lanes,
-group commit). Where bench.throughput says how fast, this says where the time goes.
+N people do the intake of bench.throughput, step by step, all at once (as in polling: lanes).
+Where bench.throughput says how fast, this says where the time goes.
 
     python -m bench.hotpath [--people 100] [--profile file.prof]
 

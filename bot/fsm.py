@@ -3,7 +3,6 @@ a state change commits (or rolls back) together with everything else the update 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -16,7 +15,6 @@ from conference.ports import UnitOfWork
 current_uow: ContextVar[UnitOfWork | None] = ContextVar("kring_current_uow", default=None)
 
 
-@functools.lru_cache(maxsize=4096)  # a few times per update, for the same person
 def conversation_key(key: StorageKey) -> str:
     return ":".join(
         str(part)

@@ -1,16 +1,12 @@
 """The one outbound sender: takes the outbox's deliveries and sends them within Telegram's limits.
 
 Work goes in waves: claim a wave of pending deliveries (one short transaction marks them SENDING:
-in hand), send, and record what happened. Before the request for a delivery's part leaves, an
-attempt mark for that part ("part `parts_done` may have left") is committed: the dispatcher
-takes the request's pace slot and hands it to `_mark`, which writes the marks of every request
-started meanwhile in one short transaction, with whatever answers came in since the last write,
-and then lets them go. A group commit: the transaction first waits `mark_linger` (at most 10 ms)
-for the requests of the next pace slots, so at 200/s about three requests share a commit (one
-each cost a fifth more CPU; the linger adds those milliseconds to each message). Answers
-are recorded by the next of the sender's transactions: the next group of marks, or the flush a
-few times a second (`flush_every`). The sender's writes queue on one lock, in the order things
-happened, and the write gate is never held across a call to Telegram.
+in hand), send, and record what happened. Before the request for a delivery's part leaves, its
+attempt mark ("part `parts_done` may have left") is committed in a short transaction of its own,
+which also records the answers that came in since the sender's last write; the flush a few
+times a second (`flush_every`) records the rest. The sender's writes queue on one lock, in the
+order things happened, and no transaction is held open across a call to Telegram. The sender
+finds new deliveries by looking every `poll_every` seconds (queued by any process).
 
 A crash (SIGKILL, power): at the next start a delivery only in hand, its next part never marked,
 is pending again and goes on at that part (nothing lost, nothing repeated); one marked with no
@@ -88,7 +84,6 @@ from storage.uow import SqlUnitOfWork
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 15  # seconds; a hung request holds up its chat and a clean stop
-MARK_LINGER = 0.01  # seconds at most a request waits for others to share its attempt mark's commit
 
 
 def outbox_bot(token: str, api_base: str, proxy: str | None = None) -> Bot:
@@ -196,7 +191,7 @@ class OutboxSender:
         pace: Pace | None = None,
         attempts: int = 5,
         backoff: float = 0.5,
-        poll_every: float = 3.0,
+        poll_every: float = 0.5,
         flush_every: float = 0.25,
         progress_every: float = 2.0,
     ) -> None:
@@ -213,9 +208,6 @@ class OutboxSender:
         rate = self.pace.rate
         self.wave = max(10, math.ceil(rate))  # about a second of work per claim
         self.low_water = max(5, math.ceil(rate / 2))
-        # a mark transaction waits this long for the requests of the next pace slots (at
-        # 200/s: 10 ms, two more slots), so fewer commits carry the same marks
-        self.mark_linger = min(MARK_LINGER, 2 / rate)
         self.cap = max(50, 2 * self.wave)  # deliveries in hand at most (a crash: handed back)
         self._lanes: dict[int, _Lane] = {}
         self._ready: list[tuple[float, int, int]] = []
@@ -227,8 +219,6 @@ class OutboxSender:
         # what the database is to hear, one record per delivery (a later one replaces an
         # earlier: each says all), written by whichever transaction of the sender comes next
         self._journal: dict[tuple[int, int], Outcome] = {}
-        self._to_mark: list[tuple[_Lane, _Delivery]] = []  # reserved, waiting for their mark
-        self._marker: asyncio.Task[None] | None = None
         self._mark_failures = 0
         self._writing = asyncio.Lock()  # the sender's writes, one at a time, in order
         self._ended: set[int] = set()  # batches with final outcomes written: finish_silent
@@ -242,7 +232,6 @@ class OutboxSender:
         self._kick = asyncio.Event()  # housekeeping looks again
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._queued = asyncio.Event()  # the repository's: set after a commit that queued
 
     # lifecycle
 
@@ -250,7 +239,6 @@ class OutboxSender:
         async with SqlUnitOfWork(self.sessions) as uow:
             back, unknown = await uow.outbox.recover()
             await uow.commit()
-            self._queued = uow.outbox.queued
         if back:
             log.info("%d deliveries were in hand, never tried, when the sender stopped: "
                      "pending again", back)
@@ -272,16 +260,12 @@ class OutboxSender:
 
     async def _run(self) -> None:
         housekeeping = asyncio.create_task(self._housekeeping())
-        relay = asyncio.create_task(self._relay())
         try:
             await self._dispatch()
         finally:
             self._stopping = True
             self._kick.set()
-            relay.cancel()
-            await asyncio.gather(housekeeping, relay, return_exceptions=True)
-            if self._marker is not None:
-                await asyncio.gather(self._marker, return_exceptions=True)
+            await asyncio.gather(housekeeping, return_exceptions=True)
             self._hand_back()
             for _attempt in range(3):
                 try:
@@ -374,53 +358,39 @@ class OutboxSender:
         lane.busy = True
         self._requests += 1
         self.pace.begin(now)
-        if isinstance(job, _Delivery):  # it leaves once its attempt mark is committed
-            self._note(job, DeliveryState.SENDING, attempted=True)
-            self._to_mark.append((lane, job))
-            if self._marker is None or self._marker.done():
-                self._marker = asyncio.create_task(self._mark(), name="outbox-marks")
-            return
-        self._launch(lane, job)
-
-    def _launch(self, lane: _Lane, job: Job) -> None:
         task = asyncio.create_task(self._request(lane, job))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _mark(self) -> None:
-        """Group commit of attempt marks: every request the dispatcher started meanwhile (its
-        pace slot taken, its lane busy) waits here until one short transaction has recorded
-        that it may leave (with whatever outcomes came in since the last write), then goes.
-        While one transaction runs, the next requests gather for the next."""
-        loop = asyncio.get_running_loop()
-        while self._to_mark:
-            if self.mark_linger:  # the requests whose slots come next join this commit
-                await asyncio.sleep(self.mark_linger)
-            waiting, self._to_mark = self._to_mark, []
-            try:
-                await self._write()
-            except Exception as error:
-                self._mark_failures += 1
-                delay = min(30.0, self.backoff * 2 ** min(self._mark_failures, 6))
-                log.warning("could not mark %d requests (%s): they wait %.1fs",
-                            len(waiting), type(error).__name__, delay)
-                now = loop.time()
-                for lane, job in waiting:  # not sent: in hand, as before
-                    self._note(job, DeliveryState.SENDING)
-                    self._requests -= 1
-                    self.pace.end(now)
-                    lane.busy = False
-                    lane.ready_at = max(lane.ready_at, now + delay)
-                    self._schedule(lane)
-                self._changed.set()
-                continue
-            self._mark_failures = 0
-            self.stats.marks += 1
-            self.stats.marked += len(waiting)
-            for lane, job in waiting:
-                self._launch(lane, job)
+    async def _mark(self, lane: _Lane, job: _Delivery) -> bool:
+        """Commit the attempt mark of this request before it leaves (the transaction also
+        records the answers noted since the sender's last write). If that fails, the request
+        does not leave: the delivery is in hand again and its chat waits a while."""
+        self._note(job, DeliveryState.SENDING, attempted=True)
+        try:
+            if await self._write():
+                self.stats.marks += 1
+        except Exception as error:
+            self._mark_failures += 1
+            delay = min(30.0, self.backoff * 2 ** min(self._mark_failures, 6))
+            log.warning("could not mark a request (%s): it waits %.1fs",
+                        type(error).__name__, delay)
+            now = asyncio.get_running_loop().time()
+            self._note(job, DeliveryState.SENDING)
+            self._requests -= 1
+            self.pace.end(now)
+            lane.busy = False
+            lane.ready_at = max(lane.ready_at, now + delay)
+            self._schedule(lane)
+            self._changed.set()
+            return False
+        self._mark_failures = 0
+        self.stats.marked += 1
+        return True
 
     async def _request(self, lane: _Lane, job: Job) -> None:
+        if isinstance(job, _Delivery) and not await self._mark(lane, job):
+            return
         loop = asyncio.get_running_loop()
         began = loop.time()
         error: BaseException | None = None
@@ -623,13 +593,6 @@ class OutboxSender:
 
     # housekeeping: record results, claim waves, watch batches
 
-    async def _relay(self) -> None:
-        while True:
-            await self._queued.wait()
-            self._queued.clear()
-            self._more = True
-            self._kick.set()
-
     async def _housekeeping(self) -> None:
         loop = asyncio.get_running_loop()
         next_poll = next_check = next_sweep = 0.0
@@ -667,13 +630,14 @@ class OutboxSender:
                 log.warning("outbox housekeeping failed (%s), again in %.1fs",
                             type(error).__name__, wait)
 
-    async def _write(self) -> None:
-        """Write the journal in a transaction of its own. The sender's writes queue on one lock
-        (never held across a call to Telegram), so what the database hears of a delivery comes
-        in the order it happened."""
+    async def _write(self) -> bool:
+        """Write the journal in a transaction of its own; False if there was nothing to write
+        (a mark noted while another write waited is written by that one). The sender's writes
+        queue on one lock (never held across a call to Telegram), so what the database hears of
+        a delivery comes in the order it happened."""
         async with self._writing:
             if not self._journal:
-                return
+                return False
             records, self._journal = self._journal, {}
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
@@ -683,6 +647,7 @@ class OutboxSender:
                 self._restore(records)
                 raise
             self._ended.update(o.batch_id for o in records.values() if o.state in FINAL_STATES)
+            return True
 
     def _restore(self, records: dict[tuple[int, int], Outcome]) -> None:
         for key, record in records.items():  # what came in meanwhile is newer

@@ -94,10 +94,10 @@ class ReminderRunner:
             if loop.time() - began > SLICE:  # nothing written yet: let the sender go on
                 await asyncio.sleep(0)
                 began = loop.time()
-        await uow.outbox.look_up_keys([batch.key for batch, _, _ in batches if batch.key])
+        batch_ids = await uow.outbox.enqueue_many(
+            [(batch, messages) for batch, messages, _ in batches], now)
         handed: dict[int, int] = {}
-        for batch, messages, ids in batches:
-            batch_id = await uow.outbox.enqueue(batch, messages, now)
+        for (_, _, ids), batch_id in zip(batches, batch_ids, strict=True):
             handed.update(dict.fromkeys(ids, batch_id))
         sent = await uow.reminders.hand_over(handed, now)
         if sent != len(handed):

@@ -1,20 +1,15 @@
 from __future__ import annotations
 
-import asyncio
-import weakref
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-
-from storage.cache import ProcessCache
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -23,35 +18,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 32)
     kwargs.setdefault("max_overflow", 8)
     if make_url(url).get_backend_name() != "sqlite":
-        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
-        _shared[engine.sync_engine] = Shared(gate=None)
-        return engine
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
-    _shared[engine.sync_engine] = Shared(gate=asyncio.Lock())
     return engine
-
-
-@dataclass
-class Shared:
-    """Per engine: the lock SQLite writers queue on (None for PostgreSQL, which has row locks)
-    and the process cache."""
-
-    gate: asyncio.Lock | None = None
-    cache: ProcessCache = field(default_factory=ProcessCache)
-
-
-_shared: weakref.WeakKeyDictionary[Engine, Shared] = weakref.WeakKeyDictionary()
-
-
-def shared_for(sessions: async_sessionmaker[AsyncSession]) -> Shared:
-    """What is kept per engine, for the engine a session factory binds its sessions to."""
-    bind = sessions.kw.get("bind")
-    assert isinstance(bind, AsyncEngine), "sessions are bound to an engine from create_engine"
-    found = _shared.get(bind.sync_engine)
-    if found is None:
-        found = _shared[bind.sync_engine] = Shared()
-    return found
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -60,7 +30,9 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     sqlite3's own transaction control stays (SQLAlchemy's docs, "Legacy Transaction Mode"):
     reads run outside any transaction, and the first write begins one with BEGIN IMMEDIATE,
     which takes the write lock at once, so a transaction never has to upgrade a read lock
-    (that upgrade fails with "database is locked" without waiting)."""
+    (that upgrade fails with "database is locked" without waiting). The lock is held from the
+    first write to the commit: ORM changes go out at the commit (no autoflush), but a
+    statement that writes at once holds it across what the update does after it."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")

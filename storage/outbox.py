@@ -1,13 +1,11 @@
 """The outbox tables behind conference/outbox.py.
 
-`enqueue` runs inside an update's unit of work and holds its rows back to the commit (the batch
-id is chosen here, rising with time, so no early write is needed to learn it). The sender's
-methods (`recover`, `claim`, `record`, `open_batches`, ...) write at once in their own short
-transactions: the sender never holds the write gate while it talks to Telegram."""
+`enqueue` writes inside an update's unit of work: its messages are sent once that commits. The
+sender's methods (`recover`, `claim`, `record`, `open_batches`, ...) run in short transactions
+of their own: the sender never holds a transaction open while it talks to Telegram."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -17,8 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conference.model import ConferenceId, PersonId
@@ -37,8 +33,7 @@ from conference.outbox import (
     Unconfirmed,
     Venue,
 )
-from storage.cache import ProcessCache
-from storage.repositories import WriteNow, _now, _Repository, _table
+from storage.repositories import _insert, _now, _Repository, _table
 from storage.tables import (
     InviteeRow,
     OutboxBatchRow,
@@ -60,6 +55,13 @@ PLAIN_STATE = DELIVERY.c.state.concat("")
 # A payload's body once its text is no longer kept (forget_settled); enqueueing the same
 # text again restores it.
 FORGOTTEN = ""
+# one statement for every record the sender writes (before each request: built once)
+_RECORD = (update(DELIVERY)
+           .where(DELIVERY.c.batch_id == bindparam("b_batch"),
+                  DELIVERY.c.person_id == bindparam("b_person"))
+           .values(state=bindparam("b_state"), parts_done=bindparam("b_done"),
+                   message_ids=bindparam("b_ids"), error=bindparam("b_error"),
+                   sent_at=bindparam("b_at"), attempted_at=bindparam("b_tried")))
 FINAL = tuple(state.value for state in (DeliveryState.SENT, DeliveryState.BLOCKED,
                                        DeliveryState.FAILED, DeliveryState.UNKNOWN))
 
@@ -104,10 +106,6 @@ def _decode(item: dict[str, Any]) -> Part:
     raise ValueError(f"unknown part kind {kind!r}")
 
 
-def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -117,92 +115,100 @@ def _ids(text: str) -> tuple[int, ...]:
 
 
 class SqlOutbox(_Repository):
-    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
-        super().__init__(session, write_now, cache)
-        self._new_batches: dict[int, dict[str, Any]] = {}
-        self._reopened: dict[int, tuple[int, int]] = {}  # batch id -> skipped, unreachable
-        self._payloads: dict[str, str] = {}
-        self._deliveries: list[dict[str, Any]] = []
-        self._queued_any = False  # flushed deliveries: wake the sender after the commit
-        self._planned: dict[int, set[int]] = {}  # batch id -> persons it has (or will have)
-        self._keys: dict[str, int] = {}
-        self._new_keys: set[str] = set()  # looked up in this transaction: no such batch yet
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # what this transaction knows of keyed batches: key -> batch id (None: no such batch),
+        # and batch id -> the persons it has
+        self._keys: dict[str, int | None] = {}
+        self._planned: dict[int, set[int]] = {}
+        self._last_batch = 0  # the highest batch id this transaction knows of
+        self._new: dict[int, dict[str, Any]] = {}  # batches this transaction added
 
-    # the use cases' side (held back to the commit)
+    # the use cases' side
 
     async def enqueue(self, batch: Batch, messages: Sequence[Outbound], at: datetime) -> int:
-        batch_id = await self._batch_id(batch, at)
-        planned = self._planned[batch_id]
-        added = 0
-        for message in messages:
-            if message.person_id in planned:
-                continue
-            planned.add(message.person_id)
-            body = encode_parts(message.parts)
-            digest = hashlib.sha256(body.encode()).hexdigest()
-            self._payloads.setdefault(digest, body)
-            self._deliveries.append({
-                "batch_id": batch_id, "person_id": message.person_id,
-                "invitee_id": message.invitee_id, "payload": digest,
-                "state": DeliveryState.PENDING.value, "parts_done": 0, "message_ids": "",
-            })
-            added += 1
-        if added and batch_id not in self._new_batches:
-            # new people: a new report follows
-            self._reopened[batch_id] = (batch.skipped, batch.unreachable)
-        return batch_id
+        return (await self.enqueue_many([(batch, messages)], at))[0]
 
-    async def look_up_keys(self, keys: Sequence[str]) -> None:
-        """Before enqueueing many keyed batches (a wave of reminders): one query for all their
-        keys instead of one per `enqueue`."""
-        wanted = [key for key in keys if key not in self._keys and key not in self._new_keys]
+    async def enqueue_many(self, batches: Sequence[tuple[Batch, Sequence[Outbound]]],
+                           at: datetime) -> list[int]:
+        """Several batches in a few statements (a wave of reminders); returns their ids."""
+        await self._look_up([batch.key for batch, _ in batches if batch.key is not None])
+        ids: list[int] = []
+        new_batches: list[dict[str, Any]] = []
+        reopened: dict[int, Batch] = {}
+        payloads: dict[str, str] = {}
+        deliveries: list[dict[str, Any]] = []
+        for batch, messages in batches:
+            batch_id = self._keys.get(batch.key) if batch.key is not None else None
+            if batch_id is None:
+                batch_id = await self._new_batch(batch, at)
+                new_batches.append(self._new[batch_id])
+            ids.append(batch_id)
+            planned = self._planned[batch_id]
+            for message in messages:
+                if message.person_id in planned:
+                    continue
+                planned.add(message.person_id)
+                body = encode_parts(message.parts)
+                digest = hashlib.sha256(body.encode()).hexdigest()
+                payloads.setdefault(digest, body)
+                deliveries.append({
+                    "batch_id": batch_id, "person_id": message.person_id,
+                    "invitee_id": message.invitee_id, "payload": digest,
+                    "state": DeliveryState.PENDING.value, "parts_done": 0, "message_ids": "",
+                })
+                if batch_id not in self._new:  # new people: a new report follows
+                    reopened[batch_id] = batch
+        if payloads:
+            insert_ = _insert(self._s)(PAYLOAD)
+            await self._s.execute(insert_.on_conflict_do_update(
+                index_elements=["digest"], where=PAYLOAD.c.body == FORGOTTEN,
+                set_={"body": insert_.excluded.body, "created_at": insert_.excluded.created_at},
+            ), [{"digest": digest, "body": body, "created_at": _now()}
+                for digest, body in payloads.items()])
+        if new_batches:
+            await self._s.execute(BATCH.insert(), new_batches)
+        for batch_id, batch in reopened.items():
+            await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id).values(
+                finished_at=None, progress_message_id=None, skipped=batch.skipped,
+                unreachable=batch.unreachable))
+        if deliveries:
+            await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(),
+                                  deliveries)
+        return ids
+
+    async def _look_up(self, keys: Sequence[str]) -> None:
+        """The batches these keys name, if any, in one query (per 900 keys)."""
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._keys]
         for start in range(0, len(wanted), 900):
             chunk = wanted[start:start + 900]
             found = dict((await self._s.execute(select(BATCH.c.key, BATCH.c.id).where(
                 BATCH.c.key.in_(chunk)))).all())
             for key in chunk:
-                if key in found:
-                    await self._known(key, int(found[key]))
-                else:
-                    self._new_keys.add(key)
+                self._keys[key] = await self._known(int(found[key])) if key in found else None
 
-    async def _known(self, key: str, batch_id: int) -> None:
+    async def _known(self, batch_id: int) -> int:
         persons = await self._s.scalars(
             select(DELIVERY.c.person_id).where(DELIVERY.c.batch_id == batch_id))
-        self._keys[key] = batch_id
         self._planned[batch_id] = {int(p) for p in persons}
+        return batch_id
 
-    async def _batch_id(self, batch: Batch, at: datetime) -> int:
-        if batch.key is not None:
-            if batch.key in self._keys:
-                return self._keys[batch.key]
-            found = None if batch.key in self._new_keys else await self._s.scalar(
-                select(BATCH.c.id).where(BATCH.c.key == batch.key))
-            if found is not None:
-                await self._known(batch.key, int(found))
-                return int(found)
-        batch_id = await self._next_id()
-        self._new_batches[batch_id] = {
+    async def _new_batch(self, batch: Batch, at: datetime) -> int:
+        # Rising in the order of enqueueing: microseconds since 1970, or one more than the
+        # highest id so far.
+        if not self._last_batch:
+            self._last_batch = int(await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
+        batch_id = self._last_batch = max(self._last_batch + 1, time.time_ns() // 1000)
+        self._new[batch_id] = {
             "id": batch_id, "key": batch.key, "conference_id": batch.conference_id,
             "kind": batch.kind, "created_by": batch.created_by,
             "report_chat": batch.report_chat, "report_locale": batch.report_locale,
             "skipped": batch.skipped, "unreachable": batch.unreachable,
-            "progress_message_id": None, "created_at": at,
-            "finished_at": None,
+            "progress_message_id": None, "created_at": at, "finished_at": None,
         }
         self._planned[batch_id] = set()
         if batch.key is not None:
             self._keys[batch.key] = batch_id
-        return batch_id
-
-    async def _next_id(self) -> int:
-        """Rising in the order of enqueueing: microseconds since 1970, or one more than the last
-        (one process enqueues; the cache remembers the last id handed out)."""
-        if not self._cache.outbox_last_batch:
-            self._cache.outbox_last_batch = int(
-                await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
-        batch_id = max(self._cache.outbox_last_batch + 1, time.time_ns() // 1000)
-        self._cache.outbox_last_batch = batch_id
         return batch_id
 
     async def report(self, batch_id: int) -> BatchReport | None:
@@ -213,46 +219,7 @@ class SqlOutbox(_Repository):
         return BatchReport.from_counts((await self._counts([batch_id])).get(batch_id, {}),
                                        int(row.skipped), int(row.unreachable))
 
-    async def flush_pending(self) -> None:
-        if self._payloads:
-            insert_ = _insert(self._s)(PAYLOAD)
-            await self._s.execute(insert_.on_conflict_do_update(
-                index_elements=["digest"], where=PAYLOAD.c.body == FORGOTTEN,
-                set_={"body": insert_.excluded.body, "created_at": insert_.excluded.created_at},
-            ), [
-                {"digest": digest, "body": body, "created_at": _now()}
-                for digest, body in self._payloads.items()
-            ])
-        if self._new_batches:
-            await self._s.execute(BATCH.insert(), list(self._new_batches.values()))
-        for batch_id, (skipped, unreachable) in self._reopened.items():
-            await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id).values(
-                finished_at=None, progress_message_id=None, skipped=skipped,
-                unreachable=unreachable))
-        if self._deliveries:
-            await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(),
-                                  self._deliveries)
-            self._queued_any = True
-        # Written now: a second write_now() in this transaction must not write them again.
-        self._new_batches.clear()
-        self._reopened.clear()
-        self._payloads.clear()
-        self._deliveries.clear()
-
-    def committed(self) -> None:
-        if self._queued_any:
-            self._cache.outbox_queued.set()
-        self._queued_any = False
-        self._planned.clear()
-        self._keys.clear()
-        self._new_keys.clear()
-
-    # the sender's side (written at once; the caller commits)
-
-    @property
-    def queued(self) -> asyncio.Event:
-        """Set after a commit that queued messages (in this process)."""
-        return self._cache.outbox_queued
+    # the sender's side (the caller commits)
 
     async def recover(self) -> tuple[int, int]:
         """At start, what a stopped sender held: a delivery only in hand (claimed, its next
@@ -262,7 +229,6 @@ class SqlOutbox(_Repository):
         sending = DELIVERY.c.state == DeliveryState.SENDING.value
         if await self._s.scalar(select(DELIVERY.c.batch_id).where(sending).limit(1)) is None:
             return 0, 0  # read only: nothing to recover takes no write lock
-        await self._write_now()
         back = await self._s.execute(
             update(DELIVERY).where(sending, DELIVERY.c.attempted_at.is_(None))
             .values(state=DeliveryState.PENDING.value))
@@ -284,7 +250,7 @@ class SqlOutbox(_Repository):
         )).all()
         if not batches:
             return []  # read only: an idle sender takes no write lock
-        await self._write_now()  # the guards on state below make the read-then-write safe
+        # the guards on state below make the read-then-write safe
         share = max(1, -(-limit // len(batches)))
         plainly_pending = PLAIN_STATE == DeliveryState.PENDING.value
         older = DELIVERY.alias("older")
@@ -370,21 +336,13 @@ class SqlOutbox(_Repository):
         says everything about its delivery; give at most one per delivery."""
         if not outcomes:
             return
-        await self._write_now()
         now = _now()
-        await self._s.execute(
-            update(DELIVERY)
-            .where(DELIVERY.c.batch_id == bindparam("b_batch"),
-                   DELIVERY.c.person_id == bindparam("b_person"))
-            .values(state=bindparam("b_state"), parts_done=bindparam("b_done"),
-                    message_ids=bindparam("b_ids"), error=bindparam("b_error"),
-                    sent_at=bindparam("b_at"), attempted_at=bindparam("b_tried")),
-            [{"b_batch": o.batch_id, "b_person": o.person_id, "b_state": o.state.value,
-              "b_done": o.parts_done, "b_ids": ",".join(map(str, o.message_ids))[:200],
-              "b_error": o.error[:ERROR_LENGTH] if o.error else None,
-              "b_at": now if o.state is DeliveryState.SENT else None,
-              "b_tried": now if o.attempted else None} for o in outcomes],
-        )
+        await self._s.execute(_RECORD, [
+            {"b_batch": o.batch_id, "b_person": o.person_id, "b_state": o.state.value,
+             "b_done": o.parts_done, "b_ids": ",".join(map(str, o.message_ids))[:200],
+             "b_error": o.error[:ERROR_LENGTH] if o.error else None,
+             "b_at": now if o.state is DeliveryState.SENT else None,
+             "b_tried": now if o.attempted else None} for o in outcomes])
 
     async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5
                           ) -> list[Unconfirmed]:
@@ -405,7 +363,6 @@ class SqlOutbox(_Repository):
     async def acknowledge_unconfirmed(self, conference_id: ConferenceId, at: datetime) -> int:
         silent = select(BATCH.c.id).where(BATCH.c.conference_id == conference_id,
                                           BATCH.c.report_chat.is_(None))
-        await self._write_now()
         result = await self._s.execute(update(DELIVERY).where(
             DELIVERY.c.batch_id.in_(silent), DELIVERY.c.state == DeliveryState.UNKNOWN.value,
             DELIVERY.c.acknowledged_at.is_(None)).values(acknowledged_at=at))
@@ -423,7 +380,6 @@ class SqlOutbox(_Repository):
         where = (PAYLOAD.c.body != FORGOTTEN, PAYLOAD.c.created_at < before, ~unsettled)
         if await self._s.scalar(select(PAYLOAD.c.digest).where(*where).limit(1)) is None:
             return 0  # read only: nothing to forget takes no write lock
-        await self._write_now()
         result = await self._s.execute(update(PAYLOAD).where(*where).values(body=FORGOTTEN))
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -448,12 +404,10 @@ class SqlOutbox(_Repository):
         ) for row in rows]
 
     async def set_progress_message(self, batch_id: int, message_id: int | None) -> None:
-        await self._write_now()
         await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id)
                               .values(progress_message_id=message_id))
 
     async def finish(self, batch_id: int, at: datetime) -> None:
-        await self._write_now()
         await self._s.execute(update(BATCH).where(BATCH.c.id == batch_id)
                               .values(finished_at=at))
 
@@ -469,7 +423,6 @@ class SqlOutbox(_Repository):
         if batch_ids is None and await self._s.scalar(select(BATCH.c.id).where(*where)
                                                       .limit(1)) is None:
             return 0  # read only: an idle sender takes no write lock
-        await self._write_now()
         chunks = [None] if batch_ids is None else [
             list(batch_ids)[start:start + 900] for start in range(0, len(batch_ids), 900)]
         finished = 0

@@ -7,14 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from conference.model import ConferenceId
 from conference.plan import Acceptance, Agreement, FollowUp, Plan, Who
-from storage.cache import ProcessCache
-from storage.repositories import WriteNow, _now, _Repository, _table
+from storage.repositories import _insert, _now, _Repository, _table
 from storage.tables import CheckInGivenRow, CheckInRow, FollowUpRow, PlanRow
 
 FOLLOW_UP = _table(FollowUpRow)
@@ -43,13 +39,8 @@ def _agreements_json(agreements: tuple[Agreement, ...]) -> str:
 
 
 class SqlPlans(_Repository):
-    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
-        super().__init__(session, write_now, cache)
-        self._added: dict[int, PlanRow] = {}
-
     async def _row(self, conference_id: ConferenceId) -> PlanRow | None:
-        # a row added in this transaction is not in the identity map until the flush
-        return self._added.get(conference_id) or await self._s.get(PlanRow, conference_id)
+        return await self._by_key(PlanRow, conference_id)
 
     async def get(self, conference_id: ConferenceId) -> Plan | None:
         row = await self._row(conference_id)
@@ -67,7 +58,6 @@ class SqlPlans(_Repository):
         if row is None:
             row = PlanRow(conference_id=plan.conference_id)
             self._s.add(row)
-            self._added[plan.conference_id] = row
         row.question = plan.question
         row.agreements = _agreements_json(plan.agreements)
         row.monitor = json.dumps(_who_json(plan.monitor)) if plan.monitor else None
@@ -79,13 +69,9 @@ class SqlPlans(_Repository):
         row.version = plan.version
         row.updated_at = _now()
 
-    def committed(self) -> None:
-        self._added.clear()
-
     async def record_follow_up(self, conference_id: ConferenceId, agreement_id: int,
                                invitee_id: int, answer: FollowUp, at: datetime) -> None:
-        await self._write_now()
-        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = _insert(self._s)
         statement = insert(FOLLOW_UP).values(conference_id=conference_id,
                                              agreement_id=agreement_id, invitee_id=invitee_id,
                                              answer=answer.value, at=at)
@@ -95,7 +81,6 @@ class SqlPlans(_Repository):
 
     async def comment_follow_up(self, conference_id: ConferenceId, agreement_id: int,
                                 invitee_id: int, comment: str) -> bool:
-        await self._write_now()
         done = await self._s.execute(update(FOLLOW_UP).where(
             FOLLOW_UP.c.conference_id == conference_id, FOLLOW_UP.c.agreement_id == agreement_id,
             FOLLOW_UP.c.invitee_id == invitee_id).values(comment=comment))
@@ -111,8 +96,7 @@ class SqlPlans(_Repository):
         return answers
 
     async def claim_check_in(self, invitee_id: int) -> bool:
-        await self._write_now()
-        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = _insert(self._s)
         done = await self._s.execute(insert(CHECK_IN_GIVEN).values(
             invitee_id=invitee_id).on_conflict_do_nothing(index_elements=["invitee_id"]))
         return bool(getattr(done, "rowcount", 0))

@@ -12,14 +12,12 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from conference.circle import Invitee
 from conference.meeting import Meeting, Venue
 from conference.model import ConferenceId
 from conference.reminders import Planned, Reminder, Status
-from storage.repositories import _invitee, _Repository, _table
+from storage.repositories import _insert, _invitee, _Repository, _table
 from storage.tables import ConferenceRow, InviteeRow, PersonRow, ReminderRow
 
 REMINDER = _table(ReminderRow)
@@ -49,9 +47,7 @@ class SqlReminders(_Repository):
     async def add(self, planned: Sequence[Planned], at: datetime) -> None:
         if not planned:
             return
-        await self._write_now()
-        insert = (pg_insert if self._s.get_bind().dialect.name == "postgresql"
-                  else sqlite_insert)(REMINDER)
+        insert = _insert(self._s)(REMINDER)
         # (person, kind, version) is unique: planning the same again adds nothing, but one
         # cancelled is planned again (a yes after a no; a new row would collide with it)
         await self._s.execute(insert.on_conflict_do_update(
@@ -73,7 +69,6 @@ class SqlReminders(_Repository):
                      at: datetime) -> int:
         if not reminder_ids:
             return 0
-        await self._write_now()
         count = 0
         for ids in _chunks(reminder_ids):
             moved = await self._s.execute(update(REMINDER).where(
@@ -88,7 +83,6 @@ class SqlReminders(_Repository):
         given means someone else settled some meanwhile, and the caller must roll back."""
         if not batches:
             return 0
-        await self._write_now()
         moved = 0
         for ids in _chunks(batches):
             result = await self._s.execute(update(REMINDER).where(
@@ -146,7 +140,6 @@ class SqlReminders(_Repository):
 
     async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str],
                            invitee_id: int | None = None) -> None:
-        await self._write_now()
         where = [REMINDER.c.conference_id == conference_id,
                  REMINDER.c.status == Status.PENDING.value,
                  or_(*(REMINDER.c.kind.startswith(prefix) for prefix in prefixes))]

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +39,6 @@ from conference.model import (
     Status,
 )
 from conference.slots import Slot, Vote
-from storage.cache import ProcessCache
 from storage.tables import (
     AuditRow,
     ConferenceRow,
@@ -64,65 +61,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-WriteNow = Callable[[], Awaitable[None]]
+R = TypeVar("R")
 
 
 class _Repository:
-    """ORM changes are flushed at the commit. A repository that must write earlier (to learn a
-    generated id) first calls `write_now`, which queues it as SQLite's one writer and flushes
-    the other repositories' pending rows."""
+    """Reads and writes go through the unit of work's one session. ORM changes are flushed at
+    its commit (or where a method needs a generated id); statements run when called."""
 
-    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self._s = session
-        self._write_now = write_now
-        self._cache = cache
 
-    # flush_pending may run again after a rollback: what it writes is cleared in committed().
-    # Units of work that hold back writes only in such repositories may share a transaction
-    # with others (storage/uow.py, group commit).
-    redoable = False
-
-    async def flush_pending(self) -> None:
-        """Write what this repository holds back (called inside the write transaction)."""
-
-    def committed(self) -> None:
-        """The transaction committed: the held-back changes are now true for everyone."""
-
-    def holds_back(self) -> bool:
-        """Whether flush_pending has anything to write. By default any state of the
-        repository's own that is not empty (a dict, a list, a flag) counts: override this if
-        what is held back can look empty."""
-        state = vars(self)
-        return len(state) > len(_BASE) and any(
-            value for name, value in state.items() if name not in _BASE)
-
-    @classmethod
-    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
-        """Write the held-back rows of several units of work into `session`'s transaction.
-        Repositories that can do it in fewer statements override this."""
-        for repository in repositories:
-            own, repository._s = repository._s, session
-            try:
-                await repository.flush_pending()
-            finally:
-                repository._s = own
-
-
-_BASE = frozenset(("_s", "_write_now", "_cache"))
+    async def _by_key(self, model: type[R], key: Any) -> R | None:
+        """The row with this primary key, also if it was added in this transaction and not
+        flushed yet (then it is in the session's `new`, not in its identity map)."""
+        for row in self._s.new:
+            if isinstance(row, model) and list(
+                    inspect(row).mapper.primary_key_from_instance(row)) == [key]:
+                return row
+        return await self._s.get(model, key)
 
 
 def _table(model: type[Any]) -> Table:
-    """The Core table of a mapped class: Core statements skip the ORM's bookkeeping."""
+    """The Core table of a mapped class."""
     return cast(Table, model.__table__)
 
 
-# Core statements of the update's hot path, built once (see _upsert)
-_PERSON = _table(PersonRow)
-_CONVERSATION = _table(ConversationRow)
-_INBOX = _table(InboxRow)
-_RECORD_UPDATE = insert(_table(ProcessedUpdateRow))
-_LEAVE_INBOX = delete(_INBOX).where(_INBOX.c.update_id == bindparam("update_id"))
 _STAFF = _table(StaffRow)
+_PERSON = _table(PersonRow)
 _STAFF_WITH_LOCALE = select(_STAFF, _PERSON.c.locale).outerjoin(
     _PERSON, _PERSON.c.id == _STAFF.c.person_id)
 _STAFF_ONE = _STAFF_WITH_LOCALE.where(_STAFF.c.person_id == bindparam("staff_id"))
@@ -133,28 +98,9 @@ _NEXT_NUMBER = (update(_COUNTER).where(_COUNTER.c.year == bindparam("counter_yea
                 .values(last=_COUNTER.c.last + 1).returning(_COUNTER.c.last))
 
 
-@functools.cache
-def _year_row(dialect: str) -> Any:
-    """The year's counter row, if it is not there yet (racing inserts are fine)."""
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert_(_COUNTER).on_conflict_do_nothing()
-
-
-@functools.cache
-def _upsert(dialect: str, table: Table, key: str, keep: tuple[str, ...]) -> Any:
-    """INSERT .. ON CONFLICT (key) DO UPDATE, built once per dialect and table and executed
-    with plain parameter dicts (building a statement per write costs more than running it)."""
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(table)
-    return statement.on_conflict_do_update(
-        index_elements=[key],
-        set_={column.name: statement.excluded[column.name] for column in table.columns
-              if column.name not in (key, *keep)},
-    )
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+def _insert(session: AsyncSession) -> Any:
+    """INSERT with the dialect's ON CONFLICT clauses."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _person(row: PersonRow) -> Person:
@@ -162,57 +108,28 @@ def _person(row: PersonRow) -> Person:
 
 
 class SqlPersons(_Repository):
-    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
-        super().__init__(session, write_now, cache)
-        self._pending: dict[int, Person] = {}
-
     async def get(self, person_id: PersonId) -> Person | None:
-        if person_id in self._pending:
-            return self._pending[person_id]
-        if person_id in self._cache.persons:
-            return self._cache.persons[person_id]
-        row = await self._s.get(PersonRow, person_id)
-        if row is None:
-            return None
-        person = _person(row)
-        self._cache.persons[person_id] = person
-        return person
+        row = await self._by_key(PersonRow, person_id)
+        return _person(row) if row is not None else None
 
     async def upsert(self, person_id: PersonId, first_name: str, locale: str | None) -> Person:
-        current = await self.get(person_id)
-        if current is None:
-            person = Person(person_id, first_name, locale, True)
+        row = await self._by_key(PersonRow, person_id)
+        if row is None:
+            row = PersonRow(id=person_id, first_name=first_name, locale=locale, reachable=True,
+                            created_at=_now())
+            self._s.add(row)
         else:
-            person = replace(current, first_name=first_name, locale=current.locale or locale)
-        self._pending[person_id] = person
-        return person
+            row.first_name = first_name
+            row.locale = row.locale or locale
+        return _person(row)
 
     async def set_locale(self, person_id: PersonId, locale: str) -> None:
-        if (current := await self.get(person_id)) is not None:
-            self._pending[person_id] = replace(current, locale=locale)
+        if (row := await self._by_key(PersonRow, person_id)) is not None:
+            row.locale = locale
 
     async def set_reachable(self, person_id: PersonId, reachable: bool) -> None:
-        if (current := await self.get(person_id)) is not None:
-            self._pending[person_id] = replace(current, reachable=reachable)
-
-    redoable = True
-
-    async def flush_pending(self) -> None:
-        await self.flush_together([self], self._s)
-
-    @classmethod
-    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
-        now = _now()
-        rows = [{"id": person.id, "first_name": person.first_name, "locale": person.locale,
-                 "reachable": person.reachable, "created_at": now}
-                for repository in repositories for person in repository._pending.values()]
-        if rows:
-            await session.execute(_upsert(_dialect(session), _PERSON, "id", ("created_at",)),
-                                  rows)
-
-    def committed(self) -> None:
-        self._cache.persons.update(self._pending)
-        self._pending.clear()
+        if (row := await self._by_key(PersonRow, person_id)) is not None:
+            row.reachable = reachable
 
 
 def _split(codes: str) -> tuple[str, ...]:
@@ -228,7 +145,6 @@ class SqlStaff(_Repository):
         )
 
     async def add(self, member: StaffMember) -> None:
-        await self._write_now()
         row = await self._s.get(StaffRow, member.person_id)
         if row is None:
             row = StaffRow(person_id=member.person_id, created_at=_now())
@@ -245,7 +161,6 @@ class SqlStaff(_Repository):
         return self._member(found, found.locale) if found else None
 
     async def remove(self, person_id: PersonId) -> bool:
-        await self._write_now()
         result = await self._s.execute(delete(StaffRow).where(StaffRow.person_id == person_id))
         return bool(getattr(result, "rowcount", 0))
 
@@ -271,7 +186,6 @@ class SqlStaff(_Repository):
 
     async def use_invite(self, digest: str, person: PersonId, at: datetime) -> bool:
         # one conditional UPDATE: of two phones opening the link at once, one wins
-        await self._write_now()
         result = await self._s.execute(
             update(StaffInviteRow).where(StaffInviteRow.token_hash == digest,
                                          StaffInviteRow.used_at.is_(None))
@@ -284,8 +198,8 @@ class SqlConferences(_Repository):
     async def next_number(self, year: int) -> int:
         # Make sure the year's row exists (racing inserts are fine), then let the row lock of
         # the UPDATE (PostgreSQL) or the write lock (SQLite) hand out the numbers one by one.
-        await self._write_now()
-        await self._s.execute(_year_row(_dialect(self._s)), {"year": year, "last": 0})
+        await self._s.execute(_insert(self._s)(_COUNTER).on_conflict_do_nothing(),
+                              {"year": year, "last": 0})
         result = await self._s.execute(_NEXT_NUMBER, {"counter_year": year})
         return int(result.scalar_one())
 
@@ -297,7 +211,6 @@ class SqlConferences(_Repository):
         draft: RequestDraft,
         created_at: datetime,
     ) -> ConferenceRequest:
-        await self._write_now()  # also writes the held-back applicant row first
         asked = set(steps_for(draft))
 
         def kept(step: Field, value: Any) -> Any:
@@ -325,6 +238,9 @@ class SqlConferences(_Repository):
             consent_at=created_at,
             created_at=created_at,
         )
+        # The applicant's row first, should it be new in this transaction: the session orders
+        # its inserts by relationship(), which the tables do not declare.
+        await self._s.flush()
         self._s.add(row)
         await self._s.flush()  # for the generated id
         return _request(row, applicant.first_name)
@@ -363,7 +279,6 @@ class SqlConferences(_Repository):
         return [_request(row, name) for row, name in rows]
 
     async def mark_flagged(self, conference_id: ConferenceId, at: datetime) -> None:
-        await self._write_now()
         await self._s.execute(update(ConferenceRow).where(ConferenceRow.id == conference_id)
                               .values(flagged_at=at))
 
@@ -379,7 +294,6 @@ class SqlConferences(_Repository):
 
     async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
                      at: datetime) -> ConferenceRequest:
-        await self._write_now()
         await self._s.execute(
             update(ConferenceRow).where(ConferenceRow.id == conference_id)
             .values(coordinator_id=coordinator, assigned_at=at, status=Status.PREPARING.value)
@@ -400,7 +314,6 @@ class SqlInvitees(_Repository):
             person_id=person,
         )
         self._s.add(row)
-        await self._write_now()
         await self._s.flush()  # for the id
         return _invitee(row, None)
 
@@ -443,7 +356,6 @@ class SqlInvitees(_Repository):
         row = SuggestionRow(conference_id=by.conference_id, invitee_id=by.id, name=name,
                             relation=relation, reach=reach, status="pending", created_at=at)
         self._s.add(row)
-        await self._write_now()
         await self._s.flush()
         return Suggestion(row.id, by.conference_id, by.name, name, relation, reach)
 
@@ -527,7 +439,6 @@ class SqlMeetings(_Repository):
         rows = [SlotRow(conference_id=conference_id, starts_at=s, created_at=at)
                 for s in starts]
         self._s.add_all(rows)
-        await self._write_now()
         await self._s.flush()  # for the ids
         return [Slot(row.id, row.starts_at) for row in rows]
 
@@ -578,7 +489,6 @@ class SqlMeetings(_Repository):
         row = ProposalRow(conference_id=conference_id, invitee_id=invitee_id,
                           starts_at=starts_at, place=place, status="pending", created_at=at)
         self._s.add(row)
-        await self._write_now()
         await self._s.flush()
         found = await self.proposal(row.id)
         assert found is not None
@@ -660,74 +570,42 @@ _AS_JSON_DID = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 class SqlConversations(_Repository):
-    """Conversation data is JSON: kept as text in the cache and the table, parsed per read (so
-    callers may change what they get), compared as text to skip writes that change nothing."""
-
-    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
-        super().__init__(session, write_now, cache)
-        self._pending: dict[str, tuple[str | None, str]] = {}
-
-    async def _current(self, key: str) -> tuple[str | None, str]:
-        if key in self._pending:
-            return self._pending[key]
-        if key not in self._cache.conversations:
-            row = await self._s.get(ConversationRow, key)
-            self._cache.conversations[key] = (row.state, row.data or "{}") if row else (None, "{}")
-        return self._cache.conversations[key]
+    """Conversation data is JSON, kept as text and parsed per read (so callers may change
+    what they get)."""
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        state, data = await self._current(key)
-        return state, orjson.loads(data)
+        row = await self._by_key(ConversationRow, key)
+        if row is None:
+            return None, {}
+        return row.state, orjson.loads(row.data or "{}")
 
     async def set_state(self, key: str, state: str | None) -> None:
-        _, data = await self._current(key)
-        self._pending[key] = (state, data)
+        await self._save(key, state=state)
 
     async def set_data(self, key: str, data: dict[str, Any]) -> None:
-        state, _ = await self._current(key)
-        text = orjson.dumps(data, option=_AS_JSON_DID).decode()
-        self._pending[key] = (state, text)
+        await self._save(key, data=orjson.dumps(data, option=_AS_JSON_DID).decode())
 
-    redoable = True
-
-    async def flush_pending(self) -> None:
-        await self.flush_together([self], self._s)
-
-    @classmethod
-    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
-        now = _now()
-        changed = [  # a conversation that did not change is not written
-            {"key": key, "state": state, "data": data, "updated_at": now}
-            for repository in repositories
-            for key, (state, data) in repository._pending.items()
-            if repository._cache.conversations.get(key) != (state, data)
-        ]
-        if changed:
-            await session.execute(_upsert(_dialect(session), _CONVERSATION, "key", ()), changed)
-
-    def committed(self) -> None:
-        self._cache.conversations.update(self._pending)
-        self._pending.clear()
+    async def _save(self, key: str, **values: Any) -> None:
+        row = await self._by_key(ConversationRow, key)
+        if row is None:
+            row = ConversationRow(key=key, state=None, data="{}")
+            self._s.add(row)
+        elif all(getattr(row, name) == value for name, value in values.items()):
+            return  # nothing changed: nothing to write
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = _now()
 
 
 class SqlUpdateLog(_Repository):
-    def __init__(self, session: AsyncSession, write_now: WriteNow, cache: ProcessCache) -> None:
-        super().__init__(session, write_now, cache)
-        self._pending: list[int] = []
-
     async def seen(self, update_id: int) -> bool:
-        if self._cache.high_water is None:
-            highest = await self._s.scalar(select(func.max(ProcessedUpdateRow.update_id)))
-            self._cache.high_water = int(highest or 0)
-        known = self._cache.update_seen(update_id)
-        if known is not None:
-            return known
         return await self._s.get(ProcessedUpdateRow, update_id) is not None
 
     async def record(self, update_id: int) -> None:
         # Written with the update's other changes at its commit; a concurrent duplicate fails
         # there on the primary key and is rolled back whole.
-        self._pending.append(update_id)
+        self._s.add(ProcessedUpdateRow(update_id=update_id, processed_at=_now()))
+        await self._s.execute(delete(InboxRow).where(InboxRow.update_id == update_id))
 
     async def claim(self, update_id: int) -> bool:
         if await self.seen(update_id):
@@ -740,11 +618,8 @@ class SqlUpdateLog(_Repository):
         fresh = [(update_id, payload) for update_id, payload in batch
                  if not await self.seen(update_id)]
         if fresh:
-            await self._write_now()
-            insert_ = pg_insert if self._s.get_bind().dialect.name == "postgresql" else (
-                sqlite_insert)
             now = _now()
-            await self._s.execute(insert_(_table(InboxRow)).on_conflict_do_nothing(), [
+            await self._s.execute(_insert(self._s)(_table(InboxRow)).on_conflict_do_nothing(), [
                 {"update_id": update_id, "payload": payload, "received_at": now}
                 for update_id, payload in fresh
             ])
@@ -760,7 +635,6 @@ class SqlUpdateLog(_Repository):
         if await self._s.scalar(select(ProcessedUpdateRow.update_id).where(*where)
                                 .limit(1)) is None:
             return 0
-        await self._write_now()
         result = await self._s.execute(delete(ProcessedUpdateRow).where(*where))
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -769,26 +643,6 @@ class SqlUpdateLog(_Repository):
             select(InboxRow.update_id, InboxRow.payload).order_by(InboxRow.update_id)
         )
         return [(int(update_id), payload) for update_id, payload in rows]
-
-    redoable = True
-
-    async def flush_pending(self) -> None:
-        await self.flush_together([self], self._s)
-
-    @classmethod
-    async def flush_together(cls, repositories: Sequence[Any], session: AsyncSession) -> None:
-        handled = [update_id for repository in repositories for update_id in repository._pending]
-        if handled:
-            now = _now()
-            await session.execute(_RECORD_UPDATE, [
-                {"update_id": update_id, "processed_at": now} for update_id in handled
-            ])
-            await session.execute(_LEAVE_INBOX, [{"update_id": u} for u in handled])
-
-    def committed(self) -> None:
-        for update_id in self._pending:
-            self._cache.remember_update(update_id)
-        self._pending.clear()
 
 
 class SqlAudit(_Repository):

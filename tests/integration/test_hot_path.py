@@ -22,7 +22,7 @@ async def test_units_of_work_that_commit_together_are_each_all_or_nothing(migrat
     try:
         async with SqlUnitOfWork(sessions) as uow:
             await uow.updates.record(1)
-            for person in (1, 2, 3):  # known from now on: the steps below read no rows
+            for person in (1, 2, 3):
                 await uow.conversations.get(f"c{person}")
             await uow.commit()
 
@@ -32,11 +32,11 @@ async def test_units_of_work_that_commit_together_are_each_all_or_nothing(migrat
                 await uow.updates.record(update_id)
                 await uow.commit()
 
-        # 1 was recorded before: that one fails (primary key), the others in its group not
+        # 1 was recorded before: that one fails (primary key), the others not
         results = await asyncio.gather(*(step(u, p) for u, p in ((2, 2), (1, 1), (3, 3))),
                                        return_exceptions=True)
         assert [isinstance(r, Exception) for r in results] == [False, True, False]
-        fresh = create_engine(migrated_url)  # nothing from the process cache
+        fresh = create_engine(migrated_url)  # another process, as far as we know
         try:
             async with SqlUnitOfWork(session_factory(fresh)) as uow:
                 assert await uow.conversations.get("c2") == ("state2", {})
