@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conference.ports import UnitOfWork
 from storage.db import shared_for
 from storage.outbox import SqlOutbox
 from storage.plans import SqlPlans
@@ -225,3 +226,7 @@ def _group_of(gate: asyncio.Lock) -> GroupCommit:
     if group is None:
         group = _groups[gate] = GroupCommit(gate)
     return group
+
+
+def _implements_port(uow: SqlUnitOfWork) -> UnitOfWork:
+    return uow  # mypy checks SqlUnitOfWork against the port here (a missing method fails)
