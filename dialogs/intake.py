@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 
 from conference.intake import (
     OPTIONAL_FIELDS,
@@ -34,7 +35,7 @@ CHOICE_STEPS = (Field.ROLE, Field.MODEL, Field.CONSENT)
 
 def problem_text(error: InvalidAnswer) -> str:
     limit = error.limit or 0
-    return {
+    texts: dict[Problem, Callable[[], str]] = {
         Problem.EMPTY: lambda: _("Ik zie geen antwoord. Typ je antwoord alsjeblieft."),
         Problem.TOO_LONG: lambda: ngettext(
             "Dat is wat lang: hier past {limit} teken, jouw tekst heeft er {length}. "
@@ -57,7 +58,8 @@ def problem_text(error: InvalidAnswer) -> str:
         Problem.TOO_MANY: lambda: ngettext("Je kunt hoogstens {limit} taal kiezen.",
                                            "Je kunt hoogstens {limit} talen kiezen.",
                                            limit).format(limit=limit),
-    }[error.problem]()
+    }
+    return texts[error.problem]()
 
 
 def _chat(callback: CallbackQuery) -> Message | None:
@@ -133,7 +135,9 @@ def router() -> Router:
                 draft = toggle_language(draft, value)
                 await save_draft(state, draft)
                 await callback.answer(_("Opgeslagen ✓"))
-                await chat.edit_reply_markup(reply_markup=prompt(step, draft)[1])
+                markup = prompt(step, draft)[1]
+                if isinstance(markup, InlineKeyboardMarkup):  # the languages step's always is
+                    await chat.edit_reply_markup(reply_markup=markup)
                 return
             elif step is Field.CONSENT and value in ("yes", "no"):
                 if value == "no":
