@@ -28,6 +28,10 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotations; the code imports what it needs where it runs
+    from emulator import BotApiEmulator, Person
 
 TOKEN = "123456:bench-token"
 COORDINATOR = 42
@@ -84,7 +88,8 @@ async def send(database_url: str, api_base: str, rate: float) -> None:
 # the bench
 
 
-async def prepare(database_url: str, emu, people: int) -> tuple[list, object]:
+async def prepare(database_url: str, emu: BotApiEmulator, people: int
+                  ) -> tuple[list[Person], Person]:
     from conference.model import PersonId
     from conference.outbox import Batch, Outbound, Text
     from storage.db import create_engine, session_factory
@@ -177,7 +182,7 @@ async def main() -> None:
         # how far each copy went out behind a perfect schedule at the allowed rate
         lateness = [t - (times[0] + i / args.rate) for i, t in enumerate(times)]
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        report = coordinator.last  # type: ignore[attr-defined]
+        report = coordinator.last
         print(f"people={args.people} database={database_url.split(':')[0]} "
               f"sender_cpu_incl_startup={cpu:.2f}s span={span:.2f}s requests={len(calls)}")
         print(f"429s: emulator={refused} seen_by_sender={sender.get('throttled')} "

@@ -18,6 +18,7 @@ import itertools
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,10 @@ class StandInSession(BaseSession):
     async def close(self) -> None:
         pass
 
-    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    def stream_content(self, url: str, headers: dict[str, Any] | None = None,
+                       timeout: int = 30, chunk_size: int = 65536,
+                       raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError  # the bench downloads no files
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any],
                            timeout: int | None = None) -> Any:  # noqa: ASYNC109 (aiogram's signature)
@@ -129,7 +132,7 @@ async def main() -> None:
         from sqlalchemy import event
 
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
-        def count(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
+        def count_statement(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
             statements[" ".join(sql.split()[:4])] += 1
     async with SqlUnitOfWork(sessions) as uow:
         await add_staff(uow, StaffMember(person_id=PersonId(MANAGER_ID),

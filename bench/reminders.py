@@ -56,7 +56,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for the annotations; imported where it runs
+    from emulator import BotApiEmulator
 
 TOKEN = "123456:bench-reminders"
 BARE_TOKEN = "654321:bench-bare-apscheduler"
@@ -392,9 +395,10 @@ async def _read_lines(stream: asyncio.StreamReader, run: Run, log: Path,
                 seen.set()
 
 
-async def measure(emu: Any, label: str, token: str, command: list[str], env: dict[str, str],
-                  marker: str, wants_polling: bool, hot: dict[int, float], layout: Layout,
-                  rate: float, log: Path, epoch_at: Callable[[float], None]) -> Run:
+async def measure(emu: BotApiEmulator, label: str, token: str, command: list[str],
+                  env: dict[str, str], marker: str, wants_polling: bool, hot: dict[int, float],
+                  layout: Layout, rate: float, log: Path, epoch_at: Callable[[float], None]
+                  ) -> Run:
     run = Run(label)
     seen = asyncio.Event()
     epoch = time.time()
@@ -429,7 +433,7 @@ async def measure(emu: Any, label: str, token: str, command: list[str], env: dic
             calls = emu.calls
             for call in calls[scanned:]:
                 if call.token == token and call.method == "sendMessage" and call.ok:
-                    received.add(call.params.get("chat_id"))
+                    received.add(call.params["chat_id"])
             scanned = len(calls)
             peak = max(peak, proc_kb(process.pid, "VmRSS"))
             if hot.keys() <= received:
@@ -458,7 +462,7 @@ async def measure(emu: Any, label: str, token: str, command: list[str], env: dic
     return run
 
 
-def figures(emu: Any, token: str, hot: dict[int, float], rate: float) -> dict[str, Any]:
+def figures(emu: BotApiEmulator, token: str, hot: dict[int, float], rate: float) -> dict[str, Any]:
     """From the emulator's record: hot maps each hot person's chat to their due moment (real
     seconds, the emulator's clock)."""
     accepted: dict[int, list[float]] = {}
@@ -467,7 +471,7 @@ def figures(emu: Any, token: str, hot: dict[int, float], rate: float) -> dict[st
         if call.token != token or call.method != "sendMessage":
             continue
         if call.ok:
-            accepted.setdefault(call.params.get("chat_id"), []).append(call.timestamp)
+            accepted.setdefault(call.params["chat_id"], []).append(call.timestamp)
         elif call.status == 429:
             refused += 1
     late = [min(accepted[chat]) - due for chat, due in hot.items() if chat in accepted]

@@ -68,15 +68,21 @@ def intake_script() -> list[Action]:
 
 
 def echo_script(steps: int) -> list[Action]:
-    return [((lambda p, i=i: p.send_text(f"bericht {i}", wait=False)),
-             (lambda p, i=i: i == 0 or showing(f"bericht {i - 1}")(p)))
-            for i in range(steps)]
+    def step(i: int) -> Action:
+        return (lambda p: p.send_text(f"bericht {i}", wait=False)), (
+            showing(f"bericht {i - 1}") if i else (lambda p: True))
+
+    return [step(i) for i in range(steps)]
+
+
+async def until_ready(person: Person, ready: Ready) -> None:
+    if not ready(person):
+        await person.wait_for(lambda m: ready(person), timeout=60)
 
 
 async def converse(person: Person, script: list[Action], latencies: list[float]) -> None:
     for send, ready in script:
-        if not ready(person):
-            await person.wait_for(lambda m, ready=ready: ready(person), timeout=60)
+        await until_ready(person, ready)
         began = time.perf_counter()
         await send(person)
         await person.wait_for(lambda m: True, timeout=60, new_only=True)

@@ -281,17 +281,40 @@ class AuditLog(Protocol):
 
 
 class UnitOfWork(Protocol):
-    persons: PersonRepository
-    staff: StaffRepository
-    conferences: ConferenceRepository
-    conversations: ConversationRepository
-    invitees: InviteeRepository
-    meetings: MeetingRepository
-    reminders: ReminderRepository
-    plans: PlanRepository
-    outbox: OutboxRepository
-    updates: UpdateLog
-    audit: AuditLog
+    """Repositories are read-only attributes, so an implementation may hold its own types."""
+
+    @property
+    def persons(self) -> PersonRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def conferences(self) -> ConferenceRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def invitees(self) -> InviteeRepository: ...
+
+    @property
+    def meetings(self) -> MeetingRepository: ...
+
+    @property
+    def reminders(self) -> ReminderRepository: ...
+
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def updates(self) -> UpdateLog: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def commit(self) -> None: ...
 

@@ -25,6 +25,7 @@ from dialogs.callbacks import MeetingAnswer
 from dialogs.clock import now
 from dialogs.ics import meeting_ics
 from dialogs.invitation import rsvp_buttons
+from dialogs.labels import current_locale
 from dialogs.outbound import when
 from dialogs.texts import _, joined, labelled
 
@@ -45,7 +46,7 @@ async def _queue(uow: UnitOfWork, kind: str, by: Person, conference: ConferenceI
     await uow.outbox.enqueue(outbox.Batch(
         kind=kind, created_by=by.id, conference_id=conference,
         report_chat=by.id if report else None,
-        report_locale=I18n.get_current().current_locale, skipped=skipped, key=key,
+        report_locale=current_locale(), skipped=skipped, key=key,
         unreachable=unreachable),
         messages, now())
     return len(messages)

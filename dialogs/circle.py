@@ -100,7 +100,7 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     """The coordinator's view of one conference: who is in the circle and how they answered,
     what they need, what the bot sent that may not have arrived, what is planned next."""
     request, people = await circle(uow, person.id, conference)
-    lines = [joined([f"<b>{request.reference}</b>", status_label(request.status)])]
+    lines: list[str] = [joined([f"<b>{request.reference}</b>", status_label(request.status)])]
     if request.subject_name:
         lines.append(_("Hoofdpersoon: {name}").format(name=escape(request.subject_name) + (
             " (" + number(request.subject_age) + ")" if request.subject_age is not None
@@ -127,7 +127,7 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
             yes=counts[Rsvp.YES], maybe=counts[Rsvp.MAYBE], no=counts[Rsvp.NO],
             none=counts[None]))
     wanted = needs_summary(people)
-    parts = [_("tolk {language} {count}").format(
+    parts: list[str] = [_("tolk {language} {count}").format(
         language=language_name(code, i18n.current_locale), count=n)
         for code, n in wanted.interpreters.items()]
     if wanted.children:
@@ -151,7 +151,8 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     lines += unconfirmed_lines(unconfirmed, zone, i18n.current_locale)
     lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
                             i18n.current_locale)
-    buttons = [(_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
+    buttons: list[tuple[str, str]] = [
+        (_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
     if applicant_of(request, people) is None:  # kring knows them: no link needed
         buttons.append((_("➕ {name} (aanvrager) in de kring").format(
             name=request.applicant_name), AddApplicant(conference=request.id).pack()))

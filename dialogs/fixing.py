@@ -35,7 +35,7 @@ from dialogs.callbacks import Dates, FixSlot, VenueChoice
 from dialogs.clock import now
 from dialogs.filters import HasText
 from dialogs.intake import problem_text
-from dialogs.labels import short_when, slot_problem_text
+from dialogs.labels import current_locale, short_when, slot_problem_text
 from dialogs.outbound import when
 from dialogs.states import Dating
 from dialogs.texts import _, joined, labelled, ngettext
@@ -56,7 +56,7 @@ async def ask_when(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
     if slot:
         await _chose(chat, state, uow, person.id, conference, zone, slot)
         return
-    locale = _locale()
+    locale = current_locale()
     buttons = [("📅 " + short_when(s.starts_at, zone, locale),
                 FixSlot(conference=conference, slot=s.id).pack())
                for s in await uow.meetings.slots(conference)]
@@ -65,10 +65,6 @@ async def ask_when(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
                                                               slot=0).pack()))
     await chat.answer(_("Op welke datum en tijd? Tik op een datum, of typ er een, "
                         "bijvoorbeeld: za 3 juli 10:00"), reply_markup=_rows(*buttons))
-
-
-def _locale() -> str:
-    return I18n.get_current().current_locale
 
 
 async def _chose(chat: Message, state: FSMContext, uow: UnitOfWork, actor: PersonId,
@@ -112,7 +108,8 @@ async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
     count = len(reachable(coming(people))[0])
     await state.set_state(Dating.confirm)
     starts_at = datetime.fromisoformat(data["starts_at"])
-    lines = ["<b>" + _("Klopt dit?") + "</b>", labelled("📅", when(starts_at, zone, _locale())),
+    lines = ["<b>" + _("Klopt dit?") + "</b>",
+             labelled("📅", when(starts_at, zone, current_locale())),
              labelled("📍", joined([escape(data["venue"]), escape(data.get("address") or "")],
                                   ", "))]
     if data.get("latitude") is not None:

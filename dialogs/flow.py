@@ -6,7 +6,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
 from conference.intake import Field, RequestDraft, first_unanswered, steps_for
-from dialogs.intake_prompts import prompt, review
+from dialogs.intake_prompts import Markup, prompt, review
 from dialogs.states import Intake, state_for, step_of
 from dialogs.texts import _
 
@@ -41,6 +41,7 @@ async def show(
     """Ask `step` (None: the summary). With `edit`, `chat` is the bot's message whose button
     was pressed, and it turns into the next question in place (one message, not two)."""
     previous = await current_step(state)
+    markup: Markup
     if step is None:
         await state.set_state(Intake.review)
         text, markup = review(draft)

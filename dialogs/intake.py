@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 
 from conference.intake import (
     OPTIONAL_FIELDS,
@@ -34,7 +35,7 @@ CHOICE_STEPS = (Field.ROLE, Field.MODEL, Field.CONSENT)
 
 def problem_text(error: InvalidAnswer) -> str:
     limit = error.limit or 0
-    return {
+    texts: dict[Problem, Callable[[], str]] = {
         Problem.EMPTY: lambda: _("Ik zie geen antwoord. Typ je antwoord alsjeblieft."),
         Problem.TOO_LONG: lambda: ngettext(
             "Dat is wat lang: hier past {limit} teken, jouw tekst heeft er {length}. "
@@ -57,7 +58,8 @@ def problem_text(error: InvalidAnswer) -> str:
         Problem.TOO_MANY: lambda: ngettext("Je kunt hoogstens {limit} taal kiezen.",
                                            "Je kunt hoogstens {limit} talen kiezen.",
                                            limit).format(limit=limit),
-    }[error.problem]()
+    }
+    return texts[error.problem]()
 
 
 def _chat(callback: CallbackQuery) -> Message | None:
@@ -65,15 +67,18 @@ def _chat(callback: CallbackQuery) -> Message | None:
     return None if message is None or isinstance(message, InaccessibleMessage) else message
 
 
-async def _current(callback: CallbackQuery, state: FSMContext, field: str) -> Field | None:
+async def _current(callback: CallbackQuery, state: FSMContext,
+                   field: str) -> tuple[Field, Message] | None:
     """The question a button belongs to must be the one we are at: buttons on older
-    messages stay on screen, and what the phone sends is not to be trusted."""
+    messages stay on screen, and what the phone sends is not to be trusted. With the step, the
+    message the button is on."""
     step = await current_step(state)
-    if step is None or step.value != field or _chat(callback) is None:
+    chat = _chat(callback)
+    if step is None or step.value != field or chat is None:
         await callback.answer(_("Die knop hoort bij een eerdere vraag. Kijk bij het laatste "
                                 "bericht."), show_alert=True)
         return None
-    return step
+    return step, chat
 
 
 def router() -> Router:
@@ -83,45 +88,48 @@ def router() -> Router:
 
     @r.callback_query(Nav.filter(F.action == "back"))
     async def back(callback: CallbackQuery, callback_data: Nav, state: FSMContext) -> None:
-        if (step := await _current(callback, state, callback_data.field)) is None:
+        if (current := await _current(callback, state, callback_data.field)) is None:
             return
+        step, chat = current
         await callback.answer()
         draft = await load_draft(state)
         target = previous_step(draft, step)
         if target is None:
             await state.set_state(None)
-            await show_welcome(_chat(callback))  # type: ignore[arg-type]
+            await show_welcome(chat)
             return
-        await show(_chat(callback), state, draft, target, edit=True)  # type: ignore[arg-type]
+        await show(chat, state, draft, target, edit=True)
 
     @r.callback_query(Nav.filter(F.action == "skip"))
     async def skip(callback: CallbackQuery, callback_data: Nav, state: FSMContext) -> None:
-        step = await _current(callback, state, callback_data.field)
-        if step is None or step not in OPTIONAL_FIELDS:
+        current = await _current(callback, state, callback_data.field)
+        if current is None or current[0] not in OPTIONAL_FIELDS:
             return
+        step, chat = current
         await callback.answer(_("Opgeslagen ✓"))
         draft = (await load_draft(state)).with_answer(step, **{step.value: None})
-        await answered(_chat(callback), state, draft, step, edit=True)  # type: ignore[arg-type]
+        await answered(chat, state, draft, step, edit=True)
 
     @r.callback_query(Nav.filter(F.action == "done"))
     async def languages_done(callback: CallbackQuery, callback_data: Nav,
                              state: FSMContext) -> None:
-        if await _current(callback, state, callback_data.field) is not Field.LANGUAGES:
+        current = await _current(callback, state, callback_data.field)
+        if current is None or current[0] is not Field.LANGUAGES:
             return
+        chat = current[1]
         draft = await load_draft(state)
         if not draft.languages:
             await callback.answer(_("Kies minstens één taal, of typ er een."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
-        await answered(_chat(callback), state, draft.with_answer(Field.LANGUAGES),  # type: ignore[arg-type]
-                       Field.LANGUAGES, edit=True)
+        await answered(chat, state, draft.with_answer(Field.LANGUAGES), Field.LANGUAGES,
+                       edit=True)
 
     @r.callback_query(Answer.filter())
     async def chosen(callback: CallbackQuery, callback_data: Answer, state: FSMContext) -> None:
-        if (step := await _current(callback, state, callback_data.field)) is None:
+        if (current := await _current(callback, state, callback_data.field)) is None:
             return
-        chat = _chat(callback)
-        assert chat is not None
+        step, chat = current
         draft = await load_draft(state)
         value = callback_data.value
         try:
@@ -133,7 +141,9 @@ def router() -> Router:
                 draft = toggle_language(draft, value)
                 await save_draft(state, draft)
                 await callback.answer(_("Opgeslagen ✓"))
-                await chat.edit_reply_markup(reply_markup=prompt(step, draft)[1])
+                markup = prompt(step, draft)[1]
+                if isinstance(markup, InlineKeyboardMarkup):  # the languages step's always is
+                    await chat.edit_reply_markup(reply_markup=markup)
                 return
             elif step is Field.CONSENT and value in ("yes", "no"):
                 if value == "no":

@@ -168,8 +168,8 @@ def router() -> Router:
             return
         for invitee in mine:
             request = await uow.conferences.get(invitee.conference_id)
-            state = {Rsvp.YES: _("Je komt."), Rsvp.MAYBE: _("Je komt misschien."),
-                     Rsvp.NO: _("Je kunt niet komen.")}.get(invitee.rsvp) if invitee.rsvp else (
+            state: str = {Rsvp.YES: _("Je komt."), Rsvp.MAYBE: _("Je komt misschien."),
+                          Rsvp.NO: _("Je kunt niet komen.")}[invitee.rsvp] if invitee.rsvp else (
                 _("Je hebt nog niet geantwoord."))
             meeting = await uow.meetings.get(invitee.conference_id)
             if meeting.fixed and meeting.starts_at is not None:

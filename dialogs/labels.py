@@ -8,7 +8,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import get_i18n
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 
@@ -196,7 +196,7 @@ def invite_languages(locales: Sequence[str], reader: str) -> list[tuple[str, str
 
 
 def current_locale() -> str:
-    return I18n.get_current().current_locale
+    return get_i18n().current_locale
 
 
 VOTE_SYMBOLS = {Vote.YES: "✅", Vote.IF_NEED_BE: "🟡", Vote.NO: "❌", None: "❔"}

@@ -47,7 +47,7 @@ async def start(callback: CallbackQuery, callback_data: MinimumStart, state: FSM
     await state.set_state(SettingMinimum.text)
     await state.update_data(minimum_for=invitee.conference_id)
     request = await uow.conferences.get(invitee.conference_id)
-    text = _("Welke regel staat vooraf vast? Elk plan moet zich daaraan houden. Dat is de "
+    text: str = _("Welke regel staat vooraf vast? Elk plan moet zich daaraan houden. Dat is de "
              "minimumeis. Bijvoorbeeld: Johan woont niet bij zijn opa. Typ het in één bericht. "
              "De familie leest het.")
     if request is not None and request.minimum_requirement:
@@ -58,9 +58,9 @@ async def start(callback: CallbackQuery, callback_data: MinimumStart, state: FSM
 
 async def typed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
                 i18n: I18n) -> None:
-    conference = (await state.get_data()).get("minimum_for")
+    conference = ConferenceId((await state.get_data()).get("minimum_for") or 0)
     try:
-        request, told = await set_minimum_requirement(uow, person.id, conference or 0,
+        request, told = await set_minimum_requirement(uow, person.id, conference,
                                                       message.text or "", now())
     except InvalidAnswer as error:
         await message.answer(problem_text(error))

@@ -3,6 +3,7 @@ transport, accessibility. One message that changes in place; every tap is saved 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from aiogram import Router
@@ -30,7 +31,11 @@ from dialogs.owned import owned
 from dialogs.states import NeedsTyping
 from dialogs.texts import _, number
 
-FLAGS = ("childcare", "transport", "accessibility")
+TOGGLES: dict[str, Callable[[Needs], Needs]] = {
+    "childcare": lambda needs: replace(needs, childcare=not needs.childcare),
+    "transport": lambda needs: replace(needs, transport=not needs.transport),
+    "accessibility": lambda needs: replace(needs, accessibility=not needs.accessibility),
+}
 
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
@@ -42,8 +47,12 @@ def needs_button(invitee: int) -> list[InlineKeyboardButton]:
     return [_button(button_text("🧭 Wat heb je nodig om te komen?"), invitee, "menu")]
 
 
+def _mark(on: bool) -> str:
+    return "✓ " if on else ""
+
+
 def _menu(invitee: Invitee) -> InlineKeyboardMarkup:
-    needs, mark = invitee.needs, (lambda on: "✓ " if on else "")
+    needs = invitee.needs
     interpreter = (language_name(needs.interpreter, current_locale()) if needs.interpreter
                    else _("nee"))
     rows = [
@@ -53,12 +62,12 @@ def _menu(invitee: Invitee) -> InlineKeyboardMarkup:
                  "children")],
     ]
     if needs.children:
-        rows.append([_button(mark(needs.childcare) + button_text("Kinderopvang nodig"), invitee.id,
-                             "toggle", "childcare")])
+        rows.append([_button(_mark(needs.childcare) + button_text("Kinderopvang nodig"),
+                             invitee.id, "toggle", "childcare")])
     rows += [
-        [_button(mark(needs.transport) + button_text("Hulp bij vervoer"), invitee.id, "toggle",
+        [_button(_mark(needs.transport) + button_text("Hulp bij vervoer"), invitee.id, "toggle",
                  "transport")],
-        [_button(mark(needs.accessibility) + button_text("Toegankelijk (rolstoel, lift)"),
+        [_button(_mark(needs.accessibility) + button_text("Toegankelijk (rolstoel, lift)"),
                  invitee.id, "toggle", "accessibility")],
         [_button(button_text("Klaar ✓"), invitee.id, "done")],
     ]
@@ -116,8 +125,8 @@ def router() -> Router:
             changed = replace(needs, interpreter=None if value == "-" else value)
         elif action == "count" and value.isdigit():
             changed = replace(needs, children=int(value))
-        elif action == "toggle" and value in FLAGS:
-            changed = replace(needs, **{value: not getattr(needs, value)})
+        elif action == "toggle" and value in TOGGLES:
+            changed = TOGGLES[value](needs)
         elif action == "done":
             await callback.answer(_("Opgeslagen ✓"))
             await message.edit_text(_("Dank je, de coördinator regelt wat kan. Opgeslagen ✓"))

@@ -42,7 +42,8 @@ def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """A moment in the conference's time zone, written the way the reader's locale writes it."""
     local = moment.astimezone(zone)
     # CLDR's own way to join a date and a time ("{1}, {0}", "{1} 'om' {0}"), without seconds
-    joined = get_datetime_format("medium", locale=locale).replace("'", "")
+    # str(): Babel annotates a DateTimePattern, but this one is the plain str pattern
+    joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
     return native_digits(joined.format(format_time(local, "short", tzinfo=zone, locale=locale),
                                        format_date(local, "medium", locale=locale)), locale)
 
@@ -57,7 +58,9 @@ async def coordinator_language(uow: UnitOfWork, i18n: I18n, conference_id: Confe
         yield None
         return
     staff = await uow.persons.get(request.coordinator_id)
+    locale = staff.locale if staff is not None else None
     # a language kring does not ship would mix the Dutch source with that language's dates
-    shipped = staff is not None and staff.locale in i18n.available_locales
-    with i18n.use_locale(staff.locale if staff and shipped else i18n.default_locale):
+    if locale is None or locale not in i18n.available_locales:
+        locale = i18n.default_locale
+    with i18n.use_locale(locale):
         yield request

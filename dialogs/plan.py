@@ -47,7 +47,7 @@ from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
 from dialogs.filters import HasText
 from dialogs.intake import problem_text
-from dialogs.labels import listed, slot_problem_text
+from dialogs.labels import current_locale, listed, slot_problem_text
 from dialogs.long_text import split_message
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
@@ -197,7 +197,8 @@ def router() -> Router:
                 return
             await set_next_meeting(uow, person.id, conference, moment)
         else:  # when: a date, or the family's own words
-            on, when_text = None, text[:100]
+            on: date | None = None
+            when_text: str | None = text[:100]
             try:
                 on = parse_slot(text + " 12:00", now(), zone, (
                     i18n.current_locale, *i18n.available_locales)).date()
@@ -342,22 +343,22 @@ async def _step(callback: CallbackQuery, message: Message, state: FSMContext, uo
     elif action in ("askers", "asker", "askers_done"):
         plan = await plan_of(uow, person.id, conference)
         data = await state.get_data()
-        chosen = data.get("askers") if data.get("askers_for") == conference else None
-        if chosen is None:
-            chosen = list(plan.follow_up or default_follow_up(plan, list(people.values())))
+        saved = data.get("askers") if data.get("askers_for") == conference else None
+        askers: list[int] = saved if saved is not None else list(
+            plan.follow_up or default_follow_up(plan, list(people.values())))
         if action == "asker":
             if value not in people:
                 raise NotFound("not in this circle")
-            chosen = [i for i in chosen if i != value] if value in chosen else [*chosen, value]
+            askers = [i for i in askers if i != value] if value in askers else [*askers, value]
         if action == "askers_done":
-            await set_follow_up(uow, person.id, conference, chosen)
+            await set_follow_up(uow, person.id, conference, askers)
             await state.clear()
             await callback.answer(_("Opgeslagen ✓"))
             await show_plan(message, uow, person, conference, zone, locale)
             return
-        await state.update_data(askers=chosen, askers_for=conference)
+        await state.update_data(askers=askers, askers_for=conference)
         await callback.answer()
-        rows = [[_button(("✓ " if p.id in chosen else "") + p.name, conference, "asker", p.id)]
+        rows = [[_button(("✓ " if p.id in askers else "") + p.name, conference, "asker", p.id)]
                 for p in people.values()][:20]
         rows.append([_button(_("Klaar ✓"), conference, "askers_done")])
         markup = InlineKeyboardMarkup(inline_keyboard=rows)
@@ -397,7 +398,7 @@ def _who_markup(conference: int, people: dict[int, Invitee],
 async def _ask_who(chat: Message, uow: UnitOfWork, person: Person, conference: ConferenceId,
                    chosen: Sequence[int], names: Sequence[str] = ()) -> None:
     people = await _people(uow, person, conference)
-    text = _("Wie doet het? Tik op de namen, of typ een naam die er niet bij staat.")
+    text: str = _("Wie doet het? Tik op de namen, of typ een naam die er niet bij staat.")
     if names:
         text += "\n" + _("Erbij: {names}").format(names=listed([escape(n) for n in names]))
     await chat.answer(text, reply_markup=_who_markup(conference, people, chosen))
@@ -411,7 +412,7 @@ async def _add(chat: Message, state: FSMContext, uow: UnitOfWork, person: Person
     await add_agreement(uow, person.id, conference, data["what"], who, on, when_text)
     await state.clear()
     await chat.answer(_("Afspraak opgeslagen ✓"))
-    await show_plan(chat, uow, person, conference, zone, I18n.get_current().current_locale)
+    await show_plan(chat, uow, person, conference, zone, current_locale())
 
 
 async def _send_for_acceptance(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo,
@@ -449,7 +450,7 @@ async def _send_plan(uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, by: Person, pl
             Text(part, protect_content=True) for part in split_message(text))))
     await uow.outbox.enqueue(Batch(
         kind="plan", created_by=by.id, conference_id=plan.conference_id, report_chat=by.id,
-        report_locale=I18n.get_current().current_locale,
+        report_locale=current_locale(),
         key=f"plan:{plan.conference_id}:v{plan.version}"), messages, now())
 
 

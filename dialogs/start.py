@@ -132,8 +132,8 @@ def router() -> Router:
             await message.answer(await help_by_role(uow, person))
             return
         if step is None:
-            note = _("Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om het te "
-                     "wijzigen, of verstuur de aanvraag. Met /cancel stop je.")
+            note: str = _("Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om "
+                          "het te wijzigen, of verstuur de aanvraag. Met /cancel stop je.")
         else:
             number, total = step_number(await load_draft(state), step)
             note = _(

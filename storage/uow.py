@@ -4,6 +4,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conference.ports import UnitOfWork
 from storage.outbox import SqlOutbox
 from storage.plans import SqlPlans
 from storage.reminders import SqlReminders
@@ -57,3 +58,7 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+def _implements_port(uow: SqlUnitOfWork) -> UnitOfWork:
+    return uow  # mypy checks SqlUnitOfWork against the port here (a missing method fails)
