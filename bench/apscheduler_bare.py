@@ -60,23 +60,36 @@ async def main() -> None:
     parser.add_argument("--start", required=True, help="the clock's start (see bench/reminders)")
     parser.add_argument("--epoch", type=float, required=True, help="real time of --start")
     parser.add_argument("--on-429", choices=("retry", "none"), default="retry")
-    parser.add_argument("--grace", type=float, default=None,
-                        help="misfire_grace_time (default: APScheduler's; 0: no limit)")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=None,
+        help="misfire_grace_time (default: APScheduler's; 0: no limit)",
+    )
     args = parser.parse_args()
     start = datetime.fromisoformat(args.start)
     # the bench's clock showed `start` at `epoch`: a due moment in real time
     offset = datetime.fromtimestamp(args.epoch, UTC) - start
 
     stats = Stats()
-    bot = Bot(args.token, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api_base)),
-              default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        args.token,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(args.api_base)),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
     retry = args.on_429 == "retry"
 
     async def remind(chat_id: int, invitee_id: int, text: str) -> None:
-        markup = InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text="✅ Ik kom", callback_data=f"ma:{invitee_id}:1")],
-            [InlineKeyboardButton(text="Ik kan niet komen",
-                                  callback_data=f"ma:{invitee_id}:0")]])
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text="✅ Ik kom", callback_data=f"ma:{invitee_id}:1")],
+                [
+                    InlineKeyboardButton(
+                        text="Ik kan niet komen", callback_data=f"ma:{invitee_id}:0"
+                    )
+                ],
+            ]
+        )
         for _attempt in range(ATTEMPTS):
             try:
                 await bot.send_message(chat_id, text, reply_markup=markup)
@@ -102,14 +115,22 @@ async def main() -> None:
             "select r.id, r.due_at, i.person_id, i.id, i.name, c.meeting_at, c.venue_name "
             "from reminder r join invitee i on i.id = r.invitee_id "
             "join conference c on c.id = r.conference_id "
-            "where r.status = 'pending' order by r.due_at, r.id")
+            "where r.status = 'pending' order by r.due_at, r.id"
+        )
         for reminder_id, due, chat, invitee_id, name, meeting, venue in rows:
             moment = _sqlite_time(meeting).astimezone(ZONE)
-            text = (f"Herinnering, {name}: de Eigen Kracht-conferentie is "
-                    f"{moment:%d-%m-%Y om %H:%M} in {venue}. Tot dan!")
-            scheduler.add_job(remind, "date", run_date=_sqlite_time(due) + offset,
-                              args=(chat, invitee_id, text), id=f"reminder-{reminder_id}",
-                              replace_existing=True)
+            text = (
+                f"Herinnering, {name}: de Eigen Kracht-conferentie is "
+                f"{moment:%d-%m-%Y om %H:%M} in {venue}. Tot dan!"
+            )
+            scheduler.add_job(
+                remind,
+                "date",
+                run_date=_sqlite_time(due) + offset,
+                args=(chat, invitee_id, text),
+                id=f"reminder-{reminder_id}",
+                replace_existing=True,
+            )
             stats.jobs += 1
     scheduler.start()
     await asyncio.sleep(0)  # start() hands the jobs to the store on the loop
@@ -126,4 +147,3 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
-

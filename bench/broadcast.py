@@ -35,8 +35,24 @@ if TYPE_CHECKING:  # for the annotations; the code imports what it needs where i
 
 TOKEN = "123456:bench-token"
 COORDINATOR = 42
-NAMES = ("Wim", "Johan", "Edith", "Herman", "Kees", "Riet", "Ans", "Els", "Piet", "Joost",
-         "Fatma", "Mehmet", "Noor", "Sanne", "Daan", "Ilse")
+NAMES = (
+    "Wim",
+    "Johan",
+    "Edith",
+    "Herman",
+    "Kees",
+    "Riet",
+    "Ans",
+    "Els",
+    "Piet",
+    "Joost",
+    "Fatma",
+    "Mehmet",
+    "Noor",
+    "Sanne",
+    "Daan",
+    "Ilse",
+)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -63,8 +79,12 @@ async def send(database_url: str, api_base: str, rate: float) -> None:
     keep_response_types()
     engine = create_engine(database_url)
     sessions = session_factory(engine)
-    sender = OutboxSender(outbox_bot(TOKEN, api_base), sessions,
-                          CatalogI18n(path=LOCALES_DIR, default_locale="nl"), rate=rate)
+    sender = OutboxSender(
+        outbox_bot(TOKEN, api_base),
+        sessions,
+        CatalogI18n(path=LOCALES_DIR, default_locale="nl"),
+        rate=rate,
+    )
     gc.collect()
     gc.freeze()  # as `kring run` does
     stop = asyncio.Event()
@@ -79,17 +99,28 @@ async def send(database_url: str, api_base: str, rate: float) -> None:
     await sender.bot.session.close()
     await engine.dispose()
     stats = sender.stats
-    print(json.dumps({"throttled": sender.pace.throttled, "retried": stats.retried,
-                      "failed": stats.failed, "edits": stats.edits,
-                      "round_trip": stats.waiting / max(1, stats.requests),
-                      "marks": stats.marks, "marked": stats.marked}), flush=True)
+    print(
+        json.dumps(
+            {
+                "throttled": sender.pace.throttled,
+                "retried": stats.retried,
+                "failed": stats.failed,
+                "edits": stats.edits,
+                "round_trip": stats.waiting / max(1, stats.requests),
+                "marks": stats.marks,
+                "marked": stats.marked,
+            }
+        ),
+        flush=True,
+    )
 
 
 # the bench
 
 
-async def prepare(database_url: str, emu: BotApiEmulator, people: int
-                  ) -> tuple[list[Person], Person]:
+async def prepare(
+    database_url: str, emu: BotApiEmulator, people: int
+) -> tuple[list[Person], Person]:
     from conference.model import PersonId
     from conference.outbox import Batch, Outbound, Text
     from storage.db import create_engine, session_factory
@@ -109,13 +140,27 @@ async def prepare(database_url: str, emu: BotApiEmulator, people: int
         for person in participants:
             await uow.persons.upsert(PersonId(person.id), person.first_name, "nl")
         await uow.outbox.enqueue(
-            Batch("broadcast", PersonId(COORDINATOR), report_chat=PersonId(COORDINATOR),
-                  report_locale="nl"),
-            [Outbound(PersonId(p.id), None, (Text(
-                "Beste deelnemer, de conferentie voor Johan is op zaterdag 3 juli om 10:00 in "
-                "buurthuis De Kring. Neem gerust iemand mee die wil helpen."),))
-             for p in participants],
-            datetime.now(UTC))
+            Batch(
+                "broadcast",
+                PersonId(COORDINATOR),
+                report_chat=PersonId(COORDINATOR),
+                report_locale="nl",
+            ),
+            [
+                Outbound(
+                    PersonId(p.id),
+                    None,
+                    (
+                        Text(
+                            "Beste deelnemer, de conferentie voor Johan is op zaterdag 3 juli om "
+                            "10:00 in buurthuis De Kring. Neem gerust iemand mee die wil helpen."
+                        ),
+                    ),
+                )
+                for p in participants
+            ],
+            datetime.now(UTC),
+        )
         await uow.commit()
     await engine.dispose()
     return participants, coordinator
@@ -144,8 +189,17 @@ async def main() -> None:
         command = [sys.executable]
         if os.environ.get("KRING_BENCH_PROFILE"):
             command += ["-m", "cProfile", "-o", os.environ["KRING_BENCH_PROFILE"]]
-        command += ["-m", "bench.broadcast", "--send", "--database-url", database_url,
-                    "--api-base", emu.base_url, "--rate", str(args.rate)]
+        command += [
+            "-m",
+            "bench.broadcast",
+            "--send",
+            "--database-url",
+            database_url,
+            "--api-base",
+            emu.base_url,
+            "--rate",
+            str(args.rate),
+        ]
         began = time.perf_counter()
         process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
         cpu = 0.0
@@ -170,8 +224,11 @@ async def main() -> None:
 
         ids = {p.id for p in participants}
         calls = [c for c in emu.calls if c.token == TOKEN]
-        copies = [c for c in calls if c.method == "sendMessage" and c.ok
-                  and c.params.get("chat_id") in ids]
+        copies = [
+            c
+            for c in calls
+            if c.method == "sendMessage" and c.ok and c.params.get("chat_id") in ids
+        ]
         times = sorted(c.timestamp for c in copies)
         refused = sum(c.status == 429 for c in calls)
         received = [len(p.chat.bot_messages()) for p in participants]
@@ -183,21 +240,29 @@ async def main() -> None:
         lateness = [t - (times[0] + i / args.rate) for i, t in enumerate(times)]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         report = coordinator.last
-        print(f"people={args.people} database={database_url.split(':')[0]} "
-              f"sender_cpu_incl_startup={cpu:.2f}s span={span:.2f}s requests={len(calls)}")
-        print(f"429s: emulator={refused} seen_by_sender={sender.get('throttled')} "
-              f"retried={sender.get('retried')} failed={sender.get('failed')} "
-              f"progress_edits={sender.get('edits')} "
-              f"round_trip_mean={sender.get('round_trip', 0) * 1000:.1f}ms "
-              f"attempt_marks={sender.get('marked')} in {sender.get('marks')} commits")
-        print(f"lateness behind a perfect {args.rate:g}/s schedule: "
-              f"p50={percentile(lateness, 0.5) * 1000:.0f}ms "
-              f"p99={percentile(lateness, 0.99) * 1000:.0f}ms; gap between copies: "
-              f"mean={statistics.fmean(gaps) * 1000:.2f}ms max={max(gaps) * 1000:.1f}ms")
+        print(
+            f"people={args.people} database={database_url.split(':')[0]} "
+            f"sender_cpu_incl_startup={cpu:.2f}s span={span:.2f}s requests={len(calls)}"
+        )
+        print(
+            f"429s: emulator={refused} seen_by_sender={sender.get('throttled')} "
+            f"retried={sender.get('retried')} failed={sender.get('failed')} "
+            f"progress_edits={sender.get('edits')} "
+            f"round_trip_mean={sender.get('round_trip', 0) * 1000:.1f}ms "
+            f"attempt_marks={sender.get('marked')} in {sender.get('marks')} commits"
+        )
+        print(
+            f"lateness behind a perfect {args.rate:g}/s schedule: "
+            f"p50={percentile(lateness, 0.5) * 1000:.0f}ms "
+            f"p99={percentile(lateness, 0.99) * 1000:.0f}ms; gap between copies: "
+            f"mean={statistics.fmean(gaps) * 1000:.2f}ms max={max(gaps) * 1000:.1f}ms"
+        )
         print("report: " + (report.text or "").replace("\n", " | ") if report else "no report")
-        print(f"broadcast: sent={len(times)} allowed_rate={args.rate:g} "
-              f"achieved_rate={achieved:.1f} ratio={achieved / args.rate:.3f} lost={lost} "
-              f"duplicated={duplicated}")
+        print(
+            f"broadcast: sent={len(times)} allowed_rate={args.rate:g} "
+            f"achieved_rate={achieved:.1f} ratio={achieved / args.rate:.3f} lost={lost} "
+            f"duplicated={duplicated}"
+        )
 
 
 if __name__ == "__main__":

@@ -42,12 +42,20 @@ from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
 STEPS: list[tuple[str, str]] = [  # ("text", what is typed) or ("press", a button's label)
-    ("text", "/start"), ("press", "Een conferentie aanvragen"),
-    ("press", "Familie of vriend(in)"), ("text", "Johan"), ("text", "8"),
+    ("text", "/start"),
+    ("press", "Een conferentie aanvragen"),
+    ("press", "Familie of vriend(in)"),
+    ("text", "Johan"),
+    ("text", "8"),
     ("text", "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"),
-    ("press", "Overslaan"), ("press", "👪 Familie of persoon"),
-    ("press", "Nederlands"), ("press", "Klaar ✓"), ("press", "Geen voorkeur"),
-    ("text", "Utrecht"), ("press", "Alleen via Telegram"), ("press", "✅ Ja, ik ga akkoord"),
+    ("press", "Overslaan"),
+    ("press", "👪 Familie of persoon"),
+    ("press", "Nederlands"),
+    ("press", "Klaar ✓"),
+    ("press", "Geen voorkeur"),
+    ("text", "Utrecht"),
+    ("press", "Alleen via Telegram"),
+    ("press", "✅ Ja, ik ga akkoord"),
     ("press", "✅ Versturen"),
 ]
 
@@ -65,50 +73,80 @@ class StandInSession(BaseSession):
     async def close(self) -> None:
         pass
 
-    def stream_content(self, url: str, headers: dict[str, Any] | None = None,
-                       timeout: int = 30, chunk_size: int = 65536,
-                       raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+    def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
         raise NotImplementedError  # the bench downloads no files
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any],
-                           timeout: int | None = None) -> Any:  # noqa: ASYNC109 (aiogram's signature)
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> Any:
         name = method.__api_method__
         self.calls[name] += 1
         chat = getattr(method, "chat_id", None)
         markup = getattr(method, "reply_markup", None)
         if isinstance(chat, int):
             if isinstance(markup, InlineKeyboardMarkup):
-                self.buttons[chat] = {b.text: b.callback_data or "" for row in
-                                      markup.inline_keyboard for b in row}
+                self.buttons[chat] = {
+                    b.text: b.callback_data or "" for row in markup.inline_keyboard for b in row
+                }
             elif isinstance(markup, ReplyKeyboardMarkup):
                 self.buttons[chat] = {b.text: "" for row in markup.keyboard for b in row}
         returning = method.__returning__
         if returning is bool or name in ("answerCallbackQuery", "setMyCommands"):
             result: Any = True
         else:
-            result = {"message_id": next(self._ids), "date": int(time.time()),
-                      "chat": {"id": chat if isinstance(chat, int) else 1, "type": "private"},
-                      "from": {"id": 1, "is_bot": True, "first_name": "kring"},
-                      "text": getattr(method, "text", None) or ""}
+            result = {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": chat if isinstance(chat, int) else 1, "type": "private"},
+                "from": {"id": 1, "is_bot": True, "first_name": "kring"},
+                "text": getattr(method, "text", None) or "",
+            }
         answer = orjson.dumps({"ok": True, "result": result}).decode()
         return self.check_response(bot, method, 200, answer).result
 
 
-def update_for(update_id: int, person: int, kind: str, value: str,
-               session: StandInSession) -> dict[str, Any]:
+def update_for(
+    update_id: int, person: int, kind: str, value: str, session: StandInSession
+) -> dict[str, Any]:
     user = {"id": person, "is_bot": False, "first_name": "Wim", "language_code": "nl"}
     chat = {"id": person, "type": "private", "first_name": "Wim"}
     data = session.buttons.get(person, {}).get(value)
     if kind == "press" and data:  # an inline button
-        return {"update_id": update_id, "callback_query": {
-            "id": str(update_id), "from": user, "chat_instance": "1", "data": data,
-            "message": {"message_id": 1, "date": int(time.time()), "chat": chat,
-                        "from": {"id": 1, "is_bot": True, "first_name": "kring"},
-                        "text": "…"}}}
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": user,
+                "chat_instance": "1",
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "from": {"id": 1, "is_bot": True, "first_name": "kring"},
+                    "text": "…",
+                },
+            },
+        }
     if kind == "press" and data is None:
         raise SystemExit(f"person {person} has no button {value!r}")
-    message: dict[str, Any] = {"message_id": update_id, "date": int(time.time()),
-                               "chat": chat, "from": user, "text": value}
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": user,
+        "text": value,
+    }
     if value.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(value)}]
     return {"update_id": update_id, "message": message}
@@ -118,8 +156,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--profile", help="write a cProfile of the measured part here")
-    parser.add_argument("--statements", action="store_true",
-                        help="count the SQL statements, by their first words")
+    parser.add_argument(
+        "--statements", action="store_true", help="count the SQL statements, by their first words"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kring-hotpath-"))
     url = f"sqlite+aiosqlite:///{workdir / 'hotpath.sqlite3'}"
@@ -134,10 +173,17 @@ async def main() -> None:
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def count_statement(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
             statements[" ".join(sql.split()[:4])] += 1
+
     async with SqlUnitOfWork(sessions) as uow:
-        await add_staff(uow, StaffMember(person_id=PersonId(MANAGER_ID),
-                                         role=StaffRole.MANAGER, name="Marieke",
-                                         languages=("nl",)))
+        await add_staff(
+            uow,
+            StaffMember(
+                person_id=PersonId(MANAGER_ID),
+                role=StaffRole.MANAGER,
+                name="Marieke",
+                languages=("nl",),
+            ),
+        )
         await uow.commit()
     keep_response_types()
     stand_in = StandInSession()
@@ -151,8 +197,12 @@ async def main() -> None:
     profiler = cProfile.Profile() if args.profile else None
     cpu = 0.0
     for kind, value in STEPS:
-        updates = [Update.model_validate(update_for(next(update_ids), p, kind, value, stand_in),
-                                         context={"bot": bot}) for p in people]
+        updates = [
+            Update.model_validate(
+                update_for(next(update_ids), p, kind, value, stand_in), context={"bot": bot}
+            )
+            for p in people
+        ]
         began = time.process_time()
         if profiler:
             profiler.enable()
@@ -177,8 +227,10 @@ async def main() -> None:
     if args.statements:
         for sql, n in statements.most_common():
             print(f"{n / count:6.2f} per update  {sql}")
-    print(f"hotpath: updates={count} cpu_ms_per_update={cpu / count * 1000:.3f} "
-          f"calls_per_update={calls / count:.2f}")
+    print(
+        f"hotpath: updates={count} cpu_ms_per_update={cpu / count * 1000:.3f} "
+        f"calls_per_update={calls / count:.2f}"
+    )
 
 
 if __name__ == "__main__":

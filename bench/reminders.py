@@ -69,8 +69,24 @@ MANAGER, COORDINATOR = 9001, 7001
 APPLICANT_BASE = 5_000_000
 PERSON_BASE = 10_000_000
 THROUGH_USE_CASES = 3  # conferences made by the use cases; the rest are copies of the first
-NAMES = ("Frank", "Sandra", "Wim", "Edith", "Herman", "Jan", "Riet", "Johan", "Fatma", "Noor",
-         "Kees", "Ans", "Mehmet", "Ilse", "Daan", "Els")
+NAMES = (
+    "Frank",
+    "Sandra",
+    "Wim",
+    "Edith",
+    "Herman",
+    "Jan",
+    "Riet",
+    "Johan",
+    "Fatma",
+    "Noor",
+    "Kees",
+    "Ans",
+    "Mehmet",
+    "Ilse",
+    "Daan",
+    "Els",
+)
 TELEGRAM_RATE = 30  # messages a second Telegram allows a bot overall
 
 
@@ -116,16 +132,16 @@ class Layout:
 
     def meeting(self, c: int) -> datetime:
         if c < self.hot_conferences:
-            return self.moment + timedelta(hours=3, seconds=self.spread * c
-                                           / self.hot_conferences)
+            return self.moment + timedelta(hours=3, seconds=self.spread * c / self.hot_conferences)
         return self.moment + timedelta(hours=3, minutes=10 + (c * 7) % 150)
 
     def due(self, c: int, j: int) -> datetime:
         """Where the row lies: meeting - 3 h (what plan() writes), except for the people of a
         hot conference beyond the first `hot_per_conference`: 10 min to 2h40 after H."""
         if c < self.hot_conferences and j >= self.hot_per_conference:
-            return self.moment + timedelta(minutes=10 + (c * self.invitees + j) % 150,
-                                           seconds=(c * 13 + j) % 60)
+            return self.moment + timedelta(
+                minutes=10 + (c * self.invitees + j) % 150, seconds=(c * 13 + j) % 60
+            )
         return self.meeting(c) - timedelta(hours=3)
 
     @staticmethod
@@ -155,6 +171,7 @@ async def through_use_cases(url: str, layout: Layout, count: int) -> None:
     from conference.requests import identify, submit_request
     from storage.db import create_engine, session_factory
     from storage.uow import SqlUnitOfWork
+
     policy = Policy(parse_offsets("3d,1d,3h"), ZoneInfo("Europe/Amsterdam"))
     draft = RequestDraft(kind=RequestKind.INFO_TALK, region="Utrecht")
     for step in (Field.REGION, Field.CONTACT):
@@ -162,11 +179,17 @@ async def through_use_cases(url: str, layout: Layout, count: int) -> None:
     draft = draft.with_answer(Field.CONSENT, consent=True)
     engine = create_engine(url)
     async with SqlUnitOfWork(session_factory(engine)) as uow:
-        await uow.staff.add(StaffMember(PersonId(MANAGER), StaffRole.MANAGER, "Marieke",
-                                        ("nl",)))
-        await uow.staff.add(StaffMember(PersonId(COORDINATOR), StaffRole.COORDINATOR,
-                                        "Ayse Demir", ("nl",), "Utrecht",
-                                        gender=Gender.FEMALE))
+        await uow.staff.add(StaffMember(PersonId(MANAGER), StaffRole.MANAGER, "Marieke", ("nl",)))
+        await uow.staff.add(
+            StaffMember(
+                PersonId(COORDINATOR),
+                StaffRole.COORDINATOR,
+                "Ayse Demir",
+                ("nl",),
+                "Utrecht",
+                gender=Gender.FEMALE,
+            )
+        )
         for c in range(count):
             applicant = PersonId(APPLICANT_BASE + c)
             await identify(uow, applicant, "Edith", "nl", ("nl", "en"), "nl")
@@ -174,17 +197,27 @@ async def through_use_cases(url: str, layout: Layout, count: int) -> None:
             await assign(uow, PersonId(MANAGER), request.id, PersonId(COORDINATOR), PLANNED_AT)
             for j in range(layout.invitees):
                 telegram_id = PersonId(layout.person(c, j, layout.invitees))
-                invitee, token = await invite(uow, PersonId(COORDINATOR), request.id,
-                                              InviteeDraft(layout.name(j), "familie",
-                                                           Group.FAMILY, layout.locale(j),
-                                                           j == 0), PLANNED_AT)
+                invitee, token = await invite(
+                    uow,
+                    PersonId(COORDINATOR),
+                    request.id,
+                    InviteeDraft(
+                        layout.name(j), "familie", Group.FAMILY, layout.locale(j), j == 0
+                    ),
+                    PLANNED_AT,
+                )
                 await identify(uow, telegram_id, layout.name(j), "nl", ("nl", "en"), "nl")
                 await open_invitation(uow, telegram_id, token, PLANNED_AT)
-                await answer(uow, telegram_id, invitee.id, Rsvp.YES, policy=policy,
-                             now=PLANNED_AT)
-            await fix_meeting(uow, PersonId(COORDINATOR), request.id, layout.meeting(c),
-                              Venue("Buurthuis De Linde", "Lindelaan 4, Utrecht"), PLANNED_AT,
-                              policy)
+                await answer(uow, telegram_id, invitee.id, Rsvp.YES, policy=policy, now=PLANNED_AT)
+            await fix_meeting(
+                uow,
+                PersonId(COORDINATOR),
+                request.id,
+                layout.meeting(c),
+                Venue("Buurthuis De Linde", "Lindelaan 4, Utrecht"),
+                PLANNED_AT,
+                policy,
+            )
         await uow.commit()
     await engine.dispose()
 
@@ -206,23 +239,35 @@ def rows_of(connection: Any, c: int, layout: Layout, conference_id: int) -> Temp
 
     from storage.repositories import _table
     from storage.tables import AuditRow, ConferenceRow, InviteeRow, PersonRow, ReminderRow
-    conf, inv, per, rem, aud = (_table(model) for model in (
-        ConferenceRow, InviteeRow, PersonRow, ReminderRow, AuditRow))
+
+    conf, inv, per, rem, aud = (
+        _table(model) for model in (ConferenceRow, InviteeRow, PersonRow, ReminderRow, AuditRow)
+    )
 
     def dicts(query: Any) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in connection.execute(query)]
 
     conference = dicts(select(conf).where(conf.c.id == conference_id))[0]
     invitees = dicts(select(inv).where(inv.c.conference_id == conference_id).order_by(inv.c.id))
-    persons = dicts(select(per).where(per.c.id.in_(
-        [layout.person(c, j, layout.invitees) for j in range(layout.invitees)]))
-        .order_by(per.c.id))
+    persons = dicts(
+        select(per)
+        .where(
+            per.c.id.in_([layout.person(c, j, layout.invitees) for j in range(layout.invitees)])
+        )
+        .order_by(per.c.id)
+    )
     return Template(
-        conference, dicts(select(per).where(per.c.id == conference["applicant_id"]))[0],
-        invitees, persons,
-        dicts(select(rem).where(rem.c.conference_id == conference_id)
-              .order_by(rem.c.invitee_id, rem.c.kind)),
-        dicts(select(aud).where(aud.c.conference_id == conference_id).order_by(aud.c.id)))
+        conference,
+        dicts(select(per).where(per.c.id == conference["applicant_id"]))[0],
+        invitees,
+        persons,
+        dicts(
+            select(rem)
+            .where(rem.c.conference_id == conference_id)
+            .order_by(rem.c.invitee_id, rem.c.kind)
+        ),
+        dicts(select(aud).where(aud.c.conference_id == conference_id).order_by(aud.c.id)),
+    )
 
 
 def clone(t: Template, c: int, layout: Layout) -> Template:
@@ -232,30 +277,54 @@ def clone(t: Template, c: int, layout: Layout) -> Template:
     shift = layout.meeting(c) - layout.meeting(0)
     conference_id = t.conference["id"] + c
     year, number = t.conference["reference"].rsplit("-", 1)
-    conference = {**t.conference, "id": conference_id,
-                  "reference": f"{year}-{int(number) + c:04d}",
-                  "applicant_id": APPLICANT_BASE + c, "meeting_at": t.conference["meeting_at"]
-                  + shift}
+    conference = {
+        **t.conference,
+        "id": conference_id,
+        "reference": f"{year}-{int(number) + c:04d}",
+        "applicant_id": APPLICANT_BASE + c,
+        "meeting_at": t.conference["meeting_at"] + shift,
+    }
     applicant = {**t.applicant, "id": APPLICANT_BASE + c}
     invitees, persons, reminders = [], [], []
     for j, (invitee, person) in enumerate(zip(t.invitees, t.persons, strict=True)):
         invitee_id = t.invitees[0]["id"] + c * n + j
         telegram_id = layout.person(c, j, n)
-        invitees.append({**invitee, "id": invitee_id, "conference_id": conference_id,
-                         "person_id": telegram_id,
-                         "token_hash": f"{telegram_id:064x}"})  # unique; nobody opens it again
+        invitees.append(
+            {
+                **invitee,
+                "id": invitee_id,
+                "conference_id": conference_id,
+                "person_id": telegram_id,
+                "token_hash": f"{telegram_id:064x}",
+            }
+        )  # unique; nobody opens it again
         persons.append({**person, "id": telegram_id})
     for reminder in t.reminders:
         j = reminder["invitee_id"] - t.invitees[0]["id"]
-        reminders.append({**reminder, "id": t.reminders[0]["id"] + c * len(t.reminders) + j,
-                          "conference_id": conference_id,
-                          "invitee_id": t.invitees[0]["id"] + c * n + j,
-                          "due_at": reminder["due_at"] + shift})
+        reminders.append(
+            {
+                **reminder,
+                "id": t.reminders[0]["id"] + c * len(t.reminders) + j,
+                "conference_id": conference_id,
+                "invitee_id": t.invitees[0]["id"] + c * n + j,
+                "due_at": reminder["due_at"] + shift,
+            }
+        )
     applicant_id = t.applicant["id"]
-    audit = [{key: value for key, value in {
-        **row, "conference_id": conference_id,
-        "actor_id": APPLICANT_BASE + c if row["actor_id"] == applicant_id else row["actor_id"],
-    }.items() if key != "id"} for row in t.audit]
+    audit = [
+        {
+            key: value
+            for key, value in {
+                **row,
+                "conference_id": conference_id,
+                "actor_id": APPLICANT_BASE + c
+                if row["actor_id"] == applicant_id
+                else row["actor_id"],
+            }.items()
+            if key != "id"
+        }
+        for row in t.audit
+    ]
     return Template(conference, applicant, invitees, persons, reminders, audit)
 
 
@@ -301,32 +370,56 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
         # nothing but these tables may hold rows of a conference: else the copies miss them
-        counts = {table.name: connection.scalar(select(func.count()).select_from(table))
-                  for table in Base.metadata.sorted_tables}
-        expected = {"person", "staff", "conference", "reference_counter", "invitee",
-                    "reminder", "audit"}
+        counts = {
+            table.name: connection.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+        expected = {
+            "person",
+            "staff",
+            "conference",
+            "reference_counter",
+            "invitee",
+            "reminder",
+            "audit",
+        }
         others = {name: n for name, n in counts.items() if n and name not in expected}
         if others:
             raise SystemExit(f"the use cases wrote rows the copies would miss: {others}")
         first_id = int(connection.scalar(select(func.min(ConferenceRow.id))) or 0)
         template = rows_of(connection, 0, layout, first_id)
         if len(template.reminders) != layout.invitees:
-            raise SystemExit(f"expected one reminder per person, the use cases planned "
-                             f"{len(template.reminders)} for {layout.invitees} people")
+            raise SystemExit(
+                f"expected one reminder per person, the use cases planned "
+                f"{len(template.reminders)} for {layout.invitees} people"
+            )
         for c in range(1, made):
-            problems = compare(rows_of(connection, c, layout, first_id + c),
-                               clone(template, c, layout))
+            problems = compare(
+                rows_of(connection, c, layout, first_id + c), clone(template, c, layout)
+            )
             if problems:
-                raise SystemExit("a copy differs from what the use cases wrote:\n  "
-                                 + "\n  ".join(problems[:10]))
+                raise SystemExit(
+                    "a copy differs from what the use cases wrote:\n  "
+                    + "\n  ".join(problems[:10])
+                )
         reminder = _table(ReminderRow)
         for c in range(made):  # the layout's due moments for the use cases' conferences too
             for j in range(layout.invitees):
-                connection.execute(update(reminder).where(
-                    reminder.c.invitee_id == template.invitees[0]["id"] + c * layout.invitees
-                    + j).values(due_at=layout.due(c, j)))
-        chunk: dict[str, list[dict[str, Any]]] = {"conference": [], "person": [],
-                                                  "invitee": [], "reminder": [], "audit": []}
+                connection.execute(
+                    update(reminder)
+                    .where(
+                        reminder.c.invitee_id
+                        == template.invitees[0]["id"] + c * layout.invitees + j
+                    )
+                    .values(due_at=layout.due(c, j))
+                )
+        chunk: dict[str, list[dict[str, Any]]] = {
+            "conference": [],
+            "person": [],
+            "invitee": [],
+            "reminder": [],
+            "audit": [],
+        }
 
         def write() -> None:
             for table in (PersonRow, ConferenceRow, InviteeRow, ReminderRow, AuditRow):
@@ -347,13 +440,18 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
                 write()
         write()
         counter = _table(ReferenceCounterRow)
-        connection.execute(update(counter).values(
-            last=counter.c.last + layout.conferences - made))
-        pending = connection.scalar(select(func.count()).select_from(reminder).where(
-            reminder.c.status == "pending"))
-        hot = connection.scalar(select(func.count()).select_from(reminder).where(
-            reminder.c.status == "pending",
-            reminder.c.due_at <= layout.moment + timedelta(seconds=layout.spread)))
+        connection.execute(update(counter).values(last=counter.c.last + layout.conferences - made))
+        pending = connection.scalar(
+            select(func.count()).select_from(reminder).where(reminder.c.status == "pending")
+        )
+        hot = connection.scalar(
+            select(func.count())
+            .select_from(reminder)
+            .where(
+                reminder.c.status == "pending",
+                reminder.c.due_at <= layout.moment + timedelta(seconds=layout.spread),
+            )
+        )
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -382,8 +480,9 @@ class Run:
         return self.ready - self.spawned
 
 
-async def _read_lines(stream: asyncio.StreamReader, run: Run, log: Path,
-                      marker: str, seen: asyncio.Event) -> None:
+async def _read_lines(
+    stream: asyncio.StreamReader, run: Run, log: Path, marker: str, seen: asyncio.Event
+) -> None:
     with log.open("a") as out:
         while line := await stream.readline():
             text = line.decode(errors="replace").rstrip("\n")
@@ -395,10 +494,20 @@ async def _read_lines(stream: asyncio.StreamReader, run: Run, log: Path,
                 seen.set()
 
 
-async def measure(emu: BotApiEmulator, label: str, token: str, command: list[str],
-                  env: dict[str, str], marker: str, wants_polling: bool, hot: dict[int, float],
-                  layout: Layout, rate: float, log: Path, epoch_at: Callable[[float], None]
-                  ) -> Run:
+async def measure(
+    emu: BotApiEmulator,
+    label: str,
+    token: str,
+    command: list[str],
+    env: dict[str, str],
+    marker: str,
+    wants_polling: bool,
+    hot: dict[int, float],
+    layout: Layout,
+    rate: float,
+    log: Path,
+    epoch_at: Callable[[float], None],
+) -> Run:
     run = Run(label)
     seen = asyncio.Event()
     epoch = time.time()
@@ -407,7 +516,8 @@ async def measure(emu: BotApiEmulator, label: str, token: str, command: list[str
     env = {**env, "KRING_CLOCK": f"{START.isoformat()}*1@{epoch!r}"}
     run.spawned = time.time()
     process = await asyncio.create_subprocess_exec(
-        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     assert process.stdout is not None
     reader = asyncio.create_task(_read_lines(process.stdout, run, log, marker, seen))
     spy: asyncio.subprocess.Process | None = None
@@ -490,14 +600,25 @@ def figures(emu: BotApiEmulator, token: str, hot: dict[int, float], rate: float)
     gap = max((b - a for a, b in itertools.pairwise(times)), default=float("nan"))
     if os.environ.get("KRING_BENCH_DUMP"):  # accepted sends, seconds after H
         Path(os.environ["KRING_BENCH_DUMP"] + f"-{token.split(':')[1]}.json").write_text(
-            json.dumps([t - first_due for t in times]))
-    return {"p50": percentile(late, 0.5), "p99": percentile(late, 0.99),
-            "max": max(late, default=float("nan")), "ideal": ideal, "achieved": achieved,
-            # what was delivered against the time it needed at the rate allowed (nothing
-            # missed: ideal / achieved)
-            "ratio": delivered / rate / achieved if achieved > 0 else float("nan"),
-            "first": first - first_due, "duplicates": duplicates, "missed": missed,
-            "unexpected": unexpected, "refused": refused, "steady": steady, "gap": gap}
+            json.dumps([t - first_due for t in times])
+        )
+    return {
+        "p50": percentile(late, 0.5),
+        "p99": percentile(late, 0.99),
+        "max": max(late, default=float("nan")),
+        "ideal": ideal,
+        "achieved": achieved,
+        # what was delivered against the time it needed at the rate allowed (nothing
+        # missed: ideal / achieved)
+        "ratio": delivered / rate / achieved if achieved > 0 else float("nan"),
+        "first": first - first_due,
+        "duplicates": duplicates,
+        "missed": missed,
+        "unexpected": unexpected,
+        "refused": refused,
+        "steady": steady,
+        "gap": gap,
+    }
 
 
 async def start_profiler(pid: int, at: float, label: str) -> asyncio.subprocess.Process | None:
@@ -508,18 +629,30 @@ async def start_profiler(pid: int, at: float, label: str) -> asyncio.subprocess.
         return None
     await asyncio.sleep(max(0.0, at - time.time()))
     return await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "-r", "200", "--nonblocking",
-        "-f", "flamegraph" if target.endswith(".svg") else "raw",
-        "-o", target.replace(".", f"-{label}.", 1),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        "py-spy",
+        "record",
+        "--pid",
+        str(pid),
+        "-r",
+        "200",
+        "--nonblocking",
+        "-f",
+        "flamegraph" if target.endswith(".svg") else "raw",
+        "-o",
+        target.replace(".", f"-{label}.", 1),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 def hot_people(layout: Layout, epoch: float) -> dict[int, float]:
     """Telegram id -> due moment in real seconds (the process under test was spawned at
     `epoch`, when its clock showed START)."""
-    return {layout.person(c, j, layout.invitees):
-            epoch + (layout.due(c, j) - START).total_seconds()
-            for c in range(layout.hot_conferences) for j in range(layout.hot_per_conference)}
+    return {
+        layout.person(c, j, layout.invitees): epoch + (layout.due(c, j) - START).total_seconds()
+        for c in range(layout.hot_conferences)
+        for j in range(layout.hot_per_conference)
+    }
 
 
 def database_after(path: Path) -> str:
@@ -527,28 +660,30 @@ def database_after(path: Path) -> str:
 
     with contextlib.closing(sqlite3.connect(path)) as db:
         reminders = dict(db.execute("select status, count(*) from reminder group by status"))
-        deliveries = dict(db.execute(
-            "select state, count(*) from outbox_delivery group by state"))
+        deliveries = dict(db.execute("select state, count(*) from outbox_delivery group by state"))
         batches = db.execute("select count(*), count(finished_at) from outbox_batch").fetchone()
-    return (f"reminders {json.dumps(reminders, sort_keys=True)} deliveries "
-            f"{json.dumps(deliveries, sort_keys=True)} batches={batches[0]} "
-            f"finished={batches[1]}")
+    return (
+        f"reminders {json.dumps(reminders, sort_keys=True)} deliveries "
+        f"{json.dumps(deliveries, sort_keys=True)} batches={batches[0]} "
+        f"finished={batches[1]}"
+    )
 
 
 def line(label: str, pending: int, run: Run) -> str:
     f = run.figures
-    return (f"{label}: pending={pending} startup_s={run.startup:.2f} "
-            f"rss_mb={run.rss_peak / 1024:.0f} p99_late_s={f['p99']:.2f} "
-            f"ideal_s={f['ideal']:.1f} ratio={f['ratio']:.3f} duplicates={f['duplicates']} "
-            f"missed={f['missed']}")
+    return (
+        f"{label}: pending={pending} startup_s={run.startup:.2f} "
+        f"rss_mb={run.rss_peak / 1024:.0f} p99_late_s={f['p99']:.2f} "
+        f"ideal_s={f['ideal']:.1f} ratio={f['ratio']:.3f} duplicates={f['duplicates']} "
+        f"missed={f['missed']}"
+    )
 
 
 def phases(run: Run, marks: dict[str, str]) -> str:
     """When the first line of each kind arrived, seconds after the spawn."""
     found = []
     for name, text in marks.items():
-        at = next((t for line, t in zip(run.lines, run.stamps, strict=True) if text in line),
-                  None)
+        at = next((t for line, t in zip(run.lines, run.stamps, strict=True) if text in line), None)
         if at is not None:
             found.append(f"{name}={at - run.spawned:.2f}")
     return " ".join(found)
@@ -556,18 +691,28 @@ def phases(run: Run, marks: dict[str, str]) -> str:
 
 def detail(run: Run) -> str:
     f = run.figures
-    return (f"  {run.label}: rss_mb start={run.rss_start / 1024:.0f} "
-            f"end={run.rss_end / 1024:.0f} peak={run.rss_peak / 1024:.0f} "
-            f"cpu_s={run.cpu:.1f} first_send_s={f['first']:.2f} p50_late_s={f['p50']:.2f} "
-            f"p99_late_s={f['p99']:.2f} max_late_s={f['max']:.2f} "
-            f"achieved_s={f['achieved']:.1f} steady_rate={f['steady']:.1f}/s "
-            f"max_gap_ms={f['gap'] * 1000:.0f} 429s={f['refused']} "
-            f"unexpected={f['unexpected']}")
+    return (
+        f"  {run.label}: rss_mb start={run.rss_start / 1024:.0f} "
+        f"end={run.rss_end / 1024:.0f} peak={run.rss_peak / 1024:.0f} "
+        f"cpu_s={run.cpu:.1f} first_send_s={f['first']:.2f} p50_late_s={f['p50']:.2f} "
+        f"p99_late_s={f['p99']:.2f} max_late_s={f['max']:.2f} "
+        f"achieved_s={f['achieved']:.1f} steady_rate={f['steady']:.1f}/s "
+        f"max_gap_ms={f['gap'] * 1000:.0f} 429s={f['refused']} "
+        f"unexpected={f['unexpected']}"
+    )
 
 
-async def against_emulator(label: str, token: str, command: list[str], env: dict[str, str],
-                           marker: str, wants_polling: bool, layout: Layout, rate: float,
-                           log: Path) -> Run:
+async def against_emulator(
+    label: str,
+    token: str,
+    command: list[str],
+    env: dict[str, str],
+    marker: str,
+    wants_polling: bool,
+    layout: Layout,
+    rate: float,
+    log: Path,
+) -> Run:
     from emulator import BotApiEmulator
 
     gc.collect()
@@ -581,23 +726,42 @@ async def against_emulator(label: str, token: str, command: list[str], env: dict
 
         for c in range(layout.hot_conferences):
             for j in range(layout.hot_per_conference):
-                person = emu.user(layout.name(j), language_code=layout.locale(j),
-                                  user_id=layout.person(c, j, layout.invitees), bot=token)
+                person = emu.user(
+                    layout.name(j),
+                    language_code=layout.locale(j),
+                    user_id=layout.person(c, j, layout.invitees),
+                    bot=token,
+                )
                 person.chat.started = True  # they opened their invitation link before
         emu.set_limits(per_chat_per_second=1, global_per_second=rate, retry_after=1)
         command = [part.replace("{api}", emu.base_url) for part in command]
         env = {**env, "KRING_API_BASE": emu.base_url, "KRING_BOT_TOKEN": token}
-        return await measure(emu, label, token, command, env, marker, wants_polling, hot,
-                             layout, rate, log, at_spawn)
+        return await measure(
+            emu,
+            label,
+            token,
+            command,
+            env,
+            marker,
+            wants_polling,
+            hot,
+            layout,
+            rate,
+            log,
+            at_spawn,
+        )
 
 
 async def import_floor() -> tuple[float, int]:
     """What any aiogram bot pays before it can start: seconds and peak KB of importing it."""
     began = time.time()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import aiogram, pathlib; print(pathlib.Path("
+        sys.executable,
+        "-c",
+        "import aiogram, pathlib; print(pathlib.Path("
         "'/proc/self/status').read_text().split('VmHWM:')[1].split()[0])",
-        stdout=asyncio.subprocess.PIPE)
+        stdout=asyncio.subprocess.PIPE,
+    )
     output, _ = await process.communicate()
     return time.time() - began, int(output.decode().strip() or 0)
 
@@ -614,24 +778,40 @@ async def main() -> None:
     parser.add_argument("--hot", type=int, default=10_000)
     parser.add_argument("--hot-per-conference", type=int, default=1)
     parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--lead", type=float, default=30,
-                        help="seconds from spawning the process to the hot moment")
-    parser.add_argument("--spread", type=float, default=0,
-                        help="seconds over which the hot reminders fall due")
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=30,
+        help="seconds from spawning the process to the hot moment",
+    )
+    parser.add_argument(
+        "--spread", type=float, default=0, help="seconds over which the hot reminders fall due"
+    )
     parser.add_argument("--skip-bare", action="store_true")
     parser.add_argument("--skip-kring", action="store_true")
     parser.add_argument("--bare-429", choices=("retry", "none"), default="retry")
-    parser.add_argument("--bare-grace", type=float, default=None,
-                        help="the bare scheduler's misfire_grace_time (default: APScheduler's, "
-                             "1 s; 0: none, however late)")
-    parser.add_argument("--database-url", default=None,
-                        help="a SQLite URL (sqlite+aiosqlite:///file); default: a fresh file")
+    parser.add_argument(
+        "--bare-grace",
+        type=float,
+        default=None,
+        help="the bare scheduler's misfire_grace_time (default: APScheduler's, "
+        "1 s; 0: none, however late)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a SQLite URL (sqlite+aiosqlite:///file); default: a fresh file",
+    )
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args()
-    layout = Layout(args.conferences, args.invitees, args.hot, args.hot_per_conference,
-                    args.lead, args.spread)
-    if args.hot % args.hot_per_conference or layout.hot_conferences > args.conferences or (
-            args.hot_per_conference > args.invitees):
+    layout = Layout(
+        args.conferences, args.invitees, args.hot, args.hot_per_conference, args.lead, args.spread
+    )
+    if (
+        args.hot % args.hot_per_conference
+        or layout.hot_conferences > args.conferences
+        or (args.hot_per_conference > args.invitees)
+    ):
         raise SystemExit("--hot must be a multiple of --hot-per-conference, within the people")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kring-reminders-"))
     url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
@@ -641,40 +821,83 @@ async def main() -> None:
 
     began = time.perf_counter()
     seeded = await asyncio.to_thread(seed, url, path, layout)
-    print(f"seeded in {time.perf_counter() - began:.1f}s: conferences={args.conferences} "
-          f"people={args.conferences * args.invitees} pending={seeded['pending']} "
-          f"due_at_H={seeded['hot']} ({args.hot_per_conference} per conference"
-          f"{f', spread over {args.spread:g}s' if args.spread else ', the same second'}); "
-          f"{seeded['made']} conferences through the use cases, the rest copied; "
-          f"database {path}", flush=True)
-    print(f"limits: {args.rate:g} messages/s overall and 1/s per chat at the emulator and in "
-          f"the sender (Telegram allows about {TELEGRAM_RATE}/s: there {args.hot} would take "
-          f"at least {args.hot / TELEGRAM_RATE:.0f}s)", flush=True)
+    print(
+        f"seeded in {time.perf_counter() - began:.1f}s: conferences={args.conferences} "
+        f"people={args.conferences * args.invitees} pending={seeded['pending']} "
+        f"due_at_H={seeded['hot']} ({args.hot_per_conference} per conference"
+        f"{f', spread over {args.spread:g}s' if args.spread else ', the same second'}); "
+        f"{seeded['made']} conferences through the use cases, the rest copied; "
+        f"database {path}",
+        flush=True,
+    )
+    print(
+        f"limits: {args.rate:g} messages/s overall and 1/s per chat at the emulator and in "
+        f"the sender (Telegram allows about {TELEGRAM_RATE}/s: there {args.hot} would take "
+        f"at least {args.hot / TELEGRAM_RATE:.0f}s)",
+        flush=True,
+    )
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
     floor = await import_floor()
-    print(f"for scale, on this machine: `python -c 'import aiogram'` takes {floor[0]:.2f}s "
-          f"and {floor[1] / 1024:.0f} MB (its types build ~600 pydantic models at import)",
-          flush=True)
+    print(
+        f"for scale, on this machine: `python -c 'import aiogram'` takes {floor[0]:.2f}s "
+        f"and {floor[1] / 1024:.0f} MB (its types build ~600 pydantic models at import)",
+        flush=True,
+    )
     runs: dict[str, Run] = {}
     if not args.skip_bare:  # it only reads the database: first, so kring finds it untouched
-        command = [sys.executable, "-m", "bench.apscheduler_bare", "--database", str(path),
-                   "--token", BARE_TOKEN, "--start", START.isoformat(),
-                   "--on-429", args.bare_429, "--api-base", "{api}", "--epoch", "{epoch}"]
+        command = [
+            sys.executable,
+            "-m",
+            "bench.apscheduler_bare",
+            "--database",
+            str(path),
+            "--token",
+            BARE_TOKEN,
+            "--start",
+            START.isoformat(),
+            "--on-429",
+            args.bare_429,
+            "--api-base",
+            "{api}",
+            "--epoch",
+            "{epoch}",
+        ]
         if args.bare_grace is not None:
             command += ["--grace", str(args.bare_grace)]
         runs["bare"] = await against_emulator(
-            "bare", BARE_TOKEN, command, clean, "bare: ready",
-            False, layout, args.rate, workdir / "bare.log")
+            "bare",
+            BARE_TOKEN,
+            command,
+            clean,
+            "bare: ready",
+            False,
+            layout,
+            args.rate,
+            workdir / "bare.log",
+        )
     if not args.skip_kring:
         command = [sys.executable]
         if os.environ.get("KRING_BENCH_PROFILE"):
             command += ["-m", "cProfile", "-o", os.environ["KRING_BENCH_PROFILE"]]
-        env = {**clean, "KRING_DATABASE_URL": url, "KRING_SEND_RATE": f"{args.rate:g}",
-               "KRING_POLLING_TIMEOUT": "10", "KRING_LOG_LEVEL": "INFO"}
+        env = {
+            **clean,
+            "KRING_DATABASE_URL": url,
+            "KRING_SEND_RATE": f"{args.rate:g}",
+            "KRING_POLLING_TIMEOUT": "10",
+            "KRING_LOG_LEVEL": "INFO",
+        }
         runs["kring"] = await against_emulator(
-            "kring", TOKEN, [*command, "-m", "bot", "run"], env,
-            "reminders: first look done", True, layout, args.rate, workdir / "kring.log")
+            "kring",
+            TOKEN,
+            [*command, "-m", "bot", "run"],
+            env,
+            "reminders: first look done",
+            True,
+            layout,
+            args.rate,
+            workdir / "kring.log",
+        )
         print("database after kring: " + database_after(path), flush=True)
         traceback = [x for x in runs["kring"].lines if "Traceback" in x]
         if traceback:
@@ -682,17 +905,30 @@ async def main() -> None:
     for run in runs.values():
         print(detail(run))
     if "kring" in runs:  # start-up: mostly importing aiogram (its types build pydantic models)
-        print("  kring start-up, s after spawn: " + phases(runs["kring"], {
-            "first_log_line": "", "kring_runs_as": "kring runs as",
-            "first_look": "reminders: first look done"})
-            + f" ready={runs['kring'].startup:.2f}")
+        print(
+            "  kring start-up, s after spawn: "
+            + phases(
+                runs["kring"],
+                {
+                    "first_log_line": "",
+                    "kring_runs_as": "kring runs as",
+                    "first_look": "reminders: first look done",
+                },
+            )
+            + f" ready={runs['kring'].startup:.2f}"
+        )
     if "bare" in runs:
         summary = [x for x in runs["bare"].lines if x.startswith("bare: stats")]
-        on_429 = ("a 429 -> sleep retry_after, again" if args.bare_429 == "retry"
-                  else "no retry on 429")
-        grace = ("APScheduler's default misfire_grace_time (1 s)" if args.bare_grace is None
-                 else f"misfire_grace_time={args.bare_grace:g}s" if args.bare_grace
-                 else "no misfire_grace_time (however late)")
+        on_429 = (
+            "a 429 -> sleep retry_after, again" if args.bare_429 == "retry" else "no retry on 429"
+        )
+        grace = (
+            "APScheduler's default misfire_grace_time (1 s)"
+            if args.bare_grace is None
+            else f"misfire_grace_time={args.bare_grace:g}s"
+            if args.bare_grace
+            else "no misfire_grace_time (however late)"
+        )
         print(f"  bare: {on_429}, {grace}; {summary[-1] if summary else ''}")
         print(line("apscheduler_bare", seeded["pending"], runs["bare"]))
     if "kring" in runs:

@@ -36,8 +36,11 @@ log = logging.getLogger(__name__)
 
 
 def build_i18n(settings: Settings) -> CatalogI18n:
-    return CatalogI18n(path=settings.locales_dir, default_locale=settings.default_locale,
-                       cache_dir=settings.cache_dir)
+    return CatalogI18n(
+        path=settings.locales_dir,
+        default_locale=settings.default_locale,
+        cache_dir=settings.cache_dir,
+    )
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -54,11 +57,15 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def build_dispatcher(settings: Settings, i18n: CatalogI18n,
-                     clock: Clock | None = None) -> Dispatcher:
+def build_dispatcher(
+    settings: Settings, i18n: CatalogI18n, clock: Clock | None = None
+) -> Dispatcher:
     dispatcher = Dispatcher(
-        storage=DatabaseStorage(), zone=settings.zone, default_locale=settings.default_locale,
-        policy=settings.policy, clock=clock or clock_from(settings.clock),
+        storage=DatabaseStorage(),
+        zone=settings.zone,
+        default_locale=settings.default_locale,
+        policy=settings.policy,
+        clock=clock or clock_from(settings.clock),
         organisation=settings.organisation,
     )
     dispatcher.update.outer_middleware(
@@ -81,13 +88,19 @@ class Kring:
         # one pace for the outbox and the bot's own replies (they count against the outbox)
         self.pace = Pace(settings.send_rate)
         self.bot.session.middleware(PaceMiddleware(self.pace))
-        self.outbox = OutboxSender(outbox_bot(self.bot.token, settings.api_base, settings.proxy),
-                                   self.sessions, self.i18n, pace=self.pace)
+        self.outbox = OutboxSender(
+            outbox_bot(self.bot.token, settings.api_base, settings.proxy),
+            self.sessions,
+            self.i18n,
+            pace=self.pace,
+        )
         self.clock = clock_from(settings.clock)
         self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)
         self.processor = UpdateProcessor(self.dispatcher, self.bot, self.sessions, self.i18n)
         self.poller = Poller(
-            self.bot, self.processor, settings.polling_timeout,
+            self.bot,
+            self.processor,
+            settings.polling_timeout,
             self.dispatcher.resolve_used_update_types(),
         )
         self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n, self.clock)
@@ -127,8 +140,11 @@ class Kring:
                 await publish_commands(self.bot, self.i18n)
                 return
             except Exception as error:  # Telegram down at start: the bot works without it
-                log.warning("could not publish the command menu (%s), attempt %d",
-                            type(error).__name__, attempt + 1)
+                log.warning(
+                    "could not publish the command menu (%s), attempt %d",
+                    type(error).__name__,
+                    attempt + 1,
+                )
                 await asyncio.sleep(30 * (attempt + 1))
 
     def stop(self) -> None:

@@ -26,13 +26,16 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 BUTTON_LIMIT = 32  # visible characters a phone shows on a full-width button
 BUTTON_NOTE = f"button: at most {BUTTON_LIMIT} characters"
 KEYWORDS: dict[str, object] = {
-    "_": {1: (1,), 3: (1, 2)}, "__": None, "ngettext": (1, 2),
+    "_": {1: (1,), 3: (1, 2)},
+    "__": None,
+    "ngettext": (1, 2),
     "button_text": None,  # dialogs/button_text.py: a button a relative or applicant sees
 }
 
 
-def _messages(root: Path, keywords: dict[str, object]) -> list[tuple[str, int, object,
-                                                                     list[str], str | None]]:
+def _messages(
+    root: Path, keywords: dict[str, object]
+) -> list[tuple[str, int, object, list[str], str | None]]:
     found = []
     for folder in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
@@ -48,21 +51,24 @@ def _messages(root: Path, keywords: dict[str, object]) -> list[tuple[str, int, o
 
 def extract(root: Path = ROOT) -> Catalog:
     """The template; a message used as a button (`button_text`) says so to translators."""
-    buttons = {message for *_where, message, _c, _x in
-               _messages(root, {"button_text": None})}
+    buttons = {message for *_where, message, _c, _x in _messages(root, {"button_text": None})}
     template = Catalog(project="kring", msgid_bugs_address="", fuzzy=False)
     for where, lineno, message, comments, context in _messages(root, KEYWORDS):
         if message in buttons and BUTTON_NOTE not in comments:
             comments.append(BUTTON_NOTE)
-        template.add(message, None, [(where, lineno)], auto_comments=comments,
-                     context=context)
+        template.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     return template
 
 
 # What a placeholder brings into a button, realistically: a first name of 12 letters, a
 # date label, a count; anything else a 12-letter word.
-BUTTON_VALUES = {"name": "Bartholomeus", "count": "12", "date": "za 26 jun 10:00",
-                 "moment": "za 26 jun 10:00", "relation": "Bartholomeus"}
+BUTTON_VALUES = {
+    "name": "Bartholomeus",
+    "count": "12",
+    "date": "za 26 jun 10:00",
+    "moment": "za 26 jun 10:00",
+    "relation": "Bartholomeus",
+}
 
 
 def visible_length(text: str) -> int:
@@ -79,8 +85,11 @@ def visible_length(text: str) -> int:
         if char == "\u200d":
             after_joiner = True
             continue
-        if unicodedata.category(char) in ("Mn", "Me", "Cf") or 0xFE00 <= point <= 0xFE0F \
-                or 0x1F3FB <= point <= 0x1F3FF:
+        if (
+            unicodedata.category(char) in ("Mn", "Me", "Cf")
+            or 0xFE00 <= point <= 0xFE0F
+            or 0x1F3FB <= point <= 0x1F3FF
+        ):
             continue
         if 0x1F1E6 <= point <= 0x1F1FF:
             flag_half = not flag_half
@@ -91,8 +100,9 @@ def visible_length(text: str) -> int:
 
 
 def button_length(text: str) -> int:
-    return visible_length(PLACEHOLDER.sub(
-        lambda m: BUTTON_VALUES.get(m.group(0)[1:-1], "W" * 12), text))
+    return visible_length(
+        PLACEHOLDER.sub(lambda m: BUTTON_VALUES.get(m.group(0)[1:-1], "W" * 12), text)
+    )
 
 
 def update(locales_dir: Path, template: Catalog) -> list[Path]:
@@ -150,6 +160,7 @@ def plural_picker(catalog: Catalog) -> Callable[[int], int]:
     def pick(n: int) -> int:
         form = translations.ngettext(*PROBE, n)
         return int(form) if form.isdigit() else -1  # -1: a form the catalog does not have
+
     return pick
 
 
@@ -162,8 +173,10 @@ def plural_header_problem(catalog: Catalog, locale: str) -> str | None:
         return "no CLDR plural rules for this language"
     categories = plural_categories(locale)
     if catalog.num_plurals != len(categories):
-        return (f"Plural-Forms has {catalog.num_plurals} forms, CLDR has {len(categories)} "
-                f"({', '.join(categories)}): {catalog.plural_forms}")
+        return (
+            f"Plural-Forms has {catalog.num_plurals} forms, CLDR has {len(categories)} "
+            f"({', '.join(categories)}): {catalog.plural_forms}"
+        )
     try:
         pick = plural_picker(catalog)
     except ValueError:
@@ -171,8 +184,10 @@ def plural_header_problem(catalog: Catalog, locale: str) -> str | None:
     for n in COUNTS:
         expected = categories.index(rule(n))
         if pick(n) != expected:
-            return (f"Plural-Forms picks form {pick(n)} for {n}, CLDR's '{rule(n)}' is form "
-                    f"{expected}: {catalog.plural_forms}")
+            return (
+                f"Plural-Forms picks form {pick(n)} for {n}, CLDR's '{rule(n)}' is form "
+                f"{expected}: {catalog.plural_forms}"
+            )
     return None
 
 
@@ -188,10 +203,11 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
     buttons = {m.id for m in template if m.id and BUTTON_NOTE in m.auto_comments}
     found: list[str] = []
     for message in template:
-        if isinstance(message.id, tuple) and len(
-                {frozenset(PLACEHOLDER.findall(form)) for form in message.id}) > 1:
-            found.append(f"source: singular and plural have other placeholders: "
-                         f"{message.id[0]!r}")
+        if (
+            isinstance(message.id, tuple)
+            and len({frozenset(PLACEHOLDER.findall(form)) for form in message.id}) > 1
+        ):
+            found.append(f"source: singular and plural have other placeholders: {message.id[0]!r}")
     pot = locales_dir / "messages.pot"
     if pot.exists():
         with pot.open("rb") as source:
@@ -216,8 +232,10 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
                 found.append(f"{locale}: untranslated: {ids[0]!r}")
                 continue
             if isinstance(message.id, tuple) and len(strings) != catalog.num_plurals:
-                found.append(f"{locale}: {len(strings)} plural forms, the language has "
-                             f"{catalog.num_plurals}: {ids[0]!r}")
+                found.append(
+                    f"{locale}: {len(strings)} plural forms, the language has "
+                    f"{catalog.num_plurals}: {ids[0]!r}"
+                )
             expected = set(PLACEHOLDER.findall(ids[-1]))
             tags = sorted(TAG.findall(ids[-1]))
             for string in strings:
@@ -226,11 +244,12 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
                 elif sorted(TAG.findall(string)) != tags:
                     found.append(f"{locale}: HTML tags differ: {ids[0]!r}")
                 elif len(PLACEHOLDER.sub(LONG_VALUE, string)) > TELEGRAM_LIMIT:
-                    found.append(f"{locale}: too long for Telegram with long names: "
-                                 f"{ids[0]!r}")
+                    found.append(f"{locale}: too long for Telegram with long names: {ids[0]!r}")
                 elif message.id in buttons and button_length(string) > BUTTON_LIMIT:
-                    found.append(f"{locale}: button longer than {BUTTON_LIMIT} characters "
-                                 f"({button_length(string)}): {ids[0]!r}")
+                    found.append(
+                        f"{locale}: button longer than {BUTTON_LIMIT} characters "
+                        f"({button_length(string)}): {ids[0]!r}"
+                    )
     return found
 
 

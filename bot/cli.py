@@ -33,17 +33,27 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--languages", default="nl", help="comma-separated, e.g. nl,tr")
     add.add_argument("--region", default=None)
-    add.add_argument("--gender", choices=[g.value for g in Gender], default=None,
-                     help="f, m or x: families may ask for a woman or a man as coordinator")
+    add.add_argument(
+        "--gender",
+        choices=[g.value for g in Gender],
+        default=None,
+        help="f, m or x: families may ask for a woman or a man as coordinator",
+    )
     invite = staff_actions.add_parser(
-        "invite", help="a one-time link (valid 7 days) that makes whoever opens it this staff "
-                       "member: no Telegram id needed (needs KRING_BOT_TOKEN)")
+        "invite",
+        help="a one-time link (valid 7 days) that makes whoever opens it this staff "
+        "member: no Telegram id needed (needs KRING_BOT_TOKEN)",
+    )
     invite.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
     invite.add_argument("--name", required=True)
     invite.add_argument("--languages", default="nl", help="comma-separated, e.g. nl,tr")
     invite.add_argument("--region", default=None)
-    invite.add_argument("--gender", choices=[g.value for g in Gender], default=None,
-                        help="f, m or x: families may ask for a woman or a man as coordinator")
+    invite.add_argument(
+        "--gender",
+        choices=[g.value for g in Gender],
+        default=None,
+        help="f, m or x: families may ask for a woman or a man as coordinator",
+    )
     staff_actions.add_parser("list", help="list staff")
     remove = staff_actions.add_parser("remove", help="remove a staff member")
     remove.add_argument("--telegram-id", required=True, type=int)
@@ -52,9 +62,12 @@ def parser() -> argparse.ArgumentParser:
     listing = jobs_actions.add_parser("list", help="what is still to be sent, and when")
     listing.add_argument("--conference", metavar="REF", help="only this one, e.g. EK-2026-0007")
     i18n = commands.add_parser("i18n", help="translation catalogs (locales/)")
-    i18n.add_argument("action", choices=["extract", "check", "init"],
-                      help="extract: sources -> messages.pot -> every .po; check: all "
-                           "translated; init LANG: start a new language")
+    i18n.add_argument(
+        "action",
+        choices=["extract", "check", "init"],
+        help="extract: sources -> messages.pot -> every .po; check: all "
+        "translated; init LANG: start a new language",
+    )
     i18n.add_argument("locale", nargs="?", help="with init: the language code, e.g. tr")
     return root
 
@@ -91,12 +104,17 @@ async def _run(settings: Settings) -> int:
     try:
         await app.run_polling()
     except TelegramUnauthorizedError:
-        print("kring: Telegram does not accept KRING_BOT_TOKEN; copy it again from @BotFather",
-              file=sys.stderr)
+        print(
+            "kring: Telegram does not accept KRING_BOT_TOKEN; copy it again from @BotFather",
+            file=sys.stderr,
+        )
         return 2
     except TelegramNetworkError:
-        print(f"kring: cannot reach the Bot API at {settings.api_base} (KRING_API_BASE); "
-              "is the network up?", file=sys.stderr)
+        print(
+            f"kring: cannot reach the Bot API at {settings.api_base} (KRING_API_BASE); "
+            "is the network up?",
+            file=sys.stderr,
+        )
         return 1
     finally:
         await app.close()
@@ -120,8 +138,9 @@ async def _bot_username(settings: Settings) -> str:
     return me.username or ""
 
 
-async def _staff_menu(settings: Settings, person: PersonId, role: StaffRole | None,
-                      locale: str | None) -> str:
+async def _staff_menu(
+    settings: Settings, person: PersonId, role: StaffRole | None, locale: str | None
+) -> str:
     """Set (or with role None take away) a staff member's own command menu right away."""
     if settings.bot_token is None:
         return "their command menu follows at their next /start (KRING_BOT_TOKEN is not set)"
@@ -134,43 +153,61 @@ async def _staff_menu(settings: Settings, person: PersonId, role: StaffRole | No
     try:
         i18n = build_i18n(settings)
         with i18n.context():
-            done = await publish_staff_menu(bot, i18n, person, role,
-                                            locale or settings.default_locale)
+            done = await publish_staff_menu(
+                bot, i18n, person, role, locale or settings.default_locale
+            )
     except AiogramError as error:
         return f"their command menu could not be changed now ({type(error).__name__})"
     finally:
         await bot.session.close()
     if role is None:
         return "their staff command menu is gone" if done else ""
-    return "their command menu is set" if done else (
-        "their command menu follows when they open the bot (/start)")
+    return (
+        "their command menu is set"
+        if done
+        else ("their command menu follows when they open the bot (/start)")
+    )
 
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
-        print("kring staff invite asks Telegram for the bot's name: set KRING_BOT_TOKEN "
-              "(as for kring run)", file=sys.stderr)
+        print(
+            "kring staff invite asks Telegram for the bot's name: set KRING_BOT_TOKEN "
+            "(as for kring run)",
+            file=sys.stderr,
+        )
         return 2
     try:
         username = await _bot_username(settings)
     except Exception as error:  # the link would be useless without the bot's name
-        print(f"kring: cannot ask Telegram for the bot's name ({type(error).__name__}); "
-              "check KRING_BOT_TOKEN and the network", file=sys.stderr)
+        print(
+            f"kring: cannot ask Telegram for the bot's name ({type(error).__name__}); "
+            "check KRING_BOT_TOKEN and the network",
+            file=sys.stderr,
+        )
         return 1
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             token, invite = await invite_staff(
-                uow, StaffRole(args.role), args.name, _languages(args.languages), args.region,
-                Gender(args.gender) if args.gender else None, datetime.now(UTC))
+                uow,
+                StaffRole(args.role),
+                args.name,
+                _languages(args.languages),
+                args.region,
+                Gender(args.gender) if args.gender else None,
+                datetime.now(UTC),
+            )
             await uow.commit()
     finally:
         await engine.dispose()
     until = invite.expires_at.astimezone(settings.zone)
     print(f"https://t.me/{username}?start={token}")
-    print(f"Send this link to {invite.name} only. Whoever opens it becomes {args.role} "
-          f"{invite.name}; it works once, until {until:%Y-%m-%d %H:%M}.")
+    print(
+        f"Send this link to {invite.name} only. Whoever opens it becomes {args.role} "
+        f"{invite.name}; it works once, until {until:%Y-%m-%d %H:%M}."
+    )
     return 0
 
 
@@ -183,29 +220,41 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> int:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             if args.action == "add":
                 person = PersonId(args.telegram_id)
-                await add_staff(uow, StaffMember(
-                    person, StaffRole(args.role), args.name.strip(),
-                    _languages(args.languages), args.region,
-                    gender=Gender(args.gender) if args.gender else None,
-                ))
+                await add_staff(
+                    uow,
+                    StaffMember(
+                        person,
+                        StaffRole(args.role),
+                        args.name.strip(),
+                        _languages(args.languages),
+                        args.region,
+                        gender=Gender(args.gender) if args.gender else None,
+                    ),
+                )
                 await uow.commit()
                 member = await uow.staff.get(person)
                 print(f"{args.role} {args.name} ({args.telegram_id}) saved")
-                print(await _staff_menu(settings, person, StaffRole(args.role),
-                                        member.locale if member else None))
+                print(
+                    await _staff_menu(
+                        settings, person, StaffRole(args.role), member.locale if member else None
+                    )
+                )
             elif args.action == "remove":
                 removed = await remove_staff(uow, PersonId(args.telegram_id))
                 await uow.commit()
                 print("removed" if removed else "no staff member with that Telegram id")
-                if removed and (note := await _staff_menu(
-                        settings, PersonId(args.telegram_id), None, None)):
+                if removed and (
+                    note := await _staff_menu(settings, PersonId(args.telegram_id), None, None)
+                ):
                     print(note)
                 return 0 if removed else 1
             else:
                 members = await uow.staff.list()
                 for m in members:
-                    print(f"{m.role.value:<12} {m.person_id:<14} {m.name:<24} "
-                          f"{','.join(m.languages):<12} {m.region or ''}")
+                    print(
+                        f"{m.role.value:<12} {m.person_id:<14} {m.name:<24} "
+                        f"{','.join(m.languages):<12} {m.region or ''}"
+                    )
                 if not members:
                     print("no staff yet: kring staff invite --role manager --name NAME")
     finally:
@@ -231,8 +280,10 @@ async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
                 if args.conference and reference != args.conference.strip().upper():
                     continue
                 local = planned.due_at.astimezone(zone)
-                print(f"{local:%Y-%m-%d %H:%M %Z}  {reference:<12} {planned.kind:<10} "
-                      f"invitee {planned.invitee_id:<6} meeting v{planned.version}")
+                print(
+                    f"{local:%Y-%m-%d %H:%M %Z}  {reference:<12} {planned.kind:<10} "
+                    f"invitee {planned.invitee_id:<6} meeting v{planned.version}"
+                )
                 shown += 1
             print(f"{shown} pending" + (f" for {args.conference}" if args.conference else ""))
     finally:

@@ -47,8 +47,11 @@ class TravellingClock:
     def parse(cls, text: str) -> TravellingClock:
         rest, _, epoch = text.partition("@")
         start, _, speed = rest.partition("*")
-        return cls(datetime.fromisoformat(start.strip()), float(speed) if speed else 1.0,
-                   float(epoch) if epoch else None)
+        return cls(
+            datetime.fromisoformat(start.strip()),
+            float(speed) if speed else 1.0,
+            float(epoch) if epoch else None,
+        )
 
 
 def clock_from(setting: str | None) -> Clock:

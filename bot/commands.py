@@ -13,8 +13,9 @@ def command_menu() -> list[BotCommand]:
         BotCommand(command="start", description=_("Begin of opnieuw beginnen")),
         BotCommand(command="apply", description=_("Een conferentie aanvragen")),
         BotCommand(command="help", description=_("Uitleg: waar ben ik en wat kan ik doen")),
-        BotCommand(command="me", description=_("Mijn conferentie: mijn antwoord bekijken of "
-                                               "veranderen")),
+        BotCommand(
+            command="me", description=_("Mijn conferentie: mijn antwoord bekijken of veranderen")
+        ),
         BotCommand(command="language", description=_("Taal kiezen")),
         BotCommand(command="cancel", description=_("Stoppen met wat je nu doet")),
     ]

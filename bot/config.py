@@ -104,8 +104,10 @@ class Settings(BaseSettings):
         except ValueError:  # a port that is not a number
             fits = False
         if not fits:
-            raise ValueError("expected http://, socks4:// or socks5:// with a host and a port, "
-                             "e.g. http://proxy.example:3128")
+            raise ValueError(
+                "expected http://, socks4:// or socks5:// with a host and a port, "
+                "e.g. http://proxy.example:3128"
+            )
         if find_spec("aiohttp_socks") is None:
             raise ValueError("a proxy needs the aiohttp-socks package (pip install aiohttp-socks)")
         return value

@@ -18,8 +18,14 @@ current_uow: ContextVar[UnitOfWork | None] = ContextVar("kring_current_uow", def
 def conversation_key(key: StorageKey) -> str:
     return ":".join(
         str(part)
-        for part in (key.bot_id, key.chat_id, key.user_id, key.thread_id or "",
-                     key.business_connection_id or "", key.destiny)
+        for part in (
+            key.bot_id,
+            key.chat_id,
+            key.user_id,
+            key.thread_id or "",
+            key.business_connection_id or "",
+            key.destiny,
+        )
     )
 
 

@@ -28,8 +28,14 @@ class CatalogI18n(I18n):
     """aiogram's I18n, but compiled from the .po files in memory at start: no .mo files to
     build, commit or forget (they would drift from the sources)."""
 
-    def __init__(self, *, path: str | Path, default_locale: str = "en",
-                 domain: str = DOMAIN, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        path: str | Path,
+        default_locale: str = "en",
+        domain: str = DOMAIN,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.cache_dir = cache_dir
         super().__init__(path=path, default_locale=default_locale, domain=domain)
 

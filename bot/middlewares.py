@@ -31,7 +31,11 @@ class ActorMiddleware(BaseMiddleware):
         private = chat is None or chat.type == "private"
         if user is not None and not user.is_bot and private:
             data["person"] = await identify(
-                uow, PersonId(user.id), user.first_name or "", user.language_code,
-                self.shipped, self.default,
+                uow,
+                PersonId(user.id),
+                user.first_name or "",
+                user.language_code,
+                self.shipped,
+                self.default,
             )
         return await handler(event, data)

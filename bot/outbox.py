@@ -78,7 +78,7 @@ from conference.outbox import (
     Venue,
 )
 from conference.requests import mark_unreachable
-from dialogs.texts import _
+from dialogs.texts import _, ngettext
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,11 @@ REQUEST_TIMEOUT = 15  # seconds; a hung request holds up its chat and a clean st
 
 def outbox_bot(token: str, api_base: str, proxy: str | None = None) -> Bot:
     """The sender's own Bot: a session without RetryMiddleware (see the module docstring)."""
-    return Bot(token, session=api_session(api_base, proxy),
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return Bot(
+        token,
+        session=api_session(api_base, proxy),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
 
 
 def progress_text(report: BatchReport) -> str:
@@ -97,26 +100,45 @@ def progress_text(report: BatchReport) -> str:
 
 
 def report_text(report: BatchReport) -> str:
-    lines = [_("Klaar: {delivered} van de {total} heeft het bericht ontvangen.",
-               "Klaar: {delivered} van de {total} hebben het bericht ontvangen.",
-               report.delivered).format(delivered=report.delivered, total=report.addressed)]
+    lines = [
+        ngettext(
+            "Klaar: {delivered} van de {total} heeft het bericht ontvangen.",
+            "Klaar: {delivered} van de {total} hebben het bericht ontvangen.",
+            report.delivered,
+        ).format(delivered=report.delivered, total=report.addressed)
+    ]
     if report.failed:
-        lines.append(_("⚠️ {count} kon niet worden bezorgd (Telegram weigerde het)",
-                       "⚠️ {count} konden niet worden bezorgd (Telegram weigerde het)",
-                       report.failed).format(count=report.failed))
+        lines.append(
+            ngettext(
+                "⚠️ {count} kon niet worden bezorgd (Telegram weigerde het)",
+                "⚠️ {count} konden niet worden bezorgd (Telegram weigerde het)",
+                report.failed,
+            ).format(count=report.failed)
+        )
     if report.unknown:
-        lines.append(_("❔ {count} onzeker: het versturen werd onderbroken en wordt niet "
-                       "herhaald").format(count=report.unknown))
+        lines.append(
+            _("❔ {count} onzeker: het versturen werd onderbroken en wordt niet herhaald").format(
+                count=report.unknown
+            )
+        )
     if report.skipped:
-        lines.append(_("📵 {count} is nog niet bereikbaar via Telegram (niet verstuurd)",
-                       "📵 {count} zijn nog niet bereikbaar via Telegram (niet verstuurd)",
-                       report.skipped).format(count=report.skipped))
+        lines.append(
+            ngettext(
+                "📵 {count} is nog niet bereikbaar via Telegram (niet verstuurd)",
+                "📵 {count} zijn nog niet bereikbaar via Telegram (niet verstuurd)",
+                report.skipped,
+            ).format(count=report.skipped)
+        )
     # Only someone who started the bot is ever sent to, so a 403 now (blocked) and one noted
     # before (left out) both mean: this person blocked the bot.
     if blocked := report.blocked + report.unreachable:
-        lines.append(_("🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
-                       "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)",
-                       blocked).format(count=blocked))
+        lines.append(
+            ngettext(
+                "🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
+                "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)",
+                blocked,
+            ).format(count=blocked)
+        )
     return "\n".join(lines)
 
 
@@ -240,11 +262,14 @@ class OutboxSender:
             back, unknown = await uow.outbox.recover()
             await uow.commit()
         if back:
-            log.info("%d deliveries were in hand, never tried, when the sender stopped: "
-                     "pending again", back)
+            log.info(
+                "%d deliveries were in hand, never tried, when the sender stopped: pending again",
+                back,
+            )
         if unknown:
-            log.warning("%d deliveries were being sent when the sender stopped: marked unknown",
-                        unknown)
+            log.warning(
+                "%d deliveries were being sent when the sender stopped: marked unknown", unknown
+            )
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
@@ -373,8 +398,9 @@ class OutboxSender:
         except Exception as error:
             self._mark_failures += 1
             delay = min(30.0, self.backoff * 2 ** min(self._mark_failures, 6))
-            log.warning("could not mark a request (%s): it waits %.1fs",
-                        type(error).__name__, delay)
+            log.warning(
+                "could not mark a request (%s): it waits %.1fs", type(error).__name__, delay
+            )
             now = asyncio.get_running_loop().time()
             self._note(job, DeliveryState.SENDING)
             self._requests -= 1
@@ -396,8 +422,11 @@ class OutboxSender:
         error: BaseException | None = None
         result: Message | bool | None = None
         try:
-            result = await (self._send(lane.chat, job) if isinstance(job, _Delivery)
-                            else self._report(lane.chat, job))
+            result = await (
+                self._send(lane.chat, job)
+                if isinstance(job, _Delivery)
+                else self._report(lane.chat, job)
+            )
         except Exception as exc:
             error = exc
         finally:
@@ -424,27 +453,56 @@ class OutboxSender:
         part = job.claimed.parts[job.done]
         protect = part.protect_content or None
         if isinstance(part, Text):
-            markup = InlineKeyboardMarkup(inline_keyboard=[
-                [InlineKeyboardButton(text=label, callback_data=data) for label, data in row]
-                for row in part.buttons]) if part.buttons else None
-            return await self.bot.send_message(chat, part.text, reply_markup=markup,
-                                               protect_content=protect,
-                                               request_timeout=REQUEST_TIMEOUT)
+            markup = (
+                InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        [
+                            InlineKeyboardButton(text=label, callback_data=data)
+                            for label, data in row
+                        ]
+                        for row in part.buttons
+                    ]
+                )
+                if part.buttons
+                else None
+            )
+            return await self.bot.send_message(
+                chat,
+                part.text,
+                reply_markup=markup,
+                protect_content=protect,
+                request_timeout=REQUEST_TIMEOUT,
+            )
         if isinstance(part, Document):
             return await self.bot.send_document(
-                chat, BufferedInputFile(part.data, part.filename), caption=part.caption,
-                protect_content=protect, request_timeout=REQUEST_TIMEOUT)
+                chat,
+                BufferedInputFile(part.data, part.filename),
+                caption=part.caption,
+                protect_content=protect,
+                request_timeout=REQUEST_TIMEOUT,
+            )
         if isinstance(part, Venue):
-            return await self.bot.send_venue(chat, part.latitude, part.longitude, part.title,
-                                             part.address, protect_content=protect,
-                                             request_timeout=REQUEST_TIMEOUT)
+            return await self.bot.send_venue(
+                chat,
+                part.latitude,
+                part.longitude,
+                part.title,
+                part.address,
+                protect_content=protect,
+                request_timeout=REQUEST_TIMEOUT,
+            )
         assert isinstance(part, Photo)
-        return await self.bot.send_photo(chat, BufferedInputFile(part.data, "photo.jpg"),
-                                         caption=part.caption, protect_content=protect,
-                                         request_timeout=REQUEST_TIMEOUT)
+        return await self.bot.send_photo(
+            chat,
+            BufferedInputFile(part.data, "photo.jpg"),
+            caption=part.caption,
+            protect_content=protect,
+            request_timeout=REQUEST_TIMEOUT,
+        )
 
-    def _after_send(self, lane: _Lane, job: _Delivery, result: Any,
-                    error: BaseException | None, now: float) -> None:
+    def _after_send(
+        self, lane: _Lane, job: _Delivery, result: Any, error: BaseException | None, now: float
+    ) -> None:
         if error is None:
             self.stats.sent += 1
             job.message_ids.append(result.message_id)
@@ -477,19 +535,32 @@ class OutboxSender:
         else:  # 400 and the rest: sending again would fail again
             self.stats.failed += 1
             if not isinstance(error, TelegramAPIError):
-                log.error("batch %s: unexpected %s while sending", job.batch_id,
-                          type(error).__name__)
+                log.error(
+                    "batch %s: unexpected %s while sending", job.batch_id, type(error).__name__
+                )
             self._settle(lane, job, DeliveryState.FAILED, _describe(error))
 
-    def _note(self, job: _Delivery, state: DeliveryState, error: str | None = None,
-              attempted: bool = False) -> None:
+    def _note(
+        self,
+        job: _Delivery,
+        state: DeliveryState,
+        error: str | None = None,
+        attempted: bool = False,
+    ) -> None:
         """What the database is to hear about this delivery (replacing what it was to hear)."""
         self._journal[(job.batch_id, job.claimed.person_id)] = Outcome(
-            job.batch_id, job.claimed.person_id, state, job.done, tuple(job.message_ids), error,
-            attempted)
+            job.batch_id,
+            job.claimed.person_id,
+            state,
+            job.done,
+            tuple(job.message_ids),
+            error,
+            attempted,
+        )
 
-    def _settle(self, lane: _Lane, job: _Delivery, state: DeliveryState,
-                error: str | None = None) -> None:
+    def _settle(
+        self, lane: _Lane, job: _Delivery, state: DeliveryState, error: str | None = None
+    ) -> None:
         lane.jobs.remove(job)
         self._note(job, state, error)
         self._in_hand -= 1
@@ -509,17 +580,20 @@ class OutboxSender:
         if locale not in self.i18n.available_locales:
             locale = self.i18n.default_locale
         with self.i18n.context(), self.i18n.use_locale(locale):
-            text = report_text(view.batch.report) if op.final else progress_text(
-                view.batch.report)
+            text = report_text(view.batch.report) if op.final else progress_text(view.batch.report)
         if view.progress_message_id is None:
             return await self.bot.send_message(chat, text, request_timeout=REQUEST_TIMEOUT)
         self.stats.edits += 1
-        return await self.bot.edit_message_text(text=text, chat_id=chat,
-                                                message_id=view.progress_message_id,
-                                                request_timeout=REQUEST_TIMEOUT)
+        return await self.bot.edit_message_text(
+            text=text,
+            chat_id=chat,
+            message_id=view.progress_message_id,
+            request_timeout=REQUEST_TIMEOUT,
+        )
 
-    def _after_report(self, lane: _Lane, op: _ReportOp, result: Any,
-                      error: BaseException | None, now: float) -> None:
+    def _after_report(
+        self, lane: _Lane, op: _ReportOp, result: Any, error: BaseException | None, now: float
+    ) -> None:
         view = self._views.get(op.batch_id)
         if view is None:
             lane.jobs.remove(op)
@@ -546,8 +620,11 @@ class OutboxSender:
             self._progress_ids[op.batch_id] = result.message_id
         if error is not None:  # blocked, gone, or kept failing: no more reports there
             view.silent = True
-            log.warning("batch %s: could not show progress to its report chat (%s)",
-                        op.batch_id, type(error).__name__)
+            log.warning(
+                "batch %s: could not show progress to its report chat (%s)",
+                op.batch_id,
+                type(error).__name__,
+            )
         view.shown_at, view.shown_done = now, view.batch.report.done
         if op.final:
             view.finishing = True
@@ -574,9 +651,13 @@ class OutboxSender:
                 continue
             if settled:
                 self._queue_op(batch, _ReportOp(batch.id, final=True))
-            elif batch.shows_progress and (view.progress_message_id is None or (
+            elif batch.shows_progress and (
+                view.progress_message_id is None
+                or (
                     now - view.shown_at >= self.progress_every
-                    and batch.report.done != view.shown_done)):
+                    and batch.report.done != view.shown_done
+                )
+            ):
                 self._queue_op(batch, _ReportOp(batch.id))
 
     def _queue_op(self, batch: OpenBatch, op: _ReportOp) -> None:
@@ -586,8 +667,13 @@ class OutboxSender:
         if lane is None:
             lane = self._lanes[batch.report_chat] = _Lane(batch.report_chat)
         # ahead of the chat's own deliveries, but never between the parts of one
-        at = 1 if lane.jobs and isinstance(lane.jobs[0], _Delivery) and (
-            lane.jobs[0].done > lane.jobs[0].claimed.parts_done or lane.busy) else 0
+        at = (
+            1
+            if lane.jobs
+            and isinstance(lane.jobs[0], _Delivery)
+            and (lane.jobs[0].done > lane.jobs[0].claimed.parts_done or lane.busy)
+            else 0
+        )
         lane.jobs.insert(at, op)
         self._schedule(lane)
 
@@ -627,8 +713,9 @@ class OutboxSender:
             except Exception as error:  # the database is away: keep the results, try again
                 failures += 1
                 wait = min(30.0, 0.5 * 2 ** min(failures, 6))
-                log.warning("outbox housekeeping failed (%s), again in %.1fs",
-                            type(error).__name__, wait)
+                log.warning(
+                    "outbox housekeeping failed (%s), again in %.1fs", type(error).__name__, wait
+                )
 
     async def _write(self) -> bool:
         """Write the journal in a transaction of its own; False if there was nothing to write
@@ -674,8 +761,10 @@ class OutboxSender:
                     for batch_id in finished:
                         await uow.outbox.finish(batch_id, at)
                     # silent batches (reminders, nudges) end with their last delivery, here
-                    silent = await uow.outbox.finish_silent(at, ended | {
-                        o.batch_id for o in records.values() if o.state in FINAL_STATES})
+                    silent = await uow.outbox.finish_silent(
+                        at,
+                        ended | {o.batch_id for o in records.values() if o.state in FINAL_STATES},
+                    )
                     await uow.commit()
             except BaseException:
                 self._restore(records)

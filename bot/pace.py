@@ -105,8 +105,12 @@ class PaceMiddleware(BaseRequestMiddleware):
     def __init__(self, pace: Pace) -> None:
         self.pace = pace
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                       method: TelegramMethod[TelegramType]) -> Any:
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
         if not is_message_method(method.__api_method__):
             return await make_request(bot, method)
         loop = asyncio.get_running_loop()

@@ -71,8 +71,11 @@ class UpdateProcessor:
                 return
             except (TelegramForbiddenError, TelegramBadRequest) as error:
                 failure = error
-                log.warning("update %s: Telegram refused a reply: %s", update.update_id,
-                            type(error).__name__)
+                log.warning(
+                    "update %s: Telegram refused a reply: %s",
+                    update.update_id,
+                    type(error).__name__,
+                )
             except Exception as error:
                 failure = error
                 log.exception("update %s failed", update.update_id)
@@ -152,8 +155,9 @@ class Poller:
     before the offset moves on (so Telegram forgets it only once it is safe with us), then
     handled in lanes. On start, whatever the inbox still holds is handled first."""
 
-    def __init__(self, bot: Bot, processor: UpdateProcessor, timeout: int,
-                 allowed_updates: list[str]) -> None:
+    def __init__(
+        self, bot: Bot, processor: UpdateProcessor, timeout: int, allowed_updates: list[str]
+    ) -> None:
         self.bot = bot
         self.processor = processor
         self.lanes = Lanes(processor)
@@ -192,10 +196,14 @@ class Poller:
         fetch: asyncio.Task[list[Update]] | None = None
         try:
             while not self._stop.is_set():
-                fetch = asyncio.create_task(self.bot.get_updates(
-                    offset=offset, timeout=self.timeout, allowed_updates=self.allowed_updates,
-                    request_timeout=self.timeout + 15,
-                ))
+                fetch = asyncio.create_task(
+                    self.bot.get_updates(
+                        offset=offset,
+                        timeout=self.timeout,
+                        allowed_updates=self.allowed_updates,
+                        request_timeout=self.timeout + 15,
+                    )
+                )
                 await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 if not fetch.done():
                     fetch.cancel()
@@ -209,8 +217,9 @@ class Poller:
                 except (TelegramNetworkError, TelegramServerError, SQLAlchemyError) as error:
                     failures += 1
                     delay = min(60.0, 0.5 * 2 ** min(failures, 7))
-                    log.warning("fetching updates failed (%s), retry in %.1fs",
-                                type(error).__name__, delay)
+                    log.warning(
+                        "fetching updates failed (%s), retry in %.1fs", type(error).__name__, delay
+                    )
                     await asyncio.sleep(delay)
                     continue
                 failures = 0
@@ -228,8 +237,8 @@ class Poller:
 
     async def _store(self, updates: Sequence[Update]) -> set[int]:
         async with SqlUnitOfWork(self.processor.sessions) as uow:
-            fresh = await uow.updates.receive([
-                (u.update_id, u.model_dump_json(exclude_unset=True)) for u in updates
-            ])
+            fresh = await uow.updates.receive(
+                [(u.update_id, u.model_dump_json(exclude_unset=True)) for u in updates]
+            )
             await uow.commit()
         return set(fresh)

@@ -43,8 +43,13 @@ class HandedElsewhere(RuntimeError):
 
 
 class ReminderRunner:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], i18n: CatalogI18n,
-                 clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        i18n: CatalogI18n,
+        clock: Clock,
+        zone: ZoneInfo,
+    ) -> None:
         self.sessions, self.i18n, self.clock, self.zone = sessions, i18n, clock, zone
 
     async def run_due(self) -> tuple[int, int]:
@@ -86,8 +91,17 @@ class ReminderRunner:
         loop = asyncio.get_running_loop()
         began = loop.time()
         for (conference, kind, version), rows in groups.items():
-            found = await self._group(uow, ConferenceId(conference), kind, version, rows,
-                                      meetings[ConferenceId(conference)], people, nudged, now)
+            found = await self._group(
+                uow,
+                ConferenceId(conference),
+                kind,
+                version,
+                rows,
+                meetings[ConferenceId(conference)],
+                people,
+                nudged,
+                now,
+            )
             if found[0] is not None:
                 batches.append(found[0])
             useless.extend(found[1])
@@ -95,21 +109,32 @@ class ReminderRunner:
                 await asyncio.sleep(0)
                 began = loop.time()
         batch_ids = await uow.outbox.enqueue_many(
-            [(batch, messages) for batch, messages, _ in batches], now)
+            [(batch, messages) for batch, messages, _ in batches], now
+        )
         handed: dict[int, int] = {}
         for (_, _, ids), batch_id in zip(batches, batch_ids, strict=True):
             handed.update(dict.fromkeys(ids, batch_id))
         sent = await uow.reminders.hand_over(handed, now)
         if sent != len(handed):
-            raise HandedElsewhere(f"{len(handed) - sent} of {len(handed)} due reminders were "
-                                  "settled meanwhile; this wave is rolled back")
+            raise HandedElsewhere(
+                f"{len(handed) - sent} of {len(handed)} due reminders were "
+                "settled meanwhile; this wave is rolled back"
+            )
         skipped = await uow.reminders.settle(useless, Status.SKIPPED.value, None, now)
         return sent, skipped
 
-    async def _group(self, uow: SqlUnitOfWork, conference: ConferenceId, kind: str,
-                     version: int, rows: Sequence[Reminder], meeting: Meeting,
-                     invitees: Mapping[int, Invitee], nudged: dict[int, int], now: datetime
-                     ) -> tuple[tuple[Batch, list[Outbound], list[int]] | None, list[int]]:
+    async def _group(
+        self,
+        uow: SqlUnitOfWork,
+        conference: ConferenceId,
+        kind: str,
+        version: int,
+        rows: Sequence[Reminder],
+        meeting: Meeting,
+        invitees: Mapping[int, Invitee],
+        nudged: dict[int, int],
+        now: datetime,
+    ) -> tuple[tuple[Batch, list[Outbound], list[int]] | None, list[int]]:
         """What to send of one group (the batch, its messages, the reminders it carries) and
         the reminders no longer useful."""
         plan = await uow.plans.get(conference) if is_plan_kind(kind) else None
@@ -127,18 +152,21 @@ class ReminderRunner:
                 person = None
             voted_all = person is not None and slot_ids <= set(ballots.get(person.id, {}))
             if is_plan_kind(kind):  # after the meeting: the plan decides
-                useful_now = person is not None and plan_ping_useful(kind, person, plan,
-                                                                     version)
+                useful_now = person is not None and plan_ping_useful(kind, person, plan, version)
             else:
-                useful_now = person is not None and still_useful(
-                    kind, person, meeting, version, now, voted_all) and not (
-                    nudging and person.nudges + nudged[person.id] >= MAX_NUDGES)
+                useful_now = (
+                    person is not None
+                    and still_useful(kind, person, meeting, version, now, voted_all)
+                    and not (nudging and person.nudges + nudged[person.id] >= MAX_NUDGES)
+                )
             if person is None or not useful_now:
                 useless.append(reminder.id)
-                if not is_plan_kind(kind) and meeting.starts_at is not None and (
-                        now >= meeting.starts_at):
-                    log.info("reminder %d skipped: its moment passed (meeting began)",
-                             reminder.id)
+                if (
+                    not is_plan_kind(kind)
+                    and meeting.starts_at is not None
+                    and (now >= meeting.starts_at)
+                ):
+                    log.info("reminder %d skipped: its moment passed (meeting began)", reminder.id)
                 continue
             useful.append((reminder, person))
         if not useful:
@@ -146,17 +174,30 @@ class ReminderRunner:
         messages = []
         for _reminder, person in useful:
             assert person.person_id is not None
-            parts = plan_reminder_parts(kind, person, plan, self.zone, self.i18n, now,
-                                        request) \
-                if plan is not None else reminder_parts(
-                    kind, person, meeting, self.zone, self.i18n, now, slots,
-                    ballots.get(person.id, {}))
+            parts = (
+                plan_reminder_parts(kind, person, plan, self.zone, self.i18n, now, request)
+                if plan is not None
+                else reminder_parts(
+                    kind,
+                    person,
+                    meeting,
+                    self.zone,
+                    self.i18n,
+                    now,
+                    slots,
+                    ballots.get(person.id, {}),
+                )
+            )
             messages.append(Outbound(person.person_id, person.id, parts))
             if nudging:
                 await uow.invitees.count_nudge(person.id)
                 nudged[person.id] += 1
-        batch = Batch(kind="reminder", created_by=None, conference_id=conference,
-                      key=f"reminder:{conference}:{kind}:{version}:{useful[0][0].id}")
+        batch = Batch(
+            kind="reminder",
+            created_by=None,
+            conference_id=conference,
+            key=f"reminder:{conference}:{kind}:{version}:{useful[0][0].id}",
+        )
         return (batch, messages, [r.id for r, _ in useful]), useless
 
     async def next_due_in(self) -> float | None:

@@ -32,8 +32,14 @@ REMINDERS_NEXT = "reminders-next"
 
 
 class Jobs:
-    def __init__(self, settings: Settings, bot: Bot, sessions: async_sessionmaker[AsyncSession],
-                 i18n: CatalogI18n, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        bot: Bot,
+        sessions: async_sessionmaker[AsyncSession],
+        i18n: CatalogI18n,
+        clock: Clock | None = None,
+    ) -> None:
         self.settings = settings
         self.bot = bot
         self.sessions = sessions
@@ -46,22 +52,41 @@ class Jobs:
 
     def start(self) -> None:
         self.scheduler.add_job(
-            self.flag_overdue_requests, "interval", minutes=30, id=FLAG_OVERDUE,
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
+            self.flag_overdue_requests,
+            "interval",
+            minutes=30,
+            id=FLAG_OVERDUE,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
             next_run_time=datetime.now(UTC),
         )
         # Reminders: a regular look (also right at start: what fell due while we were down)
         # and one exact wake-up at the next due moment, moved after every look.
         self.scheduler.add_job(
-            self.send_reminders, "interval", seconds=self.settings.reminder_poll, id=REMINDERS,
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600,
+            self.send_reminders,
+            "interval",
+            seconds=self.settings.reminder_poll,
+            id=REMINDERS,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
             next_run_time=datetime.now(UTC),
         )
         # Every night, and a minute after the start (a bot that does not run at night still
         # forgets)
         self.scheduler.add_job(
-            self.housekeeping, "cron", hour=3, minute=30, id=HOUSEKEEPING,
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None,
+            self.housekeeping,
+            "cron",
+            hour=3,
+            minute=30,
+            id=HOUSEKEEPING,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
             next_run_time=datetime.now(UTC) + timedelta(minutes=1),
         )
         self.scheduler.start()
@@ -74,7 +99,8 @@ class Jobs:
         try:
             async with SqlUnitOfWork(self.sessions) as uow:
                 texts = await uow.outbox.forget_settled(
-                    now - timedelta(days=self.settings.keep_sent_days))
+                    now - timedelta(days=self.settings.keep_sent_days)
+                )
                 updates = await uow.updates.forget_before(now - KEEP_UPDATE_IDS)
                 await uow.commit()
         except Exception:
@@ -101,21 +127,26 @@ class Jobs:
         wait = await self.reminders.next_due_in()
         if not self._looked:
             self._looked = True
-            log.info("reminders: first look done, next due %s",
-                     "never" if wait is None else f"in {wait:.1f}s")
+            log.info(
+                "reminders: first look done, next due %s",
+                "never" if wait is None else f"in {wait:.1f}s",
+            )
         if wait is None or wait >= self.settings.reminder_poll or not self.scheduler.running:
             return  # the regular look comes first
         self.scheduler.add_job(
-            self.send_reminders, "date", id=REMINDERS_NEXT, replace_existing=True,
-            run_date=datetime.now(UTC) + timedelta(seconds=wait), misfire_grace_time=3600,
+            self.send_reminders,
+            "date",
+            id=REMINDERS_NEXT,
+            replace_existing=True,
+            run_date=datetime.now(UTC) + timedelta(seconds=wait),
+            misfire_grace_time=3600,
         )
 
     async def flag_overdue_requests(self) -> int:
         async with SqlUnitOfWork(self.sessions) as uow:
             overdue = await flag_overdue(uow, self.clock.now(), self.settings.zone)
             if overdue.requests:
-                await tell_overdue(self.bot, uow, self.i18n, self.settings.default_locale,
-                                   overdue)
+                await tell_overdue(self.bot, uow, self.i18n, self.settings.default_locale, overdue)
             await uow.commit()
         if overdue.requests:
             log.info("%d requests wait for a coordinator; managers told", len(overdue.requests))

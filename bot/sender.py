@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 def api_session(api_base: str, proxy: str | None = None) -> AiohttpSession:
     """aiogram's own HTTP session for the Bot API at `api_base`, through `proxy` when one is
     set (KRING_PROXY), reading and writing JSON with orjson."""
-    return AiohttpSession(proxy=proxy, api=TelegramAPIServer.from_base(api_base),
-                          json_loads=orjson.loads, json_dumps=_json_dumps)
+    return AiohttpSession(
+        proxy=proxy,
+        api=TelegramAPIServer.from_base(api_base),
+        json_loads=orjson.loads,
+        json_dumps=_json_dumps,
+    )
 
 
 def _json_dumps(value: Any) -> str:
@@ -47,17 +51,26 @@ def keep_response_types() -> None:
     if _RESPONSE_TYPES:
         return
     for method in (
-        methods.GetUpdates, methods.SendMessage, methods.EditMessageText,
-        methods.EditMessageReplyMarkup, methods.AnswerCallbackQuery, methods.DeleteMessage,
-        methods.SendDocument, methods.SendPhoto, methods.SendLocation, methods.SendVenue,
-        methods.SetMyCommands, methods.GetMe, methods.DeleteWebhook, methods.LeaveChat,
+        methods.GetUpdates,
+        methods.SendMessage,
+        methods.EditMessageText,
+        methods.EditMessageReplyMarkup,
+        methods.AnswerCallbackQuery,
+        methods.DeleteMessage,
+        methods.SendDocument,
+        methods.SendPhoto,
+        methods.SendLocation,
+        methods.SendVenue,
+        methods.SetMyCommands,
+        methods.GetMe,
+        methods.DeleteWebhook,
+        methods.LeaveChat,
     ):
         _RESPONSE_TYPES.append(Response[method.__returning__])  # type: ignore[name-defined]
 
 
 # Edits whose answer kring may ignore when Telegram says nothing changed.
-EDITS = (methods.EditMessageText, methods.EditMessageReplyMarkup,
-         methods.EditMessageCaption)
+EDITS = (methods.EditMessageText, methods.EditMessageReplyMarkup, methods.EditMessageCaption)
 
 
 class UnchangedEditMiddleware(BaseRequestMiddleware):
@@ -109,6 +122,11 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if failures >= self.attempts:
                     raise
                 delay = self.base_delay * 2 ** (failures - 1)
-                log.warning("%s on %s, retry %d in %.1fs", type(error).__name__,
-                            method.__api_method__, failures, delay)
+                log.warning(
+                    "%s on %s, retry %d in %.1fs",
+                    type(error).__name__,
+                    method.__api_method__,
+                    failures,
+                    delay,
+                )
                 await asyncio.sleep(delay)

@@ -44,8 +44,9 @@ _GENDER_WORDS = {
 }
 
 
-def meets_preference(coordinator: StaffMember, preference: str | None,
-                     language_names: dict[str, set[str]]) -> bool:
+def meets_preference(
+    coordinator: StaffMember, preference: str | None, language_names: dict[str, set[str]]
+) -> bool:
     """Does the coordinator meet what the family typed? Gender words and language names are
     understood (in any shipped language); anything else is for the manager to read."""
     if not preference:
@@ -61,8 +62,11 @@ def meets_preference(coordinator: StaffMember, preference: str | None,
     return bool(asked) and all(asked)
 
 
-def rank(request: ConferenceRequest, coordinators: Sequence[tuple[StaffMember, int]],
-         language_names: dict[str, set[str]]) -> list[Candidate]:
+def rank(
+    request: ConferenceRequest,
+    coordinators: Sequence[tuple[StaffMember, int]],
+    language_names: dict[str, set[str]],
+) -> list[Candidate]:
     """Best first: the family's own preference and a shared language, then the region, then
     who has the fewest open conferences."""
     region = (request.region or "").strip().lower()
@@ -76,10 +80,15 @@ def rank(request: ConferenceRequest, coordinators: Sequence[tuple[StaffMember, i
         if region and member.region and member.region.strip().lower() in region:
             fits.add(Fit.REGION)
         candidates.append(Candidate(member, load, frozenset(fits)))
-    return sorted(candidates, key=lambda c: (
-        -((Fit.PREFERENCE in c.fits) + (Fit.LANGUAGE in c.fits)),
-        Fit.REGION not in c.fits, c.open_conferences, c.coordinator.name,
-    ))
+    return sorted(
+        candidates,
+        key=lambda c: (
+            -((Fit.PREFERENCE in c.fits) + (Fit.LANGUAGE in c.fits)),
+            Fit.REGION not in c.fits,
+            c.open_conferences,
+            c.coordinator.name,
+        ),
+    )
 
 
 async def _manager(uow: UnitOfWork, actor: PersonId) -> StaffMember:
@@ -94,16 +103,19 @@ async def open_requests(uow: UnitOfWork, actor: PersonId) -> Sequence[Conference
     return await uow.conferences.with_status(Status.NEW)
 
 
-async def candidates(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                     language_names: dict[str, set[str]]) -> list[Candidate]:
+async def candidates(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    language_names: dict[str, set[str]],
+) -> list[Candidate]:
     await _manager(uow, actor)
     request = await uow.conferences.get(conference_id)
     if request is None:
         raise NotFound("no such request")
     coordinators = await uow.staff.list(StaffRole.COORDINATOR)
     loads = await uow.conferences.open_count_by_coordinator()
-    return rank(request, [(c, loads.get(c.person_id, 0)) for c in coordinators],
-                language_names)
+    return rank(request, [(c, loads.get(c.person_id, 0)) for c in coordinators], language_names)
 
 
 @dataclass(frozen=True)
@@ -112,8 +124,13 @@ class Assigned:
     coordinator: StaffMember
 
 
-async def assign(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                 coordinator_id: PersonId, now: datetime) -> Assigned:
+async def assign(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    coordinator_id: PersonId,
+    now: datetime,
+) -> Assigned:
     """Both ids come from a button: check the actor, the request and the coordinator."""
     await _manager(uow, actor)
     request = await uow.conferences.get(conference_id)
@@ -148,7 +165,8 @@ def overdue(request: ConferenceRequest, now: datetime, zone: tzinfo) -> bool:
         return False
     created = request.created_at.astimezone(zone).date()
     return working_days_between(created, now.astimezone(zone).date()) >= (
-        ASSIGN_WITHIN_WORKING_DAYS)
+        ASSIGN_WITHIN_WORKING_DAYS
+    )
 
 
 @dataclass(frozen=True)
@@ -159,8 +177,11 @@ class Overdue:
 
 async def flag_overdue(uow: UnitOfWork, now: datetime, zone: tzinfo) -> Overdue:
     """Requests not assigned within two working days, each flagged to the managers once."""
-    waiting = [r for r in await uow.conferences.with_status(Status.NEW)
-               if overdue(r, now, zone) and not r.flagged]
+    waiting = [
+        r
+        for r in await uow.conferences.with_status(Status.NEW)
+        if overdue(r, now, zone) and not r.flagged
+    ]
     for request in waiting:
         await uow.conferences.mark_flagged(request.id, now)
     managers = await uow.staff.list(StaffRole.MANAGER) if waiting else []

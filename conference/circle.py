@@ -183,12 +183,16 @@ def looks_like_token(text: str) -> bool:
     return 20 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
 
 
-async def _coordinator_of(uow: UnitOfWork, actor: PersonId,
-                          conference_id: ConferenceId) -> ConferenceRequest:
+async def _coordinator_of(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+) -> ConferenceRequest:
     member = await uow.staff.get(actor)
     request = await uow.conferences.get(conference_id)
-    if member is None or member.role is not StaffRole.COORDINATOR or request is None or (
-        request.coordinator_id != actor
+    if (
+        member is None
+        or member.role is not StaffRole.COORDINATOR
+        or request is None
+        or (request.coordinator_id != actor)
     ):
         raise AccessDenied("not this coordinator's conference")
     return request
@@ -201,27 +205,35 @@ async def my_conferences(uow: UnitOfWork, actor: PersonId) -> Sequence[Conferenc
     return await uow.conferences.of_coordinator(actor)
 
 
-async def circle(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
-                 ) -> tuple[ConferenceRequest, Sequence[Invitee]]:
+async def circle(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+) -> tuple[ConferenceRequest, Sequence[Invitee]]:
     request = await _coordinator_of(uow, actor, conference_id)
     return request, await uow.invitees.of_conference(conference_id)
 
 
-async def acknowledge_unconfirmed(uow: UnitOfWork, actor: PersonId,
-                                  conference_id: ConferenceId, now: datetime) -> int:
+async def acknowledge_unconfirmed(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, now: datetime
+) -> int:
     """The coordinator has seen the messages that may not have arrived (and can ask those
     people themselves): they leave the conference's view. Returns how many."""
     await _coordinator_of(uow, actor, conference_id)
     return await uow.outbox.acknowledge_unconfirmed(conference_id, now)
 
 
-async def invite(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                 draft: InviteeDraft, now: datetime) -> tuple[Invitee, str]:
+async def invite(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    draft: InviteeDraft,
+    now: datetime,
+) -> tuple[Invitee, str]:
     """Add a person to the circle; returns them and their personal token (shown once)."""
     await _coordinator_of(uow, actor, conference_id)
     token = new_token()
-    invitee = await uow.invitees.add(conference_id, draft, token_hash(token),
-                                     now + timedelta(days=INVITATION_DAYS), now)
+    invitee = await uow.invitees.add(
+        conference_id, draft, token_hash(token), now + timedelta(days=INVITATION_DAYS), now
+    )
     await uow.audit.record(actor, "invitee.added", conference_id)
     return invitee, token
 
@@ -243,9 +255,15 @@ def applicant_of(request: ConferenceRequest, people: Sequence[Invitee]) -> Invit
     return next((p for p in people if p.person_id == request.applicant_id), None)
 
 
-async def invite_applicant(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                           relation: str, group: Group, must_attend: bool, now: datetime
-                           ) -> tuple[ConferenceRequest, Invitee]:
+async def invite_applicant(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    relation: str,
+    group: Group,
+    must_attend: bool,
+    now: datetime,
+) -> tuple[ConferenceRequest, Invitee]:
     """The coordinator adds the applicant to the circle with one tap: kring knows them since
     the request (their Telegram account, name and language), so they are bound at once and
     need no link. A professional who applied joins as a professional."""
@@ -258,18 +276,25 @@ async def invite_applicant(uow: UnitOfWork, actor: PersonId, conference_id: Conf
         raise ApplicantUnknown("no Telegram person for the applicant")
     if request.applicant_role is ApplicantRole.PROFESSIONAL:
         group = Group.PROFESSIONAL
-    draft = InviteeDraft(request.applicant_name, relation, group,
-                         known.locale or request.applicant_locale, must_attend)
+    draft = InviteeDraft(
+        request.applicant_name,
+        relation,
+        group,
+        known.locale or request.applicant_locale,
+        must_attend,
+    )
     # No link is handed out: the hash of a token nobody is ever shown fills its place, and
     # it has expired already (a bound invitation needs none).
-    invitee = await uow.invitees.add(conference_id, draft, token_hash(new_token()), now, now,
-                                     person=request.applicant_id)
+    invitee = await uow.invitees.add(
+        conference_id, draft, token_hash(new_token()), now, now, person=request.applicant_id
+    )
     await uow.audit.record(actor, "invitee.added_applicant", conference_id)
     return request, invitee
 
 
-async def reissue(uow: UnitOfWork, actor: PersonId, invitee_id: InviteeId,
-                  now: datetime) -> tuple[Invitee, str]:
+async def reissue(
+    uow: UnitOfWork, actor: PersonId, invitee_id: InviteeId, now: datetime
+) -> tuple[Invitee, str]:
     """A new link for someone (lost it, or the wrong phone opened it): the old link stops
     working and the new one binds to whoever opens it first. Their answers stay."""
     invitee = await uow.invitees.get(invitee_id)
@@ -277,14 +302,14 @@ async def reissue(uow: UnitOfWork, actor: PersonId, invitee_id: InviteeId,
         raise NotFound("no such invitee")
     await _coordinator_of(uow, actor, invitee.conference_id)
     token = new_token()
-    renewed = await uow.invitees.new_token(invitee_id, token_hash(token),
-                                           now + timedelta(days=INVITATION_DAYS))
+    renewed = await uow.invitees.new_token(
+        invitee_id, token_hash(token), now + timedelta(days=INVITATION_DAYS)
+    )
     await uow.audit.record(actor, "invitee.new_link", invitee.conference_id)
     return renewed, token
 
 
-async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
-                          now: datetime) -> Invitee:
+async def open_invitation(uow: UnitOfWork, person: PersonId, token: str, now: datetime) -> Invitee:
     """The link was opened: bind it to this Telegram account the first time, refuse others."""
     found = await uow.invitees.by_token(token_hash(token))
     if found is None:
@@ -301,8 +326,7 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str,
         request = await uow.conferences.get(invitee.conference_id)
         known = await uow.persons.get(person)
         assert request is not None
-        locale = known.locale if known is not None and known.locale else (
-            request.applicant_locale)
+        locale = known.locale if known is not None and known.locale else (request.applicant_locale)
         if locale != invitee.locale:
             invitee = await uow.invitees.set_locale(invitee.id, locale)
     return invitee
@@ -317,8 +341,9 @@ async def is_applicant(uow: UnitOfWork, invitee: Invitee) -> bool:
     return request is not None and request.applicant_id == invitee.person_id
 
 
-async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                   food: Food) -> Invitee:
+async def set_food(
+    uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, food: Food
+) -> Invitee:
     """Only with consent, only fixed choices; withdrawing consent forgets the choices."""
     await own_invitation(uow, person, invitee_id)
     if not food.consent:
@@ -326,21 +351,23 @@ async def set_food(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
     return await uow.invitees.set_food(invitee_id, food)
 
 
-async def set_needs(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                    needs: Needs) -> Invitee:
+async def set_needs(
+    uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, needs: Needs
+) -> Invitee:
     await own_invitation(uow, person, invitee_id)
     children = max(0, min(MAX_CHILDREN, needs.children))
-    return await uow.invitees.set_needs(invitee_id, replace(
-        needs, children=children, childcare=needs.childcare and children > 0))
+    return await uow.invitees.set_needs(
+        invitee_id, replace(needs, children=children, childcare=needs.childcare and children > 0)
+    )
 
 
 class TooLate(DomainError):
     """The meeting has begun: what the plan must meet is settled."""
 
 
-async def set_minimum_requirement(uow: UnitOfWork, actor: PersonId,
-                                  conference_id: ConferenceId, text: str, now: datetime
-                                  ) -> tuple[ConferenceRequest, list[Invitee]]:
+async def set_minimum_requirement(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, text: str, now: datetime
+) -> tuple[ConferenceRequest, list[Invitee]]:
     """A professional of this conference (invited as one, or the professional who applied)
     sets or changes the minimum requirement before the meeting. Returns the conference as it
     is now and those in the circle invited before, who should hear it (professionals learn
@@ -349,10 +376,12 @@ async def set_minimum_requirement(uow: UnitOfWork, actor: PersonId,
     if request is None:
         raise NotFound("no such conference")
     people = await uow.invitees.of_conference(conference_id)
-    invited_as_professional = any(p.person_id == actor and p.group is Group.PROFESSIONAL
-                                  for p in people)
-    applied_as_professional = (request.applicant_id == actor
-                               and request.applicant_role is ApplicantRole.PROFESSIONAL)
+    invited_as_professional = any(
+        p.person_id == actor and p.group is Group.PROFESSIONAL for p in people
+    )
+    applied_as_professional = (
+        request.applicant_id == actor and request.applicant_role is ApplicantRole.PROFESSIONAL
+    )
     if not (invited_as_professional or applied_as_professional):
         raise AccessDenied("only a professional of this conference")
     meeting = await uow.meetings.get(conference_id)
@@ -362,29 +391,37 @@ async def set_minimum_requirement(uow: UnitOfWork, actor: PersonId,
     await uow.conferences.set_minimum_requirement(conference_id, requirement)
     await uow.audit.record(actor, "minimum_requirement.set", conference_id)
     # everyone the bot can write to: who opened their link, and the applicant invited in chat
-    told = [p for p in people if p.group is not Group.PROFESSIONAL
-            and p.person_id is not None and p.reachable]
+    told = [
+        p
+        for p in people
+        if p.group is not Group.PROFESSIONAL and p.person_id is not None and p.reachable
+    ]
     return replace(request, minimum_requirement=requirement), told
 
 
 MAX_LANGUAGE_NAME = 40
 
 
-async def interpreter_choices(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                              shipped: Sequence[str]) -> tuple[str, ...]:
+async def interpreter_choices(
+    uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, shipped: Sequence[str]
+) -> tuple[str, ...]:
     """The languages offered for an interpreter: every language kring invites in, those the
     conference's coordinator speaks, and a few more spoken in many families. Any other can
     be typed (`set_interpreter`)."""
     invitee = await own_invitation(uow, person, invitee_id)
     request = await uow.conferences.get(invitee.conference_id)
-    coordinator = await uow.staff.get(request.coordinator_id) if request is not None and (
-        request.coordinator_id is not None) else None
+    coordinator = (
+        await uow.staff.get(request.coordinator_id)
+        if request is not None and (request.coordinator_id is not None)
+        else None
+    )
     staff = coordinator.languages if coordinator is not None else ()
     return tuple(dict.fromkeys((*shipped, *staff, *MORE_LANGUAGES)))
 
 
-async def set_interpreter(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                          language: str | None) -> Invitee:
+async def set_interpreter(
+    uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, language: str | None
+) -> Invitee:
     """A language code from the choices, or a language's name as they typed it."""
     invitee = await own_invitation(uow, person, invitee_id)
     name = " ".join((language or "").split())[:MAX_LANGUAGE_NAME] or None
@@ -399,11 +436,15 @@ def needs_summary(people: Sequence[Invitee]) -> NeedsSummary:
     for person in coming:
         if person.needs.interpreter:
             interpreters[person.needs.interpreter] = (
-                interpreters.get(person.needs.interpreter, 0) + 1)
+                interpreters.get(person.needs.interpreter, 0) + 1
+            )
     return NeedsSummary(
-        interpreters, sum(p.needs.children for p in coming),
-        sum(p.needs.childcare for p in coming), sum(p.needs.transport for p in coming),
-        sum(p.needs.accessibility for p in coming))
+        interpreters,
+        sum(p.needs.children for p in coming),
+        sum(p.needs.childcare for p in coming),
+        sum(p.needs.transport for p in coming),
+        sum(p.needs.accessibility for p in coming),
+    )
 
 
 def catering(people: Sequence[Invitee]) -> tuple[dict[Diet, int], dict[Allergen, int]]:
@@ -430,15 +471,23 @@ class Suggestion:
     reach: str | None  # how to reach them: for the coordinator only
 
 
-async def suggest(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, name: str,
-                  relation: str, reach: str | None, now: datetime) -> Suggestion:
+async def suggest(
+    uow: UnitOfWork,
+    person: PersonId,
+    invitee_id: InviteeId,
+    name: str,
+    relation: str,
+    reach: str | None,
+    now: datetime,
+) -> Suggestion:
     """Who else should be asked? It goes to the coordinator; the family decides."""
     invitee = await own_invitation(uow, person, invitee_id)
     return await uow.invitees.add_suggestion(invitee, name, relation, reach, now)
 
 
-async def decide_suggestion(uow: UnitOfWork, actor: PersonId, suggestion_id: int,
-                            accept: bool) -> Suggestion:
+async def decide_suggestion(
+    uow: UnitOfWork, actor: PersonId, suggestion_id: int, accept: bool
+) -> Suggestion:
     found = await uow.invitees.suggestion(suggestion_id)
     if found is None:
         raise NotFound("no such suggestion")
@@ -469,9 +518,15 @@ def coordinator_news(before: Rsvp | None, after: Rsvp) -> Rsvp | None:
     return None
 
 
-async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                 rsvp: Rsvp, reason: NoReason | None = None,
-                 policy: Policy | None = None, now: datetime | None = None) -> Invitee:
+async def answer(
+    uow: UnitOfWork,
+    person: PersonId,
+    invitee_id: InviteeId,
+    rsvp: Rsvp,
+    reason: NoReason | None = None,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+) -> Invitee:
     """Yes, maybe or no, changed as often as they like; their reminders follow the answer
     (planned from `now`, the app's clock: a policy needs it)."""
     from conference.reminders import replan_person  # it builds on this module
@@ -479,8 +534,7 @@ async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
     if policy is not None and now is None:
         raise TypeError("planning reminders needs the present (now)")
     await own_invitation(uow, person, invitee_id)
-    invitee = await uow.invitees.set_rsvp(invitee_id, rsvp,
-                                          reason if rsvp is Rsvp.NO else None)
+    invitee = await uow.invitees.set_rsvp(invitee_id, rsvp, reason if rsvp is Rsvp.NO else None)
     await replan_person(uow, invitee, policy, now)
     return invitee
 
@@ -488,8 +542,9 @@ async def answer(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
 MAX_REASON = 200
 
 
-async def give_reason(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                      text: str) -> Invitee:
+async def give_reason(
+    uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, text: str
+) -> Invitee:
     """Why they can't come, in their own words (typed instead of tapping a reason): kept for
     the coordinator, who may be able to help. Only after a no."""
     invitee = await own_invitation(uow, person, invitee_id)

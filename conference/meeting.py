@@ -101,8 +101,9 @@ def coming(people: Sequence[Invitee]) -> list[Invitee]:
     return [p for p in people if p.rsvp in (Rsvp.YES, Rsvp.MAYBE)]
 
 
-def audience(people: Sequence[Invitee], who: Audience,
-             group: Group | None = None) -> list[Invitee]:
+def audience(
+    people: Sequence[Invitee], who: Audience, group: Group | None = None
+) -> list[Invitee]:
     if who is Audience.YES:
         return [p for p in people if p.rsvp is Rsvp.YES]
     if who is Audience.MAYBE:
@@ -145,8 +146,9 @@ def _voters(people: Sequence[Invitee]) -> list[Invitee]:
     return [p for p in people if p.rsvp is not Rsvp.NO]
 
 
-async def availability(uow: UnitOfWork, actor: PersonId,
-                       conference_id: ConferenceId) -> Availability:
+async def availability(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+) -> Availability:
     await _coordinator_of(uow, actor, conference_id)
     slots = await uow.meetings.slots(conference_id)
     people = _voters(await uow.invitees.of_conference(conference_id))
@@ -155,16 +157,23 @@ async def availability(uow: UnitOfWork, actor: PersonId,
     return Availability(slots, scores, people, ballots)
 
 
-def unvoted(slots: Sequence[Slot], people: Sequence[Invitee],
-            ballots: dict[int, dict[int, Vote]]) -> list[Invitee]:
+def unvoted(
+    slots: Sequence[Slot], people: Sequence[Invitee], ballots: dict[int, dict[int, Vote]]
+) -> list[Invitee]:
     """Everyone still coming into question who has not voted on every slot."""
     ids = {s.id for s in slots}
     return [p for p in _voters(people) if not ids <= set(ballots.get(p.id, {}))]
 
 
-async def propose_slots(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                        text: str, now: datetime, zone: ZoneInfo,
-                        locales: Sequence[str]) -> tuple[Sequence[Slot], list[Invitee]]:
+async def propose_slots(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    text: str,
+    now: datetime,
+    zone: ZoneInfo,
+    locales: Sequence[str],
+) -> tuple[Sequence[Slot], list[Invitee]]:
     """Add 2-8 dates (typed, one per line); returns the new slots and whom to ask."""
     await _closed_if_fixed(uow, conference_id)
     await _coordinator_of(uow, actor, conference_id)
@@ -187,16 +196,23 @@ async def _closed_if_fixed(uow: UnitOfWork, conference_id: ConferenceId) -> Meet
     return meeting
 
 
-async def my_ballot(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId
-                    ) -> tuple[Invitee, Sequence[Slot], dict[int, Vote]]:
+async def my_ballot(
+    uow: UnitOfWork, person: PersonId, invitee_id: InviteeId
+) -> tuple[Invitee, Sequence[Slot], dict[int, Vote]]:
     invitee = await own_invitation(uow, person, invitee_id)
     slots = await uow.meetings.slots(invitee.conference_id)
     ballots = await uow.meetings.ballots(invitee.conference_id)
     return invitee, slots, ballots.get(invitee.id, {})
 
 
-async def vote(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, slot_id: int,
-               choice: Vote, now: datetime) -> Invitee:
+async def vote(
+    uow: UnitOfWork,
+    person: PersonId,
+    invitee_id: InviteeId,
+    slot_id: int,
+    choice: Vote,
+    now: datetime,
+) -> Invitee:
     """One vote, changed as often as they like until the date is fixed."""
     invitee = await own_invitation(uow, person, invitee_id)
     if await uow.meetings.slot_conference(slot_id) != invitee.conference_id:
@@ -206,9 +222,15 @@ async def vote(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId, slot_id
     return invitee
 
 
-async def fix_meeting(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                      starts_at: datetime, venue: Venue, now: datetime,
-                      policy: Policy | None = None) -> tuple[Meeting, Meeting]:
+async def fix_meeting(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    starts_at: datetime,
+    venue: Venue,
+    now: datetime,
+    policy: Policy | None = None,
+) -> tuple[Meeting, Meeting]:
     """Fix (or change) date, time and venue; returns the meeting before and after."""
     request = await _coordinator_of(uow, actor, conference_id)
     if starts_at <= now:
@@ -218,14 +240,16 @@ async def fix_meeting(uow: UnitOfWork, actor: PersonId, conference_id: Conferenc
     await uow.meetings.save(after)
     if request.status in (Status.NEW, Status.PREPARING):
         await uow.conferences.set_status(conference_id, Status.DATE_SET)
-    await uow.audit.record(actor, "meeting.changed" if before.fixed else "meeting.fixed",
-                           conference_id)
+    await uow.audit.record(
+        actor, "meeting.changed" if before.fixed else "meeting.fixed", conference_id
+    )
     await replan(uow, after, policy, now)  # every pending ping follows the new version
     return before, after
 
 
-async def cancel_meeting(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                         now: datetime) -> Meeting:
+async def cancel_meeting(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, now: datetime
+) -> Meeting:
     await _coordinator_of(uow, actor, conference_id)
     before = await uow.meetings.get(conference_id)
     if not before.fixed:
@@ -238,8 +262,9 @@ async def cancel_meeting(uow: UnitOfWork, actor: PersonId, conference_id: Confer
     return after
 
 
-async def slot_time(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                    slot_id: int) -> datetime:
+async def slot_time(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, slot_id: int
+) -> datetime:
     await _coordinator_of(uow, actor, conference_id)
     for slot in await uow.meetings.slots(conference_id):
         if slot.id == slot_id:
@@ -247,8 +272,9 @@ async def slot_time(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceI
     raise MeetingError(MeetingProblem.NO_SLOT)
 
 
-async def nudge(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
-                ) -> tuple[list[Invitee], list[Invitee]]:
+async def nudge(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+) -> tuple[list[Invitee], list[Invitee]]:
     """Those who have not answered yet get a gentle question, at most MAX_NUDGES times each.
     Returns (nudged now, not reachable through the bot: never opened their link, blocked)."""
     await _coordinator_of(uow, actor, conference_id)
@@ -262,9 +288,15 @@ async def nudge(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
     return can, cannot
 
 
-async def propose_by_family(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId,
-                            text: str, now: datetime, zone: ZoneInfo,
-                            locales: Sequence[str]) -> Proposal:
+async def propose_by_family(
+    uow: UnitOfWork,
+    person: PersonId,
+    invitee_id: InviteeId,
+    text: str,
+    now: datetime,
+    zone: ZoneInfo,
+    locales: Sequence[str],
+) -> Proposal:
     """The main person suggests a date (typed like the coordinator types one) or a place."""
     invitee = await own_invitation(uow, person, invitee_id)
     if not may_propose(invitee):
@@ -277,12 +309,14 @@ async def propose_by_family(uow: UnitOfWork, person: PersonId, invitee_id: Invit
         if error.code is not SlotProblem.UNREADABLE:
             raise
         starts_at, place = None, text
-    return await uow.meetings.add_proposal(invitee.conference_id, invitee.id, starts_at,
-                                           place, now)
+    return await uow.meetings.add_proposal(
+        invitee.conference_id, invitee.id, starts_at, place, now
+    )
 
 
-async def decide_proposal(uow: UnitOfWork, actor: PersonId, proposal_id: int, accept: bool,
-                          now: datetime) -> tuple[Proposal, Slot | None]:
+async def decide_proposal(
+    uow: UnitOfWork, actor: PersonId, proposal_id: int, accept: bool, now: datetime
+) -> tuple[Proposal, Slot | None]:
     """One tap: a date joins the vote, a place becomes the venue for when the date is fixed."""
     found = await uow.meetings.proposal(proposal_id)
     if found is None:

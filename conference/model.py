@@ -52,7 +52,16 @@ class Status(enum.StrEnum):
 # Languages offered as buttons when asking which languages the family speaks (ISO 639 codes);
 # anything else can be typed.
 FAMILY_LANGUAGE_CHOICES: tuple[str, ...] = (
-    "nl", "ar", "tr", "pl", "en", "ti", "so", "uk", "pap", "ku",
+    "nl",
+    "ar",
+    "tr",
+    "pl",
+    "en",
+    "ti",
+    "so",
+    "uk",
+    "pap",
+    "ku",
 )
 # Spoken in many families here though kring has no catalog for them (yet).
 MORE_LANGUAGES: tuple[str, ...] = ("so", "pap", "ku")

@@ -97,8 +97,9 @@ class DeliveryState(StrEnum):
     UNKNOWN = "unknown"  # the sender stopped mid-way: maybe sent, never sent again
 
 
-FINAL_STATES = frozenset({DeliveryState.SENT, DeliveryState.BLOCKED, DeliveryState.FAILED,
-                          DeliveryState.UNKNOWN})
+FINAL_STATES = frozenset(
+    {DeliveryState.SENT, DeliveryState.BLOCKED, DeliveryState.FAILED, DeliveryState.UNKNOWN}
+)
 
 # Above this many recipients the report chat sees one message counting up, then the report.
 PROGRESS_ABOVE = 5
@@ -129,8 +130,9 @@ class BatchReport:
         return self.total + self.skipped + self.unreachable
 
     @classmethod
-    def from_counts(cls, counts: dict[DeliveryState, int], skipped: int = 0,
-                    unreachable: int = 0) -> BatchReport:
+    def from_counts(
+        cls, counts: dict[DeliveryState, int], skipped: int = 0, unreachable: int = 0
+    ) -> BatchReport:
         return cls(
             total=sum(counts.values()),
             delivered=counts.get(DeliveryState.SENT, 0),

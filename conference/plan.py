@@ -91,21 +91,27 @@ async def plan_of(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId)
     return found or Plan(conference_id, request.question or "")
 
 
-async def add_agreement(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                        what: str, who: Sequence[Who], on: date | None,
-                        when_text: str | None) -> Plan:
+async def add_agreement(
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference_id: ConferenceId,
+    what: str,
+    who: Sequence[Who],
+    on: date | None,
+    when_text: str | None,
+) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
     if len(plan.agreements) >= MAX_ITEMS:
         raise PlanError(PlanProblem.TOO_MANY)
     people = {p.id for p in await uow.invitees.of_conference(conference_id)}
     who = tuple(w for w in who if w.invitee_id is None or w.invitee_id in people)
-    item = Agreement(max((a.id for a in plan.agreements), default=0) + 1, what, who, on,
-                     when_text)
+    item = Agreement(max((a.id for a in plan.agreements), default=0) + 1, what, who, on, when_text)
     return await _save(uow, replace(plan, agreements=(*plan.agreements, item)))
 
 
-async def remove_agreement(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                           agreement_id: int) -> Plan:
+async def remove_agreement(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, agreement_id: int
+) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
     kept = tuple(a for a in plan.agreements if a.id != agreement_id)
     if len(kept) == len(plan.agreements):
@@ -113,49 +119,62 @@ async def remove_agreement(uow: UnitOfWork, actor: PersonId, conference_id: Conf
     return await _save(uow, replace(plan, agreements=kept))
 
 
-async def set_monitor(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                      who: Who) -> Plan:
+async def set_monitor(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, who: Who
+) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
     return await _save(uow, replace(plan, monitor=who))
 
 
-async def set_next_meeting(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                           moment: datetime | None) -> Plan:
+async def set_next_meeting(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, moment: datetime | None
+) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
     return await _save(uow, replace(plan, next_meeting=moment))
 
 
-async def ask_acceptance(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                         invitee_id: int) -> tuple[Plan, Invitee]:
+async def ask_acceptance(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, invitee_id: int
+) -> tuple[Plan, Invitee]:
     """Forced care, or a plan against the minimum requirement: this professional must accept."""
     plan = await plan_of(uow, actor, conference_id)
     if not plan.agreements:
         raise PlanError(PlanProblem.EMPTY)
     professional = await uow.invitees.get(invitee_id)
-    if professional is None or professional.conference_id != conference_id or (
-            professional.group is not Group.PROFESSIONAL):
+    if (
+        professional is None
+        or professional.conference_id != conference_id
+        or (professional.group is not Group.PROFESSIONAL)
+    ):
         raise PlanError(PlanProblem.NOT_PROFESSIONAL)
-    saved = await _save(uow, replace(plan, acceptor=invitee_id,
-                                     acceptance=Acceptance.PENDING, acceptance_reason=None))
+    saved = await _save(
+        uow,
+        replace(plan, acceptor=invitee_id, acceptance=Acceptance.PENDING, acceptance_reason=None),
+    )
     return saved, professional
 
 
-async def answer_acceptance(uow: UnitOfWork, person: PersonId, invitee_id: int,
-                            accepted: bool, reason: str | None) -> Plan:
+async def answer_acceptance(
+    uow: UnitOfWork, person: PersonId, invitee_id: int, accepted: bool, reason: str | None
+) -> Plan:
     """The professional's answer, from their own phone, on the plan they were sent."""
     invitee = await own_invitation(uow, person, invitee_id)
     plan = await uow.plans.get(invitee.conference_id)
     if plan is None or plan.acceptor != invitee.id:
         raise NotFound("nothing to accept")
-    return await _save(uow, replace(
-        plan, acceptance=Acceptance.ACCEPTED if accepted else Acceptance.REJECTED,
-        acceptance_reason=None if accepted else reason))
+    return await _save(
+        uow,
+        replace(
+            plan,
+            acceptance=Acceptance.ACCEPTED if accepted else Acceptance.REJECTED,
+            acceptance_reason=None if accepted else reason,
+        ),
+    )
 
 
 def participants(people: Sequence[Invitee]) -> list[Invitee]:
     """Who took part: everyone who said they would come (yes) and can be reached."""
-    return [p for p in people if p.rsvp is Rsvp.YES and p.person_id is not None
-            and p.reachable]
+    return [p for p in people if p.rsvp is Rsvp.YES and p.person_id is not None and p.reachable]
 
 
 def default_follow_up(plan: Plan, people: Sequence[Invitee]) -> tuple[int, ...]:
@@ -167,8 +186,9 @@ def default_follow_up(plan: Plan, people: Sequence[Invitee]) -> tuple[int, ...]:
     return tuple(chosen)
 
 
-async def publish(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                  now: datetime, zone: ZoneInfo) -> tuple[Plan, list[Invitee]]:
+async def publish(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, now: datetime, zone: ZoneInfo
+) -> tuple[Plan, list[Invitee]]:
     """Everyone who took part gets the plan (a new version each time); the follow-ups are
     planned. Refused while a professional who must accept has not answered."""
     plan = await plan_of(uow, actor, conference_id)
@@ -178,16 +198,13 @@ async def publish(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
         raise PlanError(PlanProblem.WAITING)
     people = await uow.invitees.of_conference(conference_id)
     follow_up = plan.follow_up or default_follow_up(plan, people)
-    published = await _save(uow, replace(plan, version=plan.version + 1,
-                                         follow_up=follow_up))
+    published = await _save(uow, replace(plan, version=plan.version + 1, follow_up=follow_up))
     meeting = await uow.meetings.get(conference_id)
     held = meeting.starts_at or now
     await uow.reminders.cancel_kinds(conference_id, PLAN_KINDS)
-    await uow.reminders.add(follow_up_plan(published, participants(people), held, now, zone),
-                            now)
+    await uow.reminders.add(follow_up_plan(published, participants(people), held, now, zone), now)
     request = await uow.conferences.get(conference_id)
-    if request is not None and request.status in (Status.DATE_SET, Status.PREPARING,
-                                                  Status.NEW):
+    if request is not None and request.status in (Status.DATE_SET, Status.PREPARING, Status.NEW):
         await uow.conferences.set_status(conference_id, Status.FOLLOW_UP)
     await uow.audit.record(actor, "plan.published", conference_id)
     return published, participants(people)
@@ -196,8 +213,9 @@ async def publish(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
 PLAN_KINDS = ("followup", "checkin", "agreement", "next")
 
 
-def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
-                   now: datetime, zone: ZoneInfo) -> list[Planned]:
+def follow_up_plan(
+    plan: Plan, people: Sequence[Invitee], held: datetime, now: datetime, zone: ZoneInfo
+) -> list[Planned]:
     """4 weeks: the chosen people, per agreement. 3 months: a short check-in for everyone of
     the circle who took part (not the professionals). The day before a dated agreement: its
     people ("Tomorrow: ...")."""
@@ -206,18 +224,19 @@ def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
     at_4w, at_3m = held + FOLLOW_UP_AFTER, held + CHECK_IN_AFTER
     for invitee in plan.follow_up:
         if invitee in coming and at_4w > now:
-            planned.append(Planned(plan.conference_id, invitee, "followup", plan.version,
-                                   at_4w))
+            planned.append(Planned(plan.conference_id, invitee, "followup", plan.version, at_4w))
     family = {p.id for p in people if p.group is not Group.PROFESSIONAL}
     for invitee in family:  # the three-month question is the family's, not a professional's
         if at_3m > now:
-            planned.append(Planned(plan.conference_id, invitee, "checkin", plan.version,
-                                   at_3m))
+            planned.append(Planned(plan.conference_id, invitee, "checkin", plan.version, at_3m))
     if plan.next_meeting is not None:  # the next get-together: reminded like a meeting
         for days in (3, 1):
             due = (plan.next_meeting.astimezone(zone) - timedelta(days=days)).astimezone(UTC)
-            planned += [Planned(plan.conference_id, invitee, f"next_{days}d", plan.version,
-                                due) for invitee in coming if now < due]
+            planned += [
+                Planned(plan.conference_id, invitee, f"next_{days}d", plan.version, due)
+                for invitee in coming
+                if now < due
+            ]
     for agreement in plan.agreements:
         if agreement.on is None:
             continue
@@ -225,59 +244,82 @@ def follow_up_plan(plan: Plan, people: Sequence[Invitee], held: datetime,
         due = datetime.combine(agreement.on - timedelta(days=1), time(18, 0), tzinfo=zone)
         for who in agreement.who:
             if who.invitee_id in coming and due > now:
-                planned.append(Planned(plan.conference_id, who.invitee_id,
-                                       f"agreement_{agreement.id}", plan.version, due))
+                planned.append(
+                    Planned(
+                        plan.conference_id,
+                        who.invitee_id,
+                        f"agreement_{agreement.id}",
+                        plan.version,
+                        due,
+                    )
+                )
     return planned
 
 
 def agreements_of(plan: Plan, invitee_id: int) -> list[Agreement]:
-    """"Your agreements": the ones this person is named in."""
+    """ "Your agreements": the ones this person is named in."""
     return [a for a in plan.agreements if any(w.invitee_id == invitee_id for w in a.who)]
 
 
-async def answer_follow_up(uow: UnitOfWork, person: PersonId, invitee_id: int,
-                           agreement_id: int, answer: FollowUp, now: datetime) -> Agreement:
+async def answer_follow_up(
+    uow: UnitOfWork,
+    person: PersonId,
+    invitee_id: int,
+    agreement_id: int,
+    answer: FollowUp,
+    now: datetime,
+) -> Agreement:
     invitee = await own_invitation(uow, person, invitee_id)
     plan = await uow.plans.get(invitee.conference_id)
     found = next((a for a in plan.agreements if a.id == agreement_id), None) if plan else None
     if plan is None or found is None or invitee.id not in plan.follow_up:
         raise NotFound("no such agreement to follow up")
-    await uow.plans.record_follow_up(invitee.conference_id, agreement_id, invitee.id,
-                                     answer, now)
+    await uow.plans.record_follow_up(invitee.conference_id, agreement_id, invitee.id, answer, now)
     return found
 
 
-async def comment_follow_up(uow: UnitOfWork, person: PersonId, invitee_id: int,
-                            agreement_id: int, comment: str) -> Agreement:
+async def comment_follow_up(
+    uow: UnitOfWork, person: PersonId, invitee_id: int, agreement_id: int, comment: str
+) -> Agreement:
     """An optional comment with a 4-week answer (their own words, for the coordinator)."""
     invitee = await own_invitation(uow, person, invitee_id)
     plan = await uow.plans.get(invitee.conference_id)
     found = next((a for a in plan.agreements if a.id == agreement_id), None) if plan else None
     if found is None or not await uow.plans.comment_follow_up(
-            invitee.conference_id, agreement_id, invitee.id, comment):
+        invitee.conference_id, agreement_id, invitee.id, comment
+    ):
         raise NotFound("answer first")
     return found
 
 
-async def set_follow_up(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId,
-                        invitee_ids: Sequence[int]) -> Plan:
+async def set_follow_up(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, invitee_ids: Sequence[int]
+) -> Plan:
     """Who the coordinator chose for the 4-week questions (from the circle only)."""
     plan = await plan_of(uow, actor, conference_id)
     people = {p.id for p in await uow.invitees.of_conference(conference_id)}
-    return await _save(uow, replace(plan, follow_up=tuple(
-        i for i in dict.fromkeys(invitee_ids) if i in people)))
+    return await _save(
+        uow, replace(plan, follow_up=tuple(i for i in dict.fromkeys(invitee_ids) if i in people))
+    )
 
 
 class AlreadyAnswered(DomainError):
     """This person answered the three-month question before (a second tap, a forged one)."""
 
 
-async def check_in(uow: UnitOfWork, person: PersonId, invitee_id: int, still_used: str,
-                   wellbeing: int | None, now: datetime) -> None:
+async def check_in(
+    uow: UnitOfWork,
+    person: PersonId,
+    invitee_id: int,
+    still_used: str,
+    wellbeing: int | None,
+    now: datetime,
+) -> None:
     """Three months on, for research: stored without who said it."""
     invitee = await own_invitation(uow, person, invitee_id)
     if still_used not in ("yes", "partly", "no") or (
-            wellbeing is not None and not 1 <= wellbeing <= 5):
+        wellbeing is not None and not 1 <= wellbeing <= 5
+    ):
         raise NotFound("not an answer")
     if not await uow.plans.claim_check_in(invitee.id):
         raise AlreadyAnswered("one answer per person")
@@ -294,8 +336,12 @@ async def _save(uow: UnitOfWork, plan: Plan) -> Plan:
 def plan_ping_useful(kind: str, person: Invitee, plan: Plan | None, version: int) -> bool:
     """A follow-up, check-in or "tomorrow" ping still fits when it falls due: the plan is the
     version it was planned for and, for a dated agreement, that agreement is still in it."""
-    if plan is None or plan.version != version or person.person_id is None or (
-            not person.reachable):
+    if (
+        plan is None
+        or plan.version != version
+        or person.person_id is None
+        or (not person.reachable)
+    ):
         return False
     if kind.startswith("agreement_"):
         return any(str(a.id) == kind.split("_", 1)[1] for a in plan.agreements)

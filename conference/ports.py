@@ -93,8 +93,9 @@ class ConferenceRepository(Protocol):
     async def open_count_by_coordinator(self) -> dict[PersonId, int]:
         """Conferences not yet closed, per coordinator."""
 
-    async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
-                     at: datetime) -> ConferenceRequest: ...
+    async def assign(
+        self, conference_id: ConferenceId, coordinator: PersonId, at: datetime
+    ) -> ConferenceRequest: ...
 
     async def of_coordinator(self, coordinator: PersonId) -> Sequence[ConferenceRequest]: ...
 
@@ -106,9 +107,15 @@ class ConferenceRepository(Protocol):
 
 
 class InviteeRepository(Protocol):
-    async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
-                  expires_at: datetime, now: datetime, person: PersonId | None = None
-                  ) -> Invitee:
+    async def add(
+        self,
+        conference_id: ConferenceId,
+        draft: InviteeDraft,
+        token_hash: str,
+        expires_at: datetime,
+        now: datetime,
+        person: PersonId | None = None,
+    ) -> Invitee:
         """`person`: bound to that Telegram account from the start (not yet opened)."""
 
     async def get(self, invitee_id: int) -> Invitee | None: ...
@@ -126,20 +133,19 @@ class InviteeRepository(Protocol):
 
     async def set_needs(self, invitee_id: int, needs: Needs) -> Invitee: ...
 
-    async def add_suggestion(self, by: Invitee, name: str, relation: str, reach: str | None,
-                             at: datetime) -> Suggestion: ...
+    async def add_suggestion(
+        self, by: Invitee, name: str, relation: str, reach: str | None, at: datetime
+    ) -> Suggestion: ...
 
     async def suggestion(self, suggestion_id: int) -> Suggestion | None:
         """Only one still waiting for the coordinator's decision."""
 
     async def decide_suggestion(self, suggestion_id: int, accept: bool) -> None: ...
 
-    async def new_token(self, invitee_id: int, token_hash: str,
-                        expires_at: datetime) -> Invitee:
+    async def new_token(self, invitee_id: int, token_hash: str, expires_at: datetime) -> Invitee:
         """Replace the link (the old one stops working) and unbind it."""
 
-    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
-                       reason: NoReason | None) -> Invitee:
+    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp, reason: NoReason | None) -> Invitee:
         """Any answer but no also forgets the reason typed with an earlier no."""
 
     async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee: ...
@@ -155,8 +161,9 @@ class MeetingRepository(Protocol):
     async def slots(self, conference_id: ConferenceId) -> Sequence[Slot]:
         """Earliest first."""
 
-    async def add_slots(self, conference_id: ConferenceId, starts: Sequence[datetime],
-                        at: datetime) -> Sequence[Slot]: ...
+    async def add_slots(
+        self, conference_id: ConferenceId, starts: Sequence[datetime], at: datetime
+    ) -> Sequence[Slot]: ...
 
     async def slot_conference(self, slot_id: int) -> ConferenceId | None: ...
 
@@ -169,9 +176,14 @@ class MeetingRepository(Protocol):
 
     async def save(self, meeting: Meeting) -> None: ...
 
-    async def add_proposal(self, conference_id: ConferenceId, invitee_id: int,
-                           starts_at: datetime | None, place: str | None,
-                           at: datetime) -> Proposal: ...
+    async def add_proposal(
+        self,
+        conference_id: ConferenceId,
+        invitee_id: int,
+        starts_at: datetime | None,
+        place: str | None,
+        at: datetime,
+    ) -> Proposal: ...
 
     async def proposal(self, proposal_id: int) -> Proposal | None:
         """Only one still waiting for the coordinator."""
@@ -192,8 +204,9 @@ class OutboxRepository(Protocol):
 
     async def report(self, batch_id: int) -> BatchReport | None: ...
 
-    async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5
-                          ) -> Sequence[Unconfirmed]:
+    async def unconfirmed(
+        self, conference_id: ConferenceId, limit: int = 5
+    ) -> Sequence[Unconfirmed]:
         """Messages of the conference's silent batches (reminders, nudges) that were on their
         way when the sender stopped (UNKNOWN) and the coordinator has not put away yet,
         newest first: `limit`, and one more if there are more."""
@@ -213,8 +226,9 @@ class ReminderRepository(Protocol):
     async def due(self, now: datetime, limit: int) -> Sequence[Reminder]:
         """Pending and due, earliest first."""
 
-    async def settle(self, reminder_ids: Sequence[int], status: str,
-                     batch_id: int | None, at: datetime) -> int:
+    async def settle(
+        self, reminder_ids: Sequence[int], status: str, batch_id: int | None, at: datetime
+    ) -> int:
         """pending -> status, only where still pending; returns how many moved."""
 
     async def next_due(self) -> datetime | None: ...
@@ -222,8 +236,9 @@ class ReminderRepository(Protocol):
     async def pending(self, conference_id: ConferenceId | None = None) -> Sequence[Reminder]:
         """Earliest first."""
 
-    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str],
-                           invitee_id: int | None = None) -> None:
+    async def cancel_kinds(
+        self, conference_id: ConferenceId, prefixes: Sequence[str], invitee_id: int | None = None
+    ) -> None:
         """Pending ones whose kind starts with one of `prefixes` are cancelled (of the
         conference, or of one person in it)."""
 
@@ -233,12 +248,19 @@ class PlanRepository(Protocol):
 
     async def save(self, plan: Plan) -> None: ...
 
-    async def record_follow_up(self, conference_id: ConferenceId, agreement_id: int,
-                               invitee_id: int, answer: FollowUp, at: datetime) -> None:
+    async def record_follow_up(
+        self,
+        conference_id: ConferenceId,
+        agreement_id: int,
+        invitee_id: int,
+        answer: FollowUp,
+        at: datetime,
+    ) -> None:
         """The newest answer per person and agreement counts."""
 
-    async def comment_follow_up(self, conference_id: ConferenceId, agreement_id: int,
-                                invitee_id: int, comment: str) -> bool:
+    async def comment_follow_up(
+        self, conference_id: ConferenceId, agreement_id: int, invitee_id: int, comment: str
+    ) -> bool:
         """Add a comment to an answer given before; False if there is none."""
 
     async def follow_ups(self, conference_id: ConferenceId) -> dict[int, dict[int, FollowUp]]:
@@ -248,8 +270,9 @@ class PlanRepository(Protocol):
         """Note that this person answered the three-month question (not what, not when);
         False if they had answered it before."""
 
-    async def record_check_in(self, conference_id: ConferenceId, still_used: str,
-                              wellbeing: int | None, at: datetime) -> None:
+    async def record_check_in(
+        self, conference_id: ConferenceId, still_used: str, wellbeing: int | None, at: datetime
+    ) -> None:
         """Anonymised: no person, only the conference (for research)."""
 
 

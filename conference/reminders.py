@@ -61,7 +61,7 @@ class Offset:
 
 
 def parse_offsets(text: str) -> tuple[Offset, ...]:
-    """"3d,1d,3h" -> the offsets, largest first. ValueError names what is wrong."""
+    """ "3d,1d,3h" -> the offsets, largest first. ValueError names what is wrong."""
     offsets = []
     for piece in text.split(","):
         found = _OFFSET.match(piece)
@@ -105,8 +105,13 @@ def _coming(person: Invitee) -> bool:
     return person.rsvp in ("yes", "maybe")  # Rsvp is a StrEnum
 
 
-def plan(meeting: Meeting, people: Sequence[Invitee], offsets: Sequence[Offset],
-         zone: ZoneInfo, now: datetime) -> list[Planned]:
+def plan(
+    meeting: Meeting,
+    people: Sequence[Invitee],
+    offsets: Sequence[Offset],
+    zone: ZoneInfo,
+    now: datetime,
+) -> list[Planned]:
     """Everything to send for this version of the meeting, from now on. Nothing falls during
     the meeting itself, nothing in the past, nothing to someone the bot cannot write to."""
     if not meeting.fixed or meeting.starts_at is None or meeting.ends_at is None:
@@ -116,8 +121,7 @@ def plan(meeting: Meeting, people: Sequence[Invitee], offsets: Sequence[Offset],
 
     def add(person: Invitee, kind: str, due: datetime) -> None:
         if now < due < start:  # so never during the meeting, never in the past
-            planned.append(Planned(meeting.conference_id, person.id, kind, meeting.sequence,
-                                   due))
+            planned.append(Planned(meeting.conference_id, person.id, kind, meeting.sequence, due))
 
     for person in people:
         if person.person_id is None:
@@ -154,19 +158,29 @@ def vote_deadline(first_slot: datetime) -> datetime:
     return first_slot - WEEK_BEFORE
 
 
-def plan_vote(conference_id: ConferenceId, people: Sequence[Invitee], opened: datetime,
-              first_slot: datetime) -> list[Planned]:
+def plan_vote(
+    conference_id: ConferenceId, people: Sequence[Invitee], opened: datetime, first_slot: datetime
+) -> list[Planned]:
     """One nudge before the vote closes, for each person asked to vote (version 0: the
     meeting is not fixed yet; when it falls due, only those who still have not voted get it)."""
     due = vote_nudge_at(opened, vote_deadline(first_slot))
     if due is None or due <= opened:
         return []
-    return [Planned(conference_id, p.id, Kind.VOTE.value, 0, due) for p in people
-            if p.person_id is not None]
+    return [
+        Planned(conference_id, p.id, Kind.VOTE.value, 0, due)
+        for p in people
+        if p.person_id is not None
+    ]
 
 
-def still_useful(kind: str, person: Invitee, meeting: Meeting, version: int,
-                 now: datetime, voted_all: bool = False) -> bool:
+def still_useful(
+    kind: str,
+    person: Invitee,
+    meeting: Meeting,
+    version: int,
+    now: datetime,
+    voted_all: bool = False,
+) -> bool:
     """Checked again when a ping falls due: the world may have moved on since it was planned
     (an answer, a change of date, a bot that was down until after the meeting began)."""
     if person.person_id is None or not person.reachable:
@@ -194,8 +208,7 @@ ANSWER_KINDS = (Kind.BEFORE.value, Kind.DECIDE.value, Kind.NO_ANSWER.value)
 MEETING_KINDS = (*ANSWER_KINDS, Kind.VOTE.value)
 
 
-async def replan(uow: UnitOfWork, meeting: Meeting, policy: Policy | None,
-                 now: datetime) -> None:
+async def replan(uow: UnitOfWork, meeting: Meeting, policy: Policy | None, now: datetime) -> None:
     """A fixed, changed or cancelled meeting: whatever was pending goes, the new version's
     pings come in (cancelled or not fixed: none)."""
     await uow.reminders.cancel_kinds(meeting.conference_id, MEETING_KINDS)
@@ -204,8 +217,9 @@ async def replan(uow: UnitOfWork, meeting: Meeting, policy: Policy | None,
         await uow.reminders.add(plan(meeting, people, policy.offsets, policy.zone, now), now)
 
 
-async def replan_person(uow: UnitOfWork, person: Invitee, policy: Policy | None,
-                        now: datetime | None) -> None:
+async def replan_person(
+    uow: UnitOfWork, person: Invitee, policy: Policy | None, now: datetime | None
+) -> None:
     """Someone answered: a no cancels their pings, a yes or maybe plans them. Planned again,
     a ping cancelled a moment ago comes back (storage revives it): whatever the order of the
     taps, a person ends with what `plan` gives for their last answer."""

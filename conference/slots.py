@@ -232,7 +232,10 @@ def _parse_written(
     if year is None:
         here = now.astimezone(zone)
         passed = (written.month, written.day, hour, minute) <= (
-            here.month, here.day, here.hour, here.minute
+            here.month,
+            here.day,
+            here.hour,
+            here.minute,
         )
         year = here.year + 1 if passed else here.year
     day = _real_date(year, written.month, written.day, piece)

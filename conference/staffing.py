@@ -37,9 +37,15 @@ def is_staff_token(text: str) -> bool:
     return text.startswith(PREFIX) and len(text) <= 64
 
 
-async def invite_staff(uow: UnitOfWork, role: StaffRole, name: str,
-                       languages: tuple[str, ...], region: str | None, gender: Gender | None,
-                       now: datetime) -> tuple[str, StaffInvite]:
+async def invite_staff(
+    uow: UnitOfWork,
+    role: StaffRole,
+    name: str,
+    languages: tuple[str, ...],
+    region: str | None,
+    gender: Gender | None,
+    now: datetime,
+) -> tuple[str, StaffInvite]:
     """A new one-time link for a future staff member: the token is returned once, here."""
     name = name.strip()
     if not name:
@@ -50,8 +56,7 @@ async def invite_staff(uow: UnitOfWork, role: StaffRole, name: str,
     return token, invite
 
 
-async def join_staff(uow: UnitOfWork, person: PersonId, token: str,
-                     now: datetime) -> StaffMember:
+async def join_staff(uow: UnitOfWork, person: PersonId, token: str, now: datetime) -> StaffMember:
     """The person who opens the link becomes the staff member it names; the link is spent."""
     digest = token_hash(token)
     invite = await uow.staff.invite(digest)
@@ -63,8 +68,9 @@ async def join_staff(uow: UnitOfWork, person: PersonId, token: str,
         raise StaffLinkRefused(JoinRefused.EXPIRED)
     if not await uow.staff.use_invite(digest, person, now):
         raise StaffLinkRefused(JoinRefused.USED)  # opened twice at once: the other won
-    member = StaffMember(person, invite.role, invite.name, invite.languages, invite.region,
-                         gender=invite.gender)
+    member = StaffMember(
+        person, invite.role, invite.name, invite.languages, invite.region, gender=invite.gender
+    )
     await uow.staff.add(member)
     await uow.audit.record(person, "staff.joined", None)
     return await uow.staff.get(person) or member

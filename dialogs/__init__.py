@@ -1,6 +1,5 @@
 """One conversation flow per module, each building its own aiogram Router."""
 
-
 from aiogram import Router
 
 from dialogs import (
@@ -38,10 +37,24 @@ def build_router() -> Router:
     # Order matters: the flows' buttons, states and commands before the intake's "anything
     # typed is an answer", and the fallback last.
     private.include_routers(
-        staff.router(), invitation.router(), food.router(), needs.router(), minimum.router(),
-        suggest.router(), availability.router(), manager.router(), circle.router(),
-        applicant.router(), dates.router(), fixing.router(), broadcast.router(), plan.router(),
-        followup.router(), start.router(), intake_review.router(), intake.router(),
+        staff.router(),
+        invitation.router(),
+        food.router(),
+        needs.router(),
+        minimum.router(),
+        suggest.router(),
+        availability.router(),
+        manager.router(),
+        circle.router(),
+        applicant.router(),
+        dates.router(),
+        fixing.router(),
+        broadcast.router(),
+        plan.router(),
+        followup.router(),
+        start.router(),
+        intake_review.router(),
+        intake.router(),
         fallback.router(),
     )
     root.include_router(private)

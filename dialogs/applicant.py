@@ -45,8 +45,13 @@ def _already(name: str) -> str:
     return _("{name} staat al in de kring.").format(name=name)
 
 
-async def start(callback: CallbackQuery, callback_data: AddApplicant, state: FSMContext,
-                uow: UnitOfWork, person: Person) -> None:
+async def start(
+    callback: CallbackQuery,
+    callback_data: AddApplicant,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+) -> None:
     try:
         request, people = await circle(uow, person.id, ConferenceId(callback_data.conference))
     except AccessDenied:
@@ -59,9 +64,12 @@ async def start(callback: CallbackQuery, callback_data: AddApplicant, state: FSM
     await state.set_state(AddingApplicant.relation)
     await state.set_data({"conference": request.id})
     if isinstance(callback.message, Message):
-        await callback.message.answer(_("Wat is {name} van de hoofdpersoon? Bijvoorbeeld: "
-                                        "vader, tante, buurvrouw, gezinsvoogd.").format(
-            name=escape(request.applicant_name)))
+        await callback.message.answer(
+            _(
+                "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: "
+                "vader, tante, buurvrouw, gezinsvoogd."
+            ).format(name=escape(request.applicant_name))
+        )
 
 
 async def typed_relation(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
@@ -87,8 +95,14 @@ async def typed_relation(message: Message, state: FSMContext, uow: UnitOfWork) -
     await message.answer(text, reply_markup=markup)
 
 
-async def chosen(callback: CallbackQuery, callback_data: InviteeChoice, state: FSMContext,
-                 uow: UnitOfWork, person: Person, i18n: I18n) -> None:
+async def chosen(
+    callback: CallbackQuery,
+    callback_data: InviteeChoice,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+) -> None:
     step, value = await state.get_state(), callback_data.value
     message = callback.message
     if not isinstance(message, Message):
@@ -106,14 +120,27 @@ async def chosen(callback: CallbackQuery, callback_data: InviteeChoice, state: F
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
 
-async def add(callback: CallbackQuery, message: Message, state: FSMContext, uow: UnitOfWork,
-              person: Person, i18n: I18n, must_attend: bool) -> None:
+async def add(
+    callback: CallbackQuery,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    must_attend: bool,
+) -> None:
     data = await state.get_data()
     await state.clear()
     try:
         request, invitee = await invite_applicant(
-            uow, person.id, ConferenceId(data["conference"]), data["relation"],
-            Group(data["group"]), must_attend, now())
+            uow,
+            person.id,
+            ConferenceId(data["conference"]),
+            data["relation"],
+            Group(data["group"]),
+            must_attend,
+            now(),
+        )
     except AccessDenied:
         await callback.answer(_not_yours(), show_alert=True)
         return
@@ -122,20 +149,30 @@ async def add(callback: CallbackQuery, message: Message, state: FSMContext, uow:
         await message.edit_reply_markup(reply_markup=None)
         return
     except ApplicantUnknown:
-        await callback.answer(_("Ik kan de aanvrager niet bereiken. Voeg de aanvrager toe "
-                                "met ➕ Persoon toevoegen en geef een link."), show_alert=True)
+        await callback.answer(
+            _(
+                "Ik kan de aanvrager niet bereiken. Voeg de aanvrager toe "
+                "met ➕ Persoon toevoegen en geef een link."
+            ),
+            show_alert=True,
+        )
         return
     await send_invitation(uow, i18n, person, request, invitee)
     await callback.answer(_("Opgeslagen ✓"))
     await message.edit_text(
-        _("{name} staat in de kring ✓").format(name=escape(invitee.name)) + "\n" + _(
-            "{name} krijgt de uitnodiging in de chat ({language}). Een link is niet "
-            "nodig.").format(name=escape(invitee.name),
-                             language=language_name(invitee.locale, i18n.current_locale)))
+        _("{name} staat in de kring ✓").format(name=escape(invitee.name))
+        + "\n"
+        + _(
+            "{name} krijgt de uitnodiging in de chat ({language}). Een link is niet nodig."
+        ).format(
+            name=escape(invitee.name), language=language_name(invitee.locale, i18n.current_locale)
+        )
+    )
 
 
-async def send_invitation(uow: UnitOfWork, i18n: I18n, by: Person,
-                          request: ConferenceRequest, invitee: Invitee) -> None:
+async def send_invitation(
+    uow: UnitOfWork, i18n: I18n, by: Person, request: ConferenceRequest, invitee: Invitee
+) -> None:
     """In the applicant's language, with the usual answer buttons; through the outbox, so it
     goes only once they are in the circle (after the commit)."""
     assert invitee.person_id is not None
@@ -143,11 +180,14 @@ async def send_invitation(uow: UnitOfWork, i18n: I18n, by: Person,
     with i18n.use_locale(invitee.locale if shipped else i18n.default_locale):
         text = invitation_text(invitee, request, applicant=True)
         markup = rsvp_buttons(invitee.id, minimum=invitee.group is Group.PROFESSIONAL)
-    rows = tuple(tuple((b.text, b.callback_data or "") for b in row)
-                 for row in markup.inline_keyboard)
+    rows = tuple(
+        tuple((b.text, b.callback_data or "") for b in row) for row in markup.inline_keyboard
+    )
     await uow.outbox.enqueue(
         Batch(kind="invitation", created_by=by.id, conference_id=request.id),
-        [Outbound(invitee.person_id, invitee.id, (Text(text, rows),))], now())
+        [Outbound(invitee.person_id, invitee.id, (Text(text, rows),))],
+        now(),
+    )
 
 
 def router() -> Router:

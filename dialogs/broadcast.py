@@ -49,14 +49,21 @@ def router() -> Router:
     r = Router(name="broadcast")
 
     @r.callback_query(BroadcastStep.filter())
-    async def step(callback: CallbackQuery, callback_data: BroadcastStep, state: FSMContext,
-                   uow: UnitOfWork, person: Person, i18n: I18n) -> None:
+    async def step(
+        callback: CallbackQuery,
+        callback_data: BroadcastStep,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+    ) -> None:
         message, conference = callback.message, ConferenceId(callback_data.conference)
         try:
             _request, people = await circle(uow, person.id, conference)
         except AccessDenied:
-            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+            )
             return
         if not isinstance(message, Message):
             await callback.answer()
@@ -65,26 +72,47 @@ def router() -> Router:
         if choice == "start":
             await callback.answer()
             await state.clear()
-            rows = [[InlineKeyboardButton(
-                text=joined([_who(who, None), f"({number(len(audience(people, who)))})"], " "),
-                callback_data=_step(conference, who.value))]
-                for who in Audience if who is not Audience.GROUP]
-            rows += [[InlineKeyboardButton(
-                text=joined([_who(Audience.GROUP, g), f"({number(n)})"], " "),
-                callback_data=_step(conference, Audience.GROUP.value, g.value))]
-                for g in Group if (n := len(audience(people, Audience.GROUP, g)))]
-            await message.answer(_("Aan wie stuur je een bericht?"),
-                                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+            rows = [
+                [
+                    InlineKeyboardButton(
+                        text=joined(
+                            [_who(who, None), f"({number(len(audience(people, who)))})"], " "
+                        ),
+                        callback_data=_step(conference, who.value),
+                    )
+                ]
+                for who in Audience
+                if who is not Audience.GROUP
+            ]
+            rows += [
+                [
+                    InlineKeyboardButton(
+                        text=joined([_who(Audience.GROUP, g), f"({number(n)})"], " "),
+                        callback_data=_step(conference, Audience.GROUP.value, g.value),
+                    )
+                ]
+                for g in Group
+                if (n := len(audience(people, Audience.GROUP, g)))
+            ]
+            await message.answer(
+                _("Aan wie stuur je een bericht?"),
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+            )
         elif choice in Audience._value2member_map_:
             if callback_data.group and callback_data.group not in Group._value2member_map_:
                 await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
                 return
             await callback.answer(_("Opgeslagen ✓"))
             await state.set_state(Broadcasting.text)
-            await state.set_data({"conference": conference, "audience": choice,
-                                  "group": callback_data.group})
-            await message.answer(_("Typ je bericht. Iedereen krijgt het met een korte groet "
-                                   "in zijn of haar eigen taal."))
+            await state.set_data(
+                {"conference": conference, "audience": choice, "group": callback_data.group}
+            )
+            await message.answer(
+                _(
+                    "Typ je bericht. Iedereen krijgt het met een korte groet "
+                    "in zijn of haar eigen taal."
+                )
+            )
         elif choice == "send" and await state.get_state() == Broadcasting.confirm.state:
             await _send(callback, message, state, uow, person, i18n, conference, people)
         elif choice == "stop":
@@ -95,15 +123,18 @@ def router() -> Router:
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
     @r.message(StateFilter(Broadcasting.text), HasText())
-    async def typed(message: Message, state: FSMContext, uow: UnitOfWork,
-                    person: Person) -> None:
+    async def typed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person) -> None:
         text = (message.text or "").strip()
         if not text or len(text) > MAX_TEXT:
-            await message.answer(ngettext(
-                "Een bericht mag hoogstens {limit} teken hebben; dit heeft er {length}. Kun je "
-                "het korter maken?",
-                "Een bericht mag hoogstens {limit} tekens hebben; dit heeft er {length}. Kun je "
-                "het korter maken?", MAX_TEXT).format(limit=MAX_TEXT, length=len(text)))
+            await message.answer(
+                ngettext(
+                    "Een bericht mag hoogstens {limit} teken hebben; dit heeft er {length}. "
+                    "Kun je het korter maken?",
+                    "Een bericht mag hoogstens {limit} tekens hebben; dit heeft er {length}. "
+                    "Kun je het korter maken?",
+                    MAX_TEXT,
+                ).format(limit=MAX_TEXT, length=len(text))
+            )
             return
         data = await state.get_data()
         conference = ConferenceId(data["conference"])
@@ -116,20 +147,32 @@ def router() -> Router:
         can, cannot = reachable(chosen)
         await state.update_data(text=text)
         await state.set_state(Broadcasting.confirm)
-        note = ngettext("Naar {count} persoon ({who}).", "Naar {count} mensen ({who}).",
-                        len(can)).format(count=len(can),
-                                         who=_who(Audience(data["audience"]), _group(data)))
+        note = ngettext(
+            "Naar {count} persoon ({who}).", "Naar {count} mensen ({who}).", len(can)
+        ).format(count=len(can), who=_who(Audience(data["audience"]), _group(data)))
         if cannot:
-            note += " " + ngettext("{count} van hen is niet te bereiken via de bot.",
-                                   "{count} van hen zijn niet te bereiken via de bot.",
-                                   len(cannot)).format(count=len(cannot))
-        await message.answer(_("<b>Voorbeeld</b>") + "\n\n" + escape(text) + "\n\n" + note,
-                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[
-                                 [InlineKeyboardButton(text=_("📣 Versturen"),
-                                                       callback_data=_step(conference, "send"))],
-                                 [InlineKeyboardButton(text=_("Niet versturen"),
-                                                       callback_data=_step(conference, "stop"))],
-                             ]))
+            note += " " + ngettext(
+                "{count} van hen is niet te bereiken via de bot.",
+                "{count} van hen zijn niet te bereiken via de bot.",
+                len(cannot),
+            ).format(count=len(cannot))
+        await message.answer(
+            _("<b>Voorbeeld</b>") + "\n\n" + escape(text) + "\n\n" + note,
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("📣 Versturen"), callback_data=_step(conference, "send")
+                        )
+                    ],
+                    [
+                        InlineKeyboardButton(
+                            text=_("Niet versturen"), callback_data=_step(conference, "stop")
+                        )
+                    ],
+                ]
+            ),
+        )
 
     return r
 
@@ -142,9 +185,16 @@ def _chosen(people: Sequence[Invitee], data: dict[str, str]) -> list[Invitee]:
     return audience(people, Audience(data["audience"]), _group(data))
 
 
-async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
-                uow: UnitOfWork, person: Person, i18n: I18n, conference: ConferenceId,
-                people: Sequence[Invitee]) -> None:
+async def _send(
+    callback: CallbackQuery,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    conference: ConferenceId,
+    people: Sequence[Invitee],
+) -> None:
     data = await state.get_data()
     if int(data["conference"]) != conference:
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
@@ -156,21 +206,33 @@ async def _send(callback: CallbackQuery, message: Message, state: FSMContext,
     for invitee in can:
         with i18n.use_locale(invitee.locale):
             header = _("Bericht van je coördinator {name}:").format(
-                name=escape(staff.name if staff else person.first_name))
+                name=escape(staff.name if staff else person.first_name)
+            )
         assert invitee.person_id is not None
-        messages.append(Outbound(invitee.person_id, invitee.id,
-                                 (Text(header + "\n\n" + escape(data["text"])),)))
+        messages.append(
+            Outbound(
+                invitee.person_id, invitee.id, (Text(header + "\n\n" + escape(data["text"])),)
+            )
+        )
     if not messages:
         await state.clear()
         await callback.answer(_("Opgeslagen ✓"))
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(_("Er is niemand om het naar te sturen."))
         return
-    await uow.outbox.enqueue(Batch(
-        kind="broadcast", created_by=person.id, conference_id=conference,
-        report_chat=person.id, report_locale=i18n.current_locale,
-        skipped=never_opened, unreachable=blocked),
-        messages, now())
+    await uow.outbox.enqueue(
+        Batch(
+            kind="broadcast",
+            created_by=person.id,
+            conference_id=conference,
+            report_chat=person.id,
+            report_locale=i18n.current_locale,
+            skipped=never_opened,
+            unreachable=blocked,
+        ),
+        messages,
+        now(),
+    )
     await state.clear()
     await callback.answer(_("Opgeslagen ✓"))
     await message.edit_reply_markup(reply_markup=None)

@@ -79,8 +79,11 @@ def qr_png(link: str) -> bytes:
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons
+        ]
+    )
 
 
 def _choice(field: str, value: str) -> str:
@@ -91,48 +94,78 @@ def _why(person: Invitee) -> str:
     """Why someone can't come: the reason they tapped and what they typed (for the
     coordinator only)."""
     said = ([no_reason_label(person.no_reason)] if person.no_reason else []) + (
-        [f"“{escape(person.no_reason_text)}”"] if person.no_reason_text else [])
+        [f"“{escape(person.no_reason_text)}”"] if person.no_reason_text else []
+    )
     return f" ({joined(said, '; ')})" if said and person.rsvp is Rsvp.NO else ""
 
 
-async def conference_view(uow: UnitOfWork, person: Person, conference: ConferenceId,
-                          i18n: I18n, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+async def conference_view(
+    uow: UnitOfWork, person: Person, conference: ConferenceId, i18n: I18n, zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
     """The coordinator's view of one conference: who is in the circle and how they answered,
     what they need, what the bot sent that may not have arrived, what is planned next."""
     request, people = await circle(uow, person.id, conference)
     lines: list[str] = [joined([f"<b>{request.reference}</b>", status_label(request.status)])]
     if request.subject_name:
-        lines.append(_("Hoofdpersoon: {name}").format(name=escape(request.subject_name) + (
-            " (" + number(request.subject_age) + ")" if request.subject_age is not None
-            else "")))
+        lines.append(
+            _("Hoofdpersoon: {name}").format(
+                name=escape(request.subject_name)
+                + (
+                    " (" + number(request.subject_age) + ")"
+                    if request.subject_age is not None
+                    else ""
+                )
+            )
+        )
     if request.model:
         lines.append(model_label(request.model))
     lines.append(escape(request.question or ""))
     if request.minimum_requirement:
-        lines.append("⚖️ " + field_label(Field.MINIMUM_REQUIREMENT) + ": "
-                     + escape(request.minimum_requirement))
+        lines.append(
+            "⚖️ "
+            + field_label(Field.MINIMUM_REQUIREMENT)
+            + ": "
+            + escape(request.minimum_requirement)
+        )
     lines += ["", "<b>" + _("De kring") + "</b>"]
-    lines += [_("• {name} ({relation}, {group}): {state}").format(
-        name=escape(p.name) + (" ★" if p.must_attend else "") + (
-            " · " + _("aanvrager") if p.person_id == request.applicant_id else ""),
-        relation=escape(p.relation),
-        group=group_label(p.group), state=invitee_state_label(p.state) + _why(p))
-        for p in people]
+    lines += [
+        _("• {name} ({relation}, {group}): {state}").format(
+            name=escape(p.name)
+            + (" ★" if p.must_attend else "")
+            + (" · " + _("aanvrager") if p.person_id == request.applicant_id else ""),
+            relation=escape(p.relation),
+            group=group_label(p.group),
+            state=invitee_state_label(p.state) + _why(p),
+        )
+        for p in people
+    ]
     if not people:
         lines.append(_("Nog niemand. Vraag de hoofdpersoon: wie hoort erbij?"))
     else:
         counts = Counter(p.rsvp for p in people)
-        lines.append(_("✅ ja {yes} · 🤔 misschien {maybe} · ❌ nee {no} · ❔ nog geen "
-                       "antwoord {none}").format(
-            yes=counts[Rsvp.YES], maybe=counts[Rsvp.MAYBE], no=counts[Rsvp.NO],
-            none=counts[None]))
+        lines.append(
+            _(
+                "✅ ja {yes} · 🤔 misschien {maybe} · ❌ nee {no} · ❔ nog geen antwoord {none}"
+            ).format(
+                yes=counts[Rsvp.YES],
+                maybe=counts[Rsvp.MAYBE],
+                no=counts[Rsvp.NO],
+                none=counts[None],
+            )
+        )
     wanted = needs_summary(people)
-    parts: list[str] = [_("tolk {language} {count}").format(
-        language=language_name(code, i18n.current_locale), count=n)
-        for code, n in wanted.interpreters.items()]
+    parts: list[str] = [
+        _("tolk {language} {count}").format(
+            language=language_name(code, i18n.current_locale), count=n
+        )
+        for code, n in wanted.interpreters.items()
+    ]
     if wanted.children:
-        parts.append(_("kinderen {count} (opvang {childcare})").format(
-            count=wanted.children, childcare=wanted.childcare))
+        parts.append(
+            _("kinderen {count} (opvang {childcare})").format(
+                count=wanted.children, childcare=wanted.childcare
+            )
+        )
     if wanted.transport:
         parts.append(_("vervoer {count}").format(count=wanted.transport))
     if wanted.accessibility:
@@ -141,21 +174,33 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
         lines += ["", labelled("<b>" + _("Nodig") + "</b>:", joined(parts, ", "))]
     diets, allergens = catering(people)
     if diets or allergens:
-        eaten = joined((joined([diet_label(d), number(n)], " ") for d, n in diets.items()),
-                       ", ")
-        avoided = joined((joined([allergen_label(a), number(n)], " ")
-                          for a, n in allergens.items()), ", ") or "-"
-        lines += ["", labelled("<b>" + _("Eten") + "</b>:", joined(
-            [eaten, labelled(_("allergieën") + ":", avoided)], "; "))]
+        eaten = joined((joined([diet_label(d), number(n)], " ") for d, n in diets.items()), ", ")
+        avoided = (
+            joined(
+                (joined([allergen_label(a), number(n)], " ") for a, n in allergens.items()), ", "
+            )
+            or "-"
+        )
+        lines += [
+            "",
+            labelled(
+                "<b>" + _("Eten") + "</b>:",
+                joined([eaten, labelled(_("allergieën") + ":", avoided)], "; "),
+            ),
+        ]
     unconfirmed = await uow.outbox.unconfirmed(request.id)
     lines += unconfirmed_lines(unconfirmed, zone, i18n.current_locale)
-    lines += upcoming_lines(await uow.reminders.pending(request.id), zone,
-                            i18n.current_locale)
+    lines += upcoming_lines(await uow.reminders.pending(request.id), zone, i18n.current_locale)
     buttons: list[tuple[str, str]] = [
-        (_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())]
+        (_("➕ Persoon toevoegen"), AddPerson(conference=request.id).pack())
+    ]
     if applicant_of(request, people) is None:  # kring knows them: no link needed
-        buttons.append((_("➕ {name} (aanvrager) in de kring").format(
-            name=request.applicant_name), AddApplicant(conference=request.id).pack()))
+        buttons.append(
+            (
+                _("➕ {name} (aanvrager) in de kring").format(name=request.applicant_name),
+                AddApplicant(conference=request.id).pack(),
+            )
+        )
     first = len(buttons)
     rows = [dates_button(request.id), broadcast_button(request.id), plan_button(request.id)]
     if any(p.rsvp is None for p in people):
@@ -163,18 +208,26 @@ async def conference_view(uow: UnitOfWork, person: Person, conference: Conferenc
     if any(p.group is Group.PROFESSIONAL for p in people):
         rows.append(ask_button(request.id))
     if unconfirmed:
-        rows.append([InlineKeyboardButton(
-            text=_("✓ Gezien: wegzetten wat mogelijk niet aankwam"),
-            callback_data=SeenUnconfirmed(conference=request.id).pack())])
-    buttons += [(_("🔁 Nieuwe link voor {name}").format(name=p.name),
-                 NewLink(invitee=p.id).pack()) for p in people[:40]]
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("✓ Gezien: wegzetten wat mogelijk niet aankwam"),
+                    callback_data=SeenUnconfirmed(conference=request.id).pack(),
+                )
+            ]
+        )
+    buttons += [
+        (_("🔁 Nieuwe link voor {name}").format(name=p.name), NewLink(invitee=p.id).pack())
+        for p in people[:40]
+    ]
     markup = _rows(*buttons)
     markup.inline_keyboard[first:first] = rows
     return "\n".join(lines), markup
 
 
-async def _show_view(message: Message, text: str, markup: InlineKeyboardMarkup,
-                     in_place: bool) -> None:
+async def _show_view(
+    message: Message, text: str, markup: InlineKeyboardMarkup, in_place: bool
+) -> None:
     """The view, in place of `message` when it fits one message; a big circle's view comes
     in several, the buttons under the last."""
     parts = split_message(text)
@@ -199,33 +252,57 @@ def router() -> Router:
         if not mine:
             await message.answer(_("Je hebt nog geen conferenties."))
             return
-        await message.answer(_("<b>Mijn conferenties</b>"), reply_markup=_rows(*(
-            (joined([c.reference, c.subject_name or c.region, status_label(c.status)]),
-             OpenConference(id=c.id).pack()) for c in mine)))
+        await message.answer(
+            _("<b>Mijn conferenties</b>"),
+            reply_markup=_rows(
+                *(
+                    (
+                        joined([c.reference, c.subject_name or c.region, status_label(c.status)]),
+                        OpenConference(id=c.id).pack(),
+                    )
+                    for c in mine
+                )
+            ),
+        )
 
     @r.callback_query(OpenConference.filter())
-    async def open_(callback: CallbackQuery, callback_data: OpenConference, uow: UnitOfWork,
-                    person: Person, i18n: I18n, zone: ZoneInfo) -> None:
+    async def open_(
+        callback: CallbackQuery,
+        callback_data: OpenConference,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        zone: ZoneInfo,
+    ) -> None:
         try:
-            text, markup = await conference_view(uow, person, ConferenceId(callback_data.id),
-                                                 i18n, zone)
+            text, markup = await conference_view(
+                uow, person, ConferenceId(callback_data.id), i18n, zone
+            )
         except AccessDenied:
-            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+            )
             return
         await callback.answer()
         if isinstance(callback.message, Message):
             await _show_view(callback.message, text, markup, in_place=False)
 
     @r.callback_query(SeenUnconfirmed.filter())
-    async def seen(callback: CallbackQuery, callback_data: SeenUnconfirmed, uow: UnitOfWork,
-                   person: Person, i18n: I18n, zone: ZoneInfo) -> None:
+    async def seen(
+        callback: CallbackQuery,
+        callback_data: SeenUnconfirmed,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        zone: ZoneInfo,
+    ) -> None:
         conference = ConferenceId(callback_data.conference)
         try:
             put_away = await acknowledge_unconfirmed(uow, person.id, conference, now())
         except AccessDenied:
-            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+            )
             return
         await callback.answer(_("Weggezet ✓"))
         if put_away and isinstance(callback.message, Message):  # a double tap: done already
@@ -233,20 +310,27 @@ def router() -> Router:
             await _show_view(callback.message, text, markup, in_place=True)
 
     @r.callback_query(AddPerson.filter())
-    async def add(callback: CallbackQuery, callback_data: AddPerson, state: FSMContext,
-                  uow: UnitOfWork, person: Person) -> None:
+    async def add(
+        callback: CallbackQuery,
+        callback_data: AddPerson,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+    ) -> None:
         try:
             await circle(uow, person.id, ConferenceId(callback_data.conference))
         except AccessDenied:
-            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+            )
             return
         await callback.answer()
         await state.set_state(AddInvitee.name)
         await state.set_data({"conference": callback_data.conference})
         if isinstance(callback.message, Message):
-            await callback.message.answer(_("Wat is de naam van de persoon? (zoals de familie "
-                                            "hem of haar noemt)"))
+            await callback.message.answer(
+                _("Wat is de naam van de persoon? (zoals de familie hem of haar noemt)")
+            )
 
     @r.message(StateFilter(AddInvitee.name, AddInvitee.relation), HasText())
     async def typed(message: Message, state: FSMContext) -> None:
@@ -259,15 +343,26 @@ def router() -> Router:
         if name_step:
             await state.update_data(name=value)
             await state.set_state(AddInvitee.relation)
-            await message.answer(_("Wat is {name} van de hoofdpersoon? Bijvoorbeeld: vader, "
-                                   "tante, buurvrouw, gezinsvoogd.").format(name=escape(value)))
+            await message.answer(
+                _(
+                    "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: vader, "
+                    "tante, buurvrouw, gezinsvoogd."
+                ).format(name=escape(value))
+            )
             return
         await state.update_data(relation=value)
         await ask_group(message, state, (await state.get_data())["name"])
 
     @r.callback_query(StateFilter(AddInvitee), InviteeChoice.filter())
-    async def chosen(callback: CallbackQuery, callback_data: InviteeChoice, state: FSMContext,
-                     uow: UnitOfWork, person: Person, i18n: I18n, bot: Bot) -> None:
+    async def chosen(
+        callback: CallbackQuery,
+        callback_data: InviteeChoice,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        bot: Bot,
+    ) -> None:
         step, value = await state.get_state(), callback_data.value
         message = callback.message
         if not isinstance(message, Message):
@@ -276,8 +371,7 @@ def router() -> Router:
         if step == AddInvitee.relation.state and value == "keep":
             data = await state.get_data()
             if not data.get("suggested"):
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."),
-                                      show_alert=True)
+                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
                 return
             await state.update_data(relation=data["suggested"])
             await callback.answer(_("Opgeslagen ✓"))
@@ -287,10 +381,17 @@ def router() -> Router:
             await state.update_data(group=value)
             await state.set_state(AddInvitee.locale)
             await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(_("In welke taal nodigen we hem of haar uit?"),
-                                    reply_markup=_rows(*((label, _choice("locale", code))
-                                                         for code, label in invite_languages(
-                                        i18n.available_locales, i18n.current_locale))))
+            await message.edit_text(
+                _("In welke taal nodigen we hem of haar uit?"),
+                reply_markup=_rows(
+                    *(
+                        (label, _choice("locale", code))
+                        for code, label in invite_languages(
+                            i18n.available_locales, i18n.current_locale
+                        )
+                    )
+                ),
+            )
         elif step == AddInvitee.locale.state and value in i18n.available_locales:
             await state.update_data(locale=value)
             await state.set_state(AddInvitee.must_attend)
@@ -299,37 +400,52 @@ def router() -> Router:
             await message.edit_text(text, reply_markup=markup)
         elif step == AddInvitee.must_attend.state and value in ("yes", "no"):
             data = await state.get_data()
-            draft = InviteeDraft(data["name"], data["relation"], Group(data["group"]),
-                                 data["locale"], value == "yes")
+            draft = InviteeDraft(
+                data["name"],
+                data["relation"],
+                Group(data["group"]),
+                data["locale"],
+                value == "yes",
+            )
             try:
-                invitee, token = await invite(uow, person.id, ConferenceId(data["conference"]),
-                                              draft, now())
+                invitee, token = await invite(
+                    uow, person.id, ConferenceId(data["conference"]), draft, now()
+                )
             except AccessDenied:
-                await callback.answer(_("Dit is alleen voor de coördinator van deze "
-                                        "conferentie."), show_alert=True)
+                await callback.answer(
+                    _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+                )
                 return
             await state.clear()
             await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(_("{name} staat in de kring ✓").format(
-                name=escape(invitee.name)))
+            await message.edit_text(
+                _("{name} staat in de kring ✓").format(name=escape(invitee.name))
+            )
             await hand_out(message, bot, i18n, invitee, token)
         else:
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
     @r.callback_query(NewLink.filter())
-    async def new_link(callback: CallbackQuery, callback_data: NewLink, uow: UnitOfWork,
-                       person: Person, bot: Bot, i18n: I18n) -> None:
+    async def new_link(
+        callback: CallbackQuery,
+        callback_data: NewLink,
+        uow: UnitOfWork,
+        person: Person,
+        bot: Bot,
+        i18n: I18n,
+    ) -> None:
         try:
-            invitee, token = await reissue(uow, person.id, callback_data.invitee,
-                                           now())
+            invitee, token = await reissue(uow, person.id, callback_data.invitee, now())
         except (AccessDenied, NotFound):
-            await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+            )
             return
         await callback.answer(_("Opgeslagen ✓"))
         if isinstance(callback.message, Message):
-            await callback.message.answer(_("De oude link van {name} werkt niet meer.").format(
-                name=escape(invitee.name)))
+            await callback.message.answer(
+                _("De oude link van {name} werkt niet meer.").format(name=escape(invitee.name))
+            )
             await hand_out(callback.message, bot, i18n, invitee, token)
 
     return r
@@ -339,12 +455,19 @@ async def ask_relation(chat: Message, state: FSMContext, name: str, suggested: s
     """A suggested person's relation, as the family put it (perhaps in another language),
     offered to keep; typed anew, the circle view shows the coordinator's own word."""
     await state.set_state(AddInvitee.relation)
-    await chat.answer(_("Wat is {name} van de hoofdpersoon? Voorgesteld: “{relation}”. Typ "
-                        "het woord dat jij wilt gebruiken, bijvoorbeeld: opa, buurvrouw. Of "
-                        "neem het voorstel over.").format(name=escape(name),
-                                                          relation=escape(suggested)),
-                      reply_markup=_rows((_("✓ Overnemen: {relation}").format(
-                          relation=suggested[:20]), _choice("relation", "keep"))))
+    await chat.answer(
+        _(
+            "Wat is {name} van de hoofdpersoon? Voorgesteld: “{relation}”. Typ "
+            "het woord dat jij wilt gebruiken, bijvoorbeeld: opa, buurvrouw. Of "
+            "neem het voorstel over."
+        ).format(name=escape(name), relation=escape(suggested)),
+        reply_markup=_rows(
+            (
+                _("✓ Overnemen: {relation}").format(relation=suggested[:20]),
+                _choice("relation", "keep"),
+            )
+        ),
+    )
 
 
 async def ask_group(chat: Message, state: FSMContext, name: str) -> None:
@@ -356,12 +479,14 @@ async def ask_group(chat: Message, state: FSMContext, name: str) -> None:
 
 def group_question(name: str) -> tuple[str, InlineKeyboardMarkup]:
     return _("Bij welke groep hoort {name}?").format(name=escape(name)), _rows(
-        *((group_label(g), _choice("group", g.value)) for g in Group))
+        *((group_label(g), _choice("group", g.value)) for g in Group)
+    )
 
 
 def must_attend_question() -> tuple[str, InlineKeyboardMarkup]:
     return _("Moet deze persoon er zeker bij zijn (zoals de hoofdpersoon en de ouders)?"), _rows(
-        (_("Ja, zeker erbij"), _choice("must", "yes")), (_("Nee"), _choice("must", "no")))
+        (_("Ja, zeker erbij"), _choice("must", "yes")), (_("Nee"), _choice("must", "no"))
+    )
 
 
 async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str) -> None:
@@ -371,15 +496,28 @@ async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token:
     # The link stands bare on a line of its own, outside every translation: apps find a
     # link up to the next space, so an isolate or a full stop glued to it would break it.
     link = bare_link(f"https://t.me/{me.username}?start={token}")
-    await chat.answer(_("De persoonlijke link (alleen voor {name}; werkt 30 dagen, voor één "
-                        "telefoon):").format(name=escape(invitee.name)) + "\n" + link)
+    await chat.answer(
+        _("De persoonlijke link (alleen voor {name}; werkt 30 dagen, voor één telefoon):").format(
+            name=escape(invitee.name)
+        )
+        + "\n"
+        + link
+    )
     with i18n.use_locale(invitee.locale):
-        forward = _("Hallo {name}! Je bent uitgenodigd voor een Eigen "
-                    "Kracht-conferentie: familie, vrienden en buren maken samen een "
-                    "plan. Open deze persoonlijke link op je telefoon, dan vertel ik je "
-                    "er meer over:").format(name=escape(invitee.name)) + "\n" + link
+        forward = (
+            _(
+                "Hallo {name}! Je bent uitgenodigd voor een Eigen "
+                "Kracht-conferentie: familie, vrienden en buren maken samen een "
+                "plan. Open deze persoonlijke link op je telefoon, dan vertel ik je "
+                "er meer over:"
+            ).format(name=escape(invitee.name))
+            + "\n"
+            + link
+        )
     await chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward)
     await chat.answer_photo(
         BufferedInputFile(qr_png(link), filename="uitnodiging.png"),
         caption=_("QR-code met de link van {name}, voor een brief op papier.").format(
-            name=escape(invitee.name)))
+            name=escape(invitee.name)
+        ),
+    )

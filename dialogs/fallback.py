@@ -13,15 +13,19 @@ def router() -> Router:
 
     @r.message()
     async def anything(message: Message) -> None:
-        await message.answer(_(
-            "Dat begrijp ik niet helemaal.\n"
-            "Een conferentie aanvragen? Typ /apply.\n"
-            "Zien wat ik kan? Typ /start.\n"
-            "Uitleg nodig? Typ /help."))
+        await message.answer(
+            _(
+                "Dat begrijp ik niet helemaal.\n"
+                "Een conferentie aanvragen? Typ /apply.\n"
+                "Zien wat ik kan? Typ /start.\n"
+                "Uitleg nodig? Typ /help."
+            )
+        )
 
     @r.callback_query()
     async def old_button(callback: CallbackQuery) -> None:
-        await callback.answer(_("Deze knop werkt niet meer. Typ /start om verder te gaan."),
-                              show_alert=True)
+        await callback.answer(
+            _("Deze knop werkt niet meer. Typ /start om verder te gaan."), show_alert=True
+        )
 
     return r

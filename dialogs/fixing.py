@@ -42,12 +42,22 @@ from dialogs.texts import _, joined, labelled, ngettext
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons
+        ]
+    )
 
 
-async def ask_when(chat: Message, state: FSMContext, uow: UnitOfWork, person: Person,
-                   conference: ConferenceId, zone: ZoneInfo, slot: int | None = None) -> None:
+async def ask_when(
+    chat: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
+    zone: ZoneInfo,
+    slot: int | None = None,
+) -> None:
     """Which date: a proposed one (buttons), the current one (when changing), or typed."""
     await circle(uow, person.id, conference)  # the access check
     meeting = await uow.meetings.get(conference)
@@ -57,18 +67,35 @@ async def ask_when(chat: Message, state: FSMContext, uow: UnitOfWork, person: Pe
         await _chose(chat, state, uow, person.id, conference, zone, slot)
         return
     locale = current_locale()
-    buttons = [("📅 " + short_when(s.starts_at, zone, locale),
-                FixSlot(conference=conference, slot=s.id).pack())
-               for s in await uow.meetings.slots(conference)]
+    buttons = [
+        (
+            "📅 " + short_when(s.starts_at, zone, locale),
+            FixSlot(conference=conference, slot=s.id).pack(),
+        )
+        for s in await uow.meetings.slots(conference)
+    ]
     if meeting.fixed:
-        buttons.insert(0, (_("Zelfde datum en tijd"), FixSlot(conference=conference,
-                                                              slot=0).pack()))
-    await chat.answer(_("Op welke datum en tijd? Tik op een datum, of typ er een, "
-                        "bijvoorbeeld: za 3 juli 10:00"), reply_markup=_rows(*buttons))
+        buttons.insert(
+            0, (_("Zelfde datum en tijd"), FixSlot(conference=conference, slot=0).pack())
+        )
+    await chat.answer(
+        _(
+            "Op welke datum en tijd? Tik op een datum, of typ er een, "
+            "bijvoorbeeld: za 3 juli 10:00"
+        ),
+        reply_markup=_rows(*buttons),
+    )
 
 
-async def _chose(chat: Message, state: FSMContext, uow: UnitOfWork, actor: PersonId,
-                 conference: ConferenceId, zone: ZoneInfo, slot: int) -> None:
+async def _chose(
+    chat: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    actor: PersonId,
+    conference: ConferenceId,
+    zone: ZoneInfo,
+    slot: int,
+) -> None:
     meeting = await uow.meetings.get(conference)
     if slot == 0 and meeting.starts_at is not None:
         starts_at = meeting.starts_at
@@ -97,123 +124,188 @@ async def _ask_venue(chat: Message, state: FSMContext, meeting: Meeting) -> None
     await state.set_state(Dating.venue)
     known = _known_place(meeting)
     markup = _rows((known, VenueChoice(action="keep").pack())) if known else None
-    await chat.answer(_("Waar is de conferentie? Typ de naam van de plek, bijvoorbeeld: "
-                        "Buurthuis De Linde."), reply_markup=markup)
+    await chat.answer(
+        _("Waar is de conferentie? Typ de naam van de plek, bijvoorbeeld: Buurthuis De Linde."),
+        reply_markup=markup,
+    )
 
 
-async def _summary(chat: Message, state: FSMContext, uow: UnitOfWork, person: Person,
-                   zone: ZoneInfo) -> None:
+async def _summary(
+    chat: Message, state: FSMContext, uow: UnitOfWork, person: Person, zone: ZoneInfo
+) -> None:
     data = await state.get_data()
     _request, people = await circle(uow, person.id, ConferenceId(data["conference"]))
     count = len(reachable(coming(people))[0])
     await state.set_state(Dating.confirm)
     starts_at = datetime.fromisoformat(data["starts_at"])
-    lines = ["<b>" + _("Klopt dit?") + "</b>",
-             labelled("📅", when(starts_at, zone, current_locale())),
-             labelled("📍", joined([escape(data["venue"]), escape(data.get("address") or "")],
-                                  ", "))]
+    lines = [
+        "<b>" + _("Klopt dit?") + "</b>",
+        labelled("📅", when(starts_at, zone, current_locale())),
+        labelled("📍", joined([escape(data["venue"]), escape(data.get("address") or "")], ", ")),
+    ]
     if data.get("latitude") is not None:
         lines.append(_("Met een kaartpin."))
-    lines += ["", ngettext("Dit gaat naar {count} persoon die ja of misschien zei, met een "
-                           "agenda-bestand.",
-                           "Dit gaat naar {count} mensen die ja of misschien zeiden, met een "
-                           "agenda-bestand.", count).format(count=count)]
-    await chat.answer("\n".join(lines), reply_markup=_rows(
-        (_("✅ Vastzetten en versturen"), Dates(conference=data["conference"],
-                                               action="send").pack()),
-        (_("Toch niet"), Dates(conference=data["conference"], action="menu").pack())))
+    lines += [
+        "",
+        ngettext(
+            "Dit gaat naar {count} persoon die ja of misschien zei, met een agenda-bestand.",
+            "Dit gaat naar {count} mensen die ja of misschien zeiden, met een agenda-bestand.",
+            count,
+        ).format(count=count),
+    ]
+    await chat.answer(
+        "\n".join(lines),
+        reply_markup=_rows(
+            (
+                _("✅ Vastzetten en versturen"),
+                Dates(conference=data["conference"], action="send").pack(),
+            ),
+            (_("Toch niet"), Dates(conference=data["conference"], action="menu").pack()),
+        ),
+    )
 
 
-async def confirmed(callback: CallbackQuery, chat: Message, state: FSMContext,
-                    uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo,
-                    policy: Policy, organisation: str) -> None:
+async def confirmed(
+    callback: CallbackQuery,
+    chat: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    policy: Policy,
+    organisation: str,
+) -> None:
     if await state.get_state() != Dating.confirm.state:
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
         return
     data = await state.get_data()
     conference = ConferenceId(data["conference"])
-    venue = Venue(data["venue"], data.get("address") or "", data.get("latitude"),
-                  data.get("longitude"))
+    venue = Venue(
+        data["venue"], data.get("address") or "", data.get("latitude"), data.get("longitude")
+    )
     try:
-        before, after = await fix_meeting(uow, person.id, conference,
-                                          datetime.fromisoformat(data["starts_at"]), venue,
-                                          now(), policy)
+        before, after = await fix_meeting(
+            uow,
+            person.id,
+            conference,
+            datetime.fromisoformat(data["starts_at"]),
+            venue,
+            now(),
+            policy,
+        )
     except SlotError:
         await callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
         return
     await state.clear()
-    sent, skipped = await announce(uow, i18n, zone, person, conference, before, after,
-                                   organisation)
+    sent, skipped = await announce(
+        uow, i18n, zone, person, conference, before, after, organisation
+    )
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
-    text = ngettext("Vastgezet ✓ {count} persoon krijgt het bericht.",
-                    "Vastgezet ✓ {count} mensen krijgen het bericht.", sent).format(count=sent)
+    text = ngettext(
+        "Vastgezet ✓ {count} persoon krijgt het bericht.",
+        "Vastgezet ✓ {count} mensen krijgen het bericht.",
+        sent,
+    ).format(count=sent)
     if skipped:
         text += " " + ngettext(
             "{count} persoon is niet te bereiken via de bot: vertel het die persoon zelf.",
             "{count} mensen zijn niet te bereiken via de bot: vertel het hun zelf.",
-            skipped).format(count=skipped)
+            skipped,
+        ).format(count=skipped)
     await chat.answer(text)
 
 
-async def ask_cancel(chat: Message, uow: UnitOfWork, person: Person,
-                     conference: ConferenceId) -> None:
+async def ask_cancel(
+    chat: Message, uow: UnitOfWork, person: Person, conference: ConferenceId
+) -> None:
     _request, people = await circle(uow, person.id, conference)
     count = len(reachable(coming(people))[0])
-    await chat.answer(ngettext("Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} "
-                               "persoon krijgt bericht.",
-                               "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} "
-                               "mensen krijgen bericht.", count).format(count=count),
-                      reply_markup=_rows(
-                          (_("Ja, afzeggen"), Dates(conference=conference,
-                                                    action="cancel_yes").pack()),
-                          (_("Nee, laat staan"), Dates(conference=conference,
-                                                       action="menu").pack())))
+    await chat.answer(
+        ngettext(
+            "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} persoon krijgt bericht.",
+            "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} mensen krijgen bericht.",
+            count,
+        ).format(count=count),
+        reply_markup=_rows(
+            (_("Ja, afzeggen"), Dates(conference=conference, action="cancel_yes").pack()),
+            (_("Nee, laat staan"), Dates(conference=conference, action="menu").pack()),
+        ),
+    )
 
 
-async def cancel(callback: CallbackQuery, chat: Message, uow: UnitOfWork, person: Person,
-                 conference: ConferenceId, i18n: I18n, zone: ZoneInfo,
-                 organisation: str) -> None:
+async def cancel(
+    callback: CallbackQuery,
+    chat: Message,
+    uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
+    i18n: I18n,
+    zone: ZoneInfo,
+    organisation: str,
+) -> None:
     before = await uow.meetings.get(conference)
     try:
         after = await cancel_meeting(uow, person.id, conference, now())
     except MeetingError:
         await callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True)
         return
-    sent, _skipped = await announce(uow, i18n, zone, person, conference, before, after,
-                                    organisation)
+    sent, _skipped = await announce(
+        uow, i18n, zone, person, conference, before, after, organisation
+    )
     await callback.answer(_("Opgeslagen ✓"))
     await chat.edit_reply_markup(reply_markup=None)
-    await chat.answer(ngettext("Afgezegd ✓ {count} persoon krijgt bericht.",
-                               "Afgezegd ✓ {count} mensen krijgen bericht.",
-                               sent).format(count=sent))
+    await chat.answer(
+        ngettext(
+            "Afgezegd ✓ {count} persoon krijgt bericht.",
+            "Afgezegd ✓ {count} mensen krijgen bericht.",
+            sent,
+        ).format(count=sent)
+    )
 
 
 def router() -> Router:
     r = Router(name="fixing")
 
     @r.callback_query(StateFilter(Dating.when), FixSlot.filter())
-    async def slot(callback: CallbackQuery, callback_data: FixSlot, state: FSMContext,
-                   uow: UnitOfWork, person: Person, zone: ZoneInfo) -> None:
+    async def slot(
+        callback: CallbackQuery,
+        callback_data: FixSlot,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        zone: ZoneInfo,
+    ) -> None:
         data = await state.get_data()
         if data.get("conference") != callback_data.conference or not isinstance(
-                callback.message, Message):
+            callback.message, Message
+        ):
             await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
             return
         try:
-            await _chose(callback.message, state, uow, person.id,
-                         ConferenceId(callback_data.conference), zone, callback_data.slot)
+            await _chose(
+                callback.message,
+                state,
+                uow,
+                person.id,
+                ConferenceId(callback_data.conference),
+                zone,
+                callback_data.slot,
+            )
         except (AccessDenied, MeetingError):
             await callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
 
     @r.message(StateFilter(Dating.when), HasText())
-    async def typed_when(message: Message, state: FSMContext, uow: UnitOfWork,
-                         i18n: I18n, zone: ZoneInfo) -> None:
+    async def typed_when(
+        message: Message, state: FSMContext, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo
+    ) -> None:
         try:
-            starts_at = parse_slot(message.text or "", now(), zone,
-                                   (i18n.current_locale, *i18n.available_locales))
+            starts_at = parse_slot(
+                message.text or "", now(), zone, (i18n.current_locale, *i18n.available_locales)
+            )
         except SlotError as error:
             await message.answer(slot_problem_text(error, zone, i18n.current_locale))
             return
@@ -235,26 +327,37 @@ def router() -> Router:
             return
         await state.update_data(address=value)
         await state.set_state(Dating.pin)
-        await message.answer(_("Wil je er een kaartpin bij sturen? Tik op 📎 en kies "
-                               "Locatie. Of tik op Overslaan."),
-                             reply_markup=_rows((_("Overslaan"),
-                                                 VenueChoice(action="skip").pack())))
+        await message.answer(
+            _(
+                "Wil je er een kaartpin bij sturen? Tik op 📎 en kies "
+                "Locatie. Of tik op Overslaan."
+            ),
+            reply_markup=_rows((_("Overslaan"), VenueChoice(action="skip").pack())),
+        )
 
     @r.message(StateFilter(Dating.pin))
-    async def pin(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
-                  zone: ZoneInfo) -> None:
+    async def pin(
+        message: Message, state: FSMContext, uow: UnitOfWork, person: Person, zone: ZoneInfo
+    ) -> None:
         if message.location is None:
-            await message.answer(_("Stuur een locatie (tik op 📎 en dan op Locatie), of tik op "
-                                   "Overslaan."))
+            await message.answer(
+                _("Stuur een locatie (tik op 📎 en dan op Locatie), of tik op Overslaan.")
+            )
             return
-        await state.update_data(latitude=message.location.latitude,
-                                longitude=message.location.longitude)
+        await state.update_data(
+            latitude=message.location.latitude, longitude=message.location.longitude
+        )
         await _summary(message, state, uow, person, zone)
 
     @r.callback_query(StateFilter(Dating.venue, Dating.pin), VenueChoice.filter())
-    async def venue_choice(callback: CallbackQuery, callback_data: VenueChoice,
-                           state: FSMContext, uow: UnitOfWork, person: Person,
-                           zone: ZoneInfo) -> None:
+    async def venue_choice(
+        callback: CallbackQuery,
+        callback_data: VenueChoice,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        zone: ZoneInfo,
+    ) -> None:
         message = callback.message
         if not isinstance(message, Message):
             await callback.answer()
@@ -262,12 +365,14 @@ def router() -> Router:
         if callback_data.action == "keep" and await state.get_state() == Dating.venue.state:
             meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
             if meeting.venue is None:
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."),
-                                      show_alert=True)
+                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
                 return
-            await state.update_data(venue=meeting.venue.name, address=meeting.venue.address,
-                                    latitude=meeting.venue.latitude,
-                                    longitude=meeting.venue.longitude)
+            await state.update_data(
+                venue=meeting.venue.name,
+                address=meeting.venue.address,
+                latitude=meeting.venue.latitude,
+                longitude=meeting.venue.longitude,
+            )
         await callback.answer(_("Opgeslagen ✓"))
         await _summary(message, state, uow, person, zone)
 

@@ -28,15 +28,19 @@ def after(draft: RequestDraft, answered: Field) -> Field | None:
     changing one answer therefore never asks the later questions again."""
     steps = steps_for(draft)
     if answered in steps:
-        for step in steps[steps.index(answered) + 1:]:
+        for step in steps[steps.index(answered) + 1 :]:
             if step not in draft.answered:
                 return step
     return first_unanswered(draft)
 
 
 async def show(
-    chat: Message, state: FSMContext, draft: RequestDraft, step: Field | None,
-    saved: bool = False, edit: bool = False,
+    chat: Message,
+    state: FSMContext,
+    draft: RequestDraft,
+    step: Field | None,
+    saved: bool = False,
+    edit: bool = False,
 ) -> None:
     """Ask `step` (None: the summary). With `edit`, `chat` is the bot's message whose button
     was pressed, and it turns into the next question in place (one message, not two)."""

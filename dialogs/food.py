@@ -21,7 +21,8 @@ from dialogs.texts import _
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=text, callback_data=FoodStep(invitee=invitee, action=action, value=value).pack())
+        text=text, callback_data=FoodStep(invitee=invitee, action=action, value=value).pack()
+    )
 
 
 def food_button(invitee: int) -> list[InlineKeyboardButton]:
@@ -30,9 +31,11 @@ def food_button(invitee: int) -> list[InlineKeyboardButton]:
 
 def _allergen_keyboard(invitee: Invitee) -> InlineKeyboardMarkup:
     chosen = invitee.food.allergens
-    buttons = [_button(("✓ " if a in chosen else "") + allergen_label(a), invitee.id,
-                       "allergen", a.value) for a in Allergen]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    buttons = [
+        _button(("✓ " if a in chosen else "") + allergen_label(a), invitee.id, "allergen", a.value)
+        for a in Allergen
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(button_text("Klaar ✓"), invitee.id, "done")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -41,15 +44,17 @@ def summary(food: Food) -> str:
     diet = diet_label(food.diet) if food.diet else _("niet ingevuld")
     allergens = listed([allergen_label(a) for a in Allergen if a in food.allergens])
     return _("Eten: {diet}. Allergieën: {allergens}.").format(
-        diet=diet, allergens=allergens or _("geen"))
+        diet=diet, allergens=allergens or _("geen")
+    )
 
 
 def router() -> Router:
     r = Router(name="food")
 
     @r.callback_query(FoodStep.filter())
-    async def step(callback: CallbackQuery, callback_data: FoodStep, uow: UnitOfWork,
-                   person: Person) -> None:
+    async def step(
+        callback: CallbackQuery, callback_data: FoodStep, uow: UnitOfWork, person: Person
+    ) -> None:
         if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
         invitee, message = found
@@ -58,43 +63,60 @@ def router() -> Router:
             if action == "start":
                 await callback.answer()
                 await message.answer(
-                    _("Mogen we vragen wat je eet, en waar je niet tegen kunt? Dat zegt soms "
-                      "iets over je geloof of je gezondheid. We gebruiken het alleen voor het "
-                      "eten op de conferentie. Alleen de coördinator ziet het."),
-                    reply_markup=InlineKeyboardMarkup(inline_keyboard=[
-                        [_button(button_text("Ja, dat mag"), invitee.id, "consent", "yes")],
-                        [_button(button_text("Nee, liever niet"), invitee.id, "consent", "no")]]))
+                    _(
+                        "Mogen we vragen wat je eet, en waar je niet tegen kunt? Dat zegt soms "
+                        "iets over je geloof of je gezondheid. We gebruiken het alleen voor het "
+                        "eten op de conferentie. Alleen de coördinator ziet het."
+                    ),
+                    reply_markup=InlineKeyboardMarkup(
+                        inline_keyboard=[
+                            [_button(button_text("Ja, dat mag"), invitee.id, "consent", "yes")],
+                            [
+                                _button(
+                                    button_text("Nee, liever niet"), invitee.id, "consent", "no"
+                                )
+                            ],
+                        ]
+                    ),
+                )
                 return
             if action == "consent":
-                invitee = await set_food(uow, person.id, invitee.id,
-                                         replace(food, consent=value == "yes"))
+                invitee = await set_food(
+                    uow, person.id, invitee.id, replace(food, consent=value == "yes")
+                )
                 await callback.answer(_("Opgeslagen ✓"))
                 if value != "yes":
-                    await message.edit_text(_("Prima, dan vragen we er niet naar. "
-                                              "Opgeslagen ✓"))
+                    await message.edit_text(_("Prima, dan vragen we er niet naar. Opgeslagen ✓"))
                     return
-                await message.edit_text(_("Wat eet je?"), reply_markup=InlineKeyboardMarkup(
-                    inline_keyboard=[[_button(diet_label(d), invitee.id, "diet", d.value)]
-                                     for d in Diet]))
+                await message.edit_text(
+                    _("Wat eet je?"),
+                    reply_markup=InlineKeyboardMarkup(
+                        inline_keyboard=[
+                            [_button(diet_label(d), invitee.id, "diet", d.value)] for d in Diet
+                        ]
+                    ),
+                )
             elif action == "diet" and value in Diet._value2member_map_ and food.consent:
-                invitee = await set_food(uow, person.id, invitee.id,
-                                         replace(food, diet=Diet(value)))
+                invitee = await set_food(
+                    uow, person.id, invitee.id, replace(food, diet=Diet(value))
+                )
                 await callback.answer(_("Opgeslagen ✓"))
-                await message.edit_text(_("Kun je ergens niet tegen? Tik aan wat geldt, en "
-                                          "dan op Klaar."),
-                                        reply_markup=_allergen_keyboard(invitee))
+                await message.edit_text(
+                    _("Kun je ergens niet tegen? Tik aan wat geldt, en dan op Klaar."),
+                    reply_markup=_allergen_keyboard(invitee),
+                )
             elif action == "allergen" and value in Allergen._value2member_map_ and food.consent:
                 allergens = food.allergens ^ {Allergen(value)}
-                invitee = await set_food(uow, person.id, invitee.id,
-                                         replace(food, allergens=frozenset(allergens)))
+                invitee = await set_food(
+                    uow, person.id, invitee.id, replace(food, allergens=frozenset(allergens))
+                )
                 await callback.answer(_("Opgeslagen ✓"))
                 await message.edit_reply_markup(reply_markup=_allergen_keyboard(invitee))
             elif action == "done":
                 await callback.answer(_("Opgeslagen ✓"))
                 await message.edit_text(summary(invitee.food) + " " + _("Opgeslagen ✓"))
             else:
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."),
-                                      show_alert=True)
+                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
 

@@ -18,9 +18,20 @@ ORGANIZER_ADDRESS = "mailto:noreply@invalid"
 REMINDER_BEFORE = timedelta(days=1)
 
 
-def meeting_ics(*, uid: str, sequence: int, start: datetime, end: datetime, zone: ZoneInfo,
-                summary: str, location: str | None, description: str | None,
-                stamp: datetime, organisation: str, cancelled: bool = False) -> bytes:
+def meeting_ics(
+    *,
+    uid: str,
+    sequence: int,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    summary: str,
+    location: str | None,
+    description: str | None,
+    stamp: datetime,
+    organisation: str,
+    cancelled: bool = False,
+) -> bytes:
     """The calendar file for one version of the meeting.
 
     Naive ``start``/``end`` are wall-clock times in ``zone``; aware ones are converted to it, so

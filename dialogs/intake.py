@@ -41,12 +41,13 @@ def problem_text(error: InvalidAnswer) -> str:
             "Dat is wat lang: hier past {limit} teken, jouw tekst heeft er {length}. "
             "Kun je het korter zeggen?",
             "Dat is wat lang: hier passen {limit} tekens, jouw tekst heeft er {length}. "
-            "Kun je het korter zeggen?", limit
+            "Kun je het korter zeggen?",
+            limit,
         ).format(limit=limit, length=error.length),
         Problem.TOO_SHORT: lambda: ngettext(
             "Dat is wat kort. Kun je het iets uitgebreider zeggen (minstens {limit} teken)?",
             "Dat is wat kort. Kun je het iets uitgebreider zeggen (minstens {limit} tekens)?",
-            limit
+            limit,
         ).format(limit=limit),
         Problem.NOT_A_NUMBER: lambda: _(
             "Typ de leeftijd als getal, bijvoorbeeld 8. Of tik op 'Overslaan'."
@@ -55,9 +56,11 @@ def problem_text(error: InvalidAnswer) -> str:
             "Dat lijkt me geen leeftijd. Typ een getal van 0 tot {limit}."
         ).format(limit=error.limit),
         Problem.NO_LETTERS: lambda: _("Typ het met letters alsjeblieft."),
-        Problem.TOO_MANY: lambda: ngettext("Je kunt hoogstens {limit} taal kiezen.",
-                                           "Je kunt hoogstens {limit} talen kiezen.",
-                                           limit).format(limit=limit),
+        Problem.TOO_MANY: lambda: ngettext(
+            "Je kunt hoogstens {limit} taal kiezen.",
+            "Je kunt hoogstens {limit} talen kiezen.",
+            limit,
+        ).format(limit=limit),
     }
     return texts[error.problem]()
 
@@ -67,16 +70,19 @@ def _chat(callback: CallbackQuery) -> Message | None:
     return None if message is None or isinstance(message, InaccessibleMessage) else message
 
 
-async def _current(callback: CallbackQuery, state: FSMContext,
-                   field: str) -> tuple[Field, Message] | None:
+async def _current(
+    callback: CallbackQuery, state: FSMContext, field: str
+) -> tuple[Field, Message] | None:
     """The question a button belongs to must be the one we are at: buttons on older
     messages stay on screen, and what the phone sends is not to be trusted. With the step, the
     message the button is on."""
     step = await current_step(state)
     chat = _chat(callback)
     if step is None or step.value != field or chat is None:
-        await callback.answer(_("Die knop hoort bij een eerdere vraag. Kijk bij het laatste "
-                                "bericht."), show_alert=True)
+        await callback.answer(
+            _("Die knop hoort bij een eerdere vraag. Kijk bij het laatste bericht."),
+            show_alert=True,
+        )
         return None
     return step, chat
 
@@ -111,8 +117,9 @@ def router() -> Router:
         await answered(chat, state, draft, step, edit=True)
 
     @r.callback_query(Nav.filter(F.action == "done"))
-    async def languages_done(callback: CallbackQuery, callback_data: Nav,
-                             state: FSMContext) -> None:
+    async def languages_done(
+        callback: CallbackQuery, callback_data: Nav, state: FSMContext
+    ) -> None:
         current = await _current(callback, state, callback_data.field)
         if current is None or current[0] is not Field.LANGUAGES:
             return
@@ -122,8 +129,7 @@ def router() -> Router:
             await callback.answer(_("Kies minstens één taal, of typ er een."), show_alert=True)
             return
         await callback.answer(_("Opgeslagen ✓"))
-        await answered(chat, state, draft.with_answer(Field.LANGUAGES), Field.LANGUAGES,
-                       edit=True)
+        await answered(chat, state, draft.with_answer(Field.LANGUAGES), Field.LANGUAGES, edit=True)
 
     @r.callback_query(Answer.filter())
     async def chosen(callback: CallbackQuery, callback_data: Answer, state: FSMContext) -> None:
@@ -148,10 +154,15 @@ def router() -> Router:
             elif step is Field.CONSENT and value in ("yes", "no"):
                 if value == "no":
                     await callback.answer()
-                    await reask(chat, state, _(
-                        "Dat begrijp ik. Zonder je toestemming kunnen we de aanvraag niet "
-                        "bewaren of doorgeven. Wil je toch doorgaan, tik dan op 'Ja, ik ga "
-                        "akkoord'. Met /cancel stop je, en dan bewaren we niets."))
+                    await reask(
+                        chat,
+                        state,
+                        _(
+                            "Dat begrijp ik. Zonder je toestemming kunnen we de aanvraag niet "
+                            "bewaren of doorgeven. Wil je toch doorgaan, tik dan op 'Ja, ik ga "
+                            "akkoord'. Met /cancel stop je, en dan bewaren we niets."
+                        ),
+                    )
                     return
                 draft = draft.with_answer(step, consent=True)
             else:
@@ -170,12 +181,16 @@ def router() -> Router:
         shared = message.contact
         assert shared is not None and message.from_user is not None
         if shared.user_id != message.from_user.id:
-            await reask(message, state, _(
-                "Deel alsjeblieft je eigen nummer met de knop, of kies 'Alleen via Telegram'."))
+            await reask(
+                message,
+                state,
+                _("Deel alsjeblieft je eigen nummer met de knop, of kies 'Alleen via Telegram'."),
+            )
             return
         phone = "+" + re.sub(r"\D", "", shared.phone_number)[:20]
-        draft = (await load_draft(state)).with_answer(Field.CONTACT, phone=phone,
-                                                      contact_given=True)
+        draft = (await load_draft(state)).with_answer(
+            Field.CONTACT, phone=phone, contact_given=True
+        )
         await answered(message, state, draft, Field.CONTACT)
 
     @r.message(StateFilter(Intake.contact), HasText())
@@ -219,8 +234,11 @@ def router() -> Router:
         if await current_step(state) is None:
             await reask(message, state, _("Gebruik de knoppen hieronder alsjeblieft."))
         else:
-            await reask(message, state, _(
-                "Dat kan ik hier niet gebruiken. Typ je antwoord als tekst alsjeblieft."))
+            await reask(
+                message,
+                state,
+                _("Dat kan ik hier niet gebruiken. Typ je antwoord als tekst alsjeblieft."),
+            )
 
     return r
 

@@ -44,8 +44,11 @@ def back_button(step: Field) -> InlineKeyboardButton:
 
 
 def contact_labels() -> tuple[str, str, str]:
-    return (button_text("📱 Deel mijn telefoonnummer"), button_text("Alleen via Telegram"),
-            button_text("⬅ Terug"))
+    return (
+        button_text("📱 Deel mijn telefoonnummer"),
+        button_text("Alleen via Telegram"),
+        button_text("⬅ Terug"),
+    )
 
 
 def question_examples() -> str:
@@ -62,7 +65,8 @@ def _question(step: Field, draft: RequestDraft) -> str:
     texts = {
         Field.ROLE: lambda: _("Wie doet de aanvraag?"),
         Field.SUBJECT_NAME: lambda: (
-            _("Wat is je voornaam?") if draft.role is ApplicantRole.SELF
+            _("Wat is je voornaam?")
+            if draft.role is ApplicantRole.SELF
             else _("Over wie gaat het? Typ alleen de voornaam.")
         ),
         Field.SUBJECT_AGE: lambda: _(
@@ -78,7 +82,7 @@ def _question(step: Field, draft: RequestDraft) -> str:
         Field.MINIMUM_REQUIREMENT: lambda: _(
             "Is iemand niet veilig? Dan kunt u als professional een minimumeis stellen. Dat "
             "is een regel die vooraf vaststaat. Elk plan moet zich daaraan houden. Bijvoorbeeld: "
-            "\"Blijven wonen bij deze man is geen optie.\" Typ de minimumeis, of kies 'Geen "
+            '"Blijven wonen bij deze man is geen optie." Typ de minimumeis, of kies \'Geen '
             "minimumeis'."
         ),
         Field.MODEL: lambda: _(
@@ -99,7 +103,8 @@ def _question(step: Field, draft: RequestDraft) -> str:
             "'Geen voorkeur'."
         ),
         Field.REGION: lambda: (
-            _("In welke gemeente of regio woon je?") if info
+            _("In welke gemeente of regio woon je?")
+            if info
             else _("In welke gemeente of regio woont de familie?")
         ),
         Field.CONTACT: lambda: _(
@@ -124,8 +129,11 @@ def privacy_summary() -> str:
 
 
 def _keyboard(step: Field, draft: RequestDraft) -> Markup:
-    chosen = frozenset(c for c in FAMILY_LANGUAGE_CHOICES if c in draft.languages) if (
-        step is Field.LANGUAGES) else frozenset()
+    chosen = (
+        frozenset(c for c in FAMILY_LANGUAGE_CHOICES if c in draft.languages)
+        if (step is Field.LANGUAGES)
+        else frozenset()
+    )
     return _step_keyboard(step, I18n.get_current(), current_locale(), chosen)
 
 
@@ -137,30 +145,41 @@ def _keyboard(step: Field, draft: RequestDraft) -> Markup:
 def _step_keyboard(step: Field, i18n: I18n, locale: str, chosen: frozenset[str]) -> Markup:
     rows: list[list[InlineKeyboardButton]] = []
     if step is Field.ROLE:
-        rows = [[_button(role_label(r), Answer(field=step.value, value=r.value))]
-                for r in ApplicantRole]
+        rows = [
+            [_button(role_label(r), Answer(field=step.value, value=r.value))]
+            for r in ApplicantRole
+        ]
     elif step is Field.MODEL:
-        rows = [[_button(model_choice(m), Answer(field=step.value, value=m.value))]
-                for m in ConferenceModel]
+        rows = [
+            [_button(model_choice(m), Answer(field=step.value, value=m.value))]
+            for m in ConferenceModel
+        ]
     elif step is Field.LANGUAGES:
         buttons = [
-            _button(("✓ " if code in chosen else "") + language_name(code, locale),
-                    Answer(field=step.value, value=code))
+            _button(
+                ("✓ " if code in chosen else "") + language_name(code, locale),
+                Answer(field=step.value, value=code),
+            )
             for code in FAMILY_LANGUAGE_CHOICES
         ]
-        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows.append([_button(button_text("Klaar ✓"), Nav(action="done", field=step.value))])
     elif step is Field.CONTACT:
         share, telegram_only, back = contact_labels()
         return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=share, request_contact=True)],
-                      [KeyboardButton(text=telegram_only)], [KeyboardButton(text=back)]],
-            resize_keyboard=True, one_time_keyboard=True,
+            keyboard=[
+                [KeyboardButton(text=share, request_contact=True)],
+                [KeyboardButton(text=telegram_only)],
+                [KeyboardButton(text=back)],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
         )
     elif step is Field.CONSENT:
-        rows = [[_button(button_text("✅ Ja, ik ga akkoord"),
-                         Answer(field=step.value, value="yes"))],
-                [_button(button_text("Nee"), Answer(field=step.value, value="no"))]]
+        rows = [
+            [_button(button_text("✅ Ja, ik ga akkoord"), Answer(field=step.value, value="yes"))],
+            [_button(button_text("Nee"), Answer(field=step.value, value="no"))],
+        ]
     if step in OPTIONAL_FIELDS:
         skip = {
             Field.MINIMUM_REQUIREMENT: button_text("Geen minimumeis"),
@@ -174,8 +193,9 @@ def _step_keyboard(step: Field, i18n: I18n, locale: str, chosen: frozenset[str])
 def prompt(step: Field, draft: RequestDraft) -> tuple[str, Markup]:
     number, total = step_number(draft, step)
     parts = []
-    parts.append("<b>" + _("Stap {number} van {total}").format(number=number, total=total)
-                 + "</b>")
+    parts.append(
+        "<b>" + _("Stap {number} van {total}").format(number=number, total=total) + "</b>"
+    )
     parts.append(_question(step, draft))
     current = answer_text(step, draft) if step in draft.answered else None
     if current and step not in (Field.LANGUAGES, Field.CONSENT):
@@ -196,8 +216,9 @@ def answer_text(step: Field, draft: RequestDraft) -> str:
         return number(draft.subject_age) if draft.subject_age is not None else not_given
     if step is Field.LANGUAGES:
         locale = current_locale()
-        return joined((escape(language_name(c, locale)) for c in draft.languages),
-                      ", ") or not_given
+        return (
+            joined((escape(language_name(c, locale)) for c in draft.languages), ", ") or not_given
+        )
     if step is Field.CONTACT:
         return escape(draft.phone) if draft.phone else _("alleen via Telegram")
     if step is Field.CONSENT:
@@ -221,7 +242,7 @@ def review(draft: RequestDraft) -> tuple[str, InlineKeyboardMarkup]:
 @functools.lru_cache(maxsize=256)
 def _review_keyboard(steps: tuple[Field, ...], i18n: I18n, locale: str) -> InlineKeyboardMarkup:
     edits = [_button("✏️ " + field_label(s), Nav(action="edit", field=s.value)) for s in steps]
-    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows = [edits[i : i + 2] for i in range(0, len(edits), 2)]
     rows.append([_button(button_text("✅ Versturen"), Nav(action="submit"))])
     rows.append([_button(button_text("✖ Stoppen"), Nav(action="stop"))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

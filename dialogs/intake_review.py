@@ -56,15 +56,21 @@ def router() -> Router:
             await ask_stop(chat)
 
     @r.callback_query(Nav.filter(F.action == "submit"))
-    async def submit(callback: CallbackQuery, state: FSMContext, uow: UnitOfWork,
-                     person: Person, bot: Bot, i18n: I18n, zone: ZoneInfo,
-                     default_locale: str) -> None:
+    async def submit(
+        callback: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        bot: Bot,
+        i18n: I18n,
+        zone: ZoneInfo,
+        default_locale: str,
+    ) -> None:
         if (chat := _chat(callback)) is None:
             return
         draft = await load_draft(state)
         try:
-            result = await submit_request(uow, person.id, i18n.current_locale, draft,
-                                          now())
+            result = await submit_request(uow, person.id, i18n.current_locale, draft, now())
         except Incomplete:
             await callback.answer()
             await reask(chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
@@ -97,15 +103,21 @@ def _confirmation(result: Submitted) -> str:
     ).format(reference=reference)
 
 
-async def _tell_managers(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo,
-                         default_locale: str, result: Submitted) -> None:
+async def _tell_managers(
+    bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, default_locale: str, result: Submitted
+) -> None:
     for manager in result.managers:
-        locale = manager.locale if manager.locale in i18n.available_locales else (
-            default_locale)
+        locale = manager.locale if manager.locale in i18n.available_locales else (default_locale)
         with i18n.use_locale(locale):
             text = request_notice(result.request, zone, locale)
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=_("Open aanvraag"),
-                callback_data=OpenRequest(id=result.request.id).pack(),
-            )]])
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("Open aanvraag"),
+                            callback_data=OpenRequest(id=result.request.id).pack(),
+                        )
+                    ]
+                ]
+            )
         await deliver(bot, uow, manager.person_id, text, markup)

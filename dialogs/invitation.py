@@ -48,15 +48,28 @@ from dialogs.suggest import suggest_button
 from dialogs.texts import _, joined, labelled
 
 
-def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
-                 dates: bool = False, propose: bool = False,
-                 minimum: bool = False) -> InlineKeyboardMarkup:
-    labels = ((Rsvp.YES, button_text("✅ Ja, ik kom")),
-              (Rsvp.MAYBE, button_text("🤔 Misschien")),
-              (Rsvp.NO, button_text("Nee, ik kan niet")))
-    rows = [[InlineKeyboardButton(
-        text=text, callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
-    )] for rsvp, text in labels]
+def rsvp_buttons(
+    invitee_id: int,
+    ask_reason: bool = False,
+    food: bool = False,
+    dates: bool = False,
+    propose: bool = False,
+    minimum: bool = False,
+) -> InlineKeyboardMarkup:
+    labels = (
+        (Rsvp.YES, button_text("✅ Ja, ik kom")),
+        (Rsvp.MAYBE, button_text("🤔 Misschien")),
+        (Rsvp.NO, button_text("Nee, ik kan niet")),
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=text,
+                callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
+            )
+        ]
+        for rsvp, text in labels
+    ]
     if dates:
         rows.append(vote_button(invitee_id))
     if food:
@@ -68,23 +81,28 @@ def rsvp_buttons(invitee_id: int, ask_reason: bool = False, food: bool = False,
         rows.append(minimum_button(invitee_id))
     rows.append(suggest_button(invitee_id))
     if ask_reason:  # saying why is optional, and never needed
-        rows += [[InlineKeyboardButton(
-            text=no_reason_label(reason),
-            callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
-        )] for reason in NoReason]
+        rows += [
+            [
+                InlineKeyboardButton(
+                    text=no_reason_label(reason),
+                    callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
+                )
+            ]
+            for reason in NoReason
+        ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def invitation_text(invitee: Invitee, request: ConferenceRequest | None,
-                    applicant: bool) -> str:
+def invitation_text(invitee: Invitee, request: ConferenceRequest | None, applicant: bool) -> str:
     """The invitation as its reader gets it (in the current locale): who it is for, what it
     is, the minimum requirement if any, and the question."""
     if applicant and request is not None:
         # known since the request: no introduction, no questions asked again
-        text = _("Hallo {name}! Je vroeg deze Eigen Kracht-conferentie aan "
-                 "({reference}). Nu ben je ook uitgenodigd voor de kring: dit is "
-                 "dezelfde conferentie.").format(name=escape(invitee.name),
-                                                  reference=request.reference)
+        text = _(
+            "Hallo {name}! Je vroeg deze Eigen Kracht-conferentie aan "
+            "({reference}). Nu ben je ook uitgenodigd voor de kring: dit is "
+            "dezelfde conferentie."
+        ).format(name=escape(invitee.name), reference=request.reference)
     else:
         text = _(
             "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
@@ -95,15 +113,17 @@ def invitation_text(invitee: Invitee, request: ConferenceRequest | None,
             "deel.\n"
             "Wat we van je vragen: kom als je kunt, en denk mee."
         ).format(name=escape(invitee.name))
-    if request is not None and request.minimum_requirement and (
-        invitee.group is not Group.PROFESSIONAL
+    if (
+        request is not None
+        and request.minimum_requirement
+        and (invitee.group is not Group.PROFESSIONAL)
     ):
         # It lies on the table for everyone in the family (professionals learn what
         # part 1 needs from the coordinator).
         text += "\n\n" + _(
             "Eén regel staat al vast: {requirement}\nElk plan moet zich daaraan houden. "
-            "Zo'n regel heet een minimumeis.").format(
-            requirement=escape(request.minimum_requirement))
+            "Zo'n regel heet een minimumeis."
+        ).format(requirement=escape(request.minimum_requirement))
     return text + "\n\n" + _("Kom je?")
 
 
@@ -117,31 +137,46 @@ async def extras(uow: UnitOfWork, invitee: Invitee) -> dict[str, bool]:
     someone who said no), a proposal of their own for the main person."""
     meeting = await uow.meetings.get(invitee.conference_id)
     open_vote = not meeting.fixed and bool(await uow.meetings.slots(invitee.conference_id))
-    return {"dates": open_vote and invitee.rsvp is not Rsvp.NO,
-            "propose": not meeting.fixed and may_propose(invitee),
-            "minimum": invitee.group is Group.PROFESSIONAL}
+    return {
+        "dates": open_vote and invitee.rsvp is not Rsvp.NO,
+        "propose": not meeting.fixed and may_propose(invitee),
+        "minimum": invitee.group is Group.PROFESSIONAL,
+    }
 
 
 def router() -> Router:
     r = Router(name="invitation")
 
     @r.message(CommandStart(deep_link=True))
-    async def opened(message: Message, command: CommandObject, uow: UnitOfWork,
-                     person: Person, i18n: I18n, bot: Bot) -> None:
+    async def opened(
+        message: Message,
+        command: CommandObject,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        bot: Bot,
+    ) -> None:
         token = command.args or ""
         try:
             if not looks_like_token(token):
                 raise InvitationRefused(Refusal.UNKNOWN)
             invitee = await open_invitation(uow, person.id, token, now())
         except InvitationRefused as refused:
-            await message.answer({
-                Refusal.UNKNOWN: _("Deze uitnodiging ken ik niet (meer). Vraag de coördinator "
-                                   "om een nieuwe link."),
-                Refusal.EXPIRED: _("Deze uitnodiging is verlopen. Vraag de coördinator om een "
-                                   "nieuwe link."),
-                Refusal.TAKEN: _("Deze uitnodiging is al geopend op een andere telefoon. Is dat "
-                                 "niet van jou? De coördinator hoort het en helpt je verder."),
-            }[refused.reason])
+            await message.answer(
+                {
+                    Refusal.UNKNOWN: _(
+                        "Deze uitnodiging ken ik niet (meer). Vraag de coördinator "
+                        "om een nieuwe link."
+                    ),
+                    Refusal.EXPIRED: _(
+                        "Deze uitnodiging is verlopen. Vraag de coördinator om een nieuwe link."
+                    ),
+                    Refusal.TAKEN: _(
+                        "Deze uitnodiging is al geopend op een andere telefoon. Is dat "
+                        "niet van jou? De coördinator hoort het en helpt je verder."
+                    ),
+                }[refused.reason]
+            )
             if refused.reason is Refusal.TAKEN and refused.invitee is not None:
                 await _tell_taken(bot, uow, i18n, refused.invitee)
             return
@@ -152,57 +187,94 @@ def router() -> Router:
             except NotFound:
                 pass
         request = await uow.conferences.get(invitee.conference_id)
-        with i18n.use_locale(invitee.locale if invitee.locale in i18n.available_locales
-                             else i18n.current_locale):
-            await message.answer(invitation_text(invitee, request, applicant),
-                                 reply_markup=rsvp_buttons(
-                                     invitee.id, minimum=invitee.group is Group.PROFESSIONAL))
+        with i18n.use_locale(
+            invitee.locale if invitee.locale in i18n.available_locales else i18n.current_locale
+        ):
+            await message.answer(
+                invitation_text(invitee, request, applicant),
+                reply_markup=rsvp_buttons(invitee.id, minimum=invitee.group is Group.PROFESSIONAL),
+            )
 
     @r.message(Command("me"))
-    async def me(message: Message, uow: UnitOfWork, person: Person, i18n: I18n,
-                 zone: ZoneInfo) -> None:
+    async def me(
+        message: Message, uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo
+    ) -> None:
         mine = await my_invitations(uow, person.id)
         if not mine:
-            await message.answer(_("Je bent (nog) niet uitgenodigd voor een conferentie. Heb je "
-                                   "een persoonlijke link gekregen? Open die dan."))
+            await message.answer(
+                _(
+                    "Je bent (nog) niet uitgenodigd voor een conferentie. Heb je "
+                    "een persoonlijke link gekregen? Open die dan."
+                )
+            )
             return
         for invitee in mine:
             request = await uow.conferences.get(invitee.conference_id)
-            state: str = {Rsvp.YES: _("Je komt."), Rsvp.MAYBE: _("Je komt misschien."),
-                          Rsvp.NO: _("Je kunt niet komen.")}[invitee.rsvp] if invitee.rsvp else (
-                _("Je hebt nog niet geantwoord."))
+            state: str = (
+                {
+                    Rsvp.YES: _("Je komt."),
+                    Rsvp.MAYBE: _("Je komt misschien."),
+                    Rsvp.NO: _("Je kunt niet komen."),
+                }[invitee.rsvp]
+                if invitee.rsvp
+                else (_("Je hebt nog niet geantwoord."))
+            )
             meeting = await uow.meetings.get(invitee.conference_id)
             if meeting.fixed and meeting.starts_at is not None:
-                state += "\n" + labelled("📅", when(meeting.starts_at, zone,
-                                                    i18n.current_locale))
+                state += "\n" + labelled("📅", when(meeting.starts_at, zone, i18n.current_locale))
                 if meeting.venue:
-                    state += "\n" + labelled("📍", joined([
-                        escape(meeting.venue.name), escape(meeting.venue.address or "")], ", "))
-            title = _("<b>Mijn conferentie</b> ({reference})").format(
-                reference=request.reference if request else "?") + "\n" + state
-            if meeting.fixed and meeting.starts_at is not None and (
-                    meeting.starts_at <= now()):
-                await message.answer(title + "\n\n" + _("De conferentie is geweest. Dank je "
-                                                         "wel voor je inzet!"))
+                    state += "\n" + labelled(
+                        "📍",
+                        joined(
+                            [escape(meeting.venue.name), escape(meeting.venue.address or "")], ", "
+                        ),
+                    )
+            title = (
+                _("<b>Mijn conferentie</b> ({reference})").format(
+                    reference=request.reference if request else "?"
+                )
+                + "\n"
+                + state
+            )
+            if meeting.fixed and meeting.starts_at is not None and (meeting.starts_at <= now()):
+                await message.answer(
+                    title + "\n\n" + _("De conferentie is geweest. Dank je wel voor je inzet!")
+                )
                 continue  # answers are for before the meeting
             await message.answer(
                 title + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen."),
-                reply_markup=rsvp_buttons(invitee.id, food=invitee.rsvp in (Rsvp.YES,
-                                                                             Rsvp.MAYBE),
-                                          **await extras(uow, invitee)))
+                reply_markup=rsvp_buttons(
+                    invitee.id,
+                    food=invitee.rsvp in (Rsvp.YES, Rsvp.MAYBE),
+                    **await extras(uow, invitee),
+                ),
+            )
 
     @r.callback_query(RsvpAnswer.filter())
-    async def answered(callback: CallbackQuery, callback_data: RsvpAnswer, uow: UnitOfWork,
-                       person: Person, policy: Policy, state: FSMContext, bot: Bot,
-                       i18n: I18n, zone: ZoneInfo) -> None:
+    async def answered(
+        callback: CallbackQuery,
+        callback_data: RsvpAnswer,
+        uow: UnitOfWork,
+        person: Person,
+        policy: Policy,
+        state: FSMContext,
+        bot: Bot,
+        i18n: I18n,
+        zone: ZoneInfo,
+    ) -> None:
         if callback_data.answer not in Rsvp._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
         before = await uow.invitees.get(callback_data.invitee)
         try:
-            invitee = await answer(uow, person.id, callback_data.invitee,
-                                   Rsvp(callback_data.answer), policy=policy,
-                                   now=now())
+            invitee = await answer(
+                uow,
+                person.id,
+                callback_data.invitee,
+                Rsvp(callback_data.answer),
+                policy=policy,
+                now=now(),
+            )
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
@@ -212,33 +284,51 @@ def router() -> Router:
         thanks = {
             Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
             Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),
-            Rsvp.NO: _("Jammer, en helemaal goed. Dank je wel dat je het laat weten. "
-                       "Opgeslagen ✓"),
+            Rsvp.NO: _(
+                "Jammer, en helemaal goed. Dank je wel dat je het laat weten. Opgeslagen ✓"
+            ),
         }[Rsvp(callback_data.answer)]
         text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
         no = callback_data.answer == Rsvp.NO.value
         if no:
-            text += " " + _("Wil je zeggen waarom? Tik op een reden of typ het hier. Dat "
-                            "hoeft niet.")
+            text += " " + _(
+                "Wil je zeggen waarom? Tik op een reden of typ het hier. Dat hoeft niet."
+            )
             await state.set_state(Answering.reason)
             await state.update_data(reason_for=invitee.id)
         else:
             await _stop_asking_why(state)
         message = callback.message
         if isinstance(message, Message) and message.text != text:  # same tap twice: as is
-            await message.edit_text(text, reply_markup=rsvp_buttons(
-                callback_data.invitee, ask_reason=no, food=not no,
-                **await extras(uow, invitee)))
+            await message.edit_text(
+                text,
+                reply_markup=rsvp_buttons(
+                    callback_data.invitee, ask_reason=no, food=not no, **await extras(uow, invitee)
+                ),
+            )
 
     @r.callback_query(NoReasonAnswer.filter())
-    async def reason(callback: CallbackQuery, callback_data: NoReasonAnswer, uow: UnitOfWork,
-                     person: Person, policy: Policy, state: FSMContext) -> None:
+    async def reason(
+        callback: CallbackQuery,
+        callback_data: NoReasonAnswer,
+        uow: UnitOfWork,
+        person: Person,
+        policy: Policy,
+        state: FSMContext,
+    ) -> None:
         if callback_data.reason not in NoReason._value2member_map_:
             await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
             return
         try:
-            await answer(uow, person.id, callback_data.invitee, Rsvp.NO,
-                         NoReason(callback_data.reason), policy=policy, now=now())
+            await answer(
+                uow,
+                person.id,
+                callback_data.invitee,
+                Rsvp.NO,
+                NoReason(callback_data.reason),
+                policy=policy,
+                now=now(),
+            )
         except NotFound:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
             return
@@ -246,17 +336,22 @@ def router() -> Router:
         await _stop_asking_why(state)
         if isinstance(callback.message, Message):
             await callback.message.edit_text(
-                _("Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
-                  "regelen valt. Opgeslagen ✓") + "\n\n"
+                _(
+                    "Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
+                    "regelen valt. Opgeslagen ✓"
+                )
+                + "\n\n"
                 + _("Je kunt je antwoord hieronder nog veranderen."),
-                reply_markup=rsvp_buttons(callback_data.invitee))
+                reply_markup=rsvp_buttons(callback_data.invitee),
+            )
 
     r.message.register(typed_reason, StateFilter(Answering.reason), TypedWords())
     return r
 
 
-async def typed_reason(message: Message, state: FSMContext, uow: UnitOfWork,
-                       person: Person) -> None:
+async def typed_reason(
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person
+) -> None:
     """Why not, in their own words. The thanks goes through the outbox, so it is said only
     once the reason is stored (the outbox sends after this update commits)."""
     invitee_id = (await state.get_data()).get("reason_for")
@@ -266,11 +361,24 @@ async def typed_reason(message: Message, state: FSMContext, uow: UnitOfWork,
     except NotFound:
         await message.answer(_("Je antwoord is intussen veranderd. Kijk bij /me."))
         return
-    await uow.outbox.enqueue(Batch(kind="note", created_by=person.id,
-                                   conference_id=invitee.conference_id), [
-        Outbound(person.id, invitee.id, (Text(_(
-            "Dank je wel dat je het laat weten. Alleen de coördinator leest het. "
-            "Opgeslagen ✓")),))], now())
+    await uow.outbox.enqueue(
+        Batch(kind="note", created_by=person.id, conference_id=invitee.conference_id),
+        [
+            Outbound(
+                person.id,
+                invitee.id,
+                (
+                    Text(
+                        _(
+                            "Dank je wel dat je het laat weten. Alleen de coördinator leest het. "
+                            "Opgeslagen ✓"
+                        )
+                    ),
+                ),
+            )
+        ],
+        now(),
+    )
 
 
 async def _tell_taken(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee) -> None:
@@ -279,7 +387,12 @@ async def _tell_taken(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee) -
     async with coordinator_language(uow, i18n, invitee.conference_id) as request:
         if request is None or request.coordinator_id is None:
             return
-        await deliver(bot, uow, request.coordinator_id, _(
-            "Let op: de uitnodiging van {name} ({reference}) is geopend op een tweede telefoon "
-            "en geweigerd. Geef {name} zo nodig een nieuwe link.").format(
-            name=escape(invitee.name), reference=request.reference))
+        await deliver(
+            bot,
+            uow,
+            request.coordinator_id,
+            _(
+                "Let op: de uitnodiging van {name} ({reference}) is geopend op een tweede "
+                "telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
+            ).format(name=escape(invitee.name), reference=request.reference),
+        )

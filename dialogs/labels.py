@@ -156,8 +156,9 @@ def language_name(code: str, locale: str) -> str:
     return (name or code)[:1].upper() + (name or code)[1:]
 
 
-def language_names(codes: list[str] | tuple[str, ...], locales: tuple[str, ...]
-                   ) -> dict[str, set[str]]:
+def language_names(
+    codes: list[str] | tuple[str, ...], locales: tuple[str, ...]
+) -> dict[str, set[str]]:
     """How each language is called in each shipped language, lower case, for reading a
     typed preference such as "een vrouw die Turks spreekt"."""
     names: dict[str, set[str]] = {}
@@ -177,8 +178,9 @@ def locale_own_name(locale: str) -> str:
 def _sort_key(name: str) -> str:
     """Alphabetical the way a reader expects, near enough without a collation library:
     accents do not count ("Oekraïens" among the O's), nor does case."""
-    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold())
-                   if not unicodedata.combining(c))
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c)
+    )
 
 
 def invite_languages(locales: Sequence[str], reader: str) -> list[tuple[str, str]]:
@@ -219,27 +221,31 @@ def vote_label(vote: Vote | None) -> str:
 
 def slot_problem_text(error: SlotError, zone: ZoneInfo, locale: str) -> str:
     """What was wrong with a typed date, kindly, with the line it is on."""
-    moment = native_digits(format_date(error.moment.astimezone(zone), "full", locale=locale),
-                           locale) if error.moment else ""
+    moment = (
+        native_digits(format_date(error.moment.astimezone(zone), "full", locale=locale), locale)
+        if error.moment
+        else ""
+    )
     text = {
         SlotProblem.UNREADABLE: _("Die datum kan ik niet lezen: “{text}”."),
         SlotProblem.NO_TIME: _("Bij “{text}” mist de tijd, bijvoorbeeld 10:00."),
         SlotProblem.NO_SUCH_DATE: _("“{text}”: die datum bestaat niet."),
-        SlotProblem.NO_SUCH_TIME: _("“{text}”: die tijd bestaat niet (let op de "
-                                    "zomertijd)."),
+        SlotProblem.NO_SUCH_TIME: _("“{text}”: die tijd bestaat niet (let op de zomertijd)."),
         SlotProblem.WEEKDAY_MISMATCH: _("“{text}”: die dag klopt niet, dat is {moment}."),
         SlotProblem.PAST: _("“{text}” is al voorbij."),
         SlotProblem.TOO_FAR: _("“{text}” is meer dan een jaar vooruit."),
         SlotProblem.DUPLICATE: _("“{text}” staat er al bij."),
-        SlotProblem.TOO_FEW: ngettext("Stel minstens {low} datum voor, zodat de familie kan "
-                                      "kiezen.",
-                                      "Stel minstens {low} datums voor, zodat de familie kan "
-                                      "kiezen.", MIN_SLOTS),
-        SlotProblem.TOO_MANY: ngettext("Hoogstens {high} datum, anders wordt kiezen lastig.",
-                                       "Hoogstens {high} datums, anders wordt kiezen lastig.",
-                                       MAX_SLOTS),
-    }[error.code].format(text=escape(error.text), moment=moment, low=MIN_SLOTS,
-                         high=MAX_SLOTS)
+        SlotProblem.TOO_FEW: ngettext(
+            "Stel minstens {low} datum voor, zodat de familie kan kiezen.",
+            "Stel minstens {low} datums voor, zodat de familie kan kiezen.",
+            MIN_SLOTS,
+        ),
+        SlotProblem.TOO_MANY: ngettext(
+            "Hoogstens {high} datum, anders wordt kiezen lastig.",
+            "Hoogstens {high} datums, anders wordt kiezen lastig.",
+            MAX_SLOTS,
+        ),
+    }[error.code].format(text=escape(error.text), moment=moment, low=MIN_SLOTS, high=MAX_SLOTS)
     if error.line:
         text = _("Regel {line}: ").format(line=error.line) + text
     return text
@@ -253,8 +259,10 @@ def short_when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
 def slot_parts(moment: datetime, zone: ZoneInfo, locale: str) -> tuple[str, str]:
     """The date ("za 3 jul") and the time ("10:00"), for a column of the matrix."""
     local = moment.astimezone(zone)
-    return (native_digits(format_skeleton("MMMEd", local, locale=locale), locale),
-            native_digits(format_time(local, "short", tzinfo=zone, locale=locale), locale))
+    return (
+        native_digits(format_skeleton("MMMEd", local, locale=locale), locale),
+        native_digits(format_time(local, "short", tzinfo=zone, locale=locale), locale),
+    )
 
 
 def reminder_label(kind: str) -> str:
@@ -273,8 +281,9 @@ def reminder_label(kind: str) -> str:
     }.get(kind, kind)
 
 
-def upcoming_lines(pending: Sequence[Reminder], zone: ZoneInfo, locale: str,
-                   limit: int = 6) -> list[str]:
+def upcoming_lines(
+    pending: Sequence[Reminder], zone: ZoneInfo, locale: str, limit: int = 6
+) -> list[str]:
     """The coordinator's "upcoming messages": what the bot will send by itself, and when."""
     groups: dict[tuple[datetime, str], int] = {}
     for reminder in pending:
@@ -284,15 +293,19 @@ def upcoming_lines(pending: Sequence[Reminder], zone: ZoneInfo, locale: str,
         return []
     lines = ["", "<b>" + _("Binnenkort verstuurt de bot") + "</b>"]
     for (due, kind), count in sorted(groups.items())[:limit]:
-        lines.append(_("⏰ {moment}: {what} ({count})").format(
-            moment=when(due, zone, locale), what=reminder_label(kind), count=count))
+        lines.append(
+            _("⏰ {moment}: {what} ({count})").format(
+                moment=when(due, zone, locale), what=reminder_label(kind), count=count
+            )
+        )
     if len(groups) > limit:
         lines.append("…")
     return lines
 
 
-def unconfirmed_lines(items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str,
-                      limit: int = 5) -> list[str]:
+def unconfirmed_lines(
+    items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str, limit: int = 5
+) -> list[str]:
     """Messages the bot sent by itself (reminders, nudges) that were on their way when it
     stopped: they may not have arrived and are not sent again, so the coordinator hears of
     them here (`items` newest first; one more than `limit` says there are more)."""
@@ -307,14 +320,17 @@ def unconfirmed_lines(items: Sequence[Unconfirmed], zone: ZoneInfo, locale: str,
             "vote": _("vraag om een datum te kiezen aan {name}"),
             "invitation": _("uitnodiging aan {name}"),
         }.get(item.kind, _("bericht aan {name}")).format(name=name)
-        lines.append(_("⚠️ Mogelijk niet aangekomen: {what}, {moment}").format(
-            what=what, moment=short_when(item.at, zone, locale)))
+        lines.append(
+            _("⚠️ Mogelijk niet aangekomen: {what}, {moment}").format(
+                what=what, moment=short_when(item.at, zone, locale)
+            )
+        )
     if len(items) > limit:
         lines.append("…")
     return lines
 
 
 def listed(items: Sequence[str]) -> str:
-    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR), shaped
+    """ "Herman, Edith en Wim": a list the way the reader's language writes one (CLDR), shaped
     for the reader's direction (dialogs/texts.py)."""
     return texts_listed(items)

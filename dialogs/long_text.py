@@ -92,9 +92,9 @@ def _cut_line(line: str, limit: int) -> list[str]:
         while units(token) > room():
             head = _fit(token, max(room(), 0))
             if (at := head.rfind(" ")) > 0:
-                head = head[:at + 1]  # between words
+                head = head[: at + 1]  # between words
             current += head
-            token = token[len(head):]
+            token = token[len(head) :]
             cut()
         current += token
     if current:
@@ -110,4 +110,3 @@ def _fit(text: str, space: int) -> str:
         if used > space:
             return text[:i]
     return text
-

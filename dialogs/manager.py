@@ -40,11 +40,20 @@ MAX_LISTED = 30
 
 def _fits(candidate: Candidate) -> str:
     labels = {Fit.PREFERENCE: _("voorkeur"), Fit.LANGUAGE: _("taal"), Fit.REGION: _("regio")}
-    met = [labels[fit] + " ✓" for fit in (Fit.PREFERENCE, Fit.LANGUAGE, Fit.REGION)
-           if fit in candidate.fits]
+    met = [
+        labels[fit] + " ✓"
+        for fit in (Fit.PREFERENCE, Fit.LANGUAGE, Fit.REGION)
+        if fit in candidate.fits
+    ]
     member = candidate.coordinator
-    about = joined([joined(member.languages, ", ") or "?", escape(member.region or "?"),
-                    _("{count} open").format(count=candidate.open_conferences)], "; ")
+    about = joined(
+        [
+            joined(member.languages, ", ") or "?",
+            escape(member.region or "?"),
+            _("{count} open").format(count=candidate.open_conferences),
+        ],
+        "; ",
+    )
     line = joined([escape(member.name), "(" + about + ")"], " ")
     return labelled("•", labelled(line + ":", joined(met, ", ")) if met else line)
 
@@ -63,17 +72,31 @@ def router() -> Router:
             await message.answer(_("Er zijn geen open aanvragen. Fijn!"))
             return
         today = now()
-        rows = [[InlineKeyboardButton(
-            text=joined([request.reference, request.region[:24], ago(request.created_at, today)]),
-            callback_data=OpenRequest(id=request.id).pack(),
-        )] for request in waiting[:MAX_LISTED]]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=joined(
+                        [request.reference, request.region[:24], ago(request.created_at, today)]
+                    ),
+                    callback_data=OpenRequest(id=request.id).pack(),
+                )
+            ]
+            for request in waiting[:MAX_LISTED]
+        ]
         await message.answer(
             _("<b>Open aanvragen</b> ({count}), nieuwste eerst:").format(count=len(waiting)),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
 
     @r.callback_query(OpenRequest.filter())
-    async def open_(callback: CallbackQuery, callback_data: OpenRequest, uow: UnitOfWork,
-                    person: Person, i18n: I18n, zone: ZoneInfo) -> None:
+    async def open_(
+        callback: CallbackQuery,
+        callback_data: OpenRequest,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        zone: ZoneInfo,
+    ) -> None:
         try:
             request = await open_request(uow, person.id, ConferenceId(callback_data.id))
         except AccessDenied:
@@ -89,33 +112,63 @@ def router() -> Router:
         text = request_details(request, zone, i18n.current_locale, now())
         markup = None
         if request.status is Status.NEW and request.coordinator_id is None:
-            names = language_names((*FAMILY_LANGUAGE_CHOICES, *request.family_languages),
-                                   i18n.available_locales)
+            names = language_names(
+                (*FAMILY_LANGUAGE_CHOICES, *request.family_languages), i18n.available_locales
+            )
             ranked = await candidates(uow, person.id, request.id, names)
             if ranked:
                 text += "\n\n<b>" + _("Coördinatoren, best passend eerst:") + "</b>\n"
                 text += "\n".join(_fits(c) for c in ranked[:8])
-                markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                    text=_("Toewijzen aan {name}").format(name=c.coordinator.name),
-                    callback_data=AssignTo(conference=request.id,
-                                           coordinator=c.coordinator.person_id).pack(),
-                )] for c in ranked[:8]])
+                markup = InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        [
+                            InlineKeyboardButton(
+                                text=_("Toewijzen aan {name}").format(name=c.coordinator.name),
+                                callback_data=AssignTo(
+                                    conference=request.id, coordinator=c.coordinator.person_id
+                                ).pack(),
+                            )
+                        ]
+                        for c in ranked[:8]
+                    ]
+                )
             else:
-                text += "\n\n" + _("Er zijn nog geen coördinatoren. Nodig ze uit met "
-                                   "kring staff invite --role coordinator.")
+                text += "\n\n" + _(
+                    "Er zijn nog geen coördinatoren. Nodig ze uit met "
+                    "kring staff invite --role coordinator."
+                )
         elif request.coordinator_id == person.id:  # the coordinator's way on: the circle
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=_("👥 Naar de conferentie en de kring"),
-                callback_data=OpenConference(id=request.id).pack())]])
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("👥 Naar de conferentie en de kring"),
+                            callback_data=OpenConference(id=request.id).pack(),
+                        )
+                    ]
+                ]
+            )
         # Case details stay out of forwards.
         await message.answer(text, reply_markup=markup, protect_content=True)
 
     @r.callback_query(AssignTo.filter())
-    async def assign_(callback: CallbackQuery, callback_data: AssignTo, uow: UnitOfWork,
-                      person: Person, bot: Bot, i18n: I18n, default_locale: str) -> None:
+    async def assign_(
+        callback: CallbackQuery,
+        callback_data: AssignTo,
+        uow: UnitOfWork,
+        person: Person,
+        bot: Bot,
+        i18n: I18n,
+        default_locale: str,
+    ) -> None:
         try:
-            done = await assign(uow, person.id, ConferenceId(callback_data.conference),
-                                PersonId(callback_data.coordinator), now())
+            done = await assign(
+                uow,
+                person.id,
+                ConferenceId(callback_data.conference),
+                PersonId(callback_data.coordinator),
+                now(),
+            )
         except AccessDenied:
             await callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True)
             return
@@ -123,43 +176,67 @@ def router() -> Router:
             await callback.answer(_("Deze aanvraag is al toegewezen."), show_alert=True)
             return
         except NotFound:
-            await callback.answer(_("Deze aanvraag of coördinator bestaat niet (meer)."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Deze aanvraag of coördinator bestaat niet (meer)."), show_alert=True
+            )
             return
         await callback.answer(_("Toegewezen ✓"))
         request, coordinator = done.request, done.coordinator
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
-            await callback.message.answer(_("{reference} is toegewezen aan {name} ✓").format(
-                reference=request.reference, name=escape(coordinator.name)))
+            await callback.message.answer(
+                _("{reference} is toegewezen aan {name} ✓").format(
+                    reference=request.reference, name=escape(coordinator.name)
+                )
+            )
         shipped = i18n.available_locales
-        with i18n.use_locale(coordinator.locale if coordinator.locale in shipped
-                             else default_locale):
-            text = _("Je bent de coördinator van {reference}. Open de aanvraag om te "
-                     "beginnen; de aanvrager weet dat je contact opneemt.").format(
-                reference=request.reference)
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=_("Open aanvraag"), callback_data=OpenRequest(id=request.id).pack())]])
+        with i18n.use_locale(
+            coordinator.locale if coordinator.locale in shipped else default_locale
+        ):
+            text = _(
+                "Je bent de coördinator van {reference}. Open de aanvraag om te "
+                "beginnen; de aanvrager weet dat je contact opneemt."
+            ).format(reference=request.reference)
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("Open aanvraag"),
+                            callback_data=OpenRequest(id=request.id).pack(),
+                        )
+                    ]
+                ]
+            )
         await deliver(bot, uow, coordinator.person_id, text, markup)
-        with i18n.use_locale(request.applicant_locale if request.applicant_locale in shipped
-                             else default_locale):
-            text = _("Goed nieuws over je aanvraag {reference}: coördinator {name} neemt binnen "
-                     "een paar dagen contact met je op.").format(
-                reference=request.reference, name=escape(coordinator.name.split()[0]))
+        with i18n.use_locale(
+            request.applicant_locale if request.applicant_locale in shipped else default_locale
+        ):
+            text = _(
+                "Goed nieuws over je aanvraag {reference}: coördinator {name} neemt binnen "
+                "een paar dagen contact met je op."
+            ).format(reference=request.reference, name=escape(coordinator.name.split()[0]))
         await deliver(bot, uow, request.applicant_id, text)
 
     return r
 
 
-async def tell_overdue(bot: Bot, uow: UnitOfWork, i18n: I18n, default_locale: str,
-                       overdue: Overdue) -> None:
+async def tell_overdue(
+    bot: Bot, uow: UnitOfWork, i18n: I18n, default_locale: str, overdue: Overdue
+) -> None:
     """Every manager hears which requests still wait for a coordinator."""
     for manager in overdue.managers:
         locale = manager.locale if manager.locale in i18n.available_locales else default_locale
         with i18n.context(), i18n.use_locale(locale):
             text = _("Deze aanvragen wachten al meer dan twee werkdagen op een coördinator:")
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=joined([request.reference, request.region[:24]]),
-                callback_data=OpenRequest(id=request.id).pack(),
-            )] for request in overdue.requests[:MAX_LISTED]])
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=joined([request.reference, request.region[:24]]),
+                            callback_data=OpenRequest(id=request.id).pack(),
+                        )
+                    ]
+                    for request in overdue.requests[:MAX_LISTED]
+                ]
+            )
         await deliver(bot, uow, manager.person_id, text, markup)

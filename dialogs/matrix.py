@@ -166,8 +166,12 @@ class Layout:
         return (left, self.total_top, right, self.total_top + self.row_height)
 
 
-def layout(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts: MatrixTexts,
-           scale: float = 1.0) -> Layout:
+def layout(
+    rows: Sequence[MatrixRow],
+    columns: Sequence[tuple[str, str]],
+    texts: MatrixTexts,
+    scale: float = 1.0,
+) -> Layout:
     """The geometry for these rows and columns, shrunk only if Telegram would refuse the photo."""
     if not columns:
         raise ValueError("the matrix needs at least one column")
@@ -178,8 +182,12 @@ def layout(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts:
         scale *= MAX_SIDES_SUM / (plan.width + plan.height) * 0.98
 
 
-def render_matrix(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]],
-                  texts: MatrixTexts, best: int | None = None) -> bytes:
+def render_matrix(
+    rows: Sequence[MatrixRow],
+    columns: Sequence[tuple[str, str]],
+    texts: MatrixTexts,
+    best: int | None = None,
+) -> bytes:
     """The whole matrix as one PNG; ``columns`` are (date, time) labels, ``best`` is highlighted.
 
     Above ~20 rows Telegram's photo compression makes the names small: see
@@ -189,9 +197,13 @@ def render_matrix(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]],
     return _render(rows, columns, texts, best, totals(rows, len(columns)))
 
 
-def render_matrix_pages(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]],
-                        texts: MatrixTexts, best: int | None = None,
-                        per_page: int = 20) -> list[bytes]:
+def render_matrix_pages(
+    rows: Sequence[MatrixRow],
+    columns: Sequence[tuple[str, str]],
+    texts: MatrixTexts,
+    best: int | None = None,
+    per_page: int = 20,
+) -> list[bytes]:
     """The matrix cut into pages of ``per_page`` people, for a media group.
 
     Telegram scales a photo's long side down to ~1280 px, so a tall picture of 60 people loses
@@ -201,12 +213,17 @@ def render_matrix_pages(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, 
         raise ValueError("per_page must be positive")
     _check(rows, columns, best)
     counts = totals(rows, len(columns))
-    chunks = [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [rows]
+    chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [rows]
     if len(chunks) == 1:
         return [_render(rows, columns, texts, best, counts)]
     return [
-        _render(chunk, columns, replace(texts, title=f"{texts.title} ({n}/{len(chunks)})"),
-                best, counts)
+        _render(
+            chunk,
+            columns,
+            replace(texts, title=f"{texts.title} ({n}/{len(chunks)})"),
+            best,
+            counts,
+        )
         for n, chunk in enumerate(chunks, start=1)
     ]
 
@@ -228,8 +245,13 @@ def missing_glyphs(text: str, *, bold: bool = False) -> set[str]:
 # -- drawing ---------------------------------------------------------------------------------
 
 
-def _render(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts: MatrixTexts,
-            best: int | None, counts: Sequence[int]) -> bytes:
+def _render(
+    rows: Sequence[MatrixRow],
+    columns: Sequence[tuple[str, str]],
+    texts: MatrixTexts,
+    best: int | None,
+    counts: Sequence[int],
+) -> bytes:
     plan = layout(rows, columns, texts)
     image = Image.new("RGB", (plan.width, plan.height), BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -249,8 +271,9 @@ def _render(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts
     return _png(image)
 
 
-def _check(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]],
-           best: int | None) -> None:
+def _check(
+    rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], best: int | None
+) -> None:
     """Fail loudly on a caller's mistake rather than draw a misleading matrix."""
     if not columns:
         raise ValueError("the matrix needs at least one column")
@@ -268,26 +291,40 @@ def _draw_title(draw: ImageDraw.ImageDraw, plan: Layout) -> None:
     font = _font("title", plan.px(TITLE), True)
     for n, line in enumerate(plan.title_lines):
         top = plan.title_top + n * plan.px(TITLE_LINE)
-        draw.text((plan.px(MARGIN), top + plan.px(TITLE_LINE) // 2), line, font=font, fill=INK,
-                  anchor="lm")
+        draw.text(
+            (plan.px(MARGIN), top + plan.px(TITLE_LINE) // 2),
+            line,
+            font=font,
+            fill=INK,
+            anchor="lm",
+        )
 
 
 def _draw_best_background(draw: ImageDraw.ImageDraw, plan: Layout, best: int) -> None:
     left, right = plan.column_box(best)
-    draw.rectangle((left, plan.header_top, right - 1, plan.total_top + plan.row_height - 1),
-                   fill=BEST_FILL)
+    draw.rectangle(
+        (left, plan.header_top, right - 1, plan.total_top + plan.row_height - 1), fill=BEST_FILL
+    )
 
 
 def _draw_best_frame(draw: ImageDraw.ImageDraw, plan: Layout, best: int) -> None:
     """A thick frame, not just a tint: visible without telling colours apart."""
     left = plan.cells_left + best * plan.cell_width
-    draw.rectangle((left, plan.header_top - plan.px(GAP), left + plan.cell_width - 1,
-                    plan.total_top + plan.row_height + plan.px(GAP) - 1),
-                   outline=BEST_FRAME, width=plan.px(4))
+    draw.rectangle(
+        (
+            left,
+            plan.header_top - plan.px(GAP),
+            left + plan.cell_width - 1,
+            plan.total_top + plan.row_height + plan.px(GAP) - 1,
+        ),
+        outline=BEST_FRAME,
+        width=plan.px(4),
+    )
 
 
-def _draw_header(draw: ImageDraw.ImageDraw, plan: Layout,
-                 columns: Sequence[tuple[str, str]]) -> None:
+def _draw_header(
+    draw: ImageDraw.ImageDraw, plan: Layout, columns: Sequence[tuple[str, str]]
+) -> None:
     width = plan.cell_width - 2 * plan.px(GAP) - plan.px(PAD) // 2
     date_font = _font("label", plan.label_size, False)
     time_font = _font("label", plan.label_size, False)
@@ -295,53 +332,85 @@ def _draw_header(draw: ImageDraw.ImageDraw, plan: Layout,
         left, top, right, _ = plan.header(column)
         middle = (left + right) // 2
         first = top + plan.px(PAD) + plan.px(LINE) // 2
-        draw.text((middle, first), _fit(date, date_font, width), font=date_font, fill=INK,
-                  anchor="mm")
-        draw.text((middle, first + plan.px(LINE)), _fit(time, time_font, width), font=time_font,
-                  fill=MUTED, anchor="mm")
+        draw.text(
+            (middle, first), _fit(date, date_font, width), font=date_font, fill=INK, anchor="mm"
+        )
+        draw.text(
+            (middle, first + plan.px(LINE)),
+            _fit(time, time_font, width),
+            font=time_font,
+            fill=MUTED,
+            anchor="mm",
+        )
 
 
 def _draw_row(draw: ImageDraw.ImageDraw, plan: Layout, index: int, row: MatrixRow) -> None:
     left, top, right, bottom = plan.name_box(index)
-    _draw_name(draw, plan, (left + plan.px(PAD), (top + bottom) // 2),
-               right - left - 2 * plan.px(PAD), row.name, row.must_attend)
+    _draw_name(
+        draw,
+        plan,
+        (left + plan.px(PAD), (top + bottom) // 2),
+        right - left - 2 * plan.px(PAD),
+        row.name,
+        row.must_attend,
+    )
     symbol_font = _font("symbol", plan.px(SYMBOL), True)
     for column, vote in enumerate(row.votes):
         box = plan.cell(index, column)
         draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=FILL[vote])
-        draw.text(((box[0] + box[2]) // 2, (box[1] + box[3]) // 2), SYMBOL_TEXT[vote],
-                  font=symbol_font, fill=SYMBOL_FILL[vote], anchor="mm")
+        draw.text(
+            ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2),
+            SYMBOL_TEXT[vote],
+            font=symbol_font,
+            fill=SYMBOL_FILL[vote],
+            anchor="mm",
+        )
 
 
-def _draw_name(draw: ImageDraw.ImageDraw, plan: Layout, at: tuple[int, int], width: int,
-               name: str, must_attend: bool) -> None:
+def _draw_name(
+    draw: ImageDraw.ImageDraw,
+    plan: Layout,
+    at: tuple[int, int],
+    width: int,
+    name: str,
+    must_attend: bool,
+) -> None:
     """The name, truncated with "…"; must-attend people get a ★ and bold type."""
     x, y = at
     if must_attend:
-        draw.text((x, y), STAR, font=_font("symbol", plan.px(TEXT), True), fill=STAR_INK,
-                  anchor="lm")
+        draw.text(
+            (x, y), STAR, font=_font("symbol", plan.px(TEXT), True), fill=STAR_INK, anchor="lm"
+        )
         star = _star_width(plan.px(TEXT))
         x, width = x + star, width - star
     font = _font_for(name, plan.px(TEXT), must_attend)
     draw.text((x, y), _fit(name, font, width), font=font, fill=INK, anchor="lm")
 
 
-def _draw_totals(draw: ImageDraw.ImageDraw, plan: Layout, label: str, counts: Sequence[int],
-                 best: int | None) -> None:
+def _draw_totals(
+    draw: ImageDraw.ImageDraw, plan: Layout, label: str, counts: Sequence[int], best: int | None
+) -> None:
     line_y = plan.total_top - plan.px(GAP)
-    draw.line((plan.grid_left, line_y, plan.grid_right - 1, line_y), fill=INK,
-              width=plan.px(2))
+    draw.line((plan.grid_left, line_y, plan.grid_right - 1, line_y), fill=INK, width=plan.px(2))
     middle = plan.total_top + plan.row_height // 2
     font = _font_for(label, plan.px(TEXT), True)
-    draw.text((plan.grid_left + plan.px(PAD), middle),
-              _fit(label, font, plan.name_width - 2 * plan.px(PAD)), font=font, fill=INK,
-              anchor="lm")
+    draw.text(
+        (plan.grid_left + plan.px(PAD), middle),
+        _fit(label, font, plan.name_width - 2 * plan.px(PAD)),
+        font=font,
+        fill=INK,
+        anchor="lm",
+    )
     for column, count in enumerate(counts):
         left, _, right, _ = plan.total(column)
         bold = column == best
-        draw.text(((left + right) // 2, middle), str(count),
-                  font=_font("label", plan.px(TEXT + 2 if bold else TEXT), bold), fill=INK,
-                  anchor="mm")
+        draw.text(
+            ((left + right) // 2, middle),
+            str(count),
+            font=_font("label", plan.px(TEXT + 2 if bold else TEXT), bold),
+            fill=INK,
+            anchor="mm",
+        )
 
 
 def _draw_legend(draw: ImageDraw.ImageDraw, plan: Layout) -> None:
@@ -350,15 +419,29 @@ def _draw_legend(draw: ImageDraw.ImageDraw, plan: Layout) -> None:
         middle = item.top + plan.px(TITLE_LINE) // 2
         box = (item.left, middle - swatch // 2, item.left + swatch - 1, middle + swatch // 2)
         if item.vote == STAR:
-            draw.text(((box[0] + box[2]) // 2, middle), STAR, font=_font("symbol", swatch, True),
-                      fill=STAR_INK, anchor="mm")
+            draw.text(
+                ((box[0] + box[2]) // 2, middle),
+                STAR,
+                font=_font("symbol", swatch, True),
+                fill=STAR_INK,
+                anchor="mm",
+            )
         else:
             draw.rectangle(box, fill=FILL[item.vote])
-            draw.text(((box[0] + box[2]) // 2, middle), SYMBOL_TEXT[item.vote],
-                      font=_font("symbol", plan.px(SYMBOL - 6), True),
-                      fill=SYMBOL_FILL[item.vote], anchor="mm")
-        draw.text((item.left + swatch + plan.px(PAD), middle), item.text,
-                  font=_font_for(item.text, plan.px(TEXT), False), fill=INK, anchor="lm")
+            draw.text(
+                ((box[0] + box[2]) // 2, middle),
+                SYMBOL_TEXT[item.vote],
+                font=_font("symbol", plan.px(SYMBOL - 6), True),
+                fill=SYMBOL_FILL[item.vote],
+                anchor="mm",
+            )
+        draw.text(
+            (item.left + swatch + plan.px(PAD), middle),
+            item.text,
+            font=_font_for(item.text, plan.px(TEXT), False),
+            fill=INK,
+            anchor="lm",
+        )
 
 
 def _png(image: Image.Image) -> bytes:
@@ -367,8 +450,9 @@ def _png(image: Image.Image) -> bytes:
     Fast octree quantizing and zlib's default level: ``optimize=True`` or median cut would
     triple the render time for 15 % fewer bytes.
     """
-    quantized = image.quantize(colors=64, method=Image.Quantize.FASTOCTREE,
-                               dither=Image.Dither.NONE)
+    quantized = image.quantize(
+        colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
     out = io.BytesIO()
     quantized.save(out, format="PNG")
     return out.getvalue()
@@ -377,8 +461,9 @@ def _png(image: Image.Image) -> bytes:
 # -- geometry --------------------------------------------------------------------------------
 
 
-def _layout(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts: MatrixTexts,
-            scale: float) -> Layout:
+def _layout(
+    rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts: MatrixTexts, scale: float
+) -> Layout:
     def px(value: float) -> int:
         return max(1, round(value * scale))
 
@@ -387,8 +472,7 @@ def _layout(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts
     for label_size in range(px(TEXT), px(LABEL_MIN) - 1, -1):
         font = _font("label", label_size, False)
         label_width = max(font.getlength(line) for column in columns for line in column)
-        cell = min(max(math.ceil(label_width) + 2 * px(GAP) + px(PAD), px(CELL_MIN)),
-                   px(CELL_MAX))
+        cell = min(max(math.ceil(label_width) + 2 * px(GAP) + px(PAD), px(CELL_MIN)), px(CELL_MAX))
         if 2 * px(MARGIN) + px(NAME_MIN) + len(columns) * cell <= px(TARGET_WIDTH):
             break
     star = _star_width(px(TEXT))
@@ -401,8 +485,9 @@ def _layout(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts
     # +1: sub-pixel lengths must not make ``_fit`` cut the longest name by one letter.
     # Give names what is left of the phone width, within bounds; truncate the rest with "…".
     room = px(TARGET_WIDTH) - 2 * px(MARGIN) - len(columns) * cell
-    name_width = min(math.ceil(max(names)) + 1 + 2 * px(PAD),
-                     max(px(NAME_MIN), min(room, px(NAME_MAX))))
+    name_width = min(
+        math.ceil(max(names)) + 1 + 2 * px(PAD), max(px(NAME_MIN), min(room, px(NAME_MAX)))
+    )
     grid_width = name_width + len(columns) * cell
     width = max(grid_width + 2 * px(MARGIN), px(MIN_WIDTH))
     inner = width - 2 * px(MARGIN)
@@ -421,19 +506,36 @@ def _layout(rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], texts
     width = max(width, math.ceil(height / MAX_RATIO))
     height = max(height, math.ceil(width / MAX_RATIO))
     return Layout(
-        width=width, height=height, scale=scale, title_lines=title_lines, title_top=title_top,
-        grid_left=(width - grid_width) // 2, header_top=header_top, header_height=header_height,
-        body_top=body_top, name_width=name_width, cell_width=cell, row_height=row_height,
+        width=width,
+        height=height,
+        scale=scale,
+        title_lines=title_lines,
+        title_top=title_top,
+        grid_left=(width - grid_width) // 2,
+        header_top=header_top,
+        header_height=header_height,
+        body_top=body_top,
+        name_width=name_width,
+        cell_width=cell,
+        row_height=row_height,
         label_size=label_size,
-        rows=len(rows), columns=len(columns), legend=legend,
+        rows=len(rows),
+        columns=len(columns),
+        legend=legend,
     )
 
 
-def _legend(texts: MatrixTexts, left: int, top: int, width: int,
-            px: Callable[[float], int]) -> tuple[tuple[LegendItem, ...], int]:
+def _legend(
+    texts: MatrixTexts, left: int, top: int, width: int, px: Callable[[float], int]
+) -> tuple[tuple[LegendItem, ...], int]:
     """Legend entries flowed into lines like words in a paragraph."""
-    entries = [(YES, texts.yes), (IF_NEED_BE, texts.if_need_be), (NO, texts.no),
-               (None, texts.no_answer), (STAR, texts.must_attend)]
+    entries = [
+        (YES, texts.yes),
+        (IF_NEED_BE, texts.if_need_be),
+        (NO, texts.no),
+        (None, texts.no_answer),
+        (STAR, texts.must_attend),
+    ]
     swatch = px(ROW - 12) + px(PAD)
     spacing = px(MARGIN)
     items: list[LegendItem] = []

@@ -30,54 +30,74 @@ from dialogs.texts import _
 
 
 def minimum_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=button_text("⚖️ Minimumeis"),
-                                 callback_data=MinimumStart(invitee=invitee).pack())]
+    return [
+        InlineKeyboardButton(
+            text=button_text("⚖️ Minimumeis"), callback_data=MinimumStart(invitee=invitee).pack()
+        )
+    ]
 
 
-async def start(callback: CallbackQuery, callback_data: MinimumStart, state: FSMContext,
-                uow: UnitOfWork, person: Person) -> None:
+async def start(
+    callback: CallbackQuery,
+    callback_data: MinimumStart,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+) -> None:
     if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
         return
     invitee, message = found
     if invitee.group is not Group.PROFESSIONAL:
-        await callback.answer(_("Dit is alleen voor een professional in de kring."),
-                              show_alert=True)
+        await callback.answer(
+            _("Dit is alleen voor een professional in de kring."), show_alert=True
+        )
         return
     await callback.answer()
     await state.set_state(SettingMinimum.text)
     await state.update_data(minimum_for=invitee.conference_id)
     request = await uow.conferences.get(invitee.conference_id)
-    text: str = _("Welke regel staat vooraf vast? Elk plan moet zich daaraan houden. Dat is de "
-             "minimumeis. Bijvoorbeeld: Johan woont niet bij zijn opa. Typ het in één bericht. "
-             "De familie leest het.")
+    text: str = _(
+        "Welke regel staat vooraf vast? Elk plan moet zich daaraan houden. Dat is de "
+        "minimumeis. Bijvoorbeeld: Johan woont niet bij zijn opa. Typ het in één bericht. "
+        "De familie leest het."
+    )
     if request is not None and request.minimum_requirement:
         text += "\n\n" + _("Nu: {requirement}").format(
-            requirement=escape(request.minimum_requirement))
+            requirement=escape(request.minimum_requirement)
+        )
     await message.answer(text)
 
 
-async def typed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
-                i18n: I18n) -> None:
+async def typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person, i18n: I18n
+) -> None:
     conference = ConferenceId((await state.get_data()).get("minimum_for") or 0)
     try:
-        request, told = await set_minimum_requirement(uow, person.id, conference,
-                                                      message.text or "", now())
+        request, told = await set_minimum_requirement(
+            uow, person.id, conference, message.text or "", now()
+        )
     except InvalidAnswer as error:
         await message.answer(problem_text(error))
         return
     except (AccessDenied, NotFound, TooLate):
         await state.set_state(None)
-        await message.answer(_("Dat kan niet (meer): de conferentie is begonnen, of dit is "
-                               "niet voor jou."))
+        await message.answer(
+            _("Dat kan niet (meer): de conferentie is begonnen, of dit is niet voor jou.")
+        )
         return
     await state.set_state(None)
     await _tell(uow, i18n, person, request, told)
-    await message.answer(_("Opgeslagen ✓ Wie al is uitgenodigd, krijgt het bericht. Wie later "
-                           "wordt uitgenodigd, leest het in de uitnodiging."))
+    await message.answer(
+        _(
+            "Opgeslagen ✓ Wie al is uitgenodigd, krijgt het bericht. Wie later "
+            "wordt uitgenodigd, leest het in de uitnodiging."
+        )
+    )
 
 
-async def _tell(uow: UnitOfWork, i18n: I18n, by: Person, request: ConferenceRequest,
-                told: list[Invitee]) -> None:
+async def _tell(
+    uow: UnitOfWork, i18n: I18n, by: Person, request: ConferenceRequest, told: list[Invitee]
+) -> None:
     """To the family invited before, and to the coordinator, each in their own language."""
     assert request.minimum_requirement is not None
     requirement = escape(request.minimum_requirement)
@@ -85,38 +105,49 @@ async def _tell(uow: UnitOfWork, i18n: I18n, by: Person, request: ConferenceRequ
     for person in told:
         assert person.person_id is not None
         with i18n.use_locale(person.locale):
-            text = _("Hallo {name}, er is nieuws over de Eigen Kracht-conferentie. Eén regel "
-                     "staat vooraf vast. Elk plan moet zich daaraan houden. Dat is de "
-                     "minimumeis: {requirement}").format(name=escape(person.name),
-                                                         requirement=requirement)
+            text = _(
+                "Hallo {name}, er is nieuws over de Eigen Kracht-conferentie. Eén regel "
+                "staat vooraf vast. Elk plan moet zich daaraan houden. Dat is de "
+                "minimumeis: {requirement}"
+            ).format(name=escape(person.name), requirement=requirement)
         messages.append(Outbound(person.person_id, person.id, (Text(text),)))
     if request.coordinator_id is not None:
         staff = await uow.persons.get(request.coordinator_id)
         with i18n.use_locale(staff.locale if staff and staff.locale else i18n.default_locale):
             text = _("{reference}: de minimumeis is nu: {requirement}").format(
-                reference=request.reference, requirement=requirement)
+                reference=request.reference, requirement=requirement
+            )
         messages.append(Outbound(request.coordinator_id, None, (Text(text),)))
-    await uow.outbox.enqueue(Batch(kind="minimum", created_by=by.id,
-                                   conference_id=request.id), messages, now())
+    await uow.outbox.enqueue(
+        Batch(kind="minimum", created_by=by.id, conference_id=request.id), messages, now()
+    )
 
 
 def ask_button(conference: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=_("⚖️ Minimumeis vragen"),
-                                 callback_data=AskMinimum(conference=conference).pack())]
+    return [
+        InlineKeyboardButton(
+            text=_("⚖️ Minimumeis vragen"), callback_data=AskMinimum(conference=conference).pack()
+        )
+    ]
 
 
-async def ask(callback: CallbackQuery, callback_data: AskMinimum, uow: UnitOfWork,
-              person: Person, i18n: I18n) -> None:
+async def ask(
+    callback: CallbackQuery, callback_data: AskMinimum, uow: UnitOfWork, person: Person, i18n: I18n
+) -> None:
     """The coordinator asks a professional of the circle to set (or change) it."""
     conference = ConferenceId(callback_data.conference)
     try:
         _request, people = await circle(uow, person.id, conference)
     except AccessDenied:
-        await callback.answer(_("Dit is alleen voor de coördinator van deze conferentie."),
-                              show_alert=True)
+        await callback.answer(
+            _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+        )
         return
-    professionals = [p for p in people if p.group is Group.PROFESSIONAL
-                     and p.person_id is not None and p.reachable]
+    professionals = [
+        p
+        for p in people
+        if p.group is Group.PROFESSIONAL and p.person_id is not None and p.reachable
+    ]
     message = callback.message
     if not isinstance(message, Message):
         await callback.answer()
@@ -124,25 +155,38 @@ async def ask(callback: CallbackQuery, callback_data: AskMinimum, uow: UnitOfWor
     if not callback_data.invitee:
         await callback.answer()
         await message.answer(
-            _("Welke professional vragen we om de minimumeis?") if professionals else _(
-                "Er is nog geen professional in de kring die de uitnodiging opende."),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=p.name, callback_data=AskMinimum(conference=conference,
-                                                      invitee=p.id).pack())]
-                for p in professionals[:20]]))
+            _("Welke professional vragen we om de minimumeis?")
+            if professionals
+            else _("Er is nog geen professional in de kring die de uitnodiging opende."),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=p.name,
+                            callback_data=AskMinimum(conference=conference, invitee=p.id).pack(),
+                        )
+                    ]
+                    for p in professionals[:20]
+                ]
+            ),
+        )
         return
     chosen = next((p for p in professionals if p.id == callback_data.invitee), None)
     if chosen is None or chosen.person_id is None:
         await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
         return
     with i18n.use_locale(chosen.locale):
-        text = _("Hallo {name}, de coördinator vraagt je om de minimumeis voor de Eigen "
-                 "Kracht-conferentie te geven, als die er is.").format(name=escape(chosen.name))
+        text = _(
+            "Hallo {name}, de coördinator vraagt je om de minimumeis voor de Eigen "
+            "Kracht-conferentie te geven, als die er is."
+        ).format(name=escape(chosen.name))
         button = minimum_button(chosen.id)[0]
     row = ((button.text, button.callback_data or ""),)
-    await uow.outbox.enqueue(Batch(kind="note", created_by=person.id, conference_id=conference),
-                             [Outbound(chosen.person_id, chosen.id, (Text(text, (row,)),))],
-                             now())
+    await uow.outbox.enqueue(
+        Batch(kind="note", created_by=person.id, conference_id=conference),
+        [Outbound(chosen.person_id, chosen.id, (Text(text, (row,)),))],
+        now(),
+    )
     await callback.answer(_("Opgeslagen ✓"))
     await message.edit_text(_("{name} krijgt de vraag.").format(name=escape(chosen.name)))
 

@@ -40,7 +40,8 @@ TOGGLES: dict[str, Callable[[Needs], Needs]] = {
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=text, callback_data=NeedsStep(invitee=invitee, action=action, value=value).pack())
+        text=text, callback_data=NeedsStep(invitee=invitee, action=action, value=value).pack()
+    )
 
 
 def needs_button(invitee: int) -> list[InlineKeyboardButton]:
@@ -53,22 +54,53 @@ def _mark(on: bool) -> str:
 
 def _menu(invitee: Invitee) -> InlineKeyboardMarkup:
     needs = invitee.needs
-    interpreter = (language_name(needs.interpreter, current_locale()) if needs.interpreter
-                   else _("nee"))
+    interpreter = (
+        language_name(needs.interpreter, current_locale()) if needs.interpreter else _("nee")
+    )
     rows = [
-        [_button(button_text("Tolk: {language}").format(language=interpreter), invitee.id,
-                 "interpreter")],
-        [_button(button_text("Kinderen mee: {count}").format(count=needs.children), invitee.id,
-                 "children")],
+        [
+            _button(
+                button_text("Tolk: {language}").format(language=interpreter),
+                invitee.id,
+                "interpreter",
+            )
+        ],
+        [
+            _button(
+                button_text("Kinderen mee: {count}").format(count=needs.children),
+                invitee.id,
+                "children",
+            )
+        ],
     ]
     if needs.children:
-        rows.append([_button(_mark(needs.childcare) + button_text("Kinderopvang nodig"),
-                             invitee.id, "toggle", "childcare")])
+        rows.append(
+            [
+                _button(
+                    _mark(needs.childcare) + button_text("Kinderopvang nodig"),
+                    invitee.id,
+                    "toggle",
+                    "childcare",
+                )
+            ]
+        )
     rows += [
-        [_button(_mark(needs.transport) + button_text("Hulp bij vervoer"), invitee.id, "toggle",
-                 "transport")],
-        [_button(_mark(needs.accessibility) + button_text("Toegankelijk (rolstoel, lift)"),
-                 invitee.id, "toggle", "accessibility")],
+        [
+            _button(
+                _mark(needs.transport) + button_text("Hulp bij vervoer"),
+                invitee.id,
+                "toggle",
+                "transport",
+            )
+        ],
+        [
+            _button(
+                _mark(needs.accessibility) + button_text("Toegankelijk (rolstoel, lift)"),
+                invitee.id,
+                "toggle",
+                "accessibility",
+            )
+        ],
         [_button(button_text("Klaar ✓"), invitee.id, "done")],
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -82,8 +114,14 @@ def router() -> Router:
     r = Router(name="needs")
 
     @r.callback_query(NeedsStep.filter())
-    async def step(callback: CallbackQuery, callback_data: NeedsStep, uow: UnitOfWork,
-                   person: Person, i18n: I18n, state: FSMContext) -> None:
+    async def step(
+        callback: CallbackQuery,
+        callback_data: NeedsStep,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        state: FSMContext,
+    ) -> None:
         if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
             return
         invitee, message = found
@@ -94,26 +132,33 @@ def router() -> Router:
             await callback.answer()
             await message.answer(title, reply_markup=_menu(invitee))
             return
-        choices = await interpreter_choices(uow, person.id, invitee.id,
-                                            i18n.available_locales)
+        choices = await interpreter_choices(uow, person.id, invitee.id, i18n.available_locales)
         if action == "interpreter":
             await callback.answer()
-            buttons = [_button(language_name(code, current_locale()), invitee.id, "language",
-                               code) for code in choices]
-            rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+            buttons = [
+                _button(language_name(code, current_locale()), invitee.id, "language", code)
+                for code in choices
+            ]
+            rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
             rows.append([_button(button_text("✏️ Een andere taal"), invitee.id, "other")])
             rows.append([_button(button_text("Geen tolk nodig"), invitee.id, "language", "-")])
-            await message.edit_text(_("Een tolk voor welke taal?"),
-                                    reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+            await message.edit_text(
+                _("Een tolk voor welke taal?"),
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+            )
             return
         if action == "children":
             await callback.answer()
-            counts = [_button(number(n), invitee.id, "count", str(n))
-                      for n in range(MAX_CHILDREN + 1)]
-            await message.edit_text(_("Hoeveel kinderen komen er met je mee? Jij antwoordt "
-                                      "voor hen: ze hebben geen eigen uitnodiging nodig."),
-                                    reply_markup=InlineKeyboardMarkup(
-                                        inline_keyboard=[counts[:5], counts[5:]]))
+            counts = [
+                _button(number(n), invitee.id, "count", str(n)) for n in range(MAX_CHILDREN + 1)
+            ]
+            await message.edit_text(
+                _(
+                    "Hoeveel kinderen komen er met je mee? Jij antwoordt "
+                    "voor hen: ze hebben geen eigen uitnodiging nodig."
+                ),
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=[counts[:5], counts[5:]]),
+            )
             return
         if action == "other":
             await callback.answer()
@@ -146,8 +191,9 @@ def router() -> Router:
     return r
 
 
-async def typed_language(message: Message, state: FSMContext, uow: UnitOfWork,
-                         person: Person) -> None:
+async def typed_language(
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person
+) -> None:
     """Another language for the interpreter, kept as they typed it (the coordinator reads it)."""
     invitee_id = (await state.get_data()).get("needs_for")
     await state.set_state(None)

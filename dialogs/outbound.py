@@ -23,8 +23,12 @@ log = logging.getLogger(__name__)
 
 
 async def deliver(
-    bot: Bot, uow: UnitOfWork, person_id: PersonId, text: str,
-    markup: InlineKeyboardMarkup | None = None, protect: bool = False,
+    bot: Bot,
+    uow: UnitOfWork,
+    person_id: PersonId,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    protect: bool = False,
 ) -> bool:
     """Send, or note that this person cannot be reached (403): never fail the sender's update."""
     try:
@@ -44,13 +48,19 @@ def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     # CLDR's own way to join a date and a time ("{1}, {0}", "{1} 'om' {0}"), without seconds
     # str(): Babel annotates a DateTimePattern, but this one is the plain str pattern
     joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
-    return native_digits(joined.format(format_time(local, "short", tzinfo=zone, locale=locale),
-                                       format_date(local, "medium", locale=locale)), locale)
+    return native_digits(
+        joined.format(
+            format_time(local, "short", tzinfo=zone, locale=locale),
+            format_date(local, "medium", locale=locale),
+        ),
+        locale,
+    )
 
 
 @asynccontextmanager
-async def coordinator_language(uow: UnitOfWork, i18n: I18n, conference_id: ConferenceId
-                               ) -> AsyncIterator[ConferenceRequest | None]:
+async def coordinator_language(
+    uow: UnitOfWork, i18n: I18n, conference_id: ConferenceId
+) -> AsyncIterator[ConferenceRequest | None]:
     """The conference, with gettext switched to its coordinator's language, for a message to
     them; None when nobody coordinates it yet."""
     request = await uow.conferences.get(conference_id)

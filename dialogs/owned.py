@@ -11,8 +11,9 @@ from conference.requests import NotFound
 from dialogs.texts import _
 
 
-async def owned(callback: CallbackQuery, uow: UnitOfWork, person: Person,
-                invitee_id: int) -> tuple[Invitee, Message] | None:
+async def owned(
+    callback: CallbackQuery, uow: UnitOfWork, person: Person, invitee_id: int
+) -> tuple[Invitee, Message] | None:
     """Their invitation and the message the button sits on; None (and a kind alert) if the
     button names someone else's invitation."""
     message = callback.message

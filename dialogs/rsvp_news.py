@@ -16,8 +16,9 @@ from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.texts import _
 
 
-async def tell_coordinator(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo,
-                           invitee: Invitee, before: Rsvp | None) -> None:
+async def tell_coordinator(
+    bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, invitee: Invitee, before: Rsvp | None
+) -> None:
     """`invitee` as they answered now, `before` their answer until then."""
     news = coordinator_news(before, invitee.rsvp) if invitee.rsvp is not None else None
     if news is None:
@@ -34,5 +35,9 @@ async def tell_coordinator(bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo
             Rsvp.YES: _("{reference}: {name} kan toch komen op {moment}."),
             Rsvp.MAYBE: _("{reference}: {name} komt misschien toch op {moment}."),
         }[news]
-        await deliver(bot, uow, request.coordinator_id, text.format(
-            reference=request.reference, name=escape(invitee.name), moment=moment))
+        await deliver(
+            bot,
+            uow,
+            request.coordinator_id,
+            text.format(reference=request.reference, name=escape(invitee.name), moment=moment),
+        )

@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 
 def staff_commands(role: StaffRole) -> list[BotCommand]:
     """The menu a regional manager or a coordinator sees (in the current language)."""
-    work = BotCommand(command="requests", description=_("Open aanvragen en toewijzen")) \
-        if role is StaffRole.MANAGER else \
-        BotCommand(command="conferences", description=_("Mijn conferenties en de kring"))
+    work = (
+        BotCommand(command="requests", description=_("Open aanvragen en toewijzen"))
+        if role is StaffRole.MANAGER
+        else BotCommand(command="conferences", description=_("Mijn conferenties en de kring"))
+    )
     return [
         work,
         BotCommand(command="help", description=_("Uitleg: waar ben ik en wat kan ik doen")),
@@ -35,8 +37,9 @@ def staff_commands(role: StaffRole) -> list[BotCommand]:
     ]
 
 
-async def publish_staff_menu(bot: Bot, i18n: I18n, person: PersonId, role: StaffRole | None,
-                             locale: str) -> bool:
+async def publish_staff_menu(
+    bot: Bot, i18n: I18n, person: PersonId, role: StaffRole | None, locale: str
+) -> bool:
     """Their own menu in their chat, in their language; `role` None takes it away again (then
     they see the menu everyone sees). False when Telegram would not (they never opened the
     bot: the menu follows at their first /start)."""
@@ -45,8 +48,9 @@ async def publish_staff_menu(bot: Bot, i18n: I18n, person: PersonId, role: Staff
         if role is None:
             await bot.delete_my_commands(scope=scope)
         else:
-            with i18n.use_locale(locale if locale in i18n.available_locales
-                                 else i18n.default_locale):
+            with i18n.use_locale(
+                locale if locale in i18n.available_locales else i18n.default_locale
+            ):
                 commands = staff_commands(role)
             await bot.set_my_commands(commands, scope=scope)
     except (TelegramBadRequest, TelegramForbiddenError) as error:
@@ -57,12 +61,21 @@ async def publish_staff_menu(bot: Bot, i18n: I18n, person: PersonId, role: Staff
 
 def staff_help(role: StaffRole) -> str:
     if role is StaffRole.MANAGER:
-        return _("Je staat in kring als regiomanager. Nieuwe aanvragen komen hier binnen; met "
-                 "/requests zie je alle open aanvragen en wijs je een coördinator toe.")
-    return _("Je staat in kring als coördinator. Als een regiomanager je een aanvraag "
-             "toewijst, hoor je het hier.") + " " + _(
-        "Met /conferences zie je je conferenties: daar nodig je mensen uit, kies je een "
-        "datum, stuur je berichten en schrijf je het plan.")
+        return _(
+            "Je staat in kring als regiomanager. Nieuwe aanvragen komen hier binnen; met "
+            "/requests zie je alle open aanvragen en wijs je een coördinator toe."
+        )
+    return (
+        _(
+            "Je staat in kring als coördinator. Als een regiomanager je een aanvraag "
+            "toewijst, hoor je het hier."
+        )
+        + " "
+        + _(
+            "Met /conferences zie je je conferenties: daar nodig je mensen uit, kies je een "
+            "datum, stuur je berichten en schrijf je het plan."
+        )
+    )
 
 
 def router() -> Router:
@@ -71,20 +84,29 @@ def router() -> Router:
     return r
 
 
-async def joined(message: Message, command: CommandObject, uow: UnitOfWork, person: Person,
-                 i18n: I18n, bot: Bot) -> None:
+async def joined(
+    message: Message, command: CommandObject, uow: UnitOfWork, person: Person, i18n: I18n, bot: Bot
+) -> None:
     try:
         member = await join_staff(uow, person.id, command.args or "", now())
     except StaffLinkRefused as refused:
-        await message.answer({
-            JoinRefused.UNKNOWN: _("Deze link ken ik niet. Vraag wie je uitnodigde om een "
-                                   "nieuwe link."),
-            JoinRefused.EXPIRED: _("Deze link is verlopen (een link werkt 7 dagen). Vraag wie "
-                                   "je uitnodigde om een nieuwe link."),
-            JoinRefused.USED: _("Deze link is al gebruikt; hij werkt maar één keer. Vraag wie "
-                                "je uitnodigde om een nieuwe link."),
-        }[refused.reason])
+        await message.answer(
+            {
+                JoinRefused.UNKNOWN: _(
+                    "Deze link ken ik niet. Vraag wie je uitnodigde om een nieuwe link."
+                ),
+                JoinRefused.EXPIRED: _(
+                    "Deze link is verlopen (een link werkt 7 dagen). Vraag wie "
+                    "je uitnodigde om een nieuwe link."
+                ),
+                JoinRefused.USED: _(
+                    "Deze link is al gebruikt; hij werkt maar één keer. Vraag wie "
+                    "je uitnodigde om een nieuwe link."
+                ),
+            }[refused.reason]
+        )
         return
-    await message.answer(_("Welkom, {name}! ✓").format(name=escape(member.name)) + "\n\n"
-                         + staff_help(member.role))
+    await message.answer(
+        _("Welkom, {name}! ✓").format(name=escape(member.name)) + "\n\n" + staff_help(member.role)
+    )
     await publish_staff_menu(bot, i18n, person.id, member.role, i18n.current_locale)

@@ -30,25 +30,33 @@ from dialogs.texts import _
 
 
 def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=text, callback_data=Menu(action=action).pack())]
-        for text, action in rows
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=Menu(action=action).pack())]
+            for text, action in rows
+        ]
+    )
 
 
 async def show_welcome(chat: Message, name: str | None = None) -> None:
     greeting = _("Hallo {name}!").format(name=name) if name else _("Hallo!")
     await chat.answer(
-        greeting + "\n\n" + _(
+        greeting
+        + "\n\n"
+        + _(
             "Ik ben kring. Via mij vraag je een Eigen Kracht-conferentie aan: een bijeenkomst "
-            "waarin familie, vrienden en buren samen een plan maken. Wat wil je doen?"),
-        reply_markup=_buttons((button_text("Een conferentie aanvragen"), "apply"),
-                              (button_text("Ik wil eerst meer weten"), "info")),
+            "waarin familie, vrienden en buren samen een plan maken. Wat wil je doen?"
+        ),
+        reply_markup=_buttons(
+            (button_text("Een conferentie aanvragen"), "apply"),
+            (button_text("Ik wil eerst meer weten"), "info"),
+        ),
     )
 
 
-async def start_intake(chat: Message, state: FSMContext, kind: RequestKind,
-                       edit: bool = False) -> None:
+async def start_intake(
+    chat: Message, state: FSMContext, kind: RequestKind, edit: bool = False
+) -> None:
     draft = RequestDraft(kind=kind)
     await state.set_data({"draft": draft.to_dict()})
     await show(chat, state, draft, first_step(draft), edit=edit)
@@ -63,13 +71,16 @@ def router() -> Router:
     r = Router(name="start")
 
     @r.message(CommandStart())
-    async def start(message: Message, state: FSMContext, person: Person,
-                    uow: UnitOfWork, bot: Bot, i18n: I18n) -> None:
+    async def start(
+        message: Message, state: FSMContext, person: Person, uow: UnitOfWork, bot: Bot, i18n: I18n
+    ) -> None:
         if await state.get_state() is not None:
             await message.answer(
                 _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
-                reply_markup=_buttons((button_text("Verder waar ik was"), "resume"),
-                                      (button_text("Opnieuw beginnen"), "restart")),
+                reply_markup=_buttons(
+                    (button_text("Verder waar ik was"), "resume"),
+                    (button_text("Opnieuw beginnen"), "restart"),
+                ),
             )
             return
         await show_welcome(message, person.first_name)
@@ -95,8 +106,11 @@ def router() -> Router:
             # a button of an older menu: never throw away answers without asking
             await reask(chat, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
             return
-        kind = RequestKind.INFO_TALK if callback_data.action == "info_talk" else (
-            RequestKind.CONFERENCE)
+        kind = (
+            RequestKind.INFO_TALK
+            if callback_data.action == "info_talk"
+            else (RequestKind.CONFERENCE)
+        )
         await start_intake(chat, state, kind, edit=True)
 
     @r.callback_query(Menu.filter(F.action == "info"))
@@ -105,16 +119,20 @@ def router() -> Router:
         if (chat := _chat(callback)) is None:
             return
         await chat.answer(
-            _("<b>Wat is een Eigen Kracht-conferentie?</b>\n\n"
-              "Soms lukt het niet meer alleen. Dan maak je samen een eigen plan, met "
-              "familie, vrienden en buren.\n"
-              "Een coördinator helpt met de voorbereiding. Die is onafhankelijk en geeft geen "
-              "advies. Het plan is van jullie.\n"
-              "Iedereen mag een conferentie aanvragen. Dat kan jijzelf zijn, iemand uit de "
-              "familie of een professional, zoals een leraar.\n\n"
-              "Eerst even praten? Vraag een gratis informatiegesprek aan met een regiomanager."),
-            reply_markup=_buttons((button_text("Informatiegesprek aanvragen"), "info_talk"),
-                                  (button_text("Een conferentie aanvragen"), "apply")),
+            _(
+                "<b>Wat is een Eigen Kracht-conferentie?</b>\n\n"
+                "Soms lukt het niet meer alleen. Dan maak je samen een eigen plan, met "
+                "familie, vrienden en buren.\n"
+                "Een coördinator helpt met de voorbereiding. Die is onafhankelijk en geeft geen "
+                "advies. Het plan is van jullie.\n"
+                "Iedereen mag een conferentie aanvragen. Dat kan jijzelf zijn, iemand uit de "
+                "familie of een professional, zoals een leraar.\n\n"
+                "Eerst even praten? Vraag een gratis informatiegesprek aan met een regiomanager."
+            ),
+            reply_markup=_buttons(
+                (button_text("Informatiegesprek aanvragen"), "info_talk"),
+                (button_text("Een conferentie aanvragen"), "apply"),
+            ),
         )
 
     @r.callback_query(Menu.filter(F.action == "resume"))
@@ -124,21 +142,22 @@ def router() -> Router:
             await reask(chat, state)
 
     @r.message(Command("help"))
-    async def help_(message: Message, state: FSMContext, uow: UnitOfWork,
-                    person: Person) -> None:
+    async def help_(message: Message, state: FSMContext, uow: UnitOfWork, person: Person) -> None:
         raw = await state.get_state()
         step = await current_step(state)
         if raw is None or raw not in Intake:  # not in the middle of a request
             await message.answer(await help_by_role(uow, person))
             return
         if step is None:
-            note: str = _("Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om "
-                          "het te wijzigen, of verstuur de aanvraag. Met /cancel stop je.")
+            note: str = _(
+                "Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om "
+                "het te wijzigen, of verstuur de aanvraag. Met /cancel stop je."
+            )
         else:
             number, total = step_number(await load_draft(state), step)
             note = _(
                 "Je bent bezig met een aanvraag: stap {number} van {total}, "
-                "\"{label}\". Typ je antwoord of tik op een knop. Met ⬅ Terug ga je een "
+                '"{label}". Typ je antwoord of tik op een knop. Met ⬅ Terug ga je een '
                 "stap terug, met /cancel stop je. Wat je invulde blijft bewaard."
             ).format(number=number, total=total, label=field_label(step))
         await reask(message, state, note)
@@ -146,8 +165,10 @@ def router() -> Router:
     @r.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext) -> None:
         if await state.get_state() is None:
-            await message.answer(_("Er is niets om te stoppen. Met /start begin je."),
-                                 reply_markup=ReplyKeyboardRemove())
+            await message.answer(
+                _("Er is niets om te stoppen. Met /start begin je."),
+                reply_markup=ReplyKeyboardRemove(),
+            )
             return
         await ask_stop(message)
 
@@ -159,8 +180,10 @@ def router() -> Router:
         await chat.edit_reply_markup(reply_markup=None)
         if await state.get_state() is not None:
             await state.clear()
-            await chat.answer(_("Gestopt. Wat je had ingevuld is gewist. Met /start begin je "
-                                "opnieuw."), reply_markup=ReplyKeyboardRemove())
+            await chat.answer(
+                _("Gestopt. Wat je had ingevuld is gewist. Met /start begin je opnieuw."),
+                reply_markup=ReplyKeyboardRemove(),
+            )
 
     @r.callback_query(Menu.filter(F.action == "cancel_no"))
     async def cancel_no(callback: CallbackQuery, state: FSMContext) -> None:
@@ -172,16 +195,31 @@ def router() -> Router:
 
     @r.message(Command("language"))
     async def language(message: Message, i18n: I18n) -> None:
-        await message.answer(_("Kies je taal:"), reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(
-                text=locale_own_name(locale), callback_data=PickLanguage(locale=locale).pack(),
-            )] for locale in i18n.available_locales],
-        ))
+        await message.answer(
+            _("Kies je taal:"),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=locale_own_name(locale),
+                            callback_data=PickLanguage(locale=locale).pack(),
+                        )
+                    ]
+                    for locale in i18n.available_locales
+                ],
+            ),
+        )
 
     @r.callback_query(PickLanguage.filter())
-    async def language_chosen(callback: CallbackQuery, callback_data: PickLanguage,
-                              state: FSMContext, uow: UnitOfWork, person: Person,
-                              i18n: I18n, bot: Bot) -> None:
+    async def language_chosen(
+        callback: CallbackQuery,
+        callback_data: PickLanguage,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        i18n: I18n,
+        bot: Bot,
+    ) -> None:
         try:
             await set_language(uow, person.id, callback_data.locale, i18n.available_locales)
         except NotFound:
@@ -193,8 +231,11 @@ def router() -> Router:
             await callback.answer(_("Opgeslagen ✓"))
             if (chat := _chat(callback)) is None:
                 return
-            await chat.edit_text(_("De taal is nu: {language} ✓").format(
-                language=locale_own_name(callback_data.locale)))
+            await chat.edit_text(
+                _("De taal is nu: {language} ✓").format(
+                    language=locale_own_name(callback_data.locale)
+                )
+            )
             if await state.get_state() is not None:
                 await reask(chat, state)
 
@@ -208,16 +249,21 @@ async def help_by_role(uow: UnitOfWork, person: Person) -> str:
     if member is not None:
         return staff_help(member.role) + "\n\n" + _("Met /language kies je een andere taal.")
     if await my_invitations(uow, person.id):
-        return _("Met /me zie je je uitnodiging: je antwoord, eten en drinken, wat je nodig "
-                 "hebt om te komen, en de datums. Daar kun je alles veranderen. Met /language "
-                 "kies je een andere taal.")
-    return _("Met /apply vraag je een Eigen Kracht-conferentie aan. Met /start zie je wat "
-             "kring kan, en met /language kies je een andere taal.")
+        return _(
+            "Met /me zie je je uitnodiging: je antwoord, eten en drinken, wat je nodig "
+            "hebt om te komen, en de datums. Daar kun je alles veranderen. Met /language "
+            "kies je een andere taal."
+        )
+    return _(
+        "Met /apply vraag je een Eigen Kracht-conferentie aan. Met /start zie je wat "
+        "kring kan, en met /language kies je een andere taal."
+    )
 
 
 async def ask_stop(chat: Message) -> None:
     await chat.answer(
         _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
-        reply_markup=_buttons((button_text("Ja, stoppen"), "cancel_yes"),
-                              (button_text("Nee, doorgaan"), "cancel_no")),
+        reply_markup=_buttons(
+            (button_text("Ja, stoppen"), "cancel_yes"), (button_text("Nee, doorgaan"), "cancel_no")
+        ),
     )

@@ -28,21 +28,37 @@ from dialogs.texts import _
 
 
 def suggest_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=button_text("➕ Wie moeten we nog vragen?"),
-                                 callback_data=SuggestStart(invitee=invitee).pack())]
+    return [
+        InlineKeyboardButton(
+            text=button_text("➕ Wie moeten we nog vragen?"),
+            callback_data=SuggestStart(invitee=invitee).pack(),
+        )
+    ]
 
 
 def _skip() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-        text=button_text("Weet ik niet"), callback_data=SuggestStart(invitee=0).pack())]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=button_text("Weet ik niet"), callback_data=SuggestStart(invitee=0).pack()
+                )
+            ]
+        ]
+    )
 
 
 def router() -> Router:
     r = Router(name="suggest")
 
     @r.callback_query(SuggestStart.filter(), ~StateFilter(Suggest.reach))
-    async def start(callback: CallbackQuery, callback_data: SuggestStart, state: FSMContext,
-                    uow: UnitOfWork, person: Person) -> None:
+    async def start(
+        callback: CallbackQuery,
+        callback_data: SuggestStart,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+    ) -> None:
         invitee = await uow.invitees.get(callback_data.invitee)
         if invitee is None or invitee.person_id != person.id:
             await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
@@ -63,18 +79,32 @@ def router() -> Router:
         if await state.get_state() == Suggest.name.state:
             await state.update_data(name=value)
             await state.set_state(Suggest.relation)
-            await message.answer(_("Wie is {name} voor de familie? Bijvoorbeeld: opa, "
-                                   "buurvrouw, voetbaltrainer.").format(name=escape(value)))
+            await message.answer(
+                _(
+                    "Wie is {name} voor de familie? Bijvoorbeeld: opa, buurvrouw, voetbaltrainer."
+                ).format(name=escape(value))
+            )
             return
         await state.update_data(relation=value)
         await state.set_state(Suggest.reach)
-        await message.answer(_("Hoe kan de coördinator {name} bereiken? Bijvoorbeeld een "
-                               "telefoonnummer. Alleen de coördinator ziet het.").format(
-            name=escape((await state.get_data())["name"])), reply_markup=_skip())
+        await message.answer(
+            _(
+                "Hoe kan de coördinator {name} bereiken? Bijvoorbeeld een "
+                "telefoonnummer. Alleen de coördinator ziet het."
+            ).format(name=escape((await state.get_data())["name"])),
+            reply_markup=_skip(),
+        )
 
     @r.message(StateFilter(Suggest.reach), HasText())
-    async def reach(message: Message, state: FSMContext, uow: UnitOfWork, person: Person,
-                    bot: Bot, i18n: I18n, default_locale: str) -> None:
+    async def reach(
+        message: Message,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        bot: Bot,
+        i18n: I18n,
+        default_locale: str,
+    ) -> None:
         try:
             how = clean_text(Field.COORDINATOR_PREFERENCE, message.text or "")[:200]
         except InvalidAnswer as error:
@@ -83,45 +113,68 @@ def router() -> Router:
         await _done(message, state, uow, person, bot, i18n, default_locale, how)
 
     @r.callback_query(StateFilter(Suggest.reach), SuggestStart.filter())
-    async def unknown(callback: CallbackQuery, state: FSMContext, uow: UnitOfWork,
-                      person: Person, bot: Bot, i18n: I18n, default_locale: str) -> None:
+    async def unknown(
+        callback: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+        bot: Bot,
+        i18n: I18n,
+        default_locale: str,
+    ) -> None:
         await callback.answer()
         if isinstance(callback.message, Message):
             await _done(callback.message, state, uow, person, bot, i18n, default_locale, None)
 
     @r.callback_query(SuggestionDecision.filter())
-    async def decided(callback: CallbackQuery, callback_data: SuggestionDecision,
-                      state: FSMContext, uow: UnitOfWork, person: Person) -> None:
+    async def decided(
+        callback: CallbackQuery,
+        callback_data: SuggestionDecision,
+        state: FSMContext,
+        uow: UnitOfWork,
+        person: Person,
+    ) -> None:
         try:
-            found = await decide_suggestion(uow, person.id, callback_data.id,
-                                            callback_data.accept)
+            found = await decide_suggestion(uow, person.id, callback_data.id, callback_data.accept)
         except (AccessDenied, NotFound):
-            await callback.answer(_("Hierover is al beslist, of het is niet voor jou."),
-                                  show_alert=True)
+            await callback.answer(
+                _("Hierover is al beslist, of het is niet voor jou."), show_alert=True
+            )
             return
         await callback.answer(_("Opgeslagen ✓"))
         if not isinstance(callback.message, Message):
             return
         await callback.message.edit_reply_markup(reply_markup=None)
         if not callback_data.accept:
-            await callback.message.answer(_("Genoteerd: {name} nu niet. Opgeslagen ✓").format(
-                name=escape(found.name)))
+            await callback.message.answer(
+                _("Genoteerd: {name} nu niet. Opgeslagen ✓").format(name=escape(found.name))
+            )
             return
         # Into the usual "add a person" questions, with the name filled in; the relation as
         # the family typed it is offered, but the coordinator's view is in their own words.
-        await state.set_data({"conference": found.conference_id, "name": found.name,
-                              "suggested": found.relation})
+        await state.set_data(
+            {"conference": found.conference_id, "name": found.name, "suggested": found.relation}
+        )
         await ask_relation(callback.message, state, found.name, found.relation)
 
     return r
 
 
-async def _done(chat: Message, state: FSMContext, uow: UnitOfWork, person: Person, bot: Bot,
-                i18n: I18n, default_locale: str, how: str | None) -> None:
+async def _done(
+    chat: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    bot: Bot,
+    i18n: I18n,
+    default_locale: str,
+    how: str | None,
+) -> None:
     data = await state.get_data()
     try:
-        made = await suggest(uow, person.id, int(data.get("invitee", 0)), data["name"],
-                             data["relation"], how, now())
+        made = await suggest(
+            uow, person.id, int(data.get("invitee", 0)), data["name"], data["relation"], how, now()
+        )
     except (NotFound, KeyError):
         await state.clear()
         await chat.answer(_("Deze uitnodiging is niet van jou."))
@@ -132,19 +185,34 @@ async def _done(chat: Message, state: FSMContext, uow: UnitOfWork, person: Perso
     if request is None or request.coordinator_id is None:
         return
     coordinator = await uow.staff.get(request.coordinator_id)
-    locale = coordinator.locale if coordinator and coordinator.locale in (
-        i18n.available_locales) else default_locale
+    locale = (
+        coordinator.locale
+        if coordinator and coordinator.locale in (i18n.available_locales)
+        else default_locale
+    )
     with i18n.use_locale(locale):
         text = _("{by} stelt voor om ook {name} ({relation}) te vragen voor {reference}.").format(
-            by=escape(made.suggested_by), name=escape(made.name),
-            relation=escape(made.relation), reference=request.reference)
+            by=escape(made.suggested_by),
+            name=escape(made.name),
+            relation=escape(made.relation),
+            reference=request.reference,
+        )
         if made.reach:
             text += "\n" + _("Bereikbaar: {how}").format(how=escape(made.reach))
-        markup = InlineKeyboardMarkup(inline_keyboard=[
-            [InlineKeyboardButton(text=_("➕ Toevoegen aan de kring"),
-                                  callback_data=SuggestionDecision(id=made.id,
-                                                                   accept=True).pack())],
-            [InlineKeyboardButton(text=_("Niet nu"),
-                                  callback_data=SuggestionDecision(id=made.id,
-                                                                   accept=False).pack())]])
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("➕ Toevoegen aan de kring"),
+                        callback_data=SuggestionDecision(id=made.id, accept=True).pack(),
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        text=_("Niet nu"),
+                        callback_data=SuggestionDecision(id=made.id, accept=False).pack(),
+                    )
+                ],
+            ]
+        )
     await deliver(bot, uow, request.coordinator_id, text, markup)

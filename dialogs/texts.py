@@ -53,8 +53,15 @@ _RTL: dict[str, bool] = {}
 _MARKUP = re.compile(r"<[^>]*>|&#?\w+;")
 # The zero of each CLDR numbering system a shipped (or likely) language uses by default; the
 # ten digits follow it in Unicode. Babel formats with Latin digits only.
-_ZEROS = {"latn": "0", "arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e6",
-          "deva": "\u0966", "mymr": "\u1040", "thai": "\u0e50"}
+_ZEROS = {
+    "latn": "0",
+    "arab": "\u0660",
+    "arabext": "\u06f0",
+    "beng": "\u09e6",
+    "deva": "\u0966",
+    "mymr": "\u1040",
+    "thai": "\u0e50",
+}
 
 
 def is_rtl(locale: str) -> bool:
@@ -137,7 +144,7 @@ def joined(values: Iterable[object], sep: str = " · ") -> Shaped:
 
 
 def listed(items: Iterable[str]) -> Shaped:
-    """"Herman, Edith en Wim": a list the way the reader's language writes one (CLDR); right to
+    """ "Herman, Edith en Wim": a list the way the reader's language writes one (CLDR); right to
     left, each item isolated and the whole read from the right."""
     kept = [str(item) for item in items if item]
     locale = reader_locale() or "nl"
@@ -145,8 +152,7 @@ def listed(items: Iterable[str]) -> Shaped:
         return Shaped("")
     if not is_rtl(locale):
         return Shaped(format_list(kept, locale=locale))
-    return Shaped(RLM + RLI + format_list([_isolate_rtl(i) for i in kept], locale=locale)
-                  + PDI)
+    return Shaped(RLM + RLI + format_list([_isolate_rtl(i) for i in kept], locale=locale) + PDI)
 
 
 def labelled(label: str, value: object, sep: str = " ") -> Shaped:
@@ -240,8 +246,7 @@ def _number(value: object, locale: str) -> object:
 
 @functools.lru_cache(maxsize=4096)
 def _decimal(value: int, locale: str) -> str:  # Babel parses its pattern on every call
-    return native_digits(format_decimal(value, locale=locale, numbering_system="default"),
-                         locale)
+    return native_digits(format_decimal(value, locale=locale, numbering_system="default"), locale)
 
 
 def _(*args: Any, **kwargs: Any) -> Text:

@@ -23,7 +23,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 _DECLARED = re.compile(
     r"""^(?P<name>down_revision|revision)\s*(?::[^=\n]*)?=\s*(?:None|"(?P<d>[^"]*)"|'(?P<s>[^']*)')\s*$""",
-    re.MULTILINE)
+    re.MULTILINE,
+)
 
 
 def alembic_config(url: str) -> Config:
@@ -43,8 +44,10 @@ def declared_head() -> str | None:
     for path in (MIGRATIONS / "versions").glob("*.py"):
         if path.name.startswith("_"):
             continue
-        found = {m["name"]: m["d"] if m["d"] is not None else m["s"]
-                 for m in _DECLARED.finditer(path.read_text(encoding="utf-8"))}
+        found = {
+            m["name"]: m["d"] if m["d"] is not None else m["s"]
+            for m in _DECLARED.finditer(path.read_text(encoding="utf-8"))
+        }
         if not found.get("revision") or "down_revision" not in found:
             return None
         revisions.add(found["revision"])
@@ -59,8 +62,11 @@ async def current_revision(url: str) -> str | None:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
-            versions = (await connection.execute(
-                text("SELECT version_num FROM alembic_version"))).scalars().all()
+            versions = (
+                (await connection.execute(text("SELECT version_num FROM alembic_version")))
+                .scalars()
+                .all()
+            )
     except DBAPIError:
         return None  # no alembic_version table: a new database
     finally:

@@ -76,7 +76,8 @@ class _Repository:
         flushed yet (then it is in the session's `new`, not in its identity map)."""
         for row in self._s.new:
             if isinstance(row, model) and list(
-                    inspect(row).mapper.primary_key_from_instance(row)) == [key]:
+                inspect(row).mapper.primary_key_from_instance(row)
+            ) == [key]:
                 return row
         return await self._s.get(model, key)
 
@@ -89,13 +90,18 @@ def _table(model: type[Any]) -> Table:
 _STAFF = _table(StaffRow)
 _PERSON = _table(PersonRow)
 _STAFF_WITH_LOCALE = select(_STAFF, _PERSON.c.locale).outerjoin(
-    _PERSON, _PERSON.c.id == _STAFF.c.person_id)
+    _PERSON, _PERSON.c.id == _STAFF.c.person_id
+)
 _STAFF_ONE = _STAFF_WITH_LOCALE.where(_STAFF.c.person_id == bindparam("staff_id"))
 _STAFF_ALL = _STAFF_WITH_LOCALE.order_by(_STAFF.c.role, _STAFF.c.name)
 _STAFF_OF_ROLE = _STAFF_ALL.where(_STAFF.c.role == bindparam("staff_role"))
 _COUNTER = _table(ReferenceCounterRow)
-_NEXT_NUMBER = (update(_COUNTER).where(_COUNTER.c.year == bindparam("counter_year"))
-                .values(last=_COUNTER.c.last + 1).returning(_COUNTER.c.last))
+_NEXT_NUMBER = (
+    update(_COUNTER)
+    .where(_COUNTER.c.year == bindparam("counter_year"))
+    .values(last=_COUNTER.c.last + 1)
+    .returning(_COUNTER.c.last)
+)
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -115,8 +121,13 @@ class SqlPersons(_Repository):
     async def upsert(self, person_id: PersonId, first_name: str, locale: str | None) -> Person:
         row = await self._by_key(PersonRow, person_id)
         if row is None:
-            row = PersonRow(id=person_id, first_name=first_name, locale=locale, reachable=True,
-                            created_at=_now())
+            row = PersonRow(
+                id=person_id,
+                first_name=first_name,
+                locale=locale,
+                reachable=True,
+                created_at=_now(),
+            )
             self._s.add(row)
         else:
             row.first_name = first_name
@@ -137,11 +148,15 @@ def _split(codes: str) -> tuple[str, ...]:
 
 
 class SqlStaff(_Repository):
-
     def _member(self, row: Any, locale: str | None) -> StaffMember:
         return StaffMember(
-            PersonId(row.person_id), StaffRole(row.role), row.name, _split(row.languages),
-            row.region, locale, Gender(row.gender) if row.gender else None,
+            PersonId(row.person_id),
+            StaffRole(row.role),
+            row.name,
+            _split(row.languages),
+            row.region,
+            locale,
+            Gender(row.gender) if row.gender else None,
         )
 
     async def add(self, member: StaffMember) -> None:
@@ -165,41 +180,59 @@ class SqlStaff(_Repository):
         return bool(getattr(result, "rowcount", 0))
 
     async def list(self, role: StaffRole | None = None) -> Sequence[StaffMember]:
-        rows = await (self._s.execute(_STAFF_ALL) if role is None else
-                      self._s.execute(_STAFF_OF_ROLE, {"staff_role": role.value}))
+        rows = await (
+            self._s.execute(_STAFF_ALL)
+            if role is None
+            else self._s.execute(_STAFF_OF_ROLE, {"staff_role": role.value})
+        )
         return [self._member(row, row.locale) for row in rows]
 
     async def add_invite(self, digest: str, invite: StaffInvite, at: datetime) -> None:
-        self._s.add(StaffInviteRow(
-            token_hash=digest, role=invite.role.value, name=invite.name,
-            languages=",".join(invite.languages), region=invite.region,
-            gender=invite.gender.value if invite.gender else None, created_at=at,
-            expires_at=invite.expires_at))
+        self._s.add(
+            StaffInviteRow(
+                token_hash=digest,
+                role=invite.role.value,
+                name=invite.name,
+                languages=",".join(invite.languages),
+                region=invite.region,
+                gender=invite.gender.value if invite.gender else None,
+                created_at=at,
+                expires_at=invite.expires_at,
+            )
+        )
 
     async def invite(self, digest: str) -> StaffInvite | None:
         row = await self._s.get(StaffInviteRow, digest)
         if row is None:
             return None
-        return StaffInvite(StaffRole(row.role), row.name, _split(row.languages), row.region,
-                           Gender(row.gender) if row.gender else None, row.expires_at,
-                           row.used_at)
+        return StaffInvite(
+            StaffRole(row.role),
+            row.name,
+            _split(row.languages),
+            row.region,
+            Gender(row.gender) if row.gender else None,
+            row.expires_at,
+            row.used_at,
+        )
 
     async def use_invite(self, digest: str, person: PersonId, at: datetime) -> bool:
         # one conditional UPDATE: of two phones opening the link at once, one wins
         result = await self._s.execute(
-            update(StaffInviteRow).where(StaffInviteRow.token_hash == digest,
-                                         StaffInviteRow.used_at.is_(None))
-            .values(used_at=at, used_by=person).execution_options(synchronize_session=False))
+            update(StaffInviteRow)
+            .where(StaffInviteRow.token_hash == digest, StaffInviteRow.used_at.is_(None))
+            .values(used_at=at, used_by=person)
+            .execution_options(synchronize_session=False)
+        )
         return bool(getattr(result, "rowcount", 0))
 
 
 class SqlConferences(_Repository):
-
     async def next_number(self, year: int) -> int:
         # Make sure the year's row exists (racing inserts are fine), then let the row lock of
         # the UPDATE (PostgreSQL) or the write lock (SQLite) hand out the numbers one by one.
-        await self._s.execute(_insert(self._s)(_COUNTER).on_conflict_do_nothing(),
-                              {"year": year, "last": 0})
+        await self._s.execute(
+            _insert(self._s)(_COUNTER).on_conflict_do_nothing(), {"year": year, "last": 0}
+        )
         result = await self._s.execute(_NEXT_NUMBER, {"counter_year": year})
         return int(result.scalar_one())
 
@@ -258,7 +291,8 @@ class SqlConferences(_Repository):
 
     async def with_status(self, status: Status) -> Sequence[ConferenceRequest]:
         rows = await self._s.execute(
-            self._select().where(ConferenceRow.status == status.value)
+            self._select()
+            .where(ConferenceRow.status == status.value)
             .order_by(ConferenceRow.created_at.desc(), ConferenceRow.id.desc())
         )
         return [_request(row, name) for row, name in rows]
@@ -266,21 +300,26 @@ class SqlConferences(_Repository):
     async def open_count_by_coordinator(self) -> dict[PersonId, int]:
         rows = await self._s.execute(
             select(ConferenceRow.coordinator_id, func.count())
-            .where(ConferenceRow.coordinator_id.is_not(None),
-                   ConferenceRow.status != Status.CLOSED.value)
+            .where(
+                ConferenceRow.coordinator_id.is_not(None),
+                ConferenceRow.status != Status.CLOSED.value,
+            )
             .group_by(ConferenceRow.coordinator_id)
         )
         return {PersonId(int(cid)): int(count) for cid, count in rows if cid is not None}
 
     async def of_coordinator(self, coordinator: PersonId) -> Sequence[ConferenceRequest]:
         rows = await self._s.execute(
-            self._select().where(ConferenceRow.coordinator_id == coordinator)
-            .order_by(ConferenceRow.created_at.desc()))
+            self._select()
+            .where(ConferenceRow.coordinator_id == coordinator)
+            .order_by(ConferenceRow.created_at.desc())
+        )
         return [_request(row, name) for row, name in rows]
 
     async def mark_flagged(self, conference_id: ConferenceId, at: datetime) -> None:
-        await self._s.execute(update(ConferenceRow).where(ConferenceRow.id == conference_id)
-                              .values(flagged_at=at))
+        await self._s.execute(
+            update(ConferenceRow).where(ConferenceRow.id == conference_id).values(flagged_at=at)
+        )
 
     async def set_status(self, conference_id: ConferenceId, status: Status) -> None:
         row = await self._s.get(ConferenceRow, conference_id)
@@ -292,10 +331,12 @@ class SqlConferences(_Repository):
         assert row is not None
         row.minimum_requirement = text
 
-    async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
-                     at: datetime) -> ConferenceRequest:
+    async def assign(
+        self, conference_id: ConferenceId, coordinator: PersonId, at: datetime
+    ) -> ConferenceRequest:
         await self._s.execute(
-            update(ConferenceRow).where(ConferenceRow.id == conference_id)
+            update(ConferenceRow)
+            .where(ConferenceRow.id == conference_id)
             .values(coordinator_id=coordinator, assigned_at=at, status=Status.PREPARING.value)
         )
         request = await self.get(conference_id)
@@ -304,13 +345,25 @@ class SqlConferences(_Repository):
 
 
 class SqlInvitees(_Repository):
-    async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
-                  expires_at: datetime, now: datetime, person: PersonId | None = None
-                  ) -> Invitee:
+    async def add(
+        self,
+        conference_id: ConferenceId,
+        draft: InviteeDraft,
+        token_hash: str,
+        expires_at: datetime,
+        now: datetime,
+        person: PersonId | None = None,
+    ) -> Invitee:
         row = InviteeRow(
-            conference_id=conference_id, name=draft.name, relation=draft.relation,
-            grp=draft.group.value, locale=draft.locale, must_attend=draft.must_attend,
-            token_hash=token_hash, token_expires_at=expires_at, created_at=now,
+            conference_id=conference_id,
+            name=draft.name,
+            relation=draft.relation,
+            grp=draft.group.value,
+            locale=draft.locale,
+            must_attend=draft.must_attend,
+            token_hash=token_hash,
+            token_expires_at=expires_at,
+            created_at=now,
             person_id=person,
         )
         self._s.add(row)
@@ -320,7 +373,8 @@ class SqlInvitees(_Repository):
     def _select(self) -> Any:
         # whether the bound person can still be reached (they may have blocked the bot)
         return select(InviteeRow, PersonRow.reachable).outerjoin(
-            PersonRow, PersonRow.id == InviteeRow.person_id)
+            PersonRow, PersonRow.id == InviteeRow.person_id
+        )
 
     async def _one(self, *where: Any) -> tuple[Invitee, datetime] | None:
         found = (await self._s.execute(self._select().where(*where))).first()
@@ -335,13 +389,14 @@ class SqlInvitees(_Repository):
 
     async def of_conference(self, conference_id: ConferenceId) -> Sequence[Invitee]:
         rows = await self._s.execute(
-            self._select().where(InviteeRow.conference_id == conference_id)
-            .order_by(InviteeRow.id))
+            self._select().where(InviteeRow.conference_id == conference_id).order_by(InviteeRow.id)
+        )
         return [_invitee(row, reachable) for row, reachable in rows]
 
     async def of_person(self, person: PersonId) -> Sequence[Invitee]:
         rows = await self._s.execute(
-            self._select().where(InviteeRow.person_id == person).order_by(InviteeRow.id))
+            self._select().where(InviteeRow.person_id == person).order_by(InviteeRow.id)
+        )
         return [_invitee(row, reachable) for row, reachable in rows]
 
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee:
@@ -351,25 +406,36 @@ class SqlInvitees(_Repository):
         row.opened_at = row.opened_at or at
         return _invitee(row, True)  # they are writing to us right now
 
-    async def add_suggestion(self, by: Invitee, name: str, relation: str, reach: str | None,
-                             at: datetime) -> Suggestion:
-        row = SuggestionRow(conference_id=by.conference_id, invitee_id=by.id, name=name,
-                            relation=relation, reach=reach, status="pending", created_at=at)
+    async def add_suggestion(
+        self, by: Invitee, name: str, relation: str, reach: str | None, at: datetime
+    ) -> Suggestion:
+        row = SuggestionRow(
+            conference_id=by.conference_id,
+            invitee_id=by.id,
+            name=name,
+            relation=relation,
+            reach=reach,
+            status="pending",
+            created_at=at,
+        )
         self._s.add(row)
         await self._s.flush()
         return Suggestion(row.id, by.conference_id, by.name, name, relation, reach)
 
     async def suggestion(self, suggestion_id: int) -> Suggestion | None:
-        found = (await self._s.execute(
-            select(SuggestionRow, InviteeRow.name)
-            .join(InviteeRow, InviteeRow.id == SuggestionRow.invitee_id)
-            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status == "pending")
-        )).first()
+        found = (
+            await self._s.execute(
+                select(SuggestionRow, InviteeRow.name)
+                .join(InviteeRow, InviteeRow.id == SuggestionRow.invitee_id)
+                .where(SuggestionRow.id == suggestion_id, SuggestionRow.status == "pending")
+            )
+        ).first()
         if found is None:
             return None
         row, by = found
-        return Suggestion(row.id, ConferenceId(row.conference_id), by, row.name, row.relation,
-                          row.reach)
+        return Suggestion(
+            row.id, ConferenceId(row.conference_id), by, row.name, row.relation, row.reach
+        )
 
     async def decide_suggestion(self, suggestion_id: int, accept: bool) -> None:
         row = await self._s.get(SuggestionRow, suggestion_id)
@@ -392,16 +458,14 @@ class SqlInvitees(_Repository):
         row.allergens = ",".join(sorted(a.value for a in food.allergens))
         return _invitee(row, True)
 
-    async def new_token(self, invitee_id: int, token_hash: str,
-                        expires_at: datetime) -> Invitee:
+    async def new_token(self, invitee_id: int, token_hash: str, expires_at: datetime) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None
         row.token_hash, row.token_expires_at = token_hash, expires_at
         row.person_id, row.opened_at = None, None
         return _invitee(row, True)
 
-    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp,
-                       reason: NoReason | None) -> Invitee:
+    async def set_rsvp(self, invitee_id: int, rsvp: Rsvp, reason: NoReason | None) -> Invitee:
         row = await self._s.get(InviteeRow, invitee_id)
         assert row is not None
         row.rsvp = rsvp.value
@@ -430,14 +494,17 @@ class SqlInvitees(_Repository):
 
 class SqlMeetings(_Repository):
     async def slots(self, conference_id: ConferenceId) -> Sequence[Slot]:
-        rows = await self._s.scalars(select(SlotRow).where(
-            SlotRow.conference_id == conference_id).order_by(SlotRow.starts_at, SlotRow.id))
+        rows = await self._s.scalars(
+            select(SlotRow)
+            .where(SlotRow.conference_id == conference_id)
+            .order_by(SlotRow.starts_at, SlotRow.id)
+        )
         return [Slot(row.id, row.starts_at) for row in rows]
 
-    async def add_slots(self, conference_id: ConferenceId, starts: Sequence[datetime],
-                        at: datetime) -> Sequence[Slot]:
-        rows = [SlotRow(conference_id=conference_id, starts_at=s, created_at=at)
-                for s in starts]
+    async def add_slots(
+        self, conference_id: ConferenceId, starts: Sequence[datetime], at: datetime
+    ) -> Sequence[Slot]:
+        rows = [SlotRow(conference_id=conference_id, starts_at=s, created_at=at) for s in starts]
         self._s.add_all(rows)
         await self._s.flush()  # for the ids
         return [Slot(row.id, row.starts_at) for row in rows]
@@ -450,7 +517,8 @@ class SqlMeetings(_Repository):
         rows = await self._s.execute(
             select(VoteRow.invitee_id, VoteRow.slot_id, VoteRow.vote)
             .join(SlotRow, SlotRow.id == VoteRow.slot_id)
-            .where(SlotRow.conference_id == conference_id))
+            .where(SlotRow.conference_id == conference_id)
+        )
         ballots: dict[int, dict[int, Vote]] = {}
         for invitee_id, slot_id, choice in rows:
             ballots.setdefault(invitee_id, {})[slot_id] = Vote(choice)
@@ -459,18 +527,27 @@ class SqlMeetings(_Repository):
     async def vote(self, invitee_id: int, slot_id: int, vote: Vote, at: datetime) -> None:
         row = await self._s.get(VoteRow, (invitee_id, slot_id))
         if row is None:
-            self._s.add(VoteRow(invitee_id=invitee_id, slot_id=slot_id, vote=vote.value,
-                                updated_at=at))
+            self._s.add(
+                VoteRow(invitee_id=invitee_id, slot_id=slot_id, vote=vote.value, updated_at=at)
+            )
         else:
             row.vote, row.updated_at = vote.value, at
 
     async def get(self, conference_id: ConferenceId) -> Meeting:
         row = await self._s.get(ConferenceRow, conference_id)
         assert row is not None
-        venue = Venue(row.venue_name, row.venue_address or "", row.venue_latitude,
-                      row.venue_longitude) if row.venue_name else None
-        return Meeting(conference_id, row.meeting_at, venue, row.meeting_sequence or 0,
-                       bool(row.meeting_cancelled))
+        venue = (
+            Venue(row.venue_name, row.venue_address or "", row.venue_latitude, row.venue_longitude)
+            if row.venue_name
+            else None
+        )
+        return Meeting(
+            conference_id,
+            row.meeting_at,
+            venue,
+            row.meeting_sequence or 0,
+            bool(row.meeting_cancelled),
+        )
 
     async def save(self, meeting: Meeting) -> None:
         row = await self._s.get(ConferenceRow, meeting.conference_id)
@@ -483,11 +560,22 @@ class SqlMeetings(_Repository):
         row.venue_longitude = venue.longitude if venue else None
         row.meeting_sequence, row.meeting_cancelled = meeting.sequence, meeting.cancelled
 
-    async def add_proposal(self, conference_id: ConferenceId, invitee_id: int,
-                           starts_at: datetime | None, place: str | None,
-                           at: datetime) -> Proposal:
-        row = ProposalRow(conference_id=conference_id, invitee_id=invitee_id,
-                          starts_at=starts_at, place=place, status="pending", created_at=at)
+    async def add_proposal(
+        self,
+        conference_id: ConferenceId,
+        invitee_id: int,
+        starts_at: datetime | None,
+        place: str | None,
+        at: datetime,
+    ) -> Proposal:
+        row = ProposalRow(
+            conference_id=conference_id,
+            invitee_id=invitee_id,
+            starts_at=starts_at,
+            place=place,
+            status="pending",
+            created_at=at,
+        )
         self._s.add(row)
         await self._s.flush()
         found = await self.proposal(row.id)
@@ -495,23 +583,30 @@ class SqlMeetings(_Repository):
         return found
 
     def _proposals(self) -> Any:
-        return select(ProposalRow, InviteeRow.name).join(
-            InviteeRow, InviteeRow.id == ProposalRow.invitee_id).where(
-            ProposalRow.status == "pending")
+        return (
+            select(ProposalRow, InviteeRow.name)
+            .join(InviteeRow, InviteeRow.id == ProposalRow.invitee_id)
+            .where(ProposalRow.status == "pending")
+        )
 
     @staticmethod
     def _proposal(row: ProposalRow, by: str) -> Proposal:
-        return Proposal(row.id, ConferenceId(row.conference_id), row.invitee_id, by,
-                        row.starts_at, row.place)
+        return Proposal(
+            row.id, ConferenceId(row.conference_id), row.invitee_id, by, row.starts_at, row.place
+        )
 
     async def proposal(self, proposal_id: int) -> Proposal | None:
-        found = (await self._s.execute(
-            self._proposals().where(ProposalRow.id == proposal_id))).first()
+        found = (
+            await self._s.execute(self._proposals().where(ProposalRow.id == proposal_id))
+        ).first()
         return self._proposal(*found) if found else None
 
     async def proposals(self, conference_id: ConferenceId) -> Sequence[Proposal]:
-        rows = await self._s.execute(self._proposals().where(
-            ProposalRow.conference_id == conference_id).order_by(ProposalRow.id))
+        rows = await self._s.execute(
+            self._proposals()
+            .where(ProposalRow.conference_id == conference_id)
+            .order_by(ProposalRow.id)
+        )
         return [self._proposal(row, by) for row, by in rows]
 
     async def decide_proposal(self, proposal_id: int, accept: bool) -> None:
@@ -522,18 +617,32 @@ class SqlMeetings(_Repository):
 
 def _invitee(row: InviteeRow, reachable: bool | None) -> Invitee:
     return Invitee(
-        id=row.id, conference_id=ConferenceId(row.conference_id), name=row.name,
-        relation=row.relation, group=Group(row.grp), locale=row.locale,
+        id=row.id,
+        conference_id=ConferenceId(row.conference_id),
+        name=row.name,
+        relation=row.relation,
+        group=Group(row.grp),
+        locale=row.locale,
         must_attend=row.must_attend,
         person_id=PersonId(row.person_id) if row.person_id else None,
-        rsvp=Rsvp(row.rsvp) if row.rsvp else None, opened=row.opened_at is not None,
+        rsvp=Rsvp(row.rsvp) if row.rsvp else None,
+        opened=row.opened_at is not None,
         no_reason=NoReason(row.no_reason) if row.no_reason else None,
         no_reason_text=row.no_reason_text,
-        food=Food(bool(row.food_consent), Diet(row.diet) if row.diet else None,
-                  frozenset(Allergen(a) for a in _split(row.allergens or ""))),
-        needs=Needs(row.interpreter, row.children or 0, bool(row.childcare),
-                    bool(row.transport), bool(row.accessibility)),
-        reachable=reachable is not False, nudges=row.nudges or 0,
+        food=Food(
+            bool(row.food_consent),
+            Diet(row.diet) if row.diet else None,
+            frozenset(Allergen(a) for a in _split(row.allergens or "")),
+        ),
+        needs=Needs(
+            row.interpreter,
+            row.children or 0,
+            bool(row.childcare),
+            bool(row.transport),
+            bool(row.accessibility),
+        ),
+        reachable=reachable is not False,
+        nudges=row.nudges or 0,
     )
 
 
@@ -565,8 +674,9 @@ def _request(row: ConferenceRow, applicant_name: str) -> ConferenceRequest:
 
 # orjson writes what json.dumps(ensure_ascii=False, separators=(",", ":")) wrote (keys that
 # are not text become text) and, like it, refuses datetimes and dataclasses
-_AS_JSON_DID = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-                | orjson.OPT_PASSTHROUGH_DATACLASS)
+_AS_JSON_DID = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 class SqlConversations(_Repository):
@@ -615,14 +725,18 @@ class SqlUpdateLog(_Repository):
 
     async def receive(self, batch: Sequence[tuple[int, str]]) -> list[int]:
         """Put fetched updates (id, JSON) in the inbox; returns the ids still to handle."""
-        fresh = [(update_id, payload) for update_id, payload in batch
-                 if not await self.seen(update_id)]
+        fresh = [
+            (update_id, payload) for update_id, payload in batch if not await self.seen(update_id)
+        ]
         if fresh:
             now = _now()
-            await self._s.execute(_insert(self._s)(_table(InboxRow)).on_conflict_do_nothing(), [
-                {"update_id": update_id, "payload": payload, "received_at": now}
-                for update_id, payload in fresh
-            ])
+            await self._s.execute(
+                _insert(self._s)(_table(InboxRow)).on_conflict_do_nothing(),
+                [
+                    {"update_id": update_id, "payload": payload, "received_at": now}
+                    for update_id, payload in fresh
+                ],
+            )
         return [update_id for update_id, _ in fresh]
 
     async def forget_before(self, before: datetime) -> int:
@@ -630,10 +744,11 @@ class SqlUpdateLog(_Repository):
         24 hours at most, so none of them can come again; the highest stays (it tells the
         next start where polling was)."""
         highest = select(func.max(ProcessedUpdateRow.update_id)).scalar_subquery()
-        where = (ProcessedUpdateRow.processed_at < before,
-                 ProcessedUpdateRow.update_id < highest)
-        if await self._s.scalar(select(ProcessedUpdateRow.update_id).where(*where)
-                                .limit(1)) is None:
+        where = (ProcessedUpdateRow.processed_at < before, ProcessedUpdateRow.update_id < highest)
+        if (
+            await self._s.scalar(select(ProcessedUpdateRow.update_id).where(*where).limit(1))
+            is None
+        ):
             return 0
         result = await self._s.execute(delete(ProcessedUpdateRow).where(*where))
         return int(getattr(result, "rowcount", 0) or 0)
@@ -646,9 +761,9 @@ class SqlUpdateLog(_Repository):
 
 
 class SqlAudit(_Repository):
-
     async def record(
         self, actor: PersonId, action: str, conference_id: ConferenceId | None
     ) -> None:
-        self._s.add(AuditRow(at=_now(), actor_id=actor, action=action,
-                             conference_id=conference_id))
+        self._s.add(
+            AuditRow(at=_now(), actor_id=actor, action=action, conference_id=conference_id)
+        )

@@ -41,6 +41,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -271,10 +272,12 @@ class OutboxDeliveryRow(Base):
     """One batch for one person (the key makes "never twice" a database rule)."""
 
     __tablename__ = "outbox_delivery"
-    batch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("outbox_batch.id"),
-                                          primary_key=True, autoincrement=False)
-    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False,
-                                           index=True)
+    batch_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("outbox_batch.id"), primary_key=True, autoincrement=False
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, index=True
+    )
     invitee_id: Mapped[int | None] = mapped_column(ForeignKey("invitee.id"))
     payload: Mapped[str] = mapped_column(String(64), ForeignKey("outbox_payload.digest"))
     state: Mapped[str] = mapped_column(String(8), index=True)
@@ -315,8 +318,9 @@ class PlanRow(Base):
     """The family's plan, one per conference; the agreements as JSON in the family's words."""
 
     __tablename__ = "plan"
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), primary_key=True,
-                                               autoincrement=False)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conference.id"), primary_key=True, autoincrement=False
+    )
     question: Mapped[str] = mapped_column(Text)
     agreements: Mapped[str] = mapped_column(Text, default="[]")
     monitor: Mapped[str | None] = mapped_column(String(200))  # JSON of a Who
@@ -331,11 +335,13 @@ class PlanRow(Base):
 
 class FollowUpRow(Base):
     __tablename__ = "follow_up"
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), primary_key=True,
-                                               autoincrement=False)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conference.id"), primary_key=True, autoincrement=False
+    )
     agreement_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), primary_key=True,
-                                            autoincrement=False)
+    invitee_id: Mapped[int] = mapped_column(
+        ForeignKey("invitee.id"), primary_key=True, autoincrement=False
+    )
     answer: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str | None] = mapped_column(Text)  # optional, in their own words
     at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -346,8 +352,9 @@ class CheckInGivenRow(Base):
     (CheckInRow cannot tell, it holds no person)."""
 
     __tablename__ = "check_in_given"
-    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), primary_key=True,
-                                            autoincrement=False)
+    invitee_id: Mapped[int] = mapped_column(
+        ForeignKey("invitee.id"), primary_key=True, autoincrement=False
+    )
 
 
 class CheckInRow(Base):

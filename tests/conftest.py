@@ -17,8 +17,10 @@ POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL", "")
 
 def _backends() -> list[object]:
     reason = "KRING_TEST_POSTGRES_URL is not set"
-    return ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL,
-                                                                        reason=reason))]
+    return [
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason=reason)),
+    ]
 
 
 async def _admin_execute(sql: str) -> None:
@@ -26,8 +28,11 @@ async def _admin_execute(sql: str) -> None:
 
     url = make_url(POSTGRES_URL)
     connection = await asyncpg.connect(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
-        password=url.password, database=url.database or "postgres",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
     )
     try:
         await connection.execute(sql)

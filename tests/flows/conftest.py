@@ -76,9 +76,17 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 
 def running_kring(emu: BotApiEmulator, url: str, **settings: object) -> Running:
     """A kring on this emulator and database, with settings as `kring run` would read them."""
-    return Running(Settings(bot_token=TOKEN, api_base=emu.base_url,  # type: ignore[call-arg]
-                            database_url=url, polling_timeout=5, _env_file=None, **settings),
-                   emu)
+    return Running(
+        Settings(
+            bot_token=TOKEN,
+            api_base=emu.base_url,  # type: ignore[call-arg]
+            database_url=url,
+            polling_timeout=5,
+            _env_file=None,
+            **settings,
+        ),
+        emu,
+    )
 
 
 @asynccontextmanager
@@ -97,8 +105,9 @@ async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running
         yield running
 
 
-async def add_staff(kring: Running, telegram_id: int, name: str,
-                    role: StaffRole = StaffRole.MANAGER) -> None:
+async def add_staff(
+    kring: Running, telegram_id: int, name: str, role: StaffRole = StaffRole.MANAGER
+) -> None:
     engine = create_engine(kring.settings.database_url)
     async with SqlUnitOfWork(session_factory(engine)) as uow:
         await uow.staff.add(StaffMember(PersonId(telegram_id), role, name, ("nl",), "Utrecht"))
@@ -116,8 +125,9 @@ def t(locale: str, msgid: str) -> str:
     return _catalogs[locale].gettext(msgid)  # type: ignore[attr-defined]
 
 
-async def ready_manager(emu: BotApiEmulator, kring: Running, telegram_id: int = 9001,
-                        name: str = "Marieke") -> Person:
+async def ready_manager(
+    emu: BotApiEmulator, kring: Running, telegram_id: int = 9001, name: str = "Marieke"
+) -> Person:
     """A regional manager on staff who has opened the bot once (Telegram requires that)."""
     await add_staff(kring, telegram_id, name)
     manager = emu.user(name, language_code="nl", user_id=telegram_id)
@@ -141,6 +151,7 @@ async def press_forged(user: Person, data: str) -> None:
     message = user.last
     assert message is not None
     stored = user.chat.get(message.message_id)
-    stored.data["reply_markup"] = {"inline_keyboard": [[{"text": "forged",
-                                                          "callback_data": data}]]}
+    stored.data["reply_markup"] = {
+        "inline_keyboard": [[{"text": "forged", "callback_data": data}]]
+    }
     await user.press("forged", message=message)

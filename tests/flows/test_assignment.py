@@ -13,16 +13,31 @@ from tests.flows.test_intake import QUESTION_EN, walk_intake
 async def add_coordinators(kring: Running) -> None:
     engine = create_engine(kring.settings.database_url)
     async with SqlUnitOfWork(session_factory(engine)) as uow:
-        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse Demir",
-                                        ("nl", "tr"), "Utrecht", gender=Gender.FEMALE))
-        await uow.staff.add(StaffMember(PersonId(7002), StaffRole.COORDINATOR, "Kees",
-                                        ("nl",), "Amersfoort", gender=Gender.MALE))
+        await uow.staff.add(
+            StaffMember(
+                PersonId(7001),
+                StaffRole.COORDINATOR,
+                "Ayse Demir",
+                ("nl", "tr"),
+                "Utrecht",
+                gender=Gender.FEMALE,
+            )
+        )
+        await uow.staff.add(
+            StaffMember(
+                PersonId(7002),
+                StaffRole.COORDINATOR,
+                "Kees",
+                ("nl",),
+                "Amersfoort",
+                gender=Gender.MALE,
+            )
+        )
         await uow.commit()
     await engine.dispose()
 
 
-async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator,
-                                                            kring: Running):
+async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator, kring: Running):
     manager = await ready_manager(emu, kring)
     assert "/requests" in manager.last.text
     await add_coordinators(kring)
@@ -51,8 +66,9 @@ async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator,
     assert "Er zijn geen open aanvragen" in manager.last.text
 
 
-async def request_on_the_managers_screen(emu: BotApiEmulator, kring: Running,
-                                         coordinator_id: int, name: str) -> tuple[Person, ...]:
+async def request_on_the_managers_screen(
+    emu: BotApiEmulator, kring: Running, coordinator_id: int, name: str
+) -> tuple[Person, ...]:
     """Edith asked for an information talk; the manager has it open; the coordinator has
     opened the bot. Returns (manager, coordinator, edith)."""
     manager = await ready_manager(emu, kring)
@@ -97,8 +113,9 @@ async def test_a_request_waiting_two_working_days_is_flagged_to_managers_once(
     assert kring.app is not None
     assert await kring.app.jobs.flag_overdue_requests() == 0  # just came in
     async with kring.uow() as uow:
-        await uow.session.execute(update(ConferenceRow).values(
-            created_at=datetime.now(UTC) - timedelta(days=6)))
+        await uow.session.execute(
+            update(ConferenceRow).values(created_at=datetime.now(UTC) - timedelta(days=6))
+        )
         await uow.session.commit()
     assert await kring.app.jobs.flag_overdue_requests() == 1
     notice = await manager.wait_for("twee werkdagen")

@@ -28,20 +28,21 @@ async def test_an_edit_that_changes_nothing_is_not_a_failure(emu: BotApiEmulator
     bot = build_bot(settings(emu.base_url))
     wim = emu.user("Wim", language_code="nl")
     await wim.send_text("/start", wait=False)
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text="Ja ✓", callback_data="a:consent:yes")]])
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Ja ✓", callback_data="a:consent:yes")]]
+    )
     sent = await bot.send_message(wim.id, "<b>Stap 1</b>", reply_markup=keyboard)
     assert wim.last.text == "Stap 1" and wim.last.buttons == [["Ja ✓"]]
-    again = await bot.edit_message_text("<b>Stap 1</b>", chat_id=wim.id,
-                                        message_id=sent.message_id, reply_markup=keyboard)
+    again = await bot.edit_message_text(
+        "<b>Stap 1</b>", chat_id=wim.id, message_id=sent.message_id, reply_markup=keyboard
+    )
     assert again is True
     with pytest.raises(TelegramBadRequest, match="not found"):
         await bot.edit_message_text("Stap 2", chat_id=wim.id, message_id=999)
     await bot.session.close()
 
 
-async def test_the_bots_session_waits_out_a_429_and_retries_a_passing_failure(
-        emu: BotApiEmulator):
+async def test_the_bots_session_waits_out_a_429_and_retries_a_passing_failure(emu: BotApiEmulator):
     bot = build_bot(settings(emu.base_url))
     wim = emu.user("Wim", language_code="nl")
     await wim.send_text("/start", wait=False)
@@ -64,7 +65,8 @@ async def test_a_network_failure_is_retried_then_given_up(caplog: pytest.LogCapt
         await bot.send_message(7, "Hallo")
     assert [r.message.split(" in ")[0] for r in caplog.records] == [
         "TelegramNetworkError on sendMessage, retry 1",
-        "TelegramNetworkError on sendMessage, retry 2"]
+        "TelegramNetworkError on sendMessage, retry 2",
+    ]
     await bot.session.close()
 
 
@@ -120,8 +122,10 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
-@pytest.mark.skipif(find_spec("aiohttp_socks") is None,
-                    reason="aiogram's proxy support needs aiohttp-socks (aiogram[proxy])")
+@pytest.mark.skipif(
+    find_spec("aiohttp_socks") is None,
+    reason="aiogram's proxy support needs aiohttp-socks (aiogram[proxy])",
+)
 async def test_kring_reaches_the_bot_api_through_a_proxy(emu: BotApiEmulator, migrated_url: str):
     """KRING_PROXY: every call, the bot's and the outbox's, goes through the proxy. The Bot
     API's host name is one only the proxy knows, so a call past it would not get anywhere."""
@@ -131,7 +135,8 @@ async def test_kring_reaches_the_bot_api_through_a_proxy(emu: BotApiEmulator, mi
     try:
         via_proxy = running_kring(emu, migrated_url, proxy=proxy_url)
         via_proxy.settings = via_proxy.settings.model_copy(
-            update={"api_base": f"http://api.telegram.test:{port}"})
+            update={"api_base": f"http://api.telegram.test:{port}"}
+        )
         async with started(via_proxy) as kring:
             manager = await ready_manager(emu, kring)
             herman = emu.user("Herman", language_code="nl")

@@ -25,13 +25,21 @@ async def invite_wim(ayse) -> str:
     await ayse.press("familie")
     # named in Ayse's language, the own name beside it; hers first, then English, then A-Z
     assert [row[0] for row in ayse.last.buttons] == [
-        "Nederlands", "Engels · English", "Arabisch · العربية", "Oekraïens · Українська",
-        "Perzisch · فارسی", "Pools · Polski", "Tigrinya · ትግርኛ", "Turks · Türkçe"]
+        "Nederlands",
+        "Engels · English",
+        "Arabisch · العربية",
+        "Oekraïens · Українська",
+        "Perzisch · فارسی",
+        "Pools · Polski",
+        "Tigrinya · ትግርኛ",
+        "Turks · Türkçe",
+    ]
     await ayse.press("Engels · English")
     await ayse.press("Ja, zeker erbij")
     assert "Wim staat in de kring ✓" in ayse.messages[-4].text
-    link = re.search(r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]+)",
-                     ayse.messages[-3].text)
+    link = re.search(
+        r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]+)", ayse.messages[-3].text
+    )
     assert link is not None
     assert "Hello Wim!" in ayse.messages[-2].text  # the text to forward is in Wim's language
     qr = ayse.last
@@ -68,7 +76,9 @@ async def test_an_invited_person_answers_from_their_phone(emu: BotApiEmulator, k
     await wim.press("Childcare needed")  # offered only now that children come along
     await wim.press("Help with transport")
     assert [b for row in wim.last.buttons for b in row if b.startswith("✓")] == [
-        "✓ Childcare needed", "✓ Help with transport"]
+        "✓ Childcare needed",
+        "✓ Help with transport",
+    ]
     assert wim.last.buttons[0] == ["Interpreter: Arabic"]
     await wim.press("Done ✓")
     assert "Saved ✓" in wim.last.text
@@ -177,8 +187,7 @@ async def test_the_family_sees_the_minimum_requirement_and_a_no_can_say_why(
     assert "Herman (oom, familie): komt niet (Het is te ver weg voor mij)" in ayse.last.text
 
 
-async def test_who_else_goes_to_the_coordinator_who_adds_them(emu: BotApiEmulator,
-                                                             kring: Running):
+async def test_who_else_goes_to_the_coordinator_who_adds_them(emu: BotApiEmulator, kring: Running):
     ayse = await assigned_conference(emu, kring)
     token = await invite_wim(ayse)
     wim = emu.user("Wim", language_code="en")
@@ -220,10 +229,19 @@ async def test_a_big_circle_is_shown_whole(emu: BotApiEmulator, kring: Running):
     ayse = await assigned_conference(emu, kring)
     async with kring.uow() as uow:
         for n in range(60):
-            await invite(uow, PersonId(7001), ConferenceId(1), InviteeDraft(
-                f"Familielid{n:02d} van der Berg-Öztürk", "achterneef van moeders kant, "
-                "woont in Zeist en komt met de trein", Group.FAMILY, "nl", False),
-                datetime.now(UTC))
+            await invite(
+                uow,
+                PersonId(7001),
+                ConferenceId(1),
+                InviteeDraft(
+                    f"Familielid{n:02d} van der Berg-Öztürk",
+                    "achterneef van moeders kant, woont in Zeist en komt met de trein",
+                    Group.FAMILY,
+                    "nl",
+                    False,
+                ),
+                datetime.now(UTC),
+            )
         await uow.commit()
     await ayse.send_text("/conferences")
     before = len(ayse.messages)
@@ -252,8 +270,9 @@ async def test_a_no_may_say_why_in_own_words(emu: BotApiEmulator, kring: Running
     assert not any("begrijp ik niet" in (m.text or "") for m in herman.messages)
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
-    assert "Herman (oom, familie): komt niet (“Ik werk die zaterdag in Rotterdam”)" \
-        in ayse.last.text
+    assert (
+        "Herman (oom, familie): komt niet (“Ik werk die zaterdag in Rotterdam”)" in ayse.last.text
+    )
     await herman.send_text("/me")  # a command is a command, not a reason
     assert "Je kunt niet komen." in herman.last.text
     await herman.press("✅ Ja, ik kom")  # a yes forgets the reason
@@ -262,8 +281,7 @@ async def test_a_no_may_say_why_in_own_words(emu: BotApiEmulator, kring: Running
     assert "Rotterdam" not in ayse.last.text
 
 
-async def test_an_interpreter_for_persian_or_a_typed_language(emu: BotApiEmulator,
-                                                              kring: Running):
+async def test_an_interpreter_for_persian_or_a_typed_language(emu: BotApiEmulator, kring: Running):
     """Every language kring invites in is offered (Persian too), and another can be typed;
     the coordinator reads it (issue 11, point 12)."""
     ayse = await assigned_conference(emu, kring)
@@ -286,8 +304,9 @@ async def test_an_interpreter_for_persian_or_a_typed_language(emu: BotApiEmulato
     assert "tolk Tamazight 1" in ayse.last.text
 
 
-async def test_the_professional_involved_sets_the_minimum_requirement(emu: BotApiEmulator,
-                                                                      kring: Running):
+async def test_the_professional_involved_sets_the_minimum_requirement(
+    emu: BotApiEmulator, kring: Running
+):
     """A relative applied; the youth-care worker invited as a professional sets the minimum
     requirement before the meeting. Who was invited before hears it in their language, who
     is invited later reads it in the invitation; nobody else may set it (issue 11, point 14)."""
@@ -301,7 +320,8 @@ async def test_the_professional_involved_sets_the_minimum_requirement(emu: BotAp
     await herman.send_text(f"/start {herman_token}")
     await wim.send_text(f"/start {wim_token}")
     assert "minimum" not in wim.last.text and not any(
-        "Minimumeis" in b for row in herman.last.buttons for b in row)
+        "Minimumeis" in b for row in herman.last.buttons for b in row
+    )
     herman_answer = herman.last.callback_data("✅ Ja, ik kom")
     bos = emu.user("Bos", language_code="nl")
     await bos.send_text(f"/start {bos_token}")
@@ -331,8 +351,9 @@ async def test_the_professional_involved_sets_the_minimum_requirement(emu: BotAp
     assert "⚖️ Minimumeis: Johan woont niet bij opa Jan." in ayse.last.text
 
 
-async def test_the_applicant_invited_to_the_circle_is_recognised(emu: BotApiEmulator,
-                                                                 kring: Running):
+async def test_the_applicant_invited_to_the_circle_is_recognised(
+    emu: BotApiEmulator, kring: Running
+):
     """Edith applied (in Dutch); the coordinator invites her too, choosing English by mistake.
     Her own phone opens the link: one person, greeted as the applicant, in the language she
     chose, without the introduction again (issue 11, point 15)."""
@@ -351,8 +372,9 @@ async def test_the_applicant_invited_to_the_circle_is_recognised(emu: BotApiEmul
     assert "Edith · aanvrager (tante, familie): komt" in ayse.last.text
 
 
-async def test_the_coordinator_adds_the_applicant_with_one_tap(emu: BotApiEmulator,
-                                                               kring: Running):
+async def test_the_coordinator_adds_the_applicant_with_one_tap(
+    emu: BotApiEmulator, kring: Running
+):
     """Edith applied in English. Kring knows her: the coordinator adds her to the circle with
     one tap, answers only what kring cannot know (relation, group, must-attend), and Edith gets
     the invitation in her chat, in English, without a link. A second tap adds nobody (issue 11,
@@ -404,7 +426,8 @@ async def test_the_coordinator_adds_the_applicant_with_one_tap(emu: BotApiEmulat
 
 
 async def test_a_professional_who_applied_joins_the_circle_as_a_professional(
-        emu: BotApiEmulator, kring: Running):
+    emu: BotApiEmulator, kring: Running
+):
     """The family guardian applied: one tap adds them as a professional (the group is not
     asked), and their invitation offers the minimum requirement button."""
     from tests.flows.test_assignment import add_coordinators

@@ -15,16 +15,26 @@ from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow, 
 from tests.flows.conftest import Running
 
 
-async def test_the_nightly_job_forgets_old_texts_and_update_ids(emu: BotApiEmulator,
-                                                                kring: Running):
+async def test_the_nightly_job_forgets_old_texts_and_update_ids(
+    emu: BotApiEmulator, kring: Running
+):
     assert kring.app is not None
     assert kring.app.jobs.scheduler.get_job("housekeeping") is not None  # planned nightly
     frank = emu.user("Frank", language_code="nl", user_id=501)
     for text in ("/start", "/help", "/help"):
         await frank.send_text(text)
     async with kring.uow() as uow:
-        await uow.outbox.enqueue(Batch("nudge", None), [Outbound(PersonId(501), None, (
-            Text("Hallo Frank, de conferentie is zaterdag in De Linde"),))], datetime.now(UTC))
+        await uow.outbox.enqueue(
+            Batch("nudge", None),
+            [
+                Outbound(
+                    PersonId(501),
+                    None,
+                    (Text("Hallo Frank, de conferentie is zaterdag in De Linde"),),
+                )
+            ],
+            datetime.now(UTC),
+        )
         await uow.commit()
     await frank.wait_for("De Linde")
     for _ in range(100):  # the sender finishes a silent batch once its last message is out
@@ -36,8 +46,11 @@ async def test_the_nightly_job_forgets_old_texts_and_update_ids(emu: BotApiEmula
 
     long_ago = datetime.now(UTC) - timedelta(days=40)
     async with kring.uow() as uow:  # forty days pass
-        for table, column in ((OutboxPayloadRow, "created_at"), (OutboxBatchRow, "finished_at"),
-                              (ProcessedUpdateRow, "processed_at")):
+        for table, column in (
+            (OutboxPayloadRow, "created_at"),
+            (OutboxBatchRow, "finished_at"),
+            (ProcessedUpdateRow, "processed_at"),
+        ):
             await uow.session.execute(update(table).values({column: long_ago}))
         await uow.session.commit()
     assert await kring.app.jobs.housekeeping() == (1, 2)

@@ -21,8 +21,9 @@ QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
 MANAGER_ID = 9001
 
 
-async def walk_intake(user: Person, locale: str, question: str,
-                      role: str = "Familie of vriend(in)") -> None:
+async def walk_intake(
+    user: Person, locale: str, question: str, role: str = "Familie of vriend(in)"
+) -> None:
     """Every step of the intake, by pressing what the person sees and typing answers."""
     await user.send_text("/start")
     await user.press(t(locale, "Een conferentie aanvragen"))
@@ -143,8 +144,10 @@ async def test_an_information_talk_reaches_the_manager(emu: BotApiEmulator, krin
     herman = emu.user("Herman", language_code="nl")
     await fill_in_info_talk(herman)
     # what a conference is was explained first (that message became the first question)
-    assert any("Het plan is van jullie" in str(c.params.get("text"))
-               for c in emu.calls_to("sendMessage", ok=True))
+    assert any(
+        "Het plan is van jullie" in str(c.params.get("text"))
+        for c in emu.calls_to("sendMessage", ok=True)
+    )
     assert "Zeist" in herman.last.text
     await herman.press("✅ Versturen")
     assert "informatiegesprek" in herman.last.text
@@ -174,12 +177,18 @@ async def test_replayed_update_changes_nothing(emu: BotApiEmulator, kring: Runni
     edith = emu.user("Edith", language_code="nl")
     await edith.send_text("/start")
     before = len(edith.messages)
-    update = Update.model_validate({
-        "update_id": 10_000,
-        "message": {"message_id": 77, "date": 0, "chat": {"id": edith.id, "type": "private"},
-                    "from": {"id": edith.id, "is_bot": False, "first_name": "Edith"},
-                    "text": "/apply"},
-    })
+    update = Update.model_validate(
+        {
+            "update_id": 10_000,
+            "message": {
+                "message_id": 77,
+                "date": 0,
+                "chat": {"id": edith.id, "type": "private"},
+                "from": {"id": edith.id, "is_bot": False, "first_name": "Edith"},
+                "text": "/apply",
+            },
+        }
+    )
     assert kring.app is not None
     await kring.app.processor.process(update)
     await kring.app.processor.process(update)

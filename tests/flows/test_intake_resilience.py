@@ -79,8 +79,9 @@ async def test_back_and_edit_keep_earlier_answers(emu: BotApiEmulator, kring: Ru
     assert "Wat wil je doen?" in edith.last.text  # back from the first question: the menu
 
 
-async def test_a_button_of_an_earlier_question_changes_nothing(emu: BotApiEmulator,
-                                                               kring: Running):
+async def test_a_button_of_an_earlier_question_changes_nothing(
+    emu: BotApiEmulator, kring: Running
+):
     edith = emu.user("Edith", language_code="nl")
     await start_and_reach_the_question(edith)
     age_prompt = next(m for m in edith.messages if "Hoe oud is Johan?" in (m.text or ""))
@@ -92,8 +93,7 @@ async def test_a_button_of_an_earlier_question_changes_nothing(emu: BotApiEmulat
     assert "Wat maakt je zorgen?" in edith.last.text
 
 
-async def test_edit_from_the_summary_returns_to_the_summary(emu: BotApiEmulator,
-                                                            kring: Running):
+async def test_edit_from_the_summary_returns_to_the_summary(emu: BotApiEmulator, kring: Running):
     herman = emu.user("Herman", language_code="nl")
     await fill_in_info_talk(herman)
     await herman.press("✏️ Gemeente of regio")
@@ -169,8 +169,7 @@ async def test_commands_are_published_per_language(emu: BotApiEmulator, kring: R
     assert english["apply"] == t("en", "Een conferentie aanvragen") != dutch["apply"]
 
 
-async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator,
-                                                          kring: Running):
+async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator, kring: Running):
     blocked_manager = await ready_manager(emu, kring, 9002, "Kees")
     blocked_manager.block()
     manager = await ready_manager(emu, kring, 9001, "Marieke")
@@ -201,8 +200,7 @@ async def test_a_user_who_blocked_the_bot_crashes_nothing(emu: BotApiEmulator,
         assert (await uow.persons.get(PersonId(wim.id))).reachable
 
 
-async def test_an_old_menu_button_does_not_throw_answers_away(emu: BotApiEmulator,
-                                                             kring: Running):
+async def test_an_old_menu_button_does_not_throw_answers_away(emu: BotApiEmulator, kring: Running):
     edith = emu.user("Edith", language_code="nl")
     await edith.send_text("/start")
     menu = edith.last

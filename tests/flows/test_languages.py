@@ -29,9 +29,12 @@ def catalog(locale: str) -> dict[str, str]:
     if locale not in _phrases:
         with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
             _phrases[locale] = {
-                (m.id[0] if isinstance(m.id, tuple) else m.id):
-                (m.string[0] if isinstance(m.string, tuple) else m.string)
-                for m in read_po(source, locale=locale) if m.id}
+                (m.id[0] if isinstance(m.id, tuple) else m.id): (
+                    m.string[0] if isinstance(m.string, tuple) else m.string
+                )
+                for m in read_po(source, locale=locale)
+                if m.id
+            }
     return _phrases[locale]
 
 
@@ -77,7 +80,8 @@ async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
 
 @pytest.mark.parametrize("locale", SHIPPED)
 async def test_the_invited_persons_flow_speaks_their_language(
-        emu: BotApiEmulator, kring: Running, locale: str):
+    emu: BotApiEmulator, kring: Running, locale: str
+):
     ayse = await with_two_dates(emu, kring)  # so the answer screens offer them
     token = await invite(ayse, "Wim", "broer", "familie", locale_own_name(locale), True)
 
@@ -100,8 +104,14 @@ async def test_the_invited_persons_flow_speaks_their_language(
     await wim.send_text("/me")
 
     seen = visible(wim) + list(wim.callback_answers)
-    leaks = sorted({phrase for phrase in foreign_phrases(locale)
-                    for text in seen if phrase in text.replace(FSI, "").replace(PDI, "")})
+    leaks = sorted(
+        {
+            phrase
+            for phrase in foreign_phrases(locale)
+            for text in seen
+            if phrase in text.replace(FSI, "").replace(PDI, "")
+        }
+    )
     assert leaks == [], f"{locale}: text in another language: {leaks[:5]}"
     async with kring.uow() as uow:  # and the answers were saved
         (invitee,) = await uow.invitees.of_conference(ConferenceId(1))
@@ -111,10 +121,10 @@ async def test_the_invited_persons_flow_speaks_their_language(
 
 @pytest.mark.parametrize("locale", [loc for loc in ("ar", "fa") if loc in SHIPPED])
 async def test_right_to_left_keeps_a_dutch_name_and_a_date_in_order(
-        emu: BotApiEmulator, kring: Running, locale: str):
+    emu: BotApiEmulator, kring: Running, locale: str
+):
     ayse = await assigned_conference(emu, kring)
-    token = await invite(ayse, "Wim de Vries", "broer", "familie", locale_own_name(locale),
-                         True)
+    token = await invite(ayse, "Wim de Vries", "broer", "familie", locale_own_name(locale), True)
     wim = emu.user("Wim", language_code=locale)
     await wim.send_text(f"/start {token}")
     greeting = wim.last.text
@@ -124,7 +134,8 @@ async def test_right_to_left_keeps_a_dutch_name_and_a_date_in_order(
 
 
 OTHER_SCRIPTS = re.compile(  # Cyrillic, Arabic (and Persian), Ethiopic
-    r"[\u0400-\u04ff\u0600-\u06ff\u0750-\u077f\u1200-\u139f\ufb50-\ufdff\ufe70-\ufeff]")
+    r"[\u0400-\u04ff\u0600-\u06ff\u0750-\u077f\u1200-\u139f\ufb50-\ufdff\ufe70-\ufeff]"
+)
 
 
 def catalog_texts(locale: str) -> set[str]:
@@ -144,20 +155,29 @@ def other_language_in(text: str, reader: str) -> list[str]:
     plain = text.replace(FSI, "").replace(PDI, "")
     plain = re.sub(r"/[a-z_]+", "", plain)  # commands (/conferences) are the same in all
     mine = catalog_texts(reader) | set(catalog(reader))
-    found = [m.group(0) for m in OTHER_SCRIPTS.finditer(plain)][:1] if reader not in (
-        "ar", "fa", "uk", "ti") else []
+    found = (
+        [m.group(0) for m in OTHER_SCRIPTS.finditer(plain)][:1]
+        if reader not in ("ar", "fa", "uk", "ti")
+        else []
+    )
     for other in SHIPPED:
         if other != reader:
-            found += [t for t in catalog_texts(other) - mine if t in plain
-                      and not re.fullmatch(r"[\W\d_]*\w{1,4}[\W\d_]*", t)]
+            found += [
+                t
+                for t in catalog_texts(other) - mine
+                if t in plain and not re.fullmatch(r"[\W\d_]*\w{1,4}[\W\d_]*", t)
+            ]
     return sorted(set(found))
 
 
 def staff_messages(person: Person, forwards: tuple[str, ...] = ()) -> list[str]:
     """What a staff member read, less the texts kring hands them to forward to someone else
     (the invitation in the invited person's language)."""
-    return [text for text in visible(person) + list(person.callback_answers)
-            if not any(text.startswith(f) for f in forwards)]
+    return [
+        text
+        for text in visible(person) + list(person.callback_answers)
+        if not any(text.startswith(f) for f in forwards)
+    ]
 
 
 async def told(person: Person, before: int) -> None:
@@ -167,7 +187,8 @@ async def told(person: Person, before: int) -> None:
 
 @pytest.mark.parametrize("locale", [loc for loc in SHIPPED if loc != "nl"])
 async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
-        emu: BotApiEmulator, kring: Running, locale: str):
+    emu: BotApiEmulator, kring: Running, locale: str
+):
     """The relatives (and an applicant) use `locale`; the manager and the coordinator read
     Dutch. Everything that reaches the staff, however it was caused, is Dutch only."""
     from conference.meeting import Venue, fix_meeting
@@ -222,10 +243,24 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
 
     async with kring.uow() as uow:  # the meeting, and a plan with Wim asked after 4 weeks
         (invitee,) = await uow.invitees.of_conference(ConferenceId(1))
-        await fix_meeting(uow, PersonId(7001), ConferenceId(1), soon, Venue("De Linde"),
-                          clock.now(), kring.settings.policy)
-        plan = await add_agreement(uow, PersonId(7001), ConferenceId(1),
-                                        "Wim zwemt met Johan", [Who(invitee.id)], None, None)
+        await fix_meeting(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            soon,
+            Venue("De Linde"),
+            clock.now(),
+            kring.settings.policy,
+        )
+        plan = await add_agreement(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            "Wim zwemt met Johan",
+            [Who(invitee.id)],
+            None,
+            None,
+        )
         await set_follow_up(uow, PersonId(7001), ConferenceId(1), [invitee.id])
         await publish(uow, PersonId(7001), ConferenceId(1), clock.now(), kring.settings.zone)
         await uow.commit()
@@ -233,8 +268,12 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
     await press_forged(wim, MeetingAnswer(invitee=invitee.id, coming=False).pack())
     await told(ayse, seen)
     seen = len(ayse.messages)
-    await press_forged(wim, FollowUpAnswer(invitee=invitee.id, agreement=plan.agreements[-1].id,
-                                           answer="partly").pack())
+    await press_forged(
+        wim,
+        FollowUpAnswer(
+            invitee=invitee.id, agreement=plan.agreements[-1].id, answer="partly"
+        ).pack(),
+    )
     await told(ayse, seen)
     await wim.press(t(locale, "💬 Iets erbij zeggen (hoeft niet)"))
     seen = len(ayse.messages)
@@ -242,8 +281,11 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
     await told(ayse, seen)
 
     for reader, name in ((ayse, "coordinator"), (manager, "manager")):
-        leaks = {text: found for text in staff_messages(reader, forwards)
-                 if (found := other_language_in(text, "nl"))}
+        leaks = {
+            text: found
+            for text in staff_messages(reader, forwards)
+            if (found := other_language_in(text, "nl"))
+        }
         assert leaks == {}, f"{locale}: the {name} reads another language: {leaks}"
 
 
@@ -251,7 +293,8 @@ URL = re.compile(r"https?://\S+")  # as a messenger finds a link: up to the next
 
 
 async def test_a_forwarded_invitation_link_is_exactly_the_link_in_every_language(
-        emu: BotApiEmulator, kring: Running):
+    emu: BotApiEmulator, kring: Running
+):
     """The text to forward (WhatsApp, SMS) holds the link bare, on a line of its own: nothing
     glued to it (an isolate or a full stop would open a wrong token)."""
     ayse = await assigned_conference(emu, kring)
@@ -269,8 +312,7 @@ NUMBERS = re.compile(r"[0-9۰-۹]+")
 EXCEPT = re.compile(r"https?://\S+|EK-\d{4}-\d{4}")  # links, tokens and reference codes
 
 
-async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator,
-                                                             kring: Running):
+async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator, kring: Running):
     """Dates on the buttons, the fixed date, counts: Persian digits, never Babel's Latin ones
     beside them."""
     from conference.meeting import Venue, fix_meeting
@@ -287,8 +329,15 @@ async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator,
     await wim.press(ballot.buttons[0][0], message=ballot)
     await wim.press(t("fa", "🧭 Wat heb je nodig om te komen?"))
     async with kring.uow() as uow:
-        await fix_meeting(uow, PersonId(7001), ConferenceId(1), soon, Venue("De Linde"),
-                          kring.app.clock.now(), kring.settings.policy)
+        await fix_meeting(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            soon,
+            Venue("De Linde"),
+            kring.app.clock.now(),
+            kring.settings.policy,
+        )
         await uow.commit()
     await wim.send_text("/me")
 

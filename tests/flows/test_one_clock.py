@@ -22,8 +22,7 @@ async def shifted(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Runni
         yield running
 
 
-async def test_received_and_days_ago_follow_the_apps_clock(emu: BotApiEmulator,
-                                                            shifted: Running):
+async def test_received_and_days_ago_follow_the_apps_clock(emu: BotApiEmulator, shifted: Running):
     manager = await ready_manager(emu, shifted)
     edith = emu.user("Edith", language_code="nl")
     await fill_in_info_talk(edith)

@@ -6,8 +6,9 @@ from emulator import BotApiEmulator
 from tests.flows.conftest import Running
 
 
-async def test_a_429_is_waited_out_and_the_reply_still_arrives(emu: BotApiEmulator,
-                                                              kring: Running):
+async def test_a_429_is_waited_out_and_the_reply_still_arrives(
+    emu: BotApiEmulator, kring: Running
+):
     edith = emu.user("Edith", language_code="nl")
     await edith.send_text("/start")
     emu.fail_next(2, error_code=429, retry_after=1, chat_id=edith.id, methods=["sendMessage"])

@@ -42,8 +42,11 @@ RATE = 20
 def notice(name: str) -> tuple[Part, ...]:
     """The fixed-meeting notice: text with buttons, the venue, the calendar file."""
     return (
-        Text(f"Beste {name}, de conferentie is op 3 juli om 10:00.",
-             ((("Ik kom", "rsvp:yes"), ("Ik kom niet", "rsvp:no")),), protect_content=True),
+        Text(
+            f"Beste {name}, de conferentie is op 3 juli om 10:00.",
+            ((("Ik kom", "rsvp:yes"), ("Ik kom niet", "rsvp:no")),),
+            protect_content=True,
+        ),
         Venue(52.09, 5.12, "Buurthuis De Kring", "Dorpsstraat 1, Zeist"),
         Document("conferentie.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "Zet in je agenda"),
     )
@@ -76,14 +79,18 @@ async def finished(sessions, batch_id: int, timeout: float = 20) -> BatchReport:
 async def states(sessions, batch_id: int) -> dict[int, tuple[str, int]]:
     async with SqlUnitOfWork(sessions) as uow:
         rows = await uow.session.execute(
-            select(OutboxDeliveryRow.person_id, OutboxDeliveryRow.state,
-                   OutboxDeliveryRow.parts_done).where(OutboxDeliveryRow.batch_id == batch_id))
+            select(
+                OutboxDeliveryRow.person_id, OutboxDeliveryRow.state, OutboxDeliveryRow.parts_done
+            ).where(OutboxDeliveryRow.batch_id == batch_id)
+        )
         return {int(p): (s, int(d)) for p, s, d in rows}
 
 
 def sends(emu: BotApiEmulator) -> list[Call]:
-    return sorted((c for c in emu.calls if c.token == TOKEN and is_message_method(c.method)),
-                  key=lambda c: c.timestamp)
+    return sorted(
+        (c for c in emu.calls if c.token == TOKEN and is_message_method(c.method)),
+        key=lambda c: c.timestamp,
+    )
 
 
 def assert_within_limits(calls: list[Call], global_rate: int) -> None:
@@ -115,21 +122,42 @@ async def test_a_broadcast_reaches_everyone_once_within_telegrams_limits(
     sessions = paced.app.sessions
     paced.app.outbox.progress_every = 1.0  # the batch takes about 3 s: see it count up
     emu.set_limits(per_chat_per_second=1, global_per_second=RATE, retry_after=1)
-    sanne, *circle = await people(emu, sessions, [
-        "Sanne", "Edith", "Herman", "Wim", "Johan", "Opa Kees", "Oma Riet", "Buurvrouw Ans",
-        "Tante Els", "Oom Piet", "Meester Joost"])
+    sanne, *circle = await people(
+        emu,
+        sessions,
+        [
+            "Sanne",
+            "Edith",
+            "Herman",
+            "Wim",
+            "Johan",
+            "Opa Kees",
+            "Oma Riet",
+            "Buurvrouw Ans",
+            "Tante Els",
+            "Oom Piet",
+            "Meester Joost",
+        ],
+    )
     edith, herman, wim, johan, kees, riet, ans, els, piet, joost = circle
     wim.block()  # 403
     emu.fail_next(1, error_code=500, chat_id=herman.id)  # a passing server error
     emu.fail_next(1, error_code=429, retry_after=1, chat_id=kees.id)  # Telegram says: wait
     messages = [Outbound(PersonId(p.id), None, notice(p.first_name)) for p in (edith, herman, ans)]
-    messages += [Outbound(PersonId(p.id), None, (Text(f"Hallo {p.first_name}!"),))
-                 for p in (wim, kees, riet, els, piet, joost)]
+    messages += [
+        Outbound(PersonId(p.id), None, (Text(f"Hallo {p.first_name}!"),))
+        for p in (wim, kees, riet, els, piet, joost)
+    ]
     messages.append(Outbound(PersonId(johan.id), None, (Text("x" * 5000),)))  # 400: too long
 
     async with paced.uow() as uow:
-        batch = Batch("broadcast", PersonId(sanne.id), report_chat=PersonId(sanne.id),
-                      report_locale="nl", skipped=2)
+        batch = Batch(
+            "broadcast",
+            PersonId(sanne.id),
+            report_chat=PersonId(sanne.id),
+            report_locale="nl",
+            skipped=2,
+        )
         batch_id = await uow.outbox.enqueue(batch, messages, NOW)
         await uow.commit()
     report = await finished(sessions, batch_id)
@@ -183,17 +211,29 @@ async def test_twice_the_same_batch_reaches_nobody_twice(emu: BotApiEmulator, pa
     ids = []
     for _round in range(2):  # a double-tapped "send"
         async with paced.uow() as uow:
-            ids.append(await uow.outbox.enqueue(batch, [
-                Outbound(PersonId(p.id), None, (Text("De datum staat vast."),))
-                for p in (edith, wim, edith)], NOW))
+            ids.append(
+                await uow.outbox.enqueue(
+                    batch,
+                    [
+                        Outbound(PersonId(p.id), None, (Text("De datum staat vast."),))
+                        for p in (edith, wim, edith)
+                    ],
+                    NOW,
+                )
+            )
             await uow.commit()
     assert ids[0] == ids[1]
     await finished(paced.app.sessions, ids[0])
     async with paced.uow() as uow:  # later a newcomer: only they get it
-        newcomer, = await people(emu, paced.app.sessions, ["Herman"])
-        again = await uow.outbox.enqueue(batch, [
-            Outbound(PersonId(p.id), None, (Text("De datum staat vast."),))
-            for p in (edith, wim, newcomer)], NOW)
+        (newcomer,) = await people(emu, paced.app.sessions, ["Herman"])
+        again = await uow.outbox.enqueue(
+            batch,
+            [
+                Outbound(PersonId(p.id), None, (Text("De datum staat vast."),))
+                for p in (edith, wim, newcomer)
+            ],
+            NOW,
+        )
         await uow.commit()
     assert again == ids[0]
     await finished(paced.app.sessions, again)
@@ -215,8 +255,9 @@ def sender(emu: BotApiEmulator, sessions, rate: float = RATE) -> OutboxSender:
     return OutboxSender(outbox_bot(TOKEN, emu.base_url), sessions, i18n, rate=rate)
 
 
-async def send_until_finished(emu: BotApiEmulator, sessions, batch_id: int,
-                              rate: float = RATE) -> tuple[BatchReport, OutboxSender]:
+async def send_until_finished(
+    emu: BotApiEmulator, sessions, batch_id: int, rate: float = RATE
+) -> tuple[BatchReport, OutboxSender]:
     """A sender starts, works until the batch is finished, and stops."""
     running = sender(emu, sessions, rate=rate)
     await running.start()
@@ -235,9 +276,12 @@ async def test_a_crash_loses_only_what_was_tried_and_the_rest_goes_on_once(
     parts = (Text("Hallo"), Text("Tot zaterdag"))
     async with SqlUnitOfWork(sessions) as uow:
         batch_id = await uow.outbox.enqueue(
-            Batch("broadcast", PersonId(sanne.id), report_chat=PersonId(sanne.id),
-                  report_locale="nl"),
-            [Outbound(PersonId(p.id), None, parts) for p in circle], NOW)
+            Batch(
+                "broadcast", PersonId(sanne.id), report_chat=PersonId(sanne.id), report_locale="nl"
+            ),
+            [Outbound(PersonId(p.id), None, parts) for p in circle],
+            NOW,
+        )
         await uow.commit()
     # a sender took three, then the process died: Edith's was only in hand; Herman's first
     # request may have left (its mark was committed); Wim had the first part (recorded) and
@@ -247,9 +291,12 @@ async def test_a_crash_loses_only_what_was_tried_and_the_rest_goes_on_once(
         await uow.commit()
     assert sorted(taken) == sorted(p.id for p in (edith, herman, wim))
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record([
-            Outcome(batch_id, PersonId(herman.id), DeliveryState.SENDING, 0, attempted=True),
-            Outcome(batch_id, PersonId(wim.id), DeliveryState.SENDING, 1, (1,))])
+        await uow.outbox.record(
+            [
+                Outcome(batch_id, PersonId(herman.id), DeliveryState.SENDING, 0, attempted=True),
+                Outcome(batch_id, PersonId(wim.id), DeliveryState.SENDING, 1, (1,)),
+            ]
+        )
         await uow.commit()
 
     report, _ = await send_until_finished(emu, sessions, batch_id)
@@ -277,22 +324,32 @@ async def test_every_request_leaves_only_after_its_attempt_is_recorded(
     ids = {p.id for p in circle}
     async with SqlUnitOfWork(sessions) as uow:
         batch_id = await uow.outbox.enqueue(
-            Batch("nudge", None), [Outbound(PersonId(p.id), None, notice(p.first_name))
-                                   for p in circle], NOW)
+            Batch("nudge", None),
+            [Outbound(PersonId(p.id), None, notice(p.first_name)) for p in circle],
+            NOW,
+        )
         await uow.commit()
     seen: list[tuple[int, str, int, bool]] = []
     dispatch = emu.server.dispatch
 
-    async def watched(token: str, method: str, params: dict, files: dict,
-                      source: str = "http") -> tuple[int, dict]:
+    async def watched(
+        token: str, method: str, params: dict, files: dict, source: str = "http"
+    ) -> tuple[int, dict]:
         chat = int(params.get("chat_id", 0) or 0)
         if chat in ids:
             async with SqlUnitOfWork(sessions) as uow:
-                row = (await uow.session.execute(
-                    select(OutboxDeliveryRow.state, OutboxDeliveryRow.parts_done,
-                           OutboxDeliveryRow.attempted_at).where(
-                        OutboxDeliveryRow.batch_id == batch_id,
-                        OutboxDeliveryRow.person_id == chat))).one()
+                row = (
+                    await uow.session.execute(
+                        select(
+                            OutboxDeliveryRow.state,
+                            OutboxDeliveryRow.parts_done,
+                            OutboxDeliveryRow.attempted_at,
+                        ).where(
+                            OutboxDeliveryRow.batch_id == batch_id,
+                            OutboxDeliveryRow.person_id == chat,
+                        )
+                    )
+                ).one()
             seen.append((chat, row.state, row.parts_done, row.attempted_at is not None))
         return await dispatch(token, method, params, files, source)
 
@@ -301,9 +358,9 @@ async def test_every_request_leaves_only_after_its_attempt_is_recorded(
     assert report == BatchReport(total=12, delivered=12)
     assert len(seen) == 36
     for person in circle:
-        assert [(state, done, tried) for chat, state, done, tried in seen
-                if chat == person.id] == [("sending", 0, True), ("sending", 1, True),
-                                          ("sending", 2, True)]
+        assert [
+            (state, done, tried) for chat, state, done, tried in seen if chat == person.id
+        ] == [("sending", 0, True), ("sending", 1, True), ("sending", 2, True)]
         assert [m.kind for m in person.messages] == ["text", "venue", "document"]
     assert 1 <= running.stats.marks <= running.stats.marked == 36
     rows = await states(sessions, batch_id)
@@ -317,8 +374,12 @@ async def test_a_clean_stop_hands_back_what_it_did_not_send_and_a_restart_finish
     async with SqlUnitOfWork(sessions) as uow:
         batch_id = await uow.outbox.enqueue(
             Batch("nudge", None),
-            [Outbound(PersonId(p.id), None, (Text("Kom je ook?"), Text("Laat het even weten.")))
-             for p in circle], NOW)
+            [
+                Outbound(PersonId(p.id), None, (Text("Kom je ook?"), Text("Laat het even weten.")))
+                for p in circle
+            ],
+            NOW,
+        )
         await uow.commit()
     first = sender(emu, sessions, rate=4)  # slow, so the stop comes mid-way
     await first.start()
@@ -338,12 +399,15 @@ async def test_a_clean_stop_hands_back_what_it_did_not_send_and_a_restart_finish
 
 async def test_two_batches_for_one_person_keep_a_second_apart(emu: BotApiEmulator, sessions):
     emu.set_limits(per_chat_per_second=1, retry_after=1)
-    edith, = await people(emu, sessions, ["Edith"])
+    (edith,) = await people(emu, sessions, ["Edith"])
     batch_ids = []
     for kind, text in (("change", "De tijd is veranderd: 10:30."), ("broadcast", "Tot zaterdag!")):
         async with SqlUnitOfWork(sessions) as uow:
-            batch_ids.append(await uow.outbox.enqueue(
-                Batch(kind, None), [Outbound(PersonId(edith.id), None, (Text(text),))], NOW))
+            batch_ids.append(
+                await uow.outbox.enqueue(
+                    Batch(kind, None), [Outbound(PersonId(edith.id), None, (Text(text),))], NOW
+                )
+            )
             await uow.commit()
     running = sender(emu, sessions)
     await running.start()

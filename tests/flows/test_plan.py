@@ -17,9 +17,11 @@ from tests.flows.test_worked_example import invite
 async def circle_that_came(emu: BotApiEmulator, kring: Running) -> tuple[Person, ...]:
     ayse = await assigned_conference(emu, kring)
     phones = []
-    for name, relation, group, must in (("Frank", "vader", "familie", True),
-                                        ("Herman", "oom", "familie", False),
-                                        ("Bos", "gezinsvoogd", "professional", False)):
+    for name, relation, group, must in (
+        ("Frank", "vader", "familie", True),
+        ("Herman", "oom", "familie", False),
+        ("Bos", "gezinsvoogd", "professional", False),
+    ):
         token = await invite(ayse, name, relation, group, "Nederlands", must)
         phone = emu.user(name, language_code="nl")
         await phone.send_text(f"/start {token}")
@@ -27,15 +29,22 @@ async def circle_that_came(emu: BotApiEmulator, kring: Running) -> tuple[Person,
         phones.append(phone)
     assert kring.app is not None
     async with kring.uow() as uow:
-        await fix_meeting(uow, PersonId(7001), ConferenceId(1),
-                          kring.app.clock.now() + timedelta(days=2), Venue("De Linde"),
-                          kring.app.clock.now(), kring.settings.policy)
+        await fix_meeting(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            kring.app.clock.now() + timedelta(days=2),
+            Venue("De Linde"),
+            kring.app.clock.now(),
+            kring.settings.policy,
+        )
         await uow.commit()
     return ayse, *phones
 
 
-async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulator,
-                                                                kring: Running):
+async def test_the_plan_is_recorded_accepted_or_not_and_shared(
+    emu: BotApiEmulator, kring: Running
+):
     ayse, frank, herman, bos = await circle_that_came(emu, kring)
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
@@ -59,8 +68,10 @@ async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulat
     await ayse.press("Klaar ✓")
     await ayse.send_text("3-7")
     view = ayse.last.text
-    assert "• Oom Herman zet met vader de financiën op een rij — Herman, Frank en Wim — 3 juli" \
+    assert (
+        "• Oom Herman zet met vader de financiën op een rij — Herman, Frank en Wim — 3 juli"
         in view
+    )
     await ayse.press("👁 Wie houdt een oogje in het zeil?")
     await ayse.press("Herman")
     assert "Houdt een oogje in het zeil: Herman" in ayse.last.text
@@ -86,8 +97,10 @@ async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulat
     assert got.protect_content
     mine, everything = got.text.index("Jouw afspraken"), got.text.index("Alle afspraken")
     assert mine < got.text.index("financiën") < everything  # his own first
-    assert "Bos heeft het plan niet geaccepteerd. Reden: Er moet een afspraak over school bij" \
-        in got.text  # the family sees the answer
+    assert (
+        "Bos heeft het plan niet geaccepteerd. Reden: Er moet een afspraak over school bij"
+        in got.text
+    )  # the family sees the answer
     frank_got = await frank.wait_for("hier is het plan")
     assert frank_got.text.count("Johan groeit op bij zijn vader") == 2  # his, and in all
     async with kring.uow() as uow:
@@ -98,8 +111,9 @@ async def test_the_plan_is_recorded_accepted_or_not_and_shared(emu: BotApiEmulat
 FAST = 400_000  # about four and a half days a second
 
 
-async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulator,
-                                                                migrated_url: str):
+async def test_four_weeks_on_the_chosen_people_say_how_it_goes(
+    emu: BotApiEmulator, migrated_url: str
+):
     import re
     from datetime import UTC, datetime
 
@@ -121,32 +135,55 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulat
         async with running.uow() as uow:
             ids = {}
             for telegram_id, name, must in ((501, "Frank", True), (502, "Herman", False)):
-                invitee, token = await invite(uow, PersonId(7001), ConferenceId(1),
-                                              InviteeDraft(name, "-", Group.FAMILY, "nl",
-                                                           must), clock.now())
+                invitee, token = await invite(
+                    uow,
+                    PersonId(7001),
+                    ConferenceId(1),
+                    InviteeDraft(name, "-", Group.FAMILY, "nl", must),
+                    clock.now(),
+                )
                 phones[name] = emu.user(name, language_code="nl", user_id=telegram_id)
                 phones[name].chat.started = True
                 await uow.persons.upsert(PersonId(telegram_id), name, "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, clock.now())
                 await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
                 ids[name] = invitee.id
-            await fix_meeting(uow, PersonId(7001), ConferenceId(1),
-                              clock.now() + timedelta(hours=2), Venue("De Linde"),
-                              clock.now(), None)
-            await add_agreement(uow, PersonId(7001), ConferenceId(1),
-                                "Woensdag bij opa en oma", [Who(ids["Frank"])], None, None)
-            await add_agreement(uow, PersonId(7001), ConferenceId(1),
-                                "Samen bowlen", [Who(ids["Herman"])],
-                                (clock.now() + timedelta(days=4)).date(), None)
+            await fix_meeting(
+                uow,
+                PersonId(7001),
+                ConferenceId(1),
+                clock.now() + timedelta(hours=2),
+                Venue("De Linde"),
+                clock.now(),
+                None,
+            )
+            await add_agreement(
+                uow,
+                PersonId(7001),
+                ConferenceId(1),
+                "Woensdag bij opa en oma",
+                [Who(ids["Frank"])],
+                None,
+                None,
+            )
+            await add_agreement(
+                uow,
+                PersonId(7001),
+                ConferenceId(1),
+                "Samen bowlen",
+                [Who(ids["Herman"])],
+                (clock.now() + timedelta(days=4)).date(),
+                None,
+            )
             await set_monitor(uow, PersonId(7001), ConferenceId(1), Who(ids["Herman"]))
-            await publish(uow, PersonId(7001), ConferenceId(1), clock.now(),
-                          running.settings.zone)
+            await publish(uow, PersonId(7001), ConferenceId(1), clock.now(), running.settings.zone)
             await uow.session.execute(update(ConferenceRow).values(subject_name="Johan"))
             await uow.commit()
         frank, herman = phones["Frank"], phones["Herman"]
         tomorrow = await herman.wait_for("Samen bowlen", timeout=15)  # the evening before
-        assert re.match(r"Morgen, uit het plan voor Johan \(EK-\d{4}-\d{4}\): Samen bowlen$",
-                        tomorrow.text), tomorrow.text  # which plan it is about
+        assert re.match(
+            r"Morgen, uit het plan voor Johan \(EK-\d{4}-\d{4}\): Samen bowlen$", tomorrow.text
+        ), tomorrow.text  # which plan it is about
         await frank.wait_for("4 weken geleden", timeout=20)
         question = await frank.wait_for("Woensdag bij opa en oma")
         await frank.press("〰️ Deels", message=question)
@@ -162,8 +199,7 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(emu: BotApiEmulat
         await running.stop()
 
 
-async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator,
-                                                             kring: Running):
+async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator, kring: Running):
     """30 agreements in the family's own (long) words: more than one Telegram message holds.
     Everyone gets every agreement, in order, in valid parts; the coordinator can remove
     each of them (Telegram allows 8 buttons in a row)."""
@@ -173,9 +209,15 @@ async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator
     story = "en daarna gaan ze samen boodschappen doen bij de markt in de wijk " * 4
     async with kring.uow() as uow:
         for n in range(1, 31):
-            await add_agreement(uow, PersonId(7001), ConferenceId(1),
-                                f"Afspraak {n}: Frank kookt op dag {n} {story}",
-                                [Who(1)], None, None)
+            await add_agreement(
+                uow,
+                PersonId(7001),
+                ConferenceId(1),
+                f"Afspraak {n}: Frank kookt op dag {n} {story}",
+                [Who(1)],
+                None,
+                None,
+            )
         await uow.commit()
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
@@ -195,8 +237,9 @@ async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator
     assert positions == sorted(positions)  # in order, none lost
 
 
-async def test_a_double_tap_on_the_three_month_question_counts_once(emu: BotApiEmulator,
-                                                                    kring: Running):
+async def test_a_double_tap_on_the_three_month_question_counts_once(
+    emu: BotApiEmulator, kring: Running
+):
     """The real message and buttons, tapped twice before the first tap's answer shows: the
     second is told kindly, and one answer is stored (without a name)."""
     from sqlalchemy import select
@@ -210,12 +253,16 @@ async def test_a_double_tap_on_the_three_month_question_counts_once(emu: BotApiE
     assert kring.app is not None
     i18n = kring.app.i18n
     with i18n.context(), i18n.use_locale("nl"):
-        question = Text("Hallo Frank, de conferentie is nu 3 maanden geleden. Gebruiken jullie "
-                        "het plan nog?", buttons_of(check_in_markup(1)))  # Frank: invitee 1
+        question = Text(
+            "Hallo Frank, de conferentie is nu 3 maanden geleden. Gebruiken jullie het plan nog?",
+            buttons_of(check_in_markup(1)),
+        )  # Frank: invitee 1
     async with kring.uow() as uow:
-        await uow.outbox.enqueue(Batch("reminder", None, ConferenceId(1), key="checkin:1"),
-                                 [Outbound(PersonId(frank.id), 1, (question,))],
-                                 kring.app.clock.now())
+        await uow.outbox.enqueue(
+            Batch("reminder", None, ConferenceId(1), key="checkin:1"),
+            [Outbound(PersonId(frank.id), 1, (question,))],
+            kring.app.clock.now(),
+        )
         await uow.commit()
     asked = await frank.wait_for("3 maanden geleden")
     await frank.press("Ja", message=asked)
@@ -226,25 +273,33 @@ async def test_a_double_tap_on_the_three_month_question_counts_once(emu: BotApiE
     shown = next(m for m in frank.messages if m.message_id == asked.message_id)
     assert "Je antwoord wordt zonder je naam bewaard" in (shown.text or "")
     answers = frank.callback_answers[-2:]
-    assert sorted(answers) == sorted(["Opgeslagen ✓",
-                                      "Je hebt deze vraag al beantwoord. Dank je wel!"])
+    assert sorted(answers) == sorted(
+        ["Opgeslagen ✓", "Je hebt deze vraag al beantwoord. Dank je wel!"]
+    )
     assert not any("ging bij ons iets mis" in (m.text or "") for m in frank.messages)
     async with kring.uow() as uow:
-        rows = (await uow.session.execute(select(CheckInRow.still_used,
-                                                 CheckInRow.wellbeing))).all()
+        rows = (
+            await uow.session.execute(select(CheckInRow.still_used, CheckInRow.wellbeing))
+        ).all()
     assert [tuple(row) for row in rows] == [("yes", 4)]
 
 
-async def test_the_screen_after_a_tap_shows_what_the_tap_did(emu: BotApiEmulator,
-                                                             kring: Running):
+async def test_the_screen_after_a_tap_shows_what_the_tap_did(emu: BotApiEmulator, kring: Running):
     """The professional's plan after "✅ Akkoord" says it is accepted; the coordinator's plan
     screen after "📤 Versturen" says it is on its way (issue 11, point 9)."""
     from conference.plan import Who, add_agreement
 
     ayse, frank, _herman, bos = await circle_that_came(emu, kring)
     async with kring.uow() as uow:
-        await add_agreement(uow, PersonId(7001), ConferenceId(1),
-                            "Johan groeit op bij zijn vader", [Who(1)], None, None)
+        await add_agreement(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            "Johan groeit op bij zijn vader",
+            [Who(1)],
+            None,
+            None,
+        )
         await uow.commit()
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)

@@ -12,13 +12,23 @@ from tests.flows.conftest import Running
 
 
 def text_update(update_id: int, user_id: int, text: str) -> Update:
-    return Update.model_validate({
-        "update_id": update_id,
-        "message": {"message_id": update_id, "date": 0, "text": text,
-                    "chat": {"id": user_id, "type": "private"},
-                    "from": {"id": user_id, "is_bot": False, "first_name": "Wim",
-                             "language_code": "nl"}},
-    })
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "text": text,
+                "chat": {"id": user_id, "type": "private"},
+                "from": {
+                    "id": user_id,
+                    "is_bot": False,
+                    "first_name": "Wim",
+                    "language_code": "nl",
+                },
+            },
+        }
+    )
 
 
 async def test_updates_left_in_the_inbox_are_handled_after_a_restart(

@@ -29,8 +29,9 @@ START = datetime(2027, 3, 1, 9, 0, tzinfo=ZONE)  # the clock runs at real speed 
 
 @pytest.fixture
 async def steady(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
-    async with started(running_kring(emu, migrated_url, reminder_poll=0.2,
-                                     clock=START.isoformat())) as running:
+    async with started(
+        running_kring(emu, migrated_url, reminder_poll=0.2, clock=START.isoformat())
+    ) as running:
         yield running
 
 
@@ -57,10 +58,11 @@ async def circle_of_four(emu: BotApiEmulator, running: Running) -> tuple[Person,
     ayse = await assigned_conference(emu, running)
     people = []
     for name, relation, language, answer in (
-            ("Wim", "broer", "English", "✅ Yes, I'm coming"),
-            ("Edith", "tante", "Nederlands", "✅ Ja, ik kom"),
-            ("Herman", "oom", "Nederlands", "✅ Ja, ik kom"),
-            ("Frank", "vader", "Nederlands", "🤔 Misschien")):
+        ("Wim", "broer", "English", "✅ Yes, I'm coming"),
+        ("Edith", "tante", "Nederlands", "✅ Ja, ik kom"),
+        ("Herman", "oom", "Nederlands", "✅ Ja, ik kom"),
+        ("Frank", "vader", "Nederlands", "🤔 Misschien"),
+    ):
         person = emu.user(name, language_code="en" if language == "English" else "nl")
         token = await invite(ayse, name, relation, "familie", language, False)
         await person.send_text(f"/start {token}")
@@ -68,9 +70,15 @@ async def circle_of_four(emu: BotApiEmulator, running: Running) -> tuple[Person,
         people.append(person)
     assert running.app is not None
     async with running.uow() as uow:
-        await fix_meeting(uow, PersonId(7001), ConferenceId(1),
-                          datetime(2027, 3, 10, 10, 0, tzinfo=ZONE), Venue("De Linde"),
-                          running.app.clock.now(), running.settings.policy)
+        await fix_meeting(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            datetime(2027, 3, 10, 10, 0, tzinfo=ZONE),
+            Venue("De Linde"),
+            running.app.clock.now(),
+            running.settings.policy,
+        )
         await uow.commit()
     return (ayse, *people)
 
@@ -93,11 +101,15 @@ async def change_the_time(ayse: Person, typed: str) -> None:
 
 
 async def test_answering_again_keeps_exactly_the_reminders_the_policy_gives(
-        emu: BotApiEmulator, steady: Running):
+    emu: BotApiEmulator, steady: Running
+):
     ayse, wim, edith, herman, frank = await circle_of_four(emu, steady)
-    everyone = {"Wim": before("3d", "1d", "3h"), "Edith": before("3d", "1d", "3h"),
-                "Herman": before("3d", "1d", "3h"), "Frank": before("3d", "1d", "3h",
-                                                                   decide=True)}
+    everyone = {
+        "Wim": before("3d", "1d", "3h"),
+        "Edith": before("3d", "1d", "3h"),
+        "Herman": before("3d", "1d", "3h"),
+        "Frank": before("3d", "1d", "3h", decide=True),
+    }
     assert await pending(steady) == everyone
 
     # In /me: Herman says no, then yes after all; Frank yes, then maybe again
@@ -124,8 +136,12 @@ async def test_answering_again_keeps_exactly_the_reminders_the_policy_gives(
     await frank.wait_for("De datum is veranderd")  # a maybe hears it too
     assert await pending(steady) == everyone
     view = await coming_up(ayse)
-    for label in ("herinnering (3d van tevoren) (4)", "herinnering (1d van tevoren) (4)",
-                  "herinnering (3h van tevoren) (4)", "vraag aan wie misschien zei (1)"):
+    for label in (
+        "herinnering (3d van tevoren) (4)",
+        "herinnering (1d van tevoren) (4)",
+        "herinnering (3h van tevoren) (4)",
+        "vraag aan wie misschien zei (1)",
+    ):
         assert label in view, view
 
     # Three days before: the first reminder; Wim answers it with "I'm coming"
@@ -137,9 +153,9 @@ async def test_answering_again_keeps_exactly_the_reminders_the_policy_gives(
     for person in (edith, herman, frank):
         await person.wait_for("Herinnering:", timeout=15)
     rest = before("1d", "3h")
-    assert await pending(steady) == {"Wim": rest, "Edith": rest, "Herman": rest,
-                                     "Frank": rest}
+    assert await pending(steady) == {"Wim": rest, "Edith": rest, "Herman": rest, "Frank": rest}
     view = await coming_up(ayse)
     assert "herinnering (1d van tevoren) (4)" in view and (
-        "herinnering (3h van tevoren) (4)" in view), view
+        "herinnering (3h van tevoren) (4)" in view
+    ), view
     assert "(3d van tevoren)" not in view and "misschien zei" not in view

@@ -37,30 +37,43 @@ async def fast(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]
 
 
 def reminders(person: Person) -> list[str]:
-    return [m.text or "" for m in person.messages
-            if re.search(r"Reminder|Herinnering|je zei misschien", m.text or "")]
+    return [
+        m.text or ""
+        for m in person.messages
+        if re.search(r"Reminder|Herinnering|je zei misschien", m.text or "")
+    ]
 
 
-async def test_reminders_before_the_meeting_with_a_moving_clock(emu: BotApiEmulator,
-                                                                fast: Running):
+async def test_reminders_before_the_meeting_with_a_moving_clock(
+    emu: BotApiEmulator, fast: Running
+):
     ayse = await assigned_conference(emu, fast)
     wim = emu.user("Wim", language_code="en")
     edith = emu.user("Edith", language_code="nl")
     bos = emu.user("Bos", language_code="nl")  # the family guardian, a professional
     for person, name, language, answer, group in (
-            (wim, "Wim", "English", "✅ Yes, I'm coming", "familie"),
-            (edith, "Edith", "Nederlands", "🤔 Misschien", "familie"),
-            (bos, "Bos", "Nederlands", "✅ Ja, ik kom", "professional")):
-        token = await invite(ayse, name, "familie" if name == "Edith" else "broer", group,
-                             language, False)
+        (wim, "Wim", "English", "✅ Yes, I'm coming", "familie"),
+        (edith, "Edith", "Nederlands", "🤔 Misschien", "familie"),
+        (bos, "Bos", "Nederlands", "✅ Ja, ik kom", "professional"),
+    ):
+        token = await invite(
+            ayse, name, "familie" if name == "Edith" else "broer", group, language, False
+        )
         await person.send_text(f"/start {token}")
         await person.press(answer)
     assert fast.app is not None
     # The meeting: Sunday 28 March 2027 (the clocks go forward that night), 10:00 local
     meeting = datetime(2027, 3, 28, 8, 0, tzinfo=UTC)
     async with fast.uow() as uow:
-        await fix_meeting(uow, PersonId(7001), ConferenceId(1), meeting, Venue("De Linde"),
-                          fast.app.clock.now(), fast.settings.policy)
+        await fix_meeting(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            meeting,
+            Venue("De Linde"),
+            fast.app.clock.now(),
+            fast.settings.policy,
+        )
         await uow.commit()
     # ~8 days of clock pass in ~20 s; the last reminder is 3 hours before the meeting
     for _ in range(200):
@@ -79,21 +92,24 @@ async def test_reminders_before_the_meeting_with_a_moving_clock(emu: BotApiEmula
     assert [text.split(",")[0] for text in edith_got if "Herinnering:" in text] == [
         "Herinnering: de Eigen Kracht-conferentie is over 3 dagen (28 mrt 2027",
         "Herinnering: de Eigen Kracht-conferentie is morgen om 10:00",
-        "Herinnering: de Eigen Kracht-conferentie is vandaag om 10:00"]
+        "Herinnering: de Eigen Kracht-conferentie is vandaag om 10:00",
+    ]
     for _ in range(50):
         if len(reminders(bos)) >= 3:
             break
         await asyncio.sleep(0.2)
     bos_got = reminders(bos)  # part 1, what is asked of them, and "u"
-    assert len(bos_got) == 3 and all("deel 1" in text and "geeft u informatie" in text
-                                     for text in bos_got), bos_got
+    assert len(bos_got) == 3 and all(
+        "deel 1" in text and "geeft u informatie" in text for text in bos_got
+    ), bos_got
     assert "begint morgen om 10:00" in bos_got[1]
     async with fast.uow() as uow:
         assert await uow.reminders.pending(ConferenceId(1)) == []
 
 
 async def test_a_decline_from_a_reminder_reaches_the_coordinator_and_stops_the_rest(
-        emu: BotApiEmulator, fast: Running):
+    emu: BotApiEmulator, fast: Running
+):
     ayse = await assigned_conference(emu, fast)
     wim = emu.user("Wim", language_code="en")
     token = await invite(ayse, "Wim", "broer", "familie", "English", False)
@@ -102,8 +118,15 @@ async def test_a_decline_from_a_reminder_reaches_the_coordinator_and_stops_the_r
     assert fast.app is not None
     meeting = fast.app.clock.now() + timedelta(days=6)  # the first reminder in ~7 s
     async with fast.uow() as uow:
-        await fix_meeting(uow, PersonId(7001), ConferenceId(1), meeting, Venue("De Linde"),
-                          fast.app.clock.now(), fast.settings.policy)
+        await fix_meeting(
+            uow,
+            PersonId(7001),
+            ConferenceId(1),
+            meeting,
+            Venue("De Linde"),
+            fast.app.clock.now(),
+            fast.settings.policy,
+        )
         await uow.commit()
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
@@ -130,8 +153,15 @@ async def test_a_reminder_with_real_seconds(emu: BotApiEmulator, migrated_url: s
         await wim.press("✅ Yes, I'm coming")
         due = datetime.now(UTC) + timedelta(seconds=2)
         async with running.uow() as uow:
-            await fix_meeting(uow, PersonId(7001), ConferenceId(1), due + timedelta(days=1),
-                              Venue("De Linde"), datetime.now(UTC), running.settings.policy)
+            await fix_meeting(
+                uow,
+                PersonId(7001),
+                ConferenceId(1),
+                due + timedelta(days=1),
+                Venue("De Linde"),
+                datetime.now(UTC),
+                running.settings.policy,
+            )
             await uow.commit()
         got = await wim.wait_for("Reminder:", timeout=10)
         late = datetime.fromtimestamp(got.date, UTC) - due
@@ -141,7 +171,8 @@ async def test_a_reminder_with_real_seconds(emu: BotApiEmulator, migrated_url: s
 
 
 async def test_the_coordinator_sees_a_reminder_that_may_not_have_arrived(
-        emu: BotApiEmulator, kring: Running):
+    emu: BotApiEmulator, kring: Running
+):
     """A crash while Frank's reminder was on its way: the restarted bot does not send it again
     (it may have arrived), and the coordinator's view of the conference says so. Sandra's was
     only in hand: it goes out after the restart, and the view does not mention it."""
@@ -154,18 +185,22 @@ async def test_the_coordinator_sees_a_reminder_that_may_not_have_arrived(
     await kring.stop()
     assert kring.app is not None
     async with kring.uow() as uow:
-        invitees = dict((await uow.session.execute(
-            select(InviteeRow.name, InviteeRow.id))).all())
+        invitees = dict((await uow.session.execute(select(InviteeRow.name, InviteeRow.id))).all())
         handed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
         batch_id = await uow.outbox.enqueue(
             Batch("reminder", None, ConferenceId(1), key="reminder:1:before_1d:1:1"),
-            [Outbound(PersonId(p.id), invitees[p.first_name], (Text("Herinnering: morgen"),))
-             for p in (frank, sandra)], handed)
+            [
+                Outbound(PersonId(p.id), invitees[p.first_name], (Text("Herinnering: morgen"),))
+                for p in (frank, sandra)
+            ],
+            handed,
+        )
         await uow.commit()
     async with kring.uow() as uow:  # the sender took both, marked Frank's request: killed
         assert len(await uow.outbox.claim(10)) == 2
-        await uow.outbox.record([Outcome(batch_id, PersonId(frank.id), DeliveryState.SENDING,
-                                         0, attempted=True)])
+        await uow.outbox.record(
+            [Outcome(batch_id, PersonId(frank.id), DeliveryState.SENDING, 0, attempted=True)]
+        )
         await uow.commit()
     await kring.start()
     await sandra.wait_for("Herinnering: morgen", timeout=10)

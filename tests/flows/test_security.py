@@ -29,8 +29,13 @@ async def kees_conference(kring: Running) -> tuple[ConferenceId, int, int]:
         conference = submitted.request.id
         await assign(uow, PersonId(9001), conference, PersonId(7002), now)
         (slot,) = await uow.meetings.add_slots(conference, [now + timedelta(days=30)], now)
-        invitee, _token = await invite(uow, PersonId(7002), conference, InviteeDraft(
-            "Sandra", "moeder", Group.FAMILY, "nl", True), now)
+        invitee, _token = await invite(
+            uow,
+            PersonId(7002),
+            conference,
+            InviteeDraft("Sandra", "moeder", Group.FAMILY, "nl", True),
+            now,
+        )
         await uow.commit()
     return conference, slot.id, invitee.id
 
@@ -49,16 +54,23 @@ async def votes(kring: Running) -> int:
         return int(await uow.session.scalar(select(func.count()).select_from(VoteRow)) or 0)
 
 
-async def test_forged_buttons_are_refused_and_change_nothing(emu: BotApiEmulator,
-                                                             kring: Running):
+async def test_forged_buttons_are_refused_and_change_nothing(emu: BotApiEmulator, kring: Running):
     ayse = await assigned_conference(emu, kring)  # Ayse's conference: 1; Kees is on staff
     other, other_slot, other_invitee = await kees_conference(kring)
     wim, own = await wim_coming(emu, ayse)
 
     # Ayse presses buttons that name Kees's conference
-    for data in (f"dt:{other}:menu", f"dt:{other}:propose", f"dt:{other}:nudge",
-                 f"dt:{other}:cancel_yes", f"fx:{other}:{other_slot}", f"bc:{other}:start:",
-                 f"cf:{other}", f"ap:{other}", f"nl:{other_invitee}"):
+    for data in (
+        f"dt:{other}:menu",
+        f"dt:{other}:propose",
+        f"dt:{other}:nudge",
+        f"dt:{other}:cancel_yes",
+        f"fx:{other}:{other_slot}",
+        f"bc:{other}:start:",
+        f"cf:{other}",
+        f"ap:{other}",
+        f"nl:{other_invitee}",
+    ):
         await press_forged(ayse, data)
         assert "alleen voor de coördinator" in ayse.callback_answers[-1], data
     # Wim votes with Kees's slot, and as Sandra (someone else's invitation)
@@ -71,12 +83,12 @@ async def test_forged_buttons_are_refused_and_change_nothing(emu: BotApiEmulator
     await press_forged(wim, f"fp:{other_invitee}")
     assert "not yours" in wim.callback_answers[-1]
     # A participant cannot reach the coordinator's or manager's actions
-    for data in ("dt:1:menu", "dt:1:send", "bc:1:send:", "pd:1:1", "sd:1:1", "as:1:7001",
-                 "req:1"):
+    for data in ("dt:1:menu", "dt:1:send", "bc:1:send:", "pd:1:1", "sd:1:1", "as:1:7001", "req:1"):
         await press_forged(wim, data)
-        assert any(word in wim.callback_answers[-1] for word in (
-            "only for", "decided already", "earlier question")), (
-            data, wim.callback_answers[-1])
+        assert any(
+            word in wim.callback_answers[-1]
+            for word in ("only for", "decided already", "earlier question")
+        ), (data, wim.callback_answers[-1])
     assert await votes(kring) == 0
     async with kring.uow() as uow:  # and Kees's conference still has its one slot
         assert await uow.session.scalar(select(func.count()).select_from(SlotRow)) == 1
@@ -86,8 +98,9 @@ async def test_expired_and_revoked_links_are_refused(emu: BotApiEmulator, kring:
     ayse = await assigned_conference(emu, kring)
     token = await invite_by_chat(ayse, "Edith", "tante", "familie", "Nederlands", False)
     async with kring.uow() as uow:
-        await uow.session.execute(update(InviteeRow).values(
-            token_expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        await uow.session.execute(
+            update(InviteeRow).values(token_expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
         await uow.session.commit()
     edith = emu.user("Edith", language_code="nl")
     await edith.send_text(f"/start {token}")
@@ -99,8 +112,9 @@ async def test_expired_and_revoked_links_are_refused(emu: BotApiEmulator, kring:
     assert "ken ik niet" in edith.last.text
 
 
-async def test_the_three_month_question_takes_one_answer_per_person(emu: BotApiEmulator,
-                                                                    kring: Running):
+async def test_the_three_month_question_takes_one_answer_per_person(
+    emu: BotApiEmulator, kring: Running
+):
     """The check-in is stored without a person, so the database must still know who
     answered: a second tap, or a forged one, adds nothing; nobody answers for another."""
     ayse = await assigned_conference(emu, kring)
@@ -115,8 +129,11 @@ async def test_the_three_month_question_takes_one_answer_per_person(emu: BotApiE
         await press_forged(wim, data)
         assert "already answered" in wim.callback_answers[-1], data
     async with kring.uow() as uow:
-        rows = (await uow.session.execute(select(
-            CheckInRow.still_used, CheckInRow.wellbeing, CheckInRow.at))).all()
+        rows = (
+            await uow.session.execute(
+                select(CheckInRow.still_used, CheckInRow.wellbeing, CheckInRow.at)
+            )
+        ).all()
     assert [(used, score) for used, score, _at in rows] == [("yes", 4)]
     at = rows[0].at
     assert (at.hour, at.minute, at.second) == (0, 0, 0)  # the day only, not the moment

@@ -20,27 +20,53 @@ from tests.flows.test_circle import assigned_conference, invite_wim
 async def kring_cli(kring: Running, cwd: Path, *args: str) -> tuple[int, str]:
     """`kring ...` as the operator types it, against this bot's emulator and database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
-    env |= {"KRING_BOT_TOKEN": TOKEN, "KRING_API_BASE": kring.emu.base_url,
-            "KRING_DATABASE_URL": kring.settings.database_url}
+    env |= {
+        "KRING_BOT_TOKEN": TOKEN,
+        "KRING_API_BASE": kring.emu.base_url,
+        "KRING_DATABASE_URL": kring.settings.database_url,
+    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode()
 
 
 def menus_for(emu: BotApiEmulator, chat_id: int, method: str) -> list[list[str]]:
-    return [[c["command"] for c in call.params.get("commands", [])]
-            for call in emu.calls_to(method, ok=True)
-            if (call.params.get("scope") or {}).get("chat_id") == chat_id]
+    return [
+        [c["command"] for c in call.params.get("commands", [])]
+        for call in emu.calls_to(method, ok=True)
+        if (call.params.get("scope") or {}).get("chat_id") == chat_id
+    ]
 
 
 async def test_an_invite_link_makes_a_coordinator_with_her_own_menu(
-        emu: BotApiEmulator, kring: Running, tmp_path: Path):
-    code, out = await kring_cli(kring, tmp_path, "staff", "invite", "--role", "coordinator",
-                                "--name", "Ayse Demir", "--languages", "nl,tr", "--region",
-                                "Utrecht", "--gender", "f")
+    emu: BotApiEmulator, kring: Running, tmp_path: Path
+):
+    code, out = await kring_cli(
+        kring,
+        tmp_path,
+        "staff",
+        "invite",
+        "--role",
+        "coordinator",
+        "--name",
+        "Ayse Demir",
+        "--languages",
+        "nl,tr",
+        "--region",
+        "Utrecht",
+        "--gender",
+        "f",
+    )
     assert code == 0, out
     link = re.search(r"https://t\.me/kring_test_bot\?start=([A-Za-z0-9_-]{30,64})\b", out)
     assert link is not None, out  # the bot's name comes from Telegram (getMe)
@@ -69,17 +95,22 @@ async def test_an_invite_link_makes_a_coordinator_with_her_own_menu(
         assert await uow.staff.get(PersonId(wim.id)) is None
 
     # no longer staff: the menu goes
-    code, out = await kring_cli(kring, tmp_path, "staff", "remove", "--telegram-id",
-                                str(ayse.id))
+    code, out = await kring_cli(kring, tmp_path, "staff", "remove", "--telegram-id", str(ayse.id))
     assert code == 0, out
     assert menus_for(emu, ayse.id, "deleteMyCommands") == [[]]
 
 
-async def test_an_expired_or_unknown_link_is_refused_kindly(emu: BotApiEmulator,
-                                                            kring: Running):
+async def test_an_expired_or_unknown_link_is_refused_kindly(emu: BotApiEmulator, kring: Running):
     async with kring.uow() as uow:
-        token, _invite = await invite_staff(uow, StaffRole.MANAGER, "Marieke", ("nl",), None,
-                                            None, datetime.now(UTC) - timedelta(days=8))
+        token, _invite = await invite_staff(
+            uow,
+            StaffRole.MANAGER,
+            "Marieke",
+            ("nl",),
+            None,
+            None,
+            datetime.now(UTC) - timedelta(days=8),
+        )
         await uow.commit()
     marieke = emu.user("Marieke", language_code="nl")
     await marieke.send_text(f"/start {token}")
@@ -109,8 +140,9 @@ async def test_help_says_what_each_role_can_do(emu: BotApiEmulator, kring: Runni
     assert "/apply" in edith.last.text
 
 
-async def test_the_assigned_request_leads_on_to_the_conference(emu: BotApiEmulator,
-                                                              kring: Running):
+async def test_the_assigned_request_leads_on_to_the_conference(
+    emu: BotApiEmulator, kring: Running
+):
     ayse = await assigned_conference(emu, kring)
     notice = await ayse.wait_for("Je bent de coördinator van")
     await ayse.press("Open aanvraag", message=notice)

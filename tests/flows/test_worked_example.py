@@ -19,8 +19,9 @@ from tests.flows.test_circle import assigned_conference
 ZONE = ZoneInfo("Europe/Amsterdam")
 
 
-async def invite(ayse: Person, name: str, relation: str, group: str, language: str,
-                 must: bool) -> str:
+async def invite(
+    ayse: Person, name: str, relation: str, group: str, language: str, must: bool
+) -> str:
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     await ayse.press("➕ Persoon toevoegen")
@@ -37,8 +38,10 @@ async def invite(ayse: Person, name: str, relation: str, group: str, language: s
 def slot_texts(days: tuple[int, ...]) -> tuple[list[str], list[datetime]]:
     """Dates a few weeks ahead, typed the Dutch way (3-7 10:00)."""
     today = datetime.now(ZONE).replace(second=0, microsecond=0)
-    moments = [(today + timedelta(days=d)).replace(hour=10 if i % 2 == 0 else 14, minute=0)
-               for i, d in enumerate(days)]
+    moments = [
+        (today + timedelta(days=d)).replace(hour=10 if i % 2 == 0 else 14, minute=0)
+        for i, d in enumerate(days)
+    ]
     return [f"{m.day}-{m.month} {m:%H:%M}" for m in moments], moments
 
 
@@ -47,8 +50,9 @@ async def vote(person: Person, taps: list[int]) -> None:
     ballot = await person.wait_for(lambda m: any("❔" in b for row in m.buttons for b in row))
     for index, count in enumerate(taps):
         for _ in range(count):
-            label = BotMessage(person.chat.get(ballot.message_id), person.emu.files
-                               ).buttons[index][0]
+            label = BotMessage(person.chat.get(ballot.message_id), person.emu.files).buttons[
+                index
+            ][0]
             await person.press(label, message=ballot)
     assert "✓" in person.callback_answers[-1] or "Saved" in person.callback_answers[-1]
 
@@ -156,7 +160,8 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
     await wim.press("I can't come anymore", message=change)
     await ayse.wait_for("Wim kan niet meer komen")
     second = await people["Herman"].wait_for(
-        lambda m: m.kind == "document" and b"SEQUENCE:2" in m.document.data)
+        lambda m: m.kind == "document" and b"SEQUENCE:2" in m.document.data
+    )
     assert second is not None
 
     # The circle view: counts, the blocked grandfather, the caterer's summary
@@ -172,13 +177,17 @@ async def test_the_worked_example(emu: BotApiEmulator, kring: Running):
 
 
 async def test_a_broadcast_reaches_the_chosen_people_in_their_language(
-        emu: BotApiEmulator, kring: Running):
+    emu: BotApiEmulator, kring: Running
+):
     ayse = await assigned_conference(emu, kring)
     wim_token = await invite(ayse, "Wim", "broer", "familie", "English", False)
     edith_token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
     herman_token = await invite(ayse, "Herman", "oom", "familie", "Nederlands", False)
-    wim, edith, herman = (emu.user("Wim", language_code="en"), emu.user("Edith"),
-                          emu.user("Herman"))
+    wim, edith, herman = (
+        emu.user("Wim", language_code="en"),
+        emu.user("Edith"),
+        emu.user("Herman"),
+    )
     await wim.send_text(f"/start {wim_token}")
     await wim.press("✅ Yes, I'm coming")
     await edith.send_text(f"/start {edith_token}")
@@ -219,8 +228,9 @@ async def test_who_voted_is_asked_about_new_dates_only(emu: BotApiEmulator, krin
     ayse = await assigned_conference(emu, kring)
     phones = {}
     for name in ("Herman", "Frank"):
-        token = await invite(ayse, name, "oom" if name == "Herman" else "vader", "familie",
-                             "Nederlands", False)
+        token = await invite(
+            ayse, name, "oom" if name == "Herman" else "vader", "familie", "Nederlands", False
+        )
         phones[name] = emu.user(name, language_code="nl")
         await phones[name].send_text(f"/start {token}")
         await phones[name].press("✅ Ja, ik kom")

@@ -14,8 +14,12 @@ import pytest
 def kring(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -28,10 +32,15 @@ def test_run_without_a_token_says_so_in_one_line_and_exits_2(tmp_path):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("KRING_BOT_TOKEN", "not-a-token"), ("KRING_TIMEZONE", "Mars/Olympus"),
-     ("KRING_DATABASE_URL", "mysql://x"), ("KRING_API_BASE", "ftp://x"),
-     ("KRING_PROXY", "ftp://proxy.example:21"), ("KRING_ORGANISATION", " "),
-     ("KRING_ORGANISATION", "Eigen Kracht\nCentrale")],
+    [
+        ("KRING_BOT_TOKEN", "not-a-token"),
+        ("KRING_TIMEZONE", "Mars/Olympus"),
+        ("KRING_DATABASE_URL", "mysql://x"),
+        ("KRING_API_BASE", "ftp://x"),
+        ("KRING_PROXY", "ftp://proxy.example:21"),
+        ("KRING_ORGANISATION", " "),
+        ("KRING_ORGANISATION", "Eigen Kracht\nCentrale"),
+    ],
 )
 def test_a_malformed_setting_is_named(tmp_path, variable, value):
     result = kring("run", cwd=tmp_path, **{variable: value})
@@ -49,11 +58,33 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path):
 def test_staff_add_list_remove(tmp_path):
     assert kring("db", "upgrade", cwd=tmp_path).returncode == 0
     assert (tmp_path / "kring.sqlite3").exists()  # the default database in the working dir
-    added = kring("staff", "add", "--role", "manager", "--telegram-id", "9001", "--name",
-                  "Marieke", "--languages", "nl,tr", "--region", "Utrecht", cwd=tmp_path)
+    added = kring(
+        "staff",
+        "add",
+        "--role",
+        "manager",
+        "--telegram-id",
+        "9001",
+        "--name",
+        "Marieke",
+        "--languages",
+        "nl,tr",
+        "--region",
+        "Utrecht",
+        cwd=tmp_path,
+    )
     assert added.returncode == 0, added.stderr
-    kring("staff", "add", "--role", "coordinator", "--telegram-id", "9002", "--name", "Kees",
-          cwd=tmp_path)
+    kring(
+        "staff",
+        "add",
+        "--role",
+        "coordinator",
+        "--telegram-id",
+        "9002",
+        "--name",
+        "Kees",
+        cwd=tmp_path,
+    )
     listing = kring("staff", "list", cwd=tmp_path).stdout
     assert "Marieke" in listing and "nl,tr" in listing and "Utrecht" in listing
     assert "coordinator" in listing and "9002" in listing
@@ -63,8 +94,9 @@ def test_staff_add_list_remove(tmp_path):
 
 
 def test_a_bad_role_is_refused_by_the_parser(tmp_path):
-    result = kring("staff", "add", "--role", "boss", "--telegram-id", "1", "--name", "X",
-                   cwd=tmp_path)
+    result = kring(
+        "staff", "add", "--role", "boss", "--telegram-id", "1", "--name", "X", cwd=tmp_path
+    )
     assert result.returncode == 2 and "invalid choice" in result.stderr
 
 
@@ -74,9 +106,16 @@ async def test_run_with_a_token_telegram_refuses_says_so(tmp_path):
     async with BotApiEmulator() as emu:
         emu.add_bot(token="123456:the-real-one", username="kring_test_bot", first_name="k")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path,
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("KRING_")},
-                 "KRING_BOT_TOKEN": "123456:a-wrong-one", "KRING_API_BASE": emu.base_url},
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("KRING_")},
+                "KRING_BOT_TOKEN": "123456:a-wrong-one",
+                "KRING_API_BASE": emu.base_url,
+            },
             stderr=asyncio.subprocess.PIPE,
         )
         _, stderr = await asyncio.wait_for(process.communicate(), 60)

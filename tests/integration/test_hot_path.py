@@ -33,8 +33,9 @@ async def test_units_of_work_that_commit_together_are_each_all_or_nothing(migrat
                 await uow.commit()
 
         # 1 was recorded before: that one fails (primary key), the others not
-        results = await asyncio.gather(*(step(u, p) for u, p in ((2, 2), (1, 1), (3, 3))),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(step(u, p) for u, p in ((2, 2), (1, 1), (3, 3))), return_exceptions=True
+        )
         assert [isinstance(r, Exception) for r in results] == [False, True, False]
         fresh = create_engine(migrated_url)  # another process, as far as we know
         try:
@@ -59,6 +60,7 @@ async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the
     other.execute("BEGIN IMMEDIATE")
     engine = create_engine(migrated_url)
     try:
+
         async def write() -> None:
             async with SqlUnitOfWork(session_factory(engine)) as uow:
                 await identify(uow, PersonId(7), "Edith", "nl", ("nl",), "nl")

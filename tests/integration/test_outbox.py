@@ -58,12 +58,18 @@ async def conference_with(sessions, *names: str) -> tuple[ConferenceId, list[Inv
         await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
         await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
         await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
-        request = (await submit_request(uow, PersonId(8000), "nl", complete_info_talk(),
-                                        NOW)).request
+        request = (
+            await submit_request(uow, PersonId(8000), "nl", complete_info_talk(), NOW)
+        ).request
         await assign(uow, PersonId(9001), request.id, PersonId(7001), NOW)
         for number, name in enumerate(names):
-            _invitee, token = await invite(uow, PersonId(7001), request.id, InviteeDraft(
-                name, "familie", Group.FAMILY, "nl", False), NOW)
+            _invitee, token = await invite(
+                uow,
+                PersonId(7001),
+                request.id,
+                InviteeDraft(name, "familie", Group.FAMILY, "nl", False),
+                NOW,
+            )
             await identify(uow, PersonId(100 + number), name, "nl", ("nl",), "nl")
             people.append(await open_invitation(uow, PersonId(100 + number), token, NOW))
         await uow.commit()
@@ -72,14 +78,18 @@ async def conference_with(sessions, *names: str) -> tuple[ConferenceId, list[Inv
 
 async def count(sessions, model, *where) -> int:
     async with SqlUnitOfWork(sessions) as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(model).where(*where))
-                   or 0)
+        return int(
+            await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+        )
 
 
 def test_every_kind_of_part_survives_the_round_trip():
     parts = (
-        Text("<b>Welkom</b>", ((("Ja", "rsvp:y"), ("Nee", "rsvp:n")), (("Later", "later"),)),
-             protect_content=True),
+        Text(
+            "<b>Welkom</b>",
+            ((("Ja", "rsvp:y"), ("Nee", "rsvp:n")), (("Later", "later"),)),
+            protect_content=True,
+        ),
         Document("plan.ics", b"BEGIN:VCALENDAR\r\n\x00\xff", caption="Agenda"),
         Venue(52.0907, 5.1214, "De Kring", "Dorpsstraat 1, Zeist"),
         Photo(b"\xff\xd8\xff\xe0 jpeg", caption=None, protect_content=True),
@@ -114,9 +124,14 @@ async def test_nobody_is_in_one_batch_twice(sessions):
     assert other != first
     async with SqlUnitOfWork(sessions) as uow:  # and the database itself refuses it
         with pytest.raises(IntegrityError):
-            await uow.session.execute(insert(OutboxDeliveryRow).values(
-                batch_id=first, person_id=11, payload=(await uow.session.scalar(
-                    select(OutboxPayloadRow.digest))), state="pending"))
+            await uow.session.execute(
+                insert(OutboxDeliveryRow).values(
+                    batch_id=first,
+                    person_id=11,
+                    payload=(await uow.session.scalar(select(OutboxPayloadRow.digest))),
+                    state="pending",
+                )
+            )
 
 
 async def test_waves_are_taken_fairly_and_recorded_in_one_go(sessions):
@@ -128,15 +143,20 @@ async def test_waves_are_taken_fairly_and_recorded_in_one_go(sessions):
     assert {c.batch_id for c in wave} == {big, small}  # the small one is not stuck behind
     assert sum(c.batch_id == small for c in wave) == 2 and len(wave) == 7
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record([
-            Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (c.person_id + 5,))
-            for c in wave if c.batch_id == small])
+        await uow.outbox.record(
+            [
+                Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (c.person_id + 5,))
+                for c in wave
+                if c.batch_id == small
+            ]
+        )
         await uow.commit()
         # what another wave is still sending is not taken twice
         again = await uow.outbox.claim(100)
         await uow.commit()
     assert not {(c.batch_id, c.person_id) for c in wave} & {
-        (c.batch_id, c.person_id) for c in again}
+        (c.batch_id, c.person_id) for c in again
+    }
     assert len(again) == 25
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.outbox.recover() == (30, 0)  # a restart: never tried, so pending
@@ -149,17 +169,30 @@ async def test_waves_are_taken_fairly_and_recorded_in_one_go(sessions):
 async def attempt(sessions, claimed, done: int = 0, ids: tuple[int, ...] = ()) -> None:
     """The sender's mark just before the request for part `done` leaves."""
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record([Outcome(claimed.batch_id, claimed.person_id,
-                                         DeliveryState.SENDING, done, ids, attempted=True)])
+        await uow.outbox.record(
+            [
+                Outcome(
+                    claimed.batch_id,
+                    claimed.person_id,
+                    DeliveryState.SENDING,
+                    done,
+                    ids,
+                    attempted=True,
+                )
+            ]
+        )
         await uow.commit()
 
 
-async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_tried(
-        sessions):
-    parts = (Text("De datum staat vast."), Venue(52.09, 5.12, "De Linde", "Dorpsstraat 1"),
-             Document("conferentie.ics", b"BEGIN:VCALENDAR"))
-    batch_id = await enqueue(sessions, Batch("meeting", None, key="meeting:1:v1"),
-                             to(11, 12, 13, 14, 15, parts=parts))
+async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_tried(sessions):
+    parts = (
+        Text("De datum staat vast."),
+        Venue(52.09, 5.12, "De Linde", "Dorpsstraat 1"),
+        Document("conferentie.ics", b"BEGIN:VCALENDAR"),
+    )
+    batch_id = await enqueue(
+        sessions, Batch("meeting", None, key="meeting:1:v1"), to(11, 12, 13, 14, 15, parts=parts)
+    )
     async with SqlUnitOfWork(sessions) as uow:
         wave = {c.person_id: c for c in await uow.outbox.claim(10)}
         await uow.commit()
@@ -172,16 +205,20 @@ async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_
     await attempt(sessions, wave[13], 1, (701,))
     await attempt(sessions, wave[14])
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record([
-            Outcome(batch_id, PersonId(14), DeliveryState.SENDING, 2, (801, 802)),
-            Outcome(batch_id, PersonId(15), DeliveryState.SENT, 3, (901, 902, 903))])
+        await uow.outbox.record(
+            [
+                Outcome(batch_id, PersonId(14), DeliveryState.SENDING, 2, (801, 802)),
+                Outcome(batch_id, PersonId(15), DeliveryState.SENT, 3, (901, 902, 903)),
+            ]
+        )
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:  # the process died; the next one starts
         assert await uow.outbox.recover() == (2, 2)
         await uow.commit()
         assert await uow.outbox.recover() == (0, 0)  # nothing left to recover
         assert await uow.outbox.report(batch_id) == BatchReport(
-            total=5, delivered=1, unknown=2, pending=2)
+            total=5, delivered=1, unknown=2, pending=2
+        )
         again = {c.person_id: c for c in await uow.outbox.claim(10)}
         await uow.commit()
     # the two in hand go on where they were; the two that may have left are never taken again
@@ -189,34 +226,48 @@ async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_
     assert (again[11].parts_done, again[11].message_ids) == (0, ())
     assert (again[14].parts_done, again[14].message_ids) == (2, (801, 802))
     async with SqlUnitOfWork(sessions) as uow:
-        rows = {row.person_id: row for row in await uow.session.execute(
-            select(OutboxDeliveryRow.person_id, OutboxDeliveryRow.state,
-                   OutboxDeliveryRow.parts_done, OutboxDeliveryRow.message_ids,
-                   OutboxDeliveryRow.attempted_at)
-            .where(OutboxDeliveryRow.batch_id == batch_id))}
+        rows = {
+            row.person_id: row
+            for row in await uow.session.execute(
+                select(
+                    OutboxDeliveryRow.person_id,
+                    OutboxDeliveryRow.state,
+                    OutboxDeliveryRow.parts_done,
+                    OutboxDeliveryRow.message_ids,
+                    OutboxDeliveryRow.attempted_at,
+                ).where(OutboxDeliveryRow.batch_id == batch_id)
+            )
+        }
     assert (rows[13].state, rows[13].parts_done, rows[13].message_ids) == ("unknown", 1, "701")
     assert rows[12].attempted_at is not None and rows[11].attempted_at is None
     await attempt(sessions, again[14], 2, (801, 802))
     async with SqlUnitOfWork(sessions) as uow:  # the answer came and was recorded: not lost
-        await uow.outbox.record([Outcome(batch_id, PersonId(14), DeliveryState.SENT, 3,
-                                         (801, 802, 803))])
+        await uow.outbox.record(
+            [Outcome(batch_id, PersonId(14), DeliveryState.SENT, 3, (801, 802, 803))]
+        )
         await uow.commit()
         assert await uow.outbox.recover() == (1, 0)  # 11, still only in hand
         await uow.commit()
         assert await uow.outbox.report(batch_id) == BatchReport(
-            total=5, delivered=2, unknown=2, pending=1)
+            total=5, delivered=2, unknown=2, pending=1
+        )
 
 
 async def test_the_coordinator_learns_which_silent_messages_may_not_have_arrived(sessions):
     conference, (frank, sandra) = await conference_with(sessions, "Frank", "Sandra")
-    reminder = await enqueue(sessions, Batch("reminder", None, conference_id=conference,
-                                             key="reminder:x"),
-                             [Outbound(PersonId(frank.person_id), frank.id, HELLO),
-                              Outbound(PersonId(sandra.person_id), sandra.id, HELLO)])
-    broadcast = await enqueue(sessions, Batch("broadcast", PersonId(1),
-                                              conference_id=conference,
-                                              report_chat=PersonId(1)),
-                              [Outbound(PersonId(frank.person_id), frank.id, HELLO)])
+    reminder = await enqueue(
+        sessions,
+        Batch("reminder", None, conference_id=conference, key="reminder:x"),
+        [
+            Outbound(PersonId(frank.person_id), frank.id, HELLO),
+            Outbound(PersonId(sandra.person_id), sandra.id, HELLO),
+        ],
+    )
+    broadcast = await enqueue(
+        sessions,
+        Batch("broadcast", PersonId(1), conference_id=conference, report_chat=PersonId(1)),
+        [Outbound(PersonId(frank.person_id), frank.id, HELLO)],
+    )
     async with SqlUnitOfWork(sessions) as uow:
         wave = await uow.outbox.claim(10)
         await uow.commit()
@@ -237,11 +288,12 @@ async def test_a_delivery_handed_back_goes_on_at_its_next_part(sessions):
     parts = (Text("Een"), Text("Twee"), Text("Drie"))
     batch_id = await enqueue(sessions, Batch("nudge", None), to(11, parts=parts))
     async with SqlUnitOfWork(sessions) as uow:
-        taken, = await uow.outbox.claim(5)
-        await uow.outbox.record([Outcome(batch_id, PersonId(11), DeliveryState.PENDING, 1,
-                                         (501,))])
+        (taken,) = await uow.outbox.claim(5)
+        await uow.outbox.record(
+            [Outcome(batch_id, PersonId(11), DeliveryState.PENDING, 1, (501,))]
+        )
         await uow.commit()
-        again, = await uow.outbox.claim(5)
+        (again,) = await uow.outbox.claim(5)
         await uow.commit()
     assert taken.parts == parts and taken.parts_done == 0
     assert (again.parts_done, again.message_ids) == (1, (501,))
@@ -255,7 +307,10 @@ async def test_one_persons_messages_leave_in_the_order_they_were_queued(sessions
         wave = await uow.outbox.claim(4)  # 2 of each batch: but 500 waits for the notice
         await uow.commit()
         assert [(c.batch_id, c.person_id) for c in wave] == [
-            (notice, 100), (notice, 101), (cancel, 501)]
+            (notice, 100),
+            (notice, 101),
+            (cancel, 501),
+        ]
         rest = await uow.outbox.claim(20)
         await uow.commit()
     # the notice for 500 is taken first, in the same wave: the cancellation follows it
@@ -266,14 +321,20 @@ async def test_one_persons_messages_leave_in_the_order_they_were_queued(sessions
 
 async def test_many_small_batches_are_taken_a_share_each_in_one_go(sessions):
     # a minute in which thousands of reminders fall due: a batch each
-    singles = [await enqueue(sessions, Batch("reminder", None, key=f"r{i}"), to(1000 + i))
-               for i in range(30)]
+    singles = [
+        await enqueue(sessions, Batch("reminder", None, key=f"r{i}"), to(1000 + i))
+        for i in range(30)
+    ]
     async with SqlUnitOfWork(sessions) as uow:
         wave = await uow.outbox.claim(20)
         await uow.commit()
     assert [c.batch_id for c in wave] == singles[:20]  # the oldest first, one each
-    triples = [await enqueue(sessions, Batch("reminder", None, key=f"t{i}"),
-                             to(*range(2000 + 3 * i, 2003 + 3 * i))) for i in range(5)]
+    triples = [
+        await enqueue(
+            sessions, Batch("reminder", None, key=f"t{i}"), to(*range(2000 + 3 * i, 2003 + 3 * i))
+        )
+        for i in range(5)
+    ]
     async with SqlUnitOfWork(sessions) as uow:
         wave = await uow.outbox.claim(30)
         await uow.commit()
@@ -283,8 +344,9 @@ async def test_many_small_batches_are_taken_a_share_each_in_one_go(sessions):
 
 async def test_a_silent_batch_finishes_with_its_last_delivery(sessions):
     silent = await enqueue(sessions, Batch("reminder", None, key="r1"), to(11, 12))
-    reported = await enqueue(sessions, Batch("broadcast", PersonId(1),
-                                             report_chat=PersonId(1)), to(11))
+    reported = await enqueue(
+        sessions, Batch("broadcast", PersonId(1), report_chat=PersonId(1)), to(11)
+    )
     empty = await enqueue(sessions, Batch("reminder", None, key="r2"), [])
     async with SqlUnitOfWork(sessions) as uow:
         assert [b.id for b in await uow.outbox.open_batches(reported_only=True)] == [reported]
@@ -293,8 +355,7 @@ async def test_a_silent_batch_finishes_with_its_last_delivery(sessions):
         first, second = (c for c in wave if c.batch_id == silent)
         await uow.outbox.record([Outcome(silent, first.person_id, DeliveryState.SENT, 1, (5,))])
         assert await uow.outbox.finish_silent(NOW, {silent}) == 0  # one still in hand
-        await uow.outbox.record([Outcome(silent, second.person_id, DeliveryState.BLOCKED, 0,
-                                         ())])
+        await uow.outbox.record([Outcome(silent, second.person_id, DeliveryState.BLOCKED, 0, ())])
         assert await uow.outbox.finish_silent(NOW, {silent, reported}) == 1
         await uow.commit()
         assert await uow.outbox.finish_silent(NOW) == 1  # the empty one, swept up
@@ -314,16 +375,21 @@ async def test_the_texts_of_settled_messages_are_forgotten_and_nothing_else(sess
     for KRING_KEEP_SENT_DAYS; what happened to it is. The same text queued again (a newcomer
     to a keyed batch) is stored again, and goes out whole."""
     plan = (Text("Hallo Frank, het plan: opa haalt Johan op woensdag"),)
-    done = await enqueue(sessions, Batch("plan", PersonId(1), key="plan:1:v1"),
-                         to(11, 12, parts=plan))
-    await enqueue(sessions, Batch("broadcast", PersonId(1)),
-                  to(13, parts=(Text("Nog onderweg"),)))
+    done = await enqueue(
+        sessions, Batch("plan", PersonId(1), key="plan:1:v1"), to(11, 12, parts=plan)
+    )
+    await enqueue(sessions, Batch("broadcast", PersonId(1)), to(13, parts=(Text("Nog onderweg"),)))
     async with SqlUnitOfWork(sessions) as uow:
         wave = await uow.outbox.claim(10)
         await uow.commit()
-        await uow.outbox.record([
-            Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (5,)) if c.batch_id == done
-            else Outcome(c.batch_id, c.person_id, DeliveryState.PENDING, 0) for c in wave])
+        await uow.outbox.record(
+            [
+                Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (5,))
+                if c.batch_id == done
+                else Outcome(c.batch_id, c.person_id, DeliveryState.PENDING, 0)
+                for c in wave
+            ]
+        )
         await uow.outbox.finish(done, NOW)
         await uow.commit()
     later = max(NOW, datetime.now(UTC)) + timedelta(minutes=1)

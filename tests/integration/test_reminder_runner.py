@@ -63,20 +63,28 @@ async def circles(sessions, conferences: int, people: int) -> dict[int, int]:
         await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
         for c in range(conferences):
             await identify(uow, PersonId(8000 + c), "Edith", "nl", ("nl", "en"), "nl")
-            request = (await submit_request(uow, PersonId(8000 + c), "nl",
-                                            complete_info_talk(), START)).request
+            request = (
+                await submit_request(uow, PersonId(8000 + c), "nl", complete_info_talk(), START)
+            ).request
             await assign(uow, PersonId(9001), request.id, PersonId(7001), START)
             for p in range(people):
                 telegram_id = 100_000 + c * 100 + p
-                invitee, token = await invite(uow, PersonId(7001), request.id, InviteeDraft(
-                    f"Wim {p}", "familie", Group.FAMILY, "en" if p % 2 else "nl", False),
-                    START)
+                invitee, token = await invite(
+                    uow,
+                    PersonId(7001),
+                    request.id,
+                    InviteeDraft(
+                        f"Wim {p}", "familie", Group.FAMILY, "en" if p % 2 else "nl", False
+                    ),
+                    START,
+                )
                 await identify(uow, PersonId(telegram_id), f"Wim {p}", "nl", ("nl",), "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, START)
                 await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
                 who[telegram_id] = request.id
-            await fix_meeting(uow, PersonId(7001), request.id, MEETING, Venue("De Linde"),
-                              START, POLICY)
+            await fix_meeting(
+                uow, PersonId(7001), request.id, MEETING, Venue("De Linde"), START, POLICY
+            )
         await uow.commit()
     return who
 
@@ -87,14 +95,16 @@ async def rows(sessions, model):
 
 
 async def test_a_wave_gives_each_conference_one_batch_and_marks_every_row(
-        sessions, i18n, monkeypatch):
+    sessions, i18n, monkeypatch
+):
     monkeypatch.setattr(runner_module, "WAVE", 5)  # several waves, groups split across them
     who = await circles(sessions, conferences=3, people=4)
     async with SqlUnitOfWork(sessions) as uow:
         await mark_unreachable(uow, PersonId(100_102))  # blocked the bot since: skipped
         await uow.commit()
-    runner = ReminderRunner(sessions, i18n, FixedClock(START + timedelta(hours=1, minutes=1)),
-                            ZONE)
+    runner = ReminderRunner(
+        sessions, i18n, FixedClock(START + timedelta(hours=1, minutes=1)), ZONE
+    )
     assert await runner.run_due() == (11, 1)
     assert await runner.run_due() == (0, 0)
 
@@ -117,7 +127,8 @@ async def test_a_wave_gives_each_conference_one_batch_and_marks_every_row(
 
 
 async def test_a_wave_settled_elsewhere_meanwhile_is_rolled_back_whole(
-        sessions, i18n, monkeypatch):
+    sessions, i18n, monkeypatch
+):
     await circles(sessions, conferences=2, people=3)
     hand_over = SqlReminders.hand_over
 

@@ -60,30 +60,46 @@ async def prepare(url: str, emu: BotApiEmulator) -> tuple[dict[int, int], dict[i
     phones: dict[int, Person] = {}
     async with SqlUnitOfWork(session_factory(engine)) as uow:
         await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
-        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse Demir",
-                                        ("nl",), "Utrecht", gender=Gender.FEMALE))
+        await uow.staff.add(
+            StaffMember(
+                PersonId(7001),
+                StaffRole.COORDINATOR,
+                "Ayse Demir",
+                ("nl",),
+                "Utrecht",
+                gender=Gender.FEMALE,
+            )
+        )
         for c in range(CONFERENCES):
             await identify(uow, PersonId(8000 + c), "Edith", "nl", ("nl", "en"), "nl")
-            request = (await submit_request(uow, PersonId(8000 + c), "nl",
-                                            complete_info_talk(), START)).request
+            request = (
+                await submit_request(uow, PersonId(8000 + c), "nl", complete_info_talk(), START)
+            ).request
             await assign(uow, PersonId(9001), request.id, PersonId(7001), START)
             for p in range(PEOPLE):
                 telegram_id = 100_000 + c * 100 + p
                 name = NAMES[(c * PEOPLE + p) % len(NAMES)]
-                invitee, token = await invite(uow, PersonId(7001), request.id, InviteeDraft(
-                    name, "familie", Group.FAMILY, "nl" if p % 3 else "en", p == 0), START)
+                invitee, token = await invite(
+                    uow,
+                    PersonId(7001),
+                    request.id,
+                    InviteeDraft(name, "familie", Group.FAMILY, "nl" if p % 3 else "en", p == 0),
+                    START,
+                )
                 await identify(uow, PersonId(telegram_id), name, "nl", ("nl", "en"), "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, START)
-                await answer(uow, PersonId(telegram_id), invitee.id,
-                             Rsvp.MAYBE if p == 5 else Rsvp.YES)
+                await answer(
+                    uow, PersonId(telegram_id), invitee.id, Rsvp.MAYBE if p == 5 else Rsvp.YES
+                )
                 ids[telegram_id] = invitee.id
                 phones[telegram_id] = emu.user(name, language_code="nl", user_id=telegram_id)
                 phones[telegram_id].chat.started = True  # they opened their link earlier
             # meetings from 4 h to 4 days after the start: 1d and 3h reminders (and the
             # maybe's question) land inside the window, some 3d ones too
             starts = START + timedelta(hours=28 + c * 10)
-            await fix_meeting(uow, PersonId(7001), request.id, starts, Venue("De Linde"),
-                              START, ZONE_POLICY)
+            await fix_meeting(
+                uow, PersonId(7001), request.id, starts, Venue("De Linde"), START, ZONE_POLICY
+            )
         await uow.commit()
     await engine.dispose()
     return ids, phones
@@ -94,9 +110,11 @@ async def drained(url: str, limit: float = 60) -> None:
     try:
         for _ in range(int(limit / 0.5)):
             async with session_factory(engine)() as session:
-                busy = await session.scalar(select(func.count()).select_from(
-                    OutboxDeliveryRow).where(OutboxDeliveryRow.state.in_(("pending",
-                                                                           "sending"))))
+                busy = await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxDeliveryRow)
+                    .where(OutboxDeliveryRow.state.in_(("pending", "sending")))
+                )
             if not busy:
                 return
             await asyncio.sleep(0.5)
@@ -111,14 +129,21 @@ async def at_the_kill(url: str) -> tuple[set[tuple[int, int]], set[tuple[int, in
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
-            rows = (await session.execute(
-                select(OutboxDeliveryRow.batch_id, OutboxDeliveryRow.person_id,
-                       OutboxDeliveryRow.attempted_at)
-                .where(OutboxDeliveryRow.state == "sending"))).all()
+            rows = (
+                await session.execute(
+                    select(
+                        OutboxDeliveryRow.batch_id,
+                        OutboxDeliveryRow.person_id,
+                        OutboxDeliveryRow.attempted_at,
+                    ).where(OutboxDeliveryRow.state == "sending")
+                )
+            ).all()
     finally:
         await engine.dispose()
-    return ({(b, p) for b, p, tried in rows if tried is not None},
-            {(b, p) for b, p, tried in rows if tried is None})
+    return (
+        {(b, p) for b, p, tried in rows if tried is not None},
+        {(b, p) for b, p, tried in rows if tried is None},
+    )
 
 
 async def next_message(phones: dict[int, Person], until: float) -> None:
@@ -132,12 +157,22 @@ async def next_message(phones: dict[int, Person], until: float) -> None:
 
 def start_kring(url: str, api: str, epoch: float, log: Path) -> subprocess.Popen[bytes]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
-    env = {**clean, "KRING_BOT_TOKEN": TOKEN, "KRING_API_BASE": api,
-           "KRING_DATABASE_URL": url, "KRING_POLLING_TIMEOUT": "1",
-           "KRING_REMINDER_POLL": "0.3", "KRING_SEND_RATE": str(RATE),
-           "KRING_CLOCK": f"{START.isoformat()}*{SPEED}@{epoch}"}
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    env = {
+        **clean,
+        "KRING_BOT_TOKEN": TOKEN,
+        "KRING_API_BASE": api,
+        "KRING_DATABASE_URL": url,
+        "KRING_POLLING_TIMEOUT": "1",
+        "KRING_REMINDER_POLL": "0.3",
+        "KRING_SEND_RATE": str(RATE),
+        "KRING_CLOCK": f"{START.isoformat()}*{SPEED}@{epoch}",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def test_no_reminder_twice_and_none_missed_across_sigkills(tmp_path: Path):
@@ -175,8 +210,10 @@ async def test_no_reminder_twice_and_none_missed_across_sigkills(tmp_path: Path)
         engine = create_engine(url)
         async with session_factory(engine)() as session:
             reminders = (await session.scalars(select(ReminderRow))).all()
-            deliveries = {(d.batch_id, d.person_id): d.state for d in
-                          (await session.scalars(select(OutboxDeliveryRow))).all()}
+            deliveries = {
+                (d.batch_id, d.person_id): d.state
+                for d in (await session.scalars(select(OutboxDeliveryRow))).all()
+            }
         await engine.dispose()
         by_invitee = {v: k for k, v in ids.items()}
 
@@ -192,8 +229,11 @@ async def test_no_reminder_twice_and_none_missed_across_sigkills(tmp_path: Path)
             assert state in ("sent", "unknown"), state
             handed[r.invitee_id] += 1
             unknown[r.invitee_id] += state == "unknown"
-        sent_late = [r for r in reminders if r.due_at > window_end - timedelta(hours=1)
-                     and r.status == "sent"]
+        sent_late = [
+            r
+            for r in reminders
+            if r.due_at > window_end - timedelta(hours=1) and r.status == "sent"
+        ]
         for r in sent_late:  # handed over near the end: also counted
             handed[r.invitee_id] += 1
             state = deliveries[(r.batch_id, by_invitee[r.invitee_id])]
@@ -202,13 +242,15 @@ async def test_no_reminder_twice_and_none_missed_across_sigkills(tmp_path: Path)
             received = len(phones[telegram_id].messages)
             assert received <= handed[invitee_id], f"{telegram_id}: duplicate reminder"
             assert received >= handed[invitee_id] - unknown[invitee_id], (
-                f"{telegram_id}: a reminder went missing")
+                f"{telegram_id}: a reminder went missing"
+            )
         unknown_rows = sum(state == "unknown" for state in deliveries.values())
-        print(f"per kill (tried -> unknown, in hand -> pending again): {held}; "
-              f"unknown in all: {unknown_rows}, bound per kill: {MAX_UNKNOWN_PER_KILL}")
+        print(
+            f"per kill (tried -> unknown, in hand -> pending again): {held}; "
+            f"unknown in all: {unknown_rows}, bound per kill: {MAX_UNKNOWN_PER_KILL}"
+        )
         # every unknown comes from a kill, and a kill loses only requests genuinely in flight
         assert unknown_rows == sum(tried for tried, _ in held)
         assert all(tried <= MAX_UNKNOWN_PER_KILL for tried, _ in held), held
         assert sum(unknown.values()) <= unknown_rows
         assert "Traceback" not in log.read_text(errors="replace")
-

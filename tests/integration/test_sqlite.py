@@ -14,6 +14,7 @@ async def test_settings_are_applied_to_every_connection(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}")
     try:
         async with engine.connect() as connection:
+
             async def pragma(name: str) -> object:
                 return (await connection.execute(text(f"PRAGMA {name}"))).scalar()
 
@@ -75,8 +76,9 @@ async def test_a_failed_upgrade_leaves_the_schema_as_it_was(tmp_path):
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            columns = {row[1] for row in await connection.execute(
-                text("PRAGMA table_info(invitee)"))}
+            columns = {
+                row[1] for row in await connection.execute(text("PRAGMA table_info(invitee)"))
+            }
     finally:
         await engine.dispose()
     assert "no_reason_text" not in columns  # 0017 was undone with the rest

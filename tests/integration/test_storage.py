@@ -52,8 +52,10 @@ async def test_stairway_every_migration_goes_up_down_and_up_again(database_url):
 async def test_the_start_knows_the_head_without_alembic(database_url):
     from alembic.script import ScriptDirectory
 
-    assert declared_head() == ScriptDirectory.from_config(
-        alembic_config(database_url)).get_current_head()
+    assert (
+        declared_head()
+        == ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    )
     assert await current_revision(database_url) is None  # a new database
     await upgrade(database_url, "0002")
     assert await current_revision(database_url) == "0002"
@@ -73,8 +75,9 @@ async def test_rolled_back_work_leaves_nothing(sessions):
 
 async def test_a_request_round_trips_with_aware_times(sessions):
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.staff.add(StaffMember(PersonId(1), StaffRole.MANAGER, "Marieke", ("nl", "tr"),
-                                        "Utrecht"))
+        await uow.staff.add(
+            StaffMember(PersonId(1), StaffRole.MANAGER, "Marieke", ("nl", "tr"), "Utrecht")
+        )
         await identify(uow, PersonId(7), "Edith", "nl", ("nl",), "nl")
         submitted = await submit_request(uow, PersonId(7), "nl", info_talk(), NOW)
         await uow.commit()
@@ -140,7 +143,9 @@ async def test_conversation_state_and_data_persist(sessions):
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.conversations.get("1:7:7::") == (
-            "Intake:question", {"draft": {"subject_name": "Johan"}})
+            "Intake:question",
+            {"draft": {"subject_name": "Johan"}},
+        )
         assert await uow.conversations.get("unknown") == (None, {})
 
 

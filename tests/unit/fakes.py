@@ -37,8 +37,9 @@ class FakePersons:
 
     async def upsert(self, person_id: PersonId, first_name: str, locale: str | None) -> Person:
         old = self.rows.get(person_id)
-        self.rows[person_id] = Person(person_id, first_name, (old and old.locale) or locale,
-                                      old.reachable if old else True)
+        self.rows[person_id] = Person(
+            person_id, first_name, (old and old.locale) or locale, old.reachable if old else True
+        )
         return self.rows[person_id]
 
     async def set_locale(self, person_id: PersonId, locale: str) -> None:
@@ -88,13 +89,25 @@ class FakeConferences:
         self.counters[year] = self.counters.get(year, 0) + 1
         return self.counters[year]
 
-    async def add(self, reference: str, applicant: Person, applicant_locale: str,
-                  draft: RequestDraft, created_at: datetime) -> ConferenceRequest:
+    async def add(
+        self,
+        reference: str,
+        applicant: Person,
+        applicant_locale: str,
+        draft: RequestDraft,
+        created_at: datetime,
+    ) -> ConferenceRequest:
         cid = ConferenceId(len(self.rows) + 1)
         self.rows[cid] = ConferenceRequest(
-            id=cid, reference=reference, kind=draft.kind, status=Status.NEW,
-            applicant_id=applicant.id, applicant_name=applicant.first_name,
-            applicant_locale=applicant_locale, created_at=created_at, region=draft.region or "",
+            id=cid,
+            reference=reference,
+            kind=draft.kind,
+            status=Status.NEW,
+            applicant_id=applicant.id,
+            applicant_name=applicant.first_name,
+            applicant_locale=applicant_locale,
+            created_at=created_at,
+            region=draft.region or "",
             question=draft.question,
         )
         return self.rows[cid]
@@ -124,10 +137,12 @@ class FakeConferences:
     async def set_minimum_requirement(self, conference_id: ConferenceId, text: str) -> None:
         self.rows[conference_id] = replace(self.rows[conference_id], minimum_requirement=text)
 
-    async def assign(self, conference_id: ConferenceId, coordinator: PersonId,
-                     at: datetime) -> ConferenceRequest:
-        self.rows[conference_id] = replace(self.rows[conference_id], coordinator_id=coordinator,
-                                           status=Status.PREPARING)
+    async def assign(
+        self, conference_id: ConferenceId, coordinator: PersonId, at: datetime
+    ) -> ConferenceRequest:
+        self.rows[conference_id] = replace(
+            self.rows[conference_id], coordinator_id=coordinator, status=Status.PREPARING
+        )
         return self.rows[conference_id]
 
 
@@ -137,11 +152,25 @@ class FakeInvitees:
         self.tokens: dict[str, tuple[int, datetime]] = {}  # hash -> (invitee, expires)
         self.suggestions: dict[int, tuple[Suggestion, str]] = {}  # id -> (suggestion, status)
 
-    async def add(self, conference_id: ConferenceId, draft: InviteeDraft, token_hash: str,
-                  expires_at: datetime, now: datetime, person: PersonId | None = None
-                  ) -> Invitee:
-        invitee = Invitee(len(self.rows) + 1, conference_id, draft.name, draft.relation,
-                          draft.group, draft.locale, draft.must_attend, person_id=person)
+    async def add(
+        self,
+        conference_id: ConferenceId,
+        draft: InviteeDraft,
+        token_hash: str,
+        expires_at: datetime,
+        now: datetime,
+        person: PersonId | None = None,
+    ) -> Invitee:
+        invitee = Invitee(
+            len(self.rows) + 1,
+            conference_id,
+            draft.name,
+            draft.relation,
+            draft.group,
+            draft.locale,
+            draft.must_attend,
+            person_id=person,
+        )
         self.rows[invitee.id] = invitee
         self.tokens[token_hash] = (invitee.id, expires_at)
         return invitee
@@ -173,10 +202,12 @@ class FakeInvitees:
         self.rows[invitee_id] = replace(self.rows[invitee_id], needs=needs)
         return self.rows[invitee_id]
 
-    async def add_suggestion(self, by: Invitee, name: str, relation: str, reach: str | None,
-                             at: datetime) -> Suggestion:
-        suggestion = Suggestion(len(self.suggestions) + 1, by.conference_id, by.name, name,
-                                relation, reach)
+    async def add_suggestion(
+        self, by: Invitee, name: str, relation: str, reach: str | None, at: datetime
+    ) -> Suggestion:
+        suggestion = Suggestion(
+            len(self.suggestions) + 1, by.conference_id, by.name, name, relation, reach
+        )
         self.suggestions[suggestion.id] = (suggestion, "pending")
         return suggestion
 
@@ -188,8 +219,7 @@ class FakeInvitees:
         suggestion = self.suggestions[suggestion_id][0]
         self.suggestions[suggestion_id] = (suggestion, "accepted" if accept else "declined")
 
-    async def new_token(self, invitee_id: int, token_hash: str,
-                        expires_at: datetime) -> Invitee:
+    async def new_token(self, invitee_id: int, token_hash: str, expires_at: datetime) -> Invitee:
         self.tokens = {h: v for h, v in self.tokens.items() if v[0] != invitee_id}
         self.tokens[token_hash] = (invitee_id, expires_at)
         self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=None, opened=False)
@@ -197,8 +227,9 @@ class FakeInvitees:
 
     async def set_rsvp(self, invitee_id: int, rsvp: Rsvp, reason: NoReason | None) -> Invitee:
         kept = self.rows[invitee_id].no_reason_text if rsvp is Rsvp.NO else None
-        self.rows[invitee_id] = replace(self.rows[invitee_id], rsvp=rsvp, no_reason=reason,
-                                        no_reason_text=kept)
+        self.rows[invitee_id] = replace(
+            self.rows[invitee_id], rsvp=rsvp, no_reason=reason, no_reason_text=kept
+        )
         return self.rows[invitee_id]
 
     async def set_no_reason_text(self, invitee_id: int, text: str) -> Invitee:
@@ -223,11 +254,14 @@ class FakeMeetings:
         self.proposal_rows: dict[int, tuple[Proposal, str]] = {}  # id -> (proposal, status)
 
     async def slots(self, conference_id: ConferenceId) -> list[Slot]:
-        return sorted((s for c, s in self.slot_rows.values() if c == conference_id),
-                      key=lambda s: (s.starts_at, s.id))
+        return sorted(
+            (s for c, s in self.slot_rows.values() if c == conference_id),
+            key=lambda s: (s.starts_at, s.id),
+        )
 
-    async def add_slots(self, conference_id: ConferenceId, starts: Sequence[datetime],
-                        at: datetime) -> list[Slot]:
+    async def add_slots(
+        self, conference_id: ConferenceId, starts: Sequence[datetime], at: datetime
+    ) -> list[Slot]:
         added = []
         for moment in starts:
             slot = Slot(len(self.slot_rows) + 1, moment)
@@ -255,12 +289,18 @@ class FakeMeetings:
     async def save(self, meeting: Meeting) -> None:
         self.meetings[meeting.conference_id] = meeting
 
-    async def add_proposal(self, conference_id: ConferenceId, invitee_id: int,
-                           starts_at: datetime | None, place: str | None,
-                           at: datetime) -> Proposal:
+    async def add_proposal(
+        self,
+        conference_id: ConferenceId,
+        invitee_id: int,
+        starts_at: datetime | None,
+        place: str | None,
+        at: datetime,
+    ) -> Proposal:
         by = self._invitees.rows[invitee_id].name
-        proposal = Proposal(len(self.proposal_rows) + 1, conference_id, invitee_id, by,
-                            starts_at, place)
+        proposal = Proposal(
+            len(self.proposal_rows) + 1, conference_id, invitee_id, by, starts_at, place
+        )
         self.proposal_rows[proposal.id] = (proposal, "pending")
         return proposal
 
@@ -269,8 +309,11 @@ class FakeMeetings:
         return found[0] if found and found[1] == "pending" else None
 
     async def proposals(self, conference_id: ConferenceId) -> list[Proposal]:
-        return [p for p, status in self.proposal_rows.values()
-                if status == "pending" and p.conference_id == conference_id]
+        return [
+            p
+            for p, status in self.proposal_rows.values()
+            if status == "pending" and p.conference_id == conference_id
+        ]
 
     async def decide_proposal(self, proposal_id: int, accept: bool) -> None:
         proposal = self.proposal_rows[proposal_id][0]
@@ -298,11 +341,11 @@ class FakeOutbox:
         if batch_id not in self.batches:
             return None
         batch, queued = self.batches[batch_id], len(self.messages[batch_id])
-        return BatchReport(total=queued, pending=queued, skipped=batch.skipped,
-                           unreachable=batch.unreachable)
+        return BatchReport(
+            total=queued, pending=queued, skipped=batch.skipped, unreachable=batch.unreachable
+        )
 
-    async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5
-                          ) -> list[Unconfirmed]:
+    async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5) -> list[Unconfirmed]:
         return []  # only a sender that stopped mid-way leaves these
 
     async def acknowledge_unconfirmed(self, conference_id: ConferenceId, at: datetime) -> int:
@@ -322,12 +365,16 @@ class FakeReminders:
                 self.rows[key] = Reminder(self.rows[key].id, item, ReminderStatus.PENDING)
 
     async def due(self, now: datetime, limit: int) -> list[Reminder]:
-        due = [r for r in self.rows.values()
-               if r.status is ReminderStatus.PENDING and r.planned.due_at <= now]
+        due = [
+            r
+            for r in self.rows.values()
+            if r.status is ReminderStatus.PENDING and r.planned.due_at <= now
+        ]
         return sorted(due, key=lambda r: (r.planned.due_at, r.id))[:limit]
 
-    async def settle(self, reminder_ids: Sequence[int], status: str, batch_id: int | None,
-                     at: datetime) -> int:
+    async def settle(
+        self, reminder_ids: Sequence[int], status: str, batch_id: int | None, at: datetime
+    ) -> int:
         moved = 0
         for key, row in self.rows.items():
             if row.id in reminder_ids and row.status is ReminderStatus.PENDING:
@@ -336,22 +383,30 @@ class FakeReminders:
         return moved
 
     async def next_due(self) -> datetime | None:
-        due = [r.planned.due_at for r in self.rows.values()
-               if r.status is ReminderStatus.PENDING]
+        due = [r.planned.due_at for r in self.rows.values() if r.status is ReminderStatus.PENDING]
         return min(due) if due else None
 
     async def pending(self, conference_id: ConferenceId | None = None) -> list[Reminder]:
-        return sorted((r for r in self.rows.values() if r.status is ReminderStatus.PENDING
-                       and conference_id in (None, r.planned.conference_id)),
-                      key=lambda r: (r.planned.due_at, r.id))
+        return sorted(
+            (
+                r
+                for r in self.rows.values()
+                if r.status is ReminderStatus.PENDING
+                and conference_id in (None, r.planned.conference_id)
+            ),
+            key=lambda r: (r.planned.due_at, r.id),
+        )
 
-    async def cancel_kinds(self, conference_id: ConferenceId, prefixes: Sequence[str],
-                           invitee_id: int | None = None) -> None:
+    async def cancel_kinds(
+        self, conference_id: ConferenceId, prefixes: Sequence[str], invitee_id: int | None = None
+    ) -> None:
         for key, row in self.rows.items():
-            if row.status is ReminderStatus.PENDING \
-                    and row.planned.conference_id == conference_id \
-                    and row.planned.kind.startswith(tuple(prefixes)) \
-                    and invitee_id in (None, row.planned.invitee_id):
+            if (
+                row.status is ReminderStatus.PENDING
+                and row.planned.conference_id == conference_id
+                and row.planned.kind.startswith(tuple(prefixes))
+                and invitee_id in (None, row.planned.invitee_id)
+            ):
                 self.rows[key] = replace(row, status=ReminderStatus.CANCELLED)
 
 
@@ -370,12 +425,19 @@ class FakePlans:
     async def save(self, plan: Plan) -> None:
         self.rows[plan.conference_id] = plan
 
-    async def record_follow_up(self, conference_id: ConferenceId, agreement_id: int,
-                               invitee_id: int, answer: FollowUp, at: datetime) -> None:
+    async def record_follow_up(
+        self,
+        conference_id: ConferenceId,
+        agreement_id: int,
+        invitee_id: int,
+        answer: FollowUp,
+        at: datetime,
+    ) -> None:
         self.answers.setdefault(agreement_id, {})[invitee_id] = answer
 
-    async def comment_follow_up(self, conference_id: ConferenceId, agreement_id: int,
-                                invitee_id: int, comment: str) -> bool:
+    async def comment_follow_up(
+        self, conference_id: ConferenceId, agreement_id: int, invitee_id: int, comment: str
+    ) -> bool:
         if invitee_id not in self.answers.get(agreement_id, {}):
             return False
         self.comments[(agreement_id, invitee_id)] = comment
@@ -390,8 +452,9 @@ class FakePlans:
         self.checked_in.add(invitee_id)
         return True
 
-    async def record_check_in(self, conference_id: ConferenceId, still_used: str,
-                              wellbeing: int | None, at: datetime) -> None:
+    async def record_check_in(
+        self, conference_id: ConferenceId, still_used: str, wellbeing: int | None, at: datetime
+    ) -> None:
         self.check_ins.append((conference_id, still_used, wellbeing))
 
 
@@ -430,8 +493,9 @@ class FakeAudit:
     def __init__(self) -> None:
         self.entries: list[tuple[PersonId, str, ConferenceId | None]] = []
 
-    async def record(self, actor: PersonId, action: str,
-                     conference_id: ConferenceId | None) -> None:
+    async def record(
+        self, actor: PersonId, action: str, conference_id: ConferenceId | None
+    ) -> None:
         self.entries.append((actor, action, conference_id))
 
 

@@ -49,10 +49,12 @@ def test_a_new_hour_on_the_same_day_says_the_time_changed(i18n: CatalogI18n):
 
 def test_both_and_the_place_are_each_named(i18n: CatalogI18n):
     text = moved(i18n, EDITH, datetime(2026, 7, 11, 12, 0, tzinfo=UTC), Venue("Bij oma thuis"))
-    assert ("De datum en tijd zijn veranderd: eerst 4 jul 2026, 10:00, nu 11 jul 2026, 14:00."
-            in text)
-    assert ("De plaats is veranderd: eerst Buurthuis De Linde, Lindelaan 1, nu Bij oma thuis."
-            in text)
+    assert (
+        "De datum en tijd zijn veranderd: eerst 4 jul 2026, 10:00, nu 11 jul 2026, 14:00." in text
+    )
+    assert (
+        "De plaats is veranderd: eerst Buurthuis De Linde, Lindelaan 1, nu Bij oma thuis." in text
+    )
     english = moved(i18n, WIM, datetime(2026, 7, 11, 12, 0, tzinfo=UTC), Venue("Bij oma thuis"))
     assert "The date and time have changed" in english
 

@@ -21,10 +21,12 @@ NAMES = {"tr": {"turks", "turkish"}, "nl": {"nederlands", "dutch"}, "ar": {"arab
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
-def coordinator(pid: int, name: str, languages: tuple[str, ...], region: str,
-                gender: Gender | None = None) -> StaffMember:
-    return StaffMember(PersonId(pid), StaffRole.COORDINATOR, name, languages, region,
-                       gender=gender)
+def coordinator(
+    pid: int, name: str, languages: tuple[str, ...], region: str, gender: Gender | None = None
+) -> StaffMember:
+    return StaffMember(
+        PersonId(pid), StaffRole.COORDINATOR, name, languages, region, gender=gender
+    )
 
 
 AYSE = coordinator(1, "Ayse", ("nl", "tr"), "Utrecht", Gender.FEMALE)
@@ -34,10 +36,17 @@ FATIMA = coordinator(3, "Fatima", ("nl", "ar"), "Amersfoort", Gender.FEMALE)
 
 def request(preference: str | None, languages: tuple[str, ...], region: str) -> ConferenceRequest:
     return ConferenceRequest(
-        id=ConferenceId(1), reference="EK-2026-0001", kind=RequestKind.CONFERENCE,
-        status=Status.NEW, applicant_id=PersonId(9), applicant_name="Edith",
-        applicant_locale="nl", created_at=NOW, region=region,
-        coordinator_preference=preference, family_languages=languages,
+        id=ConferenceId(1),
+        reference="EK-2026-0001",
+        kind=RequestKind.CONFERENCE,
+        status=Status.NEW,
+        applicant_id=PersonId(9),
+        applicant_name="Edith",
+        applicant_locale="nl",
+        created_at=NOW,
+        region=region,
+        coordinator_preference=preference,
+        family_languages=languages,
     )
 
 
@@ -57,8 +66,9 @@ def test_preference_and_shared_language_first_then_region_then_load():
     assert ranked[0].fits == {Fit.PREFERENCE, Fit.LANGUAGE, Fit.REGION}
     # without a preference, region decides, then the lighter load
     plain = request(None, ("nl",), "Amersfoort")
-    assert [c.coordinator.name for c in rank(plain, [(AYSE, 1), (KEES, 0), (FATIMA, 3)],
-                                             NAMES)] == ["Fatima", "Kees", "Ayse"]
+    assert [
+        c.coordinator.name for c in rank(plain, [(AYSE, 1), (KEES, 0), (FATIMA, 3)], NAMES)
+    ] == ["Fatima", "Kees", "Ayse"]
 
 
 async def test_assign_checks_the_manager_the_request_and_the_coordinator():

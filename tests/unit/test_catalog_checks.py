@@ -54,8 +54,10 @@ def test_plural_forms_tags_placeholders_and_length_are_checked(tmp_path):
                 message.string = ("{days} day ago",)  # English needs two forms
             elif message.id == "<b>Mijn conferenties</b>":
                 message.string = "My conferences"
-            elif message.id == "Hallo {name}! Er zijn datums voorgesteld voor de Eigen " \
-                               "Kracht-conferentie.":
+            elif (
+                message.id == "Hallo {name}! Er zijn datums voorgesteld voor de Eigen "
+                "Kracht-conferentie."
+            ):
                 message.string = "Hello! Dates were proposed."
             elif message.id == "Afspraak opgeslagen ✓":
                 message.string = "x" * 5000
@@ -65,8 +67,9 @@ def test_plural_forms_tags_placeholders_and_length_are_checked(tmp_path):
     # a missing plural form (English has two) counts as untranslated
     assert "en: untranslated: '{days} dag geleden'" in found
     assert "en: HTML tags differ: '<b>Mijn conferenties</b>'" in found
-    assert any(line.startswith("en: placeholders differ: 'Hallo {name}! Er zijn datums")
-               for line in found)
+    assert any(
+        line.startswith("en: placeholders differ: 'Hallo {name}! Er zijn datums") for line in found
+    )
     assert "en: too long for Telegram with long names: 'Afspraak opgeslagen ✓'" in found
 
 
@@ -77,8 +80,12 @@ def test_extracting_a_new_text_leaves_it_untranslated_in_every_other_language(tm
     template = extract()
     template.add("Een tekst die net in de code kwam", None)
     update(locales, template)
-    for locale, expected in (("nl", "Een tekst die net in de code kwam"), ("en", ""),
-                             ("tr", ""), ("uk", "")):
+    for locale, expected in (
+        ("nl", "Een tekst die net in de code kwam"),
+        ("en", ""),
+        ("tr", ""),
+        ("uk", ""),
+    ):
         with (locales / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
             catalog = read_po(source, locale=locale)
         # Dutch is the source; a language after it must not inherit the Dutch as its text
@@ -91,23 +98,38 @@ def test_plural_forms_must_follow_cldr_in_gettexts_order(tmp_path):
     def header(value: str):
         def change(catalog: Catalog) -> None:
             catalog.mime_headers = [("Plural-Forms", value)]
+
         return change
 
     # Babel 2.18's Arabic header: 'other' (100-102) before 'many' (11-99)
-    _edit(locales / "ar" / "LC_MESSAGES" / "messages.po", "ar", header(
-        "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
-        "n%100>=0 && n%100<=2 ? 4 : 5);"))
-    _edit(locales / "fa" / "LC_MESSAGES" / "messages.po", "fa", header(
-        "nplurals=1; plural=0;"))  # one form, where CLDR has 'one' (0 and 1) and 'other'
-    _edit(locales / "ti" / "LC_MESSAGES" / "messages.po", "ti", header(
-        "nplurals=2; plural=(n != 1);"))  # 0 is 'one' in Tigrinya
+    _edit(
+        locales / "ar" / "LC_MESSAGES" / "messages.po",
+        "ar",
+        header(
+            "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+            "n%100>=0 && n%100<=2 ? 4 : 5);"
+        ),
+    )
+    _edit(
+        locales / "fa" / "LC_MESSAGES" / "messages.po", "fa", header("nplurals=1; plural=0;")
+    )  # one form, where CLDR has 'one' (0 and 1) and 'other'
+    _edit(
+        locales / "ti" / "LC_MESSAGES" / "messages.po",
+        "ti",
+        header("nplurals=2; plural=(n != 1);"),
+    )  # 0 is 'one' in Tigrinya
     found = problems(locales, extract())
-    assert any(line.startswith("ar: Plural-Forms picks form 5 for 11, CLDR's 'many' is form 4")
-               for line in found), found
-    assert any(line.startswith("fa: Plural-Forms has 1 forms, CLDR has 2 (one, other)")
-               for line in found), found
-    assert any(line.startswith("ti: Plural-Forms picks form 1 for 0, CLDR's 'one' is form 0")
-               for line in found), found
+    assert any(
+        line.startswith("ar: Plural-Forms picks form 5 for 11, CLDR's 'many' is form 4")
+        for line in found
+    ), found
+    assert any(
+        line.startswith("fa: Plural-Forms has 1 forms, CLDR has 2 (one, other)") for line in found
+    ), found
+    assert any(
+        line.startswith("ti: Plural-Forms picks form 1 for 0, CLDR's 'one' is form 0")
+        for line in found
+    ), found
     assert not any(line.startswith("pl: ") for line in found)
 
 
@@ -139,8 +161,9 @@ def test_a_button_too_long_for_a_phone_is_reported(tmp_path):
         catalog["Ik wil eerst meer weten"].string = "Önce daha fazla bilgi almak istiyorum"
         catalog["Kinderen mee: {count}"].string = "Yanımda gelecek çocukların sayısı: {count}"
         # not a button: a long sentence is fine
-        catalog["Deze link ken ik niet. Vraag wie je uitnodigde om een nieuwe link."].string = (
-            "Bu bağlantıyı tanımıyorum. Sizi davet eden kişiden yeni bir bağlantı isteyin.")
+        catalog[
+            "Deze link ken ik niet. Vraag wie je uitnodigde om een nieuwe link."
+        ].string = "Bu bağlantıyı tanımıyorum. Sizi davet eden kişiden yeni bir bağlantı isteyin."
 
     _edit(po, "tr", spoil)
     found = problems(locales, extract())

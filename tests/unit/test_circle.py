@@ -116,11 +116,13 @@ async def test_food_needs_consent_and_counts_only_who_comes():
     await open_invitation(uow, PersonId(500), token, NOW)
     with pytest.raises(NotFound):
         await set_food(uow, PersonId(501), wim.id, Food(True, Diet.HALAL))
-    stored = await set_food(uow, PersonId(500), wim.id, Food(False, Diet.HALAL,
-                                                              frozenset({Allergen.MILK})))
+    stored = await set_food(
+        uow, PersonId(500), wim.id, Food(False, Diet.HALAL, frozenset({Allergen.MILK}))
+    )
     assert stored.food == Food()  # without consent nothing is kept
-    await set_food(uow, PersonId(500), wim.id,
-                   Food(True, Diet.HALAL, frozenset({Allergen.PEANUTS})))
+    await set_food(
+        uow, PersonId(500), wim.id, Food(True, Diet.HALAL, frozenset({Allergen.PEANUTS}))
+    )
     people = await uow.invitees.of_conference(cid)
     assert catering(people) == ({}, {})  # has not said yes yet
     await answer(uow, PersonId(500), wim.id, Rsvp.MAYBE)
@@ -143,7 +145,11 @@ async def test_needs_are_clamped_and_summed_over_who_comes():
     await answer(uow, PersonId(500), wim.id, Rsvp.YES)
     summary = needs_summary(await uow.invitees.of_conference(cid))
     assert (summary.interpreters, summary.children, summary.childcare, summary.transport) == (
-        {"ar": 1}, 2, 1, 1)
+        {"ar": 1},
+        2,
+        1,
+        1,
+    )
 
 
 async def test_an_interpreter_in_every_language_kring_invites_in_and_the_coordinators():
@@ -175,21 +181,29 @@ async def test_only_a_professional_of_the_conference_sets_the_minimum_requiremen
     from conference.model import ApplicantRole
 
     uow, cid = await conference_of_ayse()
-    herman, herman_token = await invite(uow, AYSE.person_id, cid, InviteeDraft(
-        "Herman", "oom", Group.FAMILY, "nl", False), NOW)
-    _bos, bos_token = await invite(uow, AYSE.person_id, cid, InviteeDraft(
-        "Bos", "gezinsvoogd", Group.PROFESSIONAL, "nl", False), NOW)
+    herman, herman_token = await invite(
+        uow, AYSE.person_id, cid, InviteeDraft("Herman", "oom", Group.FAMILY, "nl", False), NOW
+    )
+    _bos, bos_token = await invite(
+        uow,
+        AYSE.person_id,
+        cid,
+        InviteeDraft("Bos", "gezinsvoogd", Group.PROFESSIONAL, "nl", False),
+        NOW,
+    )
     await open_invitation(uow, PersonId(501), herman_token, NOW)
     await open_invitation(uow, PersonId(502), bos_token, NOW)
     for outsider in (PersonId(501), AYSE.person_id, PersonId(9), PersonId(999)):
         with pytest.raises(AccessDenied):  # family, coordinator, a non-professional applicant
             await set_minimum_requirement(uow, outsider, cid, "Niet bij opa wonen", NOW)
-    request, told = await set_minimum_requirement(uow, PersonId(502), cid,
-                                                  "  Niet bij opa wonen ", NOW)
+    request, told = await set_minimum_requirement(
+        uow, PersonId(502), cid, "  Niet bij opa wonen ", NOW
+    )
     assert request.minimum_requirement == "Niet bij opa wonen"
     assert [p.id for p in told] == [herman.id]  # the family invited before, not Bos himself
-    uow.conferences.rows[cid] = replace(uow.conferences.rows[cid],
-                                        applicant_role=ApplicantRole.PROFESSIONAL)
+    uow.conferences.rows[cid] = replace(
+        uow.conferences.rows[cid], applicant_role=ApplicantRole.PROFESSIONAL
+    )
     await set_minimum_requirement(uow, PersonId(9), cid, "Anders", NOW)  # she applied as one
     await uow.meetings.save(Meeting(cid, NOW - timedelta(hours=1)))
     with pytest.raises(TooLate):
@@ -205,10 +219,15 @@ async def test_the_coordinator_adds_the_applicant_bound_to_their_own_account():
     for outsider in (KEES.person_id, PersonId(100), PersonId(9)):
         with pytest.raises(AccessDenied):
             await invite_applicant(uow, outsider, cid, "tante", Group.FAMILY, False, NOW)
-    request, edith = await invite_applicant(uow, AYSE.person_id, cid, "tante", Group.FAMILY,
-                                            True, NOW)
+    request, edith = await invite_applicant(
+        uow, AYSE.person_id, cid, "tante", Group.FAMILY, True, NOW
+    )
     assert (edith.name, edith.person_id, edith.locale, edith.group) == (
-        "Edith", PersonId(9), "tr", Group.FAMILY)
+        "Edith",
+        PersonId(9),
+        "tr",
+        Group.FAMILY,
+    )
     assert edith.must_attend and edith.state is InviteeState.INVITED
     assert request.id == cid
     with pytest.raises(AlreadyInCircle) as again:  # a double tap adds nobody
@@ -221,10 +240,12 @@ async def test_the_coordinator_adds_the_applicant_bound_to_their_own_account():
 
 async def test_a_professional_who_applied_joins_as_a_professional():
     uow, cid = await conference_of_ayse()
-    uow.conferences.rows[cid] = replace(uow.conferences.rows[cid],
-                                        applicant_role=ApplicantRole.PROFESSIONAL)
-    _, guardian = await invite_applicant(uow, AYSE.person_id, cid, "gezinsvoogd",
-                                         Group.FAMILY, False, NOW)
+    uow.conferences.rows[cid] = replace(
+        uow.conferences.rows[cid], applicant_role=ApplicantRole.PROFESSIONAL
+    )
+    _, guardian = await invite_applicant(
+        uow, AYSE.person_id, cid, "gezinsvoogd", Group.FAMILY, False, NOW
+    )
     assert guardian.group is Group.PROFESSIONAL
 
 

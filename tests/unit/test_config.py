@@ -9,9 +9,17 @@ import pytest
 from bot.config import ConfigError, load_settings
 
 
-@pytest.mark.parametrize("wrong", [
-    "ftp://proxy.example:21", "proxy.example:3128", "http://proxy.example",
-    "https://proxy.example:3128", "socks5://:1080", "http://proxy.example:x"])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "ftp://proxy.example:21",
+        "proxy.example:3128",
+        "http://proxy.example",
+        "https://proxy.example:3128",
+        "socks5://:1080",
+        "http://proxy.example:x",
+    ],
+)
 def test_a_proxy_needs_a_scheme_aiogram_takes_a_host_and_a_port(wrong: str):
     with pytest.raises(ConfigError, match=r"^KRING_PROXY: .*http://proxy\.example:3128"):
         load_settings(proxy=wrong, _env_file=None)
@@ -23,7 +31,9 @@ def test_no_proxy_by_default():
 
 
 @pytest.mark.skipif(find_spec("aiohttp_socks") is None, reason="needs aiohttp-socks")
-@pytest.mark.parametrize("fine", ["http://proxy.example:3128", "socks5://127.0.0.1:1080",
-                                  "http://user:secret@10.0.0.1:8080"])
+@pytest.mark.parametrize(
+    "fine",
+    ["http://proxy.example:3128", "socks5://127.0.0.1:1080", "http://user:secret@10.0.0.1:8080"],
+)
 def test_a_proxy_is_taken_as_given(fine: str):
     assert load_settings(proxy=fine, _env_file=None).proxy == fine

@@ -60,25 +60,26 @@ def person(locale: str) -> Invitee:
 
 # -- point 3: values joined outside a sentence are isolated, the line reads from the right
 
+
 @pytest.mark.parametrize("locale", RTL)
 def test_an_agreement_line_keeps_the_date_and_the_names_in_the_readers_order(locale: str):
-    item = Agreement(1, "Johan zwemt op vrijdag", (Who(None, "Wim"), Who(None, "Johan")),
-                     date(2027, 7, 28))
+    item = Agreement(
+        1, "Johan zwemt op vrijdag", (Who(None, "Wim"), Who(None, "Johan")), date(2027, 7, 28)
+    )
     with reading(locale):
         line = agreement_line(item, {}, locale)
     assert line.startswith(RLM)  # the line runs right to left, though it starts with Dutch
     assert first_strong(line) == "R"
     assert f"{FSI}Johan zwemt op vrijdag{PDI}" in line
     assert f"{FSI}Wim{PDI}" in line and f"{FSI}Johan{PDI}" in line  # each name, and
-    names = line[line.index(RLI):]
+    names = line[line.index(RLI) :]
     assert names.index(f"{FSI}Wim{PDI}") < names.index(f"{FSI}Johan{PDI}")  # the list: RLI
     day = native_digits(format_date(date(2027, 7, 28), "long", locale=locale), locale)
     assert f"{FSI}{day}{PDI}" in line  # the date: one isolate, "28 يوليو 2027" as written
 
 
 def test_left_to_right_lines_stay_plain():
-    item = Agreement(1, "Johan zwemt", (Who(None, "Wim"), Who(None, "Johan")),
-                     date(2027, 7, 28))
+    item = Agreement(1, "Johan zwemt", (Who(None, "Wim"), Who(None, "Johan")), date(2027, 7, 28))
     with reading("nl"):
         assert agreement_line(item, {}, "nl") == "• Johan zwemt — Wim en Johan — 28 juli 2027"
         assert joined(["EK-2026-0007", "nieuw"]) == "EK-2026-0007 · nieuw"
@@ -130,8 +131,7 @@ def _messages(locale: str) -> Iterator[tuple[str, str]]:
             if not message.id:
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (
-                message.string,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
             for string in strings:
                 yield ids[0], string
 
@@ -161,16 +161,28 @@ def test_no_arrow_is_written_outside_a_translation():
     found = []
     for path in sorted((ROOT / "dialogs").glob("*.py")) + sorted((ROOT / "bot").glob("*.py")):
         tree = ast.parse(path.read_text())
-        translated = {id(node.args[0]) for node in ast.walk(tree)
-                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                      and node.func.id in ("_", "ngettext", "button_text") and node.args}
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef,
-                                           ast.ClassDef)) and node.body
-                      and isinstance(node.body[0], ast.Expr)}
+        translated = {
+            id(node.args[0])
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("_", "ngettext", "button_text")
+            and node.args
+        }
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
-                    a in node.value for a in MIRRORED) and id(node) not in translated | docstrings:
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and any(a in node.value for a in MIRRORED)
+                and id(node) not in translated | docstrings
+            ):
                 found.append(f"{path.name}:{node.lineno}")
     assert found == []
 
@@ -184,9 +196,13 @@ PERSIAN = re.compile(r"[۰-۹]")
 def test_persian_numbers_dates_and_times_use_persian_digits():
     moment = datetime(2027, 7, 28, 8, 30, tzinfo=UTC)
     with reading("fa"):
-        texts = [when(moment, AMSTERDAM, "fa"), short_when(moment, AMSTERDAM, "fa"),
-                 number(1234), _("Kinderen mee: {count}").format(count=12),
-                 agreement_line(Agreement(1, "شنا", (), date(2027, 7, 28)), {}, "fa")]
+        texts = [
+            when(moment, AMSTERDAM, "fa"),
+            short_when(moment, AMSTERDAM, "fa"),
+            number(1234),
+            _("Kinderen mee: {count}").format(count=12),
+            agreement_line(Agreement(1, "شنا", (), date(2027, 7, 28)), {}, "fa"),
+        ]
     for text in texts:
         assert not LATIN.search(text) and PERSIAN.search(text), text
     assert "۱۰:۳۰" in texts[0] and "۲۸" in texts[0] and "۱٬۲۳۴" == texts[2]
@@ -209,6 +225,9 @@ def test_other_languages_keep_latin_digits(locale: str):
 
 
 def test_persian_translations_write_persian_digits():
-    mixed = [string for _msgid, string in _messages("fa")
-             if LATIN.search(re.sub(r"\{[^}]*\}|Lindelaan[^,]*", "", string))]
+    mixed = [
+        string
+        for _msgid, string in _messages("fa")
+        if LATIN.search(re.sub(r"\{[^}]*\}|Lindelaan[^,]*", "", string))
+    ]
     assert mixed == []

@@ -58,8 +58,7 @@ def test_one_word_for_the_private_time_explained_where_the_family_meets_it(texts
 
 
 @pytest.mark.parametrize("fragment", REWRITTEN)
-def test_the_rewritten_texts_use_short_sentences_and_plain_words(texts: list[str],
-                                                                  fragment: str):
+def test_the_rewritten_texts_use_short_sentences_and_plain_words(texts: list[str], fragment: str):
     found = [t for t in texts if fragment in t]
     assert found, fragment
     for text in found:

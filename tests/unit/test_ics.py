@@ -15,13 +15,29 @@ ARABIC = "مؤتمر العائلة في بيت الحي"
 ORGANISATION = "Eigen Kracht Centrale"
 
 
-def make(start: datetime = datetime(2027, 3, 28, 10), *, hours: int = 3, sequence: int = 0,
-         cancelled: bool = False, location: str | None = "Buurthuis De Linde, Utrecht",
-         description: str | None = None, organisation: str = ORGANISATION) -> bytes:
-    return meeting_ics(uid="conf-42@kring", sequence=sequence, start=start,
-                       end=start + timedelta(hours=hours), zone=AMSTERDAM, summary=SUMMARY,
-                       location=location, description=description, stamp=STAMP,
-                       cancelled=cancelled, organisation=organisation)
+def make(
+    start: datetime = datetime(2027, 3, 28, 10),
+    *,
+    hours: int = 3,
+    sequence: int = 0,
+    cancelled: bool = False,
+    location: str | None = "Buurthuis De Linde, Utrecht",
+    description: str | None = None,
+    organisation: str = ORGANISATION,
+) -> bytes:
+    return meeting_ics(
+        uid="conf-42@kring",
+        sequence=sequence,
+        start=start,
+        end=start + timedelta(hours=hours),
+        zone=AMSTERDAM,
+        summary=SUMMARY,
+        location=location,
+        description=description,
+        stamp=STAMP,
+        cancelled=cancelled,
+        organisation=organisation,
+    )
 
 
 def parse(data: bytes) -> tuple[Calendar, Component]:
@@ -42,11 +58,17 @@ def test_identity_and_version() -> None:
     assert event.decoded("DTSTAMP") == STAMP
 
 
-@pytest.mark.parametrize(("local", "utc"), [
-    (datetime(2027, 3, 28, 10), datetime(2027, 3, 28, 8, tzinfo=UTC)),  # first day of summer time
-    (datetime(2027, 10, 31, 10), datetime(2027, 10, 31, 9, tzinfo=UTC)),  # back to winter time
-    (datetime(2027, 1, 15, 19, 30), datetime(2027, 1, 15, 18, 30, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("local", "utc"),
+    [
+        (
+            datetime(2027, 3, 28, 10),
+            datetime(2027, 3, 28, 8, tzinfo=UTC),
+        ),  # first day of summer time
+        (datetime(2027, 10, 31, 10), datetime(2027, 10, 31, 9, tzinfo=UTC)),  # back to winter time
+        (datetime(2027, 1, 15, 19, 30), datetime(2027, 1, 15, 18, 30, tzinfo=UTC)),
+    ],
+)
 def test_start_in_zone_with_right_instant(local: datetime, utc: datetime) -> None:
     data = make(local)
     _, event = parse(data)

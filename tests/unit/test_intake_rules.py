@@ -42,8 +42,12 @@ def test_back_from_the_first_question_leaves_the_intake():
 
 @pytest.mark.parametrize(
     ("raw", "problem"),
-    [("", Problem.EMPTY), ("   \n ", Problem.EMPTY), ("x" * 3000, Problem.TOO_LONG),
-     ("kort", Problem.TOO_SHORT)],
+    [
+        ("", Problem.EMPTY),
+        ("   \n ", Problem.EMPTY),
+        ("x" * 3000, Problem.TOO_LONG),
+        ("kort", Problem.TOO_SHORT),
+    ],
 )
 def test_question_text_limits(raw, problem):
     with pytest.raises(InvalidAnswer) as caught:
@@ -72,8 +76,13 @@ def test_a_name_needs_letters():
 
 @pytest.mark.parametrize(
     ("raw", "problem"),
-    [("abc", Problem.NOT_A_NUMBER), ("250", Problem.OUT_OF_RANGE), ("-3", Problem.NOT_A_NUMBER),
-     ("", Problem.EMPTY), ("8.5", Problem.NOT_A_NUMBER)],
+    [
+        ("abc", Problem.NOT_A_NUMBER),
+        ("250", Problem.OUT_OF_RANGE),
+        ("-3", Problem.NOT_A_NUMBER),
+        ("", Problem.EMPTY),
+        ("8.5", Problem.NOT_A_NUMBER),
+    ],
 )
 def test_bad_ages(raw, problem):
     with pytest.raises(InvalidAnswer) as caught:
@@ -98,8 +107,12 @@ def test_languages_toggle_and_have_a_ceiling():
 
 
 def test_draft_round_trips_through_plain_data():
-    draft = RequestDraft(role=ApplicantRole.PROFESSIONAL, subject_name="Johan", subject_age=8,
-                         languages=("nl", "Berbers")).with_answer(Field.ROLE)
+    draft = RequestDraft(
+        role=ApplicantRole.PROFESSIONAL,
+        subject_name="Johan",
+        subject_age=8,
+        languages=("nl", "Berbers"),
+    ).with_answer(Field.ROLE)
     assert RequestDraft.from_dict(draft.to_dict()) == draft
 
 

@@ -41,7 +41,8 @@ def test_a_short_text_is_one_part_untouched():
 def test_a_long_plan_splits_between_agreements_and_loses_nothing():
     lines = ["<b>Het plan</b>", "Waar kan Johan veilig opgroeien?", ""] + [
         f"{i}. <b>Opa</b> haalt Johan op woensdag &amp; vrijdag " + "lang verhaal " * 60
-        for i in range(1, 31)]
+        for i in range(1, 31)
+    ]
     text = "\n".join(lines)
     parts = split_message(text, limit=4000)
     assert len(parts) > 1

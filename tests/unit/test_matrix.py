@@ -19,21 +19,43 @@ from dialogs.matrix import (
     totals,
 )
 
-TEXTS = MatrixTexts(title="Wanneer kan iedereen?", yes="ja", if_need_be="als het moet", no="nee",
-                    no_answer="nog geen antwoord", must_attend="moet erbij zijn",
-                    total="Kan komen")
-COLUMNS = [("wo 12 nov", "19:30"), ("za 15 nov", "10:00"), ("zo 16 nov", "14:00"),
-           ("ma 17 nov", "19:30"), ("di 18 nov", "19:30"), ("do 20 nov", "19:30"),
-           ("vr 21 nov", "19:30"), ("za 22 nov", "10:00")]
+TEXTS = MatrixTexts(
+    title="Wanneer kan iedereen?",
+    yes="ja",
+    if_need_be="als het moet",
+    no="nee",
+    no_answer="nog geen antwoord",
+    must_attend="moet erbij zijn",
+    total="Kan komen",
+)
+COLUMNS = [
+    ("wo 12 nov", "19:30"),
+    ("za 15 nov", "10:00"),
+    ("zo 16 nov", "14:00"),
+    ("ma 17 nov", "19:30"),
+    ("di 18 nov", "19:30"),
+    ("do 20 nov", "19:30"),
+    ("vr 21 nov", "19:30"),
+    ("za 22 nov", "10:00"),
+]
 VOTES: list[str | None] = ["yes", "ifneedbe", "no", None]
-NAMES = ["Johan de Vries", "محمد عبد الرحمن", "Ayşe Yılmaz", "Дмитрий Иванов",
-         "ሰላም ገብረሚካኤል", "Oma Truus van der Heijden-Bakker tot Oosterwijk"]
+NAMES = [
+    "Johan de Vries",
+    "محمد عبد الرحمن",
+    "Ayşe Yılmaz",
+    "Дмитрий Иванов",
+    "ሰላም ገብረሚካኤል",
+    "Oma Truus van der Heijden-Bakker tot Oosterwijk",
+]
 
 
 def people(count: int, columns: int) -> list[MatrixRow]:
     return [
-        MatrixRow(NAMES[i % len(NAMES)], i % 3 == 0,
-                  [VOTES[(i + j) % len(VOTES)] for j in range(columns)])
+        MatrixRow(
+            NAMES[i % len(NAMES)],
+            i % 3 == 0,
+            [VOTES[(i + j) % len(VOTES)] for j in range(columns)],
+        )
         for i in range(count)
     ]
 
@@ -90,8 +112,10 @@ def assert_telegram_photo(image: Image.Image) -> None:
 
 
 def test_cells_carry_their_colour() -> None:
-    rows = [MatrixRow("Johan", False, ["yes", "ifneedbe", "no", None]),
-            MatrixRow("Ayşe", True, [None, "no", "ifneedbe", "yes"])]
+    rows = [
+        MatrixRow("Johan", False, ["yes", "ifneedbe", "no", None]),
+        MatrixRow("Ayşe", True, [None, "no", "ifneedbe", "yes"]),
+    ]
     columns = COLUMNS[:4]
     image = open_png(render_matrix(rows, columns, TEXTS, best=1))
     plan = layout(rows, columns, TEXTS)
@@ -131,9 +155,11 @@ def test_best_column_is_framed() -> None:
 
 
 def test_totals_count_yes_and_if_need_be() -> None:
-    rows = [MatrixRow("a", False, ["yes", "no", None]),
-            MatrixRow("b", True, ["ifneedbe", "yes", None]),
-            MatrixRow("c", False, ["no", "ifneedbe", None])]
+    rows = [
+        MatrixRow("a", False, ["yes", "no", None]),
+        MatrixRow("b", True, ["ifneedbe", "yes", None]),
+        MatrixRow("c", False, ["no", "ifneedbe", None]),
+    ]
     assert totals(rows, 3) == [2, 2, 0]
 
 
@@ -157,8 +183,9 @@ def test_eight_columns_fit_phone_width() -> None:
 
 def test_tall_matrix_is_widened_to_telegram_ratio() -> None:
     rows = [MatrixRow("A", False, ["yes", "no"]) for _ in range(60)]
-    short = MatrixTexts(title="?", yes="j", if_need_be="m", no="n", no_answer="?",
-                        must_attend="!", total="Σ")
+    short = MatrixTexts(
+        title="?", yes="j", if_need_be="m", no="n", no_answer="?", must_attend="!", total="Σ"
+    )
     plan = layout(rows, [("1", "a"), ("2", "b")], short)
     assert plan.height / plan.width <= MAX_RATIO
     assert_telegram_photo(open_png(render_matrix(rows, [("1", "a"), ("2", "b")], short)))
@@ -172,8 +199,11 @@ def test_huge_matrix_is_scaled_down_not_refused() -> None:
 
 
 def test_non_latin_and_long_names() -> None:
-    rows = [MatrixRow(name, must, ["yes", "no", None])
-            for name in [*NAMES, "x" * 500, "", "  spaced   out  "] for must in (False, True)]
+    rows = [
+        MatrixRow(name, must, ["yes", "no", None])
+        for name in [*NAMES, "x" * 500, "", "  spaced   out  "]
+        for must in (False, True)
+    ]
     image = open_png(render_matrix(rows, COLUMNS[:3], TEXTS, best=0))
     plan = layout(rows, COLUMNS[:3], TEXTS)
     assert plan.name_width <= 400
@@ -189,9 +219,15 @@ def test_arabic_name_is_drawn_in_its_column() -> None:
 
 
 def test_long_title_and_legend_wrap_inside_picture() -> None:
-    texts = MatrixTexts(title="Eigen Kracht-conferentie " * 10, yes="ja " * 10,
-                        if_need_be="als het echt moet " * 3, no="nee", no_answer="?" * 40,
-                        must_attend="moet er echt bij zijn", total="Kan komen")
+    texts = MatrixTexts(
+        title="Eigen Kracht-conferentie " * 10,
+        yes="ja " * 10,
+        if_need_be="als het echt moet " * 3,
+        no="nee",
+        no_answer="?" * 40,
+        must_attend="moet er echt bij zijn",
+        total="Kan komen",
+    )
     plan = layout(people(2, 2), COLUMNS[:2], texts)
     assert len(plan.title_lines) == 2
     assert plan.title_lines[-1].endswith("…")
@@ -210,15 +246,18 @@ def test_pages_cut_rows_but_count_everyone() -> None:
     assert len(render_matrix_pages(rows[:5], COLUMNS[:3], TEXTS)) == 1
 
 
-@pytest.mark.parametrize(("rows", "columns", "best"), [
-    ([MatrixRow("a", False, ["yes"])], COLUMNS[:2], None),  # too few votes
-    ([MatrixRow("a", False, ["yes", "maybe"])], COLUMNS[:2], None),  # unknown vote
-    ([MatrixRow("a", False, ["yes", "no"])], COLUMNS[:2], 2),  # best out of range
-    ([], [], None),  # no columns
-])
-def test_caller_mistakes_are_refused(rows: Sequence[MatrixRow],
-                                     columns: Sequence[tuple[str, str]],
-                                     best: int | None) -> None:
+@pytest.mark.parametrize(
+    ("rows", "columns", "best"),
+    [
+        ([MatrixRow("a", False, ["yes"])], COLUMNS[:2], None),  # too few votes
+        ([MatrixRow("a", False, ["yes", "maybe"])], COLUMNS[:2], None),  # unknown vote
+        ([MatrixRow("a", False, ["yes", "no"])], COLUMNS[:2], 2),  # best out of range
+        ([], [], None),  # no columns
+    ],
+)
+def test_caller_mistakes_are_refused(
+    rows: Sequence[MatrixRow], columns: Sequence[tuple[str, str]], best: int | None
+) -> None:
     with pytest.raises(ValueError):
         render_matrix(rows, columns, TEXTS, best=best)
 

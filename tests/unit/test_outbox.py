@@ -105,8 +105,11 @@ def i18n() -> CatalogI18n:
 def test_the_report_names_only_what_happened(i18n: CatalogI18n):
     with i18n.context(), i18n.use_locale("nl"):
         clean = report_text(BatchReport(total=12, delivered=12))
-        mixed = report_text(BatchReport(total=10, delivered=6, blocked=1, failed=2, unknown=1,
-                                        skipped=3, unreachable=1))
+        mixed = report_text(
+            BatchReport(
+                total=10, delivered=6, blocked=1, failed=2, unknown=1, skipped=3, unreachable=1
+            )
+        )
         counting = progress_text(BatchReport(total=120, delivered=30, failed=4, pending=86))
     assert clean == "Klaar: 12 van de 12 hebben het bericht ontvangen."
     assert mixed.splitlines() == [
@@ -120,8 +123,15 @@ def test_the_report_names_only_what_happened(i18n: CatalogI18n):
 
 
 def test_counts_make_the_report():
-    report = BatchReport.from_counts({DeliveryState.SENT: 5, DeliveryState.SENDING: 2,
-                                      DeliveryState.PENDING: 3, DeliveryState.UNKNOWN: 1}, 4)
+    report = BatchReport.from_counts(
+        {
+            DeliveryState.SENT: 5,
+            DeliveryState.SENDING: 2,
+            DeliveryState.PENDING: 3,
+            DeliveryState.UNKNOWN: 1,
+        },
+        4,
+    )
     assert (report.total, report.done, report.pending, report.addressed) == (11, 6, 5, 15)
     assert not report.finished
     assert not OpenBatch(1, "broadcast", None, None, None, report).shows_progress
@@ -136,8 +146,11 @@ def test_the_coordinator_reads_which_silent_messages_may_not_have_arrived(i18n: 
 
     zone = ZoneInfo("Europe/Amsterdam")
     at = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
-    items = [Unconfirmed("reminder", "Frank", at), Unconfirmed("nudge", "<Sandra>", at),
-             Unconfirmed("note", "Wim", at)]
+    items = [
+        Unconfirmed("reminder", "Frank", at),
+        Unconfirmed("nudge", "<Sandra>", at),
+        Unconfirmed("note", "Wim", at),
+    ]
     with i18n.context(), i18n.use_locale("nl"):
         assert unconfirmed_lines([], zone, "nl") == []
         assert unconfirmed_lines(items, zone, "nl", limit=2) == [
@@ -149,4 +162,5 @@ def test_the_coordinator_reads_which_silent_messages_may_not_have_arrived(i18n: 
         ]
     with i18n.context(), i18n.use_locale("en"):
         assert unconfirmed_lines(items[2:], zone, "en")[1] == (
-            "⚠️ May not have arrived: message to Wim, Tue, Nov 3 10:00\u202fAM")
+            "⚠️ May not have arrived: message to Wim, Tue, Nov 3 10:00\u202fAM"
+        )

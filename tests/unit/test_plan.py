@@ -50,8 +50,9 @@ async def held_conference():
         _invitee, token = await invite(uow, AYSE.person_id, conference, draft, NOW)
         await uow.persons.upsert(PersonId(person_id), draft.name, "nl")
         people[draft.name] = await open_invitation(uow, PersonId(person_id), token, NOW)
-        people[draft.name] = await answer(uow, PersonId(person_id), people[draft.name].id,
-                                          Rsvp.YES)
+        people[draft.name] = await answer(
+            uow, PersonId(person_id), people[draft.name].id, Rsvp.YES
+        )
     held = NOW + timedelta(days=10)
     await fix_meeting(uow, AYSE.person_id, conference, held, Venue("De Linde"), NOW)
     return uow, conference, people, held
@@ -63,37 +64,65 @@ async def test_a_plan_in_the_familys_words_published_to_who_took_part():
     with pytest.raises(PlanError) as error:
         await publish(uow, AYSE.person_id, conference, held, ZONE)
     assert error.value.problem is PlanProblem.EMPTY
-    await add_agreement(uow, AYSE.person_id, conference, "Johan groeit op bij zijn vader",
-                        [Who(frank)], None, None)
-    await add_agreement(uow, AYSE.person_id, conference, "Financiën op een rij",
-                        [Who(herman), Who(frank)], date(2027, 7, 3), None)
-    plan = await add_agreement(uow, AYSE.person_id, conference, "Zwemmen met Wim",
-                               [Who(None, "Wim"), Who(999)], None, "elke vrijdag")
+    await add_agreement(
+        uow, AYSE.person_id, conference, "Johan groeit op bij zijn vader", [Who(frank)], None, None
+    )
+    await add_agreement(
+        uow,
+        AYSE.person_id,
+        conference,
+        "Financiën op een rij",
+        [Who(herman), Who(frank)],
+        date(2027, 7, 3),
+        None,
+    )
+    plan = await add_agreement(
+        uow,
+        AYSE.person_id,
+        conference,
+        "Zwemmen met Wim",
+        [Who(None, "Wim"), Who(999)],
+        None,
+        "elke vrijdag",
+    )
     assert plan.agreements[2].who == (Who(None, "Wim"),)  # not someone of another circle
     await set_monitor(uow, AYSE.person_id, conference, Who(herman))
-    published, to = await publish(uow, AYSE.person_id, conference, held + timedelta(hours=4),
-                                  ZONE)
+    published, to = await publish(uow, AYSE.person_id, conference, held + timedelta(hours=4), ZONE)
     assert published.version == 1 and {p.name for p in to} == {"Frank", "Herman", "Bos"}
     assert [a.what for a in agreements_of(published, herman)] == ["Financiën op een rij"]
     assert published.follow_up == (frank, herman)  # the main person and who keeps an eye
     assert (await uow.conferences.get(conference)).status is Status.FOLLOW_UP
-    pending = {(r.planned.invitee_id, r.planned.kind) for r in
-               await uow.reminders.pending(conference) if r.planned.version == 1}
-    assert {(frank, "followup"), (herman, "followup"), (frank, "checkin"),
-            (herman, "agreement_2"), (frank, "agreement_2")} <= pending
+    pending = {
+        (r.planned.invitee_id, r.planned.kind)
+        for r in await uow.reminders.pending(conference)
+        if r.planned.version == 1
+    }
+    assert {
+        (frank, "followup"),
+        (herman, "followup"),
+        (frank, "checkin"),
+        (herman, "agreement_2"),
+        (frank, "agreement_2"),
+    } <= pending
     # the three-month question is the family's: the family guardian is not asked it
     assert (people["Bos"].id, "checkin") not in pending
     assert not plan_ping_useful("checkin", people["Bos"], published, published.version)
-    due = {r.planned.kind: r.planned.due_at for r in await uow.reminders.pending(conference)
-           if r.planned.invitee_id == herman}
+    due = {
+        r.planned.kind: r.planned.due_at
+        for r in await uow.reminders.pending(conference)
+        if r.planned.invitee_id == herman
+    }
     assert due["followup"] == held + timedelta(days=28)
     assert due["agreement_2"].astimezone(ZONE) == datetime(2027, 7, 2, 18, 0, tzinfo=ZONE)
     # an edit is a new version, and the follow-ups follow it
     await remove_agreement(uow, AYSE.person_id, conference, 3)
     again, _to = await publish(uow, AYSE.person_id, conference, held + timedelta(days=1), ZONE)
     assert again.version == 2
-    versions = {r.planned.version for r in await uow.reminders.pending(conference)
-                if r.planned.kind in ("followup", "checkin")}
+    versions = {
+        r.planned.version
+        for r in await uow.reminders.pending(conference)
+        if r.planned.kind in ("followup", "checkin")
+    }
     assert versions == {2}
     with pytest.raises(AccessDenied):
         await add_agreement(uow, PersonId(501), conference, "x", [], None, None)
@@ -101,8 +130,15 @@ async def test_a_plan_in_the_familys_words_published_to_who_took_part():
 
 async def test_a_professional_accepts_or_says_why_not():
     uow, conference, people, held = await held_conference()
-    await add_agreement(uow, AYSE.person_id, conference, "Vader krijgt coaching",
-                        [Who(people["Frank"].id)], None, None)
+    await add_agreement(
+        uow,
+        AYSE.person_id,
+        conference,
+        "Vader krijgt coaching",
+        [Who(people["Frank"].id)],
+        None,
+        None,
+    )
     with pytest.raises(PlanError):  # Frank is family, not a professional
         await ask_acceptance(uow, AYSE.person_id, conference, people["Frank"].id)
     await ask_acceptance(uow, AYSE.person_id, conference, people["Bos"].id)
@@ -111,8 +147,9 @@ async def test_a_professional_accepts_or_says_why_not():
     assert error.value.problem is PlanProblem.WAITING
     with pytest.raises(NotFound):  # only Bos answers, from Bos's phone
         await answer_acceptance(uow, PersonId(501), people["Bos"].id, True, None)
-    plan = await answer_acceptance(uow, PersonId(503), people["Bos"].id, False,
-                                   "Er moet een afspraak over school bij")
+    plan = await answer_acceptance(
+        uow, PersonId(503), people["Bos"].id, False, "Er moet een afspraak over school bij"
+    )
     assert plan.acceptance is Acceptance.REJECTED
     assert plan.acceptance_reason == "Er moet een afspraak over school bij"
     published, _to = await publish(uow, AYSE.person_id, conference, held, ZONE)
@@ -122,8 +159,9 @@ async def test_a_professional_accepts_or_says_why_not():
 async def test_follow_up_answers_and_anonymous_check_ins():
     uow, conference, people, held = await held_conference()
     frank, herman = people["Frank"].id, people["Herman"].id
-    await add_agreement(uow, AYSE.person_id, conference, "Woensdag bij opa en oma",
-                        [Who(frank)], None, None)
+    await add_agreement(
+        uow, AYSE.person_id, conference, "Woensdag bij opa en oma", [Who(frank)], None, None
+    )
     published, _to = await publish(uow, AYSE.person_id, conference, held, ZONE)
     await answer_follow_up(uow, PersonId(501), frank, 1, FollowUp.PARTLY, held)
     assert uow.plans.answers == {1: {frank: FollowUp.PARTLY}}
@@ -148,4 +186,3 @@ async def test_follow_up_answers_and_anonymous_check_ins():
     assert not plan_ping_useful("followup", people["Herman"], published, 1)
     assert not plan_ping_useful("checkin", people["Herman"], published, 0)  # old version
     assert not plan_ping_useful("agreement_7", people["Frank"], published, 1)
-

@@ -44,7 +44,8 @@ def i18n() -> CatalogI18n:
 
 @pytest.mark.parametrize("locale", LANGUAGES)
 def test_each_plural_message_takes_the_form_of_the_numbers_category(
-        locale: str, plural_messages: list[tuple[str, str]], tmp_path: Path):
+    locale: str, plural_messages: list[tuple[str, str]], tmp_path: Path
+):
     po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
     translations = compile_po(po, tmp_path)  # as the bot reads it
     with po.open("rb") as source:
@@ -55,15 +56,22 @@ def test_each_plural_message_takes_the_form_of_the_numbers_category(
         forms = catalog[singular].string
         assert len(forms) == len(order), singular
         for n in SAMPLES:
-            assert translations.ngettext(singular, plural, n) == forms[order.index(rule(n))], \
-                (singular, n, rule(n))
+            assert translations.ngettext(singular, plural, n) == forms[order.index(rule(n))], (
+                singular,
+                n,
+                rule(n),
+            )
 
 
 DAYS = ("{days} dag geleden", "{days} dagen geleden")
-SET = ("Vastgezet ✓ {count} persoon krijgt het bericht.",
-       "Vastgezet ✓ {count} mensen krijgen het bericht.")
-BLOCKED = ("🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
-           "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)")
+SET = (
+    "Vastgezet ✓ {count} persoon krijgt het bericht.",
+    "Vastgezet ✓ {count} mensen krijgen het bericht.",
+)
+BLOCKED = (
+    "🚫 {count} heeft de bot geblokkeerd (niet verstuurd)",
+    "🚫 {count} hebben de bot geblokkeerd (niet verstuurd)",
+)
 KNOWN = [
     ("nl", SET, 1, "Vastgezet ✓ 1 persoon krijgt het bericht."),
     ("nl", SET, 0, "Vastgezet ✓ 0 mensen krijgen het bericht."),
@@ -97,8 +105,9 @@ KNOWN = [
 
 
 @pytest.mark.parametrize(("locale", "message", "n", "expected"), KNOWN)
-def test_known_renderings(i18n: CatalogI18n, locale: str, message: tuple[str, str], n: int,
-                          expected: str):
+def test_known_renderings(
+    i18n: CatalogI18n, locale: str, message: tuple[str, str], n: int, expected: str
+):
     from dialogs.texts import Text, ngettext
 
     with i18n.context(), i18n.use_locale(locale):
@@ -121,12 +130,14 @@ def _singular_messages() -> Iterator[str]:
             yield message.id
 
 
-COUNTED = re.compile(r"\{[a-z_]+\} (mensen|personen|dagen|weken|uren|tekens|talen|data)\b"
-                     r"|\((en|s|n)\)")
+COUNTED = re.compile(
+    r"\{[a-z_]+\} (mensen|personen|dagen|weken|uren|tekens|talen|data)\b"
+    r"|\((en|s|n)\)"
+)
 
 
 def test_no_count_is_written_around_the_plural(plural_messages: list[tuple[str, str]]):
-    """"{count} mensen" or "moet(en)" in a message without plural forms reads "1 mensen"."""
+    """ "{count} mensen" or "moet(en)" in a message without plural forms reads "1 mensen"."""
     assert [m for m in _singular_messages() if COUNTED.search(m)] == []
     assert len(plural_messages) >= 20
 
@@ -138,13 +149,19 @@ def test_dialog_texts_for_one(i18n: CatalogI18n):
 
     with i18n.context(), i18n.use_locale("nl"):
         assert _score_line(1, "za 10 juli", 3, 0, 0, 0, 1).endswith(
-            "⚠ 1 die er zeker bij moet zijn, kan niet")
+            "⚠ 1 die er zeker bij moet zijn, kan niet"
+        )
         assert _score_line(1, "za 10 juli", 3, 0, 0, 0, 2).endswith(
-            "⚠ 2 die er zeker bij moeten zijn, kunnen niet")
-        assert problem_text(InvalidAnswer(Problem.TOO_MANY, limit=1)) == \
-            "Je kunt hoogstens 1 taal kiezen."
+            "⚠ 2 die er zeker bij moeten zijn, kunnen niet"
+        )
+        assert (
+            problem_text(InvalidAnswer(Problem.TOO_MANY, limit=1))
+            == "Je kunt hoogstens 1 taal kiezen."
+        )
         assert problem_text(InvalidAnswer(Problem.TOO_SHORT, limit=1)).endswith(
-            "(minstens 1 teken)?")
-        too_few = slot_problem_text(SlotError(SlotProblem.TOO_FEW),
-                                    ZoneInfo("Europe/Amsterdam"), "nl")
+            "(minstens 1 teken)?"
+        )
+        too_few = slot_problem_text(
+            SlotError(SlotProblem.TOO_FEW), ZoneInfo("Europe/Amsterdam"), "nl"
+        )
         assert too_few.startswith("Stel minstens 2 datums voor")  # MIN_SLOTS

@@ -24,8 +24,12 @@ class Recorder(BaseSession):
         super().__init__()
         self.called: list[TelegramMethod[Any]] = []
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any],
-                           timeout: int | None = None) -> Any:  # noqa: ASYNC109 (aiogram's signature)
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> Any:
         self.called.append(method)
         return True
 
@@ -37,8 +41,12 @@ class Recorder(BaseSession):
 
 
 def message(chat: dict[str, Any], text: str = "Hallo") -> Update:
-    return Update.model_validate({"update_id": 1, "message": {
-        "message_id": 1, "date": 0, "chat": chat, "from": WIM, "text": text}})
+    return Update.model_validate(
+        {
+            "update_id": 1,
+            "message": {"message_id": 1, "date": 0, "chat": chat, "from": WIM, "text": text},
+        }
+    )
 
 
 async def test_a_message_in_a_group_makes_the_bot_leave_and_nothing_else():
@@ -53,6 +61,10 @@ async def test_a_message_in_a_group_makes_the_bot_leave_and_nothing_else():
 async def test_private_chat_filter():
     assert await PrivateChat()(message(PRIVATE).message)
     assert not await PrivateChat()(message(GROUP).message)
-    inline = Update.model_validate({"update_id": 2, "callback_query": {
-        "id": "1", "from": WIM, "chat_instance": "1", "data": "x"}}).callback_query
+    inline = Update.model_validate(
+        {
+            "update_id": 2,
+            "callback_query": {"id": "1", "from": WIM, "chat_instance": "1", "data": "x"},
+        }
+    ).callback_query
     assert await PrivateChat()(inline)  # a button under an inline message has no chat

@@ -30,8 +30,17 @@ POLICY = Policy(parse_offsets("3d,1d,3h"), ZONE)
 
 
 def person(id_: int, rsvp: Rsvp | None, group: Group = Group.FAMILY) -> Invitee:
-    return Invitee(id_, ConferenceId(1), f"P{id_}", "-", group, "nl", False,
-                   person_id=PersonId(1000 + id_), rsvp=rsvp)
+    return Invitee(
+        id_,
+        ConferenceId(1),
+        f"P{id_}",
+        "-",
+        group,
+        "nl",
+        False,
+        person_id=PersonId(1000 + id_),
+        rsvp=rsvp,
+    )
 
 
 def meeting_at(local: datetime, sequence: int = 1) -> Meeting:
@@ -61,8 +70,13 @@ def test_days_count_by_the_local_clock_across_the_dst_change():
 def test_who_gets_what_before_the_meeting():
     start = datetime(2027, 7, 3, 10, 0, tzinfo=ZONE)
     now = datetime(2027, 6, 1, tzinfo=UTC)
-    people = [person(1, Rsvp.YES), person(2, Rsvp.MAYBE), person(3, Rsvp.NO), person(4, None),
-              person(5, Rsvp.YES, Group.PROFESSIONAL)]
+    people = [
+        person(1, Rsvp.YES),
+        person(2, Rsvp.MAYBE),
+        person(3, Rsvp.NO),
+        person(4, None),
+        person(5, Rsvp.YES, Group.PROFESSIONAL),
+    ]
     planned = plan(meeting_at(start), people, POLICY.offsets, ZONE, now)
     by_person: dict[int, list[str]] = {}
     for item in planned:
@@ -80,13 +94,13 @@ def test_who_gets_what_before_the_meeting():
 def test_nothing_in_the_past_nothing_during_the_meeting_and_not_when_not_fixed():
     start = datetime(2027, 7, 3, 10, 0, tzinfo=ZONE)
     late = start.astimezone(UTC) - timedelta(hours=30)  # between 3 days and 1 day before
-    kinds = [i.kind for i in plan(meeting_at(start), [person(1, Rsvp.YES)], POLICY.offsets,
-                                  ZONE, late)]
+    kinds = [
+        i.kind for i in plan(meeting_at(start), [person(1, Rsvp.YES)], POLICY.offsets, ZONE, late)
+    ]
     assert kinds == ["before_1d", "before_3h"]
     during = start.astimezone(UTC) + timedelta(minutes=30)
     assert plan(meeting_at(start), [person(1, Rsvp.YES)], POLICY.offsets, ZONE, during) == []
-    assert plan(Meeting(ConferenceId(1)), [person(1, Rsvp.YES)], POLICY.offsets, ZONE,
-                late) == []
+    assert plan(Meeting(ConferenceId(1)), [person(1, Rsvp.YES)], POLICY.offsets, ZONE, late) == []
     unbound = Invitee(9, ConferenceId(1), "X", "-", Group.FAMILY, "nl", False, rsvp=Rsvp.YES)
     assert plan(meeting_at(start), [unbound], POLICY.offsets, ZONE, late) == []
 
@@ -108,8 +122,9 @@ def test_a_reminder_checks_again_when_it_falls_due():
     assert still_useful("before_1d", person(1, Rsvp.YES), meeting, 2, before)
     assert not still_useful("before_1d", person(1, Rsvp.YES), meeting, 1, before)  # old date
     assert not still_useful("before_1d", person(1, Rsvp.NO), meeting, 2, before)
-    assert not still_useful("before_1d", person(1, Rsvp.YES), meeting, 2,
-                            start.astimezone(UTC))  # the bot was down until it began
+    assert not still_useful(
+        "before_1d", person(1, Rsvp.YES), meeting, 2, start.astimezone(UTC)
+    )  # the bot was down until it began
     assert not still_useful("decide", person(1, Rsvp.YES), meeting, 2, before)
     assert still_useful("no_answer", person(1, None), meeting, 2, before)
     assert not still_useful("vote", person(1, None), meeting, 0, before)  # date is fixed
@@ -120,25 +135,43 @@ def test_a_reminder_checks_again_when_it_falls_due():
 
 async def test_plans_follow_the_meeting_and_the_answers():
     uow, conference, people = await circle_of_three()  # Frank, Wim (no answer), Riet (no)
-    await answer(uow, PersonId(501), people["Frank"].id, Rsvp.YES, policy=POLICY,
-                 now=datetime.now(UTC))
+    await answer(
+        uow, PersonId(501), people["Frank"].id, Rsvp.YES, policy=POLICY, now=datetime.now(UTC)
+    )
     assert await uow.reminders.pending(conference) == []  # no date yet
     start = datetime.now(UTC) + timedelta(days=20)
-    await fix_meeting(uow, AYSE.person_id, conference, start, Venue("De Linde"),
-                      datetime.now(UTC), POLICY)
-    pending = {(r.planned.invitee_id, r.planned.kind, r.planned.version)
-               for r in await uow.reminders.pending(conference)}
+    await fix_meeting(
+        uow, AYSE.person_id, conference, start, Venue("De Linde"), datetime.now(UTC), POLICY
+    )
+    pending = {
+        (r.planned.invitee_id, r.planned.kind, r.planned.version)
+        for r in await uow.reminders.pending(conference)
+    }
     frank, wim = people["Frank"].id, people["Wim"].id
-    assert pending == {(frank, "before_3d", 1), (frank, "before_1d", 1),
-                       (frank, "before_3h", 1), (wim, "no_answer", 1)}
+    assert pending == {
+        (frank, "before_3d", 1),
+        (frank, "before_1d", 1),
+        (frank, "before_3h", 1),
+        (wim, "no_answer", 1),
+    }
     # Wim says yes: his nudge goes, his reminders come
     await answer(uow, PersonId(502), wim, Rsvp.YES, policy=POLICY, now=datetime.now(UTC))
-    kinds = {r.planned.kind for r in await uow.reminders.pending(conference)
-             if r.planned.invitee_id == wim}
+    kinds = {
+        r.planned.kind
+        for r in await uow.reminders.pending(conference)
+        if r.planned.invitee_id == wim
+    }
     assert kinds == {"before_3d", "before_1d", "before_3h"}
     # A new time: everything is planned anew under version 2
-    await fix_meeting(uow, AYSE.person_id, conference, start + timedelta(hours=2),
-                      Venue("De Linde"), datetime.now(UTC), POLICY)
+    await fix_meeting(
+        uow,
+        AYSE.person_id,
+        conference,
+        start + timedelta(hours=2),
+        Venue("De Linde"),
+        datetime.now(UTC),
+        POLICY,
+    )
     assert {r.planned.version for r in await uow.reminders.pending(conference)} == {2}
     # Frank can't come after all: his reminders are cancelled
     await answer(uow, PersonId(501), frank, Rsvp.NO, policy=POLICY, now=datetime.now(UTC))
@@ -158,8 +191,11 @@ async def test_answering_again_brings_back_exactly_what_the_policy_gives():
     await fix_meeting(uow, AYSE.person_id, conference, start, Venue("De Linde"), now, POLICY)
 
     async def kinds(invitee: int) -> list[str]:
-        return sorted(r.planned.kind for r in await uow.reminders.pending(conference)
-                      if r.planned.invitee_id == invitee)
+        return sorted(
+            r.planned.kind
+            for r in await uow.reminders.pending(conference)
+            if r.planned.invitee_id == invitee
+        )
 
     for rsvp in (Rsvp.YES, Rsvp.NO, Rsvp.YES):
         await answer(uow, PersonId(501), frank, rsvp, policy=POLICY, now=now)

@@ -50,10 +50,9 @@ async def test_submit_numbers_requests_per_year_and_returns_the_managers():
     await identify(uow, WIM, "Wim", "nl", ("nl",), "nl")
     first = await submit_request(uow, WIM, "nl", complete_info_talk(), NOW)
     second = await submit_request(uow, WIM, "nl", complete_info_talk(), NOW)
-    assert (first.request.reference, second.request.reference) == ("EK-2026-0001",
-                                                                   "EK-2026-0002")
+    assert (first.request.reference, second.request.reference) == ("EK-2026-0001", "EK-2026-0002")
     assert [m.person_id for m in first.managers] == [1]
-    assert ("request.submitted" in [e[1] for e in uow.audit.entries])
+    assert "request.submitted" in [e[1] for e in uow.audit.entries]
     assert uow.commits == 0  # the caller owns the transaction
 
 

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -86,9 +87,7 @@ def upgrade() -> None:
         sa.Column("processed_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_processed_update")),
     )
-    op.create_index(
-        op.f("ix_processed_update_processed_at"), "processed_update", ["processed_at"]
-    )
+    op.create_index(op.f("ix_processed_update_processed_at"), "processed_update", ["processed_at"])
     op.create_table(
         "audit",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -4,6 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,8 +32,9 @@ def upgrade() -> None:
         sa.Column("opened_at", TS, nullable=True),
         sa.Column("rsvp", sa.String(8), nullable=True),
         sa.Column("created_at", TS, nullable=False),
-        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
-                                name=op.f("fk_invitee_conference_id_conference")),
+        sa.ForeignKeyConstraint(
+            ["conference_id"], ["conference.id"], name=op.f("fk_invitee_conference_id_conference")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invitee")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_invitee_token_hash")),
     )

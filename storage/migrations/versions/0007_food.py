@@ -4,6 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,11 +16,11 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("invitee") as batch:
-        batch.add_column(sa.Column("food_consent", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+        batch.add_column(
+            sa.Column("food_consent", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch.add_column(sa.Column("diet", sa.String(16), nullable=True))
-        batch.add_column(sa.Column("allergens", sa.String(200), nullable=False,
-                                   server_default=""))
+        batch.add_column(sa.Column("allergens", sa.String(200), nullable=False, server_default=""))
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,10 +25,14 @@ def upgrade() -> None:
         sa.Column("reach", sa.String(200), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
-                                name=op.f("fk_suggestion_conference_id_conference")),
-        sa.ForeignKeyConstraint(["invitee_id"], ["invitee.id"],
-                                name=op.f("fk_suggestion_invitee_id_invitee")),
+        sa.ForeignKeyConstraint(
+            ["conference_id"],
+            ["conference.id"],
+            name=op.f("fk_suggestion_conference_id_conference"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitee_id"], ["invitee.id"], name=op.f("fk_suggestion_invitee_id_invitee")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestion")),
     )
     op.create_index(op.f("ix_suggestion_conference_id"), "suggestion", ["conference_id"])

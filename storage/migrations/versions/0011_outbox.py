@@ -4,6 +4,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -36,8 +37,11 @@ def upgrade() -> None:
         sa.Column("progress_message_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("finished_at", TS, nullable=True),
-        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
-                                name=op.f("fk_outbox_batch_conference_id_conference")),
+        sa.ForeignKeyConstraint(
+            ["conference_id"],
+            ["conference.id"],
+            name=op.f("fk_outbox_batch_conference_id_conference"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_batch")),
         sa.UniqueConstraint("key", name=op.f("uq_outbox_batch_key")),
     )
@@ -54,12 +58,19 @@ def upgrade() -> None:
         sa.Column("message_ids", sa.String(200), nullable=False, server_default=""),
         sa.Column("error", sa.String(200), nullable=True),
         sa.Column("sent_at", TS, nullable=True),
-        sa.ForeignKeyConstraint(["batch_id"], ["outbox_batch.id"],
-                                name=op.f("fk_outbox_delivery_batch_id_outbox_batch")),
-        sa.ForeignKeyConstraint(["invitee_id"], ["invitee.id"],
-                                name=op.f("fk_outbox_delivery_invitee_id_invitee")),
-        sa.ForeignKeyConstraint(["payload"], ["outbox_payload.digest"],
-                                name=op.f("fk_outbox_delivery_payload_outbox_payload")),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["outbox_batch.id"],
+            name=op.f("fk_outbox_delivery_batch_id_outbox_batch"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitee_id"], ["invitee.id"], name=op.f("fk_outbox_delivery_invitee_id_invitee")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payload"],
+            ["outbox_payload.digest"],
+            name=op.f("fk_outbox_delivery_payload_outbox_payload"),
+        ),
         sa.PrimaryKeyConstraint("batch_id", "person_id", name=op.f("pk_outbox_delivery")),
     )
     op.create_index(op.f("ix_outbox_delivery_state"), "outbox_delivery", ["state"])

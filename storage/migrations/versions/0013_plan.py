@@ -5,6 +5,7 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,10 +31,12 @@ def upgrade() -> None:
         sa.Column("follow_up", sa.String(200), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
-                                name=op.f("fk_plan_conference_id_conference")),
-        sa.ForeignKeyConstraint(["acceptor_id"], ["invitee.id"],
-                                name=op.f("fk_plan_acceptor_id_invitee")),
+        sa.ForeignKeyConstraint(
+            ["conference_id"], ["conference.id"], name=op.f("fk_plan_conference_id_conference")
+        ),
+        sa.ForeignKeyConstraint(
+            ["acceptor_id"], ["invitee.id"], name=op.f("fk_plan_acceptor_id_invitee")
+        ),
         sa.PrimaryKeyConstraint("conference_id", name=op.f("pk_plan")),
     )
     op.create_table(
@@ -44,12 +47,17 @@ def upgrade() -> None:
         sa.Column("answer", sa.String(10), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("at", TS, nullable=False),
-        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
-                                name=op.f("fk_follow_up_conference_id_conference")),
-        sa.ForeignKeyConstraint(["invitee_id"], ["invitee.id"],
-                                name=op.f("fk_follow_up_invitee_id_invitee")),
-        sa.PrimaryKeyConstraint("conference_id", "agreement_id", "invitee_id",
-                                name=op.f("pk_follow_up")),
+        sa.ForeignKeyConstraint(
+            ["conference_id"],
+            ["conference.id"],
+            name=op.f("fk_follow_up_conference_id_conference"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitee_id"], ["invitee.id"], name=op.f("fk_follow_up_invitee_id_invitee")
+        ),
+        sa.PrimaryKeyConstraint(
+            "conference_id", "agreement_id", "invitee_id", name=op.f("pk_follow_up")
+        ),
     )
     op.create_table(
         "check_in",
@@ -58,8 +66,9 @@ def upgrade() -> None:
         sa.Column("still_used", sa.String(8), nullable=False),
         sa.Column("wellbeing", sa.Integer(), nullable=True),
         sa.Column("at", TS, nullable=False),
-        sa.ForeignKeyConstraint(["conference_id"], ["conference.id"],
-                                name=op.f("fk_check_in_conference_id_conference")),
+        sa.ForeignKeyConstraint(
+            ["conference_id"], ["conference.id"], name=op.f("fk_check_in_conference_id_conference")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_check_in")),
     )
     op.create_index(op.f("ix_check_in_conference_id"), "check_in", ["conference_id"])

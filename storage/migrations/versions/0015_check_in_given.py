@@ -5,6 +5,7 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,13 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "check_in_given",
-        sa.Column("invitee_id", sa.Integer(), sa.ForeignKey("invitee.id"), primary_key=True,
-                  autoincrement=False),
+        sa.Column(
+            "invitee_id",
+            sa.Integer(),
+            sa.ForeignKey("invitee.id"),
+            primary_key=True,
+            autoincrement=False,
+        ),
     )
 
 

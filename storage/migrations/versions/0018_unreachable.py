@@ -5,6 +5,7 @@ Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,8 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox_batch") as batch:
-        batch.add_column(sa.Column("unreachable", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(
+            sa.Column("unreachable", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:

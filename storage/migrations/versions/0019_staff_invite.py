@@ -5,6 +5,7 @@ Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
