@@ -70,6 +70,10 @@ class _Repository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # The rows this update has read, held: the session's identity map holds unchanged
+        # rows only weakly, so without this every read of the same row (aiogram asks for the
+        # conversation state once per router it passes) would go to the database again.
+        self._held: dict[tuple[type[Any], Any], Any] = {}
 
     async def _by_key(self, model: type[R], key: Any) -> R | None:
         """The row with this primary key, also if it was added in this transaction and not
@@ -79,7 +83,12 @@ class _Repository:
                 inspect(row).mapper.primary_key_from_instance(row)
             ) == [key]:
                 return row
-        return await self._s.get(model, key)
+        held: R | None = self._held.get((model, key))
+        if held is None:
+            held = await self._s.get(model, key)
+            if held is not None:
+                self._held[(model, key)] = held
+        return held
 
 
 def _table(model: type[Any]) -> Table:
