@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
-    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.fsm import current_uow
 from conference.model import PersonId
 from conference.requests import mark_unreachable
+from dialogs.replies import Replies, handling
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,30 +58,49 @@ class UpdateProcessor:
         self.i18n = i18n
 
     async def process(self, update: Update) -> None:
+        replies = Replies()
         failure: BaseException | None = None
         async with SqlUnitOfWork(self.sessions) as uow:
-            token = current_uow.set(uow)
+            uow_token = current_uow.set(uow)
+            handling_token = handling.set(True)
             try:
                 if await uow.updates.seen(update.update_id):
                     log.info("update %s was handled before, skipped", update.update_id)
                     return
-                await self.dispatcher.feed_update(self.bot, update, uow=uow)
+                await self.dispatcher.feed_update(self.bot, update, uow=uow, replies=replies)
                 await uow.updates.record(update.update_id)
                 await uow.commit()
-                return
-            except (TelegramForbiddenError, TelegramBadRequest) as error:
-                failure = error
-                log.warning(
-                    "update %s: Telegram refused a reply: %s",
-                    update.update_id,
-                    type(error).__name__,
-                )
             except Exception as error:
                 failure = error
                 log.exception("update %s failed", update.update_id)
             finally:
-                current_uow.reset(token)
-        await self._after_failure(update, failure)
+                handling.reset(handling_token)
+                current_uow.reset(uow_token)
+        if failure is None:
+            await self._send(update, replies)
+        else:
+            await self._after_failure(update, failure)
+
+    async def _send(self, update: Update, replies: Replies) -> None:
+        """The update is committed: now its replies go out, in order. A reply Telegram refuses
+        is logged and the rest still go; a person who blocked the bot is marked unreachable."""
+        for method in replies:
+            try:
+                await self.bot(method)
+            except TelegramForbiddenError:
+                chat = getattr(method, "chat_id", None)
+                recipient = chat if isinstance(chat, int) else _sender_id(update)
+                log.warning("update %s: a recipient is unreachable", update.update_id)
+                if recipient is not None:
+                    async with SqlUnitOfWork(self.sessions) as uow:
+                        await mark_unreachable(uow, PersonId(recipient))
+                        await uow.commit()
+            except Exception as error:
+                log.warning(
+                    "update %s: a reply was not delivered: %s",
+                    update.update_id,
+                    type(error).__name__,
+                )
 
     async def _after_failure(self, update: Update, failure: BaseException | None) -> None:
         """The update's changes were rolled back, so the person's answers stand as they were

@@ -183,7 +183,7 @@ def looks_like_token(text: str) -> bool:
     return 20 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
 
 
-async def _coordinator_of(
+async def coordinator_of(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
 ) -> ConferenceRequest:
     member = await uow.staff.get(actor)
@@ -208,7 +208,7 @@ async def my_conferences(uow: UnitOfWork, actor: PersonId) -> Sequence[Conferenc
 async def circle(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
 ) -> tuple[ConferenceRequest, Sequence[Invitee]]:
-    request = await _coordinator_of(uow, actor, conference_id)
+    request = await coordinator_of(uow, actor, conference_id)
     return request, await uow.invitees.of_conference(conference_id)
 
 
@@ -217,7 +217,7 @@ async def acknowledge_unconfirmed(
 ) -> int:
     """The coordinator has seen the messages that may not have arrived (and can ask those
     people themselves): they leave the conference's view. Returns how many."""
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     return await uow.outbox.acknowledge_unconfirmed(conference_id, now)
 
 
@@ -229,7 +229,7 @@ async def invite(
     now: datetime,
 ) -> tuple[Invitee, str]:
     """Add a person to the circle; returns them and their personal token (shown once)."""
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     token = new_token()
     invitee = await uow.invitees.add(
         conference_id, draft, token_hash(token), now + timedelta(days=INVITATION_DAYS), now
@@ -267,7 +267,7 @@ async def invite_applicant(
     """The coordinator adds the applicant to the circle with one tap: kring knows them since
     the request (their Telegram account, name and language), so they are bound at once and
     need no link. A professional who applied joins as a professional."""
-    request = await _coordinator_of(uow, actor, conference_id)
+    request = await coordinator_of(uow, actor, conference_id)
     present = applicant_of(request, await uow.invitees.of_conference(conference_id))
     if present is not None:
         raise AlreadyInCircle(present)
@@ -300,7 +300,7 @@ async def reissue(
     invitee = await uow.invitees.get(invitee_id)
     if invitee is None:
         raise NotFound("no such invitee")
-    await _coordinator_of(uow, actor, invitee.conference_id)
+    await coordinator_of(uow, actor, invitee.conference_id)
     token = new_token()
     renewed = await uow.invitees.new_token(
         invitee_id, token_hash(token), now + timedelta(days=INVITATION_DAYS)
@@ -491,7 +491,7 @@ async def decide_suggestion(
     found = await uow.invitees.suggestion(suggestion_id)
     if found is None:
         raise NotFound("no such suggestion")
-    await _coordinator_of(uow, actor, found.conference_id)
+    await coordinator_of(uow, actor, found.conference_id)
     await uow.invitees.decide_suggestion(suggestion_id, accept)
     return found
 

@@ -14,7 +14,7 @@ from conference.circle import (
     Invitee,
     InviteeId,
     Rsvp,
-    _coordinator_of,
+    coordinator_of,
     own_invitation,
 )
 from conference.model import ConferenceId, PersonId, Status
@@ -149,7 +149,7 @@ def _voters(people: Sequence[Invitee]) -> list[Invitee]:
 async def availability(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
 ) -> Availability:
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     slots = await uow.meetings.slots(conference_id)
     people = _voters(await uow.invitees.of_conference(conference_id))
     ballots = await uow.meetings.ballots(conference_id)
@@ -176,7 +176,7 @@ async def propose_slots(
 ) -> tuple[Sequence[Slot], list[Invitee]]:
     """Add 2-8 dates (typed, one per line); returns the new slots and whom to ask."""
     await _closed_if_fixed(uow, conference_id)
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     existing = await uow.meetings.slots(conference_id)
     starts = parse_slots(text, now, zone, locales, [s.starts_at for s in existing])
     added = await uow.meetings.add_slots(conference_id, starts, now)
@@ -232,7 +232,7 @@ async def fix_meeting(
     policy: Policy | None = None,
 ) -> tuple[Meeting, Meeting]:
     """Fix (or change) date, time and venue; returns the meeting before and after."""
-    request = await _coordinator_of(uow, actor, conference_id)
+    request = await coordinator_of(uow, actor, conference_id)
     if starts_at <= now:
         raise SlotError(SlotProblem.PAST, text="")
     before = await uow.meetings.get(conference_id)
@@ -250,7 +250,7 @@ async def fix_meeting(
 async def cancel_meeting(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, now: datetime
 ) -> Meeting:
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     before = await uow.meetings.get(conference_id)
     if not before.fixed:
         raise MeetingError(MeetingProblem.NOT_FIXED)
@@ -265,7 +265,7 @@ async def cancel_meeting(
 async def slot_time(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, slot_id: int
 ) -> datetime:
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     for slot in await uow.meetings.slots(conference_id):
         if slot.id == slot_id:
             return slot.starts_at
@@ -277,7 +277,7 @@ async def nudge(
 ) -> tuple[list[Invitee], list[Invitee]]:
     """Those who have not answered yet get a gentle question, at most MAX_NUDGES times each.
     Returns (nudged now, not reachable through the bot: never opened their link, blocked)."""
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     people = await uow.invitees.of_conference(conference_id)
     open_ = [p for p in people if p.rsvp is None and p.nudges < MAX_NUDGES]
     can, cannot = reachable(open_)
@@ -321,7 +321,7 @@ async def decide_proposal(
     found = await uow.meetings.proposal(proposal_id)
     if found is None:
         raise NotFound("no such proposal")
-    await _coordinator_of(uow, actor, found.conference_id)
+    await coordinator_of(uow, actor, found.conference_id)
     added: Slot | None = None
     if accept:  # once the date is fixed, changes go through "change date or venue"
         await _closed_if_fixed(uow, found.conference_id)

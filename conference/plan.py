@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conference.circle import Group, Invitee, Rsvp, _coordinator_of, own_invitation
+from conference.circle import Group, Invitee, Rsvp, coordinator_of, own_invitation
 from conference.model import ConferenceId, PersonId, Status
 from conference.ports import UnitOfWork
 from conference.reminders import Planned
@@ -86,7 +86,7 @@ class PlanError(DomainError):
 
 async def plan_of(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId) -> Plan:
     """The coordinator's working copy (a new one starts from the conference question)."""
-    request = await _coordinator_of(uow, actor, conference_id)
+    request = await coordinator_of(uow, actor, conference_id)
     found = await uow.plans.get(conference_id)
     return found or Plan(conference_id, request.question or "")
 

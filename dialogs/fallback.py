@@ -5,15 +5,13 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from dialogs.replies import Replies
 from dialogs.texts import _
 
 
-def router() -> Router:
-    r = Router(name="fallback")
-
-    @r.message()
-    async def anything(message: Message) -> None:
-        await message.answer(
+async def anything(message: Message, replies: Replies) -> None:
+    replies.send(
+        message.answer(
             _(
                 "Dat begrijp ik niet helemaal.\n"
                 "Een conferentie aanvragen? Typ /apply.\n"
@@ -21,11 +19,19 @@ def router() -> Router:
                 "Uitleg nodig? Typ /help."
             )
         )
+    )
 
-    @r.callback_query()
-    async def old_button(callback: CallbackQuery) -> None:
-        await callback.answer(
+
+async def old_button(callback: CallbackQuery, replies: Replies) -> None:
+    replies.send(
+        callback.answer(
             _("Deze knop werkt niet meer. Typ /start om verder te gaan."), show_alert=True
         )
+    )
 
+
+def router() -> Router:
+    r = Router(name="fallback")
+    r.message.register(anything)
+    r.callback_query.register(old_button)
     return r

@@ -3,8 +3,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+
+from conference.circle import coordinator_of, own_invitation
+from conference.model import ConferenceId, Person
+from conference.ports import UnitOfWork
+from conference.requests import AccessDenied, NotFound
 
 
 class PrivateChat(Filter):
@@ -31,3 +39,47 @@ class TypedWords(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return bool(message.text) and not (message.text or "").startswith("/")
+
+
+class CoordinatorOf(Filter):
+    """A button about a conference (its callback data names it in `field`) pressed by that
+    conference's own coordinator: the handler gets the conference as `conference`. Anyone else
+    falls through to the router's `not_for_you` handler, registered after the others."""
+
+    def __init__(self, field: str = "conference") -> None:
+        self.field = field
+
+    async def __call__(
+        self,
+        callback: CallbackQuery,
+        callback_data: CallbackData,
+        uow: UnitOfWork,
+        person: Person,
+    ) -> bool | dict[str, Any]:
+        conference_id = getattr(callback_data, self.field)
+        try:
+            request = await coordinator_of(uow, person.id, ConferenceId(conference_id))
+        except AccessDenied:
+            return False
+        return {"conference": request}
+
+
+class OwnInvitation(Filter):
+    """A button about an invitation (`invitee` in its callback data) pressed by the invited
+    person, under a message the bot can still edit: the handler gets `invitee` and `message`.
+    Anyone else falls through to the router's `not_yours` handler."""
+
+    async def __call__(
+        self,
+        callback: CallbackQuery,
+        callback_data: CallbackData,
+        uow: UnitOfWork,
+        person: Person,
+    ) -> bool | dict[str, Any]:
+        if not isinstance(callback.message, Message):
+            return False
+        try:
+            invitee = await own_invitation(uow, person.id, callback_data.invitee)  # type: ignore[attr-defined]
+        except NotFound:
+            return False
+        return {"invitee": invitee, "message": callback.message}

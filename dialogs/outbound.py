@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date, format_time, get_datetime_format
@@ -17,6 +18,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from conference.model import ConferenceId, ConferenceRequest, PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_unreachable
+from dialogs.replies import Replies
 from dialogs.texts import native_digits
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,20 @@ async def deliver(
     except TelegramBadRequest as error:
         log.warning("a message could not be delivered: %s", error.message)
     return False
+
+
+def notify(
+    replies: Replies,
+    person_id: PersonId,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    protect: bool = False,
+) -> None:
+    """A message to someone else (a coordinator, a manager), sent once the update is committed;
+    if they blocked the bot, the update processor marks them unreachable."""
+    replies.send(
+        SendMessage(chat_id=person_id, text=text, reply_markup=markup, protect_content=protect)
+    )
 
 
 def when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
