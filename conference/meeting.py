@@ -3,97 +3,32 @@ fixed, changed or cancelled, and who is asked, nudged or told."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from conference.circle import (
-    Group,
-    Invitee,
-    InviteeId,
-    Rsvp,
-    _coordinator_of,
-    own_invitation,
-)
-from conference.model import ConferenceId, PersonId, Status
-from conference.ports import UnitOfWork
-from conference.reminders import Policy, plan_vote, replan
-from conference.requests import DomainError, NotFound
-from conference.slots import (
-    MAX_SLOTS,
+from conference.access import coordinator_of, own_invitation
+from conference.errors import MeetingError, MeetingProblem, NotFound, SlotError, SlotProblem
+from conference.model.circle import Group, Invitee, Rsvp
+from conference.model.ids import ConferenceId, InviteeId, PersonId
+from conference.model.meeting import (
+    Audience,
+    Availability,
+    Meeting,
+    Proposal,
     Slot,
-    SlotError,
-    SlotProblem,
-    SlotScore,
+    Venue,
     Vote,
     Voter,
-    parse_slot,
-    parse_slots,
-    rank,
 )
+from conference.model.reminders import Policy
+from conference.model.request import Status
+from conference.ports import UnitOfWork
+from conference.reminders import plan_vote, replan
+from conference.slots import MAX_SLOTS, parse_slot, parse_slots, rank
 
-MEETING_HOURS = 3  # how long the calendar entry lasts: a conference takes an afternoon
 MAX_NUDGES = 2  # saying no is as easy as saying yes: no more than two nudges, ever
-
-
-@dataclass(frozen=True)
-class Venue:
-    name: str
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-@dataclass(frozen=True)
-class Meeting:
-    conference_id: ConferenceId
-    starts_at: datetime | None = None
-    venue: Venue | None = None
-    sequence: int = 0  # raised on every announced change (the .ics SEQUENCE)
-    cancelled: bool = False
-
-    @property
-    def fixed(self) -> bool:
-        return self.starts_at is not None and not self.cancelled
-
-    @property
-    def ends_at(self) -> datetime | None:
-        return self.starts_at + timedelta(hours=MEETING_HOURS) if self.starts_at else None
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A date or a place the family suggests from /me."""
-
-    id: int
-    conference_id: ConferenceId
-    invitee_id: InviteeId
-    by: str  # the name the coordinator knows them by
-    starts_at: datetime | None = None
-    place: str | None = None
-
-
-class MeetingProblem(enum.StrEnum):
-    CLOSED = "closed"  # the date is fixed: voting is over
-    NOT_FIXED = "not_fixed"
-    NOT_FAMILY = "not_family"  # only the main person and the parents propose
-    NO_SLOT = "no_slot"
-
-
-class MeetingError(DomainError):
-    def __init__(self, problem: MeetingProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
-
-
-class Audience(enum.StrEnum):
-    EVERYONE = "all"
-    YES = "yes"
-    MAYBE = "maybe"
-    NOT_ANSWERED = "none"
-    GROUP = "group"
 
 
 def coming(people: Sequence[Invitee]) -> list[Invitee]:
@@ -134,14 +69,6 @@ def may_propose(invitee: Invitee) -> bool:
     return invitee.group is Group.FAMILY and invitee.must_attend
 
 
-@dataclass(frozen=True)
-class Availability:
-    slots: Sequence[Slot]
-    scores: Sequence[SlotScore]  # best first
-    people: Sequence[Invitee]  # those who vote: everyone who has not said no
-    ballots: dict[int, dict[int, Vote]]
-
-
 def _voters(people: Sequence[Invitee]) -> list[Invitee]:
     return [p for p in people if p.rsvp is not Rsvp.NO]
 
@@ -149,7 +76,7 @@ def _voters(people: Sequence[Invitee]) -> list[Invitee]:
 async def availability(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
 ) -> Availability:
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     slots = await uow.meetings.slots(conference_id)
     people = _voters(await uow.invitees.of_conference(conference_id))
     ballots = await uow.meetings.ballots(conference_id)
@@ -176,7 +103,7 @@ async def propose_slots(
 ) -> tuple[Sequence[Slot], list[Invitee]]:
     """Add 2-8 dates (typed, one per line); returns the new slots and whom to ask."""
     await _closed_if_fixed(uow, conference_id)
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     existing = await uow.meetings.slots(conference_id)
     starts = parse_slots(text, now, zone, locales, [s.starts_at for s in existing])
     added = await uow.meetings.add_slots(conference_id, starts, now)
@@ -232,7 +159,7 @@ async def fix_meeting(
     policy: Policy | None = None,
 ) -> tuple[Meeting, Meeting]:
     """Fix (or change) date, time and venue; returns the meeting before and after."""
-    request = await _coordinator_of(uow, actor, conference_id)
+    request = await coordinator_of(uow, actor, conference_id)
     if starts_at <= now:
         raise SlotError(SlotProblem.PAST, text="")
     before = await uow.meetings.get(conference_id)
@@ -250,7 +177,7 @@ async def fix_meeting(
 async def cancel_meeting(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, now: datetime
 ) -> Meeting:
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     before = await uow.meetings.get(conference_id)
     if not before.fixed:
         raise MeetingError(MeetingProblem.NOT_FIXED)
@@ -265,7 +192,7 @@ async def cancel_meeting(
 async def slot_time(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, slot_id: int
 ) -> datetime:
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     for slot in await uow.meetings.slots(conference_id):
         if slot.id == slot_id:
             return slot.starts_at
@@ -277,7 +204,7 @@ async def nudge(
 ) -> tuple[list[Invitee], list[Invitee]]:
     """Those who have not answered yet get a gentle question, at most MAX_NUDGES times each.
     Returns (nudged now, not reachable through the bot: never opened their link, blocked)."""
-    await _coordinator_of(uow, actor, conference_id)
+    await coordinator_of(uow, actor, conference_id)
     people = await uow.invitees.of_conference(conference_id)
     open_ = [p for p in people if p.rsvp is None and p.nudges < MAX_NUDGES]
     can, cannot = reachable(open_)
@@ -321,7 +248,7 @@ async def decide_proposal(
     found = await uow.meetings.proposal(proposal_id)
     if found is None:
         raise NotFound("no such proposal")
-    await _coordinator_of(uow, actor, found.conference_id)
+    await coordinator_of(uow, actor, found.conference_id)
     added: Slot | None = None
     if accept:  # once the date is fixed, changes go through "change date or venue"
         await _closed_if_fixed(uow, found.conference_id)
