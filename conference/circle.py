@@ -41,8 +41,6 @@ from conference.reminders import replan_person
 
 INVITATION_DAYS = 30
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters of A-Za-z0-9_-
-
-
 MAX_CHILDREN = 8
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conference.model.circle import Invitee
+from conference.model.circle import Invitee, Rsvp
 from conference.model.ids import ConferenceId
 from conference.model.meeting import Meeting
 from conference.model.reminders import Kind, Offset, Planned, Policy
@@ -42,7 +42,7 @@ def kind_of(key: str) -> Kind:
 
 
 def _coming(person: Invitee) -> bool:
-    return person.rsvp in ("yes", "maybe")  # Rsvp is a StrEnum
+    return person.rsvp in (Rsvp.YES, Rsvp.MAYBE)
 
 
 def plan(
@@ -69,7 +69,7 @@ def plan(
         if _coming(person):
             for offset in offsets:
                 add(person, f"{Kind.BEFORE.value}_{offset.label}", offset.before(start, zone))
-        if person.rsvp == "maybe":
+        if person.rsvp is Rsvp.MAYBE:
             add(person, Kind.DECIDE.value, Offset(3, "d").before(start, zone))
         if person.rsvp is None:
             add(person, Kind.NO_ANSWER.value, Offset(7, "d").before(start, zone))
@@ -126,7 +126,7 @@ def still_useful(
     if person.person_id is None or not person.reachable:
         return False
     if kind_of(kind) is Kind.VOTE:
-        return not meeting.fixed and not voted_all and person.rsvp != "no"
+        return not meeting.fixed and not voted_all and person.rsvp is not Rsvp.NO
     if not meeting.fixed or meeting.sequence != version or meeting.starts_at is None:
         return False
     if now >= meeting.starts_at:
@@ -135,7 +135,7 @@ def still_useful(
         case Kind.BEFORE:
             return _coming(person)
         case Kind.DECIDE:
-            return person.rsvp == "maybe"
+            return person.rsvp is Rsvp.MAYBE
         case Kind.NO_ANSWER:
             return person.rsvp is None
     return False
@@ -163,7 +163,7 @@ async def replan_person(
     """Someone answered: a no cancels their pings, a yes or maybe plans them. Planned again,
     a ping cancelled a moment ago comes back (storage revives it): whatever the order of the
     taps, a person ends with what `plan` gives for their last answer."""
-    kinds = MEETING_KINDS if person.rsvp == "no" else ANSWER_KINDS  # a no votes no more
+    kinds = MEETING_KINDS if person.rsvp is Rsvp.NO else ANSWER_KINDS  # a no votes no more
     await uow.reminders.cancel_kinds(person.conference_id, kinds, person.id)
     meeting = await uow.meetings.get(person.conference_id)
     if policy is not None and now is not None and meeting.fixed:
