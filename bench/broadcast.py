@@ -121,8 +121,8 @@ async def send(database_url: str, api_base: str, rate: float) -> None:
 async def prepare(
     database_url: str, emu: BotApiEmulator, people: int
 ) -> tuple[list[Person], Person]:
-    from conference.model import PersonId
-    from conference.outbox import Batch, Outbound, Text
+    from conference.model.ids import PersonId
+    from conference.model.outbox import Batch, Outbound, Text
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade
     from storage.uow import SqlUnitOfWork

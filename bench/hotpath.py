@@ -35,7 +35,9 @@ from bot.app import build_dispatcher, build_i18n
 from bot.config import load_settings
 from bot.processing import Lanes, UpdateProcessor
 from bot.sender import keep_response_types
-from conference.model import PersonId, StaffMember, StaffRole, Status
+from conference.model.ids import PersonId
+from conference.model.people import StaffMember, StaffRole
+from conference.model.request import Status
 from conference.requests import add_staff
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade

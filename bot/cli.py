@@ -11,7 +11,8 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import ConfigError, Settings, load_settings
-from conference.model import Gender, PersonId, StaffMember, StaffRole
+from conference.model.ids import PersonId
+from conference.model.people import Gender, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
 from conference.staffing import invite_staff
 from storage.db import create_engine, session_factory

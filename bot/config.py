@@ -9,7 +9,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import TravellingClock
-from conference.reminders import Policy, parse_offsets
+from conference.model.reminders import Policy
+from conference.reminders import parse_offsets
 
 TELEGRAM_API = "https://api.telegram.org"
 # what aiogram's session takes as a proxy (through aiohttp-socks); an http:// proxy carries the

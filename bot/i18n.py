@@ -17,7 +17,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from conference.model import Person
+from conference.model.people import Person
 
 DOMAIN = "messages"
 

@@ -6,7 +6,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
-from conference.model import PersonId
+from conference.model.ids import PersonId
 from conference.ports import UnitOfWork
 from conference.requests import identify
 

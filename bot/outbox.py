@@ -64,8 +64,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pace import Pace
 from bot.sender import api_session
-from conference.model import PersonId
-from conference.outbox import (
+from conference.model.ids import PersonId
+from conference.model.outbox import (
     FINAL_STATES,
     BatchReport,
     Claimed,

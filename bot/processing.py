@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.fsm import current_uow
-from conference.model import PersonId
+from conference.model.ids import PersonId
 from conference.requests import mark_unreachable
 from dialogs.replies import Replies, handling
 from storage.uow import SqlUnitOfWork

@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import CatalogI18n
-from conference.circle import Invitee
-from conference.meeting import MAX_NUDGES, Meeting
-from conference.model import ConferenceId
-from conference.outbox import Batch, Outbound
+from conference.meeting import MAX_NUDGES
+from conference.model.circle import Invitee
+from conference.model.ids import ConferenceId
+from conference.model.meeting import Meeting
+from conference.model.outbox import Batch, Outbound
+from conference.model.reminders import Kind, Reminder, Status
 from conference.plan import is_plan_kind, plan_ping_useful
-from conference.reminders import Kind, Reminder, Status, kind_of, still_useful
+from conference.reminders import kind_of, still_useful
 from dialogs.reminders import plan_reminder_parts, reminder_parts
 from storage.uow import SqlUnitOfWork
 

@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from conference.model import (
-    ConferenceId,
+from conference.access import regional_manager
+from conference.errors import AlreadyAssigned, NotFound
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.people import Gender, StaffMember, StaffRole
+from conference.model.request import (
+    Assigned,
+    Candidate,
     ConferenceRequest,
-    Gender,
-    PersonId,
-    StaffMember,
-    StaffRole,
+    Fit,
+    Overdue,
     Status,
 )
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, DomainError, NotFound
-
-
-class Fit(enum.StrEnum):
-    PREFERENCE = "preference"  # what the family asked for (a woman, speaks Turkish, ...)
-    LANGUAGE = "language"  # speaks a language of the family
-    REGION = "region"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    coordinator: StaffMember
-    open_conferences: int
-    fits: frozenset[Fit]
-
-
-class AlreadyAssigned(DomainError):
-    pass
-
 
 _GENDER_WORDS = {
     Gender.FEMALE: ("vrouw", "woman", "female", "dame"),
@@ -91,15 +73,8 @@ def rank(
     )
 
 
-async def _manager(uow: UnitOfWork, actor: PersonId) -> StaffMember:
-    member = await uow.staff.get(actor)
-    if member is None or member.role is not StaffRole.MANAGER:
-        raise AccessDenied("only a regional manager does this")
-    return member
-
-
 async def open_requests(uow: UnitOfWork, actor: PersonId) -> Sequence[ConferenceRequest]:
-    await _manager(uow, actor)
+    await regional_manager(uow, actor)
     return await uow.conferences.with_status(Status.NEW)
 
 
@@ -109,19 +84,13 @@ async def candidates(
     conference_id: ConferenceId,
     language_names: dict[str, set[str]],
 ) -> list[Candidate]:
-    await _manager(uow, actor)
+    await regional_manager(uow, actor)
     request = await uow.conferences.get(conference_id)
     if request is None:
         raise NotFound("no such request")
     coordinators = await uow.staff.list(StaffRole.COORDINATOR)
     loads = await uow.conferences.open_count_by_coordinator()
     return rank(request, [(c, loads.get(c.person_id, 0)) for c in coordinators], language_names)
-
-
-@dataclass(frozen=True)
-class Assigned:
-    request: ConferenceRequest
-    coordinator: StaffMember
 
 
 async def assign(
@@ -132,7 +101,7 @@ async def assign(
     now: datetime,
 ) -> Assigned:
     """Both ids come from a button: check the actor, the request and the coordinator."""
-    await _manager(uow, actor)
+    await regional_manager(uow, actor)
     request = await uow.conferences.get(conference_id)
     if request is None:
         raise NotFound("no such request")
@@ -167,12 +136,6 @@ def overdue(request: ConferenceRequest, now: datetime, zone: tzinfo) -> bool:
     return working_days_between(created, now.astimezone(zone).date()) >= (
         ASSIGN_WITHIN_WORKING_DAYS
     )
-
-
-@dataclass(frozen=True)
-class Overdue:
-    requests: Sequence[ConferenceRequest]
-    managers: Sequence[StaffMember]
 
 
 async def flag_overdue(uow: UnitOfWork, now: datetime, zone: tzinfo) -> Overdue:

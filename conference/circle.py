@@ -2,172 +2,46 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from conference.intake import Field, clean_text
-from conference.model import (
-    MORE_LANGUAGES,
-    ApplicantRole,
-    ConferenceId,
-    ConferenceRequest,
-    PersonId,
-    StaffRole,
+from conference.access import coordinator_of, own_invitation
+from conference.errors import (
+    AccessDenied,
+    AlreadyInCircle,
+    ApplicantUnknown,
+    InvitationRefused,
+    NotFound,
+    Refusal,
+    TooLate,
 )
+from conference.intake import clean_text
+from conference.model.circle import (
+    Allergen,
+    Diet,
+    Food,
+    Group,
+    Invitee,
+    InviteeDraft,
+    Needs,
+    NeedsSummary,
+    NoReason,
+    Rsvp,
+    Suggestion,
+)
+from conference.model.ids import ConferenceId, InviteeId, PersonId
+from conference.model.people import StaffRole
+from conference.model.reminders import Policy
+from conference.model.request import MORE_LANGUAGES, ApplicantRole, ConferenceRequest, Field
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, DomainError, NotFound
+from conference.reminders import replan_person
 
-if TYPE_CHECKING:
-    from conference.reminders import Policy
-
-InviteeId = int
 INVITATION_DAYS = 30
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters of A-Za-z0-9_-
-
-
-class Group(enum.StrEnum):
-    FAMILY = "family"
-    FRIEND = "friend"
-    NEIGHBOUR = "neighbour"
-    PROFESSIONAL = "professional"
-    OTHER = "other"
-
-
-class Rsvp(enum.StrEnum):
-    YES = "yes"
-    MAYBE = "maybe"
-    NO = "no"
-
-
-class NoReason(enum.StrEnum):
-    """Why someone can't come, if they want to say: the coordinator may be able to help."""
-
-    DATE = "date"
-    DISTANCE = "distance"
-    RATHER_NOT = "rather_not"
-
-
-class Diet(enum.StrEnum):
-    """Fixed choices only: a diet can reveal faith or health (GDPR art. 9), so no free text."""
-
-    NONE = "none"
-    VEGETARIAN = "vegetarian"
-    VEGAN = "vegan"
-    HALAL = "halal"
-    KOSHER = "kosher"
-    NO_PORK = "no_pork"
-    NO_ALCOHOL = "no_alcohol"
-
-
-class Allergen(enum.StrEnum):
-    """The 14 allergens of Regulation (EU) 1169/2011, Annex II."""
-
-    GLUTEN = "gluten"
-    CRUSTACEANS = "crustaceans"
-    EGGS = "eggs"
-    FISH = "fish"
-    PEANUTS = "peanuts"
-    SOY = "soy"
-    MILK = "milk"
-    NUTS = "nuts"
-    CELERY = "celery"
-    MUSTARD = "mustard"
-    SESAME = "sesame"
-    SULPHITES = "sulphites"
-    LUPIN = "lupin"
-    MOLLUSCS = "molluscs"
-
-
-@dataclass(frozen=True)
-class Food:
-    consent: bool = False
-    diet: Diet | None = None
-    allergens: frozenset[Allergen] = frozenset()
-
-
 MAX_CHILDREN = 8
-
-
-@dataclass(frozen=True)
-class Needs:
-    interpreter: str | None = None  # a language code
-    children: int = 0  # coming along with this person, answered for by them
-    childcare: bool = False
-    transport: bool = False
-    accessibility: bool = False
-
-
-@dataclass(frozen=True)
-class NeedsSummary:
-    interpreters: dict[str, int]
-    children: int
-    childcare: int
-    transport: int
-    accessibility: int
-
-
-class InviteeState(enum.StrEnum):
-    INVITED = "invited"
-    OPENED = "opened"
-    YES = "yes"
-    MAYBE = "maybe"
-    NO = "no"
-    UNREACHABLE = "unreachable"
-
-
-@dataclass(frozen=True)
-class InviteeDraft:
-    name: str
-    relation: str
-    group: Group
-    locale: str
-    must_attend: bool
-
-
-@dataclass(frozen=True)
-class Invitee:
-    id: InviteeId
-    conference_id: ConferenceId
-    name: str
-    relation: str
-    group: Group
-    locale: str
-    must_attend: bool
-    person_id: PersonId | None = None
-    rsvp: Rsvp | None = None
-    no_reason: NoReason | None = None
-    no_reason_text: str | None = None  # typed after a no: for the coordinator only
-    food: Food = Food()
-    needs: Needs = Needs()
-    opened: bool = False
-    reachable: bool = True
-    nudges: int = 0
-
-    @property
-    def state(self) -> InviteeState:
-        if not self.reachable:
-            return InviteeState.UNREACHABLE
-        if self.rsvp is not None:
-            return InviteeState(self.rsvp.value)
-        return InviteeState.OPENED if self.opened else InviteeState.INVITED
-
-
-class Refusal(enum.StrEnum):
-    UNKNOWN = "unknown"  # never issued, revoked or re-issued
-    EXPIRED = "expired"
-    TAKEN = "taken"  # already bound to another Telegram account
-
-
-class InvitationRefused(DomainError):
-    def __init__(self, reason: Refusal, invitee: Invitee | None = None) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.invitee = invitee
 
 
 def new_token() -> str:
@@ -181,21 +55,6 @@ def token_hash(token: str) -> str:
 
 def looks_like_token(text: str) -> bool:
     return 20 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
-
-
-async def coordinator_of(
-    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
-) -> ConferenceRequest:
-    member = await uow.staff.get(actor)
-    request = await uow.conferences.get(conference_id)
-    if (
-        member is None
-        or member.role is not StaffRole.COORDINATOR
-        or request is None
-        or (request.coordinator_id != actor)
-    ):
-        raise AccessDenied("not this coordinator's conference")
-    return request
 
 
 async def my_conferences(uow: UnitOfWork, actor: PersonId) -> Sequence[ConferenceRequest]:
@@ -236,18 +95,6 @@ async def invite(
     )
     await uow.audit.record(actor, "invitee.added", conference_id)
     return invitee, token
-
-
-class AlreadyInCircle(DomainError):
-    """The applicant is in the circle already (a second tap adds nobody)."""
-
-    def __init__(self, invitee: Invitee) -> None:
-        super().__init__("already in the circle")
-        self.invitee = invitee
-
-
-class ApplicantUnknown(DomainError):
-    """Kring has no Telegram person for the applicant: add them the usual way, with a link."""
 
 
 def applicant_of(request: ConferenceRequest, people: Sequence[Invitee]) -> Invitee | None:
@@ -361,10 +208,6 @@ async def set_needs(
     )
 
 
-class TooLate(DomainError):
-    """The meeting has begun: what the plan must meet is settled."""
-
-
 async def set_minimum_requirement(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, text: str, now: datetime
 ) -> tuple[ConferenceRequest, list[Invitee]]:
@@ -461,16 +304,6 @@ def catering(people: Sequence[Invitee]) -> tuple[dict[Diet, int], dict[Allergen,
     return diets, allergens
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    id: int
-    conference_id: ConferenceId
-    suggested_by: str  # the invitee's name, as the coordinator knows them
-    name: str
-    relation: str
-    reach: str | None  # how to reach them: for the coordinator only
-
-
 async def suggest(
     uow: UnitOfWork,
     person: PersonId,
@@ -500,14 +333,6 @@ async def my_invitations(uow: UnitOfWork, person: PersonId) -> Sequence[Invitee]
     return await uow.invitees.of_person(person)
 
 
-async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId) -> Invitee:
-    """The invitee id comes from a button: it must be this person's own invitation."""
-    invitee = await uow.invitees.get(invitee_id)
-    if invitee is None or invitee.person_id != person:
-        raise NotFound("not your invitation")
-    return invitee
-
-
 def coordinator_news(before: Rsvp | None, after: Rsvp) -> Rsvp | None:
     """Once the date is fixed, the coordinator hears who drops out (yes or maybe -> no) and
     who comes back (no -> yes or maybe): the answer to tell, or None."""
@@ -529,8 +354,6 @@ async def answer(
 ) -> Invitee:
     """Yes, maybe or no, changed as often as they like; their reminders follow the answer
     (planned from `now`, the app's clock: a policy needs it)."""
-    from conference.reminders import replan_person  # it builds on this module
-
     if policy is not None and now is None:
         raise TypeError("planning reminders needs the present (now)")
     await own_invitation(uow, person, invitee_id)

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from dataclasses import replace
 
-from conference.model import ApplicantRole, ConferenceModel, RequestKind
-
-
-class Field(enum.StrEnum):
-    ROLE = "role"
-    SUBJECT_NAME = "subject_name"
-    SUBJECT_AGE = "subject_age"
-    QUESTION = "question"
-    CONCERNS = "concerns"
-    MINIMUM_REQUIREMENT = "minimum_requirement"
-    MODEL = "model"
-    LANGUAGES = "languages"
-    COORDINATOR_PREFERENCE = "coordinator_preference"
-    REGION = "region"
-    CONTACT = "contact"
-    CONSENT = "consent"
-
+from conference.errors import InvalidAnswer, Problem
+from conference.model.request import ApplicantRole, Field, RequestDraft, RequestKind
 
 _CONFERENCE_STEPS: tuple[Field, ...] = tuple(Field)
 _INFO_TALK_STEPS: tuple[Field, ...] = (Field.REGION, Field.CONTACT, Field.CONSENT)
@@ -46,64 +29,6 @@ TEXT_LIMITS: dict[Field, tuple[int, int]] = {
 }
 MAX_AGE = 120
 MAX_LANGUAGES = 8
-
-
-@dataclass(frozen=True)
-class RequestDraft:
-    """What the applicant has answered so far. Lives in the conversation state until submitted."""
-
-    kind: RequestKind = RequestKind.CONFERENCE
-    role: ApplicantRole | None = None
-    subject_name: str | None = None
-    subject_age: int | None = None
-    question: str | None = None
-    concerns: str | None = None
-    minimum_requirement: str | None = None
-    model: ConferenceModel | None = None
-    languages: tuple[str, ...] = field(default_factory=tuple)
-    coordinator_preference: str | None = None
-    region: str | None = None
-    phone: str | None = None
-    contact_given: bool = False
-    consent: bool = False
-    answered: frozenset[Field] = field(default_factory=frozenset)
-
-    def to_dict(self) -> dict[str, Any]:
-        # Every value is immutable and plain: no need for asdict's deep copies (the draft is
-        # saved on every answer).
-        data = {name: getattr(self, name) for name in _DRAFT_FIELDS}
-        data["languages"] = list(self.languages)
-        data["answered"] = sorted(self.answered)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RequestDraft:
-        def enum_or_none(kind: type[enum.StrEnum], value: Any) -> Any:
-            return kind(value) if value else None
-
-        return cls(
-            kind=RequestKind(data.get("kind") or RequestKind.CONFERENCE),
-            role=enum_or_none(ApplicantRole, data.get("role")),
-            subject_name=data.get("subject_name"),
-            subject_age=data.get("subject_age"),
-            question=data.get("question"),
-            concerns=data.get("concerns"),
-            minimum_requirement=data.get("minimum_requirement"),
-            model=enum_or_none(ConferenceModel, data.get("model")),
-            languages=tuple(data.get("languages") or ()),
-            coordinator_preference=data.get("coordinator_preference"),
-            region=data.get("region"),
-            phone=data.get("phone"),
-            contact_given=bool(data.get("contact_given")),
-            consent=bool(data.get("consent")),
-            answered=frozenset(Field(f) for f in data.get("answered") or ()),
-        )
-
-    def with_answer(self, step: Field, **changes: Any) -> RequestDraft:
-        return replace(self, answered=self.answered | {step}, **changes)
-
-
-_DRAFT_FIELDS = tuple(f.name for f in fields(RequestDraft))
 
 
 def steps_for(draft: RequestDraft) -> tuple[Field, ...]:
@@ -147,24 +72,6 @@ def first_unanswered(draft: RequestDraft) -> Field | None:
 def step_number(draft: RequestDraft, current: Field) -> tuple[int, int]:
     steps = steps_for(draft)
     return (steps.index(current) + 1 if current in steps else 1), len(steps)
-
-
-class Problem(enum.StrEnum):
-    EMPTY = "empty"
-    TOO_SHORT = "too_short"
-    TOO_LONG = "too_long"
-    NOT_A_NUMBER = "not_a_number"
-    OUT_OF_RANGE = "out_of_range"
-    NO_LETTERS = "no_letters"
-    TOO_MANY = "too_many"
-
-
-class InvalidAnswer(ValueError):
-    def __init__(self, problem: Problem, limit: int | None = None, length: int | None = None):
-        super().__init__(problem.value)
-        self.problem = problem
-        self.limit = limit
-        self.length = length
 
 
 _SPACES = re.compile(r"[ \t]+")

@@ -3,97 +3,32 @@ fixed, changed or cancelled, and who is asked, nudged or told."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from conference.circle import (
-    Group,
-    Invitee,
-    InviteeId,
-    Rsvp,
-    coordinator_of,
-    own_invitation,
-)
-from conference.model import ConferenceId, PersonId, Status
-from conference.ports import UnitOfWork
-from conference.reminders import Policy, plan_vote, replan
-from conference.requests import DomainError, NotFound
-from conference.slots import (
-    MAX_SLOTS,
+from conference.access import coordinator_of, own_invitation
+from conference.errors import MeetingError, MeetingProblem, NotFound, SlotError, SlotProblem
+from conference.model.circle import Group, Invitee, Rsvp
+from conference.model.ids import ConferenceId, InviteeId, PersonId
+from conference.model.meeting import (
+    Audience,
+    Availability,
+    Meeting,
+    Proposal,
     Slot,
-    SlotError,
-    SlotProblem,
-    SlotScore,
+    Venue,
     Vote,
     Voter,
-    parse_slot,
-    parse_slots,
-    rank,
 )
+from conference.model.reminders import Policy
+from conference.model.request import Status
+from conference.ports import UnitOfWork
+from conference.reminders import plan_vote, replan
+from conference.slots import MAX_SLOTS, parse_slot, parse_slots, rank
 
-MEETING_HOURS = 3  # how long the calendar entry lasts: a conference takes an afternoon
 MAX_NUDGES = 2  # saying no is as easy as saying yes: no more than two nudges, ever
-
-
-@dataclass(frozen=True)
-class Venue:
-    name: str
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-@dataclass(frozen=True)
-class Meeting:
-    conference_id: ConferenceId
-    starts_at: datetime | None = None
-    venue: Venue | None = None
-    sequence: int = 0  # raised on every announced change (the .ics SEQUENCE)
-    cancelled: bool = False
-
-    @property
-    def fixed(self) -> bool:
-        return self.starts_at is not None and not self.cancelled
-
-    @property
-    def ends_at(self) -> datetime | None:
-        return self.starts_at + timedelta(hours=MEETING_HOURS) if self.starts_at else None
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A date or a place the family suggests from /me."""
-
-    id: int
-    conference_id: ConferenceId
-    invitee_id: InviteeId
-    by: str  # the name the coordinator knows them by
-    starts_at: datetime | None = None
-    place: str | None = None
-
-
-class MeetingProblem(enum.StrEnum):
-    CLOSED = "closed"  # the date is fixed: voting is over
-    NOT_FIXED = "not_fixed"
-    NOT_FAMILY = "not_family"  # only the main person and the parents propose
-    NO_SLOT = "no_slot"
-
-
-class MeetingError(DomainError):
-    def __init__(self, problem: MeetingProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
-
-
-class Audience(enum.StrEnum):
-    EVERYONE = "all"
-    YES = "yes"
-    MAYBE = "maybe"
-    NOT_ANSWERED = "none"
-    GROUP = "group"
 
 
 def coming(people: Sequence[Invitee]) -> list[Invitee]:
@@ -132,14 +67,6 @@ def may_propose(invitee: Invitee) -> bool:
     """The conference belongs to the family: the main person (and the parents), marked
     must-attend in the family group, may suggest dates and a place."""
     return invitee.group is Group.FAMILY and invitee.must_attend
-
-
-@dataclass(frozen=True)
-class Availability:
-    slots: Sequence[Slot]
-    scores: Sequence[SlotScore]  # best first
-    people: Sequence[Invitee]  # those who vote: everyone who has not said no
-    ballots: dict[int, dict[int, Vote]]
 
 
 def _voters(people: Sequence[Invitee]) -> list[Invitee]:

@@ -6,82 +6,23 @@ The agreements stay in the family's own words: kring never translates or rewrite
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conference.circle import Group, Invitee, Rsvp, coordinator_of, own_invitation
-from conference.model import ConferenceId, PersonId, Status
+from conference.access import coordinator_of, own_invitation
+from conference.errors import AlreadyAnswered, NotFound, PlanError, PlanProblem
+from conference.model.circle import Group, Invitee, Rsvp
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.plan import Acceptance, Agreement, FollowUp, Plan, Who
+from conference.model.reminders import Planned
+from conference.model.request import Status
 from conference.ports import UnitOfWork
-from conference.reminders import Planned
-from conference.requests import DomainError, NotFound
 
 MAX_ITEMS = 30
 FOLLOW_UP_AFTER = timedelta(days=28)
 CHECK_IN_AFTER = timedelta(days=91)
-
-
-@dataclass(frozen=True)
-class Who:
-    """Someone of the circle (by invitee id) or a free name ("the school", "buurvrouw Ans")."""
-
-    invitee_id: int | None = None
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class Agreement:
-    id: int
-    what: str
-    who: tuple[Who, ...] = ()
-    on: date | None = None  # a date ("3 July")
-    when_text: str | None = None  # or the family's words ("every other weekend")
-
-
-class Acceptance(enum.StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class Plan:
-    conference_id: ConferenceId
-    question: str
-    agreements: tuple[Agreement, ...] = ()
-    monitor: Who | None = None  # who keeps an eye on the agreements
-    next_meeting: datetime | None = None
-    acceptor: int | None = None  # the professional (invitee id) who must accept
-    acceptance: Acceptance | None = None
-    acceptance_reason: str | None = None
-    version: int = 0  # 0: never published; each publication raises it
-    follow_up: tuple[int, ...] = field(default_factory=tuple)  # invitee ids asked at 4 weeks
-
-    @property
-    def published(self) -> bool:
-        return self.version > 0
-
-
-class FollowUp(enum.StrEnum):
-    GOING_WELL = "well"
-    PARTLY = "partly"
-    NOT_YET = "not_yet"
-    NOT_RELEVANT = "moot"
-
-
-class PlanProblem(enum.StrEnum):
-    EMPTY = "empty"  # no agreements yet
-    TOO_MANY = "too_many"
-    NOT_PROFESSIONAL = "not_professional"
-    WAITING = "waiting"  # the professional has not answered yet
-
-
-class PlanError(DomainError):
-    def __init__(self, problem: PlanProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
 
 
 async def plan_of(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId) -> Plan:
@@ -301,10 +242,6 @@ async def set_follow_up(
     return await _save(
         uow, replace(plan, follow_up=tuple(i for i in dict.fromkeys(invitee_ids) if i in people))
     )
-
-
-class AlreadyAnswered(DomainError):
-    """This person answered the three-month question before (a second tap, a forged one)."""
 
 
 async def check_in(

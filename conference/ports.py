@@ -4,35 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from conference.intake import RequestDraft
-
-if TYPE_CHECKING:
-    from conference.circle import (
-        Food,
-        Invitee,
-        InviteeDraft,
-        Needs,
-        NoReason,
-        Rsvp,
-        Suggestion,
-    )
-    from conference.meeting import Meeting, Proposal
-    from conference.outbox import Batch, BatchReport, Outbound, Unconfirmed
-    from conference.plan import FollowUp, Plan
-    from conference.reminders import Planned, Reminder
-    from conference.slots import Slot, Vote
-from conference.model import (
-    ConferenceId,
-    ConferenceRequest,
-    Person,
-    PersonId,
-    StaffInvite,
-    StaffMember,
-    StaffRole,
-    Status,
-)
+from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Meeting, Proposal, Slot, Vote
+from conference.model.outbox import Batch, BatchReport, Outbound, Unconfirmed
+from conference.model.people import Person, StaffInvite, StaffMember, StaffRole
+from conference.model.plan import FollowUp, Plan
+from conference.model.reminders import Planned, Reminder
+from conference.model.request import ConferenceRequest, RequestDraft, Status
 
 
 class Clock(Protocol):
@@ -195,7 +176,7 @@ class MeetingRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    """Rendered messages for the one outbound sender (see conference/outbox.py)."""
+    """Rendered messages for the one outbound sender (see conference/model/outbox.py)."""
 
     async def enqueue(self, batch: Batch, messages: Sequence[Outbound], at: datetime) -> int:
         """Queue one message per person, written at the commit (with the action that caused

@@ -7,57 +7,21 @@ Days count in the conference's wall-clock time (a reminder "1 day before" a 10:0
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conference.model import ConferenceId
-
-if TYPE_CHECKING:  # the circle and the meeting call in here: no import cycle at run time
-    from conference.circle import Invitee
-    from conference.meeting import Meeting
-    from conference.ports import UnitOfWork
+from conference.model.circle import Invitee, Rsvp
+from conference.model.ids import ConferenceId
+from conference.model.meeting import Meeting
+from conference.model.reminders import Kind, Offset, Planned, Policy
+from conference.ports import UnitOfWork
 
 DEFAULT_OFFSETS = "3d,1d,3h"
 WEEK_BEFORE = timedelta(days=7)
 DECIDE_BEFORE = timedelta(days=3)
 _OFFSET = re.compile(r"^\s*(\d{1,3})\s*([dhm])\s*$")
-
-
-class Kind(enum.StrEnum):
-    BEFORE = "before"  # before the meeting, to yes and maybe (one per offset)
-    NO_ANSWER = "no_answer"  # a week before, to those who have not answered
-    DECIDE = "decide"  # three days before, to those who said maybe
-    VOTE = "vote"  # before the vote closes, to those who have not voted (Doodle's rule)
-
-
-class Status(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"  # claimed; the outbox holds it from here
-    SENT = "sent"  # handed to the outbox in the same transaction
-    SKIPPED = "skipped"  # no longer useful when it fell due (answered, passed, ...)
-    CANCELLED = "cancelled"  # a change, a decline or a cancellation made it moot
-    UNKNOWN = "unknown"  # the bot stopped between claiming and handing over
-
-
-@dataclass(frozen=True)
-class Offset:
-    amount: int
-    unit: str  # d, h, m
-
-    @property
-    def label(self) -> str:
-        return f"{self.amount}{self.unit}"
-
-    def before(self, start: datetime, zone: ZoneInfo) -> datetime:
-        if self.unit == "d":  # wall-clock days: Python's aware arithmetic keeps local time
-            return (start.astimezone(zone) - timedelta(days=self.amount)).astimezone(UTC)
-        minutes = self.amount * (60 if self.unit == "h" else 1)
-        return start.astimezone(UTC) - timedelta(minutes=minutes)
 
 
 def parse_offsets(text: str) -> tuple[Offset, ...]:
@@ -73,36 +37,12 @@ def parse_offsets(text: str) -> tuple[Offset, ...]:
     return tuple(sorted(unique.values(), key=lambda o: -o.amount * span[o.unit]))
 
 
-@dataclass(frozen=True)
-class Policy:
-    """When to remind: the configured offsets (KRING_REMINDERS) and the conference's zone."""
-
-    offsets: tuple[Offset, ...]
-    zone: ZoneInfo
-
-
-@dataclass(frozen=True)
-class Planned:
-    conference_id: ConferenceId
-    invitee_id: int
-    kind: str  # "before_3d", "no_answer", "decide"
-    version: int  # the meeting's sequence: a change plans anew under the next version
-    due_at: datetime  # UTC
-
-
-@dataclass(frozen=True)
-class Reminder:
-    id: int
-    planned: Planned
-    status: Status
-
-
 def kind_of(key: str) -> Kind:
     return Kind(key.split("_", 1)[0] if key.startswith(Kind.BEFORE.value) else key)
 
 
 def _coming(person: Invitee) -> bool:
-    return person.rsvp in ("yes", "maybe")  # Rsvp is a StrEnum
+    return person.rsvp in (Rsvp.YES, Rsvp.MAYBE)
 
 
 def plan(
@@ -129,7 +69,7 @@ def plan(
         if _coming(person):
             for offset in offsets:
                 add(person, f"{Kind.BEFORE.value}_{offset.label}", offset.before(start, zone))
-        if person.rsvp == "maybe":
+        if person.rsvp is Rsvp.MAYBE:
             add(person, Kind.DECIDE.value, Offset(3, "d").before(start, zone))
         if person.rsvp is None:
             add(person, Kind.NO_ANSWER.value, Offset(7, "d").before(start, zone))
@@ -186,7 +126,7 @@ def still_useful(
     if person.person_id is None or not person.reachable:
         return False
     if kind_of(kind) is Kind.VOTE:
-        return not meeting.fixed and not voted_all and person.rsvp != "no"
+        return not meeting.fixed and not voted_all and person.rsvp is not Rsvp.NO
     if not meeting.fixed or meeting.sequence != version or meeting.starts_at is None:
         return False
     if now >= meeting.starts_at:
@@ -195,7 +135,7 @@ def still_useful(
         case Kind.BEFORE:
             return _coming(person)
         case Kind.DECIDE:
-            return person.rsvp == "maybe"
+            return person.rsvp is Rsvp.MAYBE
         case Kind.NO_ANSWER:
             return person.rsvp is None
     return False
@@ -223,7 +163,7 @@ async def replan_person(
     """Someone answered: a no cancels their pings, a yes or maybe plans them. Planned again,
     a ping cancelled a moment ago comes back (storage revives it): whatever the order of the
     taps, a person ends with what `plan` gives for their last answer."""
-    kinds = MEETING_KINDS if person.rsvp == "no" else ANSWER_KINDS  # a no votes no more
+    kinds = MEETING_KINDS if person.rsvp is Rsvp.NO else ANSWER_KINDS  # a no votes no more
     await uow.reminders.cancel_kinds(person.conference_id, kinds, person.id)
     meeting = await uow.meetings.get(person.conference_id)
     if policy is not None and now is not None and meeting.fixed:

@@ -4,42 +4,15 @@ the caller (one update, one CLI command) owns the transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from conference.intake import RequestDraft, is_complete
-from conference.model import (
-    ConferenceId,
-    ConferenceRequest,
-    Person,
-    PersonId,
-    StaffMember,
-    StaffRole,
-)
+from conference.errors import AccessDenied, Incomplete, NotFound
+from conference.intake import is_complete
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.people import Person, StaffMember, StaffRole
+from conference.model.request import ConferenceRequest, RequestDraft, Submitted
 from conference.ports import UnitOfWork
 from conference.reference import format_reference
-
-
-class DomainError(Exception):
-    """A rule said no; the message is for logs, the dialog picks the words for the person."""
-
-
-class NotFound(DomainError):
-    pass
-
-
-class AccessDenied(DomainError):
-    pass
-
-
-class Incomplete(DomainError):
-    pass
-
-
-@dataclass(frozen=True)
-class Submitted:
-    request: ConferenceRequest
-    managers: Sequence[StaffMember]
 
 
 def choose_locale(language_code: str | None, shipped: Sequence[str], default: str) -> str:

@@ -8,7 +8,6 @@ needs no code here.
 
 from __future__ import annotations
 
-import enum
 import functools
 import re
 import unicodedata
@@ -19,84 +18,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names, get_month_names
 
-from conference.requests import DomainError
+from conference.errors import SlotError, SlotProblem
+from conference.model.meeting import Slot, SlotScore, Vote, Voter
 
 MIN_SLOTS = 2
 MAX_SLOTS = 8
 MAX_AHEAD = timedelta(days=366)
 DEFAULT_LOCALES: tuple[str, ...] = ("nl", "en")
 _MIN_PREFIX = 3  # "sept", "zat": shorter prefixes of names are too often ambiguous
-
-
-class Vote(enum.StrEnum):
-    YES = "yes"
-    IF_NEED_BE = "ifneedbe"
-    NO = "no"
-
-
-class SlotProblem(enum.StrEnum):
-    UNREADABLE = "unreadable"
-    NO_TIME = "no_time"  # a meeting needs a start time
-    NO_SUCH_DATE = "no_such_date"  # 31-2, month 13
-    NO_SUCH_TIME = "no_such_time"  # 25:00, 10:61, or skipped by the spring DST jump
-    WEEKDAY_MISMATCH = "weekday_mismatch"  # "za 3 juli" while 3 July is a Friday
-    PAST = "past"
-    TOO_FAR = "too_far"  # more than MAX_AHEAD from now
-    TOO_FEW = "too_few"
-    TOO_MANY = "too_many"
-    DUPLICATE = "duplicate"
-
-
-class SlotError(DomainError):
-    """One problem with the typed slots; the dialog turns the code into words.
-
-    `line` is 1-based within the coordinator's message (None for parse_slot and count errors),
-    `text` the offending piece as typed, `moment` the date we understood (for WEEKDAY_MISMATCH:
-    its real weekday; also set for PAST, TOO_FAR and DUPLICATE), `count` the total number of
-    slots for TOO_FEW / TOO_MANY.
-    """
-
-    def __init__(
-        self,
-        code: SlotProblem,
-        text: str = "",
-        *,
-        line: int | None = None,
-        moment: datetime | None = None,
-        count: int | None = None,
-    ) -> None:
-        super().__init__(f"{code.value}: {text!r}" if text else code.value)
-        self.code = code
-        self.text = text
-        self.line = line
-        self.moment = moment
-        self.count = count
-
-
-@dataclass(frozen=True)
-class Slot:
-    id: int
-    starts_at: datetime  # aware
-
-
-@dataclass(frozen=True)
-class Voter:
-    invitee_id: int
-    must_attend: bool
-
-
-@dataclass(frozen=True)
-class SlotScore:
-    slot: Slot
-    yes: int
-    if_need_be: int
-    no: int
-    no_answer: int
-    must_attend_no: int  # must-attend people who said no: such a slot cannot be the meeting
-
-    @property
-    def available(self) -> int:
-        return self.yes + self.if_need_be
 
 
 # ---------------------------------------------------------------------------------------------

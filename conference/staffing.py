@@ -4,29 +4,18 @@ needs to look up a numeric Telegram id. Only a hash of the link's token is store
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from conference.model import Gender, PersonId, StaffInvite, StaffMember, StaffRole
+from conference.errors import JoinRefused, StaffLinkRefused
+from conference.model.ids import PersonId
+from conference.model.people import Gender, StaffInvite, StaffMember, StaffRole
 from conference.ports import UnitOfWork
 
 PREFIX = "staff-"  # tells a staff link from a relative's personal link at a glance
 TOKEN_BYTES = 24  # 192 bits; with the prefix 38 of the 64 characters a deep link allows
 VALID = timedelta(days=7)
-
-
-class JoinRefused(enum.StrEnum):
-    UNKNOWN = "unknown"
-    EXPIRED = "expired"
-    USED = "used"
-
-
-class StaffLinkRefused(Exception):
-    def __init__(self, reason: JoinRefused) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
 
 
 def token_hash(token: str) -> str:

@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from conference import outbox
-from conference.circle import Invitee
-from conference.meeting import Meeting, coming, left_out, reachable, unvoted
-from conference.model import ConferenceId, Person
-from conference.outbox import Outbound, Part
+from conference.meeting import coming, left_out, reachable, unvoted
+from conference.model import outbox
+from conference.model.circle import Invitee
+from conference.model.ids import ConferenceId
+from conference.model.meeting import Meeting, Slot
+from conference.model.outbox import Outbound, Part
+from conference.model.people import Person
 from conference.ports import UnitOfWork
-from conference.slots import Slot
 from dialogs.availability import ballot
 from dialogs.button_text import button_text
 from dialogs.callbacks import MeetingAnswer

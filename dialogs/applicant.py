@@ -12,20 +12,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import (
-    AlreadyInCircle,
-    ApplicantUnknown,
-    Group,
-    Invitee,
-    applicant_of,
-    circle,
-    invite_applicant,
-)
-from conference.intake import Field, InvalidAnswer, clean_text
-from conference.model import ApplicantRole, ConferenceId, ConferenceRequest, Person
-from conference.outbox import Batch, Outbound, Text
+from conference.circle import applicant_of, circle, invite_applicant
+from conference.errors import AccessDenied, AlreadyInCircle, ApplicantUnknown, InvalidAnswer
+from conference.intake import clean_text
+from conference.model.circle import Group, Invitee
+from conference.model.ids import ConferenceId
+from conference.model.outbox import Batch, Outbound, Text
+from conference.model.people import Person
+from conference.model.request import ApplicantRole, ConferenceRequest, Field
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied
 from dialogs.callbacks import AddApplicant, InviteeChoice
 from dialogs.circle import group_question, must_attend_question
 from dialogs.clock import now

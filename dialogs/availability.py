@@ -14,13 +14,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import Invitee, Rsvp, answer
-from conference.meeting import MeetingError, my_ballot, propose_by_family, vote
-from conference.model import Person
+from conference.circle import answer
+from conference.errors import MeetingError, NotFound, SlotError
+from conference.meeting import my_ballot, propose_by_family, vote
+from conference.model.circle import Invitee, Rsvp
+from conference.model.meeting import Slot, Vote
+from conference.model.people import Person
+from conference.model.reminders import Policy
 from conference.ports import UnitOfWork
-from conference.reminders import Policy
-from conference.requests import NotFound
-from conference.slots import Slot, SlotError, Vote
 from dialogs.callbacks import (
     Dates,
     FamilyPropose,

@@ -13,12 +13,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import Group, Invitee, circle
-from conference.meeting import Audience, audience, left_out, reachable
-from conference.model import ConferenceId, Person
-from conference.outbox import Batch, Outbound, Text
+from conference.circle import circle
+from conference.errors import AccessDenied
+from conference.meeting import audience, left_out, reachable
+from conference.model.circle import Group, Invitee
+from conference.model.ids import ConferenceId
+from conference.model.meeting import Audience
+from conference.model.outbox import Batch, Outbound, Text
+from conference.model.people import Person
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied
 from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
 from dialogs.filters import HasText

@@ -22,10 +22,6 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from conference.circle import (
-    Group,
-    Invitee,
-    InviteeDraft,
-    Rsvp,
     acknowledge_unconfirmed,
     applicant_of,
     catering,
@@ -35,10 +31,13 @@ from conference.circle import (
     needs_summary,
     reissue,
 )
-from conference.intake import Field, InvalidAnswer, clean_text
-from conference.model import ConferenceId, Person
+from conference.errors import AccessDenied, InvalidAnswer, NotFound
+from conference.intake import clean_text
+from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
+from conference.model.ids import ConferenceId
+from conference.model.people import Person
+from conference.model.request import Field
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, NotFound
 from dialogs.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.callbacks import (
     AddApplicant,

@@ -20,21 +20,13 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from conference.circle import circle
-from conference.meeting import (
-    Availability,
-    Meeting,
-    MeetingError,
-    availability,
-    decide_proposal,
-    nudge,
-    propose_slots,
-    slot_time,
-)
-from conference.model import ConferenceId, Person
+from conference.errors import AccessDenied, MeetingError, NotFound, SlotError
+from conference.meeting import availability, decide_proposal, nudge, propose_slots, slot_time
+from conference.model.ids import ConferenceId
+from conference.model.meeting import Availability, Meeting, Vote
+from conference.model.people import Person
+from conference.model.reminders import Policy
 from conference.ports import UnitOfWork
-from conference.reminders import Policy
-from conference.requests import AccessDenied, NotFound
-from conference.slots import SlotError, Vote
 from dialogs.announce import ask_votes, nudge_people, tell_person
 from dialogs.buttons import dates_button, nudge_button
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision

@@ -9,10 +9,11 @@ from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
-from conference.circle import coordinator_of, own_invitation
-from conference.model import ConferenceId, Person
+from conference.access import coordinator_of, own_invitation
+from conference.errors import AccessDenied, NotFound
+from conference.model.ids import ConferenceId
+from conference.model.people import Person
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, NotFound
 
 
 class PrivateChat(Filter):

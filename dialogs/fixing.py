@@ -14,22 +14,16 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 
 from conference.circle import circle
-from conference.intake import Field, InvalidAnswer, clean_text
-from conference.meeting import (
-    Meeting,
-    MeetingError,
-    Venue,
-    cancel_meeting,
-    coming,
-    fix_meeting,
-    reachable,
-    slot_time,
-)
-from conference.model import ConferenceId, Person, PersonId
+from conference.errors import AccessDenied, InvalidAnswer, MeetingError, SlotError
+from conference.intake import clean_text
+from conference.meeting import cancel_meeting, coming, fix_meeting, reachable, slot_time
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Meeting, Venue
+from conference.model.people import Person
+from conference.model.reminders import Policy
+from conference.model.request import Field
 from conference.ports import UnitOfWork
-from conference.reminders import Policy
-from conference.requests import AccessDenied
-from conference.slots import SlotError, parse_slot
+from conference.slots import parse_slot
 from dialogs.announce import announce
 from dialogs.callbacks import Dates, FixSlot, VenueChoice
 from dialogs.clock import now

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
-from conference.intake import Field, RequestDraft, first_unanswered, steps_for
+from conference.intake import first_unanswered, steps_for
+from conference.model.request import Field, RequestDraft
 from dialogs.intake_prompts import Markup, prompt, review
 from dialogs.states import Intake, state_for, step_of
 from dialogs.texts import _

@@ -12,19 +12,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import Invitee
-from conference.intake import Field, InvalidAnswer, clean_text
-from conference.model import Person
-from conference.plan import (
-    Agreement,
-    AlreadyAnswered,
-    FollowUp,
-    answer_follow_up,
-    check_in,
-    comment_follow_up,
-)
+from conference.errors import AlreadyAnswered, InvalidAnswer, NotFound
+from conference.intake import clean_text
+from conference.model.circle import Invitee
+from conference.model.people import Person
+from conference.model.plan import Agreement, FollowUp
+from conference.model.request import Field
+from conference.plan import answer_follow_up, check_in, comment_follow_up
 from conference.ports import UnitOfWork
-from conference.requests import NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now

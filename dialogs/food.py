@@ -8,10 +8,11 @@ from dataclasses import replace
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
-from conference.circle import Allergen, Diet, Food, Invitee, set_food
-from conference.model import Person
+from conference.circle import set_food
+from conference.errors import NotFound
+from conference.model.circle import Allergen, Diet, Food, Invitee
+from conference.model.people import Person
 from conference.ports import UnitOfWork
-from conference.requests import NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import FoodStep
 from dialogs.labels import allergen_label, diet_label, listed

@@ -10,18 +10,15 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 
+from conference.errors import InvalidAnswer, Problem
 from conference.intake import (
     OPTIONAL_FIELDS,
-    Field,
-    InvalidAnswer,
-    Problem,
-    RequestDraft,
     clean_text,
     parse_age,
     previous_step,
     toggle_language,
 )
-from conference.model import ApplicantRole, ConferenceModel
+from conference.model.request import ApplicantRole, ConferenceModel, Field, RequestDraft
 from dialogs.callbacks import Answer, Nav
 from dialogs.filters import HasContact, HasText
 from dialogs.flow import answered, current_step, load_draft, reask, save_draft, show

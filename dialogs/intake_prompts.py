@@ -13,11 +13,13 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
-from conference.intake import OPTIONAL_FIELDS, Field, RequestDraft, step_number, steps_for
-from conference.model import (
+from conference.intake import OPTIONAL_FIELDS, step_number, steps_for
+from conference.model.request import (
     FAMILY_LANGUAGE_CHOICES,
     ApplicantRole,
     ConferenceModel,
+    Field,
+    RequestDraft,
     RequestKind,
 )
 from dialogs.button_text import button_text

@@ -16,10 +16,12 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
-from conference.intake import Field, steps_for
-from conference.model import Person, RequestKind
+from conference.errors import Incomplete
+from conference.intake import steps_for
+from conference.model.people import Person
+from conference.model.request import Field, RequestKind, Submitted
 from conference.ports import UnitOfWork
-from conference.requests import Incomplete, Submitted, submit_request
+from conference.requests import submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
 from dialogs.flow import load_draft, reask, show

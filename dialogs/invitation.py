@@ -13,12 +13,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 
 from conference.circle import (
-    Group,
-    InvitationRefused,
-    Invitee,
-    NoReason,
-    Refusal,
-    Rsvp,
     answer,
     give_reason,
     is_applicant,
@@ -26,12 +20,15 @@ from conference.circle import (
     my_invitations,
     open_invitation,
 )
+from conference.errors import InvitationRefused, NotFound, Refusal
 from conference.meeting import may_propose
-from conference.model import ConferenceRequest, Person
-from conference.outbox import Batch, Outbound, Text
+from conference.model.circle import Group, Invitee, NoReason, Rsvp
+from conference.model.outbox import Batch, Outbound, Text
+from conference.model.people import Person
+from conference.model.reminders import Policy
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
-from conference.reminders import Policy
-from conference.requests import NotFound, set_language
+from conference.requests import set_language
 from dialogs.button_text import button_text
 from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer

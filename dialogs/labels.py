@@ -12,12 +12,13 @@ from aiogram.utils.i18n import get_i18n
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 
-from conference.circle import Allergen, Diet, Group, InviteeState, NoReason
-from conference.intake import Field
-from conference.model import ApplicantRole, ConferenceModel, RequestKind, Status
-from conference.outbox import Unconfirmed
-from conference.reminders import Kind, Reminder
-from conference.slots import MAX_SLOTS, MIN_SLOTS, SlotError, SlotProblem, Vote
+from conference.errors import SlotError, SlotProblem
+from conference.model.circle import Allergen, Diet, Group, InviteeState, NoReason
+from conference.model.meeting import Vote
+from conference.model.outbox import Unconfirmed
+from conference.model.reminders import Kind, Reminder
+from conference.model.request import ApplicantRole, ConferenceModel, Field, RequestKind, Status
+from conference.slots import MAX_SLOTS, MIN_SLOTS
 from dialogs.button_text import button_text
 from dialogs.outbound import when
 from dialogs.texts import _, joined, labelled, native_digits, ngettext

@@ -16,18 +16,13 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
-from conference.assignment import (
-    AlreadyAssigned,
-    Candidate,
-    Fit,
-    Overdue,
-    assign,
-    candidates,
-    open_requests,
-)
-from conference.model import FAMILY_LANGUAGE_CHOICES, ConferenceId, Person, PersonId, Status
+from conference.assignment import assign, candidates, open_requests
+from conference.errors import AccessDenied, AlreadyAssigned, NotFound
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.people import Person
+from conference.model.request import FAMILY_LANGUAGE_CHOICES, Candidate, Fit, Overdue, Status
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, NotFound, open_request
+from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
 from dialogs.labels import language_names

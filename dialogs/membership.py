@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import ChatMemberUpdated
 
-from conference.model import PersonId
+from conference.model.ids import PersonId
 from conference.ports import UnitOfWork
 from conference.requests import mark_reachable, mark_unreachable
 from dialogs.filters import PrivateChat

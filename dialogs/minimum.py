@@ -13,12 +13,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import Group, Invitee, TooLate, circle, set_minimum_requirement
-from conference.intake import InvalidAnswer
-from conference.model import ConferenceId, ConferenceRequest, Person
-from conference.outbox import Batch, Outbound, Text
+from conference.circle import circle, set_minimum_requirement
+from conference.errors import AccessDenied, InvalidAnswer, NotFound, TooLate
+from conference.model.circle import Group, Invitee
+from conference.model.ids import ConferenceId
+from conference.model.outbox import Batch, Outbound, Text
+from conference.model.people import Person
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now

@@ -12,17 +12,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import (
-    MAX_CHILDREN,
-    Invitee,
-    Needs,
-    interpreter_choices,
-    set_interpreter,
-    set_needs,
-)
-from conference.model import Person
+from conference.circle import MAX_CHILDREN, interpreter_choices, set_interpreter, set_needs
+from conference.errors import NotFound
+from conference.model.circle import Invitee, Needs
+from conference.model.people import Person
 from conference.ports import UnitOfWork
-from conference.requests import NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import NeedsStep
 from dialogs.filters import TypedWords

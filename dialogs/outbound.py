@@ -15,7 +15,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date, format_time, get_datetime_format
 
-from conference.model import ConferenceId, ConferenceRequest, PersonId
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from conference.requests import mark_unreachable
 from dialogs.replies import Replies

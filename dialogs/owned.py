@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
 
-from conference.circle import Invitee, own_invitation
-from conference.model import Person
+from conference.access import own_invitation
+from conference.errors import NotFound
+from conference.model.circle import Invitee
+from conference.model.people import Person
 from conference.ports import UnitOfWork
-from conference.requests import NotFound
 from dialogs.texts import _
 
 

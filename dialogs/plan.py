@@ -16,17 +16,24 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
-from conference.circle import Group, Invitee, circle
-from conference.intake import Field, InvalidAnswer, clean_text
-from conference.model import ConferenceId, Person
-from conference.outbox import Batch, Outbound, Text
-from conference.plan import (
-    Acceptance,
-    Agreement,
-    Plan,
+from conference.circle import circle
+from conference.errors import (
+    AccessDenied,
+    InvalidAnswer,
+    NotFound,
     PlanError,
     PlanProblem,
-    Who,
+    SlotError,
+    SlotProblem,
+)
+from conference.intake import clean_text
+from conference.model.circle import Group, Invitee
+from conference.model.ids import ConferenceId
+from conference.model.outbox import Batch, Outbound, Text
+from conference.model.people import Person
+from conference.model.plan import Acceptance, Agreement, Plan, Who
+from conference.model.request import Field
+from conference.plan import (
     add_agreement,
     agreements_of,
     answer_acceptance,
@@ -40,8 +47,7 @@ from conference.plan import (
     set_next_meeting,
 )
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, NotFound
-from conference.slots import SlotError, SlotProblem, parse_slot
+from conference.slots import parse_slot
 from dialogs.button_text import button_text
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now

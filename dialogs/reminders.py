@@ -12,13 +12,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from babel.dates import format_time
 
-from conference import outbox
-from conference.circle import Group, Invitee
-from conference.meeting import Meeting
-from conference.model import ConferenceRequest
-from conference.plan import Plan
-from conference.reminders import Kind, days_until, kind_of
-from conference.slots import Slot, Vote
+from conference.model import outbox
+from conference.model.circle import Group, Invitee
+from conference.model.meeting import Meeting, Slot, Vote
+from conference.model.plan import Plan
+from conference.model.reminders import Kind
+from conference.model.request import ConferenceRequest
+from conference.reminders import days_until, kind_of
 from dialogs.announce import buttons_of, place_text
 from dialogs.availability import ballot
 from dialogs.button_text import button_text

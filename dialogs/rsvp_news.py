@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
 
-from conference.circle import Invitee, Rsvp, coordinator_news
+from conference.circle import coordinator_news
+from conference.model.circle import Invitee, Rsvp
 from conference.ports import UnitOfWork
 from dialogs.clock import now
 from dialogs.outbound import coordinator_language, deliver, when

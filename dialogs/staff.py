@@ -12,9 +12,11 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import BotCommand, BotCommandScopeChat, Message
 from aiogram.utils.i18n import I18n
 
-from conference.model import Person, PersonId, StaffRole
+from conference.errors import JoinRefused, StaffLinkRefused
+from conference.model.ids import PersonId
+from conference.model.people import Person, StaffRole
 from conference.ports import UnitOfWork
-from conference.staffing import PREFIX, JoinRefused, StaffLinkRefused, join_staff
+from conference.staffing import PREFIX, join_staff
 from dialogs.clock import now
 from dialogs.texts import _
 

@@ -16,10 +16,12 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from conference.circle import my_invitations
-from conference.intake import RequestDraft, first_step, step_number
-from conference.model import Person, RequestKind
+from conference.errors import NotFound
+from conference.intake import first_step, step_number
+from conference.model.people import Person
+from conference.model.request import RequestDraft, RequestKind
 from conference.ports import UnitOfWork
-from conference.requests import NotFound, set_language
+from conference.requests import set_language
 from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show

@@ -1,6 +1,6 @@
 from aiogram.fsm.state import State, StatesGroup
 
-from conference.intake import Field
+from conference.model.request import Field
 
 
 class Intake(StatesGroup):

@@ -12,10 +12,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 
 from conference.circle import decide_suggestion, suggest
-from conference.intake import Field, InvalidAnswer, clean_text
-from conference.model import Person
+from conference.errors import AccessDenied, InvalidAnswer, NotFound
+from conference.intake import clean_text
+from conference.model.people import Person
+from conference.model.request import Field
 from conference.ports import UnitOfWork
-from conference.requests import AccessDenied, NotFound
 from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_relation

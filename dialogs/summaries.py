@@ -6,8 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from conference.intake import Field
-from conference.model import ConferenceRequest, RequestKind
+from conference.model.request import ConferenceRequest, Field, RequestKind
 from dialogs.labels import field_label, kind_label, language_name, model_label, role_label
 from dialogs.outbound import when
 from dialogs.texts import _, joined, labelled, ngettext, number

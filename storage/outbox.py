@@ -1,4 +1,4 @@
-"""The outbox tables behind conference/outbox.py.
+"""The outbox tables behind conference/model/outbox.py.
 
 `enqueue` writes inside an update's unit of work: its messages are sent once that commits. The
 sender's methods (`recover`, `claim`, `record`, `open_batches`, ...) run in short transactions
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.model import ConferenceId, PersonId
-from conference.outbox import (
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.outbox import (
     Batch,
     BatchReport,
     Claimed,

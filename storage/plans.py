@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from conference.model import ConferenceId
-from conference.plan import Acceptance, Agreement, FollowUp, Plan, Who
+from conference.model.ids import ConferenceId
+from conference.model.plan import Acceptance, Agreement, FollowUp, Plan, Who
 from storage.repositories import _insert, _now, _Repository, _table
 from storage.tables import CheckInGivenRow, CheckInRow, FollowUpRow, PlanRow
 

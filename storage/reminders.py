@@ -13,10 +13,10 @@ from typing import TypeVar
 
 from sqlalchemy import bindparam, func, or_, select, update
 
-from conference.circle import Invitee
-from conference.meeting import Meeting, Venue
-from conference.model import ConferenceId
-from conference.reminders import Planned, Reminder, Status
+from conference.model.circle import Invitee
+from conference.model.ids import ConferenceId
+from conference.model.meeting import Meeting, Venue
+from conference.model.reminders import Planned, Reminder, Status
 from storage.repositories import _insert, _invitee, _Repository, _table
 from storage.tables import ConferenceRow, InviteeRow, PersonRow, ReminderRow
 

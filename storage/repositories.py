@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.circle import (
+from conference.intake import steps_for
+from conference.model.circle import (
     Allergen,
     Diet,
     Food,
@@ -22,23 +23,18 @@ from conference.circle import (
     Rsvp,
     Suggestion,
 )
-from conference.intake import Field, RequestDraft, steps_for
-from conference.meeting import Meeting, Proposal, Venue
-from conference.model import (
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Meeting, Proposal, Slot, Venue, Vote
+from conference.model.people import Gender, Person, StaffInvite, StaffMember, StaffRole
+from conference.model.request import (
     ApplicantRole,
-    ConferenceId,
     ConferenceModel,
     ConferenceRequest,
-    Gender,
-    Person,
-    PersonId,
+    Field,
+    RequestDraft,
     RequestKind,
-    StaffInvite,
-    StaffMember,
-    StaffRole,
     Status,
 )
-from conference.slots import Slot, Vote
 from storage.tables import (
     AuditRow,
     ConferenceRow,

@@ -12,7 +12,8 @@ import pytest
 from bot.app import Kring
 from bot.config import LOCALES_DIR, Settings
 from bot.i18n import compile_po
-from conference.model import PersonId, StaffMember, StaffRole
+from conference.model.ids import PersonId
+from conference.model.people import StaffMember, StaffRole
 from emulator import BotApiEmulator, Person
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conference.model import Gender, PersonId, StaffMember, StaffRole
+from conference.model.ids import PersonId
+from conference.model.people import Gender, StaffMember, StaffRole
 from emulator import BotApiEmulator, Person
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork

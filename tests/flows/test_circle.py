@@ -223,8 +223,9 @@ async def test_a_big_circle_is_shown_whole(emu: BotApiEmulator, kring: Running):
     and the buttons come under the last part."""
     from datetime import UTC, datetime
 
-    from conference.circle import Group, InviteeDraft, invite
-    from conference.model import ConferenceId, PersonId
+    from conference.circle import invite
+    from conference.model.circle import Group, InviteeDraft
+    from conference.model.ids import ConferenceId, PersonId
 
     ayse = await assigned_conference(emu, kring)
     async with kring.uow() as uow:
@@ -379,7 +380,7 @@ async def test_the_coordinator_adds_the_applicant_with_one_tap(
     one tap, answers only what kring cannot know (relation, group, must-attend), and Edith gets
     the invitation in her chat, in English, without a link. A second tap adds nobody (issue 11,
     point 15)."""
-    from conference.model import ConferenceId
+    from conference.model.ids import ConferenceId
     from tests.flows.test_assignment import add_coordinators
     from tests.flows.test_intake import QUESTION_EN, walk_intake
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from conference.model import PersonId
-from conference.outbox import Batch, Outbound, Text
+from conference.model.ids import PersonId
+from conference.model.outbox import Batch, Outbound, Text
 from emulator import BotApiEmulator
 from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow, ProcessedUpdateRow
 from tests.flows.conftest import Running

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from conference.model import ApplicantRole, ConferenceId, PersonId
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.request import ApplicantRole
 from emulator import BotApiEmulator, Person
 from tests.flows.conftest import (
     Running,

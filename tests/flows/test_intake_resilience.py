@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from conference.model import PersonId
+from conference.model.ids import PersonId
 from emulator import BotApiEmulator
 from storage.tables import ConferenceRow
 from tests.flows.conftest import Running, fill_in_info_talk, ready_manager, t

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import LOCALES_DIR
-from conference.model import ConferenceId, PersonId
+from conference.model.ids import ConferenceId, PersonId
 from dialogs.labels import locale_own_name
 from dialogs.texts import FSI, PDI
 from emulator import BotApiEmulator, Person
@@ -191,8 +191,10 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
 ):
     """The relatives (and an applicant) use `locale`; the manager and the coordinator read
     Dutch. Everything that reaches the staff, however it was caused, is Dutch only."""
-    from conference.meeting import Venue, fix_meeting
-    from conference.plan import Who, add_agreement, publish, set_follow_up
+    from conference.meeting import fix_meeting
+    from conference.model.meeting import Venue
+    from conference.model.plan import Who
+    from conference.plan import add_agreement, publish, set_follow_up
     from dialogs.callbacks import FollowUpAnswer, MeetingAnswer
     from tests.flows.conftest import press_forged
     from tests.flows.test_assignment import request_on_the_managers_screen
@@ -315,7 +317,8 @@ EXCEPT = re.compile(r"https?://\S+|EK-\d{4}-\d{4}")  # links, tokens and referen
 async def test_persian_is_written_with_persian_digits_only(emu: BotApiEmulator, kring: Running):
     """Dates on the buttons, the fixed date, counts: Persian digits, never Babel's Latin ones
     beside them."""
-    from conference.meeting import Venue, fix_meeting
+    from conference.meeting import fix_meeting
+    from conference.model.meeting import Venue
 
     ayse = await with_two_dates(emu, kring)
     assert kring.app is not None

@@ -16,8 +16,8 @@ from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
 from bot.outbox import OutboxSender, outbox_bot, report_text
 from bot.pace import is_message_method
-from conference.model import PersonId
-from conference.outbox import (
+from conference.model.ids import PersonId
+from conference.model.outbox import (
     Batch,
     BatchReport,
     DeliveryState,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conference.meeting import Venue, fix_meeting
-from conference.model import ConferenceId, PersonId
+from conference.meeting import fix_meeting
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Venue
 from emulator import BotApiEmulator, Person
 from tests.flows.conftest import Running, press_forged
 from tests.flows.test_circle import assigned_conference
@@ -119,8 +120,10 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(
 
     from sqlalchemy import update
 
-    from conference.circle import Group, InviteeDraft, Rsvp, answer, invite, open_invitation
-    from conference.plan import Who, add_agreement, publish, set_monitor
+    from conference.circle import answer, invite, open_invitation
+    from conference.model.circle import Group, InviteeDraft, Rsvp
+    from conference.model.plan import Who
+    from conference.plan import add_agreement, publish, set_monitor
     from storage.tables import ConferenceRow
     from tests.flows.test_reminders import _running
 
@@ -203,7 +206,8 @@ async def test_a_long_plan_arrives_whole_in_several_messages(emu: BotApiEmulator
     """30 agreements in the family's own (long) words: more than one Telegram message holds.
     Everyone gets every agreement, in order, in valid parts; the coordinator can remove
     each of them (Telegram allows 8 buttons in a row)."""
-    from conference.plan import Who, add_agreement
+    from conference.model.plan import Who
+    from conference.plan import add_agreement
 
     ayse, _frank, herman, _bos = await circle_that_came(emu, kring)
     story = "en daarna gaan ze samen boodschappen doen bij de markt in de wijk " * 4
@@ -244,7 +248,7 @@ async def test_a_double_tap_on_the_three_month_question_counts_once(
     second is told kindly, and one answer is stored (without a name)."""
     from sqlalchemy import select
 
-    from conference.outbox import Batch, Outbound, Text
+    from conference.model.outbox import Batch, Outbound, Text
     from dialogs.announce import buttons_of
     from dialogs.followup import check_in_markup
     from storage.tables import CheckInRow
@@ -287,7 +291,8 @@ async def test_a_double_tap_on_the_three_month_question_counts_once(
 async def test_the_screen_after_a_tap_shows_what_the_tap_did(emu: BotApiEmulator, kring: Running):
     """The professional's plan after "✅ Akkoord" says it is accepted; the coordinator's plan
     screen after "📤 Versturen" says it is on its way (issue 11, point 9)."""
-    from conference.plan import Who, add_agreement
+    from conference.model.plan import Who
+    from conference.plan import add_agreement
 
     ayse, frank, _herman, bos = await circle_that_came(emu, kring)
     async with kring.uow() as uow:

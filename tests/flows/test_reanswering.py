@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import TravellingClock
-from conference.meeting import Venue, fix_meeting
-from conference.model import ConferenceId, PersonId
+from conference.meeting import fix_meeting
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Venue
 from emulator import BotApiEmulator, Person
 from storage.tables import InviteeRow
 from tests.flows.conftest import Running, running_kring, started, t

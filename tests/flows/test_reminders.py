@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from conference.meeting import Venue, fix_meeting
-from conference.model import ConferenceId, PersonId
-from conference.outbox import Batch, DeliveryState, Outbound, Outcome, Text
+from conference.meeting import fix_meeting
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Venue
+from conference.model.outbox import Batch, DeliveryState, Outbound, Outcome, Text
 from emulator import BotApiEmulator, Person
 from storage.tables import InviteeRow
 from tests.flows.conftest import Running, running_kring, started

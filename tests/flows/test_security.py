@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from conference.assignment import assign
-from conference.circle import Group, InviteeDraft, invite
-from conference.model import ConferenceId, PersonId
+from conference.circle import invite
+from conference.model.circle import Group, InviteeDraft
+from conference.model.ids import ConferenceId, PersonId
 from conference.requests import identify, submit_request
 from emulator import BotApiEmulator, Person
 from storage.tables import CheckInRow, InviteeRow, SlotRow, VoteRow

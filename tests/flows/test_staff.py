@@ -10,7 +10,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conference.model import Gender, PersonId, StaffRole
+from conference.model.ids import PersonId
+from conference.model.people import Gender, StaffRole
 from conference.staffing import invite_staff
 from emulator import BotApiEmulator
 from tests.flows.conftest import TOKEN, Running, ready_manager

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conference.model import PersonId
+from conference.model.ids import PersonId
 from conference.requests import identify
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork

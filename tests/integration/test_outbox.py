@@ -9,9 +9,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from conference.assignment import assign
-from conference.circle import Group, Invitee, InviteeDraft, invite, open_invitation
-from conference.model import ConferenceId, PersonId, StaffMember, StaffRole
-from conference.outbox import (
+from conference.circle import invite, open_invitation
+from conference.model.circle import Group, Invitee, InviteeDraft
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.outbox import (
     Batch,
     BatchReport,
     DeliveryState,
@@ -22,6 +23,7 @@ from conference.outbox import (
     Text,
     Venue,
 )
+from conference.model.people import StaffMember, StaffRole
 from conference.requests import identify, submit_request
 from storage.db import create_engine, session_factory
 from storage.outbox import decode_parts, encode_parts

@@ -15,10 +15,14 @@ from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
 from bot.reminders import HandedElsewhere, ReminderRunner
 from conference.assignment import assign
-from conference.circle import Group, InviteeDraft, Rsvp, answer, invite, open_invitation
-from conference.meeting import Venue, fix_meeting
-from conference.model import ConferenceId, PersonId, StaffMember, StaffRole
-from conference.reminders import Policy, parse_offsets
+from conference.circle import answer, invite, open_invitation
+from conference.meeting import fix_meeting
+from conference.model.circle import Group, InviteeDraft, Rsvp
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Venue
+from conference.model.people import StaffMember, StaffRole
+from conference.model.reminders import Policy
+from conference.reminders import parse_offsets
 from conference.requests import identify, mark_unreachable, submit_request
 from storage.db import create_engine, session_factory
 from storage.reminders import SqlReminders

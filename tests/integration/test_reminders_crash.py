@@ -22,10 +22,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from conference.assignment import assign
-from conference.circle import Group, InviteeDraft, Rsvp, answer, invite, open_invitation
-from conference.meeting import Venue, fix_meeting
-from conference.model import Gender, PersonId, StaffMember, StaffRole
-from conference.reminders import Policy, parse_offsets
+from conference.circle import answer, invite, open_invitation
+from conference.meeting import fix_meeting
+from conference.model.circle import Group, InviteeDraft, Rsvp
+from conference.model.ids import PersonId
+from conference.model.meeting import Venue
+from conference.model.people import Gender, StaffMember, StaffRole
+from conference.model.reminders import Policy
+from conference.reminders import parse_offsets
 from conference.requests import identify, submit_request
 from emulator import BotApiEmulator, Person
 from storage.db import create_engine, session_factory

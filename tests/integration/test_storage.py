@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from conference.intake import Field, RequestDraft
-from conference.model import PersonId, RequestKind, StaffMember, StaffRole
+from conference.model.ids import PersonId
+from conference.model.people import StaffMember, StaffRole
+from conference.model.request import Field, RequestDraft, RequestKind
 from conference.requests import identify, submit_request
 from storage.db import create_engine, session_factory
 from storage.migrate import (

@@ -7,25 +7,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from conference.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
-from conference.intake import RequestDraft
-from conference.meeting import Meeting, Proposal
-from conference.model import (
-    ConferenceId,
-    ConferenceRequest,
-    Person,
-    PersonId,
-    StaffInvite,
-    StaffMember,
-    StaffRole,
-    Status,
-)
-from conference.outbox import Batch, BatchReport, Outbound, Unconfirmed
-from conference.plan import FollowUp, Plan
+from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Meeting, Proposal, Slot, Vote
+from conference.model.outbox import Batch, BatchReport, Outbound, Unconfirmed
+from conference.model.people import Person, StaffInvite, StaffMember, StaffRole
+from conference.model.plan import FollowUp, Plan
+from conference.model.reminders import Planned, Reminder
+from conference.model.reminders import Status as ReminderStatus
+from conference.model.request import ConferenceRequest, RequestDraft, Status
 from conference.ports import UnitOfWork
-from conference.reminders import Planned, Reminder
-from conference.reminders import Status as ReminderStatus
-from conference.slots import Slot, Vote
 
 
 class FakePersons:

@@ -9,9 +9,9 @@ import pytest
 
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
-from conference.circle import Group, Invitee, InviteeId
-from conference.meeting import Meeting, Venue
-from conference.model import ConferenceId
+from conference.model.circle import Group, Invitee
+from conference.model.ids import ConferenceId, InviteeId
+from conference.model.meeting import Meeting, Venue
 from dialogs.announce import notice
 
 ZONE = ZoneInfo("Europe/Amsterdam")

@@ -2,18 +2,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conference.assignment import AlreadyAssigned, Fit, assign, meets_preference, rank
-from conference.model import (
-    ConferenceId,
-    ConferenceRequest,
-    Gender,
-    PersonId,
-    RequestKind,
-    StaffMember,
-    StaffRole,
-    Status,
-)
-from conference.requests import AccessDenied, NotFound, identify, submit_request
+from conference.assignment import assign, meets_preference, rank
+from conference.errors import AccessDenied, AlreadyAssigned, NotFound
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.people import Gender, StaffMember, StaffRole
+from conference.model.request import ConferenceRequest, Fit, RequestKind, Status
+from conference.requests import identify, submit_request
 from tests.unit.fakes import FakeUnitOfWork, manager
 from tests.unit.test_request_use_cases import complete_info_talk
 

@@ -187,7 +187,7 @@ def test_every_dates_button_fits_a_phone_in_every_language():
     from zoneinfo import ZoneInfo
 
     from bot.catalogs import visible_length
-    from conference.slots import Vote
+    from conference.model.meeting import Vote
     from dialogs.labels import vote_button_text
 
     zone = ZoneInfo("Europe/Amsterdam")

@@ -6,14 +6,6 @@ import pytest
 
 from conference.assignment import assign
 from conference.circle import (
-    AlreadyInCircle,
-    ApplicantUnknown,
-    Group,
-    InvitationRefused,
-    InviteeDraft,
-    InviteeState,
-    Refusal,
-    Rsvp,
     answer,
     invite,
     invite_applicant,
@@ -22,8 +14,18 @@ from conference.circle import (
     open_invitation,
     token_hash,
 )
-from conference.model import ApplicantRole, PersonId
-from conference.requests import AccessDenied, NotFound, identify, submit_request
+from conference.errors import (
+    AccessDenied,
+    AlreadyInCircle,
+    ApplicantUnknown,
+    InvitationRefused,
+    NotFound,
+    Refusal,
+)
+from conference.model.circle import Group, InviteeDraft, InviteeState, Rsvp
+from conference.model.ids import PersonId
+from conference.model.request import ApplicantRole
+from conference.requests import identify, submit_request
 from tests.unit.fakes import FakeUnitOfWork, manager
 from tests.unit.test_assignment import AYSE, KEES
 from tests.unit.test_request_use_cases import complete_info_talk
@@ -109,7 +111,8 @@ async def test_a_new_link_replaces_the_old_one_and_binds_anew():
 
 
 async def test_food_needs_consent_and_counts_only_who_comes():
-    from conference.circle import Allergen, Diet, Food, catering, set_food
+    from conference.circle import catering, set_food
+    from conference.model.circle import Allergen, Diet, Food
 
     uow, cid = await conference_of_ayse()
     wim, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
@@ -131,7 +134,8 @@ async def test_food_needs_consent_and_counts_only_who_comes():
 
 
 async def test_needs_are_clamped_and_summed_over_who_comes():
-    from conference.circle import Needs, needs_summary, set_needs
+    from conference.circle import needs_summary, set_needs
+    from conference.model.circle import Needs
 
     uow, cid = await conference_of_ayse()
     wim, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
@@ -176,9 +180,10 @@ async def test_an_interpreter_in_every_language_kring_invites_in_and_the_coordin
 async def test_only_a_professional_of_the_conference_sets_the_minimum_requirement():
     from dataclasses import replace
 
-    from conference.circle import TooLate, set_minimum_requirement
-    from conference.meeting import Meeting
-    from conference.model import ApplicantRole
+    from conference.circle import set_minimum_requirement
+    from conference.errors import TooLate
+    from conference.model.meeting import Meeting
+    from conference.model.request import ApplicantRole
 
     uow, cid = await conference_of_ayse()
     herman, herman_token = await invite(

@@ -17,10 +17,10 @@ from babel.messages.pofile import read_po
 
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
-from conference.circle import Group, Invitee, InviteeId
-from conference.meeting import Meeting, Venue
-from conference.model import ConferenceId
-from conference.plan import Agreement, Who
+from conference.model.circle import Group, Invitee
+from conference.model.ids import ConferenceId, InviteeId
+from conference.model.meeting import Meeting, Venue
+from conference.model.plan import Agreement, Who
 from dialogs.announce import notice
 from dialogs.labels import listed as labels_listed
 from dialogs.labels import short_when

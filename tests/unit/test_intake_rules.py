@@ -1,10 +1,7 @@
 import pytest
 
+from conference.errors import InvalidAnswer, Problem
 from conference.intake import (
-    Field,
-    InvalidAnswer,
-    Problem,
-    RequestDraft,
     clean_text,
     first_unanswered,
     is_complete,
@@ -14,7 +11,7 @@ from conference.intake import (
     steps_for,
     toggle_language,
 )
-from conference.model import ApplicantRole, RequestKind
+from conference.model.request import ApplicantRole, Field, RequestDraft, RequestKind
 from conference.reference import format_reference, parse_reference
 from conference.requests import choose_locale
 

@@ -8,13 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conference.circle import Group, Invitee, InviteeDraft, Rsvp, answer, invite, open_invitation
-from conference.meeting import (
-    MAX_NUDGES,
-    Audience,
+from conference.circle import answer, invite, open_invitation
+from conference.errors import (
+    AccessDenied,
     MeetingError,
     MeetingProblem,
-    Venue,
+    NotFound,
+    SlotError,
+    SlotProblem,
+)
+from conference.meeting import (
+    MAX_NUDGES,
     audience,
     availability,
     cancel_meeting,
@@ -25,9 +29,10 @@ from conference.meeting import (
     propose_slots,
     vote,
 )
-from conference.model import ConferenceId, PersonId, Status
-from conference.requests import AccessDenied, NotFound
-from conference.slots import SlotError, SlotProblem, Vote
+from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Audience, Venue, Vote
+from conference.model.request import Status
 from tests.unit.test_assignment import AYSE
 from tests.unit.test_circle import NOW, conference_of_ayse
 

@@ -11,7 +11,7 @@ from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
 from bot.outbox import progress_text, report_text
 from bot.pace import Pace
-from conference.outbox import BatchReport, DeliveryState, OpenBatch
+from conference.model.outbox import BatchReport, DeliveryState, OpenBatch
 
 
 def run(pace: Pace, until: float, round_trip: float = 0.002) -> list[float]:
@@ -141,7 +141,7 @@ def test_the_coordinator_reads_which_silent_messages_may_not_have_arrived(i18n: 
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from conference.outbox import Unconfirmed
+    from conference.model.outbox import Unconfirmed
     from dialogs.labels import unconfirmed_lines
 
     zone = ZoneInfo("Europe/Amsterdam")

@@ -8,16 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conference.circle import Group, InviteeDraft, Rsvp, answer, invite, open_invitation
-from conference.meeting import Venue, fix_meeting
-from conference.model import PersonId, Status
+from conference.circle import answer, invite, open_invitation
+from conference.errors import AccessDenied, AlreadyAnswered, NotFound, PlanError, PlanProblem
+from conference.meeting import fix_meeting
+from conference.model.circle import Group, InviteeDraft, Rsvp
+from conference.model.ids import PersonId
+from conference.model.meeting import Venue
+from conference.model.plan import Acceptance, FollowUp, Who
+from conference.model.request import Status
 from conference.plan import (
-    Acceptance,
-    AlreadyAnswered,
-    FollowUp,
-    PlanError,
-    PlanProblem,
-    Who,
     add_agreement,
     agreements_of,
     answer_acceptance,
@@ -31,7 +30,6 @@ from conference.plan import (
     set_follow_up,
     set_monitor,
 )
-from conference.requests import AccessDenied, NotFound
 from tests.unit.test_assignment import AYSE
 from tests.unit.test_circle import NOW, conference_of_ayse
 

@@ -16,8 +16,7 @@ from babel.messages.pofile import read_po
 from bot.catalogs import extract
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n, compile_po
-from conference.intake import InvalidAnswer, Problem
-from conference.slots import SlotError, SlotProblem
+from conference.errors import InvalidAnswer, Problem, SlotError, SlotProblem
 
 LANGUAGES = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
 SAMPLES = (0, 1, 2, 3, 11, 100)

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conference.circle import Group, Invitee, Rsvp, answer
-from conference.meeting import Meeting, Venue, cancel_meeting, fix_meeting
-from conference.model import ConferenceId, PersonId
+from conference.circle import answer
+from conference.meeting import cancel_meeting, fix_meeting
+from conference.model.circle import Group, Invitee, Rsvp
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Meeting, Venue
+from conference.model.reminders import Offset, Policy
 from conference.reminders import (
-    Offset,
-    Policy,
     days_until,
     parse_offsets,
     plan,

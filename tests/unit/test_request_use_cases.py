@@ -2,17 +2,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conference.intake import Field, RequestDraft
-from conference.model import ConferenceId, PersonId, RequestKind, StaffMember, StaffRole
-from conference.requests import (
-    AccessDenied,
-    Incomplete,
-    NotFound,
-    identify,
-    mark_unreachable,
-    open_request,
-    submit_request,
-)
+from conference.errors import AccessDenied, Incomplete, NotFound
+from conference.model.ids import ConferenceId, PersonId
+from conference.model.people import StaffMember, StaffRole
+from conference.model.request import Field, RequestDraft, RequestKind
+from conference.requests import identify, mark_unreachable, open_request, submit_request
 from tests.unit.fakes import FakeUnitOfWork, manager
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

@@ -3,19 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conference.slots import (
-    MAX_SLOTS,
-    Slot,
-    SlotError,
-    SlotProblem,
-    SlotScore,
-    Vote,
-    Voter,
-    best,
-    parse_slot,
-    parse_slots,
-    rank,
-)
+from conference.errors import SlotError, SlotProblem
+from conference.model.meeting import Slot, SlotScore, Vote, Voter
+from conference.slots import MAX_SLOTS, best, parse_slot, parse_slots, rank
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=AMS)  # a Tuesday

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from conference.model import ConferenceId, PersonId
+from conference.model.ids import ConferenceId, PersonId
 
 Button = tuple[str, str]  # (label, callback_data): callback_data is at most 64 bytes
 

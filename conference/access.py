@@ -1,0 +1,44 @@
+"""Who may do what to which conference. Ids come from buttons, so every use case checks the
+actor here first: the coordinator of the conference, the person an invitation belongs to, a
+regional manager."""
+
+from __future__ import annotations
+
+from conference.errors import AccessDenied, NotFound
+from conference.model.circle import Invitee
+from conference.model.ids import ConferenceId, InviteeId, PersonId
+from conference.model.people import StaffMember, StaffRole
+from conference.model.request import ConferenceRequest
+from conference.ports import UnitOfWork
+
+
+async def coordinator_of(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+) -> ConferenceRequest:
+    """The conference, if the actor is the coordinator it was assigned to."""
+    member = await uow.staff.get(actor)
+    request = await uow.conferences.get(conference_id)
+    if (
+        member is None
+        or member.role is not StaffRole.COORDINATOR
+        or request is None
+        or (request.coordinator_id != actor)
+    ):
+        raise AccessDenied("not this coordinator's conference")
+    return request
+
+
+async def own_invitation(uow: UnitOfWork, person: PersonId, invitee_id: InviteeId) -> Invitee:
+    """The invitee id comes from a button: it must be this person's own invitation."""
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is None or invitee.person_id != person:
+        raise NotFound("not your invitation")
+    return invitee
+
+
+async def regional_manager(uow: UnitOfWork, actor: PersonId) -> StaffMember:
+    """The actor, if they are a regional manager."""
+    member = await uow.staff.get(actor)
+    if member is None or member.role is not StaffRole.MANAGER:
+        raise AccessDenied("only a regional manager does this")
+    return member
