@@ -21,7 +21,7 @@ from bot.outbox import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
-from bot.sender import (
+from bot.telegram_session import (
     RetryMiddleware,
     UnchangedEditMiddleware,
     api_session,

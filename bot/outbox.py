@@ -27,9 +27,9 @@ Bot API has no idempotency key); until the retry is marked anew the delivery is 
 so a crash meanwhile hands it back, the same bet as the retry. 403: blocked, and the person is
 marked unreachable. 400 (chat not found, text too long, ...): failed at once.
 
-The sender has its own Bot and HTTP session (aiogram's, as the bot's) without bot/sender.py's
-RetryMiddleware: that one sleeps inside the call on a 429, and the sender must see the 429 to
-reschedule only that chat.
+The sender has its own Bot and HTTP session (aiogram's, as the bot's) without the RetryMiddleware
+of bot/telegram_session.py: that one sleeps inside the call on a 429, and the sender must see the
+429 to reschedule only that chat.
 
 Batches with a report chat show their progress there: above PROGRESS_ABOVE recipients one message
 counts up ("Versturen: 34 van 120 …", edited at most every two seconds, through the same limits),
@@ -63,7 +63,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pace import Pace
-from bot.sender import api_session
+from bot.telegram_session import api_session
 from conference.model import PersonId
 from conference.outbox import (
     FINAL_STATES,
