@@ -71,8 +71,8 @@ def cpu_seconds(pid: int) -> float:
 async def send(database_url: str, api_base: str, rate: float) -> None:
     from bot.config import LOCALES_DIR
     from bot.i18n import CatalogI18n
-    from bot.outbox import OutboxSender, outbox_bot
-    from bot.sender import keep_response_types
+    from bot.outbox.sender import OutboxSender, outbox_bot
+    from bot.telegram_session import keep_response_types
     from storage.db import create_engine, session_factory
     from storage.uow import SqlUnitOfWork
 

@@ -34,7 +34,7 @@ from bench.throughput import MANAGER_ID, TOKEN
 from bot.app import build_dispatcher, build_i18n
 from bot.config import load_settings
 from bot.processing import Lanes, UpdateProcessor
-from bot.sender import keep_response_types
+from bot.telegram_session import keep_response_types
 from conference.model.ids import PersonId
 from conference.model.people import StaffMember, StaffRole
 from conference.model.request import Status

@@ -17,11 +17,11 @@ from bot.config import Settings
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.middlewares import ActorMiddleware
-from bot.outbox import OutboxSender, outbox_bot
+from bot.outbox.sender import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
-from bot.sender import (
+from bot.telegram_session import (
     RetryMiddleware,
     UnchangedEditMiddleware,
     api_session,

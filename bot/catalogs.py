@@ -25,7 +25,12 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 BUTTON_LIMIT = 32  # visible characters a phone shows on a full-width button
 BUTTON_NOTE = f"button: at most {BUTTON_LIMIT} characters"
-KEYWORDS: dict[str, object] = {
+# Babel's keyword spec: per function, the arguments that hold the message (and its context),
+# or per number of arguments the call has; None: the first argument.
+KeywordArguments = tuple[int | tuple[int, int] | tuple[int, str], ...] | None
+Keyword = dict[int | None, KeywordArguments] | KeywordArguments
+MessageId = str | tuple[str, ...]  # a plural message: its singular and plural
+KEYWORDS: dict[str, Keyword] = {
     "_": {1: (1,), 3: (1, 2)},
     "__": None,
     "ngettext": (1, 2),
@@ -34,14 +39,14 @@ KEYWORDS: dict[str, object] = {
 
 
 def _messages(
-    root: Path, keywords: dict[str, object]
-) -> list[tuple[str, int, object, list[str], str | None]]:
+    root: Path, keywords: dict[str, Keyword]
+) -> list[tuple[str, int, MessageId, list[str], str | None]]:
     found = []
     for folder in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
             root / folder,
             method_map=[("**.py", "python")],
-            keywords=keywords,  # type: ignore[arg-type]
+            keywords=keywords,
             comment_tags=("Translators:",),
             strip_comment_tags=True,
         ):
@@ -226,8 +231,7 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
         for message in catalog:
             if not message.id or message.id not in wanted:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            ids, strings = _forms(message.id), _forms(message.string)
             if message.fuzzy or not all(strings):
                 found.append(f"{locale}: untranslated: {ids[0]!r}")
                 continue
@@ -251,6 +255,14 @@ def problems(locales_dir: Path, template: Catalog | None = None) -> list[str]:
                         f"({button_length(string)}): {ids[0]!r}"
                     )
     return found
+
+
+def _forms(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's id or translation as its forms: one, or the singular and the plurals. No
+    translation at all is one empty form (untranslated)."""
+    if value is None:
+        return ("",)
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def init(locales_dir: Path, locale: str, template: Catalog) -> Path:

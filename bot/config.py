@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -149,9 +150,11 @@ class ConfigError(Exception):
     """One line for the operator, naming the variable."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment; `overrides` (any field, by name) win, and pydantic
+    checks them as it checks the environment."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         name = "KRING_" + str(first["loc"][0]).upper() if first["loc"] else "KRING_*"

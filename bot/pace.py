@@ -1,4 +1,4 @@
-"""Telegram's flood limits as this process keeps them: the outbound sender (bot/outbox.py) asks
+"""Telegram's flood limits as this process keeps them: the outbound sender (bot/outbox/) asks
 when the next message may leave; the bot's own replies are counted too (PaceMiddleware)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """kring's calls to the Bot API: aiogram's own session with kring's request middlewares
-(bot/sender.py), and KRING_PROXY."""
+(bot/telegram_session.py), and KRING_PROXY."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import build_bot
 from bot.config import Settings
-from bot.sender import RetryMiddleware, api_session
+from bot.telegram_session import RetryMiddleware, api_session
 from emulator import BotApiEmulator
 from tests.flows.conftest import TOKEN, fill_in_info_talk, ready_manager, running_kring, started
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
-from bot.outbox import OutboxSender, outbox_bot, report_text
+from bot.outbox.report_texts import report_text
+from bot.outbox.sender import OutboxSender, outbox_bot
 from bot.pace import is_message_method
 from conference.model.ids import PersonId
 from conference.model.outbox import (
@@ -120,7 +121,7 @@ async def test_a_broadcast_reaches_everyone_once_within_telegrams_limits(
 ):
     assert paced.app is not None
     sessions = paced.app.sessions
-    paced.app.outbox.progress_every = 1.0  # the batch takes about 3 s: see it count up
+    paced.app.outbox.progress.every = 1.0  # the batch takes about 3 s: see it count up
     emu.set_limits(per_chat_per_second=1, global_per_second=RATE, retry_after=1)
     sanne, *circle = await people(
         emu,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
-from bot.outbox import progress_text, report_text
+from bot.outbox.report_texts import progress_text, report_text
 from bot.pace import Pace
 from conference.model.outbox import BatchReport, DeliveryState, OpenBatch
 

@@ -66,6 +66,7 @@ def keep_response_types() -> None:
         methods.DeleteWebhook,
         methods.LeaveChat,
     ):
+        # a type held in a class attribute, subscripted at run time: mypy takes it for a name
         _RESPONSE_TYPES.append(Response[method.__returning__])  # type: ignore[name-defined]
 
 
