@@ -259,7 +259,7 @@ class OutboxSender:
 
     async def start(self) -> None:
         async with SqlUnitOfWork(self.sessions) as uow:
-            back, unknown = await uow.outbox.recover()
+            back, unknown = await uow.outbox_sending.recover()
             await uow.commit()
         if back:
             log.info(
@@ -702,12 +702,12 @@ class OutboxSender:
                 if now >= next_check:
                     next_check = now + self.flush_every * 2
                     async with SqlUnitOfWork(self.sessions) as uow:
-                        batches = await uow.outbox.open_batches(reported_only=True)
+                        batches = await uow.outbox_sending.open_batches(reported_only=True)
                     self._check_batches(batches, loop.time())
                 if now >= next_sweep:  # silent batches left open (empty, or from before)
                     next_sweep = now + self.poll_every
                     async with SqlUnitOfWork(self.sessions) as uow:
-                        if await uow.outbox.finish_silent(datetime.now(UTC)):
+                        if await uow.outbox_sending.finish_silent(datetime.now(UTC)):
                             await uow.commit()
                 failures, wait = 0, self.flush_every
             except Exception as error:  # the database is away: keep the results, try again
@@ -728,7 +728,7 @@ class OutboxSender:
             records, self._journal = self._journal, {}
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
-                    await uow.outbox.record(list(records.values()))
+                    await uow.outbox_sending.record(list(records.values()))
                     await uow.commit()
             except BaseException:
                 self._restore(records)
@@ -752,16 +752,16 @@ class OutboxSender:
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
                     records, self._journal = self._journal, {}
-                    await uow.outbox.record(list(records.values()))
+                    await uow.outbox_sending.record(list(records.values()))
                     for person in set(unreachable):
                         await mark_unreachable(uow, person)
                     for batch_id, message_id in progress.items():
-                        await uow.outbox.set_progress_message(batch_id, message_id)
+                        await uow.outbox_sending.set_progress_message(batch_id, message_id)
                     at = datetime.now(UTC)
                     for batch_id in finished:
-                        await uow.outbox.finish(batch_id, at)
+                        await uow.outbox_sending.finish(batch_id, at)
                     # silent batches (reminders, nudges) end with their last delivery, here
-                    silent = await uow.outbox.finish_silent(
+                    silent = await uow.outbox_sending.finish_silent(
                         at,
                         ended | {o.batch_id for o in records.values() if o.state in FINAL_STATES},
                     )
@@ -783,7 +783,7 @@ class OutboxSender:
         """Take a wave; returns the batches it came from."""
         limit = min(self.wave, self.cap - self._in_hand)
         async with SqlUnitOfWork(self.sessions) as uow:
-            claimed = await uow.outbox.claim(limit)
+            claimed = await uow.outbox_sending.claim(limit)
             await uow.commit()
         if len(claimed) < limit:
             self._more = False
