@@ -16,6 +16,23 @@ from storage.repositories.base import Repository
 from storage.tables import ConferenceRow, InviteeRow, ProposalRow, SlotRow, VoteRow
 
 
+def meeting_from_row(row: Any) -> Meeting:
+    """The meeting kept in a conference's row (a ConferenceRow, or a row of its id, meeting
+    and venue columns)."""
+    venue = (
+        Venue(row.venue_name, row.venue_address or "", row.venue_latitude, row.venue_longitude)
+        if row.venue_name
+        else None
+    )
+    return Meeting(
+        ConferenceId(row.id),
+        row.meeting_at,
+        venue,
+        row.meeting_sequence or 0,
+        bool(row.meeting_cancelled),
+    )
+
+
 class SqlMeetings(Repository):
     async def slots(self, conference_id: ConferenceId) -> Sequence[Slot]:
         rows = await self._s.scalars(
@@ -60,18 +77,7 @@ class SqlMeetings(Repository):
     async def get(self, conference_id: ConferenceId) -> Meeting:
         row = await self._s.get(ConferenceRow, conference_id)
         assert row is not None
-        venue = (
-            Venue(row.venue_name, row.venue_address or "", row.venue_latitude, row.venue_longitude)
-            if row.venue_name
-            else None
-        )
-        return Meeting(
-            conference_id,
-            row.meeting_at,
-            venue,
-            row.meeting_sequence or 0,
-            bool(row.meeting_cancelled),
-        )
+        return meeting_from_row(row)
 
     async def save(self, meeting: Meeting) -> None:
         row = await self._s.get(ConferenceRow, meeting.conference_id)

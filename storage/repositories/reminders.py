@@ -14,11 +14,12 @@ from typing import TypeVar
 from sqlalchemy import bindparam, func, or_, select, update
 
 from conference.circle import Invitee
-from conference.meeting import Meeting, Venue
+from conference.meeting import Meeting
 from conference.model import ConferenceId
 from conference.reminders import Planned, Reminder, Status
 from storage.repositories.base import Repository, dialect_insert
 from storage.repositories.invitees import invitee_from_row
+from storage.repositories.meetings import meeting_from_row
 from storage.tables import ConferenceRow, InviteeRow, PersonRow, ReminderRow, core_table
 
 REMINDER = core_table(ReminderRow)
@@ -155,23 +156,7 @@ class SqlReminders(Repository):
                     c.meeting_cancelled,
                 ).where(c.id.in_(ids))
             ):
-                venue = (
-                    Venue(
-                        row.venue_name,
-                        row.venue_address or "",
-                        row.venue_latitude,
-                        row.venue_longitude,
-                    )
-                    if row.venue_name
-                    else None
-                )
-                meetings[ConferenceId(row.id)] = Meeting(
-                    ConferenceId(row.id),
-                    row.meeting_at,
-                    venue,
-                    row.meeting_sequence or 0,
-                    bool(row.meeting_cancelled),
-                )
+                meetings[ConferenceId(row.id)] = meeting_from_row(row)
         return meetings
 
     async def invitees(self, invitee_ids: Collection[int]) -> dict[int, Invitee]:
