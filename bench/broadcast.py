@@ -93,7 +93,7 @@ async def send(database_url: str, api_base: str, rate: float) -> None:
     while not stop.is_set():  # until every batch is reported
         await asyncio.sleep(0.2)
         async with SqlUnitOfWork(sessions) as uow:
-            if not await uow.outbox.open_batches():
+            if not await uow.outbox_sending.open_batches():
                 break
     await sender.stop()
     await sender.bot.session.close()

@@ -241,11 +241,18 @@ class Template:
 def rows_of(connection: Any, c: int, layout: Layout, conference_id: int) -> Template:
     from sqlalchemy import select
 
-    from storage.repositories import _table
-    from storage.tables import AuditRow, ConferenceRow, InviteeRow, PersonRow, ReminderRow
+    from storage.tables import (
+        AuditRow,
+        ConferenceRow,
+        InviteeRow,
+        PersonRow,
+        ReminderRow,
+        core_table,
+    )
 
     conf, inv, per, rem, aud = (
-        _table(model) for model in (ConferenceRow, InviteeRow, PersonRow, ReminderRow, AuditRow)
+        core_table(model)
+        for model in (ConferenceRow, InviteeRow, PersonRow, ReminderRow, AuditRow)
     )
 
     def dicts(query: Any) -> list[dict[str, Any]]:
@@ -357,7 +364,6 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
     from sqlalchemy import create_engine, func, select, update
 
     from storage.migrate import upgrade
-    from storage.repositories import _table
     from storage.tables import (
         AuditRow,
         Base,
@@ -366,6 +372,7 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
         PersonRow,
         ReferenceCounterRow,
         ReminderRow,
+        core_table,
     )
 
     asyncio.run(upgrade(url))
@@ -406,7 +413,7 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
                     "a copy differs from what the use cases wrote:\n  "
                     + "\n  ".join(problems[:10])
                 )
-        reminder = _table(ReminderRow)
+        reminder = core_table(ReminderRow)
         for c in range(made):  # the layout's due moments for the use cases' conferences too
             for j in range(layout.invitees):
                 connection.execute(
@@ -429,7 +436,7 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
             for table in (PersonRow, ConferenceRow, InviteeRow, ReminderRow, AuditRow):
                 rows = chunk[table.__tablename__]
                 if rows:
-                    connection.execute(_table(table).insert(), rows)
+                    connection.execute(core_table(table).insert(), rows)
                     rows.clear()
 
         for c in range(made, layout.conferences):
@@ -443,7 +450,7 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
             if len(chunk["reminder"]) >= 20_000:
                 write()
         write()
-        counter = _table(ReferenceCounterRow)
+        counter = core_table(ReferenceCounterRow)
         connection.execute(update(counter).values(last=counter.c.last + layout.conferences - made))
         pending = connection.scalar(
             select(func.count()).select_from(reminder).where(reminder.c.status == "pending")

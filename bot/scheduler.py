@@ -98,7 +98,7 @@ class Jobs:
         now = datetime.now(UTC)
         try:
             async with SqlUnitOfWork(self.sessions) as uow:
-                texts = await uow.outbox.forget_settled(
+                texts = await uow.outbox_sending.forget_settled(
                     now - timedelta(days=self.settings.keep_sent_days)
                 )
                 updates = await uow.updates.forget_before(now - KEEP_UPDATE_IDS)

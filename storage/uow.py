@@ -5,24 +5,24 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conference.ports import UnitOfWork
-from storage.outbox import SqlOutbox
-from storage.plans import SqlPlans
-from storage.reminders import SqlReminders
-from storage.repositories import (
-    SqlAudit,
-    SqlConferences,
-    SqlConversations,
-    SqlInvitees,
-    SqlMeetings,
-    SqlPersons,
-    SqlStaff,
-    SqlUpdateLog,
-)
+from storage.repositories.audit import SqlAudit
+from storage.repositories.conferences import SqlConferences
+from storage.repositories.conversations import SqlConversations
+from storage.repositories.invitees import SqlInvitees
+from storage.repositories.meetings import SqlMeetings
+from storage.repositories.outbox_queue import SqlOutboxQueue
+from storage.repositories.outbox_sending import SqlOutboxSending
+from storage.repositories.persons import SqlPersons
+from storage.repositories.plans import SqlPlans
+from storage.repositories.reminders import SqlReminders
+from storage.repositories.staff import SqlStaff
+from storage.repositories.updates import SqlUpdateLog
 
 
 class SqlUnitOfWork:
     """One session, one transaction: the repositories read and write through it, the caller
-    commits once; `async with` rolls back whatever was not committed."""
+    commits once; `async with` rolls back whatever was not committed. Besides the port's
+    repositories it holds the outbox's sending side, for the sender's own short transactions."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -37,7 +37,8 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(session)
         self.invitees = SqlInvitees(session)
         self.meetings = SqlMeetings(session)
-        self.outbox = SqlOutbox(session)
+        self.outbox = SqlOutboxQueue(session)
+        self.outbox_sending = SqlOutboxSending(session)
         self.reminders = SqlReminders(session)
         self.plans = SqlPlans(session)
         return self

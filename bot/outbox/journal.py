@@ -72,26 +72,26 @@ class Journal:
     async def recover(self) -> tuple[int, int]:
         """What a stopped sender left: (handed back, unknown); see storage's `recover`."""
         async with SqlUnitOfWork(self.sessions) as uow:
-            back, unknown = await uow.outbox.recover()
+            back, unknown = await uow.outbox_sending.recover()
             await uow.commit()
         return back, unknown
 
     async def claim(self, limit: int) -> list[Claimed]:
         """Take up to `limit` pending deliveries in hand."""
         async with SqlUnitOfWork(self.sessions) as uow:
-            claimed = await uow.outbox.claim(limit)
+            claimed = await uow.outbox_sending.claim(limit)
             await uow.commit()
         return claimed
 
     async def open_batches(self) -> list[OpenBatch]:
         """The batches with a report chat whose report is not out yet (read only)."""
         async with SqlUnitOfWork(self.sessions) as uow:
-            return await uow.outbox.open_batches(reported_only=True)
+            return await uow.outbox_sending.open_batches(reported_only=True)
 
     async def finish_silent(self) -> None:
         """Finish silent batches left open (empty, or from before)."""
         async with SqlUnitOfWork(self.sessions) as uow:
-            if await uow.outbox.finish_silent(datetime.now(UTC)):
+            if await uow.outbox_sending.finish_silent(datetime.now(UTC)):
                 await uow.commit()
 
     async def write(self) -> bool:
@@ -104,7 +104,7 @@ class Journal:
             records, self._outcomes = self._outcomes, {}
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
-                    await uow.outbox.record(list(records.values()))
+                    await uow.outbox_sending.record(list(records.values()))
                     await uow.commit()
             except BaseException:
                 self._restore(records)
@@ -125,16 +125,16 @@ class Journal:
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
                     records, self._outcomes = self._outcomes, {}
-                    await uow.outbox.record(list(records.values()))
+                    await uow.outbox_sending.record(list(records.values()))
                     for person in set(unreachable):
                         await mark_unreachable(uow, person)
                     for batch_id, message_id in progress.items():
-                        await uow.outbox.set_progress_message(batch_id, message_id)
+                        await uow.outbox_sending.set_progress_message(batch_id, message_id)
                     at = datetime.now(UTC)
                     for batch_id in finished:
-                        await uow.outbox.finish(batch_id, at)
+                        await uow.outbox_sending.finish(batch_id, at)
                     # silent batches (reminders, nudges) end with their last delivery, here
-                    silent = await uow.outbox.finish_silent(
+                    silent = await uow.outbox_sending.finish_silent(
                         at,
                         ended | {o.batch_id for o in records.values() if o.state in FINAL_STATES},
                     )

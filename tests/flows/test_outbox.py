@@ -68,7 +68,7 @@ async def finished(sessions, batch_id: int, timeout: float = 20) -> BatchReport:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         async with SqlUnitOfWork(sessions) as uow:
-            still_open = {b.id for b in await uow.outbox.open_batches()}
+            still_open = {b.id for b in await uow.outbox_sending.open_batches()}
             report = await uow.outbox.report(batch_id)
         if batch_id not in still_open:
             assert report is not None
@@ -288,11 +288,11 @@ async def test_a_crash_loses_only_what_was_tried_and_the_rest_goes_on_once(
     # request may have left (its mark was committed); Wim had the first part (recorded) and
     # was in hand for the second
     async with SqlUnitOfWork(sessions) as uow:
-        taken = {c.person_id: c for c in await uow.outbox.claim(3)}
+        taken = {c.person_id: c for c in await uow.outbox_sending.claim(3)}
         await uow.commit()
     assert sorted(taken) == sorted(p.id for p in (edith, herman, wim))
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record(
+        await uow.outbox_sending.record(
             [
                 Outcome(batch_id, PersonId(herman.id), DeliveryState.SENDING, 0, attempted=True),
                 Outcome(batch_id, PersonId(wim.id), DeliveryState.SENDING, 1, (1,)),

@@ -198,8 +198,8 @@ async def test_the_coordinator_sees_a_reminder_that_may_not_have_arrived(
         )
         await uow.commit()
     async with kring.uow() as uow:  # the sender took both, marked Frank's request: killed
-        assert len(await uow.outbox.claim(10)) == 2
-        await uow.outbox.record(
+        assert len(await uow.outbox_sending.claim(10)) == 2
+        await uow.outbox_sending.record(
             [Outcome(batch_id, PersonId(frank.id), DeliveryState.SENDING, 0, attempted=True)]
         )
         await uow.commit()

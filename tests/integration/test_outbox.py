@@ -26,7 +26,7 @@ from conference.model.outbox import (
 from conference.model.people import StaffMember, StaffRole
 from conference.requests import identify, submit_request
 from storage.db import create_engine, session_factory
-from storage.outbox import decode_parts, encode_parts
+from storage.repositories.outbox_payloads import decode_parts, encode_parts
 from storage.tables import OutboxDeliveryRow, OutboxPayloadRow
 from storage.uow import SqlUnitOfWork
 from tests.unit.test_request_use_cases import complete_info_talk
@@ -140,12 +140,12 @@ async def test_waves_are_taken_fairly_and_recorded_in_one_go(sessions):
     big = await enqueue(sessions, Batch("broadcast", PersonId(1)), to(*range(100, 130)))
     small = await enqueue(sessions, Batch("change", PersonId(1)), to(200, 201))
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(10)
+        wave = await uow.outbox_sending.claim(10)
         await uow.commit()
     assert {c.batch_id for c in wave} == {big, small}  # the small one is not stuck behind
     assert sum(c.batch_id == small for c in wave) == 2 and len(wave) == 7
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record(
+        await uow.outbox_sending.record(
             [
                 Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (c.person_id + 5,))
                 for c in wave
@@ -154,24 +154,24 @@ async def test_waves_are_taken_fairly_and_recorded_in_one_go(sessions):
         )
         await uow.commit()
         # what another wave is still sending is not taken twice
-        again = await uow.outbox.claim(100)
+        again = await uow.outbox_sending.claim(100)
         await uow.commit()
     assert not {(c.batch_id, c.person_id) for c in wave} & {
         (c.batch_id, c.person_id) for c in again
     }
     assert len(again) == 25
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.outbox.recover() == (30, 0)  # a restart: never tried, so pending
+        assert await uow.outbox_sending.recover() == (30, 0)  # a restart: never tried, so pending
         await uow.commit()
         assert await uow.outbox.report(big) == BatchReport(total=30, pending=30)
         assert await uow.outbox.report(small) == BatchReport(total=2, delivered=2)
-        assert len(await uow.outbox.claim(10)) == 10
+        assert len(await uow.outbox_sending.claim(10)) == 10
 
 
 async def attempt(sessions, claimed, done: int = 0, ids: tuple[int, ...] = ()) -> None:
     """The sender's mark just before the request for part `done` leaves."""
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record(
+        await uow.outbox_sending.record(
             [
                 Outcome(
                     claimed.batch_id,
@@ -196,7 +196,7 @@ async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_
         sessions, Batch("meeting", None, key="meeting:1:v1"), to(11, 12, 13, 14, 15, parts=parts)
     )
     async with SqlUnitOfWork(sessions) as uow:
-        wave = {c.person_id: c for c in await uow.outbox.claim(10)}
+        wave = {c.person_id: c for c in await uow.outbox_sending.claim(10)}
         await uow.commit()
     assert sorted(wave) == [11, 12, 13, 14, 15]
     # 11: only in hand. 12: its first request may have left. 13: the first part arrived, the
@@ -207,7 +207,7 @@ async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_
     await attempt(sessions, wave[13], 1, (701,))
     await attempt(sessions, wave[14])
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.outbox.record(
+        await uow.outbox_sending.record(
             [
                 Outcome(batch_id, PersonId(14), DeliveryState.SENDING, 2, (801, 802)),
                 Outcome(batch_id, PersonId(15), DeliveryState.SENT, 3, (901, 902, 903)),
@@ -215,13 +215,13 @@ async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_
         )
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:  # the process died; the next one starts
-        assert await uow.outbox.recover() == (2, 2)
+        assert await uow.outbox_sending.recover() == (2, 2)
         await uow.commit()
-        assert await uow.outbox.recover() == (0, 0)  # nothing left to recover
+        assert await uow.outbox_sending.recover() == (0, 0)  # nothing left to recover
         assert await uow.outbox.report(batch_id) == BatchReport(
             total=5, delivered=1, unknown=2, pending=2
         )
-        again = {c.person_id: c for c in await uow.outbox.claim(10)}
+        again = {c.person_id: c for c in await uow.outbox_sending.claim(10)}
         await uow.commit()
     # the two in hand go on where they were; the two that may have left are never taken again
     assert sorted(again) == [11, 14]
@@ -244,11 +244,11 @@ async def test_a_crash_hands_back_what_was_only_in_hand_and_loses_only_what_was_
     assert rows[12].attempted_at is not None and rows[11].attempted_at is None
     await attempt(sessions, again[14], 2, (801, 802))
     async with SqlUnitOfWork(sessions) as uow:  # the answer came and was recorded: not lost
-        await uow.outbox.record(
+        await uow.outbox_sending.record(
             [Outcome(batch_id, PersonId(14), DeliveryState.SENT, 3, (801, 802, 803))]
         )
         await uow.commit()
-        assert await uow.outbox.recover() == (1, 0)  # 11, still only in hand
+        assert await uow.outbox_sending.recover() == (1, 0)  # 11, still only in hand
         await uow.commit()
         assert await uow.outbox.report(batch_id) == BatchReport(
             total=5, delivered=2, unknown=2, pending=1
@@ -271,14 +271,14 @@ async def test_the_coordinator_learns_which_silent_messages_may_not_have_arrived
         [Outbound(PersonId(frank.person_id), frank.id, HELLO)],
     )
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(10)
+        wave = await uow.outbox_sending.claim(10)
         await uow.commit()
     for claimed in wave:
         if claimed.batch_id == broadcast or claimed.person_id == frank.person_id:
             await attempt(sessions, claimed)
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.outbox.unconfirmed(conference) == []
-        assert await uow.outbox.recover() == (1, 2)
+        assert await uow.outbox_sending.recover() == (1, 2)
         await uow.commit()
         found = await uow.outbox.unconfirmed(conference)
     # the broadcast's report chat was told; the silent reminder only shows here
@@ -290,12 +290,12 @@ async def test_a_delivery_handed_back_goes_on_at_its_next_part(sessions):
     parts = (Text("Een"), Text("Twee"), Text("Drie"))
     batch_id = await enqueue(sessions, Batch("nudge", None), to(11, parts=parts))
     async with SqlUnitOfWork(sessions) as uow:
-        (taken,) = await uow.outbox.claim(5)
-        await uow.outbox.record(
+        (taken,) = await uow.outbox_sending.claim(5)
+        await uow.outbox_sending.record(
             [Outcome(batch_id, PersonId(11), DeliveryState.PENDING, 1, (501,))]
         )
         await uow.commit()
-        (again,) = await uow.outbox.claim(5)
+        (again,) = await uow.outbox_sending.claim(5)
         await uow.commit()
     assert taken.parts == parts and taken.parts_done == 0
     assert (again.parts_done, again.message_ids) == (1, (501,))
@@ -306,14 +306,14 @@ async def test_one_persons_messages_leave_in_the_order_they_were_queued(sessions
     cancel = await enqueue(sessions, Batch("cancel", PersonId(1)), to(500, 501))
     assert cancel > notice
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(4)  # 2 of each batch: but 500 waits for the notice
+        wave = await uow.outbox_sending.claim(4)  # 2 of each batch: but 500 waits for the notice
         await uow.commit()
         assert [(c.batch_id, c.person_id) for c in wave] == [
             (notice, 100),
             (notice, 101),
             (cancel, 501),
         ]
-        rest = await uow.outbox.claim(20)
+        rest = await uow.outbox_sending.claim(20)
         await uow.commit()
     # the notice for 500 is taken first, in the same wave: the cancellation follows it
     order = [(c.batch_id, c.person_id) for c in rest]
@@ -328,7 +328,7 @@ async def test_many_small_batches_are_taken_a_share_each_in_one_go(sessions):
         for i in range(30)
     ]
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(20)
+        wave = await uow.outbox_sending.claim(20)
         await uow.commit()
     assert [c.batch_id for c in wave] == singles[:20]  # the oldest first, one each
     triples = [
@@ -338,7 +338,7 @@ async def test_many_small_batches_are_taken_a_share_each_in_one_go(sessions):
         for i in range(5)
     ]
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(30)
+        wave = await uow.outbox_sending.claim(30)
         await uow.commit()
     assert [c.batch_id for c in wave] == singles[20:] + [b for b in triples for _ in (1, 2)]
     assert [c.person_id for c in wave[10:12]] == [2000, 2001]  # the lowest first
@@ -351,19 +351,25 @@ async def test_a_silent_batch_finishes_with_its_last_delivery(sessions):
     )
     empty = await enqueue(sessions, Batch("reminder", None, key="r2"), [])
     async with SqlUnitOfWork(sessions) as uow:
-        assert [b.id for b in await uow.outbox.open_batches(reported_only=True)] == [reported]
-        wave = await uow.outbox.claim(10)
+        assert [b.id for b in await uow.outbox_sending.open_batches(reported_only=True)] == [
+            reported
+        ]
+        wave = await uow.outbox_sending.claim(10)
         await uow.commit()
         first, second = (c for c in wave if c.batch_id == silent)
-        await uow.outbox.record([Outcome(silent, first.person_id, DeliveryState.SENT, 1, (5,))])
-        assert await uow.outbox.finish_silent(NOW, {silent}) == 0  # one still in hand
-        await uow.outbox.record([Outcome(silent, second.person_id, DeliveryState.BLOCKED, 0, ())])
-        assert await uow.outbox.finish_silent(NOW, {silent, reported}) == 1
+        await uow.outbox_sending.record(
+            [Outcome(silent, first.person_id, DeliveryState.SENT, 1, (5,))]
+        )
+        assert await uow.outbox_sending.finish_silent(NOW, {silent}) == 0  # one still in hand
+        await uow.outbox_sending.record(
+            [Outcome(silent, second.person_id, DeliveryState.BLOCKED, 0, ())]
+        )
+        assert await uow.outbox_sending.finish_silent(NOW, {silent, reported}) == 1
         await uow.commit()
-        assert await uow.outbox.finish_silent(NOW) == 1  # the empty one, swept up
+        assert await uow.outbox_sending.finish_silent(NOW) == 1  # the empty one, swept up
         await uow.commit()
-        assert await uow.outbox.finish_silent(NOW) == 0
-        assert [b.id for b in await uow.outbox.open_batches()] == [reported]
+        assert await uow.outbox_sending.finish_silent(NOW) == 0
+        assert [b.id for b in await uow.outbox_sending.open_batches()] == [reported]
     assert empty not in {silent, reported}
 
 
@@ -382,9 +388,9 @@ async def test_the_texts_of_settled_messages_are_forgotten_and_nothing_else(sess
     )
     await enqueue(sessions, Batch("broadcast", PersonId(1)), to(13, parts=(Text("Nog onderweg"),)))
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(10)
+        wave = await uow.outbox_sending.claim(10)
         await uow.commit()
-        await uow.outbox.record(
+        await uow.outbox_sending.record(
             [
                 Outcome(c.batch_id, c.person_id, DeliveryState.SENT, 1, (5,))
                 if c.batch_id == done
@@ -392,14 +398,14 @@ async def test_the_texts_of_settled_messages_are_forgotten_and_nothing_else(sess
                 for c in wave
             ]
         )
-        await uow.outbox.finish(done, NOW)
+        await uow.outbox_sending.finish(done, NOW)
         await uow.commit()
     later = max(NOW, datetime.now(UTC)) + timedelta(minutes=1)
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.outbox.forget_settled(NOW - timedelta(days=1)) == 0  # too recent
-        assert await uow.outbox.forget_settled(later) == 1
+        assert await uow.outbox_sending.forget_settled(NOW - timedelta(days=1)) == 0  # too recent
+        assert await uow.outbox_sending.forget_settled(later) == 1
         await uow.commit()
-        assert await uow.outbox.forget_settled(later) == 0  # once
+        assert await uow.outbox_sending.forget_settled(later) == 0  # once
     kept = await texts(sessions)
     assert not any("opa haalt Johan" in body for body in kept)
     assert any("Nog onderweg" in body for body in kept)  # still to be sent: kept
@@ -408,7 +414,7 @@ async def test_the_texts_of_settled_messages_are_forgotten_and_nothing_else(sess
     assert await count(sessions, OutboxDeliveryRow) == 3
     await enqueue(sessions, Batch("plan", PersonId(1), key="plan:1:v1"), to(14, parts=plan))
     async with SqlUnitOfWork(sessions) as uow:
-        wave = await uow.outbox.claim(10)
+        wave = await uow.outbox_sending.claim(10)
         await uow.commit()
     newcomer = next(c for c in wave if c.person_id == 14)
     assert newcomer.batch_id == done and newcomer.parts == plan
@@ -422,6 +428,6 @@ async def test_a_forgotten_text_is_never_sent_empty(sessions):
         await uow.session.execute(OutboxPayloadRow.__table__.update().values(body=""))
         await uow.session.commit()
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.outbox.claim(10) == []
+        assert await uow.outbox_sending.claim(10) == []
         await uow.commit()
         assert await uow.outbox.report(batch) == BatchReport(total=2, failed=2)

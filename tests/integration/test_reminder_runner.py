@@ -25,7 +25,7 @@ from conference.model.reminders import Policy
 from conference.reminders import parse_offsets
 from conference.requests import identify, mark_unreachable, submit_request
 from storage.db import create_engine, session_factory
-from storage.reminders import SqlReminders
+from storage.repositories.reminders import SqlReminders
 from storage.tables import OutboxBatchRow, OutboxDeliveryRow, ReminderRow
 from storage.uow import SqlUnitOfWork
 from tests.unit.test_request_use_cases import complete_info_talk
@@ -127,7 +127,7 @@ async def test_a_wave_gives_each_conference_one_batch_and_marks_every_row(
     assert len(batches) >= 3
     assert len({b.key for b in batches.values()}) == len(batches)
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.outbox.finish_silent(datetime.now(UTC)) == 0  # nothing sent yet
+        assert await uow.outbox_sending.finish_silent(datetime.now(UTC)) == 0  # nothing sent yet
 
 
 async def test_a_wave_settled_elsewhere_meanwhile_is_rolled_back_whole(

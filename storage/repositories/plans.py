@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 
 from conference.model.ids import ConferenceId
 from conference.model.plan import Acceptance, Agreement, FollowUp, Plan, Who
-from storage.repositories import _insert, _now, _Repository, _table
-from storage.tables import CheckInGivenRow, CheckInRow, FollowUpRow, PlanRow
+from storage.repositories.base import Repository, dialect_insert, utc_now
+from storage.tables import CheckInGivenRow, CheckInRow, FollowUpRow, PlanRow, core_table
 
-FOLLOW_UP = _table(FollowUpRow)
-CHECK_IN_GIVEN = _table(CheckInGivenRow)
+FOLLOW_UP = core_table(FollowUpRow)
+CHECK_IN_GIVEN = core_table(CheckInGivenRow)
 
 
 def _who(value: dict[str, Any]) -> Who:
@@ -54,7 +54,7 @@ def _agreements_json(agreements: tuple[Agreement, ...]) -> str:
     )
 
 
-class SqlPlans(_Repository):
+class SqlPlans(Repository):
     async def _row(self, conference_id: ConferenceId) -> PlanRow | None:
         return await self._by_key(PlanRow, conference_id)
 
@@ -89,7 +89,7 @@ class SqlPlans(_Repository):
         row.acceptance_reason = plan.acceptance_reason
         row.follow_up = ",".join(str(i) for i in plan.follow_up)
         row.version = plan.version
-        row.updated_at = _now()
+        row.updated_at = utc_now()
 
     async def record_follow_up(
         self,
@@ -99,7 +99,7 @@ class SqlPlans(_Repository):
         answer: FollowUp,
         at: datetime,
     ) -> None:
-        insert = _insert(self._s)
+        insert = dialect_insert(self._s)
         statement = insert(FOLLOW_UP).values(
             conference_id=conference_id,
             agreement_id=agreement_id,
@@ -140,7 +140,7 @@ class SqlPlans(_Repository):
         return answers
 
     async def claim_check_in(self, invitee_id: int) -> bool:
-        insert = _insert(self._s)
+        insert = dialect_insert(self._s)
         done = await self._s.execute(
             insert(CHECK_IN_GIVEN)
             .values(invitee_id=invitee_id)

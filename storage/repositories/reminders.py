@@ -15,13 +15,15 @@ from sqlalchemy import bindparam, func, or_, select, update
 
 from conference.model.circle import Invitee
 from conference.model.ids import ConferenceId
-from conference.model.meeting import Meeting, Venue
+from conference.model.meeting import Meeting
 from conference.model.reminders import Planned, Reminder, Status
-from storage.repositories import _insert, _invitee, _Repository, _table
-from storage.tables import ConferenceRow, InviteeRow, PersonRow, ReminderRow
+from storage.repositories.base import Repository, dialect_insert
+from storage.repositories.invitees import invitee_from_row
+from storage.repositories.meetings import meeting_from_row
+from storage.tables import ConferenceRow, InviteeRow, PersonRow, ReminderRow, core_table
 
-REMINDER = _table(ReminderRow)
-CONFERENCE = _table(ConferenceRow)
+REMINDER = core_table(ReminderRow)
+CONFERENCE = core_table(ConferenceRow)
 CHUNK = 900  # ids per IN (...): well within SQLite's and asyncpg's limits on parameters
 _SET_BATCH = (
     update(REMINDER)
@@ -51,11 +53,11 @@ def _reminder(row: ReminderRow) -> Reminder:
     )
 
 
-class SqlReminders(_Repository):
+class SqlReminders(Repository):
     async def add(self, planned: Sequence[Planned], at: datetime) -> None:
         if not planned:
             return
-        insert = _insert(self._s)(REMINDER)
+        insert = dialect_insert(self._s)(REMINDER)
         # (person, kind, version) is unique: planning the same again adds nothing, but one
         # cancelled is planned again (a yes after a no; a new row would collide with it)
         await self._s.execute(
@@ -154,23 +156,7 @@ class SqlReminders(_Repository):
                     c.meeting_cancelled,
                 ).where(c.id.in_(ids))
             ):
-                venue = (
-                    Venue(
-                        row.venue_name,
-                        row.venue_address or "",
-                        row.venue_latitude,
-                        row.venue_longitude,
-                    )
-                    if row.venue_name
-                    else None
-                )
-                meetings[ConferenceId(row.id)] = Meeting(
-                    ConferenceId(row.id),
-                    row.meeting_at,
-                    venue,
-                    row.meeting_sequence or 0,
-                    bool(row.meeting_cancelled),
-                )
+                meetings[ConferenceId(row.id)] = meeting_from_row(row)
         return meetings
 
     async def invitees(self, invitee_ids: Collection[int]) -> dict[int, Invitee]:
@@ -182,7 +168,7 @@ class SqlReminders(_Repository):
                 .outerjoin(PersonRow, PersonRow.id == InviteeRow.person_id)
                 .where(InviteeRow.id.in_(ids))
             ):
-                people[row.id] = _invitee(row, reachable)
+                people[row.id] = invitee_from_row(row, reachable)
         return people
 
     async def next_due(self) -> datetime | None:

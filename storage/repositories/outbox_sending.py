@@ -1,60 +1,33 @@
-"""The outbox tables behind conference/model/outbox.py.
+"""What the sender claims and records: the outbox as bot/'s sender sees it.
 
-`enqueue` writes inside an update's unit of work: its messages are sent once that commits. The
-sender's methods (`recover`, `claim`, `record`, `open_batches`, ...) run in short transactions
-of their own: the sender never holds a transaction open while it talks to Telegram."""
+The sender's methods run in short transactions of their own (the caller commits): the sender
+never holds a transaction open while it talks to Telegram. Before each request it records an
+attempt mark, so that after a crash a message whose request may have left is never sent again
+(`recover`). The batches' reports are counted here too."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import time
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.model.ids import ConferenceId, PersonId
-from conference.model.outbox import (
-    Batch,
-    BatchReport,
-    Claimed,
-    DeliveryState,
-    Document,
-    OpenBatch,
-    Outbound,
-    Outcome,
-    Part,
-    Photo,
-    Text,
-    Unconfirmed,
-    Venue,
-)
-from storage.repositories import _insert, _now, _Repository, _table
-from storage.tables import (
-    InviteeRow,
-    OutboxBatchRow,
-    OutboxDeliveryRow,
-    OutboxPayloadRow,
-    PersonRow,
-)
+from conference.model.ids import PersonId
+from conference.model.outbox import BatchReport, Claimed, DeliveryState, OpenBatch, Outcome
+from storage.repositories.base import Repository, utc_now
+from storage.repositories.outbox_payloads import FORGOTTEN, decode_parts
+from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow, core_table
 
-BATCH = _table(OutboxBatchRow)
-DELIVERY = _table(OutboxDeliveryRow)
-PAYLOAD = _table(OutboxPayloadRow)
-INVITEE = _table(InviteeRow)
-PERSON = _table(PersonRow)
+BATCH = core_table(OutboxBatchRow)
+DELIVERY = core_table(OutboxDeliveryRow)
+PAYLOAD = core_table(OutboxPayloadRow)
 ERROR_LENGTH = 200
 SMALL_BATCH = 50  # pending deliveries: claim() reads such batches together
 # `state` as a plain value, not through its index: SQLite (no statistics) would otherwise scan
 # every pending delivery by ix_outbox_delivery_state rather than look a few up by key.
 PLAIN_STATE = DELIVERY.c.state.concat("")
-# A payload's body once its text is no longer kept (forget_settled); enqueueing the same
-# text again restores it.
-FORGOTTEN = ""
 # one statement for every record the sender writes (before each request: built once)
 _RECORD = (
     update(DELIVERY)
@@ -81,229 +54,25 @@ FINAL = tuple(
 )
 
 
-def encode_parts(parts: Sequence[Part]) -> str:
-    return json.dumps(
-        [_encode(part) for part in parts],
-        ensure_ascii=False,
-        separators=(",", ":"),
-        sort_keys=True,
-    )
-
-
-def _encode(part: Part) -> dict[str, Any]:
-    if isinstance(part, Text):
-        return {
-            "t": "text",
-            "text": part.text,
-            "protect": part.protect_content,
-            "buttons": [[list(button) for button in row] for row in part.buttons],
-        }
-    if isinstance(part, Document):
-        return {
-            "t": "document",
-            "filename": part.filename,
-            "caption": part.caption,
-            "data": base64.b64encode(part.data).decode(),
-            "protect": part.protect_content,
-        }
-    if isinstance(part, Venue):
-        return {
-            "t": "venue",
-            "lat": part.latitude,
-            "lon": part.longitude,
-            "title": part.title,
-            "address": part.address,
-            "protect": part.protect_content,
-        }
-    return {
-        "t": "photo",
-        "caption": part.caption,
-        "data": base64.b64encode(part.data).decode(),
-        "protect": part.protect_content,
-    }
-
-
-def decode_parts(body: str) -> tuple[Part, ...]:
-    return tuple(_decode(item) for item in json.loads(body))
-
-
-def _decode(item: dict[str, Any]) -> Part:
-    kind, protect = item["t"], bool(item.get("protect"))
-    if kind == "text":
-        rows = tuple(
-            tuple((str(label), str(data)) for label, data in row)
-            for row in item.get("buttons", [])
-        )
-        return Text(item["text"], rows, protect)
-    if kind == "document":
-        return Document(
-            item["filename"], base64.b64decode(item["data"]), item.get("caption"), protect
-        )
-    if kind == "venue":
-        return Venue(
-            float(item["lat"]), float(item["lon"]), item["title"], item["address"], protect
-        )
-    if kind == "photo":
-        return Photo(base64.b64decode(item["data"]), item.get("caption"), protect)
-    raise ValueError(f"unknown part kind {kind!r}")
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _ids(text: str) -> tuple[int, ...]:
     return tuple(int(i) for i in text.split(",") if i)
 
 
-class SqlOutbox(_Repository):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        # what this transaction knows of keyed batches: key -> batch id (None: no such batch),
-        # and batch id -> the persons it has
-        self._keys: dict[str, int | None] = {}
-        self._planned: dict[int, set[int]] = {}
-        self._last_batch = 0  # the highest batch id this transaction knows of
-        self._new: dict[int, dict[str, Any]] = {}  # batches this transaction added
+async def delivery_counts(
+    session: AsyncSession, batch_ids: Sequence[int]
+) -> dict[int, dict[DeliveryState, int]]:
+    """How many deliveries of each batch are in each state (for the batches' reports)."""
+    counts: dict[int, dict[DeliveryState, int]] = {}
+    for batch_id, state, count in await session.execute(
+        select(DELIVERY.c.batch_id, DELIVERY.c.state, func.count())
+        .where(DELIVERY.c.batch_id.in_(batch_ids))
+        .group_by(DELIVERY.c.batch_id, DELIVERY.c.state)
+    ):
+        counts.setdefault(int(batch_id), {})[DeliveryState(state)] = int(count)
+    return counts
 
-    # the use cases' side
 
-    async def enqueue(self, batch: Batch, messages: Sequence[Outbound], at: datetime) -> int:
-        return (await self.enqueue_many([(batch, messages)], at))[0]
-
-    async def enqueue_many(
-        self, batches: Sequence[tuple[Batch, Sequence[Outbound]]], at: datetime
-    ) -> list[int]:
-        """Several batches in a few statements (a wave of reminders); returns their ids."""
-        await self._look_up([batch.key for batch, _ in batches if batch.key is not None])
-        ids: list[int] = []
-        new_batches: list[dict[str, Any]] = []
-        reopened: dict[int, Batch] = {}
-        payloads: dict[str, str] = {}
-        deliveries: list[dict[str, Any]] = []
-        for batch, messages in batches:
-            batch_id = self._keys.get(batch.key) if batch.key is not None else None
-            if batch_id is None:
-                batch_id = await self._new_batch(batch, at)
-                new_batches.append(self._new[batch_id])
-            ids.append(batch_id)
-            planned = self._planned[batch_id]
-            for message in messages:
-                if message.person_id in planned:
-                    continue
-                planned.add(message.person_id)
-                body = encode_parts(message.parts)
-                digest = hashlib.sha256(body.encode()).hexdigest()
-                payloads.setdefault(digest, body)
-                deliveries.append(
-                    {
-                        "batch_id": batch_id,
-                        "person_id": message.person_id,
-                        "invitee_id": message.invitee_id,
-                        "payload": digest,
-                        "state": DeliveryState.PENDING.value,
-                        "parts_done": 0,
-                        "message_ids": "",
-                    }
-                )
-                if batch_id not in self._new:  # new people: a new report follows
-                    reopened[batch_id] = batch
-        if payloads:
-            insert_ = _insert(self._s)(PAYLOAD)
-            await self._s.execute(
-                insert_.on_conflict_do_update(
-                    index_elements=["digest"],
-                    where=PAYLOAD.c.body == FORGOTTEN,
-                    set_={
-                        "body": insert_.excluded.body,
-                        "created_at": insert_.excluded.created_at,
-                    },
-                ),
-                [
-                    {"digest": digest, "body": body, "created_at": _now()}
-                    for digest, body in payloads.items()
-                ],
-            )
-        if new_batches:
-            await self._s.execute(BATCH.insert(), new_batches)
-        for batch_id, batch in reopened.items():
-            await self._s.execute(
-                update(BATCH)
-                .where(BATCH.c.id == batch_id)
-                .values(
-                    finished_at=None,
-                    progress_message_id=None,
-                    skipped=batch.skipped,
-                    unreachable=batch.unreachable,
-                )
-            )
-        if deliveries:
-            await self._s.execute(_insert(self._s)(DELIVERY).on_conflict_do_nothing(), deliveries)
-        return ids
-
-    async def _look_up(self, keys: Sequence[str]) -> None:
-        """The batches these keys name, if any, in one query (per 900 keys)."""
-        wanted = [key for key in dict.fromkeys(keys) if key not in self._keys]
-        for start in range(0, len(wanted), 900):
-            chunk = wanted[start : start + 900]
-            found = dict(
-                (
-                    await self._s.execute(
-                        select(BATCH.c.key, BATCH.c.id).where(BATCH.c.key.in_(chunk))
-                    )
-                ).all()
-            )
-            for key in chunk:
-                self._keys[key] = await self._known(int(found[key])) if key in found else None
-
-    async def _known(self, batch_id: int) -> int:
-        persons = await self._s.scalars(
-            select(DELIVERY.c.person_id).where(DELIVERY.c.batch_id == batch_id)
-        )
-        self._planned[batch_id] = {int(p) for p in persons}
-        return batch_id
-
-    async def _new_batch(self, batch: Batch, at: datetime) -> int:
-        # Rising in the order of enqueueing: microseconds since 1970, or one more than the
-        # highest id so far.
-        if not self._last_batch:
-            self._last_batch = int(await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
-        batch_id = self._last_batch = max(self._last_batch + 1, time.time_ns() // 1000)
-        self._new[batch_id] = {
-            "id": batch_id,
-            "key": batch.key,
-            "conference_id": batch.conference_id,
-            "kind": batch.kind,
-            "created_by": batch.created_by,
-            "report_chat": batch.report_chat,
-            "report_locale": batch.report_locale,
-            "skipped": batch.skipped,
-            "unreachable": batch.unreachable,
-            "progress_message_id": None,
-            "created_at": at,
-            "finished_at": None,
-        }
-        self._planned[batch_id] = set()
-        if batch.key is not None:
-            self._keys[batch.key] = batch_id
-        return batch_id
-
-    async def report(self, batch_id: int) -> BatchReport | None:
-        row = (
-            await self._s.execute(
-                select(BATCH.c.skipped, BATCH.c.unreachable).where(BATCH.c.id == batch_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        return BatchReport.from_counts(
-            (await self._counts([batch_id])).get(batch_id, {}),
-            int(row.skipped),
-            int(row.unreachable),
-        )
-
-    # the sender's side (the caller commits)
-
+class SqlOutboxSending(Repository):
     async def recover(self) -> tuple[int, int]:
         """At start, what a stopped sender held: a delivery only in hand (claimed, its next
         request never marked) goes back to PENDING, at its next part; one whose request may
@@ -475,7 +244,7 @@ class SqlOutbox(_Repository):
         says everything about its delivery; give at most one per delivery."""
         if not outcomes:
             return
-        now = _now()
+        now = utc_now()
         await self._s.execute(
             _RECORD,
             [
@@ -492,45 +261,6 @@ class SqlOutbox(_Repository):
                 for o in outcomes
             ],
         )
-
-    async def unconfirmed(self, conference_id: ConferenceId, limit: int = 5) -> list[Unconfirmed]:
-        """The conference's messages in silent batches (reminders, nudges: no report chat)
-        that ended UNKNOWN, newest first, at most `limit` (and one more, to say there are)."""
-        query = (
-            select(BATCH.c.kind, BATCH.c.created_at, INVITEE.c.name, PERSON.c.first_name)
-            .select_from(
-                DELIVERY.join(BATCH, BATCH.c.id == DELIVERY.c.batch_id)
-                .outerjoin(INVITEE, INVITEE.c.id == DELIVERY.c.invitee_id)
-                .outerjoin(PERSON, PERSON.c.id == DELIVERY.c.person_id)
-            )
-            .where(
-                BATCH.c.conference_id == conference_id,
-                BATCH.c.report_chat.is_(None),
-                DELIVERY.c.state == DeliveryState.UNKNOWN.value,
-                DELIVERY.c.acknowledged_at.is_(None),
-            )
-            .order_by(BATCH.c.created_at.desc(), BATCH.c.id.desc(), DELIVERY.c.person_id)
-            .limit(limit + 1)
-        )
-        return [
-            Unconfirmed(row.kind, row.name or row.first_name or "", _utc(row.created_at))
-            for row in await self._s.execute(query)
-        ]
-
-    async def acknowledge_unconfirmed(self, conference_id: ConferenceId, at: datetime) -> int:
-        silent = select(BATCH.c.id).where(
-            BATCH.c.conference_id == conference_id, BATCH.c.report_chat.is_(None)
-        )
-        result = await self._s.execute(
-            update(DELIVERY)
-            .where(
-                DELIVERY.c.batch_id.in_(silent),
-                DELIVERY.c.state == DeliveryState.UNKNOWN.value,
-                DELIVERY.c.acknowledged_at.is_(None),
-            )
-            .values(acknowledged_at=at)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
 
     async def forget_settled(self, before: datetime) -> int:
         """Empty the texts of messages settled before `before` (privacy: the rendered
@@ -568,7 +298,7 @@ class SqlOutbox(_Repository):
         if reported_only:
             query = query.where(BATCH.c.report_chat.is_not(None))
         rows = list(await self._s.execute(query.order_by(BATCH.c.created_at, BATCH.c.id)))
-        counts = await self._counts([row.id for row in rows]) if rows else {}
+        counts = await delivery_counts(self._s, [row.id for row in rows]) if rows else {}
         return [
             OpenBatch(
                 int(row.id),
@@ -623,13 +353,3 @@ class SqlOutbox(_Repository):
             )
             finished += int(getattr(result, "rowcount", 0) or 0)
         return finished
-
-    async def _counts(self, batch_ids: Sequence[int]) -> dict[int, dict[DeliveryState, int]]:
-        counts: dict[int, dict[DeliveryState, int]] = {}
-        for batch_id, state, count in await self._s.execute(
-            select(DELIVERY.c.batch_id, DELIVERY.c.state, func.count())
-            .where(DELIVERY.c.batch_id.in_(batch_ids))
-            .group_by(DELIVERY.c.batch_id, DELIVERY.c.state)
-        ):
-            counts.setdefault(int(batch_id), {})[DeliveryState(state)] = int(count)
-        return counts

@@ -1,0 +1,16 @@
+"""Who did what to which conference (AuditLog)."""
+
+from __future__ import annotations
+
+from conference.model.ids import ConferenceId, PersonId
+from storage.repositories.base import Repository, utc_now
+from storage.tables import AuditRow
+
+
+class SqlAudit(Repository):
+    async def record(
+        self, actor: PersonId, action: str, conference_id: ConferenceId | None
+    ) -> None:
+        self._s.add(
+            AuditRow(at=utc_now(), actor_id=actor, action=action, conference_id=conference_id)
+        )

@@ -1,0 +1,65 @@
+"""The updates from Telegram: those handled (so none is handled twice) and those fetched but
+not yet handled, the inbox (UpdateLog)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+
+from storage.repositories.base import Repository, dialect_insert, utc_now
+from storage.tables import InboxRow, ProcessedUpdateRow, core_table
+
+
+class SqlUpdateLog(Repository):
+    async def seen(self, update_id: int) -> bool:
+        return await self._s.get(ProcessedUpdateRow, update_id) is not None
+
+    async def record(self, update_id: int) -> None:
+        # Written with the update's other changes at its commit; a concurrent duplicate fails
+        # there on the primary key and is rolled back whole.
+        self._s.add(ProcessedUpdateRow(update_id=update_id, processed_at=utc_now()))
+        await self._s.execute(delete(InboxRow).where(InboxRow.update_id == update_id))
+
+    async def claim(self, update_id: int) -> bool:
+        if await self.seen(update_id):
+            return False
+        await self.record(update_id)
+        return True
+
+    async def receive(self, batch: Sequence[tuple[int, str]]) -> list[int]:
+        """Put fetched updates (id, JSON) in the inbox; returns the ids still to handle."""
+        fresh = [
+            (update_id, payload) for update_id, payload in batch if not await self.seen(update_id)
+        ]
+        if fresh:
+            now = utc_now()
+            await self._s.execute(
+                dialect_insert(self._s)(core_table(InboxRow)).on_conflict_do_nothing(),
+                [
+                    {"update_id": update_id, "payload": payload, "received_at": now}
+                    for update_id, payload in fresh
+                ],
+            )
+        return [update_id for update_id, _ in fresh]
+
+    async def forget_before(self, before: datetime) -> int:
+        """Forget the ids of updates handled before `before`. Telegram keeps an update for
+        24 hours at most, so none of them can come again; the highest stays (it tells the
+        next start where polling was)."""
+        highest = select(func.max(ProcessedUpdateRow.update_id)).scalar_subquery()
+        where = (ProcessedUpdateRow.processed_at < before, ProcessedUpdateRow.update_id < highest)
+        if (
+            await self._s.scalar(select(ProcessedUpdateRow.update_id).where(*where).limit(1))
+            is None
+        ):
+            return 0
+        result = await self._s.execute(delete(ProcessedUpdateRow).where(*where))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def inbox(self) -> list[tuple[int, str]]:
+        rows = await self._s.execute(
+            select(InboxRow.update_id, InboxRow.payload).order_by(InboxRow.update_id)
+        )
+        return [(int(update_id), payload) for update_id, payload in rows]
