@@ -283,7 +283,7 @@ async def no_date(
     zone: ZoneInfo,
     replies: Replies,
 ) -> None:
-    """ "Geen": the agreement being written has no when."""
+    """The "Geen" button: the agreement being written has no when."""
     try:
         await _add(state, uow, person, conference.id, None, None)
     except PlanError as error:
