@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -21,11 +21,14 @@ from conference.model.ids import ConferenceId
 from conference.model.meeting import Audience
 from conference.model.outbox import Batch, Outbound, Text
 from conference.model.people import Person
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import CoordinatorOf, HasText, UnderMessage
 from dialogs.labels import group_label
+from dialogs.refusals import not_for_you
+from dialogs.replies import Replies
 from dialogs.states import Broadcasting
 from dialogs.texts import _, joined, ngettext, number
 
@@ -48,88 +51,88 @@ def _step(conference: int, who: str, group: str = "") -> str:
     return BroadcastStep(conference=conference, audience=who, group=group).pack()
 
 
-def router() -> Router:
-    r = Router(name="broadcast")
+# The coordinator's buttons (BroadcastStep): CoordinatorOf lets only this conference's
+# coordinator through and gives the handler the conference.
 
-    @r.callback_query(BroadcastStep.filter())
-    async def step(
-        callback: CallbackQuery,
-        callback_data: BroadcastStep,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-    ) -> None:
-        message, conference = callback.message, ConferenceId(callback_data.conference)
-        try:
-            _request, people = await circle(uow, person.id, conference)
-        except AccessDenied:
-            await callback.answer(
-                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-            )
-            return
-        if not isinstance(message, Message):
-            await callback.answer()
-            return
-        choice = callback_data.audience
-        if choice == "start":
-            await callback.answer()
-            await state.clear()
-            rows = [
-                [
-                    InlineKeyboardButton(
-                        text=joined(
-                            [_who(who, None), f"({number(len(audience(people, who)))})"], " "
-                        ),
-                        callback_data=_step(conference, who.value),
-                    )
-                ]
-                for who in Audience
-                if who is not Audience.GROUP
-            ]
-            rows += [
-                [
-                    InlineKeyboardButton(
-                        text=joined([_who(Audience.GROUP, g), f"({number(n)})"], " "),
-                        callback_data=_step(conference, Audience.GROUP.value, g.value),
-                    )
-                ]
-                for g in Group
-                if (n := len(audience(people, Audience.GROUP, g)))
-            ]
-            await message.answer(
-                _("Aan wie stuur je een bericht?"),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-            )
-        elif choice in Audience._value2member_map_:
-            if callback_data.group and callback_data.group not in Group._value2member_map_:
-                await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
-                return
-            await callback.answer(_("Opgeslagen ✓"))
-            await state.set_state(Broadcasting.text)
-            await state.set_data(
-                {"conference": conference, "audience": choice, "group": callback_data.group}
-            )
-            await message.answer(
-                _(
-                    "Typ je bericht. Iedereen krijgt het met een korte groet "
-                    "in zijn of haar eigen taal."
-                )
-            )
-        elif choice == "send" and await state.get_state() == Broadcasting.confirm.state:
-            await _send(callback, message, state, uow, person, i18n, conference, people)
-        elif choice == "stop":
-            await state.clear()
-            await callback.answer(_("Niet verstuurd."))
-            await message.edit_reply_markup(reply_markup=None)
-        else:
-            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
 
-    @r.message(StateFilter(Broadcasting.text), HasText())
-    async def typed(message: Message, state: FSMContext, uow: UnitOfWork, person: Person) -> None:
-        text = (message.text or "").strip()
-        if not text or len(text) > MAX_TEXT:
-            await message.answer(
+async def start(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    replies: Replies,
+) -> None:
+    """To whom: everyone, by answer, or a group (with how many each)."""
+    people = await uow.invitees.of_conference(conference.id)
+    replies.send(callback.answer())
+    await state.clear()
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=joined([_who(who, None), f"({number(len(audience(people, who)))})"], " "),
+                callback_data=_step(conference.id, who.value),
+            )
+        ]
+        for who in Audience
+        if who is not Audience.GROUP
+    ]
+    rows += [
+        [
+            InlineKeyboardButton(
+                text=joined([_who(Audience.GROUP, g), f"({number(n)})"], " "),
+                callback_data=_step(conference.id, Audience.GROUP.value, g.value),
+            )
+        ]
+        for g in Group
+        if (n := len(audience(people, Audience.GROUP, g)))
+    ]
+    replies.send(
+        message.answer(
+            _("Aan wie stuur je een bericht?"),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+    )
+
+
+async def chose_audience(
+    callback: CallbackQuery,
+    callback_data: BroadcastStep,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    if callback_data.group and callback_data.group not in GROUPS:
+        replies.send(callback.answer(_("Die keuze ken ik niet."), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await state.set_state(Broadcasting.text)
+    await state.set_data(
+        {
+            "conference": conference.id,
+            "audience": callback_data.audience,
+            "group": callback_data.group,
+        }
+    )
+    replies.send(
+        message.answer(
+            _(
+                "Typ je bericht. Iedereen krijgt het met een korte groet "
+                "in zijn of haar eigen taal."
+            )
+        )
+    )
+
+
+async def typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person, replies: Replies
+) -> None:
+    """The message, shown back as it will arrive, with how many it reaches."""
+    text = (message.text or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        replies.send(
+            message.answer(
                 ngettext(
                     "Een bericht mag hoogstens {limit} teken hebben; dit heeft er {length}. "
                     "Kun je het korter maken?",
@@ -138,28 +141,30 @@ def router() -> Router:
                     MAX_TEXT,
                 ).format(limit=MAX_TEXT, length=len(text))
             )
-            return
-        data = await state.get_data()
-        conference = ConferenceId(data["conference"])
-        try:
-            _request, people = await circle(uow, person.id, conference)
-        except AccessDenied:
-            await state.clear()
-            return
-        chosen = _chosen(people, data)
-        can, cannot = reachable(chosen)
-        await state.update_data(text=text)
-        await state.set_state(Broadcasting.confirm)
-        note = ngettext(
-            "Naar {count} persoon ({who}).", "Naar {count} mensen ({who}).", len(can)
-        ).format(count=len(can), who=_who(Audience(data["audience"]), _group(data)))
-        if cannot:
-            note += " " + ngettext(
-                "{count} van hen is niet te bereiken via de bot.",
-                "{count} van hen zijn niet te bereiken via de bot.",
-                len(cannot),
-            ).format(count=len(cannot))
-        await message.answer(
+        )
+        return
+    data = await state.get_data()
+    conference = ConferenceId(data["conference"])
+    try:
+        _request, people = await circle(uow, person.id, conference)
+    except AccessDenied:
+        await state.clear()
+        return
+    chosen = _chosen(people, data)
+    can, cannot = reachable(chosen)
+    await state.update_data(text=text)
+    await state.set_state(Broadcasting.confirm)
+    note = ngettext(
+        "Naar {count} persoon ({who}).", "Naar {count} mensen ({who}).", len(can)
+    ).format(count=len(can), who=_who(Audience(data["audience"]), _group(data)))
+    if cannot:
+        note += " " + ngettext(
+            "{count} van hen is niet te bereiken via de bot.",
+            "{count} van hen zijn niet te bereiken via de bot.",
+            len(cannot),
+        ).format(count=len(cannot))
+    replies.send(
+        message.answer(
             _("<b>Voorbeeld</b>") + "\n\n" + escape(text) + "\n\n" + note,
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -176,32 +181,25 @@ def router() -> Router:
                 ]
             ),
         )
-
-    return r
-
-
-def _group(data: dict[str, str]) -> Group | None:
-    return Group(data["group"]) if data.get("group") else None
+    )
 
 
-def _chosen(people: Sequence[Invitee], data: dict[str, str]) -> list[Invitee]:
-    return audience(people, Audience(data["audience"]), _group(data))
-
-
-async def _send(
+async def send(
     callback: CallbackQuery,
     message: Message,
+    conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
-    conference: ConferenceId,
-    people: Sequence[Invitee],
+    replies: Replies,
 ) -> None:
+    """Checked and confirmed: the outbox sends it, each with a greeting in their language."""
     data = await state.get_data()
-    if int(data["conference"]) != conference:
-        await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+    if int(data["conference"]) != conference.id:
+        await earlier_question(callback, replies)
         return
+    people = await uow.invitees.of_conference(conference.id)
     staff = await uow.staff.get(person.id)
     can, cannot = reachable(_chosen(people, data))
     never_opened, blocked = left_out(cannot)
@@ -219,15 +217,15 @@ async def _send(
         )
     if not messages:
         await state.clear()
-        await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(_("Er is niemand om het naar te sturen."))
+        replies.send(callback.answer(_("Opgeslagen ✓")))
+        replies.send(message.edit_reply_markup(reply_markup=None))
+        replies.send(message.answer(_("Er is niemand om het naar te sturen.")))
         return
     await uow.outbox.enqueue(
         Batch(
             kind="broadcast",
             created_by=person.id,
-            conference_id=conference,
+            conference_id=conference.id,
             report_chat=person.id,
             report_locale=i18n.current_locale,
             skipped=never_opened,
@@ -237,5 +235,58 @@ async def _send(
         now(),
     )
     await state.clear()
-    await callback.answer(_("Opgeslagen ✓"))
-    await message.edit_reply_markup(reply_markup=None)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_reply_markup(reply_markup=None))
+
+
+async def stop(
+    callback: CallbackQuery, message: Message, state: FSMContext, replies: Replies
+) -> None:
+    await state.clear()
+    replies.send(callback.answer(_("Niet verstuurd.")))
+    replies.send(message.edit_reply_markup(reply_markup=None))
+
+
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A coordinator's button from an earlier question (or a step already past)."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
+
+
+AUDIENCES = [a.value for a in Audience]
+GROUPS = [g.value for g in Group]
+
+
+def router() -> Router:
+    r = Router(name="broadcast")
+    coordinator, on_message = CoordinatorOf(), UnderMessage()
+    r.callback_query.register(
+        start, BroadcastStep.filter(F.audience == "start"), coordinator, on_message
+    )
+    r.callback_query.register(
+        chose_audience,
+        BroadcastStep.filter(F.audience.in_(AUDIENCES)),
+        coordinator,
+        on_message,
+    )
+    r.callback_query.register(
+        send,
+        BroadcastStep.filter(F.audience == "send"),
+        StateFilter(Broadcasting.confirm),
+        coordinator,
+        on_message,
+    )
+    r.callback_query.register(
+        stop, BroadcastStep.filter(F.audience == "stop"), coordinator, on_message
+    )
+    r.callback_query.register(earlier_question, BroadcastStep.filter(), coordinator)
+    r.callback_query.register(not_for_you, BroadcastStep.filter())
+    r.message.register(typed, StateFilter(Broadcasting.text), HasText())
+    return r
+
+
+def _group(data: dict[str, str]) -> Group | None:
+    return Group(data["group"]) if data.get("group") else None
+
+
+def _chosen(people: Sequence[Invitee], data: dict[str, str]) -> list[Invitee]:
+    return audience(people, Audience(data["audience"]), _group(data))

@@ -42,6 +42,16 @@ class TypedWords(Filter):
         return bool(message.text) and not (message.text or "").startswith("/")
 
 
+class UnderMessage(Filter):
+    """A button under a message the bot can still answer and edit: the handler gets it as
+    `message`. A button whose message is gone falls through like a refused one."""
+
+    async def __call__(self, callback: CallbackQuery) -> bool | dict[str, Any]:
+        if not isinstance(callback.message, Message):
+            return False
+        return {"message": callback.message}
+
+
 class CoordinatorOf(Filter):
     """A button about a conference (its callback data names it in `field`) pressed by that
     conference's own coordinator: the handler gets the conference as `conference`. Anyone else

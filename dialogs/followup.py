@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -23,10 +23,11 @@ from conference.ports import UnitOfWork
 from dialogs.button_text import button_text
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import HasText, OwnInvitation
 from dialogs.intake import problem_text
-from dialogs.outbound import coordinator_language, deliver
-from dialogs.owned import owned
+from dialogs.outbound import coordinator_language, notify
+from dialogs.refusals import not_yours
+from dialogs.replies import Replies
 from dialogs.states import FollowingUp
 from dialogs.texts import _, number
 
@@ -74,34 +75,32 @@ def check_in_markup(invitee: int) -> InlineKeyboardMarkup:
     )
 
 
-def router() -> Router:
-    r = Router(name="followup")
+# The buttons carry the invitation (`invitee`): OwnInvitation lets only the invited person
+# through and gives the handler their invitation and the message.
 
-    @r.callback_query(FollowUpAnswer.filter())
-    async def answered(
-        callback: CallbackQuery,
-        callback_data: FollowUpAnswer,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        if callback_data.answer not in FollowUp._value2member_map_:
-            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
-            return
-        answer = FollowUp(callback_data.answer)
-        try:
-            agreement = await answer_follow_up(
-                uow, person.id, invitee.id, callback_data.agreement, answer, now()
-            )
-        except NotFound:
-            await callback.answer(_("Die afspraak ken ik niet (meer)."), show_alert=True)
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_text(
+
+async def answered(
+    callback: CallbackQuery,
+    callback_data: FollowUpAnswer,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    """How an agreement goes, 4 weeks on; the coordinator hears it at once."""
+    answer = FollowUp(callback_data.answer)
+    try:
+        agreement = await answer_follow_up(
+            uow, person.id, invitee.id, callback_data.agreement, answer, now()
+        )
+    except NotFound:
+        replies.send(callback.answer(_("Die afspraak ken ik niet (meer)."), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(
             escape(agreement.what) + "\n" + follow_up_label(answer) + " " + _("Opgeslagen ✓"),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -116,106 +115,145 @@ def router() -> Router:
                 ]
             ),
         )
-        await _tell(bot, uow, i18n, invitee, agreement, answer=answer)
+    )
+    await _tell(replies, uow, i18n, invitee, agreement, answer=answer)
 
-    @r.callback_query(FollowUpComment.filter())
-    async def comment(
-        callback: CallbackQuery,
-        callback_data: FollowUpComment,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        await callback.answer()
-        await state.set_state(FollowingUp.comment)
-        await state.set_data({"invitee": invitee.id, "agreement": callback_data.agreement})
-        await message.answer(_("Typ wat je erover kwijt wilt. De coördinator leest het."))
 
-    @r.message(StateFilter(FollowingUp.comment), HasText())
-    async def commented(
-        message: Message, state: FSMContext, uow: UnitOfWork, person: Person, bot: Bot, i18n: I18n
-    ) -> None:
-        data = await state.get_data()
-        try:
-            text = clean_text(Field.CONCERNS, message.text or "")
-            agreement = await comment_follow_up(
-                uow, person.id, data["invitee"], data["agreement"], text
-            )
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        except NotFound:
-            await state.clear()
-            await message.answer(_("Die afspraak ken ik niet (meer)."))
-            return
+async def comment(
+    callback: CallbackQuery,
+    callback_data: FollowUpComment,
+    invitee: Invitee,
+    message: Message,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer())
+    await state.set_state(FollowingUp.comment)
+    await state.set_data({"invitee": invitee.id, "agreement": callback_data.agreement})
+    replies.send(message.answer(_("Typ wat je erover kwijt wilt. De coördinator leest het.")))
+
+
+async def commented(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    data = await state.get_data()
+    try:
+        text = clean_text(Field.CONCERNS, message.text or "")
+        agreement = await comment_follow_up(
+            uow, person.id, data["invitee"], data["agreement"], text
+        )
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    except NotFound:
         await state.clear()
-        await message.answer(_("Opgeslagen ✓ Dank je wel."))
-        invitee = await uow.invitees.get(data["invitee"])
-        if invitee is not None:
-            await _tell(bot, uow, i18n, invitee, agreement, comment=text)
+        replies.send(message.answer(_("Die afspraak ken ik niet (meer).")))
+        return
+    await state.clear()
+    replies.send(message.answer(_("Opgeslagen ✓ Dank je wel.")))
+    invitee = await uow.invitees.get(data["invitee"])
+    if invitee is not None:
+        await _tell(replies, uow, i18n, invitee, agreement, comment=text)
 
-    @r.callback_query(CheckInAnswer.filter())
-    async def checked(
-        callback: CallbackQuery, callback_data: CheckInAnswer, uow: UnitOfWork, person: Person
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        if callback_data.used not in ("yes", "partly", "no") or not (
-            0 <= callback_data.score <= 5
-        ):
-            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
-            return
-        if not callback_data.score:  # the second question, in the same message
-            await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(
-                _("En hoe gaat het nu, van 1 (slecht) tot 5 (goed)?"),
-                reply_markup=InlineKeyboardMarkup(
-                    inline_keyboard=[
-                        [
-                            InlineKeyboardButton(
-                                text=number(n),
-                                callback_data=(
-                                    CheckInAnswer(
-                                        invitee=invitee.id, used=callback_data.used, score=n
-                                    ).pack()
-                                ),
-                            )
-                            for n in range(1, 6)
-                        ]
+
+async def used(
+    callback: CallbackQuery,
+    callback_data: CheckInAnswer,
+    invitee: Invitee,
+    message: Message,
+    replies: Replies,
+) -> None:
+    """3 months on, the first question (is the plan still used?): the second one follows in
+    the same message."""
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(
+            _("En hoe gaat het nu, van 1 (slecht) tot 5 (goed)?"),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=number(n),
+                            callback_data=(
+                                CheckInAnswer(
+                                    invitee=invitee.id, used=callback_data.used, score=n
+                                ).pack()
+                            ),
+                        )
+                        for n in range(1, 6)
                     ]
-                ),
-            )
-            return
-        try:
-            await check_in(
-                uow, person.id, invitee.id, callback_data.used, callback_data.score, now()
-            )
-        except NotFound:
-            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
-            return
-        except AlreadyAnswered:
-            # (a double tap: the first already turned this message into the thanks)
-            await callback.answer(
-                _("Je hebt deze vraag al beantwoord. Dank je wel!"), show_alert=True
-            )
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_text(
+                ]
+            ),
+        )
+    )
+
+
+async def scored(
+    callback: CallbackQuery,
+    callback_data: CheckInAnswer,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    """The second question answered: both answers are stored, without a name."""
+    try:
+        await check_in(uow, person.id, invitee.id, callback_data.used, callback_data.score, now())
+    except NotFound:
+        replies.send(callback.answer(_("Die keuze ken ik niet."), show_alert=True))
+        return
+    except AlreadyAnswered:
+        # (a double tap: the first already turned this message into the thanks)
+        replies.send(
+            callback.answer(_("Je hebt deze vraag al beantwoord. Dank je wel!"), show_alert=True)
+        )
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(
             _(
                 "Dank je wel! Je antwoord wordt zonder je naam bewaard, "
                 "om Eigen Kracht-conferenties beter te maken."
             )
         )
+    )
 
+
+async def unknown_choice(callback: CallbackQuery, replies: Replies) -> None:
+    """A button with an answer kring does not offer (a tampered client)."""
+    replies.send(callback.answer(_("Die keuze ken ik niet."), show_alert=True))
+
+
+ANSWERS = [a.value for a in FollowUp]
+USED = ("yes", "partly", "no")
+
+
+def router() -> Router:
+    r = Router(name="followup")
+    own = OwnInvitation()
+    r.callback_query.register(answered, FollowUpAnswer.filter(F.answer.in_(ANSWERS)), own)
+    r.callback_query.register(unknown_choice, FollowUpAnswer.filter(), own)
+    r.callback_query.register(not_yours, FollowUpAnswer.filter())
+    r.callback_query.register(comment, FollowUpComment.filter(), own)
+    r.callback_query.register(not_yours, FollowUpComment.filter())
+    r.message.register(commented, StateFilter(FollowingUp.comment), HasText())
+    r.callback_query.register(used, CheckInAnswer.filter(F.used.in_(USED) & (F.score == 0)), own)
+    r.callback_query.register(
+        scored, CheckInAnswer.filter(F.used.in_(USED) & F.score.in_(range(1, 6))), own
+    )
+    r.callback_query.register(unknown_choice, CheckInAnswer.filter(), own)
+    r.callback_query.register(not_yours, CheckInAnswer.filter())
     return r
 
 
 async def _tell(
-    bot: Bot,
+    replies: Replies,
     uow: UnitOfWork,
     i18n: I18n,
     invitee: Invitee,
@@ -229,9 +267,8 @@ async def _tell(
         if request is None or request.coordinator_id is None:
             return
         said = follow_up_label(answer) if answer is not None else "💬 " + escape(comment or "")
-        await deliver(
-            bot,
-            uow,
+        notify(
+            replies,
             request.coordinator_id,
             _("{reference}, na 4 weken: {name} over “{what}”: {answer}").format(
                 reference=request.reference,

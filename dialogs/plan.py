@@ -9,16 +9,14 @@ from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
-from conference.circle import circle
 from conference.errors import (
-    AccessDenied,
     InvalidAnswer,
     NotFound,
     PlanError,
@@ -32,7 +30,7 @@ from conference.model.ids import ConferenceId
 from conference.model.outbox import Batch, Outbound, Text
 from conference.model.people import Person
 from conference.model.plan import Acceptance, Agreement, Plan, Who
-from conference.model.request import Field
+from conference.model.request import ConferenceRequest, Field
 from conference.plan import (
     add_agreement,
     agreements_of,
@@ -51,12 +49,13 @@ from conference.slots import parse_slot
 from dialogs.button_text import button_text
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import CoordinatorOf, HasText, OwnInvitation, UnderMessage
 from dialogs.intake import problem_text
 from dialogs.labels import current_locale, listed, slot_problem_text
 from dialogs.long_text import split_message
-from dialogs.outbound import coordinator_language, deliver, when
-from dialogs.owned import owned
+from dialogs.outbound import coordinator_language, notify, when
+from dialogs.refusals import not_for_you, not_yours
+from dialogs.replies import Replies
 from dialogs.states import Planning
 from dialogs.texts import _, joined, labelled, native_digits, ngettext
 
@@ -136,9 +135,8 @@ def plan_text(
     return "\n".join(lines)
 
 
-async def _people(uow: UnitOfWork, person: Person, conference: ConferenceId) -> dict[int, Invitee]:
-    _request, people = await circle(uow, person.id, conference)
-    return {p.id: p for p in people}
+async def _people(uow: UnitOfWork, conference: ConferenceId) -> dict[int, Invitee]:
+    return {p.id: p for p in await uow.invitees.of_conference(conference)}
 
 
 def _screen(
@@ -148,6 +146,7 @@ def _screen(
 
 
 async def show_plan(
+    replies: Replies,
     chat: Message,
     uow: UnitOfWork,
     person: Person,
@@ -156,7 +155,7 @@ async def show_plan(
     locale: str,
 ) -> None:
     plan = await plan_of(uow, person.id, conference)
-    people = await _people(uow, person, conference)
+    people = await _people(uow, conference)
     status = (
         _("Versie {version} is verstuurd.").format(version=plan.version)
         if plan.published
@@ -179,265 +178,200 @@ async def show_plan(
         rows.append([_button(_("📤 Versturen aan wie er was"), conference, "publish")])
     *before, last = _screen(plan, people, zone, locale, status)
     for part in before:
-        await chat.answer(part, protect_content=True)
-    await chat.answer(
-        last, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows), protect_content=True
-    )
-
-
-def router() -> Router:
-    r = Router(name="plan")
-
-    @r.callback_query(PlanStep.filter())
-    async def step(
-        callback: CallbackQuery,
-        callback_data: PlanStep,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-        bot: Bot,
-    ) -> None:
-        message, conference = callback.message, ConferenceId(callback_data.conference)
-        try:
-            people = await _people(uow, person, conference)
-        except AccessDenied:
-            await callback.answer(
-                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-            )
-            return
-        if not isinstance(message, Message):
-            await callback.answer()
-            return
-        action, value = callback_data.action, callback_data.value
-        try:
-            await _step(
-                callback,
-                message,
-                state,
-                uow,
-                person,
-                i18n,
-                zone,
-                bot,
-                conference,
-                people,
-                action,
-                value,
-            )
-        except PlanError as error:
-            await callback.answer(
-                {
-                    PlanProblem.EMPTY: _("Voeg eerst een afspraak toe."),
-                    PlanProblem.TOO_MANY: _("Dat zijn veel afspraken: hoogstens 30."),
-                    PlanProblem.NOT_PROFESSIONAL: _("Dat is geen professional in deze kring."),
-                    PlanProblem.WAITING: _("Wacht eerst op het antwoord van de professional."),
-                }[error.problem],
-                show_alert=True,
-            )
-        except NotFound:
-            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-
-    @r.message(
-        StateFilter(Planning.what, Planning.when, Planning.monitor, Planning.next), HasText()
-    )
-    async def typed(
-        message: Message,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        data = await state.get_data()
-        conference, step = ConferenceId(data["conference"]), await state.get_state()
-        try:
-            text = clean_text(Field.CONCERNS, message.text or "")
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        if step == Planning.what.state:
-            await state.update_data(what=text, who=[], names=[])
-            await state.set_state(Planning.who)
-            await _ask_who(message, uow, person, conference, [])
-            return
-        if step == Planning.monitor.state:
-            await set_monitor(uow, person.id, conference, Who(None, text[:64]))
-        elif step == Planning.next.state:
-            try:
-                moment = parse_slot(
-                    text, now(), zone, (i18n.current_locale, *i18n.available_locales)
-                )
-            except SlotError as error:
-                await message.answer(slot_problem_text(error, zone, i18n.current_locale))
-                return
-            await set_next_meeting(uow, person.id, conference, moment)
-        else:  # when: a date, or the family's own words
-            on: date | None = None
-            when_text: str | None = text[:100]
-            try:
-                on = parse_slot(
-                    text + " 12:00", now(), zone, (i18n.current_locale, *i18n.available_locales)
-                ).date()
-                when_text = None
-            except SlotError as error:
-                if error.code not in (SlotProblem.UNREADABLE, SlotProblem.NO_TIME):
-                    await message.answer(slot_problem_text(error, zone, i18n.current_locale))
-                    return
-            await _add(message, state, uow, person, conference, on, when_text, zone)
-            return
-        await state.clear()
-        await message.answer(_("Opgeslagen ✓"))
-        await show_plan(message, uow, person, conference, zone, i18n.current_locale)
-
-    @r.message(StateFilter(Planning.who), HasText())
-    async def typed_name(
-        message: Message, state: FSMContext, uow: UnitOfWork, person: Person
-    ) -> None:
-        data = await state.get_data()
-        names = [*data.get("names", []), (message.text or "").strip()[:64]]
-        await state.update_data(names=names)
-        await _ask_who(message, uow, person, ConferenceId(data["conference"]), data["who"], names)
-
-    @r.callback_query(PlanAnswer.filter())
-    async def accepted(
-        callback: CallbackQuery,
-        callback_data: PlanAnswer,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        if not callback_data.accepted:  # first: why not (the family reads it)
-            await callback.answer()
-            await state.set_state(Planning.reason)
-            await state.set_data({"invitee": invitee.id})
-            await message.answer(
-                _("Waarom accepteer je het plan niet? De familie leest je antwoord.")
-            )
-            return
-        try:
-            plan = await answer_acceptance(uow, person.id, invitee.id, True, None)
-        except NotFound:
-            await callback.answer(_("Er is niets om te accepteren."), show_alert=True)
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        # the screen from the plan as it is now (accepted), not the one it was sent with
-        people = {p.id: p for p in await uow.invitees.of_conference(invitee.conference_id)}
-        await message.edit_text(
-            split_message(plan_text(plan, people, zone, i18n.current_locale))[-1],
-            reply_markup=None,
+        replies.send(chat.answer(part, protect_content=True))
+    replies.send(
+        chat.answer(
+            last, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows), protect_content=True
         )
-        await _tell_coordinator(bot, uow, i18n, invitee, accepted=True)
-
-    @r.message(StateFilter(Planning.reason), HasText())
-    async def reason(
-        message: Message, state: FSMContext, uow: UnitOfWork, person: Person, bot: Bot, i18n: I18n
-    ) -> None:
-        invitee_id = (await state.get_data())["invitee"]
-        try:
-            text = clean_text(Field.CONCERNS, message.text or "")
-            await answer_acceptance(uow, person.id, invitee_id, False, text)
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        except NotFound:
-            await state.clear()
-            await message.answer(_("Er is niets om te accepteren."))
-            return
-        await state.clear()
-        await message.answer(_("Opgeslagen ✓ De coördinator en de familie horen het."))
-        invitee = await uow.invitees.get(invitee_id)
-        if invitee is not None:
-            await _tell_coordinator(bot, uow, i18n, invitee, accepted=False)
-
-    return r
+    )
 
 
-async def _step(
+def _plan_problem(error: PlanError) -> str:
+    return {
+        PlanProblem.EMPTY: _("Voeg eerst een afspraak toe."),
+        PlanProblem.TOO_MANY: _("Dat zijn veel afspraken: hoogstens 30."),
+        PlanProblem.NOT_PROFESSIONAL: _("Dat is geen professional in deze kring."),
+        PlanProblem.WAITING: _("Wacht eerst op het antwoord van de professional."),
+    }[error.problem]
+
+
+# The coordinator's buttons (PlanStep): CoordinatorOf lets only this conference's coordinator
+# through and gives the handler the conference.
+
+
+async def menu(
     callback: CallbackQuery,
     message: Message,
+    conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
     zone: ZoneInfo,
-    bot: Bot,
-    conference: ConferenceId,
-    people: dict[int, Invitee],
-    action: str,
-    value: int,
+    replies: Replies,
 ) -> None:
-    locale = i18n.current_locale
-    if action == "menu":
-        await callback.answer()
-        await state.clear()
-        await show_plan(message, uow, person, conference, zone, locale)
-    elif action == "add":
-        await callback.answer()
-        await state.set_state(Planning.what)
-        await state.set_data({"conference": conference})
-        await message.answer(_("Wat is de afspraak? Schrijf het in de woorden van de familie."))
-    elif action == "who" and await state.get_state() == Planning.who.state:
-        data = await state.get_data()
-        chosen = (
-            [i for i in data["who"] if i != value]
-            if value in data["who"]
-            else [*data["who"], value]
-        )
-        if value not in people:
-            raise NotFound("not in this circle")
-        await state.update_data(who=chosen)
-        await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_reply_markup(reply_markup=_who_markup(conference, people, chosen))
-    elif action == "done" and await state.get_state() == Planning.who.state:
-        await callback.answer(_("Opgeslagen ✓"))
-        await state.set_state(Planning.when)
-        await message.answer(
+    replies.send(callback.answer())
+    await state.clear()
+    await show_plan(replies, message, uow, person, conference.id, zone, i18n.current_locale)
+
+
+async def add(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer())
+    await state.set_state(Planning.what)
+    await state.set_data({"conference": conference.id})
+    replies.send(
+        message.answer(_("Wat is de afspraak? Schrijf het in de woorden van de familie."))
+    )
+
+
+async def who(
+    callback: CallbackQuery,
+    callback_data: PlanStep,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    replies: Replies,
+) -> None:
+    """A name ticked (or unticked) for the agreement being written."""
+    people, value = await _people(uow, conference.id), callback_data.value
+    if value not in people:
+        await earlier_question(callback, replies)
+        return
+    data = await state.get_data()
+    chosen = (
+        [i for i in data["who"] if i != value] if value in data["who"] else [*data["who"], value]
+    )
+    await state.update_data(who=chosen)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_reply_markup(reply_markup=_who_markup(conference.id, people, chosen))
+    )
+
+
+async def who_done(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await state.set_state(Planning.when)
+    replies.send(
+        message.answer(
             _(
                 "Wanneer? Typ een datum (bijvoorbeeld 3-7), of in eigen woorden "
                 "(bijvoorbeeld: elk tweede weekend). Of tik op Geen."
             ),
             reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[[_button(_("Geen"), conference, "none")]]
+                inline_keyboard=[[_button(_("Geen"), conference.id, "none")]]
             ),
         )
-    elif action == "none" and await state.get_state() == Planning.when.state:
-        await callback.answer(_("Opgeslagen ✓"))
-        await _add(message, state, uow, person, conference, None, None, zone)
-    elif action == "monitor":
-        await callback.answer()
-        await state.set_state(Planning.monitor)
-        await state.set_data({"conference": conference})
-        await message.answer(
+    )
+
+
+async def no_date(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """The "Geen" button: the agreement being written has no when."""
+    try:
+        await _add(state, uow, person, conference.id, None, None)
+    except PlanError as error:
+        replies.send(callback.answer(_plan_problem(error), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await _show_added(replies, message, uow, person, conference.id, zone)
+
+
+async def monitor(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    replies: Replies,
+) -> None:
+    people = await _people(uow, conference.id)
+    replies.send(callback.answer())
+    await state.set_state(Planning.monitor)
+    await state.set_data({"conference": conference.id})
+    replies.send(
+        message.answer(
             _("Wie houdt een oogje in het zeil? Tik op een naam of typ er een."),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
-                    [_button(p.name, conference, "watch", p.id)] for p in people.values()
+                    [_button(p.name, conference.id, "watch", p.id)] for p in people.values()
                 ][:20]
             ),
         )
-    elif action == "watch" and value in people:
-        await set_monitor(uow, person.id, conference, Who(value))
-        await state.clear()
-        await callback.answer(_("Opgeslagen ✓"))
-        await show_plan(message, uow, person, conference, zone, locale)
-    elif action == "next":
-        await callback.answer()
-        await state.set_state(Planning.next)
-        await state.set_data({"conference": conference})
-        await message.answer(
+    )
+
+
+async def watch(
+    callback: CallbackQuery,
+    callback_data: PlanStep,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """Someone in the circle keeps an eye on the agreements."""
+    if callback_data.value not in await _people(uow, conference.id):
+        await earlier_question(callback, replies)
+        return
+    await set_monitor(uow, person.id, conference.id, Who(callback_data.value))
+    await state.clear()
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await show_plan(replies, message, uow, person, conference.id, zone, i18n.current_locale)
+
+
+async def next_meeting(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer())
+    await state.set_state(Planning.next)
+    await state.set_data({"conference": conference.id})
+    replies.send(
+        message.answer(
             _("Wanneer is de volgende bijeenkomst? Typ datum en tijd, bijvoorbeeld: 29-9 10:00")
         )
-    elif action == "accept":
-        await callback.answer()
-        await message.answer(
+    )
+
+
+async def accept(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    replies: Replies,
+) -> None:
+    """Which professional must accept the plan."""
+    people = await _people(uow, conference.id)
+    replies.send(callback.answer())
+    replies.send(
+        message.answer(
             _(
                 "Welke professional moet het plan accepteren? Dat is nodig "
                 "bij verplichte hulp. Of als het plan zich niet houdt aan de "
@@ -445,87 +379,422 @@ async def _step(
             ),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
-                    [_button(p.name, conference, "acceptor", p.id)]
+                    [_button(p.name, conference.id, "acceptor", p.id)]
                     for p in people.values()
                     if p.group is Group.PROFESSIONAL
                 ]
             ),
         )
-    elif action == "acceptor":
-        plan, professional = await ask_acceptance(uow, person.id, conference, value)
-        await callback.answer(_("Opgeslagen ✓"))
-        sent = await _send_for_acceptance(bot, uow, i18n, zone, plan, people, professional)
-        await message.answer(
+    )
+
+
+async def acceptor(
+    callback: CallbackQuery,
+    callback_data: PlanStep,
+    message: Message,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """The professional chosen: they get the plan to accept, if the bot can reach them."""
+    try:
+        plan, professional = await ask_acceptance(
+            uow, person.id, conference.id, callback_data.value
+        )
+    except PlanError as error:
+        replies.send(callback.answer(_plan_problem(error), show_alert=True))
+        return
+    people = await _people(uow, conference.id)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    reachable = _send_for_acceptance(replies, i18n, zone, plan, people, professional)
+    replies.send(
+        message.answer(
             _("{name} krijgt het plan om te accepteren.").format(name=escape(professional.name))
-            if sent
+            if reachable
             else _("{name} is niet te bereiken via de bot.").format(name=escape(professional.name))
         )
-    elif action in ("askers", "asker", "askers_done"):
-        plan = await plan_of(uow, person.id, conference)
-        data = await state.get_data()
-        saved = data.get("askers") if data.get("askers_for") == conference else None
-        askers: list[int] = (
-            saved
-            if saved is not None
-            else list(plan.follow_up or default_follow_up(plan, list(people.values())))
+    )
+
+
+async def askers(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    """Who gets the questions after 4 weeks: the names to tick."""
+    people = await _people(uow, conference.id)
+    chosen = await _askers(state, uow, person, conference.id, people)
+    await state.update_data(askers=chosen, askers_for=conference.id)
+    replies.send(callback.answer())
+    replies.send(
+        message.answer(
+            _(
+                "Wie vragen we na 4 weken hoe het gaat met de afspraken? "
+                "Meestal de hoofdpersoon en wie een oogje in het zeil "
+                "houdt."
+            ),
+            reply_markup=_askers_markup(conference.id, people, chosen),
         )
-        if action == "asker":
-            if value not in people:
-                raise NotFound("not in this circle")
-            askers = [i for i in askers if i != value] if value in askers else [*askers, value]
-        if action == "askers_done":
-            await set_follow_up(uow, person.id, conference, askers)
-            await state.clear()
-            await callback.answer(_("Opgeslagen ✓"))
-            await show_plan(message, uow, person, conference, zone, locale)
-            return
-        await state.update_data(askers=askers, askers_for=conference)
-        await callback.answer()
-        rows = [
-            [_button(("✓ " if p.id in askers else "") + p.name, conference, "asker", p.id)]
-            for p in people.values()
-        ][:20]
-        rows.append([_button(_("Klaar ✓"), conference, "askers_done")])
-        markup = InlineKeyboardMarkup(inline_keyboard=rows)
-        if action == "asker":
-            await message.edit_reply_markup(reply_markup=markup)
-        else:
-            await message.answer(
-                _(
-                    "Wie vragen we na 4 weken hoe het gaat met de afspraken? "
-                    "Meestal de hoofdpersoon en wie een oogje in het zeil "
-                    "houdt."
-                ),
-                reply_markup=markup,
-            )
-    elif action == "remove":
-        await remove_agreement(uow, person.id, conference, value)
-        await callback.answer(_("Opgeslagen ✓"))
-        await show_plan(message, uow, person, conference, zone, locale)
-    elif action == "publish":
-        plan, to = await publish(uow, person.id, conference, now(), zone)
-        await _send_plan(uow, i18n, zone, person, plan, people, to)
-        await callback.answer(_("Opgeslagen ✓"))
-        # the screen as it is now: this version is on its way (the outbox sends it)
-        await message.edit_text(
+    )
+
+
+async def asker(
+    callback: CallbackQuery,
+    callback_data: PlanStep,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    """A name ticked (or unticked) for the questions after 4 weeks."""
+    people, value = await _people(uow, conference.id), callback_data.value
+    chosen = await _askers(state, uow, person, conference.id, people)
+    if value not in people:
+        await earlier_question(callback, replies)
+        return
+    chosen = [i for i in chosen if i != value] if value in chosen else [*chosen, value]
+    await state.update_data(askers=chosen, askers_for=conference.id)
+    replies.send(callback.answer())
+    replies.send(
+        message.edit_reply_markup(reply_markup=_askers_markup(conference.id, people, chosen))
+    )
+
+
+async def askers_done(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    people = await _people(uow, conference.id)
+    chosen = await _askers(state, uow, person, conference.id, people)
+    await set_follow_up(uow, person.id, conference.id, chosen)
+    await state.clear()
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await show_plan(replies, message, uow, person, conference.id, zone, i18n.current_locale)
+
+
+async def remove(
+    callback: CallbackQuery,
+    callback_data: PlanStep,
+    message: Message,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    try:
+        await remove_agreement(uow, person.id, conference.id, callback_data.value)
+    except NotFound:
+        await earlier_question(callback, replies)
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await show_plan(replies, message, uow, person, conference.id, zone, i18n.current_locale)
+
+
+async def publish_plan(
+    callback: CallbackQuery,
+    message: Message,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """Everyone who took part gets the plan (the outbox sends it)."""
+    try:
+        plan, to = await publish(uow, person.id, conference.id, now(), zone)
+    except PlanError as error:
+        replies.send(callback.answer(_plan_problem(error), show_alert=True))
+        return
+    people = await _people(uow, conference.id)
+    await _send_plan(uow, i18n, zone, person, plan, people, to)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    # the screen as it is now: this version is on its way (the outbox sends it)
+    replies.send(
+        message.edit_text(
             _screen(
                 plan,
                 people,
                 zone,
-                locale,
+                i18n.current_locale,
                 _("Versie {version} wordt verstuurd.").format(version=plan.version),
             )[-1],
             reply_markup=None,
         )
-        await message.answer(
+    )
+    replies.send(
+        message.answer(
             ngettext(
                 "Het plan (versie {version}) gaat naar {count} persoon.",
                 "Het plan (versie {version}) gaat naar {count} mensen.",
                 len(to),
             ).format(version=plan.version, count=len(to))
         )
-    else:
-        await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+    )
+
+
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A coordinator's button from an earlier question (or a step already past)."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
+
+
+# What the coordinator types while planning.
+
+
+def _typed_text(message: Message, replies: Replies) -> str | None:
+    """The typed words, cleaned; None (and why) if they cannot be used."""
+    try:
+        return clean_text(Field.CONCERNS, message.text or "")
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return None
+
+
+async def typed_what(
+    message: Message, state: FSMContext, uow: UnitOfWork, replies: Replies
+) -> None:
+    """The agreement in the family's words; next: who does it."""
+    if (text := _typed_text(message, replies)) is None:
+        return
+    conference = ConferenceId((await state.get_data())["conference"])
+    await state.update_data(what=text, who=[], names=[])
+    await state.set_state(Planning.who)
+    await _ask_who(replies, message, uow, conference, [])
+
+
+async def typed_name(
+    message: Message, state: FSMContext, uow: UnitOfWork, replies: Replies
+) -> None:
+    """Someone who is not in the circle does it too."""
+    data = await state.get_data()
+    names = [*data.get("names", []), (message.text or "").strip()[:64]]
+    await state.update_data(names=names)
+    await _ask_who(replies, message, uow, ConferenceId(data["conference"]), data["who"], names)
+
+
+async def typed_when(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """When: a date, or the family's own words."""
+    if (text := _typed_text(message, replies)) is None:
+        return
+    conference = ConferenceId((await state.get_data())["conference"])
+    on: date | None = None
+    when_text: str | None = text[:100]
+    try:
+        on = parse_slot(
+            text + " 12:00", now(), zone, (i18n.current_locale, *i18n.available_locales)
+        ).date()
+        when_text = None
+    except SlotError as error:
+        if error.code not in (SlotProblem.UNREADABLE, SlotProblem.NO_TIME):
+            replies.send(message.answer(slot_problem_text(error, zone, i18n.current_locale)))
+            return
+    await _add(state, uow, person, conference, on, when_text)
+    await _show_added(replies, message, uow, person, conference, zone)
+
+
+async def typed_monitor(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """Someone outside the circle keeps an eye on the agreements."""
+    if (text := _typed_text(message, replies)) is None:
+        return
+    conference = ConferenceId((await state.get_data())["conference"])
+    await set_monitor(uow, person.id, conference, Who(None, text[:64]))
+    await _saved(replies, message, state, uow, person, conference, zone, i18n)
+
+
+async def typed_next(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """The next get-together: a date and a time."""
+    if (text := _typed_text(message, replies)) is None:
+        return
+    conference = ConferenceId((await state.get_data())["conference"])
+    try:
+        moment = parse_slot(text, now(), zone, (i18n.current_locale, *i18n.available_locales))
+    except SlotError as error:
+        replies.send(message.answer(slot_problem_text(error, zone, i18n.current_locale)))
+        return
+    await set_next_meeting(uow, person.id, conference, moment)
+    await _saved(replies, message, state, uow, person, conference, zone, i18n)
+
+
+async def _saved(
+    replies: Replies,
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
+    zone: ZoneInfo,
+    i18n: I18n,
+) -> None:
+    await state.clear()
+    replies.send(message.answer(_("Opgeslagen ✓")))
+    await show_plan(replies, message, uow, person, conference, zone, i18n.current_locale)
+
+
+# The professional's answer (PlanAnswer): OwnInvitation lets only the invited professional
+# through and gives the handler their invitation and the message.
+
+
+async def accepts(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    try:
+        plan = await answer_acceptance(uow, person.id, invitee.id, True, None)
+    except NotFound:
+        replies.send(callback.answer(_("Er is niets om te accepteren."), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    # the screen from the plan as it is now (accepted), not the one it was sent with
+    people = await _people(uow, invitee.conference_id)
+    replies.send(
+        message.edit_text(
+            split_message(plan_text(plan, people, zone, i18n.current_locale))[-1],
+            reply_markup=None,
+        )
+    )
+    await _tell_coordinator(replies, uow, i18n, invitee, accepted=True)
+
+
+async def rejects(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    """First: why not (the family reads it)."""
+    replies.send(callback.answer())
+    await state.set_state(Planning.reason)
+    await state.set_data({"invitee": invitee.id})
+    replies.send(
+        message.answer(_("Waarom accepteer je het plan niet? De familie leest je antwoord."))
+    )
+
+
+async def reason(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    invitee_id = (await state.get_data())["invitee"]
+    try:
+        text = clean_text(Field.CONCERNS, message.text or "")
+        await answer_acceptance(uow, person.id, invitee_id, False, text)
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    except NotFound:
+        await state.clear()
+        replies.send(message.answer(_("Er is niets om te accepteren.")))
+        return
+    await state.clear()
+    replies.send(message.answer(_("Opgeslagen ✓ De coördinator en de familie horen het.")))
+    invitee = await uow.invitees.get(invitee_id)
+    if invitee is not None:
+        await _tell_coordinator(replies, uow, i18n, invitee, accepted=False)
+
+
+def router() -> Router:
+    r = Router(name="plan")
+    coordinator, on_message = CoordinatorOf(), UnderMessage()
+    for action, handler in (
+        ("menu", menu),
+        ("add", add),
+        ("monitor", monitor),
+        ("watch", watch),
+        ("next", next_meeting),
+        ("accept", accept),
+        ("acceptor", acceptor),
+        ("askers", askers),
+        ("asker", asker),
+        ("askers_done", askers_done),
+        ("remove", remove),
+        ("publish", publish_plan),
+    ):
+        r.callback_query.register(
+            handler, PlanStep.filter(F.action == action), coordinator, on_message
+        )
+    # the steps of one agreement, while it is being written
+    r.callback_query.register(
+        who, PlanStep.filter(F.action == "who"), StateFilter(Planning.who), coordinator, on_message
+    )
+    r.callback_query.register(
+        who_done,
+        PlanStep.filter(F.action == "done"),
+        StateFilter(Planning.who),
+        coordinator,
+        on_message,
+    )
+    r.callback_query.register(
+        no_date,
+        PlanStep.filter(F.action == "none"),
+        StateFilter(Planning.when),
+        coordinator,
+        on_message,
+    )
+    r.callback_query.register(earlier_question, PlanStep.filter(), coordinator)
+    r.callback_query.register(not_for_you, PlanStep.filter())
+    r.message.register(typed_what, StateFilter(Planning.what), HasText())
+    r.message.register(typed_name, StateFilter(Planning.who), HasText())
+    r.message.register(typed_when, StateFilter(Planning.when), HasText())
+    r.message.register(typed_monitor, StateFilter(Planning.monitor), HasText())
+    r.message.register(typed_next, StateFilter(Planning.next), HasText())
+    r.callback_query.register(accepts, PlanAnswer.filter(F.accepted), OwnInvitation())
+    r.callback_query.register(rejects, PlanAnswer.filter(~F.accepted), OwnInvitation())
+    r.callback_query.register(not_yours, PlanAnswer.filter())
+    r.message.register(reason, StateFilter(Planning.reason), HasText())
+    return r
 
 
 def _who_markup(
@@ -540,47 +809,83 @@ def _who_markup(
 
 
 async def _ask_who(
+    replies: Replies,
     chat: Message,
     uow: UnitOfWork,
-    person: Person,
     conference: ConferenceId,
     chosen: Sequence[int],
     names: Sequence[str] = (),
 ) -> None:
-    people = await _people(uow, person, conference)
+    people = await _people(uow, conference)
     text: str = _("Wie doet het? Tik op de namen, of typ een naam die er niet bij staat.")
     if names:
         text += "\n" + _("Erbij: {names}").format(names=listed([escape(n) for n in names]))
-    await chat.answer(text, reply_markup=_who_markup(conference, people, chosen))
+    replies.send(chat.answer(text, reply_markup=_who_markup(conference, people, chosen)))
 
 
 async def _add(
-    chat: Message,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
     conference: ConferenceId,
     on: date | None,
     when_text: str | None,
-    zone: ZoneInfo,
 ) -> None:
+    """The agreement written in this conversation (what, who), with its when."""
     data = await state.get_data()
     who = [Who(i) for i in data.get("who", [])] + [Who(None, n) for n in data.get("names", [])]
     await add_agreement(uow, person.id, conference, data["what"], who, on, when_text)
     await state.clear()
-    await chat.answer(_("Afspraak opgeslagen ✓"))
-    await show_plan(chat, uow, person, conference, zone, current_locale())
 
 
-async def _send_for_acceptance(
-    bot: Bot,
+async def _show_added(
+    replies: Replies,
+    chat: Message,
     uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
+    zone: ZoneInfo,
+) -> None:
+    replies.send(chat.answer(_("Afspraak opgeslagen ✓")))
+    await show_plan(replies, chat, uow, person, conference, zone, current_locale())
+
+
+async def _askers(
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
+    people: dict[int, Invitee],
+) -> list[int]:
+    """Who gets the 4-week questions so far: as ticked in this conversation, else as saved,
+    else the plan's default."""
+    data = await state.get_data()
+    if data.get("askers_for") == conference and data.get("askers") is not None:
+        return list(data["askers"])
+    plan = await plan_of(uow, person.id, conference)
+    return list(plan.follow_up or default_follow_up(plan, list(people.values())))
+
+
+def _askers_markup(
+    conference: int, people: dict[int, Invitee], chosen: Sequence[int]
+) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(("✓ " if p.id in chosen else "") + p.name, conference, "asker", p.id)]
+        for p in people.values()
+    ][:20]
+    rows.append([_button(_("Klaar ✓"), conference, "askers_done")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _send_for_acceptance(
+    replies: Replies,
     i18n: I18n,
     zone: ZoneInfo,
     plan: Plan,
     people: dict[int, Invitee],
     professional: Invitee,
 ) -> bool:
+    """The plan to the professional, to accept; False if the bot cannot reach them."""
     if professional.person_id is None or not professional.reachable:
         return False
     with i18n.use_locale(professional.locale):
@@ -605,9 +910,9 @@ async def _send_for_acceptance(
         )
     *before, last = split_message(text)
     for part in before:
-        if not await deliver(bot, uow, professional.person_id, part, protect=True):
-            return False
-    return await deliver(bot, uow, professional.person_id, last, markup, protect=True)
+        notify(replies, professional.person_id, part, protect=True)
+    notify(replies, professional.person_id, last, markup, protect=True)
+    return True
 
 
 async def _send_plan(
@@ -655,7 +960,7 @@ async def _send_plan(
 
 
 async def _tell_coordinator(
-    bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee, accepted: bool
+    replies: Replies, uow: UnitOfWork, i18n: I18n, invitee: Invitee, accepted: bool
 ) -> None:
     """The professional answered: the coordinator hears it at once, in their own language."""
     async with coordinator_language(uow, i18n, invitee.conference_id) as request:
@@ -669,9 +974,8 @@ async def _tell_coordinator(
                 "reden."
             )
         )
-        await deliver(
-            bot,
-            uow,
+        notify(
+            replies,
             request.coordinator_id,
             text.format(reference=request.reference, name=escape(invitee.name)),
         )
