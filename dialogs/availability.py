@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -31,10 +31,11 @@ from dialogs.callbacks import (
     VoteAnswer,
 )
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import HasText, OwnInvitation
 from dialogs.labels import slot_problem_text, vote_button_text
-from dialogs.outbound import coordinator_language, deliver, when
-from dialogs.owned import owned
+from dialogs.outbound import coordinator_language, notify, when
+from dialogs.refusals import not_yours
+from dialogs.replies import Replies
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Proposing
 from dialogs.texts import _
@@ -82,173 +83,178 @@ def ballot(
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def router() -> Router:
-    r = Router(name="availability")
+async def show_ballot(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """The dates to choose from, in a message of their own."""
+    _invitee, slots, votes = await my_ballot(uow, person.id, invitee.id)
+    replies.send(callback.answer())
+    if not slots:
+        replies.send(
+            message.answer(_("Er zijn nog geen datums voorgesteld. Je hoort het zodra dat zo is."))
+        )
+        return
+    text, markup = ballot(invitee, slots, votes, zone, i18n.current_locale)
+    replies.send(message.answer(text, reply_markup=markup))
 
-    @r.callback_query(NewDatesVote.filter())
-    @r.callback_query(VoteAnswer.filter())
-    async def voted(
-        callback: CallbackQuery,
-        callback_data: VoteAnswer | NewDatesVote,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        _invitee, slots, votes = await my_ballot(uow, person.id, invitee.id)
-        if callback_data.slot:
-            current = votes.get(callback_data.slot)
-            choice = (
-                Vote(callback_data.vote)
-                if callback_data.vote in Vote._value2member_map_
-                else _CYCLE[current]
-            )
-            try:
-                await vote(uow, person.id, invitee.id, callback_data.slot, choice, now())
-            except NotFound:
-                await callback.answer(_("Die datum staat niet meer op de lijst."), show_alert=True)
-                return
-            except MeetingError:
-                await callback.answer(
-                    _("De datum staat al vast, kiezen kan niet meer."), show_alert=True
-                )
-                return
-            votes = {**votes, callback_data.slot: choice}
-            await callback.answer(_("Opgeslagen ✓"))
-            text, markup = ballot(
-                invitee,
-                slots,
-                votes,
-                zone,
-                i18n.current_locale,
-                saved=True,
-                since=getattr(callback_data, "since", 0),
-            )
-            await message.edit_text(text, reply_markup=markup)
-            return
-        await callback.answer()
-        if not slots:
-            await message.answer(
-                _("Er zijn nog geen datums voorgesteld. Je hoort het zodra dat zo is.")
-            )
-            return
-        text, markup = ballot(invitee, slots, votes, zone, i18n.current_locale)
-        await message.answer(text, reply_markup=markup)
 
-    @r.callback_query(FamilyPropose.filter())
-    async def propose(
-        callback: CallbackQuery,
-        callback_data: FamilyPropose,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        await callback.answer()
-        await state.set_state(Proposing.text)
-        await state.set_data({"invitee": invitee.id})
-        await message.answer(
+async def voted(
+    callback: CallbackQuery,
+    callback_data: VoteAnswer | NewDatesVote,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """A tap on a date: the vote it names, or the next one after the current."""
+    _invitee, slots, votes = await my_ballot(uow, person.id, invitee.id)
+    choice = (
+        Vote(callback_data.vote)
+        if callback_data.vote in Vote._value2member_map_
+        else _CYCLE[votes.get(callback_data.slot)]
+    )
+    try:
+        await vote(uow, person.id, invitee.id, callback_data.slot, choice, now())
+    except NotFound:
+        replies.send(callback.answer(_("Die datum staat niet meer op de lijst."), show_alert=True))
+        return
+    except MeetingError:
+        replies.send(
+            callback.answer(_("De datum staat al vast, kiezen kan niet meer."), show_alert=True)
+        )
+        return
+    votes = {**votes, callback_data.slot: choice}
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    text, markup = ballot(
+        invitee,
+        slots,
+        votes,
+        zone,
+        i18n.current_locale,
+        saved=True,
+        since=getattr(callback_data, "since", 0),
+    )
+    replies.send(message.edit_text(text, reply_markup=markup))
+
+
+async def propose(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    """The main person proposes a date or a place of their own."""
+    replies.send(callback.answer())
+    await state.set_state(Proposing.text)
+    await state.set_data({"invitee": invitee.id})
+    replies.send(
+        message.answer(
             _(
                 "Het is jullie conferentie. Typ een datum met tijd (bijvoorbeeld "
                 "za 3 juli 10:00) of een plek (bijvoorbeeld: bij oma thuis). "
                 "De coördinator neemt het met één tik over."
             )
         )
+    )
 
-    @r.message(StateFilter(Proposing.text), HasText())
-    async def proposed(
-        message: Message,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-        bot: Bot,
-    ) -> None:
-        invitee_id = (await state.get_data())["invitee"]
-        text = (message.text or "").strip()[:200]
-        try:
-            proposal = await propose_by_family(
-                uow,
-                person.id,
-                invitee_id,
-                text,
-                now(),
-                zone,
-                (i18n.current_locale, *i18n.available_locales),
-            )
-        except SlotError as error:
-            await message.answer(slot_problem_text(error, zone, i18n.current_locale))
-            return
-        except (NotFound, MeetingError):
-            await state.clear()
-            await message.answer(_("Voorstellen kan nu niet (meer)."))
-            return
+
+async def proposed(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    invitee_id = (await state.get_data())["invitee"]
+    text = (message.text or "").strip()[:200]
+    try:
+        proposal = await propose_by_family(
+            uow,
+            person.id,
+            invitee_id,
+            text,
+            now(),
+            zone,
+            (i18n.current_locale, *i18n.available_locales),
+        )
+    except SlotError as error:
+        replies.send(message.answer(slot_problem_text(error, zone, i18n.current_locale)))
+        return
+    except (NotFound, MeetingError):
         await state.clear()
-        await message.answer(_("Opgeslagen ✓ De coördinator krijgt je voorstel."))
-        async with coordinator_language(uow, i18n, proposal.conference_id) as request:
-            if request is None or request.coordinator_id is None:
-                return
-            what = (
-                when(proposal.starts_at, zone, i18n.current_locale)
-                if proposal.starts_at
-                else escape(proposal.place or "")
-            )
-            await deliver(
-                bot,
-                uow,
-                request.coordinator_id,
-                _("{reference}: {name} stelt voor: {what}").format(
-                    reference=request.reference, name=escape(proposal.by), what=what
-                ),
-                markup=InlineKeyboardMarkup(
-                    inline_keyboard=[
-                        [
-                            InlineKeyboardButton(
-                                text=_("✓ Overnemen"),
-                                callback_data=ProposalDecision(id=proposal.id, accept=True).pack(),
-                            ),
-                            InlineKeyboardButton(
-                                text=_("✗ Nee"),
-                                callback_data=ProposalDecision(
-                                    id=proposal.id, accept=False
-                                ).pack(),
-                            ),
-                        ],
-                        [
-                            InlineKeyboardButton(
-                                text=_("📅 Datum en plaats"),
-                                callback_data=Dates(conference=request.id, action="menu").pack(),
-                            )
-                        ],
-                    ]
-                ),
-            )
-
-    @r.callback_query(MeetingAnswer.filter())
-    async def still(
-        callback: CallbackQuery,
-        callback_data: MeetingAnswer,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-        bot: Bot,
-        policy: Policy,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
+        replies.send(message.answer(_("Voorstellen kan nu niet (meer).")))
+        return
+    await state.clear()
+    replies.send(message.answer(_("Opgeslagen ✓ De coördinator krijgt je voorstel.")))
+    async with coordinator_language(uow, i18n, proposal.conference_id) as request:
+        if request is None or request.coordinator_id is None:
             return
-        invitee, message = found
-        choice = Rsvp.YES if callback_data.coming else Rsvp.NO
-        answered = await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
-        await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(
+        what = (
+            when(proposal.starts_at, zone, i18n.current_locale)
+            if proposal.starts_at
+            else escape(proposal.place or "")
+        )
+        notify(
+            replies,
+            request.coordinator_id,
+            _("{reference}: {name} stelt voor: {what}").format(
+                reference=request.reference, name=escape(proposal.by), what=what
+            ),
+            markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=_("✓ Overnemen"),
+                            callback_data=ProposalDecision(id=proposal.id, accept=True).pack(),
+                        ),
+                        InlineKeyboardButton(
+                            text=_("✗ Nee"),
+                            callback_data=ProposalDecision(id=proposal.id, accept=False).pack(),
+                        ),
+                    ],
+                    [
+                        InlineKeyboardButton(
+                            text=_("📅 Datum en plaats"),
+                            callback_data=Dates(conference=request.id, action="menu").pack(),
+                        )
+                    ],
+                ]
+            ),
+        )
+
+
+async def still(
+    callback: CallbackQuery,
+    callback_data: MeetingAnswer,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    policy: Policy,
+    replies: Replies,
+) -> None:
+    """The date changed: "I can still come" or "I can't come anymore"."""
+    choice = Rsvp.YES if callback_data.coming else Rsvp.NO
+    answered = await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(
+        message.answer(
             _("Fijn, tot dan! Opgeslagen ✓")
             if callback_data.coming
             else _(
@@ -256,6 +262,21 @@ def router() -> Router:
                 "Opgeslagen ✓"
             )
         )
-        await tell_coordinator(bot, uow, i18n, zone, answered, invitee.rsvp)
+    )
+    await tell_coordinator(replies, uow, i18n, zone, answered, invitee.rsvp)
 
+
+def router() -> Router:
+    r = Router(name="availability")
+    r.callback_query.register(show_ballot, VoteAnswer.filter(F.slot == 0), OwnInvitation())
+    r.callback_query.register(show_ballot, NewDatesVote.filter(F.slot == 0), OwnInvitation())
+    r.callback_query.register(voted, VoteAnswer.filter(), OwnInvitation())
+    r.callback_query.register(voted, NewDatesVote.filter(), OwnInvitation())
+    r.callback_query.register(not_yours, VoteAnswer.filter())
+    r.callback_query.register(not_yours, NewDatesVote.filter())
+    r.callback_query.register(propose, FamilyPropose.filter(), OwnInvitation())
+    r.callback_query.register(not_yours, FamilyPropose.filter())
+    r.message.register(proposed, StateFilter(Proposing.text), HasText())
+    r.callback_query.register(still, MeetingAnswer.filter(), OwnInvitation())
+    r.callback_query.register(not_yours, MeetingAnswer.filter())
     return r

@@ -66,6 +66,7 @@ from dialogs.labels import (
 )
 from dialogs.long_text import split_message
 from dialogs.minimum import ask_button
+from dialogs.replies import Replies
 from dialogs.states import AddInvitee
 from dialogs.texts import _, bare_link, joined, labelled, number
 
@@ -450,22 +451,26 @@ def router() -> Router:
     return r
 
 
-async def ask_relation(chat: Message, state: FSMContext, name: str, suggested: str) -> None:
+async def ask_relation(
+    replies: Replies, chat: Message, state: FSMContext, name: str, suggested: str
+) -> None:
     """A suggested person's relation, as the family put it (perhaps in another language),
     offered to keep; typed anew, the circle view shows the coordinator's own word."""
     await state.set_state(AddInvitee.relation)
-    await chat.answer(
-        _(
-            "Wat is {name} van de hoofdpersoon? Voorgesteld: “{relation}”. Typ "
-            "het woord dat jij wilt gebruiken, bijvoorbeeld: opa, buurvrouw. Of "
-            "neem het voorstel over."
-        ).format(name=escape(name), relation=escape(suggested)),
-        reply_markup=_rows(
-            (
-                _("✓ Overnemen: {relation}").format(relation=suggested[:20]),
-                _choice("relation", "keep"),
-            )
-        ),
+    replies.send(
+        chat.answer(
+            _(
+                "Wat is {name} van de hoofdpersoon? Voorgesteld: “{relation}”. Typ "
+                "het woord dat jij wilt gebruiken, bijvoorbeeld: opa, buurvrouw. Of "
+                "neem het voorstel over."
+            ).format(name=escape(name), relation=escape(suggested)),
+            reply_markup=_rows(
+                (
+                    _("✓ Overnemen: {relation}").format(relation=suggested[:20]),
+                    _choice("relation", "keep"),
+                )
+            ),
+        )
     )
 
 

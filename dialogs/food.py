@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiogram import Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from conference.circle import set_food
-from conference.errors import NotFound
 from conference.model.circle import Allergen, Diet, Food, Invitee
 from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.button_text import button_text
 from dialogs.callbacks import FoodStep
+from dialogs.filters import OwnInvitation
 from dialogs.labels import allergen_label, diet_label, listed
-from dialogs.owned import owned
+from dialogs.refusals import not_yours
+from dialogs.replies import Replies
 from dialogs.texts import _
+
+_DIETS = tuple(d.value for d in Diet)
+_ALLERGENS = tuple(a.value for a in Allergen)
 
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
@@ -49,76 +53,124 @@ def summary(food: Food) -> str:
     )
 
 
+async def start(
+    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+) -> None:
+    """Consent first."""
+    replies.send(callback.answer())
+    replies.send(
+        message.answer(
+            _(
+                "Mogen we vragen wat je eet, en waar je niet tegen kunt? Dat zegt soms "
+                "iets over je geloof of je gezondheid. We gebruiken het alleen voor het "
+                "eten op de conferentie. Alleen de coördinator ziet het."
+            ),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [_button(button_text("Ja, dat mag"), invitee.id, "consent", "yes")],
+                    [_button(button_text("Nee, liever niet"), invitee.id, "consent", "no")],
+                ]
+            ),
+        )
+    )
+
+
+async def consent(
+    callback: CallbackQuery,
+    callback_data: FoodStep,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    given = callback_data.value == "yes"
+    invitee = await set_food(uow, person.id, invitee.id, replace(invitee.food, consent=given))
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    if not given:
+        replies.send(message.edit_text(_("Prima, dan vragen we er niet naar. Opgeslagen ✓")))
+        return
+    replies.send(
+        message.edit_text(
+            _("Wat eet je?"),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [_button(diet_label(d), invitee.id, "diet", d.value)] for d in Diet
+                ]
+            ),
+        )
+    )
+
+
+async def diet(
+    callback: CallbackQuery,
+    callback_data: FoodStep,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    if not invitee.food.consent:
+        await earlier_question(callback, replies)
+        return
+    invitee = await set_food(
+        uow, person.id, invitee.id, replace(invitee.food, diet=Diet(callback_data.value))
+    )
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(
+            _("Kun je ergens niet tegen? Tik aan wat geldt, en dan op Klaar."),
+            reply_markup=_allergen_keyboard(invitee),
+        )
+    )
+
+
+async def allergen(
+    callback: CallbackQuery,
+    callback_data: FoodStep,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    """One allergen on or off."""
+    food = invitee.food
+    if not food.consent:
+        await earlier_question(callback, replies)
+        return
+    allergens = frozenset(food.allergens ^ {Allergen(callback_data.value)})
+    invitee = await set_food(uow, person.id, invitee.id, replace(food, allergens=allergens))
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_reply_markup(reply_markup=_allergen_keyboard(invitee)))
+
+
+async def done(
+    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+) -> None:
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_text(summary(invitee.food) + " " + _("Opgeslagen ✓")))
+
+
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A button of their own that no longer fits (or that this flow does not know)."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
+
+
 def router() -> Router:
     r = Router(name="food")
-
-    @r.callback_query(FoodStep.filter())
-    async def step(
-        callback: CallbackQuery, callback_data: FoodStep, uow: UnitOfWork, person: Person
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        action, value, food = callback_data.action, callback_data.value, invitee.food
-        try:
-            if action == "start":
-                await callback.answer()
-                await message.answer(
-                    _(
-                        "Mogen we vragen wat je eet, en waar je niet tegen kunt? Dat zegt soms "
-                        "iets over je geloof of je gezondheid. We gebruiken het alleen voor het "
-                        "eten op de conferentie. Alleen de coördinator ziet het."
-                    ),
-                    reply_markup=InlineKeyboardMarkup(
-                        inline_keyboard=[
-                            [_button(button_text("Ja, dat mag"), invitee.id, "consent", "yes")],
-                            [
-                                _button(
-                                    button_text("Nee, liever niet"), invitee.id, "consent", "no"
-                                )
-                            ],
-                        ]
-                    ),
-                )
-                return
-            if action == "consent":
-                invitee = await set_food(
-                    uow, person.id, invitee.id, replace(food, consent=value == "yes")
-                )
-                await callback.answer(_("Opgeslagen ✓"))
-                if value != "yes":
-                    await message.edit_text(_("Prima, dan vragen we er niet naar. Opgeslagen ✓"))
-                    return
-                await message.edit_text(
-                    _("Wat eet je?"),
-                    reply_markup=InlineKeyboardMarkup(
-                        inline_keyboard=[
-                            [_button(diet_label(d), invitee.id, "diet", d.value)] for d in Diet
-                        ]
-                    ),
-                )
-            elif action == "diet" and value in Diet._value2member_map_ and food.consent:
-                invitee = await set_food(
-                    uow, person.id, invitee.id, replace(food, diet=Diet(value))
-                )
-                await callback.answer(_("Opgeslagen ✓"))
-                await message.edit_text(
-                    _("Kun je ergens niet tegen? Tik aan wat geldt, en dan op Klaar."),
-                    reply_markup=_allergen_keyboard(invitee),
-                )
-            elif action == "allergen" and value in Allergen._value2member_map_ and food.consent:
-                allergens = food.allergens ^ {Allergen(value)}
-                invitee = await set_food(
-                    uow, person.id, invitee.id, replace(food, allergens=frozenset(allergens))
-                )
-                await callback.answer(_("Opgeslagen ✓"))
-                await message.edit_reply_markup(reply_markup=_allergen_keyboard(invitee))
-            elif action == "done":
-                await callback.answer(_("Opgeslagen ✓"))
-                await message.edit_text(summary(invitee.food) + " " + _("Opgeslagen ✓"))
-            else:
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-        except NotFound:
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
-
+    r.callback_query.register(start, FoodStep.filter(F.action == "start"), OwnInvitation())
+    r.callback_query.register(consent, FoodStep.filter(F.action == "consent"), OwnInvitation())
+    r.callback_query.register(
+        diet, FoodStep.filter((F.action == "diet") & F.value.in_(_DIETS)), OwnInvitation()
+    )
+    r.callback_query.register(
+        allergen,
+        FoodStep.filter((F.action == "allergen") & F.value.in_(_ALLERGENS)),
+        OwnInvitation(),
+    )
+    r.callback_query.register(done, FoodStep.filter(F.action == "done"), OwnInvitation())
+    r.callback_query.register(earlier_question, FoodStep.filter(), OwnInvitation())
+    r.callback_query.register(not_yours, FoodStep.filter())
     return r

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -38,11 +38,15 @@ from dialogs.food import food_button
 from dialogs.labels import no_reason_label
 from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
-from dialogs.outbound import coordinator_language, deliver, when
+from dialogs.outbound import coordinator_language, notify, when
+from dialogs.replies import Replies
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Answering
 from dialogs.suggest import suggest_button
 from dialogs.texts import _, joined, labelled
+
+_RSVPS = tuple(rsvp.value for rsvp in Rsvp)
+_NO_REASONS = tuple(reason.value for reason in NoReason)
 
 
 def rsvp_buttons(
@@ -141,25 +145,22 @@ async def extras(uow: UnitOfWork, invitee: Invitee) -> dict[str, bool]:
     }
 
 
-def router() -> Router:
-    r = Router(name="invitation")
-
-    @r.message(CommandStart(deep_link=True))
-    async def opened(
-        message: Message,
-        command: CommandObject,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        bot: Bot,
-    ) -> None:
-        token = command.args or ""
-        try:
-            if not looks_like_token(token):
-                raise InvitationRefused(Refusal.UNKNOWN)
-            invitee = await open_invitation(uow, person.id, token, now())
-        except InvitationRefused as refused:
-            await message.answer(
+async def opened(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    token = command.args or ""
+    try:
+        if not looks_like_token(token):
+            raise InvitationRefused(Refusal.UNKNOWN)
+        invitee = await open_invitation(uow, person.id, token, now())
+    except InvitationRefused as refused:
+        replies.send(
+            message.answer(
                 {
                     Refusal.UNKNOWN: _(
                         "Deze uitnodiging ken ik niet (meer). Vraag de coördinator "
@@ -174,71 +175,84 @@ def router() -> Router:
                     ),
                 }[refused.reason]
             )
-            if refused.reason is Refusal.TAKEN and refused.invitee is not None:
-                await _tell_taken(bot, uow, i18n, refused.invitee)
-            return
-        applicant = await is_applicant(uow, invitee)
-        if not applicant:  # the applicant keeps the language they chose when applying
-            try:
-                await set_language(uow, person.id, invitee.locale, i18n.available_locales)
-            except NotFound:
-                pass
-        request = await uow.conferences.get(invitee.conference_id)
-        with i18n.use_locale(
-            invitee.locale if invitee.locale in i18n.available_locales else i18n.current_locale
-        ):
-            await message.answer(
+        )
+        if refused.reason is Refusal.TAKEN and refused.invitee is not None:
+            await _tell_taken(replies, uow, i18n, refused.invitee)
+        return
+    applicant = await is_applicant(uow, invitee)
+    if not applicant:  # the applicant keeps the language they chose when applying
+        try:
+            await set_language(uow, person.id, invitee.locale, i18n.available_locales)
+        except NotFound:
+            pass
+    request = await uow.conferences.get(invitee.conference_id)
+    with i18n.use_locale(
+        invitee.locale if invitee.locale in i18n.available_locales else i18n.current_locale
+    ):
+        replies.send(
+            message.answer(
                 invitation_text(invitee, request, applicant),
                 reply_markup=rsvp_buttons(invitee.id, minimum=invitee.group is Group.PROFESSIONAL),
             )
+        )
 
-    @r.message(Command("me"))
-    async def me(
-        message: Message, uow: UnitOfWork, person: Person, i18n: I18n, zone: ZoneInfo
-    ) -> None:
-        mine = await my_invitations(uow, person.id)
-        if not mine:
-            await message.answer(
+
+async def me(
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    mine = await my_invitations(uow, person.id)
+    if not mine:
+        replies.send(
+            message.answer(
                 _(
                     "Je bent (nog) niet uitgenodigd voor een conferentie. Heb je "
                     "een persoonlijke link gekregen? Open die dan."
                 )
             )
-            return
-        for invitee in mine:
-            request = await uow.conferences.get(invitee.conference_id)
-            state: str = (
-                {
-                    Rsvp.YES: _("Je komt."),
-                    Rsvp.MAYBE: _("Je komt misschien."),
-                    Rsvp.NO: _("Je kunt niet komen."),
-                }[invitee.rsvp]
-                if invitee.rsvp
-                else (_("Je hebt nog niet geantwoord."))
-            )
-            meeting = await uow.meetings.get(invitee.conference_id)
-            if meeting.fixed and meeting.starts_at is not None:
-                state += "\n" + labelled("📅", when(meeting.starts_at, zone, i18n.current_locale))
-                if meeting.venue:
-                    state += "\n" + labelled(
-                        "📍",
-                        joined(
-                            [escape(meeting.venue.name), escape(meeting.venue.address or "")], ", "
-                        ),
-                    )
-            title = (
-                _("<b>Mijn conferentie</b> ({reference})").format(
-                    reference=request.reference if request else "?"
+        )
+        return
+    for invitee in mine:
+        request = await uow.conferences.get(invitee.conference_id)
+        state: str = (
+            {
+                Rsvp.YES: _("Je komt."),
+                Rsvp.MAYBE: _("Je komt misschien."),
+                Rsvp.NO: _("Je kunt niet komen."),
+            }[invitee.rsvp]
+            if invitee.rsvp
+            else (_("Je hebt nog niet geantwoord."))
+        )
+        meeting = await uow.meetings.get(invitee.conference_id)
+        if meeting.fixed and meeting.starts_at is not None:
+            state += "\n" + labelled("📅", when(meeting.starts_at, zone, i18n.current_locale))
+            if meeting.venue:
+                state += "\n" + labelled(
+                    "📍",
+                    joined(
+                        [escape(meeting.venue.name), escape(meeting.venue.address or "")], ", "
+                    ),
                 )
-                + "\n"
-                + state
+        title = (
+            _("<b>Mijn conferentie</b> ({reference})").format(
+                reference=request.reference if request else "?"
             )
-            if meeting.fixed and meeting.starts_at is not None and (meeting.starts_at <= now()):
-                await message.answer(
+            + "\n"
+            + state
+        )
+        if meeting.fixed and meeting.starts_at is not None and (meeting.starts_at <= now()):
+            replies.send(
+                message.answer(
                     title + "\n\n" + _("De conferentie is geweest. Dank je wel voor je inzet!")
                 )
-                continue  # answers are for before the meeting
-            await message.answer(
+            )
+            continue  # answers are for before the meeting
+        replies.send(
+            message.answer(
                 title + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen."),
                 reply_markup=rsvp_buttons(
                     invitee.id,
@@ -246,93 +260,91 @@ def router() -> Router:
                     **await extras(uow, invitee),
                 ),
             )
+        )
 
-    @r.callback_query(RsvpAnswer.filter())
-    async def answered(
-        callback: CallbackQuery,
-        callback_data: RsvpAnswer,
-        uow: UnitOfWork,
-        person: Person,
-        policy: Policy,
-        state: FSMContext,
-        bot: Bot,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        if callback_data.answer not in Rsvp._value2member_map_:
-            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
-            return
-        before = await uow.invitees.get(callback_data.invitee)
-        try:
-            invitee = await answer(
-                uow,
-                person.id,
-                callback_data.invitee,
-                Rsvp(callback_data.answer),
-                policy=policy,
-                now=now(),
-            )
-        except NotFound:
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        if before is not None:
-            await tell_coordinator(bot, uow, i18n, zone, invitee, before.rsvp)
-        thanks = {
-            Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
-            Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),
-            Rsvp.NO: _(
-                "Jammer, en helemaal goed. Dank je wel dat je het laat weten. Opgeslagen ✓"
-            ),
-        }[Rsvp(callback_data.answer)]
-        text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
-        no = callback_data.answer == Rsvp.NO.value
-        if no:
-            text += " " + _(
-                "Wil je zeggen waarom? Tik op een reden of typ het hier. Dat hoeft niet."
-            )
-            await state.set_state(Answering.reason)
-            await state.update_data(reason_for=invitee.id)
-        else:
-            await _stop_asking_why(state)
-        message = callback.message
-        if isinstance(message, Message) and message.text != text:  # same tap twice: as is
-            await message.edit_text(
+
+async def answered(
+    callback: CallbackQuery,
+    callback_data: RsvpAnswer,
+    uow: UnitOfWork,
+    person: Person,
+    policy: Policy,
+    state: FSMContext,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """Yes, maybe or no. `answer` itself checks the invitation is theirs (no `OwnInvitation`:
+    an invitation is answered days later, under a message Telegram no longer shows the bot)."""
+    before = await uow.invitees.get(callback_data.invitee)
+    try:
+        invitee = await answer(
+            uow,
+            person.id,
+            callback_data.invitee,
+            Rsvp(callback_data.answer),
+            policy=policy,
+            now=now(),
+        )
+    except NotFound:
+        replies.send(callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    if before is not None:
+        await tell_coordinator(replies, uow, i18n, zone, invitee, before.rsvp)
+    thanks = {
+        Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
+        Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),
+        Rsvp.NO: _("Jammer, en helemaal goed. Dank je wel dat je het laat weten. Opgeslagen ✓"),
+    }[Rsvp(callback_data.answer)]
+    text = thanks + "\n\n" + _("Je kunt je antwoord hieronder nog veranderen.")
+    no = callback_data.answer == Rsvp.NO.value
+    if no:
+        text += " " + _("Wil je zeggen waarom? Tik op een reden of typ het hier. Dat hoeft niet.")
+        await state.set_state(Answering.reason)
+        await state.update_data(reason_for=invitee.id)
+    else:
+        await _stop_asking_why(state)
+    message = callback.message
+    if isinstance(message, Message) and message.text != text:  # same tap twice: as is
+        replies.send(
+            message.edit_text(
                 text,
                 reply_markup=rsvp_buttons(
                     callback_data.invitee, ask_reason=no, food=not no, **await extras(uow, invitee)
                 ),
             )
+        )
 
-    @r.callback_query(NoReasonAnswer.filter())
-    async def reason(
-        callback: CallbackQuery,
-        callback_data: NoReasonAnswer,
-        uow: UnitOfWork,
-        person: Person,
-        policy: Policy,
-        state: FSMContext,
-    ) -> None:
-        if callback_data.reason not in NoReason._value2member_map_:
-            await callback.answer(_("Die keuze ken ik niet."), show_alert=True)
-            return
-        try:
-            await answer(
-                uow,
-                person.id,
-                callback_data.invitee,
-                Rsvp.NO,
-                NoReason(callback_data.reason),
-                policy=policy,
-                now=now(),
-            )
-        except NotFound:
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        await _stop_asking_why(state)
-        if isinstance(callback.message, Message):
-            await callback.message.edit_text(
+
+async def reason(
+    callback: CallbackQuery,
+    callback_data: NoReasonAnswer,
+    uow: UnitOfWork,
+    person: Person,
+    policy: Policy,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    """Why not, tapped (`answer` checks the invitation is theirs, as for `answered`)."""
+    try:
+        await answer(
+            uow,
+            person.id,
+            callback_data.invitee,
+            Rsvp.NO,
+            NoReason(callback_data.reason),
+            policy=policy,
+            now=now(),
+        )
+    except NotFound:
+        replies.send(callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await _stop_asking_why(state)
+    if isinstance(callback.message, Message):
+        replies.send(
+            callback.message.edit_text(
                 _(
                     "Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
                     "regelen valt. Opgeslagen ✓"
@@ -341,13 +353,16 @@ def router() -> Router:
                 + _("Je kunt je antwoord hieronder nog veranderen."),
                 reply_markup=rsvp_buttons(callback_data.invitee),
             )
+        )
 
-    r.message.register(typed_reason, StateFilter(Answering.reason), TypedWords())
-    return r
+
+async def unknown_choice(callback: CallbackQuery, replies: Replies) -> None:
+    """A button whose answer or reason kring does not know (forged, or from an old version)."""
+    replies.send(callback.answer(_("Die keuze ken ik niet."), show_alert=True))
 
 
 async def typed_reason(
-    message: Message, state: FSMContext, uow: UnitOfWork, person: Person
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person, replies: Replies
 ) -> None:
     """Why not, in their own words. The thanks goes through the outbox, so it is said only
     once the reason is stored (the outbox sends after this update commits)."""
@@ -356,7 +371,7 @@ async def typed_reason(
     try:
         invitee = await give_reason(uow, person.id, int(invitee_id or 0), message.text or "")
     except NotFound:
-        await message.answer(_("Je antwoord is intussen veranderd. Kijk bij /me."))
+        replies.send(message.answer(_("Je antwoord is intussen veranderd. Kijk bij /me.")))
         return
     await uow.outbox.enqueue(
         Batch(kind="note", created_by=person.id, conference_id=invitee.conference_id),
@@ -378,18 +393,29 @@ async def typed_reason(
     )
 
 
-async def _tell_taken(bot: Bot, uow: UnitOfWork, i18n: I18n, invitee: Invitee) -> None:
+async def _tell_taken(replies: Replies, uow: UnitOfWork, i18n: I18n, invitee: Invitee) -> None:
     """A second phone tried the link: the coordinator hears it in their own language (the
     person who tapped it may read another)."""
     async with coordinator_language(uow, i18n, invitee.conference_id) as request:
         if request is None or request.coordinator_id is None:
             return
-        await deliver(
-            bot,
-            uow,
+        notify(
+            replies,
             request.coordinator_id,
             _(
                 "Let op: de uitnodiging van {name} ({reference}) is geopend op een tweede "
                 "telefoon en geweigerd. Geef {name} zo nodig een nieuwe link."
             ).format(name=escape(invitee.name), reference=request.reference),
         )
+
+
+def router() -> Router:
+    r = Router(name="invitation")
+    r.message.register(opened, CommandStart(deep_link=True))
+    r.message.register(me, Command("me"))
+    r.callback_query.register(answered, RsvpAnswer.filter(F.answer.in_(_RSVPS)))
+    r.callback_query.register(reason, NoReasonAnswer.filter(F.reason.in_(_NO_REASONS)))
+    r.callback_query.register(unknown_choice, RsvpAnswer.filter())
+    r.callback_query.register(unknown_choice, NoReasonAnswer.filter())
+    r.message.register(typed_reason, StateFilter(Answering.reason), TypedWords())
+    return r

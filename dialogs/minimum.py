@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import circle, set_minimum_requirement
+from conference.circle import set_minimum_requirement
 from conference.errors import AccessDenied, InvalidAnswer, NotFound, TooLate
 from conference.model.circle import Group, Invitee
 from conference.model.ids import ConferenceId
@@ -24,9 +24,10 @@ from conference.ports import UnitOfWork
 from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
-from dialogs.filters import TypedWords
+from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords
 from dialogs.intake import problem_text
-from dialogs.owned import owned
+from dialogs.refusals import not_for_you, not_yours
+from dialogs.replies import Replies
 from dialogs.states import SettingMinimum
 from dialogs.texts import _
 
@@ -41,20 +42,18 @@ def minimum_button(invitee: int) -> list[InlineKeyboardButton]:
 
 async def start(
     callback: CallbackQuery,
-    callback_data: MinimumStart,
+    invitee: Invitee,
+    message: Message,
     state: FSMContext,
     uow: UnitOfWork,
-    person: Person,
+    replies: Replies,
 ) -> None:
-    if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-        return
-    invitee, message = found
     if invitee.group is not Group.PROFESSIONAL:
-        await callback.answer(
-            _("Dit is alleen voor een professional in de kring."), show_alert=True
+        replies.send(
+            callback.answer(_("Dit is alleen voor een professional in de kring."), show_alert=True)
         )
         return
-    await callback.answer()
+    replies.send(callback.answer())
     await state.set_state(SettingMinimum.text)
     await state.update_data(minimum_for=invitee.conference_id)
     request = await uow.conferences.get(invitee.conference_id)
@@ -67,11 +66,16 @@ async def start(
         text += "\n\n" + _("Nu: {requirement}").format(
             requirement=escape(request.minimum_requirement)
         )
-    await message.answer(text)
+    replies.send(message.answer(text))
 
 
 async def typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, person: Person, i18n: I18n
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
 ) -> None:
     conference = ConferenceId((await state.get_data()).get("minimum_for") or 0)
     try:
@@ -79,20 +83,24 @@ async def typed(
             uow, person.id, conference, message.text or "", now()
         )
     except InvalidAnswer as error:
-        await message.answer(problem_text(error))
+        replies.send(message.answer(problem_text(error)))
         return
     except (AccessDenied, NotFound, TooLate):
         await state.set_state(None)
-        await message.answer(
-            _("Dat kan niet (meer): de conferentie is begonnen, of dit is niet voor jou.")
+        replies.send(
+            message.answer(
+                _("Dat kan niet (meer): de conferentie is begonnen, of dit is niet voor jou.")
+            )
         )
         return
     await state.set_state(None)
     await _tell(uow, i18n, person, request, told)
-    await message.answer(
-        _(
-            "Opgeslagen ✓ Wie al is uitgenodigd, krijgt het bericht. Wie later "
-            "wordt uitgenodigd, leest het in de uitnodiging."
+    replies.send(
+        message.answer(
+            _(
+                "Opgeslagen ✓ Wie al is uitgenodigd, krijgt het bericht. Wie later "
+                "wordt uitgenodigd, leest het in de uitnodiging."
+            )
         )
     )
 
@@ -133,30 +141,16 @@ def ask_button(conference: int) -> list[InlineKeyboardButton]:
     ]
 
 
-async def ask(
-    callback: CallbackQuery, callback_data: AskMinimum, uow: UnitOfWork, person: Person, i18n: I18n
+async def choose_professional(
+    callback: CallbackQuery, conference: ConferenceRequest, uow: UnitOfWork, replies: Replies
 ) -> None:
-    """The coordinator asks a professional of the circle to set (or change) it."""
-    conference = ConferenceId(callback_data.conference)
-    try:
-        _request, people = await circle(uow, person.id, conference)
-    except AccessDenied:
-        await callback.answer(
-            _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-        )
+    """The coordinator asks for the minimum requirement: first, which professional."""
+    professionals = await _reachable_professionals(uow, conference.id)
+    replies.send(callback.answer())
+    if not isinstance(callback.message, Message):
         return
-    professionals = [
-        p
-        for p in people
-        if p.group is Group.PROFESSIONAL and p.person_id is not None and p.reachable
-    ]
-    message = callback.message
-    if not isinstance(message, Message):
-        await callback.answer()
-        return
-    if not callback_data.invitee:
-        await callback.answer()
-        await message.answer(
+    replies.send(
+        callback.message.answer(
             _("Welke professional vragen we om de minimumeis?")
             if professionals
             else _("Er is nog geen professional in de kring die de uitnodiging opende."),
@@ -165,17 +159,36 @@ async def ask(
                     [
                         InlineKeyboardButton(
                             text=p.name,
-                            callback_data=AskMinimum(conference=conference, invitee=p.id).pack(),
+                            callback_data=AskMinimum(
+                                conference=conference.id, invitee=p.id
+                            ).pack(),
                         )
                     ]
                     for p in professionals[:20]
                 ]
             ),
         )
+    )
+
+
+async def ask(
+    callback: CallbackQuery,
+    callback_data: AskMinimum,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    """The coordinator asks the chosen professional of the circle to set (or change) it."""
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
         return
+    professionals = await _reachable_professionals(uow, conference.id)
     chosen = next((p for p in professionals if p.id == callback_data.invitee), None)
     if chosen is None or chosen.person_id is None:
-        await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+        replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
         return
     with i18n.use_locale(chosen.locale):
         text = _(
@@ -185,17 +198,31 @@ async def ask(
         button = minimum_button(chosen.id)[0]
     row = ((button.text, button.callback_data or ""),)
     await uow.outbox.enqueue(
-        Batch(kind="note", created_by=person.id, conference_id=conference),
+        Batch(kind="note", created_by=person.id, conference_id=conference.id),
         [Outbound(chosen.person_id, chosen.id, (Text(text, (row,)),))],
         now(),
     )
-    await callback.answer(_("Opgeslagen ✓"))
-    await message.edit_text(_("{name} krijgt de vraag.").format(name=escape(chosen.name)))
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_text(_("{name} krijgt de vraag.").format(name=escape(chosen.name))))
+
+
+async def _reachable_professionals(uow: UnitOfWork, conference: ConferenceId) -> list[Invitee]:
+    """The circle's professionals the bot can write to."""
+    return [
+        p
+        for p in await uow.invitees.of_conference(conference)
+        if p.group is Group.PROFESSIONAL and p.person_id is not None and p.reachable
+    ]
 
 
 def router() -> Router:
     r = Router(name="minimum")
-    r.callback_query.register(start, MinimumStart.filter())
-    r.callback_query.register(ask, AskMinimum.filter())
+    r.callback_query.register(start, MinimumStart.filter(), OwnInvitation())
+    r.callback_query.register(not_yours, MinimumStart.filter())
+    r.callback_query.register(
+        choose_professional, AskMinimum.filter(F.invitee == 0), CoordinatorOf()
+    )
+    r.callback_query.register(ask, AskMinimum.filter(F.invitee != 0), CoordinatorOf())
+    r.callback_query.register(not_for_you, AskMinimum.filter())
     r.message.register(typed, StateFilter(SettingMinimum.text), TypedWords())
     return r

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -19,9 +19,10 @@ from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.button_text import button_text
 from dialogs.callbacks import NeedsStep
-from dialogs.filters import TypedWords
+from dialogs.filters import OwnInvitation, TypedWords
 from dialogs.labels import current_locale, language_name
-from dialogs.owned import owned
+from dialogs.refusals import not_yours
+from dialogs.replies import Replies
 from dialogs.states import NeedsTyping
 from dialogs.texts import _, number
 
@@ -30,6 +31,9 @@ TOGGLES: dict[str, Callable[[Needs], Needs]] = {
     "transport": lambda needs: replace(needs, transport=not needs.transport),
     "accessibility": lambda needs: replace(needs, accessibility=not needs.accessibility),
 }
+
+
+_COUNTS = tuple(str(n) for n in range(MAX_CHILDREN + 1))
 
 
 def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyboardButton:
@@ -104,89 +108,144 @@ def _title() -> str:
     return _("Wat heb je nodig om te kunnen komen? Tik aan wat geldt.")
 
 
-def router() -> Router:
-    r = Router(name="needs")
+async def menu(
+    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+) -> None:
+    replies.send(callback.answer())
+    replies.send(message.answer(_title(), reply_markup=_menu(invitee)))
 
-    @r.callback_query(NeedsStep.filter())
-    async def step(
-        callback: CallbackQuery,
-        callback_data: NeedsStep,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        state: FSMContext,
-    ) -> None:
-        if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
-            return
-        invitee, message = found
-        action, value, needs = callback_data.action, callback_data.value, invitee.needs
-        title = _title()
-        changed: Needs | None = None
-        if action == "menu":
-            await callback.answer()
-            await message.answer(title, reply_markup=_menu(invitee))
-            return
-        choices = await interpreter_choices(uow, person.id, invitee.id, i18n.available_locales)
-        if action == "interpreter":
-            await callback.answer()
-            buttons = [
-                _button(language_name(code, current_locale()), invitee.id, "language", code)
-                for code in choices
-            ]
-            rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-            rows.append([_button(button_text("✏️ Een andere taal"), invitee.id, "other")])
-            rows.append([_button(button_text("Geen tolk nodig"), invitee.id, "language", "-")])
-            await message.edit_text(
-                _("Een tolk voor welke taal?"),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-            )
-            return
-        if action == "children":
-            await callback.answer()
-            counts = [
-                _button(number(n), invitee.id, "count", str(n)) for n in range(MAX_CHILDREN + 1)
-            ]
-            await message.edit_text(
-                _(
-                    "Hoeveel kinderen komen er met je mee? Jij antwoordt "
-                    "voor hen: ze hebben geen eigen uitnodiging nodig."
-                ),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=[counts[:5], counts[5:]]),
-            )
-            return
-        if action == "other":
-            await callback.answer()
-            await state.set_state(NeedsTyping.language)
-            await state.update_data(needs_for=invitee.id)
-            await message.answer(_("Welke taal? Typ de naam van de taal."))
-            return
-        if action == "language" and (value == "-" or value in choices):
-            changed = replace(needs, interpreter=None if value == "-" else value)
-        elif action == "count" and value.isdigit():
-            changed = replace(needs, children=int(value))
-        elif action == "toggle" and value in TOGGLES:
-            changed = TOGGLES[value](needs)
-        elif action == "done":
-            await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(_("Dank je, de coördinator regelt wat kan. Opgeslagen ✓"))
-            return
-        if changed is None:
-            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-            return
-        try:
-            invitee = await set_needs(uow, person.id, invitee.id, changed)
-        except NotFound:
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        await message.edit_text(title, reply_markup=_menu(invitee))
 
-    r.message.register(typed_language, StateFilter(NeedsTyping.language), TypedWords())
-    return r
+async def interpreter(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    """The languages to choose an interpreter for."""
+    choices = await interpreter_choices(uow, person.id, invitee.id, i18n.available_locales)
+    buttons = [
+        _button(language_name(code, current_locale()), invitee.id, "language", code)
+        for code in choices
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(button_text("✏️ Een andere taal"), invitee.id, "other")])
+    rows.append([_button(button_text("Geen tolk nodig"), invitee.id, "language", "-")])
+    replies.send(callback.answer())
+    replies.send(
+        message.edit_text(
+            _("Een tolk voor welke taal?"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
+    )
+
+
+async def children(
+    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+) -> None:
+    """How many children come along."""
+    counts = [_button(number(n), invitee.id, "count", str(n)) for n in range(MAX_CHILDREN + 1)]
+    replies.send(callback.answer())
+    replies.send(
+        message.edit_text(
+            _(
+                "Hoeveel kinderen komen er met je mee? Jij antwoordt "
+                "voor hen: ze hebben geen eigen uitnodiging nodig."
+            ),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=[counts[:5], counts[5:]]),
+        )
+    )
+
+
+async def other_language(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    """A language not among the buttons: they type it (`typed_language`)."""
+    await state.set_state(NeedsTyping.language)
+    await state.update_data(needs_for=invitee.id)
+    replies.send(callback.answer())
+    replies.send(message.answer(_("Welke taal? Typ de naam van de taal.")))
+
+
+async def language(
+    callback: CallbackQuery,
+    callback_data: NeedsStep,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    """A language for the interpreter, or none ("-")."""
+    code = callback_data.value
+    if code != "-" and code not in await interpreter_choices(
+        uow, person.id, invitee.id, i18n.available_locales
+    ):
+        await earlier_question(callback, replies)
+        return
+    changed = replace(invitee.needs, interpreter=None if code == "-" else code)
+    await _save(callback, invitee, message, uow, person, changed, replies)
+
+
+async def count(
+    callback: CallbackQuery,
+    callback_data: NeedsStep,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    changed = replace(invitee.needs, children=int(callback_data.value))
+    await _save(callback, invitee, message, uow, person, changed, replies)
+
+
+async def toggle(
+    callback: CallbackQuery,
+    callback_data: NeedsStep,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    changed = TOGGLES[callback_data.value](invitee.needs)
+    await _save(callback, invitee, message, uow, person, changed, replies)
+
+
+async def _save(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    uow: UnitOfWork,
+    person: Person,
+    needs: Needs,
+    replies: Replies,
+) -> None:
+    """Saved at once; the menu shows it."""
+    invitee = await set_needs(uow, person.id, invitee.id, needs)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_text(_title(), reply_markup=_menu(invitee)))
+
+
+async def done(callback: CallbackQuery, message: Message, replies: Replies) -> None:
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_text(_("Dank je, de coördinator regelt wat kan. Opgeslagen ✓")))
+
+
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A button of their own that no longer fits (or that this flow does not know)."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
 
 
 async def typed_language(
-    message: Message, state: FSMContext, uow: UnitOfWork, person: Person
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person, replies: Replies
 ) -> None:
     """Another language for the interpreter, kept as they typed it (the coordinator reads it)."""
     invitee_id = (await state.get_data()).get("needs_for")
@@ -194,6 +253,30 @@ async def typed_language(
     try:
         invitee = await set_interpreter(uow, person.id, int(invitee_id or 0), message.text)
     except NotFound:
-        await message.answer(_("Deze uitnodiging is niet van jou."))
+        replies.send(message.answer(_("Deze uitnodiging is niet van jou.")))
         return
-    await message.answer(_title(), reply_markup=_menu(invitee))
+    replies.send(message.answer(_title(), reply_markup=_menu(invitee)))
+
+
+def router() -> Router:
+    r = Router(name="needs")
+    r.callback_query.register(menu, NeedsStep.filter(F.action == "menu"), OwnInvitation())
+    r.callback_query.register(
+        interpreter, NeedsStep.filter(F.action == "interpreter"), OwnInvitation()
+    )
+    r.callback_query.register(children, NeedsStep.filter(F.action == "children"), OwnInvitation())
+    r.callback_query.register(
+        other_language, NeedsStep.filter(F.action == "other"), OwnInvitation()
+    )
+    r.callback_query.register(language, NeedsStep.filter(F.action == "language"), OwnInvitation())
+    r.callback_query.register(
+        count, NeedsStep.filter((F.action == "count") & F.value.in_(_COUNTS)), OwnInvitation()
+    )
+    r.callback_query.register(
+        toggle, NeedsStep.filter((F.action == "toggle") & F.value.in_(TOGGLES)), OwnInvitation()
+    )
+    r.callback_query.register(done, NeedsStep.filter(F.action == "done"), OwnInvitation())
+    r.callback_query.register(earlier_question, NeedsStep.filter(), OwnInvitation())
+    r.callback_query.register(not_yours, NeedsStep.filter())
+    r.message.register(typed_language, StateFilter(NeedsTyping.language), TypedWords())
+    return r

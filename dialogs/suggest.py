@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from conference.circle import decide_suggestion, suggest
 from conference.errors import AccessDenied, InvalidAnswer, NotFound
 from conference.intake import clean_text
+from conference.model.circle import Invitee
 from conference.model.people import Person
 from conference.model.request import Field
 from conference.ports import UnitOfWork
@@ -21,9 +22,11 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_relation
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import HasText, OwnInvitation
 from dialogs.intake import problem_text
-from dialogs.outbound import deliver
+from dialogs.outbound import notify
+from dialogs.refusals import not_yours
+from dialogs.replies import Replies
 from dialogs.states import Suggest
 from dialogs.texts import _
 
@@ -49,116 +52,117 @@ def _skip() -> InlineKeyboardMarkup:
     )
 
 
-def router() -> Router:
-    r = Router(name="suggest")
+async def start(
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: Message,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer())
+    await state.set_state(Suggest.name)
+    await state.set_data({"invitee": invitee.id})
+    replies.send(message.answer(_("Wie zou er nog bij moeten zijn? Typ de naam.")))
 
-    @r.callback_query(SuggestStart.filter(), ~StateFilter(Suggest.reach))
-    async def start(
-        callback: CallbackQuery,
-        callback_data: SuggestStart,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-    ) -> None:
-        invitee = await uow.invitees.get(callback_data.invitee)
-        if invitee is None or invitee.person_id != person.id:
-            await callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True)
-            return
-        await callback.answer()
-        await state.set_state(Suggest.name)
-        await state.set_data({"invitee": invitee.id})
-        if isinstance(callback.message, Message):
-            await callback.message.answer(_("Wie zou er nog bij moeten zijn? Typ de naam."))
 
-    @r.message(StateFilter(Suggest.name, Suggest.relation), HasText())
-    async def typed(message: Message, state: FSMContext) -> None:
-        try:
-            value = clean_text(Field.SUBJECT_NAME, message.text or "")
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        if await state.get_state() == Suggest.name.state:
-            await state.update_data(name=value)
-            await state.set_state(Suggest.relation)
-            await message.answer(
+async def typed(message: Message, state: FSMContext, replies: Replies) -> None:
+    """Their name, then what they are to the family."""
+    try:
+        value = clean_text(Field.SUBJECT_NAME, message.text or "")
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    if await state.get_state() == Suggest.name.state:
+        await state.update_data(name=value)
+        await state.set_state(Suggest.relation)
+        replies.send(
+            message.answer(
                 _(
                     "Wie is {name} voor de familie? Bijvoorbeeld: opa, buurvrouw, voetbaltrainer."
                 ).format(name=escape(value))
             )
-            return
-        await state.update_data(relation=value)
-        await state.set_state(Suggest.reach)
-        await message.answer(
+        )
+        return
+    await state.update_data(relation=value)
+    await state.set_state(Suggest.reach)
+    replies.send(
+        message.answer(
             _(
                 "Hoe kan de coördinator {name} bereiken? Bijvoorbeeld een "
                 "telefoonnummer. Alleen de coördinator ziet het."
             ).format(name=escape((await state.get_data())["name"])),
             reply_markup=_skip(),
         )
+    )
 
-    @r.message(StateFilter(Suggest.reach), HasText())
-    async def reach(
-        message: Message,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-        default_locale: str,
-    ) -> None:
-        try:
-            how = clean_text(Field.COORDINATOR_PREFERENCE, message.text or "")[:200]
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        await _done(message, state, uow, person, bot, i18n, default_locale, how)
 
-    @r.callback_query(StateFilter(Suggest.reach), SuggestStart.filter())
-    async def unknown(
-        callback: CallbackQuery,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-        default_locale: str,
-    ) -> None:
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await _done(callback.message, state, uow, person, bot, i18n, default_locale, None)
+async def reach(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    default_locale: str,
+    replies: Replies,
+) -> None:
+    """How the coordinator can reach them, typed."""
+    try:
+        how = clean_text(Field.COORDINATOR_PREFERENCE, message.text or "")[:200]
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    await _done(message, state, uow, person, i18n, default_locale, how, replies)
 
-    @r.callback_query(SuggestionDecision.filter())
-    async def decided(
-        callback: CallbackQuery,
-        callback_data: SuggestionDecision,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-    ) -> None:
-        try:
-            found = await decide_suggestion(uow, person.id, callback_data.id, callback_data.accept)
-        except (AccessDenied, NotFound):
-            await callback.answer(
-                _("Hierover is al beslist, of het is niet voor jou."), show_alert=True
-            )
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        if not isinstance(callback.message, Message):
-            return
-        await callback.message.edit_reply_markup(reply_markup=None)
-        if not callback_data.accept:
-            await callback.message.answer(
+
+async def unknown(
+    callback: CallbackQuery,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    default_locale: str,
+    replies: Replies,
+) -> None:
+    """How to reach them: "I don't know"."""
+    replies.send(callback.answer())
+    if isinstance(callback.message, Message):
+        await _done(callback.message, state, uow, person, i18n, default_locale, None, replies)
+
+
+async def decided(
+    callback: CallbackQuery,
+    callback_data: SuggestionDecision,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    """The coordinator adds the suggested person, or not now. `decide_suggestion` checks it is
+    theirs to decide (the button names the suggestion, not the conference) and not decided."""
+    try:
+        found = await decide_suggestion(uow, person.id, callback_data.id, callback_data.accept)
+    except (AccessDenied, NotFound):
+        replies.send(
+            callback.answer(_("Hierover is al beslist, of het is niet voor jou."), show_alert=True)
+        )
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    if not isinstance(callback.message, Message):
+        return
+    replies.send(callback.message.edit_reply_markup(reply_markup=None))
+    if not callback_data.accept:
+        replies.send(
+            callback.message.answer(
                 _("Genoteerd: {name} nu niet. Opgeslagen ✓").format(name=escape(found.name))
             )
-            return
-        # Into the usual "add a person" questions, with the name filled in; the relation as
-        # the family typed it is offered, but the coordinator's view is in their own words.
-        await state.set_data(
-            {"conference": found.conference_id, "name": found.name, "suggested": found.relation}
         )
-        await ask_relation(callback.message, state, found.name, found.relation)
-
-    return r
+        return
+    # Into the usual "add a person" questions, with the name filled in; the relation as
+    # the family typed it is offered, but the coordinator's view is in their own words.
+    await state.set_data(
+        {"conference": found.conference_id, "name": found.name, "suggested": found.relation}
+    )
+    await ask_relation(replies, callback.message, state, found.name, found.relation)
 
 
 async def _done(
@@ -166,10 +170,10 @@ async def _done(
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
-    bot: Bot,
     i18n: I18n,
     default_locale: str,
     how: str | None,
+    replies: Replies,
 ) -> None:
     data = await state.get_data()
     try:
@@ -178,10 +182,12 @@ async def _done(
         )
     except (NotFound, KeyError):
         await state.clear()
-        await chat.answer(_("Deze uitnodiging is niet van jou."))
+        replies.send(chat.answer(_("Deze uitnodiging is niet van jou.")))
         return
     await state.clear()
-    await chat.answer(_("Dank je! De coördinator bespreekt het met de familie. Opgeslagen ✓"))
+    replies.send(
+        chat.answer(_("Dank je! De coördinator bespreekt het met de familie. Opgeslagen ✓"))
+    )
     request = await uow.conferences.get(made.conference_id)
     if request is None or request.coordinator_id is None:
         return
@@ -216,4 +222,17 @@ async def _done(
                 ],
             ]
         )
-    await deliver(bot, uow, request.coordinator_id, text, markup)
+    notify(replies, request.coordinator_id, text, markup)
+
+
+def router() -> Router:
+    r = Router(name="suggest")
+    r.callback_query.register(
+        start, SuggestStart.filter(), ~StateFilter(Suggest.reach), OwnInvitation()
+    )
+    r.message.register(typed, StateFilter(Suggest.name, Suggest.relation), HasText())
+    r.message.register(reach, StateFilter(Suggest.reach), HasText())
+    r.callback_query.register(unknown, StateFilter(Suggest.reach), SuggestStart.filter())
+    r.callback_query.register(not_yours, SuggestStart.filter())
+    r.callback_query.register(decided, SuggestionDecision.filter())
+    return r
