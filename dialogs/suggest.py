@@ -23,6 +23,7 @@ from dialogs.clock import now
 from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.outbound import deliver
+from dialogs.replies import Replies
 from dialogs.states import Suggest
 from dialogs.texts import _
 
@@ -133,6 +134,7 @@ def router() -> Router:
         state: FSMContext,
         uow: UnitOfWork,
         person: Person,
+        replies: Replies,
     ) -> None:
         try:
             found = await decide_suggestion(uow, person.id, callback_data.id, callback_data.accept)
@@ -155,7 +157,7 @@ def router() -> Router:
         await state.set_data(
             {"conference": found.conference_id, "name": found.name, "suggested": found.relation}
         )
-        await ask_relation(callback.message, state, found.name, found.relation)
+        await ask_relation(replies, callback.message, state, found.name, found.relation)
 
     return r
 
