@@ -12,7 +12,6 @@ import segno
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -242,10 +241,6 @@ def _show_view(
     replies.send(message.answer(parts[-1], protect_content=True, reply_markup=markup))
 
 
-def _earlier_question(callback: CallbackQuery) -> AnswerCallbackQuery:
-    return callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-
-
 async def list_conferences(
     message: Message, uow: UnitOfWork, person: Person, replies: Replies
 ) -> None:
@@ -354,7 +349,7 @@ async def kept_relation(callback: CallbackQuery, state: FSMContext, replies: Rep
         return
     data = await state.get_data()
     if not data.get("suggested"):
-        replies.send(_earlier_question(callback))
+        await earlier_question(callback, replies)
         return
     await state.update_data(relation=data["suggested"])
     replies.send(callback.answer(_("Opgeslagen ✓")))
@@ -403,7 +398,7 @@ async def chose_language(
         replies.send(callback.answer())
         return
     if callback_data.value not in i18n.available_locales:
-        replies.send(_earlier_question(callback))
+        await earlier_question(callback, replies)
         return
     await state.update_data(locale=callback_data.value)
     await state.set_state(AddInvitee.must_attend)
@@ -452,7 +447,7 @@ async def chose_must_attend(
 
 async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
     """A button of a question answered before (or of another person being added)."""
-    replies.send(_earlier_question(callback))
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
 
 
 async def new_link(

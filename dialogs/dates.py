@@ -38,7 +38,7 @@ from dialogs.buttons import dates_button, nudge_button
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText
-from dialogs.fixing import ask_cancel, ask_when, call_off, confirmed
+from dialogs.fixing import ask_cancel, ask_when, call_off, confirmed, earlier_question
 from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
 from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
@@ -168,11 +168,6 @@ async def ask_to_cancel(
     replies.send(callback.answer())
     if isinstance(callback.message, Message):
         await ask_cancel(replies, callback.message, uow, person, conference.id)
-
-
-async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
-    """A button of a question answered before (the summary's "send", checked once)."""
-    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
 
 
 async def typed_dates(

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
@@ -51,8 +50,9 @@ def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
     )
 
 
-def _earlier_question(callback: CallbackQuery) -> AnswerCallbackQuery:
-    return callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A button of a question answered before."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
 
 
 async def ask_when(
@@ -317,7 +317,7 @@ async def chose_slot(
     if data.get("conference") != callback_data.conference or not isinstance(
         callback.message, Message
     ):
-        replies.send(_earlier_question(callback))
+        await earlier_question(callback, replies)
         return
     try:
         await _chose(
@@ -422,7 +422,7 @@ async def kept_venue(
         return
     meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
     if meeting.venue is None:
-        replies.send(_earlier_question(callback))
+        await earlier_question(callback, replies)
         return
     await state.update_data(
         venue=meeting.venue.name,
