@@ -9,7 +9,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 import segno
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -36,7 +36,7 @@ from conference.intake import clean_text
 from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
 from conference.model.ids import ConferenceId
 from conference.model.people import Person
-from conference.model.request import Field
+from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from dialogs.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.callbacks import (
@@ -48,7 +48,7 @@ from dialogs.callbacks import (
     SeenUnconfirmed,
 )
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import CoordinatorOf, HasText
 from dialogs.intake import problem_text
 from dialogs.labels import (
     allergen_label,
@@ -66,6 +66,7 @@ from dialogs.labels import (
 )
 from dialogs.long_text import split_message
 from dialogs.minimum import ask_button
+from dialogs.refusals import not_for_you
 from dialogs.replies import Replies
 from dialogs.states import AddInvitee
 from dialogs.texts import _, bare_link, joined, labelled, number
@@ -225,34 +226,33 @@ async def conference_view(
     return "\n".join(lines), markup
 
 
-async def _show_view(
-    message: Message, text: str, markup: InlineKeyboardMarkup, in_place: bool
+def _show_view(
+    replies: Replies, message: Message, text: str, markup: InlineKeyboardMarkup, in_place: bool
 ) -> None:
     """The view, in place of `message` when it fits one message; a big circle's view comes
     in several, the buttons under the last."""
     parts = split_message(text)
     if in_place and len(parts) == 1:
-        await message.edit_text(text, reply_markup=markup)
+        replies.send(message.edit_text(text, reply_markup=markup))
         return
     for part in parts[:-1]:
-        await message.answer(part, protect_content=True)
-    await message.answer(parts[-1], protect_content=True, reply_markup=markup)
+        replies.send(message.answer(part, protect_content=True))
+    replies.send(message.answer(parts[-1], protect_content=True, reply_markup=markup))
 
 
-def router() -> Router:
-    r = Router(name="circle")
-
-    @r.message(Command("conferences"))
-    async def list_(message: Message, uow: UnitOfWork, person: Person) -> None:
-        try:
-            mine = await my_conferences(uow, person.id)
-        except AccessDenied:
-            await message.answer(_("Dit is alleen voor coördinatoren."))
-            return
-        if not mine:
-            await message.answer(_("Je hebt nog geen conferenties."))
-            return
-        await message.answer(
+async def list_conferences(
+    message: Message, uow: UnitOfWork, person: Person, replies: Replies
+) -> None:
+    try:
+        mine = await my_conferences(uow, person.id)
+    except AccessDenied:
+        replies.send(message.answer(_("Dit is alleen voor coördinatoren.")))
+        return
+    if not mine:
+        replies.send(message.answer(_("Je hebt nog geen conferenties.")))
+        return
+    replies.send(
+        message.answer(
             _("<b>Mijn conferenties</b>"),
             reply_markup=_rows(
                 *(
@@ -264,190 +264,246 @@ def router() -> Router:
                 )
             ),
         )
+    )
 
-    @r.callback_query(OpenConference.filter())
-    async def open_(
-        callback: CallbackQuery,
-        callback_data: OpenConference,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        try:
-            text, markup = await conference_view(
-                uow, person, ConferenceId(callback_data.id), i18n, zone
-            )
-        except AccessDenied:
-            await callback.answer(
-                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-            )
-            return
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await _show_view(callback.message, text, markup, in_place=False)
 
-    @r.callback_query(SeenUnconfirmed.filter())
-    async def seen(
-        callback: CallbackQuery,
-        callback_data: SeenUnconfirmed,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        conference = ConferenceId(callback_data.conference)
-        try:
-            put_away = await acknowledge_unconfirmed(uow, person.id, conference, now())
-        except AccessDenied:
-            await callback.answer(
-                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-            )
-            return
-        await callback.answer(_("Weggezet ✓"))
-        if put_away and isinstance(callback.message, Message):  # a double tap: done already
-            text, markup = await conference_view(uow, person, conference, i18n, zone)
-            await _show_view(callback.message, text, markup, in_place=True)
+async def open_conference(
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    text, markup = await conference_view(uow, person, conference.id, i18n, zone)
+    replies.send(callback.answer())
+    if isinstance(callback.message, Message):
+        _show_view(replies, callback.message, text, markup, in_place=False)
 
-    @r.callback_query(AddPerson.filter())
-    async def add(
-        callback: CallbackQuery,
-        callback_data: AddPerson,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-    ) -> None:
-        try:
-            await circle(uow, person.id, ConferenceId(callback_data.conference))
-        except AccessDenied:
-            await callback.answer(
-                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-            )
-            return
-        await callback.answer()
-        await state.set_state(AddInvitee.name)
-        await state.set_data({"conference": callback_data.conference})
-        if isinstance(callback.message, Message):
-            await callback.message.answer(
+
+async def seen_unconfirmed(
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    put_away = await acknowledge_unconfirmed(uow, person.id, conference.id, now())
+    replies.send(callback.answer(_("Weggezet ✓")))
+    if put_away and isinstance(callback.message, Message):  # a double tap: done already
+        text, markup = await conference_view(uow, person, conference.id, i18n, zone)
+        _show_view(replies, callback.message, text, markup, in_place=True)
+
+
+async def add_person(
+    callback: CallbackQuery, conference: ConferenceRequest, state: FSMContext, replies: Replies
+) -> None:
+    replies.send(callback.answer())
+    await state.set_state(AddInvitee.name)
+    await state.set_data({"conference": conference.id})
+    if isinstance(callback.message, Message):
+        replies.send(
+            callback.message.answer(
                 _("Wat is de naam van de persoon? (zoals de familie hem of haar noemt)")
             )
+        )
 
-    @r.message(StateFilter(AddInvitee.name, AddInvitee.relation), HasText())
-    async def typed(message: Message, state: FSMContext) -> None:
-        name_step = await state.get_state() == AddInvitee.name.state
-        try:
-            value = clean_text(Field.SUBJECT_NAME, message.text or "")
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        if name_step:
-            await state.update_data(name=value)
-            await state.set_state(AddInvitee.relation)
-            await message.answer(
-                _(
-                    "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: vader, "
-                    "tante, buurvrouw, gezinsvoogd."
-                ).format(name=escape(value))
-            )
-            return
-        await state.update_data(relation=value)
-        await ask_group(message, state, (await state.get_data())["name"])
 
-    @r.callback_query(StateFilter(AddInvitee), InviteeChoice.filter())
-    async def chosen(
-        callback: CallbackQuery,
-        callback_data: InviteeChoice,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        bot: Bot,
-    ) -> None:
-        step, value = await state.get_state(), callback_data.value
-        message = callback.message
-        if not isinstance(message, Message):
-            await callback.answer()
-            return
-        if step == AddInvitee.relation.state and value == "keep":
-            data = await state.get_data()
-            if not data.get("suggested"):
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-                return
-            await state.update_data(relation=data["suggested"])
-            await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_reply_markup(reply_markup=None)
-            await ask_group(message, state, data["name"])
-        elif step == AddInvitee.group.state and value in Group._value2member_map_:
-            await state.update_data(group=value)
-            await state.set_state(AddInvitee.locale)
-            await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(
-                _("In welke taal nodigen we hem of haar uit?"),
-                reply_markup=_rows(
-                    *(
-                        (label, _choice("locale", code))
-                        for code, label in invite_languages(
-                            i18n.available_locales, i18n.current_locale
-                        )
+async def typed_name(message: Message, state: FSMContext, replies: Replies) -> None:
+    try:
+        name = clean_text(Field.SUBJECT_NAME, message.text or "")
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    await state.update_data(name=name)
+    await state.set_state(AddInvitee.relation)
+    replies.send(
+        message.answer(
+            _(
+                "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: vader, "
+                "tante, buurvrouw, gezinsvoogd."
+            ).format(name=escape(name))
+        )
+    )
+
+
+async def typed_relation(message: Message, state: FSMContext, replies: Replies) -> None:
+    try:
+        relation = clean_text(Field.SUBJECT_NAME, message.text or "")
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    await state.update_data(relation=relation)
+    await ask_group(replies, message, state, (await state.get_data())["name"])
+
+
+async def kept_relation(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    """The relation as the family suggested it (see `ask_relation`)."""
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    data = await state.get_data()
+    if not data.get("suggested"):
+        await earlier_question(callback, replies)
+        return
+    await state.update_data(relation=data["suggested"])
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_reply_markup(reply_markup=None))
+    await ask_group(replies, message, state, data["name"])
+
+
+async def chose_group(
+    callback: CallbackQuery,
+    callback_data: InviteeChoice,
+    state: FSMContext,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    await state.update_data(group=callback_data.value)
+    await state.set_state(AddInvitee.locale)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(
+            _("In welke taal nodigen we hem of haar uit?"),
+            reply_markup=_rows(
+                *(
+                    (label, _choice("locale", code))
+                    for code, label in invite_languages(
+                        i18n.available_locales, i18n.current_locale
                     )
-                ),
-            )
-        elif step == AddInvitee.locale.state and value in i18n.available_locales:
-            await state.update_data(locale=value)
-            await state.set_state(AddInvitee.must_attend)
-            await callback.answer(_("Opgeslagen ✓"))
-            text, markup = must_attend_question()
-            await message.edit_text(text, reply_markup=markup)
-        elif step == AddInvitee.must_attend.state and value in ("yes", "no"):
-            data = await state.get_data()
-            draft = InviteeDraft(
-                data["name"],
-                data["relation"],
-                Group(data["group"]),
-                data["locale"],
-                value == "yes",
-            )
-            try:
-                invitee, token = await invite(
-                    uow, person.id, ConferenceId(data["conference"]), draft, now()
                 )
-            except AccessDenied:
-                await callback.answer(
-                    _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-                )
-                return
-            await state.clear()
-            await callback.answer(_("Opgeslagen ✓"))
-            await message.edit_text(
-                _("{name} staat in de kring ✓").format(name=escape(invitee.name))
-            )
-            await hand_out(message, bot, i18n, invitee, token)
-        else:
-            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+            ),
+        )
+    )
 
-    @r.callback_query(NewLink.filter())
-    async def new_link(
-        callback: CallbackQuery,
-        callback_data: NewLink,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-    ) -> None:
-        try:
-            invitee, token = await reissue(uow, person.id, callback_data.invitee, now())
-        except (AccessDenied, NotFound):
-            await callback.answer(
-                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
-            )
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        if isinstance(callback.message, Message):
-            await callback.message.answer(
+
+async def chose_language(
+    callback: CallbackQuery,
+    callback_data: InviteeChoice,
+    state: FSMContext,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    if callback_data.value not in i18n.available_locales:
+        await earlier_question(callback, replies)
+        return
+    await state.update_data(locale=callback_data.value)
+    await state.set_state(AddInvitee.must_attend)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    text, markup = must_attend_question()
+    replies.send(message.edit_text(text, reply_markup=markup))
+
+
+async def chose_must_attend(
+    callback: CallbackQuery,
+    callback_data: InviteeChoice,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    bot: Bot,
+    replies: Replies,
+) -> None:
+    """The last answer: the person joins the circle and the coordinator gets their link."""
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    data = await state.get_data()
+    draft = InviteeDraft(
+        data["name"],
+        data["relation"],
+        Group(data["group"]),
+        data["locale"],
+        callback_data.value == "yes",
+    )
+    try:
+        invitee, token = await invite(
+            uow, person.id, ConferenceId(data["conference"]), draft, now()
+        )
+    except AccessDenied:  # no longer their conference
+        await not_for_you(callback, replies)
+        return
+    await state.clear()
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(_("{name} staat in de kring ✓").format(name=escape(invitee.name)))
+    )
+    await hand_out(replies, message, bot, i18n, invitee, token)
+
+
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A button of a question answered before (or of another person being added)."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
+
+
+async def new_link(
+    callback: CallbackQuery,
+    callback_data: NewLink,
+    uow: UnitOfWork,
+    person: Person,
+    bot: Bot,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    # the button names the invitee, not the conference: the use case checks who may
+    try:
+        invitee, token = await reissue(uow, person.id, callback_data.invitee, now())
+    except (AccessDenied, NotFound):
+        await not_for_you(callback, replies)
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    if isinstance(callback.message, Message):
+        replies.send(
+            callback.message.answer(
                 _("De oude link van {name} werkt niet meer.").format(name=escape(invitee.name))
             )
-            await hand_out(callback.message, bot, i18n, invitee, token)
+        )
+        await hand_out(replies, callback.message, bot, i18n, invitee, token)
 
+
+def router() -> Router:
+    r = Router(name="circle")
+    r.message.register(list_conferences, Command("conferences"))
+    r.callback_query.register(open_conference, OpenConference.filter(), CoordinatorOf("id"))
+    r.callback_query.register(seen_unconfirmed, SeenUnconfirmed.filter(), CoordinatorOf())
+    r.callback_query.register(add_person, AddPerson.filter(), CoordinatorOf())
+    r.message.register(typed_name, StateFilter(AddInvitee.name), HasText())
+    r.message.register(typed_relation, StateFilter(AddInvitee.relation), HasText())
+    r.callback_query.register(
+        kept_relation, StateFilter(AddInvitee.relation), InviteeChoice.filter(F.value == "keep")
+    )
+    r.callback_query.register(
+        chose_group,
+        StateFilter(AddInvitee.group),
+        InviteeChoice.filter(F.value.in_({group.value for group in Group})),
+    )
+    r.callback_query.register(
+        chose_language, StateFilter(AddInvitee.locale), InviteeChoice.filter()
+    )
+    r.callback_query.register(
+        chose_must_attend,
+        StateFilter(AddInvitee.must_attend),
+        InviteeChoice.filter(F.value.in_({"yes", "no"})),
+    )
+    r.callback_query.register(earlier_question, StateFilter(AddInvitee), InviteeChoice.filter())
+    r.callback_query.register(new_link, NewLink.filter())
+    # last: the same buttons, pressed by someone who is not the conference's coordinator
+    r.callback_query.register(not_for_you, OpenConference.filter())
+    r.callback_query.register(not_for_you, SeenUnconfirmed.filter())
+    r.callback_query.register(not_for_you, AddPerson.filter())
     return r
 
 
@@ -474,11 +530,11 @@ async def ask_relation(
     )
 
 
-async def ask_group(chat: Message, state: FSMContext, name: str) -> None:
+async def ask_group(replies: Replies, chat: Message, state: FSMContext, name: str) -> None:
     """The 'add a person' question after name and relation (also where a suggestion joins)."""
     await state.set_state(AddInvitee.group)
     text, markup = group_question(name)
-    await chat.answer(text, reply_markup=markup)
+    replies.send(chat.answer(text, reply_markup=markup))
 
 
 def group_question(name: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -493,19 +549,23 @@ def must_attend_question() -> tuple[str, InlineKeyboardMarkup]:
     )
 
 
-async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str) -> None:
+async def hand_out(
+    replies: Replies, chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str
+) -> None:
     """The personal link three ways: to copy, as a text to forward in the person's own
     language, and as a QR code for a paper letter. The token is shown here and nowhere else."""
     me = await bot.me()
     # The link stands bare on a line of its own, outside every translation: apps find a
     # link up to the next space, so an isolate or a full stop glued to it would break it.
     link = bare_link(f"https://t.me/{me.username}?start={token}")
-    await chat.answer(
-        _("De persoonlijke link (alleen voor {name}; werkt 30 dagen, voor één telefoon):").format(
-            name=escape(invitee.name)
+    replies.send(
+        chat.answer(
+            _(
+                "De persoonlijke link (alleen voor {name}; werkt 30 dagen, voor één telefoon):"
+            ).format(name=escape(invitee.name))
+            + "\n"
+            + link
         )
-        + "\n"
-        + link
     )
     with i18n.use_locale(invitee.locale):
         forward = (
@@ -518,10 +578,12 @@ async def hand_out(chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token:
             + "\n"
             + link
         )
-    await chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward)
-    await chat.answer_photo(
-        BufferedInputFile(qr_png(link), filename="uitnodiging.png"),
-        caption=_("QR-code met de link van {name}, voor een brief op papier.").format(
-            name=escape(invitee.name)
-        ),
+    replies.send(chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward))
+    replies.send(
+        chat.answer_photo(
+            BufferedInputFile(qr_png(link), filename="uitnodiging.png"),
+            caption=_("QR-code met de link van {name}, voor een brief op papier.").format(
+                name=escape(invitee.name)
+            ),
+        )
     )

@@ -7,7 +7,7 @@ import asyncio
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -19,149 +19,188 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
-from conference.circle import circle
 from conference.errors import AccessDenied, MeetingError, NotFound, SlotError
 from conference.meeting import availability, decide_proposal, nudge, propose_slots, slot_time
 from conference.model.ids import ConferenceId
 from conference.model.meeting import Availability, Meeting, Vote
 from conference.model.people import Person
-from conference.model.reminders import Policy
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.announce import ask_votes, nudge_people, tell_person
 from dialogs.buttons import dates_button, nudge_button
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
-from dialogs.filters import HasText
-from dialogs.fixing import ask_cancel, ask_when, cancel, confirmed
+from dialogs.filters import CoordinatorOf, HasText
+from dialogs.fixing import ask_cancel, ask_when, call_off, confirmed, earlier_question
 from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
 from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
+from dialogs.refusals import not_for_you
+from dialogs.replies import Replies
 from dialogs.states import Dating
 from dialogs.texts import _, joined, labelled, ngettext
-
-
-def not_yours() -> str:
-    return _("Dit is alleen voor de coördinator van deze conferentie.")
 
 
 def _button(text: str, data: str) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=text, callback_data=data)]
 
 
-def router() -> Router:
-    r = Router(name="dates")
+async def show_dates(
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer())
+    if isinstance(callback.message, Message):
+        await _menu(replies, callback.message, uow, person, conference.id, i18n, zone)
 
-    @r.callback_query(Dates.filter())
-    async def dates(
-        callback: CallbackQuery,
-        callback_data: Dates,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-        policy: Policy,
-        organisation: str,
-    ) -> None:
-        message, conference = callback.message, ConferenceId(callback_data.conference)
-        if not isinstance(message, Message):
-            await callback.answer()
-            return
-        action = callback_data.action
-        try:
-            await circle(uow, person.id, conference)  # before anything is answered
-        except AccessDenied:
-            await callback.answer(not_yours(), show_alert=True)
-            return
-        try:
-            if action == "menu":
-                await callback.answer()
-                await _menu(message, uow, person, conference, i18n, zone)
-            elif action == "propose":
-                await callback.answer()
-                await state.set_state(Dating.slots)
-                await state.set_data({"conference": conference})
-                await message.answer(
-                    _(
-                        "Typ 2 tot 8 datums met een begintijd. Zet elke datum op een eigen regel. "
-                        "Bijvoorbeeld:"
-                        "\n3-7 10:00\nza 10 juli 14:00\n2027-07-17 10:00"
-                    )
-                )
-            elif action == "nudge":
-                nudged, cannot = await nudge(uow, person.id, conference)
-                await nudge_people(uow, i18n, person, conference, nudged)
-                await callback.answer(_("Opgeslagen ✓"))
-                text = ngettext(
-                    "{count} persoon krijgt een vriendelijke vraag of die kan "
-                    "komen (nee zeggen mag ook).",
-                    "{count} mensen krijgen een vriendelijke vraag of ze kunnen "
-                    "komen (nee zeggen mag ook).",
-                    len(nudged),
-                ).format(count=len(nudged))
-                if cannot:
-                    text += "\n" + _(
-                        "Nog niet te bereiken via de bot (link niet geopend): "
-                        "{names}. Stuur hun link nog eens, bijvoorbeeld via "
-                        "WhatsApp."
-                    ).format(names=listed([escape(p.name) for p in cannot]))
-                await message.answer(text)
-            elif action in ("fix", "change"):
-                await callback.answer()
-                await ask_when(message, state, uow, person, conference, zone)
-            elif action == "cancel":
-                await callback.answer()
-                await ask_cancel(message, uow, person, conference)
-            elif action == "cancel_yes":
-                await cancel(callback, message, uow, person, conference, i18n, zone, organisation)
-            elif action == "send":
-                await confirmed(
-                    callback, message, state, uow, person, i18n, zone, policy, organisation
-                )
-            else:
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-        except (AccessDenied, NotFound):
-            await callback.answer(not_yours(), show_alert=True)
-        except MeetingError:
-            await callback.answer(
-                _("De datum staat al vast. Wijzig hem via 'Datum en plaats'."), show_alert=True
-            )
 
-    @r.message(StateFilter(Dating.slots), HasText())
-    async def typed(
-        message: Message,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        conference = ConferenceId((await state.get_data())["conference"])
-        locale = i18n.current_locale
-        try:
-            added, ask = await propose_slots(
-                uow,
-                person.id,
-                conference,
-                message.text or "",
-                now(),
-                zone,
-                (locale, *i18n.available_locales),
+async def ask_for_dates(
+    callback: CallbackQuery, conference: ConferenceRequest, state: FSMContext, replies: Replies
+) -> None:
+    replies.send(callback.answer())
+    if not isinstance(callback.message, Message):
+        return
+    await state.set_state(Dating.slots)
+    await state.set_data({"conference": conference.id})
+    replies.send(
+        callback.message.answer(
+            _(
+                "Typ 2 tot 8 datums met een begintijd. Zet elke datum op een eigen regel. "
+                "Bijvoorbeeld:"
+                "\n3-7 10:00\nza 10 juli 14:00\n2027-07-17 10:00"
             )
-        except SlotError as error:
-            await message.answer(
+        )
+    )
+
+
+async def nudge_unanswered(
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    if not isinstance(callback.message, Message):
+        replies.send(callback.answer())
+        return
+    nudged, cannot = await nudge(uow, person.id, conference.id)
+    await nudge_people(uow, i18n, person, conference.id, nudged)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    text = ngettext(
+        "{count} persoon krijgt een vriendelijke vraag of die kan komen (nee zeggen mag ook).",
+        "{count} mensen krijgen een vriendelijke vraag of ze kunnen komen (nee zeggen mag ook).",
+        len(nudged),
+    ).format(count=len(nudged))
+    if cannot:
+        text += "\n" + _(
+            "Nog niet te bereiken via de bot (link niet geopend): "
+            "{names}. Stuur hun link nog eens, bijvoorbeeld via "
+            "WhatsApp."
+        ).format(names=listed([escape(p.name) for p in cannot]))
+    replies.send(callback.message.answer(text))
+
+
+async def fix_date(
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """Fix the date (or change the fixed one): the questions in dialogs/fixing.py."""
+    replies.send(callback.answer())
+    if isinstance(callback.message, Message):
+        await ask_when(replies, callback.message, state, uow, person, conference.id, zone)
+
+
+async def fix_ranked_slot(
+    callback: CallbackQuery,
+    callback_data: FixSlot,
+    conference: ConferenceRequest,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """From the ranking: the date is chosen, on to the venue."""
+    try:
+        await slot_time(uow, person.id, conference.id, callback_data.slot)
+    except MeetingError:
+        replies.send(callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True))
+        return
+    replies.send(callback.answer())
+    if isinstance(callback.message, Message):
+        await ask_when(
+            replies,
+            callback.message,
+            state,
+            uow,
+            person,
+            conference.id,
+            zone,
+            slot=callback_data.slot,
+        )
+
+
+async def ask_to_cancel(
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    uow: UnitOfWork,
+    person: Person,
+    replies: Replies,
+) -> None:
+    replies.send(callback.answer())
+    if isinstance(callback.message, Message):
+        await ask_cancel(replies, callback.message, uow, person, conference.id)
+
+
+async def typed_dates(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    conference = ConferenceId((await state.get_data())["conference"])
+    locale = i18n.current_locale
+    try:
+        added, ask = await propose_slots(
+            uow,
+            person.id,
+            conference,
+            message.text or "",
+            now(),
+            zone,
+            (locale, *i18n.available_locales),
+        )
+    except SlotError as error:
+        replies.send(
+            message.answer(
                 slot_problem_text(error, zone, locale)
                 + "\n"
                 + _("Typ de datums nog eens (elk op een eigen regel).")
             )
-            return
-        except (AccessDenied, MeetingError):
-            await state.clear()
-            await message.answer(not_yours())
-            return
+        )
+        return
+    except (AccessDenied, MeetingError):
         await state.clear()
-        queued = await ask_votes(uow, i18n, zone, person, conference, ask, added)
-        await message.answer(
+        replies.send(message.answer(_("Dit is alleen voor de coördinator van deze conferentie.")))
+        return
+    await state.clear()
+    queued = await ask_votes(uow, i18n, zone, person, conference, ask, added)
+    replies.send(
+        message.answer(
             _("Opgeslagen ✓ Voorgesteld:")
             + "\n"
             + "\n".join(labelled("•", when(s.starts_at, zone, locale)) for s in added)
@@ -173,82 +212,90 @@ def router() -> Router:
             ).format(count=queued),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=[dates_button(conference)]),
         )
+    )
 
-    @r.callback_query(ProposalDecision.filter())
-    async def decided(
-        callback: CallbackQuery,
-        callback_data: ProposalDecision,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        try:
-            found, added = await decide_proposal(
-                uow, person.id, callback_data.id, callback_data.accept, now()
-            )
-        except (AccessDenied, NotFound):
-            await callback.answer(
-                _("Hierover is al beslist, of het is niet voor jou."), show_alert=True
-            )
-            return
-        except (SlotError, MeetingError):
-            await callback.answer(
+
+async def decided(
+    callback: CallbackQuery,
+    callback_data: ProposalDecision,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """The family's proposal, taken over or not. The button names the proposal, not the
+    conference: the use case checks who may decide."""
+    try:
+        found, added = await decide_proposal(
+            uow, person.id, callback_data.id, callback_data.accept, now()
+        )
+    except (AccessDenied, NotFound):
+        replies.send(
+            callback.answer(_("Hierover is al beslist, of het is niet voor jou."), show_alert=True)
+        )
+        return
+    except (SlotError, MeetingError):
+        replies.send(
+            callback.answer(
                 _(
                     "Dat kan niet meer. De datum is voorbij, er zijn al 8 "
                     "datums, of de datum staat al vast."
                 ),
                 show_alert=True,
             )
-            return
-        await callback.answer(_("Opgeslagen ✓"))
-        if added is not None:
-            people = await uow.invitees.of_conference(found.conference_id)
-            await ask_votes(
+        )
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    if added is not None:
+        people = await uow.invitees.of_conference(found.conference_id)
+        await ask_votes(
+            uow,
+            i18n,
+            zone,
+            person,
+            found.conference_id,
+            [p for p in people if p.rsvp is not None or p.opened],
+            (added,),
+        )
+    proposer = await uow.invitees.get(found.invitee_id)
+    if proposer is not None and callback_data.accept:
+        with i18n.use_locale(proposer.locale):
+            await tell_person(
                 uow,
-                i18n,
-                zone,
                 person,
                 found.conference_id,
-                [p for p in people if p.rsvp is not None or p.opened],
-                (added,),
+                proposer,
+                _("De coördinator heeft je voorstel overgenomen. Dank je wel!"),
             )
-        proposer = await uow.invitees.get(found.invitee_id)
-        if proposer is not None and callback_data.accept:
-            with i18n.use_locale(proposer.locale):
-                await tell_person(
-                    uow,
-                    person,
-                    found.conference_id,
-                    proposer,
-                    _("De coördinator heeft je voorstel overgenomen. Dank je wel!"),
-                )
-        if isinstance(callback.message, Message):
-            await callback.message.edit_reply_markup(reply_markup=None)
-            await _menu(callback.message, uow, person, found.conference_id, i18n, zone)
+    if isinstance(callback.message, Message):
+        replies.send(callback.message.edit_reply_markup(reply_markup=None))
+        await _menu(replies, callback.message, uow, person, found.conference_id, i18n, zone)
 
-    @r.callback_query(FixSlot.filter(), ~StateFilter(Dating.when))
-    async def fix_from_menu(
-        callback: CallbackQuery,
-        callback_data: FixSlot,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        zone: ZoneInfo,
-    ) -> None:
-        # From the ranking: the date is chosen, on to the venue.
-        conference = ConferenceId(callback_data.conference)
-        try:
-            await slot_time(uow, person.id, conference, callback_data.slot)
-        except (AccessDenied, MeetingError):
-            await callback.answer(not_yours(), show_alert=True)
-            return
-        await callback.answer()
-        if isinstance(callback.message, Message):
-            await ask_when(
-                callback.message, state, uow, person, conference, zone, slot=callback_data.slot
-            )
 
+def router() -> Router:
+    r = Router(name="dates")
+    r.callback_query.register(show_dates, Dates.filter(F.action == "menu"), CoordinatorOf())
+    r.callback_query.register(ask_for_dates, Dates.filter(F.action == "propose"), CoordinatorOf())
+    r.callback_query.register(nudge_unanswered, Dates.filter(F.action == "nudge"), CoordinatorOf())
+    r.callback_query.register(
+        fix_date, Dates.filter(F.action.in_({"fix", "change"})), CoordinatorOf()
+    )
+    r.callback_query.register(ask_to_cancel, Dates.filter(F.action == "cancel"), CoordinatorOf())
+    r.callback_query.register(call_off, Dates.filter(F.action == "cancel_yes"), CoordinatorOf())
+    r.callback_query.register(
+        confirmed, Dates.filter(F.action == "send"), StateFilter(Dating.confirm), CoordinatorOf()
+    )
+    r.callback_query.register(earlier_question, Dates.filter(), CoordinatorOf())
+    r.message.register(typed_dates, StateFilter(Dating.slots), HasText())
+    r.callback_query.register(decided, ProposalDecision.filter())
+    # a date from the ranking; while fixing, dialogs/fixing.py takes the slot buttons
+    r.callback_query.register(
+        fix_ranked_slot, FixSlot.filter(), ~StateFilter(Dating.when), CoordinatorOf()
+    )
+    # last: the same buttons, pressed by someone who is not the conference's coordinator
+    r.callback_query.register(not_for_you, Dates.filter())
+    r.callback_query.register(not_for_you, FixSlot.filter(), ~StateFilter(Dating.when))
     return r
 
 
@@ -268,6 +315,7 @@ def _score_line(
 
 
 async def _menu(
+    replies: Replies,
     chat: Message,
     uow: UnitOfWork,
     person: Person,
@@ -279,17 +327,21 @@ async def _menu(
     meeting = await uow.meetings.get(conference)
     locale = i18n.current_locale
     if meeting.fixed:
-        await chat.answer(
-            _fixed_text(meeting, zone, locale),
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[
-                    _button(
-                        _("✏️ Datum, tijd of plaats wijzigen"),
-                        Dates(conference=conference, action="change").pack(),
-                    ),
-                    _button(_("✖️ Afzeggen"), Dates(conference=conference, action="cancel").pack()),
-                ]
-            ),
+        replies.send(
+            chat.answer(
+                _fixed_text(meeting, zone, locale),
+                reply_markup=InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        _button(
+                            _("✏️ Datum, tijd of plaats wijzigen"),
+                            Dates(conference=conference, action="change").pack(),
+                        ),
+                        _button(
+                            _("✖️ Afzeggen"), Dates(conference=conference, action="cancel").pack()
+                        ),
+                    ]
+                ),
+            )
         )
         return
     lines = ["<b>" + _("Wanneer kan iedereen?") + "</b>"]
@@ -348,15 +400,19 @@ async def _menu(
         # rendering takes ~50 ms a page: not on the event loop (contextvars go along)
         pages = await asyncio.to_thread(_matrix, found, zone, locale)
         for page in pages:  # 20 people a page: a phone shrinks one tall picture too far
-            await chat.answer_photo(
-                BufferedInputFile(page, filename="beschikbaarheid.png"),
-                caption=_("Wie kan wanneer"),
-                protect_content=True,
+            replies.send(
+                chat.answer_photo(
+                    BufferedInputFile(page, filename="beschikbaarheid.png"),
+                    caption=_("Wie kan wanneer"),
+                    protect_content=True,
+                )
             )
-    await chat.answer(
-        "\n".join(lines),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-        protect_content=True,
+    replies.send(
+        chat.answer(
+            "\n".join(lines),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+            protect_content=True,
+        )
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -21,7 +21,7 @@ from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Venue
 from conference.model.people import Person
 from conference.model.reminders import Policy
-from conference.model.request import Field
+from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from conference.slots import parse_slot
 from dialogs.announce import announce
@@ -31,6 +31,7 @@ from dialogs.filters import HasText
 from dialogs.intake import problem_text
 from dialogs.labels import current_locale, short_when, slot_problem_text
 from dialogs.outbound import when
+from dialogs.replies import Replies
 from dialogs.states import Dating
 from dialogs.texts import _, joined, labelled, ngettext
 
@@ -43,7 +44,13 @@ def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
     )
 
 
+async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
+    """A button of a question answered before."""
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
+
+
 async def ask_when(
+    replies: Replies,
     chat: Message,
     state: FSMContext,
     uow: UnitOfWork,
@@ -52,13 +59,13 @@ async def ask_when(
     zone: ZoneInfo,
     slot: int | None = None,
 ) -> None:
-    """Which date: a proposed one (buttons), the current one (when changing), or typed."""
-    await circle(uow, person.id, conference)  # the access check
+    """Which date: a proposed one (buttons), the current one (when changing), or typed.
+    For the conference's coordinator (the callers' buttons are filtered on that)."""
     meeting = await uow.meetings.get(conference)
     await state.set_state(Dating.when)
     await state.set_data({"conference": conference})
     if slot:
-        await _chose(chat, state, uow, person.id, conference, zone, slot)
+        await _chose(replies, chat, state, uow, person.id, conference, zone, slot)
         return
     locale = current_locale()
     buttons = [
@@ -72,16 +79,19 @@ async def ask_when(
         buttons.insert(
             0, (_("Zelfde datum en tijd"), FixSlot(conference=conference, slot=0).pack())
         )
-    await chat.answer(
-        _(
-            "Op welke datum en tijd? Tik op een datum, of typ er een, "
-            "bijvoorbeeld: za 3 juli 10:00"
-        ),
-        reply_markup=_rows(*buttons),
+    replies.send(
+        chat.answer(
+            _(
+                "Op welke datum en tijd? Tik op een datum, of typ er een, "
+                "bijvoorbeeld: za 3 juli 10:00"
+            ),
+            reply_markup=_rows(*buttons),
+        )
     )
 
 
 async def _chose(
+    replies: Replies,
     chat: Message,
     state: FSMContext,
     uow: UnitOfWork,
@@ -96,7 +106,7 @@ async def _chose(
     else:
         starts_at = await slot_time(uow, actor, conference, slot)
     await state.update_data(starts_at=starts_at.isoformat())
-    await _ask_venue(chat, state, meeting)
+    await _ask_venue(replies, chat, state, meeting)
 
 
 def _known_place(meeting: Meeting) -> str | None:
@@ -114,18 +124,28 @@ def _known_place(meeting: Meeting) -> str | None:
     return label.format(name=meeting.venue.name)
 
 
-async def _ask_venue(chat: Message, state: FSMContext, meeting: Meeting) -> None:
+async def _ask_venue(replies: Replies, chat: Message, state: FSMContext, meeting: Meeting) -> None:
     await state.set_state(Dating.venue)
     known = _known_place(meeting)
     markup = _rows((known, VenueChoice(action="keep").pack())) if known else None
-    await chat.answer(
-        _("Waar is de conferentie? Typ de naam van de plek, bijvoorbeeld: Buurthuis De Linde."),
-        reply_markup=markup,
+    replies.send(
+        chat.answer(
+            _(
+                "Waar is de conferentie? Typ de naam van de plek, bijvoorbeeld: "
+                "Buurthuis De Linde."
+            ),
+            reply_markup=markup,
+        )
     )
 
 
 async def _summary(
-    chat: Message, state: FSMContext, uow: UnitOfWork, person: Person, zone: ZoneInfo
+    replies: Replies,
+    chat: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
 ) -> None:
     data = await state.get_data()
     _request, people = await circle(uow, person.id, ConferenceId(data["conference"]))
@@ -147,21 +167,44 @@ async def _summary(
             count,
         ).format(count=count),
     ]
-    await chat.answer(
-        "\n".join(lines),
-        reply_markup=_rows(
-            (
-                _("✅ Vastzetten en versturen"),
-                Dates(conference=data["conference"], action="send").pack(),
+    replies.send(
+        chat.answer(
+            "\n".join(lines),
+            reply_markup=_rows(
+                (
+                    _("✅ Vastzetten en versturen"),
+                    Dates(conference=data["conference"], action="send").pack(),
+                ),
+                (_("Toch niet"), Dates(conference=data["conference"], action="menu").pack()),
             ),
-            (_("Toch niet"), Dates(conference=data["conference"], action="menu").pack()),
-        ),
+        )
+    )
+
+
+async def ask_cancel(
+    replies: Replies, chat: Message, uow: UnitOfWork, person: Person, conference: ConferenceId
+) -> None:
+    _request, people = await circle(uow, person.id, conference)
+    count = len(reachable(coming(people))[0])
+    replies.send(
+        chat.answer(
+            ngettext(
+                "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} persoon krijgt "
+                "bericht.",
+                "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} mensen krijgen "
+                "bericht.",
+                count,
+            ).format(count=count),
+            reply_markup=_rows(
+                (_("Ja, afzeggen"), Dates(conference=conference, action="cancel_yes").pack()),
+                (_("Nee, laat staan"), Dates(conference=conference, action="menu").pack()),
+            ),
+        )
     )
 
 
 async def confirmed(
     callback: CallbackQuery,
-    chat: Message,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -169,9 +212,13 @@ async def confirmed(
     zone: ZoneInfo,
     policy: Policy,
     organisation: str,
+    replies: Replies,
 ) -> None:
-    if await state.get_state() != Dating.confirm.state:
-        await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
+    """The summary checked: fix the date and venue, and tell everyone who comes. The
+    `Dates` buttons are routed in dates.router(); this one in the `Dating.confirm` state."""
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
         return
     data = await state.get_data()
     conference = ConferenceId(data["conference"])
@@ -189,14 +236,16 @@ async def confirmed(
             policy,
         )
     except SlotError:
-        await callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
+        replies.send(
+            callback.answer(_("Die datum is al voorbij. Kies een andere."), show_alert=True)
+        )
         return
     await state.clear()
     sent, skipped = await announce(
         uow, i18n, zone, person, conference, before, after, organisation
     )
-    await callback.answer(_("Opgeslagen ✓"))
-    await chat.edit_reply_markup(reply_markup=None)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_reply_markup(reply_markup=None))
     text = ngettext(
         "Vastgezet ✓ {count} persoon krijgt het bericht.",
         "Vastgezet ✓ {count} mensen krijgen het bericht.",
@@ -208,166 +257,203 @@ async def confirmed(
             "{count} mensen zijn niet te bereiken via de bot: vertel het hun zelf.",
             skipped,
         ).format(count=skipped)
-    await chat.answer(text)
+    replies.send(message.answer(text))
 
 
-async def ask_cancel(
-    chat: Message, uow: UnitOfWork, person: Person, conference: ConferenceId
-) -> None:
-    _request, people = await circle(uow, person.id, conference)
-    count = len(reachable(coming(people))[0])
-    await chat.answer(
-        ngettext(
-            "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} persoon krijgt bericht.",
-            "Weet je zeker dat je de bijeenkomst wilt afzeggen? {count} mensen krijgen bericht.",
-            count,
-        ).format(count=count),
-        reply_markup=_rows(
-            (_("Ja, afzeggen"), Dates(conference=conference, action="cancel_yes").pack()),
-            (_("Nee, laat staan"), Dates(conference=conference, action="menu").pack()),
-        ),
-    )
-
-
-async def cancel(
+async def call_off(
     callback: CallbackQuery,
-    chat: Message,
+    conference: ConferenceRequest,
     uow: UnitOfWork,
     person: Person,
-    conference: ConferenceId,
     i18n: I18n,
     zone: ZoneInfo,
     organisation: str,
+    replies: Replies,
 ) -> None:
-    before = await uow.meetings.get(conference)
+    """ "Yes, cancel": the meeting is off, and everyone who would come hears it. Routed in
+    dates.router() with the other `Dates` buttons."""
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    before = await uow.meetings.get(conference.id)
     try:
-        after = await cancel_meeting(uow, person.id, conference, now())
+        after = await cancel_meeting(uow, person.id, conference.id, now())
     except MeetingError:
-        await callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True)
+        replies.send(callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True))
         return
     sent, _skipped = await announce(
-        uow, i18n, zone, person, conference, before, after, organisation
+        uow, i18n, zone, person, conference.id, before, after, organisation
     )
-    await callback.answer(_("Opgeslagen ✓"))
-    await chat.edit_reply_markup(reply_markup=None)
-    await chat.answer(
-        ngettext(
-            "Afgezegd ✓ {count} persoon krijgt bericht.",
-            "Afgezegd ✓ {count} mensen krijgen bericht.",
-            sent,
-        ).format(count=sent)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(
+        message.answer(
+            ngettext(
+                "Afgezegd ✓ {count} persoon krijgt bericht.",
+                "Afgezegd ✓ {count} mensen krijgen bericht.",
+                sent,
+            ).format(count=sent)
+        )
     )
 
 
-def router() -> Router:
-    r = Router(name="fixing")
+async def chose_slot(
+    callback: CallbackQuery,
+    callback_data: FixSlot,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    data = await state.get_data()
+    if data.get("conference") != callback_data.conference or not isinstance(
+        callback.message, Message
+    ):
+        await earlier_question(callback, replies)
+        return
+    try:
+        await _chose(
+            replies,
+            callback.message,
+            state,
+            uow,
+            person.id,
+            ConferenceId(callback_data.conference),
+            zone,
+            callback_data.slot,
+        )
+    except (AccessDenied, MeetingError):
+        replies.send(callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True))
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
 
-    @r.callback_query(StateFilter(Dating.when), FixSlot.filter())
-    async def slot(
-        callback: CallbackQuery,
-        callback_data: FixSlot,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        zone: ZoneInfo,
-    ) -> None:
-        data = await state.get_data()
-        if data.get("conference") != callback_data.conference or not isinstance(
-            callback.message, Message
-        ):
-            await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-            return
-        try:
-            await _chose(
-                callback.message,
-                state,
-                uow,
-                person.id,
-                ConferenceId(callback_data.conference),
-                zone,
-                callback_data.slot,
-            )
-        except (AccessDenied, MeetingError):
-            await callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True)
-            return
-        await callback.answer(_("Opgeslagen ✓"))
 
-    @r.message(StateFilter(Dating.when), HasText())
-    async def typed_when(
-        message: Message, state: FSMContext, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo
-    ) -> None:
-        try:
-            starts_at = parse_slot(
-                message.text or "", now(), zone, (i18n.current_locale, *i18n.available_locales)
-            )
-        except SlotError as error:
-            await message.answer(slot_problem_text(error, zone, i18n.current_locale))
-            return
-        await state.update_data(starts_at=starts_at.isoformat())
-        meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
-        await _ask_venue(message, state, meeting)
+async def typed_when(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    try:
+        starts_at = parse_slot(
+            message.text or "", now(), zone, (i18n.current_locale, *i18n.available_locales)
+        )
+    except SlotError as error:
+        replies.send(message.answer(slot_problem_text(error, zone, i18n.current_locale)))
+        return
+    await state.update_data(starts_at=starts_at.isoformat())
+    meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
+    await _ask_venue(replies, message, state, meeting)
 
-    @r.message(StateFilter(Dating.venue, Dating.address), HasText())
-    async def typed_venue(message: Message, state: FSMContext) -> None:
-        try:
-            value = clean_text(Field.REGION, message.text or "")
-        except InvalidAnswer as error:
-            await message.answer(problem_text(error))
-            return
-        if await state.get_state() == Dating.venue.state:
-            await state.update_data(venue=value)
-            await state.set_state(Dating.address)
-            await message.answer(_("Wat is het adres? Bijvoorbeeld: Lindelaan 4, Utrecht"))
-            return
-        await state.update_data(address=value)
-        await state.set_state(Dating.pin)
-        await message.answer(
+
+async def typed_venue(message: Message, state: FSMContext, replies: Replies) -> None:
+    try:
+        venue = clean_text(Field.REGION, message.text or "")
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    await state.update_data(venue=venue)
+    await state.set_state(Dating.address)
+    replies.send(message.answer(_("Wat is het adres? Bijvoorbeeld: Lindelaan 4, Utrecht")))
+
+
+async def typed_address(message: Message, state: FSMContext, replies: Replies) -> None:
+    try:
+        address = clean_text(Field.REGION, message.text or "")
+    except InvalidAnswer as error:
+        replies.send(message.answer(problem_text(error)))
+        return
+    await state.update_data(address=address)
+    await state.set_state(Dating.pin)
+    replies.send(
+        message.answer(
             _(
                 "Wil je er een kaartpin bij sturen? Tik op 📎 en kies "
                 "Locatie. Of tik op Overslaan."
             ),
             reply_markup=_rows((_("Overslaan"), VenueChoice(action="skip").pack())),
         )
+    )
 
-    @r.message(StateFilter(Dating.pin))
-    async def pin(
-        message: Message, state: FSMContext, uow: UnitOfWork, person: Person, zone: ZoneInfo
-    ) -> None:
-        if message.location is None:
-            await message.answer(
+
+async def pin(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    if message.location is None:
+        replies.send(
+            message.answer(
                 _("Stuur een locatie (tik op 📎 en dan op Locatie), of tik op Overslaan.")
             )
-            return
-        await state.update_data(
-            latitude=message.location.latitude, longitude=message.location.longitude
         )
-        await _summary(message, state, uow, person, zone)
+        return
+    await state.update_data(
+        latitude=message.location.latitude, longitude=message.location.longitude
+    )
+    await _summary(replies, message, state, uow, person, zone)
 
-    @r.callback_query(StateFilter(Dating.venue, Dating.pin), VenueChoice.filter())
-    async def venue_choice(
-        callback: CallbackQuery,
-        callback_data: VenueChoice,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        zone: ZoneInfo,
-    ) -> None:
-        message = callback.message
-        if not isinstance(message, Message):
-            await callback.answer()
-            return
-        if callback_data.action == "keep" and await state.get_state() == Dating.venue.state:
-            meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
-            if meeting.venue is None:
-                await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-                return
-            await state.update_data(
-                venue=meeting.venue.name,
-                address=meeting.venue.address,
-                latitude=meeting.venue.latitude,
-                longitude=meeting.venue.longitude,
-            )
-        await callback.answer(_("Opgeslagen ✓"))
-        await _summary(message, state, uow, person, zone)
 
+async def kept_venue(
+    callback: CallbackQuery,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """The place kring knew (see `_known_place`): no address or pin to ask."""
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
+    if meeting.venue is None:
+        await earlier_question(callback, replies)
+        return
+    await state.update_data(
+        venue=meeting.venue.name,
+        address=meeting.venue.address,
+        latitude=meeting.venue.latitude,
+        longitude=meeting.venue.longitude,
+    )
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await _summary(replies, message, state, uow, person, zone)
+
+
+async def skipped_pin(
+    callback: CallbackQuery,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    message = callback.message
+    if not isinstance(message, Message):
+        replies.send(callback.answer())
+        return
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    await _summary(replies, message, state, uow, person, zone)
+
+
+def router() -> Router:
+    r = Router(name="fixing")
+    r.callback_query.register(chose_slot, StateFilter(Dating.when), FixSlot.filter())
+    r.message.register(typed_when, StateFilter(Dating.when), HasText())
+    r.message.register(typed_venue, StateFilter(Dating.venue), HasText())
+    r.message.register(typed_address, StateFilter(Dating.address), HasText())
+    r.message.register(pin, StateFilter(Dating.pin))
+    r.callback_query.register(
+        kept_venue, StateFilter(Dating.venue), VenueChoice.filter(F.action == "keep")
+    )
+    # in the pin question, any venue button goes on (an older "keep" found the venue set)
+    r.callback_query.register(skipped_pin, StateFilter(Dating.pin), VenueChoice.filter())
     return r
