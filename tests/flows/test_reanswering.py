@@ -19,9 +19,7 @@ from conference.meeting import Venue, fix_meeting
 from conference.model import ConferenceId, PersonId
 from emulator import BotApiEmulator, Person
 from storage.tables import InviteeRow
-from tests.flows.conftest import Running, running_kring, started, t
-from tests.flows.test_circle import assigned_conference
-from tests.flows.test_worked_example import invite
+from tests.flows.steps import Running, assigned_conference, invite, running_kring, started, t
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 START = datetime(2027, 3, 1, 9, 0, tzinfo=ZONE)  # the clock runs at real speed from here

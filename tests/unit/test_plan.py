@@ -32,8 +32,7 @@ from conference.plan import (
     set_monitor,
 )
 from conference.requests import AccessDenied, NotFound
-from tests.unit.test_assignment import AYSE
-from tests.unit.test_circle import NOW, conference_of_ayse
+from tests.unit.examples import AYSE, NOW, conference_of_ayse
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 

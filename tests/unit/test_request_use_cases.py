@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conference.intake import Field, RequestDraft
-from conference.model import ConferenceId, PersonId, RequestKind, StaffMember, StaffRole
+from conference.intake import RequestDraft
+from conference.model import ConferenceId, PersonId, StaffMember, StaffRole
 from conference.requests import (
     AccessDenied,
     Incomplete,
@@ -13,17 +13,11 @@ from conference.requests import (
     open_request,
     submit_request,
 )
+from tests.unit.examples import complete_info_talk
 from tests.unit.fakes import FakeUnitOfWork, manager
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 WIM = PersonId(501)
-
-
-def complete_info_talk() -> RequestDraft:
-    draft = RequestDraft(kind=RequestKind.INFO_TALK, region="Utrecht")
-    for step in (Field.REGION, Field.CONTACT):
-        draft = draft.with_answer(step)
-    return draft.with_answer(Field.CONSENT, consent=True)
 
 
 async def test_first_contact_creates_the_person_in_their_telegram_language():
