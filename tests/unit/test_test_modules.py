@@ -1,7 +1,7 @@
 """Test modules stand on their own: what several of them need lives in a helper module
 (tests/flows/steps.py, tests/unit/examples.py, tests/unit/fakes.py), fixtures come from
-conftest.py by name. A test module that imports another one (or a conftest) runs that
-module's code, and its tests move when the other file changes."""
+conftest.py by name. A test module that imports another one (or a conftest) leans on tests
+it does not own: editing one test file would break another."""
 
 from __future__ import annotations
 
