@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from conference.model.ids import PersonId
-from conference.model.people import Gender, StaffMember, StaffRole
-from emulator import BotApiEmulator, Person
-from storage.db import create_engine, session_factory
-from storage.uow import SqlUnitOfWork
-from tests.flows.conftest import Running, fill_in_info_talk, press_forged, ready_manager
-from tests.flows.test_intake import QUESTION_EN, walk_intake
-
-
-async def add_coordinators(kring: Running) -> None:
-    engine = create_engine(kring.settings.database_url)
-    async with SqlUnitOfWork(session_factory(engine)) as uow:
-        await uow.staff.add(
-            StaffMember(
-                PersonId(7001),
-                StaffRole.COORDINATOR,
-                "Ayse Demir",
-                ("nl", "tr"),
-                "Utrecht",
-                gender=Gender.FEMALE,
-            )
-        )
-        await uow.staff.add(
-            StaffMember(
-                PersonId(7002),
-                StaffRole.COORDINATOR,
-                "Kees",
-                ("nl",),
-                "Amersfoort",
-                gender=Gender.MALE,
-            )
-        )
-        await uow.commit()
-    await engine.dispose()
+from emulator import BotApiEmulator
+from tests.flows.steps import (
+    QUESTION_EN,
+    Running,
+    add_coordinators,
+    press_forged,
+    ready_manager,
+    request_on_the_managers_screen,
+    walk_intake,
+)
 
 
 async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator, kring: Running):
@@ -65,23 +41,6 @@ async def test_manager_assigns_the_best_fitting_coordinator(emu: BotApiEmulator,
 
     await manager.send_text("/requests")
     assert "Er zijn geen open aanvragen" in manager.last.text
-
-
-async def request_on_the_managers_screen(
-    emu: BotApiEmulator, kring: Running, coordinator_id: int, name: str
-) -> tuple[Person, ...]:
-    """Edith asked for an information talk; the manager has it open; the coordinator has
-    opened the bot. Returns (manager, coordinator, edith)."""
-    manager = await ready_manager(emu, kring)
-    await add_coordinators(kring)
-    coordinator = emu.user(name, language_code="nl", user_id=coordinator_id)
-    await coordinator.send_text("/start")
-    edith = emu.user("Edith", language_code="nl")
-    await fill_in_info_talk(edith)
-    await edith.press("✅ Versturen")
-    await manager.send_text("/requests")
-    await manager.press("EK-", contains=True)
-    return manager, coordinator, edith
 
 
 async def test_only_a_manager_assigns_and_only_once(emu: BotApiEmulator, kring: Running):

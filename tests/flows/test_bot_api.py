@@ -15,7 +15,7 @@ from bot.app import build_bot
 from bot.config import Settings
 from bot.telegram_session import RetryMiddleware, api_session
 from emulator import BotApiEmulator
-from tests.flows.conftest import TOKEN, fill_in_info_talk, ready_manager, running_kring, started
+from tests.flows.steps import TOKEN, fill_in_info_talk, ready_manager, running_kring, started
 
 
 def settings(api_base: str) -> Settings:

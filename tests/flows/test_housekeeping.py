@@ -12,7 +12,7 @@ from conference.model.ids import PersonId
 from conference.model.outbox import Batch, Outbound, Text
 from emulator import BotApiEmulator
 from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow, ProcessedUpdateRow
-from tests.flows.conftest import Running
+from tests.flows.steps import Running
 
 
 async def test_the_nightly_job_forgets_old_texts_and_update_ids(

@@ -8,43 +8,20 @@ import pytest
 
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.request import ApplicantRole
-from emulator import BotApiEmulator, Person
-from tests.flows.conftest import (
+from emulator import BotApiEmulator
+from tests.flows.steps import (
+    QUESTION_EN,
+    QUESTION_NL,
     Running,
     fill_in_info_talk,
     press_forged,
     ready_manager,
     t,
+    walk_intake,
+    walk_professional_intake,
 )
 
-QUESTION_NL = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
-QUESTION_EN = "Where can Johan (8) grow up safely, and what is needed for that?"
 MANAGER_ID = 9001
-
-
-async def walk_intake(
-    user: Person, locale: str, question: str, role: str = "Familie of vriend(in)"
-) -> None:
-    """Every step of the intake, by pressing what the person sees and typing answers."""
-    await user.send_text("/start")
-    await user.press(t(locale, "Een conferentie aanvragen"))
-    assert t(locale, "Wie doet de aanvraag?") in user.last.text
-    await user.press(t(locale, role))
-    await user.send_text("Johan")
-    assert "Johan" in user.last.text  # "How old is Johan?"
-    await user.send_text("8")
-    await user.send_text(question)
-    await user.send_text("Moeder is psychiatrisch patiënt; vader blowt te veel; geldzorgen.")
-    await user.press(t(locale, "👪 Familie of persoon"))
-    await user.press("Nederlands" if locale == "nl" else "Dutch")
-    await user.press("Turks" if locale == "nl" else "Turkish")
-    assert user.last.buttons[0][0].startswith("✓ ")  # the toggle shows at once
-    await user.press(t(locale, "Klaar ✓"))
-    await user.press(t(locale, "Geen voorkeur"))
-    await user.send_text("Utrecht")
-    assert user.reply_keyboard is not None
-    await user.press(t(locale, "📱 Deel mijn telefoonnummer"))
-    await user.press(t(locale, "✅ Ja, ik ga akkoord"))
 
 
 @pytest.mark.parametrize(
@@ -105,27 +82,6 @@ async def test_a_neighbour_applies(emu: BotApiEmulator, kring: Running):
     async with kring.uow() as uow:
         stored = await uow.conferences.get(ConferenceId(1))
     assert stored is not None and stored.applicant_role == ApplicantRole.NEIGHBOUR
-
-
-MINIMUMEIS = "Johan gaat niet terug naar het huis van de vriend van moeder."
-
-
-async def walk_professional_intake(guardian: Person) -> None:
-    """A family guardian applies, with a minimum requirement, up to the summary (Dutch)."""
-    await guardian.send_text("/apply")
-    await guardian.press("Professional")
-    for answer in ("Johan", "8", QUESTION_NL):
-        await guardian.send_text(answer)
-    await guardian.press("Overslaan")  # no concerns typed
-    assert "minimumeis" in guardian.last.text
-    await guardian.send_text(MINIMUMEIS)
-    await guardian.press("👪 Familie of persoon")
-    await guardian.send_text("Tigrinya")  # a typed language is added to the list
-    await guardian.press("Klaar ✓")
-    await guardian.send_text("Een vrouw die Tigrinya spreekt")
-    await guardian.send_text("Amersfoort")
-    await guardian.press("Alleen via Telegram")
-    await guardian.press("✅ Ja, ik ga akkoord")
 
 
 async def test_a_professional_states_a_minimum_requirement(emu: BotApiEmulator, kring: Running):

@@ -15,9 +15,16 @@ from conference.model.ids import ConferenceId, PersonId
 from dialogs.labels import locale_own_name
 from dialogs.texts import FSI, PDI
 from emulator import BotApiEmulator, Person
-from tests.flows.conftest import Running, t
-from tests.flows.test_circle import assigned_conference
-from tests.flows.test_worked_example import invite
+from tests.flows.steps import (
+    Running,
+    assigned_conference,
+    invite,
+    last_message_containing,
+    messages_since,
+    press_forged,
+    request_on_the_managers_screen,
+    t,
+)
 
 SHIPPED = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -196,8 +203,6 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
     from conference.model.plan import Who
     from conference.plan import add_agreement, publish, set_follow_up
     from dialogs.callbacks import FollowUpAnswer, MeetingAnswer
-    from tests.flows.conftest import press_forged
-    from tests.flows.test_assignment import request_on_the_managers_screen
 
     manager, ayse, _edith = await request_on_the_managers_screen(emu, kring, 7001, "Ayse")
     await manager.press("Toewijzen aan Ayse Demir")
@@ -222,7 +227,8 @@ async def test_staff_read_only_their_own_language_whatever_the_family_speaks(
     await ayse.press("➕ Datums voorstellen")
     await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
     token = await invite(ayse, "Wim", "zoon", "familie", locale_own_name(locale), True)
-    forwards = (ayse.messages[-2].text or "",)  # the text to forward is in Wim's language
+    # the text to forward is in Wim's language
+    forwards = (last_message_containing(ayse.messages, "Om door te sturen").text or "",)
     wim = emu.user("Wim", language_code="nl")
     await wim.send_text(f"/start {token}")
     await wim.press(t(locale, "✅ Ja, ik kom"))
@@ -301,13 +307,17 @@ async def test_a_forwarded_invitation_link_is_exactly_the_link_in_every_language
     glued to it (an isolate or a full stop would open a wrong token)."""
     ayse = await assigned_conference(emu, kring)
     for locale in SHIPPED:
+        mark = ayse.version
         token = await invite(ayse, "Wim", "broer", "familie", locale_own_name(locale), True)
+        handed_out = messages_since(ayse, mark)
+        to_copy = last_message_containing(handed_out, "De persoonlijke link")
+        to_forward = last_message_containing(handed_out, "Om door te sturen")
         link = f"https://t.me/kring_test_bot?start={token}"
-        for message in (ayse.messages[-3], ayse.messages[-2]):  # to copy, and to forward
+        for message in (to_copy, to_forward):
             text = message.text or ""
             assert URL.findall(text) == [link], f"{locale}: {URL.findall(text)!r}"
             assert link in text.split("\n"), f"{locale}: the link is not on its own line"
-        assert t(locale, "Kom je?") not in ayse.messages[-2].text  # (the forward, not a reply)
+        assert t(locale, "Kom je?") not in to_forward.text  # (the forward, not a reply)
 
 
 NUMBERS = re.compile(r"[0-9۰-۹]+")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import TravellingClock
 from emulator import BotApiEmulator
-from tests.flows.conftest import Running, fill_in_info_talk, ready_manager, running_kring, started
+from tests.flows.steps import Running, fill_in_info_talk, ready_manager, running_kring, started
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 

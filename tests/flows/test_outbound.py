@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emulator import BotApiEmulator
-from tests.flows.conftest import Running
+from tests.flows.steps import Running
 
 
 async def test_a_429_is_waited_out_and_the_reply_still_arrives(

@@ -8,7 +8,7 @@ import time
 from aiogram.types import Update
 
 from emulator import BotApiEmulator
-from tests.flows.conftest import Running
+from tests.flows.steps import Running
 
 
 def text_update(update_id: int, user_id: int, text: str) -> Update:

@@ -20,9 +20,7 @@ from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Venue
 from emulator import BotApiEmulator, Person
 from storage.tables import InviteeRow
-from tests.flows.conftest import Running, running_kring, started, t
-from tests.flows.test_circle import assigned_conference
-from tests.flows.test_worked_example import invite
+from tests.flows.steps import Running, assigned_conference, invite, running_kring, started, t
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 START = datetime(2027, 3, 1, 9, 0, tzinfo=ZONE)  # the clock runs at real speed from here

@@ -19,9 +19,7 @@ from conference.model.meeting import Venue
 from conference.model.outbox import Batch, DeliveryState, Outbound, Outcome, Text
 from emulator import BotApiEmulator, Person
 from storage.tables import InviteeRow
-from tests.flows.conftest import Running, running_kring, started
-from tests.flows.test_circle import assigned_conference
-from tests.flows.test_worked_example import invite
+from tests.flows.steps import Running, assigned_conference, invite, running_kring, started
 
 SPEED = 36_000  # ten hours a second
 

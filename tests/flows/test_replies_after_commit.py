@@ -25,7 +25,7 @@ from emulator import BotApiEmulator
 from emulator import Person as Phone
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
-from tests.flows.conftest import TOKEN
+from tests.flows.steps import TOKEN
 
 SAVED = "Opgeslagen ✓"
 

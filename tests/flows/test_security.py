@@ -15,10 +15,9 @@ from conference.model.ids import ConferenceId, PersonId
 from conference.requests import identify, submit_request
 from emulator import BotApiEmulator, Person
 from storage.tables import CheckInRow, InviteeRow, SlotRow, VoteRow
-from tests.flows.conftest import Running, press_forged
-from tests.flows.test_circle import assigned_conference
-from tests.flows.test_worked_example import invite as invite_by_chat
-from tests.unit.test_request_use_cases import complete_info_talk
+from tests.flows.steps import Running, assigned_conference, press_forged
+from tests.flows.steps import invite as invite_by_chat
+from tests.unit.examples import complete_info_talk
 
 
 async def kees_conference(kring: Running) -> tuple[ConferenceId, int, int]:

@@ -14,8 +14,7 @@ from conference.model.ids import PersonId
 from conference.model.people import Gender, StaffRole
 from conference.staffing import invite_staff
 from emulator import BotApiEmulator
-from tests.flows.conftest import TOKEN, Running, ready_manager
-from tests.flows.test_circle import assigned_conference, invite_wim
+from tests.flows.steps import TOKEN, Running, assigned_conference, invite_wim, ready_manager
 
 
 async def kring_cli(kring: Running, cwd: Path, *args: str) -> tuple[int, str]:

@@ -29,7 +29,7 @@ from storage.db import create_engine, session_factory
 from storage.repositories.outbox_payloads import decode_parts, encode_parts
 from storage.tables import OutboxDeliveryRow, OutboxPayloadRow
 from storage.uow import SqlUnitOfWork
-from tests.unit.test_request_use_cases import complete_info_talk
+from tests.unit.examples import complete_info_talk
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 HELLO = (Text("Hallo allemaal"),)

@@ -28,7 +28,7 @@ from storage.db import create_engine, session_factory
 from storage.repositories.reminders import SqlReminders
 from storage.tables import OutboxBatchRow, OutboxDeliveryRow, ReminderRow
 from storage.uow import SqlUnitOfWork
-from tests.unit.test_request_use_cases import complete_info_talk
+from tests.unit.examples import complete_info_talk
 
 START = datetime(2027, 3, 20, 6, 0, tzinfo=UTC)
 MEETING = START + timedelta(hours=4)  # the 3h reminder falls due at START + 1h

@@ -36,7 +36,7 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.tables import OutboxDeliveryRow, ReminderRow
 from storage.uow import SqlUnitOfWork
-from tests.unit.test_request_use_cases import complete_info_talk
+from tests.unit.examples import complete_info_talk
 
 TOKEN = "123456:crash-test-token"
 START = datetime(2027, 3, 20, 0, 0, tzinfo=UTC)

@@ -5,26 +5,16 @@ import pytest
 from conference.assignment import assign, meets_preference, rank
 from conference.errors import AccessDenied, AlreadyAssigned, NotFound
 from conference.model.ids import ConferenceId, PersonId
-from conference.model.people import Gender, StaffMember, StaffRole
+from conference.model.people import Gender
 from conference.model.request import ConferenceRequest, Fit, RequestKind, Status
 from conference.requests import identify, submit_request
+from tests.unit.examples import AYSE, KEES, complete_info_talk, coordinator
 from tests.unit.fakes import FakeUnitOfWork, manager
-from tests.unit.test_request_use_cases import complete_info_talk
 
 NAMES = {"tr": {"turks", "turkish"}, "nl": {"nederlands", "dutch"}, "ar": {"arabisch"}}
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
-def coordinator(
-    pid: int, name: str, languages: tuple[str, ...], region: str, gender: Gender | None = None
-) -> StaffMember:
-    return StaffMember(
-        PersonId(pid), StaffRole.COORDINATOR, name, languages, region, gender=gender
-    )
-
-
-AYSE = coordinator(1, "Ayse", ("nl", "tr"), "Utrecht", Gender.FEMALE)
-KEES = coordinator(2, "Kees", ("nl",), "Utrecht", Gender.MALE)
 FATIMA = coordinator(3, "Fatima", ("nl", "ar"), "Amersfoort", Gender.FEMALE)
 
 

@@ -1,10 +1,9 @@
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from conference.assignment import assign
 from conference.circle import (
     answer,
     invite,
@@ -25,12 +24,8 @@ from conference.errors import (
 from conference.model.circle import Group, InviteeDraft, InviteeState, Rsvp
 from conference.model.ids import PersonId
 from conference.model.request import ApplicantRole
-from conference.requests import identify, submit_request
-from tests.unit.fakes import FakeUnitOfWork, manager
-from tests.unit.test_assignment import AYSE, KEES
-from tests.unit.test_request_use_cases import complete_info_talk
+from tests.unit.examples import AYSE, KEES, NOW, conference_of_ayse
 
-NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 WIM = InviteeDraft("Wim", "zoon", Group.FAMILY, "en", must_attend=True)
 
 
@@ -42,17 +37,6 @@ def test_tokens_are_long_random_and_fit_a_deep_link():
         assert looks_like_token(token)
     assert token_hash("abc") != "abc" and len(token_hash("abc")) == 64
     assert not looks_like_token("short") and not looks_like_token("a b" * 10)
-
-
-async def conference_of_ayse():
-    uow = FakeUnitOfWork()
-    await uow.staff.add(manager(100))
-    await uow.staff.add(AYSE)
-    await uow.staff.add(KEES)
-    await identify(uow, PersonId(9), "Edith", "nl", ("nl",), "nl")
-    submitted = await submit_request(uow, PersonId(9), "nl", complete_info_talk(), NOW)
-    await assign(uow, PersonId(100), submitted.request.id, AYSE.person_id, NOW)
-    return uow, submitted.request.id
 
 
 async def test_only_the_assigned_coordinator_invites():

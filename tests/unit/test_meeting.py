@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conference.circle import answer, invite, open_invitation
 from conference.errors import (
     AccessDenied,
     MeetingError,
@@ -29,31 +28,14 @@ from conference.meeting import (
     propose_slots,
     vote,
 )
-from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
+from conference.model.circle import Group, Invitee, Rsvp
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Audience, Venue, Vote
 from conference.model.request import Status
-from tests.unit.test_assignment import AYSE
-from tests.unit.test_circle import NOW, conference_of_ayse
+from tests.unit.examples import AYSE, NOW, circle_of_three
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 LOCALES = ("nl", "en")
-
-
-async def circle_of_three():
-    """Frank (father, must attend), Wim (English), Riet (said no); all opened their links."""
-    uow, conference = await conference_of_ayse()
-    people = {}
-    for person_id, draft in (
-        (501, InviteeDraft("Frank", "vader", Group.FAMILY, "nl", must_attend=True)),
-        (502, InviteeDraft("Wim", "broer", Group.FAMILY, "en", must_attend=False)),
-        (503, InviteeDraft("Riet", "oma", Group.FAMILY, "nl", must_attend=False)),
-    ):
-        _invitee, token = await invite(uow, AYSE.person_id, conference, draft, NOW)
-        await uow.persons.upsert(PersonId(person_id), draft.name, draft.locale)
-        people[draft.name] = await open_invitation(uow, PersonId(person_id), token, NOW)
-    await answer(uow, PersonId(503), people["Riet"].id, Rsvp.NO)
-    return uow, conference, people
 
 
 async def test_proposed_dates_are_asked_of_everyone_who_may_still_come():

@@ -30,8 +30,7 @@ from conference.plan import (
     set_follow_up,
     set_monitor,
 )
-from tests.unit.test_assignment import AYSE
-from tests.unit.test_circle import NOW, conference_of_ayse
+from tests.unit.examples import AYSE, NOW, conference_of_ayse
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 

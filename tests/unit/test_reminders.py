@@ -23,8 +23,7 @@ from conference.reminders import (
     still_useful,
     vote_nudge_at,
 )
-from tests.unit.test_assignment import AYSE
-from tests.unit.test_meeting import circle_of_three
+from tests.unit.examples import AYSE, circle_of_three
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 POLICY = Policy(parse_offsets("3d,1d,3h"), ZONE)

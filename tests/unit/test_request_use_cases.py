@@ -5,19 +5,13 @@ import pytest
 from conference.errors import AccessDenied, Incomplete, NotFound
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.people import StaffMember, StaffRole
-from conference.model.request import Field, RequestDraft, RequestKind
+from conference.model.request import RequestDraft
 from conference.requests import identify, mark_unreachable, open_request, submit_request
+from tests.unit.examples import complete_info_talk
 from tests.unit.fakes import FakeUnitOfWork, manager
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 WIM = PersonId(501)
-
-
-def complete_info_talk() -> RequestDraft:
-    draft = RequestDraft(kind=RequestKind.INFO_TALK, region="Utrecht")
-    for step in (Field.REGION, Field.CONTACT):
-        draft = draft.with_answer(step)
-    return draft.with_answer(Field.CONSENT, consent=True)
 
 
 async def test_first_contact_creates_the_person_in_their_telegram_language():
