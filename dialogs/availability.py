@@ -35,6 +35,7 @@ from dialogs.filters import HasText
 from dialogs.labels import slot_problem_text, vote_button_text
 from dialogs.outbound import coordinator_language, deliver, when
 from dialogs.owned import owned
+from dialogs.replies import Replies
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Proposing
 from dialogs.texts import _
@@ -238,7 +239,7 @@ def router() -> Router:
         person: Person,
         i18n: I18n,
         zone: ZoneInfo,
-        bot: Bot,
+        replies: Replies,
         policy: Policy,
     ) -> None:
         if (found := await owned(callback, uow, person, callback_data.invitee)) is None:
@@ -256,6 +257,6 @@ def router() -> Router:
                 "Opgeslagen ✓"
             )
         )
-        await tell_coordinator(bot, uow, i18n, zone, answered, invitee.rsvp)
+        await tell_coordinator(replies, uow, i18n, zone, answered, invitee.rsvp)
 
     return r

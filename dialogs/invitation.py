@@ -39,6 +39,7 @@ from dialogs.labels import no_reason_label
 from dialogs.minimum import minimum_button
 from dialogs.needs import needs_button
 from dialogs.outbound import coordinator_language, deliver, when
+from dialogs.replies import Replies
 from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Answering
 from dialogs.suggest import suggest_button
@@ -255,7 +256,7 @@ def router() -> Router:
         person: Person,
         policy: Policy,
         state: FSMContext,
-        bot: Bot,
+        replies: Replies,
         i18n: I18n,
         zone: ZoneInfo,
     ) -> None:
@@ -277,7 +278,7 @@ def router() -> Router:
             return
         await callback.answer(_("Opgeslagen ✓"))
         if before is not None:
-            await tell_coordinator(bot, uow, i18n, zone, invitee, before.rsvp)
+            await tell_coordinator(replies, uow, i18n, zone, invitee, before.rsvp)
         thanks = {
             Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
             Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),

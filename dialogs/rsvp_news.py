@@ -6,21 +6,27 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
 from aiogram.utils.i18n import I18n
 
 from conference.circle import coordinator_news
 from conference.model.circle import Invitee, Rsvp
 from conference.ports import UnitOfWork
 from dialogs.clock import now
-from dialogs.outbound import coordinator_language, deliver, when
+from dialogs.outbound import coordinator_language, notify, when
+from dialogs.replies import Replies
 from dialogs.texts import _
 
 
 async def tell_coordinator(
-    bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, invitee: Invitee, before: Rsvp | None
+    replies: Replies,
+    uow: UnitOfWork,
+    i18n: I18n,
+    zone: ZoneInfo,
+    invitee: Invitee,
+    before: Rsvp | None,
 ) -> None:
-    """`invitee` as they answered now, `before` their answer until then."""
+    """`invitee` as they answered now, `before` their answer until then; sent after the
+    commit."""
     news = coordinator_news(before, invitee.rsvp) if invitee.rsvp is not None else None
     if news is None:
         return
@@ -36,9 +42,8 @@ async def tell_coordinator(
             Rsvp.YES: _("{reference}: {name} kan toch komen op {moment}."),
             Rsvp.MAYBE: _("{reference}: {name} komt misschien toch op {moment}."),
         }[news]
-        await deliver(
-            bot,
-            uow,
+        notify(
+            replies,
             request.coordinator_id,
             text.format(reference=request.reference, name=escape(invitee.name), moment=moment),
         )
