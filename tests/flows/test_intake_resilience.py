@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from conference.model.ids import PersonId
 from emulator import BotApiEmulator
 from storage.tables import ConferenceRow
-from tests.flows.conftest import Running, fill_in_info_talk, ready_manager, t
+from tests.flows.conftest import Running, fill_in_info_talk, press_forged, ready_manager, t
 
 QUESTION = "Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?"
 
@@ -213,3 +213,24 @@ async def test_an_old_menu_button_does_not_throw_answers_away(emu: BotApiEmulato
     await edith.send_text("/start")
     await edith.press("Opnieuw beginnen")
     assert "Stap 1 van 11" in edith.last.text
+
+
+async def test_a_choice_the_question_does_not_offer_is_refused_kindly(
+    emu: BotApiEmulator, kring: Running
+):
+    from dialogs.callbacks import Answer
+
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text("/apply")
+    shown = len(edith.messages)
+    await press_forged(edith, Answer(field="role", value="king").pack())
+    assert edith.callback_answers[-1] == "Die keuze ken ik niet."
+    await press_forged(edith, Answer(field="model", value="ekc").pack())
+    assert "eerdere vraag" in edith.callback_answers[-1]
+    assert len(edith.messages) == shown
+    await edith.send_text("/apply")  # the question again, with its own buttons
+    await edith.press("Familie of vriend(in)")
+    await press_forged(edith, Answer(field="subject_name", value="Johan").pack())
+    assert edith.callback_answers[-1] == "Die keuze ken ik niet."
+    await edith.send_text("Johan")
+    assert "Hoe oud is Johan?" in edith.last.text
