@@ -29,6 +29,7 @@ from bot.telegram_session import (
 )
 from dialogs import build_router
 from dialogs.clock import use_clock
+from dialogs.replies import NoMessageBeforeCommit
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 
@@ -50,6 +51,7 @@ def build_bot(settings: Settings) -> Bot:
     session = api_session(settings.api_base, settings.proxy)
     session.middleware(RetryMiddleware())
     session.middleware(UnchangedEditMiddleware())
+    session.middleware(NoMessageBeforeCommit())
     return Bot(
         settings.bot_token,
         session=session,

@@ -17,7 +17,8 @@ from bot.config import Settings
 from bot.i18n import CatalogI18n
 from bot.reminders import ReminderRunner
 from conference.assignment import flag_overdue
-from dialogs.manager import tell_overdue
+from conference.model.outbox import Batch
+from dialogs.manager import overdue_notices
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,11 @@ class Jobs:
         async with SqlUnitOfWork(self.sessions) as uow:
             overdue = await flag_overdue(uow, self.clock.now(), self.settings.zone)
             if overdue.requests:
-                await tell_overdue(self.bot, uow, self.i18n, self.settings.default_locale, overdue)
+                notices = overdue_notices(self.i18n, self.settings.default_locale, overdue)
+                batch = Batch(
+                    "overdue", None, key="overdue:" + ",".join(str(r.id) for r in overdue.requests)
+                )
+                await uow.outbox.enqueue(batch, notices, self.clock.now())
             await uow.commit()
         if overdue.requests:
             log.info("%d requests wait for a coordinator; managers told", len(overdue.requests))

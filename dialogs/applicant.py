@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
-from conference.circle import applicant_of, circle, invite_applicant
+from conference.circle import applicant_of, invite_applicant
 from conference.errors import AccessDenied, AlreadyInCircle, ApplicantUnknown, InvalidAnswer
 from conference.intake import clean_text
 from conference.model.circle import Group, Invitee
@@ -24,16 +24,14 @@ from conference.ports import UnitOfWork
 from dialogs.callbacks import AddApplicant, InviteeChoice
 from dialogs.circle import group_question, must_attend_question
 from dialogs.clock import now
-from dialogs.filters import TypedWords
+from dialogs.filters import CoordinatorOf, TypedWords
 from dialogs.intake import problem_text
 from dialogs.invitation import invitation_text, rsvp_buttons
 from dialogs.labels import language_name
+from dialogs.refusals import not_for_you
+from dialogs.replies import Replies
 from dialogs.states import AddingApplicant
 from dialogs.texts import _
-
-
-def _not_yours() -> str:
-    return _("Dit is alleen voor de coördinator van deze conferentie.")
 
 
 def _already(name: str) -> str:
@@ -42,36 +40,36 @@ def _already(name: str) -> str:
 
 async def start(
     callback: CallbackQuery,
-    callback_data: AddApplicant,
+    conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
-    person: Person,
+    replies: Replies,
 ) -> None:
-    try:
-        request, people = await circle(uow, person.id, ConferenceId(callback_data.conference))
-    except AccessDenied:
-        await callback.answer(_not_yours(), show_alert=True)
+    people = await uow.invitees.of_conference(conference.id)
+    if applicant_of(conference, people) is not None:  # an old view's button, tapped again
+        replies.send(callback.answer(_already(conference.applicant_name), show_alert=True))
         return
-    if applicant_of(request, people) is not None:  # an old view's button, tapped again
-        await callback.answer(_already(request.applicant_name), show_alert=True)
-        return
-    await callback.answer()
+    replies.send(callback.answer())
     await state.set_state(AddingApplicant.relation)
-    await state.set_data({"conference": request.id})
+    await state.set_data({"conference": conference.id})
     if isinstance(callback.message, Message):
-        await callback.message.answer(
-            _(
-                "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: "
-                "vader, tante, buurvrouw, gezinsvoogd."
-            ).format(name=escape(request.applicant_name))
+        replies.send(
+            callback.message.answer(
+                _(
+                    "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: "
+                    "vader, tante, buurvrouw, gezinsvoogd."
+                ).format(name=escape(conference.applicant_name))
+            )
         )
 
 
-async def typed_relation(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
+async def typed_relation(
+    message: Message, state: FSMContext, uow: UnitOfWork, replies: Replies
+) -> None:
     try:
         relation = clean_text(Field.SUBJECT_NAME, message.text or "")
     except InvalidAnswer as error:
-        await message.answer(problem_text(error))
+        replies.send(message.answer(problem_text(error)))
         return
     data = await state.get_data()
     request = await uow.conferences.get(ConferenceId(data["conference"]))
@@ -83,47 +81,40 @@ async def typed_relation(message: Message, state: FSMContext, uow: UnitOfWork) -
         await state.update_data(group=Group.PROFESSIONAL.value)
         await state.set_state(AddingApplicant.must_attend)
         text, markup = must_attend_question()
-        await message.answer(text, reply_markup=markup)
+        replies.send(message.answer(text, reply_markup=markup))
         return
     await state.set_state(AddingApplicant.group)
     text, markup = group_question(request.applicant_name)
-    await message.answer(text, reply_markup=markup)
+    replies.send(message.answer(text, reply_markup=markup))
 
 
-async def chosen(
+async def group_chosen(
+    callback: CallbackQuery, callback_data: InviteeChoice, state: FSMContext, replies: Replies
+) -> None:
+    if not isinstance(callback.message, Message):
+        replies.send(callback.answer())
+        return
+    await state.update_data(group=callback_data.value)
+    await state.set_state(AddingApplicant.must_attend)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    text, markup = must_attend_question()
+    replies.send(callback.message.edit_text(text, reply_markup=markup))
+
+
+async def must_attend_chosen(
     callback: CallbackQuery,
     callback_data: InviteeChoice,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
+    replies: Replies,
 ) -> None:
-    step, value = await state.get_state(), callback_data.value
+    """The last answer: the applicant joins the circle."""
     message = callback.message
     if not isinstance(message, Message):
-        await callback.answer()
+        replies.send(callback.answer())
         return
-    if step == AddingApplicant.group.state and value in Group._value2member_map_:
-        await state.update_data(group=value)
-        await state.set_state(AddingApplicant.must_attend)
-        await callback.answer(_("Opgeslagen ✓"))
-        text, markup = must_attend_question()
-        await message.edit_text(text, reply_markup=markup)
-    elif step == AddingApplicant.must_attend.state and value in ("yes", "no"):
-        await add(callback, message, state, uow, person, i18n, value == "yes")
-    else:
-        await callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True)
-
-
-async def add(
-    callback: CallbackQuery,
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    person: Person,
-    i18n: I18n,
-    must_attend: bool,
-) -> None:
     data = await state.get_data()
     await state.clear()
     try:
@@ -133,36 +124,53 @@ async def add(
             ConferenceId(data["conference"]),
             data["relation"],
             Group(data["group"]),
-            must_attend,
+            callback_data.value == "yes",
             now(),
         )
-    except AccessDenied:
-        await callback.answer(_not_yours(), show_alert=True)
+    except AccessDenied:  # no longer their conference
+        replies.send(
+            callback.answer(
+                _("Dit is alleen voor de coördinator van deze conferentie."), show_alert=True
+            )
+        )
         return
     except AlreadyInCircle as already:
-        await callback.answer(_already(already.invitee.name), show_alert=True)
-        await message.edit_reply_markup(reply_markup=None)
+        replies.send(callback.answer(_already(already.invitee.name), show_alert=True))
+        replies.send(message.edit_reply_markup(reply_markup=None))
         return
     except ApplicantUnknown:
-        await callback.answer(
-            _(
-                "Ik kan de aanvrager niet bereiken. Voeg de aanvrager toe "
-                "met ➕ Persoon toevoegen en geef een link."
-            ),
-            show_alert=True,
+        replies.send(
+            callback.answer(
+                _(
+                    "Ik kan de aanvrager niet bereiken. Voeg de aanvrager toe "
+                    "met ➕ Persoon toevoegen en geef een link."
+                ),
+                show_alert=True,
+            )
         )
         return
     await send_invitation(uow, i18n, person, request, invitee)
-    await callback.answer(_("Opgeslagen ✓"))
-    await message.edit_text(
-        _("{name} staat in de kring ✓").format(name=escape(invitee.name))
-        + "\n"
-        + _(
-            "{name} krijgt de uitnodiging in de chat ({language}). Een link is niet nodig."
-        ).format(
-            name=escape(invitee.name), language=language_name(invitee.locale, i18n.current_locale)
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(
+        message.edit_text(
+            _("{name} staat in de kring ✓").format(name=escape(invitee.name))
+            + "\n"
+            + _(
+                "{name} krijgt de uitnodiging in de chat ({language}). Een link is niet nodig."
+            ).format(
+                name=escape(invitee.name),
+                language=language_name(invitee.locale, i18n.current_locale),
+            )
         )
     )
+
+
+async def earlier_choice(callback: CallbackQuery, replies: Replies) -> None:
+    """A button of a question already answered (or of another one)."""
+    if not isinstance(callback.message, Message):
+        replies.send(callback.answer())
+        return
+    replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
 
 
 async def send_invitation(
@@ -187,7 +195,14 @@ async def send_invitation(
 
 def router() -> Router:
     r = Router(name="applicant")
-    r.callback_query.register(start, AddApplicant.filter())
+    r.callback_query.register(start, AddApplicant.filter(), CoordinatorOf())
+    r.callback_query.register(not_for_you, AddApplicant.filter())
     r.message.register(typed_relation, StateFilter(AddingApplicant.relation), TypedWords())
-    r.callback_query.register(chosen, StateFilter(AddingApplicant), InviteeChoice.filter())
+    groups = InviteeChoice.filter(F.value.in_({group.value for group in Group}))
+    r.callback_query.register(group_chosen, StateFilter(AddingApplicant.group), groups)
+    answers = InviteeChoice.filter(F.value.in_({"yes", "no"}))
+    r.callback_query.register(
+        must_attend_chosen, StateFilter(AddingApplicant.must_attend), answers
+    )
+    r.callback_query.register(earlier_choice, StateFilter(AddingApplicant), InviteeChoice.filter())
     return r

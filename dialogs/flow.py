@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from conference.intake import first_unanswered, steps_for
 from conference.model.request import Field, RequestDraft
 from dialogs.intake_prompts import Markup, prompt, review
+from dialogs.replies import Replies
 from dialogs.states import Intake, state_for, step_of
 from dialogs.texts import _
 
@@ -36,6 +37,7 @@ def after(draft: RequestDraft, answered: Field) -> Field | None:
 
 
 async def show(
+    replies: Replies,
     chat: Message,
     state: FSMContext,
     draft: RequestDraft,
@@ -56,26 +58,33 @@ async def show(
     if previous is Field.CONTACT and step is not Field.CONTACT:
         # the contact step used the phone's own keyboard: take it away again
         note = _("Opgeslagen ✓") if saved else _("Een stap terug.")
-        await chat.answer(note, reply_markup=ReplyKeyboardRemove())
+        replies.send(chat.answer(note, reply_markup=ReplyKeyboardRemove()))
     elif saved:
         text = _("Opgeslagen ✓") + "\n\n" + text
     if edit and isinstance(markup, InlineKeyboardMarkup):
-        await chat.edit_text(text, reply_markup=markup)
+        replies.send(chat.edit_text(text, reply_markup=markup))
     else:
-        await chat.answer(text, reply_markup=markup)
+        replies.send(chat.answer(text, reply_markup=markup))
 
 
 async def answered(
-    chat: Message, state: FSMContext, draft: RequestDraft, step: Field, edit: bool = False
+    replies: Replies,
+    chat: Message,
+    state: FSMContext,
+    draft: RequestDraft,
+    step: Field,
+    edit: bool = False,
 ) -> None:
     await save_draft(state, draft)
-    await show(chat, state, draft, after(draft, step), saved=True, edit=edit)
+    await show(replies, chat, state, draft, after(draft, step), saved=True, edit=edit)
 
 
-async def reask(chat: Message, state: FSMContext, note: str | None = None) -> None:
+async def reask(
+    replies: Replies, chat: Message, state: FSMContext, note: str | None = None
+) -> None:
     """Say what went wrong (kindly) and show the current question again."""
     draft = await load_draft(state)
     step = await current_step(state)
     if note:
-        await chat.answer(note)
-    await show(chat, state, draft, step)
+        replies.send(chat.answer(note))
+    await show(replies, chat, state, draft, step)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
+from aiogram.methods import LeaveChat
 from aiogram.types import ChatMemberUpdated, Message
 
 from dialogs.filters import PrivateChat
+from dialogs.replies import Replies
+
+
+async def added(event: ChatMemberUpdated, replies: Replies) -> None:
+    if event.new_chat_member.status in ("member", "administrator"):
+        replies.send(LeaveChat(chat_id=event.chat.id))
+
+
+async def group_message(message: Message, replies: Replies) -> None:
+    replies.send(LeaveChat(chat_id=message.chat.id))
 
 
 def router() -> Router:
     r = Router(name="groups")
     r.message.filter(~PrivateChat())
     r.my_chat_member.filter(~PrivateChat())
-
-    @r.my_chat_member()
-    async def added(event: ChatMemberUpdated, bot: Bot) -> None:
-        if event.new_chat_member.status in ("member", "administrator"):
-            await bot.leave_chat(event.chat.id)
-
-    @r.message()
-    async def group_message(message: Message, bot: Bot) -> None:
-        await bot.leave_chat(message.chat.id)
-
+    r.my_chat_member.register(added)
+    r.message.register(group_message)
     return r

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -25,7 +25,8 @@ from conference.requests import submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
 from dialogs.flow import load_draft, reask, show
-from dialogs.outbound import deliver
+from dialogs.outbound import notify
+from dialogs.replies import Replies
 from dialogs.start import ask_stop
 from dialogs.states import Intake
 from dialogs.summaries import request_notice
@@ -37,52 +38,56 @@ def _chat(callback: CallbackQuery) -> Message | None:
     return None if message is None or isinstance(message, InaccessibleMessage) else message
 
 
+async def edit(
+    callback: CallbackQuery, callback_data: Nav, state: FSMContext, replies: Replies
+) -> None:
+    draft = await load_draft(state)
+    steps = {s.value: s for s in steps_for(draft) if s is not Field.CONSENT}
+    if (chat := _chat(callback)) is None or callback_data.field not in steps:
+        replies.send(callback.answer(_("Dat onderdeel ken ik niet."), show_alert=True))
+        return
+    replies.send(callback.answer())
+    await show(replies, chat, state, draft, steps[callback_data.field])
+
+
+async def stop(callback: CallbackQuery, replies: Replies) -> None:
+    replies.send(callback.answer())
+    if (chat := _chat(callback)) is not None:
+        await ask_stop(replies, chat)
+
+
+async def submit(
+    callback: CallbackQuery,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    default_locale: str,
+    replies: Replies,
+) -> None:
+    if (chat := _chat(callback)) is None:
+        return
+    draft = await load_draft(state)
+    try:
+        result = await submit_request(uow, person.id, i18n.current_locale, draft, now())
+    except Incomplete:
+        replies.send(callback.answer())
+        await reask(replies, chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
+        return
+    replies.send(callback.answer(_("Verstuurd ✓")))
+    replies.send(chat.edit_reply_markup(reply_markup=None))
+    await state.clear()
+    replies.send(chat.answer(_confirmation(result)))
+    _tell_managers(replies, i18n, zone, default_locale, result)
+
+
 def router() -> Router:
     r = Router(name="intake_review")
     r.callback_query.filter(StateFilter(Intake.review))
-
-    @r.callback_query(Nav.filter(F.action == "edit"))
-    async def edit(callback: CallbackQuery, callback_data: Nav, state: FSMContext) -> None:
-        draft = await load_draft(state)
-        steps = {s.value: s for s in steps_for(draft) if s is not Field.CONSENT}
-        if (chat := _chat(callback)) is None or callback_data.field not in steps:
-            await callback.answer(_("Dat onderdeel ken ik niet."), show_alert=True)
-            return
-        await callback.answer()
-        await show(chat, state, draft, steps[callback_data.field])
-
-    @r.callback_query(Nav.filter(F.action == "stop"))
-    async def stop(callback: CallbackQuery) -> None:
-        await callback.answer()
-        if (chat := _chat(callback)) is not None:
-            await ask_stop(chat)
-
-    @r.callback_query(Nav.filter(F.action == "submit"))
-    async def submit(
-        callback: CallbackQuery,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-        zone: ZoneInfo,
-        default_locale: str,
-    ) -> None:
-        if (chat := _chat(callback)) is None:
-            return
-        draft = await load_draft(state)
-        try:
-            result = await submit_request(uow, person.id, i18n.current_locale, draft, now())
-        except Incomplete:
-            await callback.answer()
-            await reask(chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
-            return
-        await callback.answer(_("Verstuurd ✓"))
-        await chat.edit_reply_markup(reply_markup=None)
-        await state.clear()
-        await chat.answer(_confirmation(result))
-        await _tell_managers(bot, uow, i18n, zone, default_locale, result)
-
+    r.callback_query.register(edit, Nav.filter(F.action == "edit"))
+    r.callback_query.register(stop, Nav.filter(F.action == "stop"))
+    r.callback_query.register(submit, Nav.filter(F.action == "submit"))
     return r
 
 
@@ -105,8 +110,8 @@ def _confirmation(result: Submitted) -> str:
     ).format(reference=reference)
 
 
-async def _tell_managers(
-    bot: Bot, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, default_locale: str, result: Submitted
+def _tell_managers(
+    replies: Replies, i18n: I18n, zone: ZoneInfo, default_locale: str, result: Submitted
 ) -> None:
     for manager in result.managers:
         locale = manager.locale if manager.locale in i18n.available_locales else (default_locale)
@@ -122,4 +127,4 @@ async def _tell_managers(
                     ]
                 ]
             )
-        await deliver(bot, uow, manager.person_id, text, markup)
+        notify(replies, manager.person_id, text, markup)

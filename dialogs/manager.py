@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import (
     CallbackQuery,
@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18n
 from conference.assignment import assign, candidates, open_requests
 from conference.errors import AccessDenied, AlreadyAssigned, NotFound
 from conference.model.ids import ConferenceId, PersonId
+from conference.model.outbox import Outbound, Text
 from conference.model.people import Person
 from conference.model.request import FAMILY_LANGUAGE_CHOICES, Candidate, Fit, Overdue, Status
 from conference.ports import UnitOfWork
@@ -26,7 +27,8 @@ from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
 from dialogs.labels import language_names
-from dialogs.outbound import deliver
+from dialogs.outbound import notify
+from dialogs.replies import Replies
 from dialogs.summaries import ago, request_details
 from dialogs.texts import _, joined, labelled
 
@@ -53,185 +55,193 @@ def _fits(candidate: Candidate) -> str:
     return labelled("•", labelled(line + ":", joined(met, ", ")) if met else line)
 
 
-def router() -> Router:
-    r = Router(name="manager")
-
-    @r.message(Command("requests"))
-    async def list_requests(message: Message, uow: UnitOfWork, person: Person) -> None:
-        try:
-            waiting = await open_requests(uow, person.id)
-        except AccessDenied:
-            await message.answer(_("Dit is alleen voor regiomanagers."))
-            return
-        if not waiting:
-            await message.answer(_("Er zijn geen open aanvragen. Fijn!"))
-            return
-        today = now()
-        rows = [
-            [
-                InlineKeyboardButton(
-                    text=joined(
-                        [request.reference, request.region[:24], ago(request.created_at, today)]
-                    ),
-                    callback_data=OpenRequest(id=request.id).pack(),
-                )
-            ]
-            for request in waiting[:MAX_LISTED]
+async def list_requests(
+    message: Message, uow: UnitOfWork, person: Person, replies: Replies
+) -> None:
+    try:
+        waiting = await open_requests(uow, person.id)
+    except AccessDenied:
+        replies.send(message.answer(_("Dit is alleen voor regiomanagers.")))
+        return
+    if not waiting:
+        replies.send(message.answer(_("Er zijn geen open aanvragen. Fijn!")))
+        return
+    today = now()
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=joined(
+                    [request.reference, request.region[:24], ago(request.created_at, today)]
+                ),
+                callback_data=OpenRequest(id=request.id).pack(),
+            )
         ]
-        await message.answer(
+        for request in waiting[:MAX_LISTED]
+    ]
+    replies.send(
+        message.answer(
             _("<b>Open aanvragen</b> ({count}), nieuwste eerst:").format(count=len(waiting)),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
+    )
 
-    @r.callback_query(OpenRequest.filter())
-    async def open_(
-        callback: CallbackQuery,
-        callback_data: OpenRequest,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        zone: ZoneInfo,
-    ) -> None:
-        try:
-            request = await open_request(uow, person.id, ConferenceId(callback_data.id))
-        except AccessDenied:
-            await callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True)
-            return
-        except NotFound:
-            await callback.answer(_("Deze aanvraag bestaat niet (meer)."), show_alert=True)
-            return
-        await callback.answer()
-        message = callback.message
-        if message is None or isinstance(message, InaccessibleMessage):
-            return
-        text = request_details(request, zone, i18n.current_locale, now())
-        markup = None
-        if request.status is Status.NEW and request.coordinator_id is None:
-            names = language_names(
-                (*FAMILY_LANGUAGE_CHOICES, *request.family_languages), i18n.available_locales
-            )
-            ranked = await candidates(uow, person.id, request.id, names)
-            if ranked:
-                text += "\n\n<b>" + _("Coördinatoren, best passend eerst:") + "</b>\n"
-                text += "\n".join(_fits(c) for c in ranked[:8])
-                markup = InlineKeyboardMarkup(
-                    inline_keyboard=[
-                        [
-                            InlineKeyboardButton(
-                                text=_("Toewijzen aan {name}").format(name=c.coordinator.name),
-                                callback_data=AssignTo(
-                                    conference=request.id, coordinator=c.coordinator.person_id
-                                ).pack(),
-                            )
-                        ]
-                        for c in ranked[:8]
-                    ]
-                )
-            else:
-                text += "\n\n" + _(
-                    "Er zijn nog geen coördinatoren. Nodig ze uit met "
-                    "kring staff invite --role coordinator."
-                )
-        elif request.coordinator_id == person.id:  # the coordinator's way on: the circle
+
+async def open_(
+    callback: CallbackQuery,
+    callback_data: OpenRequest,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    try:
+        request = await open_request(uow, person.id, ConferenceId(callback_data.id))
+    except AccessDenied:
+        replies.send(callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True))
+        return
+    except NotFound:
+        replies.send(callback.answer(_("Deze aanvraag bestaat niet (meer)."), show_alert=True))
+        return
+    replies.send(callback.answer())
+    message = callback.message
+    if message is None or isinstance(message, InaccessibleMessage):
+        return
+    text = request_details(request, zone, i18n.current_locale, now())
+    markup = None
+    if request.status is Status.NEW and request.coordinator_id is None:
+        names = language_names(
+            (*FAMILY_LANGUAGE_CHOICES, *request.family_languages), i18n.available_locales
+        )
+        ranked = await candidates(uow, person.id, request.id, names)
+        if ranked:
+            text += "\n\n<b>" + _("Coördinatoren, best passend eerst:") + "</b>\n"
+            text += "\n".join(_fits(c) for c in ranked[:8])
             markup = InlineKeyboardMarkup(
                 inline_keyboard=[
                     [
                         InlineKeyboardButton(
-                            text=_("👥 Naar de conferentie en de kring"),
-                            callback_data=OpenConference(id=request.id).pack(),
+                            text=_("Toewijzen aan {name}").format(name=c.coordinator.name),
+                            callback_data=AssignTo(
+                                conference=request.id, coordinator=c.coordinator.person_id
+                            ).pack(),
                         )
                     ]
+                    for c in ranked[:8]
                 ]
             )
-        # Case details stay out of forwards.
-        await message.answer(text, reply_markup=markup, protect_content=True)
-
-    @r.callback_query(AssignTo.filter())
-    async def assign_(
-        callback: CallbackQuery,
-        callback_data: AssignTo,
-        uow: UnitOfWork,
-        person: Person,
-        bot: Bot,
-        i18n: I18n,
-        default_locale: str,
-    ) -> None:
-        try:
-            done = await assign(
-                uow,
-                person.id,
-                ConferenceId(callback_data.conference),
-                PersonId(callback_data.coordinator),
-                now(),
+        else:
+            text += "\n\n" + _(
+                "Er zijn nog geen coördinatoren. Nodig ze uit met "
+                "kring staff invite --role coordinator."
             )
-        except AccessDenied:
-            await callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True)
-            return
-        except AlreadyAssigned:
-            await callback.answer(_("Deze aanvraag is al toegewezen."), show_alert=True)
-            return
-        except NotFound:
-            await callback.answer(
+    elif request.coordinator_id == person.id:  # the coordinator's way on: the circle
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("👥 Naar de conferentie en de kring"),
+                        callback_data=OpenConference(id=request.id).pack(),
+                    )
+                ]
+            ]
+        )
+    # Case details stay out of forwards.
+    replies.send(message.answer(text, reply_markup=markup, protect_content=True))
+
+
+async def assign_(
+    callback: CallbackQuery,
+    callback_data: AssignTo,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    default_locale: str,
+    replies: Replies,
+) -> None:
+    try:
+        done = await assign(
+            uow,
+            person.id,
+            ConferenceId(callback_data.conference),
+            PersonId(callback_data.coordinator),
+            now(),
+        )
+    except AccessDenied:
+        replies.send(callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True))
+        return
+    except AlreadyAssigned:
+        replies.send(callback.answer(_("Deze aanvraag is al toegewezen."), show_alert=True))
+        return
+    except NotFound:
+        replies.send(
+            callback.answer(
                 _("Deze aanvraag of coördinator bestaat niet (meer)."), show_alert=True
             )
-            return
-        await callback.answer(_("Toegewezen ✓"))
-        request, coordinator = done.request, done.coordinator
-        if isinstance(callback.message, Message):
-            await callback.message.edit_reply_markup(reply_markup=None)
-            await callback.message.answer(
+        )
+        return
+    replies.send(callback.answer(_("Toegewezen ✓")))
+    request, coordinator = done.request, done.coordinator
+    if isinstance(callback.message, Message):
+        replies.send(callback.message.edit_reply_markup(reply_markup=None))
+        replies.send(
+            callback.message.answer(
                 _("{reference} is toegewezen aan {name} ✓").format(
                     reference=request.reference, name=escape(coordinator.name)
                 )
             )
-        shipped = i18n.available_locales
-        with i18n.use_locale(
-            coordinator.locale if coordinator.locale in shipped else default_locale
-        ):
-            text = _(
-                "Je bent de coördinator van {reference}. Open de aanvraag om te "
-                "beginnen; de aanvrager weet dat je contact opneemt."
-            ).format(reference=request.reference)
-            markup = InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [
-                        InlineKeyboardButton(
-                            text=_("Open aanvraag"),
-                            callback_data=OpenRequest(id=request.id).pack(),
-                        )
-                    ]
+        )
+    shipped = i18n.available_locales
+    with i18n.use_locale(coordinator.locale if coordinator.locale in shipped else default_locale):
+        text = _(
+            "Je bent de coördinator van {reference}. Open de aanvraag om te "
+            "beginnen; de aanvrager weet dat je contact opneemt."
+        ).format(reference=request.reference)
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("Open aanvraag"),
+                        callback_data=OpenRequest(id=request.id).pack(),
+                    )
                 ]
-            )
-        await deliver(bot, uow, coordinator.person_id, text, markup)
-        with i18n.use_locale(
-            request.applicant_locale if request.applicant_locale in shipped else default_locale
-        ):
-            text = _(
-                "Goed nieuws over je aanvraag {reference}: coördinator {name} neemt binnen "
-                "een paar dagen contact met je op."
-            ).format(reference=request.reference, name=escape(coordinator.name.split()[0]))
-        await deliver(bot, uow, request.applicant_id, text)
+            ]
+        )
+    notify(replies, coordinator.person_id, text, markup)
+    with i18n.use_locale(
+        request.applicant_locale if request.applicant_locale in shipped else default_locale
+    ):
+        text = _(
+            "Goed nieuws over je aanvraag {reference}: coördinator {name} neemt binnen "
+            "een paar dagen contact met je op."
+        ).format(reference=request.reference, name=escape(coordinator.name.split()[0]))
+    notify(replies, request.applicant_id, text)
 
+
+def router() -> Router:
+    r = Router(name="manager")
+    r.message.register(list_requests, Command("requests"))
+    r.callback_query.register(open_, OpenRequest.filter())
+    r.callback_query.register(assign_, AssignTo.filter())
     return r
 
 
-async def tell_overdue(
-    bot: Bot, uow: UnitOfWork, i18n: I18n, default_locale: str, overdue: Overdue
-) -> None:
-    """Every manager hears which requests still wait for a coordinator."""
+def overdue_notices(i18n: I18n, default_locale: str, overdue: Overdue) -> list[Outbound]:
+    """What every manager hears of the requests that still wait for a coordinator, each in
+    their own language: for the outbox, in the transaction that flags the requests."""
+    notices = []
     for manager in overdue.managers:
         locale = manager.locale if manager.locale in i18n.available_locales else default_locale
         with i18n.context(), i18n.use_locale(locale):
             text = _("Deze aanvragen wachten al meer dan twee werkdagen op een coördinator:")
-            markup = InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [
-                        InlineKeyboardButton(
-                            text=joined([request.reference, request.region[:24]]),
-                            callback_data=OpenRequest(id=request.id).pack(),
-                        )
-                    ]
-                    for request in overdue.requests[:MAX_LISTED]
-                ]
+            buttons = tuple(
+                (
+                    (
+                        joined([request.reference, request.region[:24]]),
+                        OpenRequest(id=request.id).pack(),
+                    ),
+                )
+                for request in overdue.requests[:MAX_LISTED]
             )
-        await deliver(bot, uow, manager.person_id, text, markup)
+        notices.append(Outbound(manager.person_id, None, (Text(text, buttons),)))
+    return notices

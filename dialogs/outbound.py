@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
@@ -18,31 +16,10 @@ from babel.dates import format_date, format_time, get_datetime_format
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
-from conference.requests import mark_unreachable
 from dialogs.replies import Replies
 from dialogs.texts import native_digits
 
 log = logging.getLogger(__name__)
-
-
-async def deliver(
-    bot: Bot,
-    uow: UnitOfWork,
-    person_id: PersonId,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-    protect: bool = False,
-) -> bool:
-    """Send, or note that this person cannot be reached (403): never fail the sender's update."""
-    try:
-        await bot.send_message(person_id, text, reply_markup=markup, protect_content=protect)
-        return True
-    except TelegramForbiddenError:
-        await mark_unreachable(uow, person_id)
-        log.warning("a recipient is unreachable (blocked the bot or never started it)")
-    except TelegramBadRequest as error:
-        log.warning("a message could not be delivered: %s", error.message)
-    return False
 
 
 def notify(

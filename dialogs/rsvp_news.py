@@ -25,7 +25,8 @@ async def tell_coordinator(
     invitee: Invitee,
     before: Rsvp | None,
 ) -> None:
-    """`invitee` as they answered now, `before` their answer until then."""
+    """`invitee` as they answered now, `before` their answer until then; sent after the
+    commit."""
     news = coordinator_news(before, invitee.rsvp) if invitee.rsvp is not None else None
     if news is None:
         return

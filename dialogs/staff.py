@@ -9,6 +9,7 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import CommandObject, CommandStart
+from aiogram.methods import DeleteMyCommands, SetMyCommands
 from aiogram.types import BotCommand, BotCommandScopeChat, Message
 from aiogram.utils.i18n import I18n
 
@@ -18,6 +19,7 @@ from conference.model.people import Person, StaffRole
 from conference.ports import UnitOfWork
 from conference.staffing import PREFIX, join_staff
 from dialogs.clock import now
+from dialogs.replies import Replies
 from dialogs.texts import _
 
 log = logging.getLogger(__name__)
@@ -39,22 +41,25 @@ def staff_commands(role: StaffRole) -> list[BotCommand]:
     ]
 
 
+def staff_menu(
+    i18n: I18n, person: PersonId, role: StaffRole | None, locale: str
+) -> SetMyCommands | DeleteMyCommands:
+    """Their own menu in their chat, in their language; `role` None takes it away again (then
+    they see the menu everyone sees). In a handler, hand it to `replies`."""
+    scope = BotCommandScopeChat(chat_id=person)
+    if role is None:
+        return DeleteMyCommands(scope=scope)
+    with i18n.use_locale(locale if locale in i18n.available_locales else i18n.default_locale):
+        return SetMyCommands(commands=staff_commands(role), scope=scope)
+
+
 async def publish_staff_menu(
     bot: Bot, i18n: I18n, person: PersonId, role: StaffRole | None, locale: str
 ) -> bool:
-    """Their own menu in their chat, in their language; `role` None takes it away again (then
-    they see the menu everyone sees). False when Telegram would not (they never opened the
-    bot: the menu follows at their first /start)."""
-    scope = BotCommandScopeChat(chat_id=person)
+    """`staff_menu`, set right away (`kring staff`, outside any update). False when Telegram
+    would not (they never opened the bot: the menu follows at their first /start)."""
     try:
-        if role is None:
-            await bot.delete_my_commands(scope=scope)
-        else:
-            with i18n.use_locale(
-                locale if locale in i18n.available_locales else i18n.default_locale
-            ):
-                commands = staff_commands(role)
-            await bot.set_my_commands(commands, scope=scope)
+        await bot(staff_menu(i18n, person, role, locale))
     except (TelegramBadRequest, TelegramForbiddenError) as error:
         log.info("no staff menu for a chat: %s", error.message)
         return False
@@ -87,28 +92,39 @@ def router() -> Router:
 
 
 async def joined(
-    message: Message, command: CommandObject, uow: UnitOfWork, person: Person, i18n: I18n, bot: Bot
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
 ) -> None:
     try:
         member = await join_staff(uow, person.id, command.args or "", now())
     except StaffLinkRefused as refused:
-        await message.answer(
-            {
-                JoinRefused.UNKNOWN: _(
-                    "Deze link ken ik niet. Vraag wie je uitnodigde om een nieuwe link."
-                ),
-                JoinRefused.EXPIRED: _(
-                    "Deze link is verlopen (een link werkt 7 dagen). Vraag wie "
-                    "je uitnodigde om een nieuwe link."
-                ),
-                JoinRefused.USED: _(
-                    "Deze link is al gebruikt; hij werkt maar één keer. Vraag wie "
-                    "je uitnodigde om een nieuwe link."
-                ),
-            }[refused.reason]
-        )
+        replies.send(message.answer(_refusal(refused.reason)))
         return
-    await message.answer(
-        _("Welkom, {name}! ✓").format(name=escape(member.name)) + "\n\n" + staff_help(member.role)
+    replies.send(
+        message.answer(
+            _("Welkom, {name}! ✓").format(name=escape(member.name))
+            + "\n\n"
+            + staff_help(member.role)
+        )
     )
-    await publish_staff_menu(bot, i18n, person.id, member.role, i18n.current_locale)
+    replies.send(staff_menu(i18n, person.id, member.role, i18n.current_locale))
+
+
+def _refusal(reason: JoinRefused) -> str:
+    return {
+        JoinRefused.UNKNOWN: _(
+            "Deze link ken ik niet. Vraag wie je uitnodigde om een nieuwe link."
+        ),
+        JoinRefused.EXPIRED: _(
+            "Deze link is verlopen (een link werkt 7 dagen). Vraag wie "
+            "je uitnodigde om een nieuwe link."
+        ),
+        JoinRefused.USED: _(
+            "Deze link is al gebruikt; hij werkt maar één keer. Vraag wie "
+            "je uitnodigde om een nieuwe link."
+        ),
+    }[reason]

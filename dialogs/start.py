@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -26,7 +26,8 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
 from dialogs.labels import field_label, locale_own_name
-from dialogs.staff import publish_staff_menu, staff_help
+from dialogs.replies import Replies
+from dialogs.staff import staff_help, staff_menu
 from dialogs.states import Intake
 from dialogs.texts import _
 
@@ -40,87 +41,119 @@ def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
     )
 
 
-async def show_welcome(chat: Message, name: str | None = None) -> None:
-    greeting = _("Hallo {name}!").format(name=name) if name else _("Hallo!")
-    await chat.answer(
-        greeting
-        + "\n\n"
-        + _(
-            "Ik ben kring. Via mij vraag je een Eigen Kracht-conferentie aan: een bijeenkomst "
-            "waarin familie, vrienden en buren samen een plan maken. Wat wil je doen?"
-        ),
-        reply_markup=_buttons(
-            (button_text("Een conferentie aanvragen"), "apply"),
-            (button_text("Ik wil eerst meer weten"), "info"),
-        ),
-    )
-
-
-async def start_intake(
-    chat: Message, state: FSMContext, kind: RequestKind, edit: bool = False
-) -> None:
-    draft = RequestDraft(kind=kind)
-    await state.set_data({"draft": draft.to_dict()})
-    await show(chat, state, draft, first_step(draft), edit=edit)
-
-
 def _chat(callback: CallbackQuery) -> Message | None:
     message = callback.message
     return None if message is None or isinstance(message, InaccessibleMessage) else message
 
 
-def router() -> Router:
-    r = Router(name="start")
+async def show_welcome(replies: Replies, chat: Message, name: str | None = None) -> None:
+    greeting = _("Hallo {name}!").format(name=name) if name else _("Hallo!")
+    replies.send(
+        chat.answer(
+            greeting
+            + "\n\n"
+            + _(
+                "Ik ben kring. Via mij vraag je een Eigen Kracht-conferentie aan: een "
+                "bijeenkomst waarin familie, vrienden en buren samen een plan maken. Wat wil "
+                "je doen?"
+            ),
+            reply_markup=_buttons(
+                (button_text("Een conferentie aanvragen"), "apply"),
+                (button_text("Ik wil eerst meer weten"), "info"),
+            ),
+        )
+    )
 
-    @r.message(CommandStart())
-    async def start(
-        message: Message, state: FSMContext, person: Person, uow: UnitOfWork, bot: Bot, i18n: I18n
-    ) -> None:
-        if await state.get_state() is not None:
-            await message.answer(
+
+async def start_intake(
+    replies: Replies, chat: Message, state: FSMContext, kind: RequestKind, edit: bool = False
+) -> None:
+    draft = RequestDraft(kind=kind)
+    await state.set_data({"draft": draft.to_dict()})
+    await show(replies, chat, state, draft, first_step(draft), edit=edit)
+
+
+async def ask_stop(replies: Replies, chat: Message) -> None:
+    replies.send(
+        chat.answer(
+            _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
+            reply_markup=_buttons(
+                (button_text("Ja, stoppen"), "cancel_yes"),
+                (button_text("Nee, doorgaan"), "cancel_no"),
+            ),
+        )
+    )
+
+
+async def start(
+    message: Message,
+    state: FSMContext,
+    person: Person,
+    uow: UnitOfWork,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    if await state.get_state() is not None:
+        replies.send(
+            message.answer(
                 _("Je was nog bezig met een aanvraag. Wat wil je doen?"),
                 reply_markup=_buttons(
                     (button_text("Verder waar ik was"), "resume"),
                     (button_text("Opnieuw beginnen"), "restart"),
                 ),
             )
-            return
-        await show_welcome(message, person.first_name)
-        member = await uow.staff.get(person.id)
-        if member is not None:
-            await message.answer(staff_help(member.role))
-            # added by id before they ever opened the bot: their menu could not be set then
-            await publish_staff_menu(bot, i18n, person.id, member.role, i18n.current_locale)
-
-    @r.message(Command("apply"))
-    async def apply(message: Message, state: FSMContext) -> None:
-        if await state.get_state() is not None:
-            await reask(message, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
-            return
-        await start_intake(message, state, RequestKind.CONFERENCE)
-
-    @r.callback_query(Menu.filter(F.action.in_({"apply", "info_talk", "restart"})))
-    async def begin(callback: CallbackQuery, callback_data: Menu, state: FSMContext) -> None:
-        await callback.answer()
-        if (chat := _chat(callback)) is None:
-            return
-        if callback_data.action != "restart" and await state.get_state() is not None:
-            # a button of an older menu: never throw away answers without asking
-            await reask(chat, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
-            return
-        kind = (
-            RequestKind.INFO_TALK
-            if callback_data.action == "info_talk"
-            else (RequestKind.CONFERENCE)
         )
-        await start_intake(chat, state, kind, edit=True)
+        return
+    await show_welcome(replies, message, person.first_name)
+    member = await uow.staff.get(person.id)
+    if member is not None:
+        replies.send(message.answer(staff_help(member.role)))
+        # added by id before they ever opened the bot: their menu could not be set then
+        replies.send(staff_menu(i18n, person.id, member.role, i18n.current_locale))
 
-    @r.callback_query(Menu.filter(F.action == "info"))
-    async def info(callback: CallbackQuery) -> None:
-        await callback.answer()
-        if (chat := _chat(callback)) is None:
-            return
-        await chat.answer(
+
+async def apply(message: Message, state: FSMContext, replies: Replies) -> None:
+    if await state.get_state() is not None:
+        await reask(
+            replies, message, state, _("Je bent al bezig met een aanvraag. We waren hier:")
+        )
+        return
+    await start_intake(replies, message, state, RequestKind.CONFERENCE)
+
+
+async def apply_pressed(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    await _begin(callback, state, replies, RequestKind.CONFERENCE)
+
+
+async def info_talk_pressed(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    await _begin(callback, state, replies, RequestKind.INFO_TALK)
+
+
+async def _begin(
+    callback: CallbackQuery, state: FSMContext, replies: Replies, kind: RequestKind
+) -> None:
+    replies.send(callback.answer())
+    if (chat := _chat(callback)) is None:
+        return
+    if await state.get_state() is not None:
+        # a button of an older menu: never throw away answers without asking
+        await reask(replies, chat, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
+        return
+    await start_intake(replies, chat, state, kind, edit=True)
+
+
+async def restart(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    replies.send(callback.answer())
+    if (chat := _chat(callback)) is not None:
+        await start_intake(replies, chat, state, RequestKind.CONFERENCE, edit=True)
+
+
+async def info(callback: CallbackQuery, replies: Replies) -> None:
+    replies.send(callback.answer())
+    if (chat := _chat(callback)) is None:
+        return
+    replies.send(
+        chat.answer(
             _(
                 "<b>Wat is een Eigen Kracht-conferentie?</b>\n\n"
                 "Soms lukt het niet meer alleen. Dan maak je samen een eigen plan, met "
@@ -136,68 +169,76 @@ def router() -> Router:
                 (button_text("Een conferentie aanvragen"), "apply"),
             ),
         )
+    )
 
-    @r.callback_query(Menu.filter(F.action == "resume"))
-    async def resume(callback: CallbackQuery, state: FSMContext) -> None:
-        await callback.answer()
-        if (chat := _chat(callback)) is not None and await state.get_state() is not None:
-            await reask(chat, state)
 
-    @r.message(Command("help"))
-    async def help_(message: Message, state: FSMContext, uow: UnitOfWork, person: Person) -> None:
-        raw = await state.get_state()
-        step = await current_step(state)
-        if raw is None or raw not in Intake:  # not in the middle of a request
-            await message.answer(await help_by_role(uow, person))
-            return
-        if step is None:
-            note: str = _(
-                "Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om "
-                "het te wijzigen, of verstuur de aanvraag. Met /cancel stop je."
-            )
-        else:
-            number, total = step_number(await load_draft(state), step)
-            note = _(
-                "Je bent bezig met een aanvraag: stap {number} van {total}, "
-                '"{label}". Typ je antwoord of tik op een knop. Met ⬅ Terug ga je een '
-                "stap terug, met /cancel stop je. Wat je invulde blijft bewaard."
-            ).format(number=number, total=total, label=field_label(step))
-        await reask(message, state, note)
+async def resume(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    replies.send(callback.answer())
+    if (chat := _chat(callback)) is not None and await state.get_state() is not None:
+        await reask(replies, chat, state)
 
-    @r.message(Command("cancel"))
-    async def cancel(message: Message, state: FSMContext) -> None:
-        if await state.get_state() is None:
-            await message.answer(
+
+async def help_(
+    message: Message, state: FSMContext, uow: UnitOfWork, person: Person, replies: Replies
+) -> None:
+    raw = await state.get_state()
+    step = await current_step(state)
+    if raw is None or raw not in Intake:  # not in the middle of a request
+        replies.send(message.answer(await help_by_role(uow, person)))
+        return
+    if step is None:
+        note: str = _(
+            "Je ziet de samenvatting van je aanvraag. Tik op een onderdeel om "
+            "het te wijzigen, of verstuur de aanvraag. Met /cancel stop je."
+        )
+    else:
+        number, total = step_number(await load_draft(state), step)
+        note = _(
+            "Je bent bezig met een aanvraag: stap {number} van {total}, "
+            '"{label}". Typ je antwoord of tik op een knop. Met ⬅ Terug ga je een '
+            "stap terug, met /cancel stop je. Wat je invulde blijft bewaard."
+        ).format(number=number, total=total, label=field_label(step))
+    await reask(replies, message, state, note)
+
+
+async def cancel(message: Message, state: FSMContext, replies: Replies) -> None:
+    if await state.get_state() is None:
+        replies.send(
+            message.answer(
                 _("Er is niets om te stoppen. Met /start begin je."),
                 reply_markup=ReplyKeyboardRemove(),
             )
-            return
-        await ask_stop(message)
+        )
+        return
+    await ask_stop(replies, message)
 
-    @r.callback_query(Menu.filter(F.action == "cancel_yes"))
-    async def cancel_yes(callback: CallbackQuery, state: FSMContext) -> None:
-        await callback.answer()
-        if (chat := _chat(callback)) is None:
-            return
-        await chat.edit_reply_markup(reply_markup=None)
-        if await state.get_state() is not None:
-            await state.clear()
-            await chat.answer(
+
+async def cancel_yes(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    replies.send(callback.answer())
+    if (chat := _chat(callback)) is None:
+        return
+    replies.send(chat.edit_reply_markup(reply_markup=None))
+    if await state.get_state() is not None:
+        await state.clear()
+        replies.send(
+            chat.answer(
                 _("Gestopt. Wat je had ingevuld is gewist. Met /start begin je opnieuw."),
                 reply_markup=ReplyKeyboardRemove(),
             )
+        )
 
-    @r.callback_query(Menu.filter(F.action == "cancel_no"))
-    async def cancel_no(callback: CallbackQuery, state: FSMContext) -> None:
-        await callback.answer(_("We gaan verder."))
-        if (chat := _chat(callback)) is not None:
-            await chat.edit_reply_markup(reply_markup=None)
-            if await state.get_state() is not None:
-                await reask(chat, state)
 
-    @r.message(Command("language"))
-    async def language(message: Message, i18n: I18n) -> None:
-        await message.answer(
+async def cancel_no(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+    replies.send(callback.answer(_("We gaan verder.")))
+    if (chat := _chat(callback)) is not None:
+        replies.send(chat.edit_reply_markup(reply_markup=None))
+        if await state.get_state() is not None:
+            await reask(replies, chat, state)
+
+
+async def language(message: Message, i18n: I18n, replies: Replies) -> None:
+    replies.send(
+        message.answer(
             _("Kies je taal:"),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -211,37 +252,38 @@ def router() -> Router:
                 ],
             ),
         )
+    )
 
-    @r.callback_query(PickLanguage.filter())
-    async def language_chosen(
-        callback: CallbackQuery,
-        callback_data: PickLanguage,
-        state: FSMContext,
-        uow: UnitOfWork,
-        person: Person,
-        i18n: I18n,
-        bot: Bot,
-    ) -> None:
-        try:
-            await set_language(uow, person.id, callback_data.locale, i18n.available_locales)
-        except NotFound:
-            await callback.answer(_("Die taal ken ik niet."), show_alert=True)
+
+async def language_chosen(
+    callback: CallbackQuery,
+    callback_data: PickLanguage,
+    state: FSMContext,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    try:
+        await set_language(uow, person.id, callback_data.locale, i18n.available_locales)
+    except NotFound:
+        replies.send(callback.answer(_("Die taal ken ik niet."), show_alert=True))
+        return
+    if (member := await uow.staff.get(person.id)) is not None:  # their menu follows
+        replies.send(staff_menu(i18n, person.id, member.role, callback_data.locale))
+    with i18n.use_locale(callback_data.locale):
+        replies.send(callback.answer(_("Opgeslagen ✓")))
+        if (chat := _chat(callback)) is None:
             return
-        if (member := await uow.staff.get(person.id)) is not None:  # their menu follows
-            await publish_staff_menu(bot, i18n, person.id, member.role, callback_data.locale)
-        with i18n.use_locale(callback_data.locale):
-            await callback.answer(_("Opgeslagen ✓"))
-            if (chat := _chat(callback)) is None:
-                return
-            await chat.edit_text(
+        replies.send(
+            chat.edit_text(
                 _("De taal is nu: {language} ✓").format(
                     language=locale_own_name(callback_data.locale)
                 )
             )
-            if await state.get_state() is not None:
-                await reask(chat, state)
-
-    return r
+        )
+        if await state.get_state() is not None:
+            await reask(replies, chat, state)
 
 
 async def help_by_role(uow: UnitOfWork, person: Person) -> str:
@@ -262,10 +304,19 @@ async def help_by_role(uow: UnitOfWork, person: Person) -> str:
     )
 
 
-async def ask_stop(chat: Message) -> None:
-    await chat.answer(
-        _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
-        reply_markup=_buttons(
-            (button_text("Ja, stoppen"), "cancel_yes"), (button_text("Nee, doorgaan"), "cancel_no")
-        ),
-    )
+def router() -> Router:
+    r = Router(name="start")
+    r.message.register(start, CommandStart())
+    r.message.register(apply, Command("apply"))
+    r.callback_query.register(apply_pressed, Menu.filter(F.action == "apply"))
+    r.callback_query.register(info_talk_pressed, Menu.filter(F.action == "info_talk"))
+    r.callback_query.register(restart, Menu.filter(F.action == "restart"))
+    r.callback_query.register(info, Menu.filter(F.action == "info"))
+    r.callback_query.register(resume, Menu.filter(F.action == "resume"))
+    r.message.register(help_, Command("help"))
+    r.message.register(cancel, Command("cancel"))
+    r.callback_query.register(cancel_yes, Menu.filter(F.action == "cancel_yes"))
+    r.callback_query.register(cancel_no, Menu.filter(F.action == "cancel_no"))
+    r.message.register(language, Command("language"))
+    r.callback_query.register(language_chosen, PickLanguage.filter())
+    return r

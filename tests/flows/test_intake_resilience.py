@@ -15,6 +15,7 @@ from tests.flows.steps import (
     fill_in_info_talk,
     last_message_containing,
     messages_since,
+    press_forged,
     ready_manager,
     replies_to_text,
     t,
@@ -224,3 +225,24 @@ async def test_an_old_menu_button_does_not_throw_answers_away(emu: BotApiEmulato
     await edith.send_text("/start")
     await edith.press("Opnieuw beginnen")
     assert "Stap 1 van 11" in edith.last.text
+
+
+async def test_a_choice_the_question_does_not_offer_is_refused_kindly(
+    emu: BotApiEmulator, kring: Running
+):
+    from dialogs.callbacks import Answer
+
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text("/apply")
+    shown = len(edith.messages)
+    await press_forged(edith, Answer(field="role", value="king").pack())
+    assert edith.callback_answers[-1] == "Die keuze ken ik niet."
+    await press_forged(edith, Answer(field="model", value="ekc").pack())
+    assert "eerdere vraag" in edith.callback_answers[-1]
+    assert len(edith.messages) == shown
+    await edith.send_text("/apply")  # the question again, with its own buttons
+    await edith.press("Familie of vriend(in)")
+    await press_forged(edith, Answer(field="subject_name", value="Johan").pack())
+    assert edith.callback_answers[-1] == "Die keuze ken ik niet."
+    await edith.send_text("Johan")
+    assert "Hoe oud is Johan?" in edith.last.text

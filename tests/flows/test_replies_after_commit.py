@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.fsm import DatabaseStorage, conversation_key
 from bot.middlewares import ActorMiddleware
 from bot.processing import UpdateProcessor
-from dialogs.replies import NoMessageBeforeCommit, Replies
+from dialogs.replies import Replies
 from emulator import BotApiEmulator
 from emulator import Person as Phone
 from storage.db import create_engine, session_factory
@@ -78,7 +78,6 @@ async def setup(
     sessions = session_factory(engine)
     i18n = build_i18n(settings)
     bot = build_bot(settings)
-    bot.session.middleware(NoMessageBeforeCommit())
     dispatcher = Dispatcher(storage=DatabaseStorage())
     dispatcher.update.outer_middleware(ActorMiddleware(i18n.available_locales, "nl"))
     dispatcher.include_router(_router())
