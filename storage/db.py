@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -42,6 +43,21 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = "IMMEDIATE"
 
 
+ONE_AT_A_TIME = "kring.one_at_a_time"
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # No autoflush: an update's writes all go out at its commit (see SqlUnitOfWork).
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """Sessions for units of work. No autoflush: an update's writes all go out at its commit
+    (see SqlUnitOfWork).
+
+    SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
+    busy handler (1, 2, 5 ... up to 100 ms a try) however soon the lock comes free: under load
+    most of an update's time went there. So on SQLite this process's units of work take turns on
+    one asyncio.Lock, handed on the moment the previous one ends (no unit of work talks to
+    Telegram: replies wait for the commit). Another process on the same file still waits in
+    SQLite's busy handler. The lock travels in the sessions' `info` (SQLAlchemy's place for
+    the application's own data); PostgreSQL needs none."""
+    info: dict[str, object] = {}
+    if engine.dialect.name == "sqlite":
+        info[ONE_AT_A_TIME] = asyncio.Lock()
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+from contextvars import ContextVar
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conference.ports import UnitOfWork
+from storage.db import ONE_AT_A_TIME
 from storage.repositories.audit import SqlAudit
 from storage.repositories.conferences import SqlConferences
 from storage.repositories.conversations import SqlConversations
@@ -18,6 +21,10 @@ from storage.repositories.reminders import SqlReminders
 from storage.repositories.staff import SqlStaff
 from storage.repositories.updates import SqlUpdateLog
 
+# Set while this task holds its turn on SQLite (storage/db.py): a second unit of work opened
+# inside the first would wait for ever, so it is refused at once.
+_in_turn: ContextVar[bool] = ContextVar("kring_in_turn", default=False)
+
 
 class SqlUnitOfWork:
     """One session, one transaction: the repositories read and write through it, the caller
@@ -29,6 +36,13 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = session = self._sessions()
+        self._turn: asyncio.Lock | None = session.info.get(ONE_AT_A_TIME)
+        if self._turn is not None:
+            if _in_turn.get():
+                await session.close()
+                raise RuntimeError("a unit of work inside another would wait for itself")
+            await self._turn.acquire()
+            self._in_turn_token = _in_turn.set(True)
         self.persons = SqlPersons(session)
         self.staff = SqlStaff(session)
         self.conferences = SqlConferences(session)
@@ -52,7 +66,12 @@ class SqlUnitOfWork:
         try:
             await self.session.rollback()
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                if self._turn is not None:
+                    _in_turn.reset(self._in_turn_token)
+                    self._turn.release()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -225,8 +225,8 @@ async def test_twice_the_same_batch_reaches_nobody_twice(emu: BotApiEmulator, pa
             await uow.commit()
     assert ids[0] == ids[1]
     await finished(paced.app.sessions, ids[0])
+    (newcomer,) = await people(emu, paced.app.sessions, ["Herman"])
     async with paced.uow() as uow:  # later a newcomer: only they get it
-        (newcomer,) = await people(emu, paced.app.sessions, ["Herman"])
         again = await uow.outbox.enqueue(
             batch,
             [
