@@ -34,7 +34,7 @@ KEYWORDS: dict[str, Keyword] = {
     "_": {1: (1,), 3: (1, 2)},
     "__": None,
     "ngettext": (1, 2),
-    "button_text": None,  # dialogs/button_text.py: a button a relative or applicant sees
+    "button_text": None,  # dialogs/render/button_text.py: a button a relative or applicant sees
 }
 
 

@@ -148,7 +148,7 @@ async def _staff_menu(
     from aiogram.exceptions import AiogramError
 
     from bot.app import build_bot, build_i18n
-    from dialogs.staff import publish_staff_menu
+    from dialogs.flows.staff import publish_staff_menu
 
     bot = build_bot(settings)
     try:

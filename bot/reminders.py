@@ -27,7 +27,7 @@ from conference.model.outbox import Batch, Outbound
 from conference.model.reminders import Kind, Reminder, Status
 from conference.plan import is_plan_kind, plan_ping_useful
 from conference.reminders import kind_of, still_useful
-from dialogs.reminders import plan_reminder_parts, reminder_parts
+from dialogs.render.reminder_texts import plan_reminder_parts, reminder_parts
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)

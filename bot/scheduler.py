@@ -18,7 +18,7 @@ from bot.i18n import CatalogI18n
 from bot.reminders import ReminderRunner
 from conference.assignment import flag_overdue
 from conference.model.outbox import Batch
-from dialogs.manager import overdue_notices
+from dialogs.flows.manager import overdue_notices
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)

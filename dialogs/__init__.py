@@ -1,37 +1,45 @@
-"""One conversation flow per module, each building its own aiogram Router."""
+"""The Telegram side of kring: aiogram routers and what they show.
+
+- `flows/`: the conversation flows, one per module, each with a `router()` that registers its
+  module-level handlers (one per action);
+- `render/`: what messages look like (texts, labels, the matrix picture, the .ics file),
+  in the reader's language;
+- here: what the flows share: button payloads (`callbacks`), filters and the refusals they lead
+  to, FSM states, `replies` (replies wait for the commit), `to_others` (messages to someone
+  other than the person acting), the intake's draft, the clock."""
 
 from aiogram import Router
 
-from dialogs import (
-    applicant,
+from dialogs.filters import PrivateChat
+from dialogs.flows import (
+    applicant_in_circle,
     availability,
+    blocked_bot,
     broadcast,
     circle,
     dates,
     fallback,
-    fixing,
+    fix_meeting,
     followup,
     food,
-    groups,
+    group_chats,
     intake,
-    intake_review,
+    intake_summary,
     invitation,
     manager,
-    membership,
     minimum,
     needs,
     plan,
     staff,
     start,
-    suggest,
+    who_else,
 )
-from dialogs.filters import PrivateChat
 
 
 def build_router() -> Router:
     """A fresh router tree: a router can belong to one dispatcher only, and tests build several."""
     root = Router(name="kring")
-    root.include_routers(groups.router(), membership.router())
+    root.include_routers(group_chats.router(), blocked_bot.router())
     private = Router(name="private")
     private.message.filter(PrivateChat())
     # Order matters: the flows' buttons, states and commands before the intake's "anything
@@ -42,18 +50,18 @@ def build_router() -> Router:
         food.router(),
         needs.router(),
         minimum.router(),
-        suggest.router(),
+        who_else.router(),
         availability.router(),
         manager.router(),
         circle.router(),
-        applicant.router(),
+        applicant_in_circle.router(),
         dates.router(),
-        fixing.router(),
+        fix_meeting.router(),
         broadcast.router(),
         plan.router(),
         followup.router(),
         start.router(),
-        intake_review.router(),
+        intake_summary.router(),
         intake.router(),
         fallback.router(),
     )

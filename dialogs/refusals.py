@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery
 
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.texts import _
 
 
 async def not_for_you(callback: CallbackQuery, replies: Replies) -> None:

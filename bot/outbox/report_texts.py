@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from conference.model.outbox import BatchReport
-from dialogs.texts import _, ngettext
+from dialogs.render.texts import _, ngettext
 
 
 def progress_text(report: BatchReport) -> str:

@@ -12,8 +12,8 @@ from babel.messages.pofile import read_po
 
 from bot.config import LOCALES_DIR
 from conference.model.ids import ConferenceId, PersonId
-from dialogs.labels import locale_own_name
-from dialogs.texts import FSI, PDI
+from dialogs.render.labels import locale_own_name
+from dialogs.render.texts import FSI, PDI
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
     Running,

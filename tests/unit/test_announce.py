@@ -12,7 +12,7 @@ from bot.i18n import CatalogI18n
 from conference.model.circle import Group, Invitee
 from conference.model.ids import ConferenceId, InviteeId
 from conference.model.meeting import Meeting, Venue
-from dialogs.announce import notice
+from dialogs.render.announce import notice
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 SAT_10 = datetime(2026, 7, 4, 8, 0, tzinfo=UTC)  # Saturday 4 July, 10:00 in Amsterdam

@@ -188,7 +188,7 @@ def test_every_dates_button_fits_a_phone_in_every_language():
 
     from bot.catalogs import visible_length
     from conference.model.meeting import Vote
-    from dialogs.labels import vote_button_text
+    from dialogs.render.labels import vote_button_text
 
     zone = ZoneInfo("Europe/Amsterdam")
     longest = datetime(2027, 9, 29, 10, 0, tzinfo=zone)  # Wednesday in September

@@ -21,12 +21,11 @@ from conference.model.circle import Group, Invitee
 from conference.model.ids import ConferenceId, InviteeId
 from conference.model.meeting import Meeting, Venue
 from conference.model.plan import Agreement, Who
-from dialogs.announce import notice
-from dialogs.labels import listed as labels_listed
-from dialogs.labels import short_when
-from dialogs.outbound import when
-from dialogs.plan import agreement_line
-from dialogs.texts import (
+from dialogs.flows.plan import agreement_line
+from dialogs.render.announce import notice
+from dialogs.render.labels import listed as labels_listed
+from dialogs.render.labels import short_when
+from dialogs.render.texts import (
     FSI,
     PDI,
     RLI,
@@ -38,6 +37,7 @@ from dialogs.texts import (
     ngettext,
     number,
 )
+from dialogs.to_others import when
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 RTL = ("ar", "fa")
@@ -109,9 +109,9 @@ def test_the_unchanged_date_and_place_line_is_isolated(locale: str):
 
 def test_values_are_joined_through_the_helpers_only():
     """No " · ".join, ", ".join or f-string with " · " in the dialogs: they would bypass the
-    isolation (dialogs/texts.py: joined, listed, labelled)."""
+    isolation (dialogs/render/texts.py: joined, listed, labelled)."""
     found = []
-    for path in sorted((ROOT / "dialogs").glob("*.py")):
+    for path in sorted((ROOT / "dialogs").rglob("*.py")):
         if path.name == "texts.py":
             continue
         for number_, line in enumerate(path.read_text().splitlines(), start=1):
@@ -159,7 +159,7 @@ def test_the_time_change_is_said_in_words_the_readers_way(locale: str):
 def test_no_arrow_is_written_outside_a_translation():
     """An arrow in the code (a button, a joined line) could not follow the reader."""
     found = []
-    for path in sorted((ROOT / "dialogs").glob("*.py")) + sorted((ROOT / "bot").glob("*.py")):
+    for path in sorted((ROOT / "dialogs").rglob("*.py")) + sorted((ROOT / "bot").glob("*.py")):
         tree = ast.parse(path.read_text())
         translated = {
             id(node.args[0])

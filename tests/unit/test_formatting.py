@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from dialogs.outbound import when
+from dialogs.to_others import when
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

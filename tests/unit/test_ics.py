@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Component
 
-from dialogs.ics import meeting_ics
+from dialogs.render.ics import meeting_ics
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STAMP = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)

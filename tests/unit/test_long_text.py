@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from dialogs.long_text import split_message, units
+from dialogs.render.long_text import split_message, units
 
 
 class Balance(HTMLParser):

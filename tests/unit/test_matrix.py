@@ -4,7 +4,7 @@ from collections.abc import Sequence
 import pytest
 from PIL import Image
 
-from dialogs.matrix import (
+from dialogs.render.matrix import (
     FILL,
     MAX_RATIO,
     MAX_SIDES_SUM,
@@ -278,7 +278,7 @@ def test_vote_enum_values_are_accepted() -> None:
 
 
 def test_without_dejavu_pillow_font_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dialogs.matrix as matrix
+    import dialogs.render.matrix as matrix
 
     matrix._font.cache_clear()
     monkeypatch.setattr(matrix, "_dejavu", lambda: None)

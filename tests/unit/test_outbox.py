@@ -142,7 +142,7 @@ def test_the_coordinator_reads_which_silent_messages_may_not_have_arrived(i18n: 
     from zoneinfo import ZoneInfo
 
     from conference.model.outbox import Unconfirmed
-    from dialogs.labels import unconfirmed_lines
+    from dialogs.render.labels import unconfirmed_lines
 
     zone = ZoneInfo("Europe/Amsterdam")
     at = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam

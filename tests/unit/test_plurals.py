@@ -107,7 +107,7 @@ KNOWN = [
 def test_known_renderings(
     i18n: CatalogI18n, locale: str, message: tuple[str, str], n: int, expected: str
 ):
-    from dialogs.texts import Text, ngettext
+    from dialogs.render.texts import Text, ngettext
 
     with i18n.context(), i18n.use_locale(locale):
         text = ngettext(*message, n)
@@ -117,7 +117,7 @@ def test_known_renderings(
 
 
 def test_a_count_in_arabic_text_is_isolated_like_any_other_value(i18n: CatalogI18n):
-    from dialogs.texts import ngettext
+    from dialogs.render.texts import ngettext
 
     with i18n.context(), i18n.use_locale("ar"):
         assert "\u2067100\u2069" in ngettext(*DAYS, 100).format(days=100)
@@ -142,9 +142,9 @@ def test_no_count_is_written_around_the_plural(plural_messages: list[tuple[str, 
 
 
 def test_dialog_texts_for_one(i18n: CatalogI18n):
-    from dialogs.dates import _score_line
-    from dialogs.intake import problem_text
-    from dialogs.labels import slot_problem_text
+    from dialogs.flows.dates import _score_line
+    from dialogs.flows.intake import problem_text
+    from dialogs.render.labels import slot_problem_text
 
     with i18n.context(), i18n.use_locale("nl"):
         assert _score_line(1, "za 10 juli", 3, 0, 0, 0, 1).endswith(

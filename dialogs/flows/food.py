@@ -12,13 +12,13 @@ from conference.circle import set_food
 from conference.model.circle import Allergen, Diet, Food, Invitee
 from conference.model.people import Person
 from conference.ports import UnitOfWork
-from dialogs.button_text import button_text
 from dialogs.callbacks import FoodStep
 from dialogs.filters import OwnInvitation
-from dialogs.labels import allergen_label, diet_label, listed
 from dialogs.refusals import not_yours
+from dialogs.render.button_text import button_text
+from dialogs.render.labels import allergen_label, diet_label, listed
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.texts import _
 
 _DIETS = tuple(d.value for d in Diet)
 _ALLERGENS = tuple(a.value for a in Allergen)

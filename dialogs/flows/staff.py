@@ -19,8 +19,8 @@ from conference.model.people import Person, StaffRole
 from conference.ports import UnitOfWork
 from conference.staffing import PREFIX, join_staff
 from dialogs.clock import now
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.texts import _
 
 log = logging.getLogger(__name__)
 

@@ -20,15 +20,15 @@ from conference.model.meeting import Meeting, Slot
 from conference.model.outbox import Outbound, Part
 from conference.model.people import Person
 from conference.ports import UnitOfWork
-from dialogs.availability import ballot
-from dialogs.button_text import button_text
 from dialogs.callbacks import MeetingAnswer
 from dialogs.clock import now
-from dialogs.ics import meeting_ics
-from dialogs.invitation import rsvp_buttons
-from dialogs.labels import current_locale
-from dialogs.outbound import when
-from dialogs.texts import _, joined, labelled
+from dialogs.flows.availability import ballot
+from dialogs.flows.invitation import rsvp_buttons
+from dialogs.render.button_text import button_text
+from dialogs.render.ics import meeting_ics
+from dialogs.render.labels import current_locale
+from dialogs.render.texts import _, joined, labelled
+from dialogs.to_others import when
 
 
 def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, str], ...], ...]:

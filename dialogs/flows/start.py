@@ -22,14 +22,14 @@ from conference.model.people import Person
 from conference.model.request import RequestDraft, RequestKind
 from conference.ports import UnitOfWork
 from conference.requests import set_language
-from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
-from dialogs.flow import current_step, load_draft, reask, show
-from dialogs.labels import field_label, locale_own_name
+from dialogs.flows.staff import staff_help, staff_menu
+from dialogs.intake_draft import current_step, load_draft, reask, show
+from dialogs.render.button_text import button_text
+from dialogs.render.labels import field_label, locale_own_name
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.staff import staff_help, staff_menu
 from dialogs.states import Intake
-from dialogs.texts import _
 
 
 def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:

@@ -7,9 +7,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from conference.model.request import ConferenceRequest, Field, RequestKind
-from dialogs.labels import field_label, kind_label, language_name, model_label, role_label
-from dialogs.outbound import when
-from dialogs.texts import _, joined, labelled, ngettext, number
+from dialogs.render.labels import field_label, kind_label, language_name, model_label, role_label
+from dialogs.render.texts import _, joined, labelled, ngettext, number
+from dialogs.to_others import when
 
 
 def request_notice(request: ConferenceRequest, zone: ZoneInfo, locale: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.texts import _
 
 
 async def anything(message: Message, replies: Replies) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton
 
-from dialogs.button_text import button_text
 from dialogs.callbacks import BroadcastStep, Dates, FamilyPropose, PlanStep, VoteAnswer
-from dialogs.texts import _
+from dialogs.render.button_text import button_text
+from dialogs.render.texts import _
 
 
 def dates_button(conference: int) -> list[InlineKeyboardButton]:

@@ -26,11 +26,11 @@ from conference.ports import UnitOfWork
 from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
-from dialogs.labels import language_names
-from dialogs.outbound import notify
+from dialogs.render.labels import language_names
+from dialogs.render.request_summary import ago, request_details
+from dialogs.render.texts import _, joined, labelled
 from dialogs.replies import Replies
-from dialogs.summaries import ago, request_details
-from dialogs.texts import _, joined, labelled
+from dialogs.to_others import notify
 
 MAX_LISTED = 30
 

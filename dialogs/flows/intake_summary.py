@@ -24,13 +24,13 @@ from conference.ports import UnitOfWork
 from conference.requests import submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
-from dialogs.flow import load_draft, reask, show
-from dialogs.outbound import notify
+from dialogs.flows.start import ask_stop
+from dialogs.intake_draft import load_draft, reask, show
+from dialogs.render.request_summary import request_notice
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.start import ask_stop
 from dialogs.states import Intake
-from dialogs.summaries import request_notice
-from dialogs.texts import _
+from dialogs.to_others import notify
 
 
 def _chat(callback: CallbackQuery) -> Message | None:

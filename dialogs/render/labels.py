@@ -19,10 +19,10 @@ from conference.model.outbox import Unconfirmed
 from conference.model.reminders import Kind, Reminder
 from conference.model.request import ApplicantRole, ConferenceModel, Field, RequestKind, Status
 from conference.slots import MAX_SLOTS, MIN_SLOTS
-from dialogs.button_text import button_text
-from dialogs.outbound import when
-from dialogs.texts import _, joined, labelled, native_digits, ngettext
-from dialogs.texts import listed as texts_listed
+from dialogs.render.button_text import button_text
+from dialogs.render.texts import _, joined, labelled, native_digits, ngettext
+from dialogs.render.texts import listed as texts_listed
+from dialogs.to_others import when
 
 
 def field_label(step: Field) -> str:
@@ -333,5 +333,5 @@ def unconfirmed_lines(
 
 def listed(items: Sequence[str]) -> str:
     """ "Herman, Edith en Wim": a list the way the reader's language writes one (CLDR), shaped
-    for the reader's direction (dialogs/texts.py)."""
+    for the reader's direction (dialogs/render/texts.py)."""
     return texts_listed(items)

@@ -29,21 +29,21 @@ from conference.model.reminders import Policy
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from conference.requests import set_language
-from dialogs.button_text import button_text
-from dialogs.buttons import propose_button, vote_button
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
 from dialogs.filters import TypedWords
-from dialogs.food import food_button
-from dialogs.labels import no_reason_label
-from dialogs.minimum import minimum_button
-from dialogs.needs import needs_button
-from dialogs.outbound import coordinator_language, notify, when
+from dialogs.flows.food import food_button
+from dialogs.flows.minimum import minimum_button
+from dialogs.flows.needs import needs_button
+from dialogs.flows.who_else import suggest_button
+from dialogs.render.button_text import button_text
+from dialogs.render.buttons import propose_button, vote_button
+from dialogs.render.labels import no_reason_label
+from dialogs.render.rsvp_news import tell_coordinator
+from dialogs.render.texts import _, joined, labelled
 from dialogs.replies import Replies
-from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Answering
-from dialogs.suggest import suggest_button
-from dialogs.texts import _, joined, labelled
+from dialogs.to_others import coordinator_language, notify, when
 
 _RSVPS = tuple(rsvp.value for rsvp in Rsvp)
 _NO_REASONS = tuple(reason.value for reason in NoReason)

@@ -19,14 +19,14 @@ from conference.model.plan import Plan
 from conference.model.reminders import Kind
 from conference.model.request import ConferenceRequest
 from conference.reminders import days_until, kind_of
-from dialogs.announce import buttons_of, place_text
-from dialogs.availability import ballot
-from dialogs.button_text import button_text
 from dialogs.callbacks import MeetingAnswer
-from dialogs.followup import check_in_markup, follow_up_markup
-from dialogs.invitation import rsvp_buttons
-from dialogs.outbound import when
-from dialogs.texts import _, ngettext
+from dialogs.flows.availability import ballot
+from dialogs.flows.followup import check_in_markup, follow_up_markup
+from dialogs.flows.invitation import rsvp_buttons
+from dialogs.render.announce import buttons_of, place_text
+from dialogs.render.button_text import button_text
+from dialogs.render.texts import _, ngettext
+from dialogs.to_others import when
 
 
 def relative_when(start: datetime, now: datetime, zone: ZoneInfo, locale: str) -> str:

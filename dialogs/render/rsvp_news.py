@@ -12,9 +12,9 @@ from conference.circle import coordinator_news
 from conference.model.circle import Invitee, Rsvp
 from conference.ports import UnitOfWork
 from dialogs.clock import now
-from dialogs.outbound import coordinator_language, notify, when
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.texts import _
+from dialogs.to_others import coordinator_language, notify, when
 
 
 async def tell_coordinator(

@@ -22,16 +22,16 @@ from conference.model.people import Person
 from conference.model.request import ApplicantRole, ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from dialogs.callbacks import AddApplicant, InviteeChoice
-from dialogs.circle import group_question, must_attend_question
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, TypedWords
-from dialogs.intake import problem_text
-from dialogs.invitation import invitation_text, rsvp_buttons
-from dialogs.labels import language_name
+from dialogs.flows.circle import group_question, must_attend_question
+from dialogs.flows.intake import problem_text
+from dialogs.flows.invitation import invitation_text, rsvp_buttons
 from dialogs.refusals import not_for_you
+from dialogs.render.labels import language_name
+from dialogs.render.texts import _
 from dialogs.replies import Replies
 from dialogs.states import AddingApplicant
-from dialogs.texts import _
 
 
 def _already(name: str) -> str:

@@ -26,19 +26,19 @@ from conference.model.meeting import Availability, Meeting, Vote
 from conference.model.people import Person
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
-from dialogs.announce import ask_votes, nudge_people, tell_person
-from dialogs.buttons import dates_button, nudge_button
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText
-from dialogs.fixing import ask_cancel, ask_when, call_off, confirmed, earlier_question
-from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
-from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
-from dialogs.outbound import when
+from dialogs.flows.fix_meeting import ask_cancel, ask_when, call_off, confirmed, earlier_question
 from dialogs.refusals import not_for_you
+from dialogs.render.announce import ask_votes, nudge_people, tell_person
+from dialogs.render.buttons import dates_button, nudge_button
+from dialogs.render.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
+from dialogs.render.matrix import MatrixRow, MatrixTexts, render_matrix_pages
+from dialogs.render.texts import _, joined, labelled, ngettext
 from dialogs.replies import Replies
 from dialogs.states import Dating
-from dialogs.texts import _, joined, labelled, ngettext
+from dialogs.to_others import when
 
 
 def _button(text: str, data: str) -> list[InlineKeyboardButton]:
@@ -115,7 +115,7 @@ async def fix_date(
     zone: ZoneInfo,
     replies: Replies,
 ) -> None:
-    """Fix the date (or change the fixed one): the questions in dialogs/fixing.py."""
+    """Fix the date (or change the fixed one): the questions in dialogs/flows/fix_meeting.py."""
     replies.send(callback.answer())
     if isinstance(callback.message, Message):
         await ask_when(replies, callback.message, state, uow, person, conference.id, zone)
@@ -289,7 +289,7 @@ def router() -> Router:
     r.callback_query.register(earlier_question, Dates.filter(), CoordinatorOf())
     r.message.register(typed_dates, StateFilter(Dating.slots), HasText())
     r.callback_query.register(decided, ProposalDecision.filter())
-    # a date from the ranking; while fixing, dialogs/fixing.py takes the slot buttons
+    # a date from the ranking; while fixing, dialogs/flows/fix_meeting.py takes the slot buttons
     r.callback_query.register(
         fix_ranked_slot, FixSlot.filter(), ~StateFilter(Dating.when), CoordinatorOf()
     )

@@ -21,15 +21,15 @@ from conference.model.outbox import Batch, Outbound, Text
 from conference.model.people import Person
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
-from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords
-from dialogs.intake import problem_text
+from dialogs.flows.intake import problem_text
 from dialogs.refusals import not_for_you, not_yours
+from dialogs.render.button_text import button_text
+from dialogs.render.texts import _
 from dialogs.replies import Replies
 from dialogs.states import SettingMinimum
-from dialogs.texts import _
 
 
 def minimum_button(invitee: int) -> list[InlineKeyboardButton]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.texts import Text, _
+from dialogs.render.texts import Text, _
 
 
 def button_text(*args: Any, **kwargs: Any) -> Text:

@@ -46,18 +46,18 @@ from conference.plan import (
 )
 from conference.ports import UnitOfWork
 from conference.slots import parse_slot
-from dialogs.button_text import button_text
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText, OwnInvitation, UnderMessage
-from dialogs.intake import problem_text
-from dialogs.labels import current_locale, listed, slot_problem_text
-from dialogs.long_text import split_message
-from dialogs.outbound import coordinator_language, notify, when
+from dialogs.flows.intake import problem_text
 from dialogs.refusals import not_for_you, not_yours
+from dialogs.render.button_text import button_text
+from dialogs.render.labels import current_locale, listed, slot_problem_text
+from dialogs.render.long_text import split_message
+from dialogs.render.texts import _, joined, labelled, native_digits, ngettext
 from dialogs.replies import Replies
 from dialogs.states import Planning
-from dialogs.texts import _, joined, labelled, native_digits, ngettext
+from dialogs.to_others import coordinator_language, notify, when
 
 
 def _button(text: str, conference: int, action: str, value: int = 0) -> InlineKeyboardButton:

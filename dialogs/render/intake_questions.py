@@ -22,9 +22,9 @@ from conference.model.request import (
     RequestDraft,
     RequestKind,
 )
-from dialogs.button_text import button_text
 from dialogs.callbacks import Answer, Nav
-from dialogs.labels import (
+from dialogs.render.button_text import button_text
+from dialogs.render.labels import (
     current_locale,
     field_label,
     language_name,
@@ -32,7 +32,7 @@ from dialogs.labels import (
     model_label,
     role_label,
 )
-from dialogs.texts import _, joined, labelled, number
+from dialogs.render.texts import _, joined, labelled, number
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 

@@ -32,13 +32,13 @@ from dialogs.callbacks import (
 )
 from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
-from dialogs.labels import slot_problem_text, vote_button_text
-from dialogs.outbound import coordinator_language, notify, when
 from dialogs.refusals import not_yours
+from dialogs.render.labels import slot_problem_text, vote_button_text
+from dialogs.render.rsvp_news import tell_coordinator
+from dialogs.render.texts import _
 from dialogs.replies import Replies
-from dialogs.rsvp_news import tell_coordinator
 from dialogs.states import Proposing
-from dialogs.texts import _
+from dialogs.to_others import coordinator_language, notify, when
 
 _CYCLE = {None: Vote.YES, Vote.YES: Vote.IF_NEED_BE, Vote.IF_NEED_BE: Vote.NO, Vote.NO: Vote.YES}
 

@@ -38,7 +38,6 @@ from conference.model.ids import ConferenceId
 from conference.model.people import Person
 from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
-from dialogs.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.callbacks import (
     AddApplicant,
     AddPerson,
@@ -49,8 +48,11 @@ from dialogs.callbacks import (
 )
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText
-from dialogs.intake import problem_text
-from dialogs.labels import (
+from dialogs.flows.intake import problem_text
+from dialogs.flows.minimum import ask_button
+from dialogs.refusals import not_for_you
+from dialogs.render.buttons import broadcast_button, dates_button, nudge_button, plan_button
+from dialogs.render.labels import (
     allergen_label,
     diet_label,
     field_label,
@@ -64,12 +66,10 @@ from dialogs.labels import (
     unconfirmed_lines,
     upcoming_lines,
 )
-from dialogs.long_text import split_message
-from dialogs.minimum import ask_button
-from dialogs.refusals import not_for_you
+from dialogs.render.long_text import split_message
+from dialogs.render.texts import _, bare_link, joined, labelled, number
 from dialogs.replies import Replies
 from dialogs.states import AddInvitee
-from dialogs.texts import _, bare_link, joined, labelled, number
 
 
 def qr_png(link: str) -> bytes:

@@ -20,16 +20,16 @@ from conference.model.plan import Agreement, FollowUp
 from conference.model.request import Field
 from conference.plan import answer_follow_up, check_in, comment_follow_up
 from conference.ports import UnitOfWork
-from dialogs.button_text import button_text
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
-from dialogs.intake import problem_text
-from dialogs.outbound import coordinator_language, notify
+from dialogs.flows.intake import problem_text
 from dialogs.refusals import not_yours
+from dialogs.render.button_text import button_text
+from dialogs.render.texts import _, number
 from dialogs.replies import Replies
 from dialogs.states import FollowingUp
-from dialogs.texts import _, number
+from dialogs.to_others import coordinator_language, notify
 
 
 def follow_up_label(answer: FollowUp) -> str:

@@ -22,12 +22,12 @@ from conference.intake import (
 from conference.model.request import ApplicantRole, ConferenceModel, Field, RequestDraft
 from dialogs.callbacks import Answer, Nav
 from dialogs.filters import HasContact, HasText
-from dialogs.flow import answered, current_step, load_draft, reask, save_draft, show
-from dialogs.intake_prompts import contact_labels, prompt
+from dialogs.flows.start import show_welcome
+from dialogs.intake_draft import answered, current_step, load_draft, reask, save_draft, show
+from dialogs.render.intake_questions import contact_labels, prompt
+from dialogs.render.texts import _, ngettext
 from dialogs.replies import Replies
-from dialogs.start import show_welcome
 from dialogs.states import Intake
-from dialogs.texts import _, ngettext
 
 CHOICE_STEPS = (Field.ROLE, Field.MODEL, Field.CONSENT)
 

@@ -26,11 +26,11 @@ from conference.ports import UnitOfWork
 from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText, UnderMessage
-from dialogs.labels import group_label
 from dialogs.refusals import not_for_you
+from dialogs.render.labels import group_label
+from dialogs.render.texts import _, joined, ngettext, number
 from dialogs.replies import Replies
 from dialogs.states import Broadcasting
-from dialogs.texts import _, joined, ngettext, number
 
 MAX_TEXT = 3000  # leaves room for the greeting within Telegram's 4096 characters
 

@@ -17,14 +17,14 @@ from conference.errors import NotFound
 from conference.model.circle import Invitee, Needs
 from conference.model.people import Person
 from conference.ports import UnitOfWork
-from dialogs.button_text import button_text
 from dialogs.callbacks import NeedsStep
 from dialogs.filters import OwnInvitation, TypedWords
-from dialogs.labels import current_locale, language_name
 from dialogs.refusals import not_yours
+from dialogs.render.button_text import button_text
+from dialogs.render.labels import current_locale, language_name
+from dialogs.render.texts import _, number
 from dialogs.replies import Replies
 from dialogs.states import NeedsTyping
-from dialogs.texts import _, number
 
 TOGGLES: dict[str, Callable[[Needs], Needs]] = {
     "childcare": lambda needs: replace(needs, childcare=not needs.childcare),

@@ -7,10 +7,10 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
 from conference.intake import first_unanswered, steps_for
 from conference.model.request import Field, RequestDraft
-from dialogs.intake_prompts import Markup, prompt, review
+from dialogs.render.intake_questions import Markup, prompt, review
+from dialogs.render.texts import _
 from dialogs.replies import Replies
 from dialogs.states import Intake, state_for, step_of
-from dialogs.texts import _
 
 
 async def load_draft(state: FSMContext) -> RequestDraft:

@@ -24,16 +24,16 @@ from conference.model.reminders import Policy
 from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from conference.slots import parse_slot
-from dialogs.announce import announce
 from dialogs.callbacks import Dates, FixSlot, VenueChoice
 from dialogs.clock import now
 from dialogs.filters import HasText
-from dialogs.intake import problem_text
-from dialogs.labels import current_locale, short_when, slot_problem_text
-from dialogs.outbound import when
+from dialogs.flows.intake import problem_text
+from dialogs.render.announce import announce
+from dialogs.render.labels import current_locale, short_when, slot_problem_text
+from dialogs.render.texts import _, joined, labelled, ngettext
 from dialogs.replies import Replies
 from dialogs.states import Dating
-from dialogs.texts import _, joined, labelled, ngettext
+from dialogs.to_others import when
 
 
 def _rows(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:

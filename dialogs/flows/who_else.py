@@ -18,17 +18,17 @@ from conference.model.circle import Invitee
 from conference.model.people import Person
 from conference.model.request import Field
 from conference.ports import UnitOfWork
-from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
-from dialogs.circle import ask_relation
 from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
-from dialogs.intake import problem_text
-from dialogs.outbound import notify
+from dialogs.flows.circle import ask_relation
+from dialogs.flows.intake import problem_text
 from dialogs.refusals import not_yours
+from dialogs.render.button_text import button_text
+from dialogs.render.texts import _
 from dialogs.replies import Replies
 from dialogs.states import Suggest
-from dialogs.texts import _
+from dialogs.to_others import notify
 
 
 def suggest_button(invitee: int) -> list[InlineKeyboardButton]:

@@ -16,8 +16,8 @@ from babel.dates import format_date, format_time, get_datetime_format
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
+from dialogs.render.texts import native_digits
 from dialogs.replies import Replies
-from dialogs.texts import native_digits
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""What messages look like: texts, labels, pictures and files, in the reader's language."""
