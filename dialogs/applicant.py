@@ -25,6 +25,7 @@ from dialogs.callbacks import AddApplicant, InviteeChoice
 from dialogs.circle import group_question, must_attend_question
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, TypedWords
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.intake import problem_text
 from dialogs.invitation import invitation_text, rsvp_buttons
 from dialogs.labels import language_name
@@ -98,7 +99,7 @@ async def group_chosen(
     await state.set_state(AddingApplicant.must_attend)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     text, markup = must_attend_question()
-    replies.send(callback.message.edit_text(text, reply_markup=markup))
+    replies.send(edit_in_place(callback.message, text, reply_markup=markup))
 
 
 async def must_attend_chosen(
@@ -136,7 +137,7 @@ async def must_attend_chosen(
         return
     except AlreadyInCircle as already:
         replies.send(callback.answer(_already(already.invitee.name), show_alert=True))
-        replies.send(message.edit_reply_markup(reply_markup=None))
+        replies.send(buttons_in_place(message, reply_markup=None))
         return
     except ApplicantUnknown:
         replies.send(
@@ -152,7 +153,8 @@ async def must_attend_chosen(
     await send_invitation(uow, i18n, person, request, invitee)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _("{name} staat in de kring ✓").format(name=escape(invitee.name))
             + "\n"
             + _(
@@ -160,7 +162,7 @@ async def must_attend_chosen(
             ).format(
                 name=escape(invitee.name),
                 language=language_name(invitee.locale, i18n.current_locale),
-            )
+            ),
         )
     )
 

@@ -7,6 +7,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
 from conference.intake import first_unanswered, steps_for
 from conference.model.request import Field, RequestDraft
+from dialogs.in_place import edit_in_place
 from dialogs.intake_prompts import Markup, prompt, review
 from dialogs.replies import Replies
 from dialogs.states import Intake, state_for, step_of
@@ -62,7 +63,7 @@ async def show(
     elif saved:
         text = _("Opgeslagen ✓") + "\n\n" + text
     if edit and isinstance(markup, InlineKeyboardMarkup):
-        replies.send(chat.edit_text(text, reply_markup=markup))
+        replies.send(edit_in_place(chat, text, reply_markup=markup))
     else:
         replies.send(chat.answer(text, reply_markup=markup))
 

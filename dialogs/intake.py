@@ -23,6 +23,7 @@ from conference.model.request import ApplicantRole, ConferenceModel, Field, Requ
 from dialogs.callbacks import Answer, Nav
 from dialogs.filters import HasContact, HasText
 from dialogs.flow import answered, current_step, load_draft, reask, save_draft, show
+from dialogs.in_place import buttons_in_place
 from dialogs.intake_prompts import contact_labels, prompt
 from dialogs.replies import Replies
 from dialogs.start import show_welcome
@@ -169,7 +170,7 @@ async def language_toggled(
     replies.send(callback.answer(_("Opgeslagen ✓")))
     markup = prompt(Field.LANGUAGES, draft)[1]
     if isinstance(markup, InlineKeyboardMarkup):  # the languages step's always is
-        replies.send(chat.edit_reply_markup(reply_markup=markup))
+        replies.send(buttons_in_place(chat, reply_markup=markup))
 
 
 async def consent_given(

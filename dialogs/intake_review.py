@@ -25,6 +25,7 @@ from conference.requests import submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
 from dialogs.flow import load_draft, reask, show
+from dialogs.in_place import buttons_in_place
 from dialogs.outbound import notify
 from dialogs.replies import Replies
 from dialogs.start import ask_stop
@@ -76,7 +77,7 @@ async def submit(
         await reask(replies, chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
         return
     replies.send(callback.answer(_("Verstuurd ✓")))
-    replies.send(chat.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(chat, reply_markup=None))
     await state.clear()
     replies.send(chat.answer(_confirmation(result)))
     _tell_managers(replies, i18n, zone, default_locale, result)

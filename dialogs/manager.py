@@ -26,6 +26,7 @@ from conference.ports import UnitOfWork
 from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
+from dialogs.in_place import buttons_in_place
 from dialogs.labels import language_names
 from dialogs.outbound import notify
 from dialogs.replies import Replies
@@ -183,7 +184,7 @@ async def assign_(
     replies.send(callback.answer(_("Toegewezen ✓")))
     request, coordinator = done.request, done.coordinator
     if isinstance(callback.message, Message):
-        replies.send(callback.message.edit_reply_markup(reply_markup=None))
+        replies.send(buttons_in_place(callback.message, reply_markup=None))
         replies.send(
             callback.message.answer(
                 _("{reference} is toegewezen aan {name} ✓").format(

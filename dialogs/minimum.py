@@ -10,7 +10,13 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import set_minimum_requirement
@@ -25,6 +31,7 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords
+from dialogs.in_place import edit_in_place
 from dialogs.intake import problem_text
 from dialogs.refusals import not_for_you, not_yours
 from dialogs.replies import Replies
@@ -43,7 +50,7 @@ def minimum_button(invitee: int) -> list[InlineKeyboardButton]:
 async def start(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     replies: Replies,
@@ -203,7 +210,9 @@ async def ask(
         now(),
     )
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_text(_("{name} krijgt de vraag.").format(name=escape(chosen.name))))
+    replies.send(
+        edit_in_place(message, _("{name} krijgt de vraag.").format(name=escape(chosen.name)))
+    )
 
 
 async def _reachable_professionals(uow: UnitOfWork, conference: ConferenceId) -> list[Invitee]:

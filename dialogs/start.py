@@ -25,6 +25,7 @@ from conference.requests import set_language
 from dialogs.button_text import button_text
 from dialogs.callbacks import Menu, PickLanguage
 from dialogs.flow import current_step, load_draft, reask, show
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.labels import field_label, locale_own_name
 from dialogs.replies import Replies
 from dialogs.staff import staff_help, staff_menu
@@ -217,7 +218,7 @@ async def cancel_yes(callback: CallbackQuery, state: FSMContext, replies: Replie
     replies.send(callback.answer())
     if (chat := _chat(callback)) is None:
         return
-    replies.send(chat.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(chat, reply_markup=None))
     if await state.get_state() is not None:
         await state.clear()
         replies.send(
@@ -231,7 +232,7 @@ async def cancel_yes(callback: CallbackQuery, state: FSMContext, replies: Replie
 async def cancel_no(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
     replies.send(callback.answer(_("We gaan verder.")))
     if (chat := _chat(callback)) is not None:
-        replies.send(chat.edit_reply_markup(reply_markup=None))
+        replies.send(buttons_in_place(chat, reply_markup=None))
         if await state.get_state() is not None:
             await reask(replies, chat, state)
 
@@ -276,10 +277,11 @@ async def language_chosen(
         if (chat := _chat(callback)) is None:
             return
         replies.send(
-            chat.edit_text(
+            edit_in_place(
+                chat,
                 _("De taal is nu: {language} ✓").format(
                     language=locale_own_name(callback_data.locale)
-                )
+                ),
             )
         )
         if await state.get_state() is not None:

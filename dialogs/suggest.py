@@ -8,7 +8,13 @@ from html import escape
 from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import decide_suggestion, suggest
@@ -23,6 +29,7 @@ from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_relation
 from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
+from dialogs.in_place import buttons_in_place
 from dialogs.intake import problem_text
 from dialogs.outbound import notify
 from dialogs.refusals import not_yours
@@ -55,7 +62,7 @@ def _skip() -> InlineKeyboardMarkup:
 async def start(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     replies: Replies,
 ) -> None:
@@ -149,7 +156,7 @@ async def decided(
     replies.send(callback.answer(_("Opgeslagen ✓")))
     if not isinstance(callback.message, Message):
         return
-    replies.send(callback.message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(callback.message, reply_markup=None))
     if not callback_data.accept:
         replies.send(
             callback.message.answer(
