@@ -519,7 +519,11 @@ def router() -> Router:
 
 
 async def ask_relation(
-    replies: Replies, chat: Message, state: FSMContext, name: str, suggested: str
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    name: str,
+    suggested: str,
 ) -> None:
     """A suggested person's relation, as the family put it (perhaps in another language),
     offered to keep; typed anew, the circle view shows the coordinator's own word."""

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    ReplyKeyboardRemove,
+)
 
 from conference.intake import first_unanswered, steps_for
 from conference.model.request import Field, RequestDraft
@@ -39,7 +43,7 @@ def after(draft: RequestDraft, answered: Field) -> Field | None:
 
 async def show(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     draft: RequestDraft,
     step: Field | None,
@@ -70,7 +74,7 @@ async def show(
 
 async def answered(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     draft: RequestDraft,
     step: Field,
@@ -81,7 +85,10 @@ async def answered(
 
 
 async def reask(
-    replies: Replies, chat: Message, state: FSMContext, note: str | None = None
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    note: str | None = None,
 ) -> None:
     """Say what went wrong (kindly) and show the current question again."""
     draft = await load_draft(state)

@@ -30,7 +30,7 @@ from conference.ports import UnitOfWork
 from dialogs.button_text import button_text
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords
+from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords, UnderMessage
 from dialogs.in_place import edit_in_place
 from dialogs.intake import problem_text
 from dialogs.refusals import not_for_you, not_yours
@@ -149,15 +149,17 @@ def ask_button(conference: int) -> list[InlineKeyboardButton]:
 
 
 async def choose_professional(
-    callback: CallbackQuery, conference: ConferenceRequest, uow: UnitOfWork, replies: Replies
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
+    uow: UnitOfWork,
+    replies: Replies,
 ) -> None:
     """The coordinator asks for the minimum requirement: first, which professional."""
     professionals = await _reachable_professionals(uow, conference.id)
     replies.send(callback.answer())
-    if not isinstance(callback.message, Message):
-        return
     replies.send(
-        callback.message.answer(
+        message.answer(
             _("Welke professional vragen we om de minimumeis?")
             if professionals
             else _("Er is nog geen professional in de kring die de uitnodiging opende."),
@@ -182,16 +184,13 @@ async def ask(
     callback: CallbackQuery,
     callback_data: AskMinimum,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
     replies: Replies,
 ) -> None:
     """The coordinator asks the chosen professional of the circle to set (or change) it."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     professionals = await _reachable_professionals(uow, conference.id)
     chosen = next((p for p in professionals if p.id == callback_data.invitee), None)
     if chosen is None or chosen.person_id is None:
@@ -229,9 +228,11 @@ def router() -> Router:
     r.callback_query.register(start, MinimumStart.filter(), OwnInvitation())
     r.callback_query.register(not_yours, MinimumStart.filter())
     r.callback_query.register(
-        choose_professional, AskMinimum.filter(F.invitee == 0), CoordinatorOf()
+        choose_professional, AskMinimum.filter(F.invitee == 0), CoordinatorOf(), UnderMessage()
     )
-    r.callback_query.register(ask, AskMinimum.filter(F.invitee != 0), CoordinatorOf())
+    r.callback_query.register(
+        ask, AskMinimum.filter(F.invitee != 0), CoordinatorOf(), UnderMessage()
+    )
     r.callback_query.register(not_for_you, AskMinimum.filter())
     r.message.register(typed, StateFilter(SettingMinimum.text), TypedWords())
     return r

@@ -819,7 +819,7 @@ def _who_markup(
 
 async def _ask_who(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     conference: ConferenceId,
     chosen: Sequence[int],

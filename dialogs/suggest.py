@@ -28,7 +28,7 @@ from dialogs.button_text import button_text
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.circle import ask_relation
 from dialogs.clock import now
-from dialogs.filters import HasText, OwnInvitation
+from dialogs.filters import HasText, OwnInvitation, UnderMessage
 from dialogs.in_place import buttons_in_place
 from dialogs.intake import problem_text
 from dialogs.outbound import notify
@@ -123,6 +123,7 @@ async def reach(
 
 async def unknown(
     callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -132,13 +133,13 @@ async def unknown(
 ) -> None:
     """How to reach them: "I don't know"."""
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        await _done(callback.message, state, uow, person, i18n, default_locale, None, replies)
+    await _done(message, state, uow, person, i18n, default_locale, None, replies)
 
 
 async def decided(
     callback: CallbackQuery,
     callback_data: SuggestionDecision,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -154,12 +155,10 @@ async def decided(
         )
         return
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    if not isinstance(callback.message, Message):
-        return
-    replies.send(buttons_in_place(callback.message, reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     if not callback_data.accept:
         replies.send(
-            callback.message.answer(
+            message.answer(
                 _("Genoteerd: {name} nu niet. Opgeslagen ✓").format(name=escape(found.name))
             )
         )
@@ -169,11 +168,11 @@ async def decided(
     await state.set_data(
         {"conference": found.conference_id, "name": found.name, "suggested": found.relation}
     )
-    await ask_relation(replies, callback.message, state, found.name, found.relation)
+    await ask_relation(replies, message, state, found.name, found.relation)
 
 
 async def _done(
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -239,7 +238,9 @@ def router() -> Router:
     )
     r.message.register(typed, StateFilter(Suggest.name, Suggest.relation), HasText())
     r.message.register(reach, StateFilter(Suggest.reach), HasText())
-    r.callback_query.register(unknown, StateFilter(Suggest.reach), SuggestStart.filter())
+    r.callback_query.register(
+        unknown, StateFilter(Suggest.reach), SuggestStart.filter(), UnderMessage()
+    )
     r.callback_query.register(not_yours, SuggestStart.filter())
-    r.callback_query.register(decided, SuggestionDecision.filter())
+    r.callback_query.register(decided, SuggestionDecision.filter(), UnderMessage())
     return r

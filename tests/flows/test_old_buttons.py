@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
     Running,
+    add_coordinators,
     any_message_containing,
     assigned_conference,
     invite,
     last_text,
     messages_since,
+    ready_manager,
 )
 
 DAY = 24 * 3600
@@ -141,3 +143,33 @@ async def test_a_coordinator_works_from_a_week_old_message(emu: BotApiEmulator, 
     await ayse.press("➕ Datums voorstellen")
     await ayse.send_text(typed_dates())
     assert "Opgeslagen ✓ Voorgesteld:" in last_text(ayse)
+
+
+async def test_a_request_goes_on_days_later_and_is_assigned_from_last_weeks_notice(
+    emu: BotApiEmulator, kring: Running
+):
+    manager = await ready_manager(emu, kring)
+    await add_coordinators(kring)
+    ayse = emu.user("Ayse", language_code="nl", user_id=7001)
+    await ayse.send_text("/start")
+    edith = emu.user("Edith", language_code="nl")
+    await edith.send_text("/start")
+    for label in ("Ik wil eerst meer weten", "Informatiegesprek aanvragen"):
+        days_later(emu)
+        await edith.press(label)
+    await edith.send_text("Zeist")
+    for label in ("Alleen via Telegram", "✅ Ja, ik ga akkoord", "✅ Versturen"):
+        days_later(emu)
+        await edith.press(label)
+    assert "Dank je wel! We hebben je vraag om een informatiegesprek ontvangen." in last_text(
+        edith
+    )
+    await manager.wait_for("Ontvangen:")
+
+    days_later(emu, 7)
+    await manager.press("Open aanvraag")
+    assert "Coördinatoren, best passend eerst:" in last_text(manager)
+    days_later(emu)
+    await manager.press("Toewijzen aan Ayse Demir")
+    assert "is toegewezen aan Ayse Demir ✓" in last_text(manager)
+    await ayse.wait_for("Je bent de coördinator van")
