@@ -43,11 +43,12 @@ class TypedWords(Filter):
 
 
 class UnderMessage(Filter):
-    """A button under a message the bot can still answer and edit: the handler gets it as
-    `message`. A button whose message is gone falls through like a refused one."""
+    """A button under a message (not under an inline one, which kring does not send): the
+    handler gets it as `message`, a `Message`, or an `InaccessibleMessage` when it is old or
+    deleted (see dialogs/in_place.py)."""
 
     async def __call__(self, callback: CallbackQuery) -> bool | dict[str, Any]:
-        if not isinstance(callback.message, Message):
+        if callback.message is None:
             return False
         return {"message": callback.message}
 
@@ -77,8 +78,9 @@ class CoordinatorOf(Filter):
 
 class OwnInvitation(Filter):
     """A button about an invitation (`invitee` in its callback data) pressed by the invited
-    person, under a message the bot can still edit: the handler gets `invitee` and `message`.
-    Anyone else falls through to the router's `not_yours` handler."""
+    person: the handler gets `invitee`, and `message`, the message the button sits under (an
+    `InaccessibleMessage` when it is old or deleted: see dialogs/in_place.py). Anyone else
+    falls through to the router's `not_yours` handler."""
 
     async def __call__(
         self,
@@ -87,7 +89,7 @@ class OwnInvitation(Filter):
         uow: UnitOfWork,
         person: Person,
     ) -> bool | dict[str, Any]:
-        if not isinstance(callback.message, Message):
+        if callback.message is None:  # under an inline message, which kring does not send
             return False
         try:
             invitee = await own_invitation(uow, person.id, callback_data.invitee)  # type: ignore[attr-defined]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    ReplyKeyboardRemove,
+)
 
 from conference.intake import first_unanswered, steps_for
 from conference.model.request import Field, RequestDraft
+from dialogs.in_place import edit_in_place
 from dialogs.render.intake_questions import Markup, prompt, review
 from dialogs.render.texts import _
 from dialogs.replies import Replies
@@ -38,7 +43,7 @@ def after(draft: RequestDraft, answered: Field) -> Field | None:
 
 async def show(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     draft: RequestDraft,
     step: Field | None,
@@ -62,14 +67,14 @@ async def show(
     elif saved:
         text = _("Opgeslagen ✓") + "\n\n" + text
     if edit and isinstance(markup, InlineKeyboardMarkup):
-        replies.send(chat.edit_text(text, reply_markup=markup))
+        replies.send(edit_in_place(chat, text, reply_markup=markup))
     else:
         replies.send(chat.answer(text, reply_markup=markup))
 
 
 async def answered(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     draft: RequestDraft,
     step: Field,
@@ -80,7 +85,10 @@ async def answered(
 
 
 async def reask(
-    replies: Replies, chat: Message, state: FSMContext, note: str | None = None
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    note: str | None = None,
 ) -> None:
     """Say what went wrong (kindly) and show the current question again."""
     draft = await load_draft(state)

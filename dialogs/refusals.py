@@ -20,5 +20,5 @@ async def not_for_you(callback: CallbackQuery, replies: Replies) -> None:
 
 
 async def not_yours(callback: CallbackQuery, replies: Replies) -> None:
-    """An invitation's button, pressed by someone else (or under a message gone)."""
+    """An invitation's button, pressed by someone else."""
     replies.send(callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True))

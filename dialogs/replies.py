@@ -1,7 +1,7 @@
 """Replies wait for the commit.
 
 A handler does not send: it hands each reply, as the unawaited aiogram method object
-(`message.answer(...)`, `callback.answer(...)`, `callback.message.edit_text(...)`), to the
+(`message.answer(...)`, `callback.answer(...)`, `edit_in_place(message, ...)`), to the
 update's `Replies`. The update processor commits the update's unit of work first and sends
 them afterwards, in order. So nobody reads "Saved ✓" for something that was not stored (if the
 commit fails, the replies are dropped and an apology goes out instead), and no database

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import BLOCKED, CANT_INITIATE, CHAT_NOT_FOUND, ApiError, bad_request
 from .params import Upload
-from .state import BotAccount, Chat, FileRecord, now
+from .state import BotAccount, Chat, FileRecord
 
 if TYPE_CHECKING:
     from .core import BotApiEmulator
@@ -97,7 +97,7 @@ def base_message(ctx: Ctx, chat: Chat) -> dict[str, Any]:
     message: dict[str, Any] = {
         "from": ctx.bot.user_dict(),
         "chat": chat.user.chat_dict(),
-        "date": now(),
+        "date": ctx.emu.now(),
     }
     reply_to = ctx.get("reply_to_message_id")
     reply_parameters = ctx.get("reply_parameters")

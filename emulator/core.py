@@ -35,6 +35,7 @@ class BotApiEmulator:
         self.on_bot_message: list[BotMessageHook] = []
         self.limiter = RateLimiter()
         self.failures = FailureScript()
+        self.clock_offset = 0.0  # seconds the emulator's clock runs ahead: see advance_clock()
         self.strict_html_ampersand = True  # real Telegram keeps a stray "&" literally
         self.settle = 0.0  # extra quiet time after a confirmation, for bots handling in tasks
         # or, better where the bot can tell: a coroutine that returns once it has handled all
@@ -137,6 +138,16 @@ class BotApiEmulator:
         return Person(self, info, bot)
 
     # knobs for tests
+
+    def now(self) -> int:
+        """The emulator's clock (Unix time): message dates, and what counts as an old message."""
+        return int(time.time() + self.clock_offset)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Let `seconds` pass on the emulator's clock (only there: the bot keeps its own).
+        A button under a message older than 48 hours then arrives as Telegram sends it: the
+        callback query's `message` is an InaccessibleMessage."""
+        self.clock_offset += seconds
 
     def set_limits(
         self,

@@ -7,7 +7,7 @@ from typing import Any
 
 from .context import Ctx, api_method, base_message
 from .errors import BLOCKED, NOT_MODIFIED, QUERY_TOO_OLD, ApiError, bad_request
-from .state import CallbackAnswer, Chat, FileRecord, StoredMessage, now
+from .state import CallbackAnswer, Chat, FileRecord, StoredMessage
 from .validation import (
     check_callback_answer_text,
     format_text,
@@ -204,7 +204,7 @@ def _apply_edit(
         raise bad_request(NOT_MODIFIED)
     data = {k: v for k, v in old.items() if k not in changes}
     data.update({k: v for k, v in changes.items() if v})
-    data["edit_date"] = now()
+    data["edit_date"] = ctx.emu.now()
     stored.data = data
     stored.version = chat.bump()
     ctx.emu.notify_bot_message(chat, stored)

@@ -15,7 +15,6 @@ from .state import (
     Chat,
     StoredMessage,
     UserInfo,
-    now,
 )
 from .view import BotMessage
 
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
 FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00fake-photo\xff\xd9"
 FAKE_WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake-sticker"
+INACCESSIBLE_AFTER = 48 * 3600  # seconds: a button under an older message loses its message
 OWN = object()  # send_contact default: the sender's own user_id
 
 
@@ -113,7 +113,7 @@ class Person:
             "message_id": chat.next_message_id(),
             "from": self.info.to_dict(),
             "chat": self.info.chat_dict(),
-            "date": now(),
+            "date": self.emu.now(),
             **fields,
         }
         if reply_to is not None:
@@ -220,7 +220,10 @@ class Person:
 
         chat = self.chat
         if message is not None:
-            stored = chat.get(getattr(message, "message_id", message))
+            # a message the bot just deleted may still be on the person's screen: pressing its
+            # button sends an InaccessibleMessage
+            message_id = message if isinstance(message, int) else message.message_id
+            stored = chat.messages.get(message_id)
             if stored is None or not stored.from_bot:
                 raise AssertionError(f"message {message!r} is not visible to {self.first_name}")
             candidates = [stored]
@@ -258,11 +261,19 @@ class Person:
         query = {
             "id": query_id,
             "from": self.info.to_dict(),
-            "message": copy.deepcopy(stored.data),
+            "message": self._as_bot_gets_it(stored),
             "chat_instance": str(-(10**12) - chat.id),
             "data": button["callback_data"],
         }
         return await self._submit({"callback_query": query}, wait)
+
+    def _as_bot_gets_it(self, stored: StoredMessage) -> dict[str, Any]:
+        """The message under a pressed button, as Telegram hands it to the bot: in full, or
+        as an InaccessibleMessage (chat, message_id, date 0) once it is deleted or older than
+        48 hours by the emulator's clock."""
+        if stored.deleted or self.emu.now() - int(stored.data["date"]) >= INACCESSIBLE_AFTER:
+            return {"chat": self.info.chat_dict(), "message_id": stored.message_id, "date": 0}
+        return copy.deepcopy(stored.data)
 
     def _member_update(self, old: str, new: str) -> None:
         bot_user = self.bot.user_dict()
@@ -274,7 +285,7 @@ class Person:
                 "my_chat_member": {
                     "chat": self.info.chat_dict(),
                     "from": self.info.to_dict(),
-                    "date": now(),
+                    "date": self.emu.now(),
                     "old_chat_member": {"status": old, "user": bot_user, "until_date": 0},
                     "new_chat_member": new_member,
                 }

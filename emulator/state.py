@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import itertools
 import json
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -260,7 +259,3 @@ class BotAccount:
 
 def scope_key(scope: dict[str, Any] | None) -> str:
     return json.dumps(scope or {"type": "default"}, sort_keys=True)
-
-
-def now() -> int:
-    return int(time.time())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from .params import read_body
-from .state import BotAccount, WebhookConfig, now
+from .state import BotAccount, WebhookConfig
 
 if TYPE_CHECKING:
     from .core import BotApiEmulator
@@ -67,5 +67,5 @@ async def deliver_updates(emu: BotApiEmulator, bot: BotAccount, config: WebhookC
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             error, status = f"Connection failed: {exc or type(exc).__name__}", None
         emu.webhook_deliveries.append(Delivery(update_id, config.url, status, error))
-        config.last_error_date, config.last_error_message = now(), error
+        config.last_error_date, config.last_error_message = emu.now(), error
         await asyncio.sleep(emu.webhook_retry_delay)

@@ -9,7 +9,7 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.i18n import I18n
 
 from conference.circle import applicant_of, invite_applicant
@@ -23,10 +23,11 @@ from conference.model.request import ApplicantRole, ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from dialogs.callbacks import AddApplicant, InviteeChoice
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, TypedWords
+from dialogs.filters import CoordinatorOf, TypedWords, UnderMessage
 from dialogs.flows.circle import group_question, must_attend_question
 from dialogs.flows.intake import problem_text
 from dialogs.flows.invitation import invitation_text, rsvp_buttons
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_for_you
 from dialogs.render.labels import language_name
 from dialogs.render.texts import _
@@ -41,6 +42,7 @@ def _already(name: str) -> str:
 async def start(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     replies: Replies,
@@ -52,15 +54,14 @@ async def start(
     replies.send(callback.answer())
     await state.set_state(AddingApplicant.relation)
     await state.set_data({"conference": conference.id})
-    if isinstance(callback.message, Message):
-        replies.send(
-            callback.message.answer(
-                _(
-                    "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: "
-                    "vader, tante, buurvrouw, gezinsvoogd."
-                ).format(name=escape(conference.applicant_name))
-            )
+    replies.send(
+        message.answer(
+            _(
+                "Wat is {name} van de hoofdpersoon? Bijvoorbeeld: "
+                "vader, tante, buurvrouw, gezinsvoogd."
+            ).format(name=escape(conference.applicant_name))
         )
+    )
 
 
 async def typed_relation(
@@ -89,21 +90,23 @@ async def typed_relation(
 
 
 async def group_chosen(
-    callback: CallbackQuery, callback_data: InviteeChoice, state: FSMContext, replies: Replies
+    callback: CallbackQuery,
+    callback_data: InviteeChoice,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
 ) -> None:
-    if not isinstance(callback.message, Message):
-        replies.send(callback.answer())
-        return
     await state.update_data(group=callback_data.value)
     await state.set_state(AddingApplicant.must_attend)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     text, markup = must_attend_question()
-    replies.send(callback.message.edit_text(text, reply_markup=markup))
+    replies.send(edit_in_place(message, text, reply_markup=markup))
 
 
 async def must_attend_chosen(
     callback: CallbackQuery,
     callback_data: InviteeChoice,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -111,10 +114,6 @@ async def must_attend_chosen(
     replies: Replies,
 ) -> None:
     """The last answer: the applicant joins the circle."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     data = await state.get_data()
     await state.clear()
     try:
@@ -136,7 +135,7 @@ async def must_attend_chosen(
         return
     except AlreadyInCircle as already:
         replies.send(callback.answer(_already(already.invitee.name), show_alert=True))
-        replies.send(message.edit_reply_markup(reply_markup=None))
+        replies.send(buttons_in_place(message, reply_markup=None))
         return
     except ApplicantUnknown:
         replies.send(
@@ -152,7 +151,8 @@ async def must_attend_chosen(
     await send_invitation(uow, i18n, person, request, invitee)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _("{name} staat in de kring ✓").format(name=escape(invitee.name))
             + "\n"
             + _(
@@ -160,16 +160,13 @@ async def must_attend_chosen(
             ).format(
                 name=escape(invitee.name),
                 language=language_name(invitee.locale, i18n.current_locale),
-            )
+            ),
         )
     )
 
 
 async def earlier_choice(callback: CallbackQuery, replies: Replies) -> None:
     """A button of a question already answered (or of another one)."""
-    if not isinstance(callback.message, Message):
-        replies.send(callback.answer())
-        return
     replies.send(callback.answer(_("Die knop hoort bij een eerdere vraag."), show_alert=True))
 
 
@@ -195,14 +192,15 @@ async def send_invitation(
 
 def router() -> Router:
     r = Router(name="applicant")
-    r.callback_query.register(start, AddApplicant.filter(), CoordinatorOf())
+    on_message = UnderMessage()
+    r.callback_query.register(start, AddApplicant.filter(), CoordinatorOf(), on_message)
     r.callback_query.register(not_for_you, AddApplicant.filter())
     r.message.register(typed_relation, StateFilter(AddingApplicant.relation), TypedWords())
     groups = InviteeChoice.filter(F.value.in_({group.value for group in Group}))
-    r.callback_query.register(group_chosen, StateFilter(AddingApplicant.group), groups)
+    r.callback_query.register(group_chosen, StateFilter(AddingApplicant.group), groups, on_message)
     answers = InviteeChoice.filter(F.value.in_({"yes", "no"}))
     r.callback_query.register(
-        must_attend_chosen, StateFilter(AddingApplicant.must_attend), answers
+        must_attend_chosen, StateFilter(AddingApplicant.must_attend), answers, on_message
     )
     r.callback_query.register(earlier_choice, StateFilter(AddingApplicant), InviteeChoice.filter())
     return r

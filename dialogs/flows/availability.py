@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import answer
@@ -32,6 +38,7 @@ from dialogs.callbacks import (
 )
 from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.labels import slot_problem_text, vote_button_text
 from dialogs.render.rsvp_news import tell_coordinator
@@ -86,7 +93,7 @@ def ballot(
 async def show_ballot(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -109,7 +116,7 @@ async def voted(
     callback: CallbackQuery,
     callback_data: VoteAnswer | NewDatesVote,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -144,13 +151,13 @@ async def voted(
         saved=True,
         since=getattr(callback_data, "since", 0),
     )
-    replies.send(message.edit_text(text, reply_markup=markup))
+    replies.send(edit_in_place(message, text, reply_markup=markup))
 
 
 async def propose(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     replies: Replies,
 ) -> None:
@@ -240,7 +247,7 @@ async def still(
     callback: CallbackQuery,
     callback_data: MeetingAnswer,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -252,7 +259,7 @@ async def still(
     choice = Rsvp.YES if callback_data.coming else Rsvp.NO
     answered = await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     replies.send(
         message.answer(
             _("Fijn, tot dan! Opgeslagen ✓")

@@ -10,7 +10,13 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import circle
@@ -26,6 +32,7 @@ from conference.ports import UnitOfWork
 from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText, UnderMessage
+from dialogs.in_place import buttons_in_place
 from dialogs.refusals import not_for_you
 from dialogs.render.labels import group_label
 from dialogs.render.texts import _, joined, ngettext, number
@@ -57,7 +64,7 @@ def _step(conference: int, who: str, group: str = "") -> str:
 
 async def start(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -98,7 +105,7 @@ async def start(
 async def chose_audience(
     callback: CallbackQuery,
     callback_data: BroadcastStep,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     replies: Replies,
@@ -186,7 +193,7 @@ async def typed(
 
 async def send(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -218,7 +225,7 @@ async def send(
     if not messages:
         await state.clear()
         replies.send(callback.answer(_("Opgeslagen ✓")))
-        replies.send(message.edit_reply_markup(reply_markup=None))
+        replies.send(buttons_in_place(message, reply_markup=None))
         replies.send(message.answer(_("Er is niemand om het naar te sturen.")))
         return
     await uow.outbox.enqueue(
@@ -236,15 +243,18 @@ async def send(
     )
     await state.clear()
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
 
 
 async def stop(
-    callback: CallbackQuery, message: Message, state: FSMContext, replies: Replies
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
 ) -> None:
     await state.clear()
     replies.send(callback.answer(_("Niet verstuurd.")))
-    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
 
 
 async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:

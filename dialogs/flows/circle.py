@@ -17,6 +17,7 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
     Message,
 )
 from aiogram.utils.i18n import I18n
@@ -47,9 +48,10 @@ from dialogs.callbacks import (
     SeenUnconfirmed,
 )
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasText
+from dialogs.filters import CoordinatorOf, HasText, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import ask_button
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_for_you
 from dialogs.render.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.render.labels import (
@@ -227,13 +229,17 @@ async def conference_view(
 
 
 def _show_view(
-    replies: Replies, message: Message, text: str, markup: InlineKeyboardMarkup, in_place: bool
+    replies: Replies,
+    message: MaybeInaccessibleMessageUnion,
+    text: str,
+    markup: InlineKeyboardMarkup,
+    in_place: bool,
 ) -> None:
     """The view, in place of `message` when it fits one message; a big circle's view comes
     in several, the buttons under the last."""
     parts = split_message(text)
     if in_place and len(parts) == 1:
-        replies.send(message.edit_text(text, reply_markup=markup))
+        replies.send(edit_in_place(message, text, reply_markup=markup))
         return
     for part in parts[:-1]:
         replies.send(message.answer(part, protect_content=True))
@@ -270,6 +276,7 @@ async def list_conferences(
 async def open_conference(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -278,13 +285,13 @@ async def open_conference(
 ) -> None:
     text, markup = await conference_view(uow, person, conference.id, i18n, zone)
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        _show_view(replies, callback.message, text, markup, in_place=False)
+    _show_view(replies, message, text, markup, in_place=False)
 
 
 async def seen_unconfirmed(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -293,23 +300,24 @@ async def seen_unconfirmed(
 ) -> None:
     put_away = await acknowledge_unconfirmed(uow, person.id, conference.id, now())
     replies.send(callback.answer(_("Weggezet ✓")))
-    if put_away and isinstance(callback.message, Message):  # a double tap: done already
+    if put_away:  # a double tap: done already
         text, markup = await conference_view(uow, person, conference.id, i18n, zone)
-        _show_view(replies, callback.message, text, markup, in_place=True)
+        _show_view(replies, message, text, markup, in_place=True)
 
 
 async def add_person(
-    callback: CallbackQuery, conference: ConferenceRequest, state: FSMContext, replies: Replies
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
 ) -> None:
     replies.send(callback.answer())
     await state.set_state(AddInvitee.name)
     await state.set_data({"conference": conference.id})
-    if isinstance(callback.message, Message):
-        replies.send(
-            callback.message.answer(
-                _("Wat is de naam van de persoon? (zoals de familie hem of haar noemt)")
-            )
-        )
+    replies.send(
+        message.answer(_("Wat is de naam van de persoon? (zoals de familie hem of haar noemt)"))
+    )
 
 
 async def typed_name(message: Message, state: FSMContext, replies: Replies) -> None:
@@ -340,38 +348,37 @@ async def typed_relation(message: Message, state: FSMContext, replies: Replies) 
     await ask_group(replies, message, state, (await state.get_data())["name"])
 
 
-async def kept_relation(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+async def kept_relation(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
     """The relation as the family suggested it (see `ask_relation`)."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     data = await state.get_data()
     if not data.get("suggested"):
         await earlier_question(callback, replies)
         return
     await state.update_data(relation=data["suggested"])
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     await ask_group(replies, message, state, data["name"])
 
 
 async def chose_group(
     callback: CallbackQuery,
     callback_data: InviteeChoice,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     i18n: I18n,
     replies: Replies,
 ) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     await state.update_data(group=callback_data.value)
     await state.set_state(AddInvitee.locale)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _("In welke taal nodigen we hem of haar uit?"),
             reply_markup=_rows(
                 *(
@@ -388,14 +395,11 @@ async def chose_group(
 async def chose_language(
     callback: CallbackQuery,
     callback_data: InviteeChoice,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     i18n: I18n,
     replies: Replies,
 ) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     if callback_data.value not in i18n.available_locales:
         await earlier_question(callback, replies)
         return
@@ -403,12 +407,13 @@ async def chose_language(
     await state.set_state(AddInvitee.must_attend)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     text, markup = must_attend_question()
-    replies.send(message.edit_text(text, reply_markup=markup))
+    replies.send(edit_in_place(message, text, reply_markup=markup))
 
 
 async def chose_must_attend(
     callback: CallbackQuery,
     callback_data: InviteeChoice,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -417,10 +422,6 @@ async def chose_must_attend(
     replies: Replies,
 ) -> None:
     """The last answer: the person joins the circle and the coordinator gets their link."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     data = await state.get_data()
     draft = InviteeDraft(
         data["name"],
@@ -439,7 +440,7 @@ async def chose_must_attend(
     await state.clear()
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(_("{name} staat in de kring ✓").format(name=escape(invitee.name)))
+        edit_in_place(message, _("{name} staat in de kring ✓").format(name=escape(invitee.name)))
     )
     await hand_out(replies, message, bot, i18n, invitee, token)
 
@@ -452,6 +453,7 @@ async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
 async def new_link(
     callback: CallbackQuery,
     callback_data: NewLink,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     bot: Bot,
@@ -465,41 +467,50 @@ async def new_link(
         await not_for_you(callback, replies)
         return
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    if isinstance(callback.message, Message):
-        replies.send(
-            callback.message.answer(
-                _("De oude link van {name} werkt niet meer.").format(name=escape(invitee.name))
-            )
+    replies.send(
+        message.answer(
+            _("De oude link van {name} werkt niet meer.").format(name=escape(invitee.name))
         )
-        await hand_out(replies, callback.message, bot, i18n, invitee, token)
+    )
+    await hand_out(replies, message, bot, i18n, invitee, token)
 
 
 def router() -> Router:
     r = Router(name="circle")
     r.message.register(list_conferences, Command("conferences"))
-    r.callback_query.register(open_conference, OpenConference.filter(), CoordinatorOf("id"))
-    r.callback_query.register(seen_unconfirmed, SeenUnconfirmed.filter(), CoordinatorOf())
-    r.callback_query.register(add_person, AddPerson.filter(), CoordinatorOf())
+    on_message = UnderMessage()
+    r.callback_query.register(
+        open_conference, OpenConference.filter(), CoordinatorOf("id"), on_message
+    )
+    r.callback_query.register(
+        seen_unconfirmed, SeenUnconfirmed.filter(), CoordinatorOf(), on_message
+    )
+    r.callback_query.register(add_person, AddPerson.filter(), CoordinatorOf(), on_message)
     r.message.register(typed_name, StateFilter(AddInvitee.name), HasText())
     r.message.register(typed_relation, StateFilter(AddInvitee.relation), HasText())
     r.callback_query.register(
-        kept_relation, StateFilter(AddInvitee.relation), InviteeChoice.filter(F.value == "keep")
+        kept_relation,
+        StateFilter(AddInvitee.relation),
+        InviteeChoice.filter(F.value == "keep"),
+        on_message,
     )
     r.callback_query.register(
         chose_group,
         StateFilter(AddInvitee.group),
         InviteeChoice.filter(F.value.in_({group.value for group in Group})),
+        on_message,
     )
     r.callback_query.register(
-        chose_language, StateFilter(AddInvitee.locale), InviteeChoice.filter()
+        chose_language, StateFilter(AddInvitee.locale), InviteeChoice.filter(), on_message
     )
     r.callback_query.register(
         chose_must_attend,
         StateFilter(AddInvitee.must_attend),
         InviteeChoice.filter(F.value.in_({"yes", "no"})),
+        on_message,
     )
     r.callback_query.register(earlier_question, StateFilter(AddInvitee), InviteeChoice.filter())
-    r.callback_query.register(new_link, NewLink.filter())
+    r.callback_query.register(new_link, NewLink.filter(), on_message)
     # last: the same buttons, pressed by someone who is not the conference's coordinator
     r.callback_query.register(not_for_you, OpenConference.filter())
     r.callback_query.register(not_for_you, SeenUnconfirmed.filter())
@@ -508,7 +519,11 @@ def router() -> Router:
 
 
 async def ask_relation(
-    replies: Replies, chat: Message, state: FSMContext, name: str, suggested: str
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    name: str,
+    suggested: str,
 ) -> None:
     """A suggested person's relation, as the family put it (perhaps in another language),
     offered to keep; typed anew, the circle view shows the coordinator's own word."""
@@ -530,7 +545,9 @@ async def ask_relation(
     )
 
 
-async def ask_group(replies: Replies, chat: Message, state: FSMContext, name: str) -> None:
+async def ask_group(
+    replies: Replies, chat: MaybeInaccessibleMessageUnion, state: FSMContext, name: str
+) -> None:
     """The 'add a person' question after name and relation (also where a suggestion joins)."""
     await state.set_state(AddInvitee.group)
     text, markup = group_question(name)
@@ -550,7 +567,12 @@ def must_attend_question() -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def hand_out(
-    replies: Replies, chat: Message, bot: Bot, i18n: I18n, invitee: Invitee, token: str
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    bot: Bot,
+    i18n: I18n,
+    invitee: Invitee,
+    token: str,
 ) -> None:
     """The personal link three ways: to copy, as a text to forward in the person's own
     language, and as a QR code for a paper letter. The token is shown here and nowhere else."""

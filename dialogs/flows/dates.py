@@ -15,6 +15,7 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
     Message,
 )
 from aiogram.utils.i18n import I18n
@@ -28,8 +29,9 @@ from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasText
+from dialogs.filters import CoordinatorOf, HasText, UnderMessage
 from dialogs.flows.fix_meeting import ask_cancel, ask_when, call_off, confirmed, earlier_question
+from dialogs.in_place import buttons_in_place
 from dialogs.refusals import not_for_you
 from dialogs.render.announce import ask_votes, nudge_people, tell_person
 from dialogs.render.buttons import dates_button, nudge_button
@@ -48,6 +50,7 @@ def _button(text: str, data: str) -> list[InlineKeyboardButton]:
 async def show_dates(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -55,20 +58,21 @@ async def show_dates(
     replies: Replies,
 ) -> None:
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        await _menu(replies, callback.message, uow, person, conference.id, i18n, zone)
+    await _menu(replies, message, uow, person, conference.id, i18n, zone)
 
 
 async def ask_for_dates(
-    callback: CallbackQuery, conference: ConferenceRequest, state: FSMContext, replies: Replies
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
 ) -> None:
     replies.send(callback.answer())
-    if not isinstance(callback.message, Message):
-        return
     await state.set_state(Dating.slots)
     await state.set_data({"conference": conference.id})
     replies.send(
-        callback.message.answer(
+        message.answer(
             _(
                 "Typ 2 tot 8 datums met een begintijd. Zet elke datum op een eigen regel. "
                 "Bijvoorbeeld:"
@@ -81,14 +85,12 @@ async def ask_for_dates(
 async def nudge_unanswered(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
     replies: Replies,
 ) -> None:
-    if not isinstance(callback.message, Message):
-        replies.send(callback.answer())
-        return
     nudged, cannot = await nudge(uow, person.id, conference.id)
     await nudge_people(uow, i18n, person, conference.id, nudged)
     replies.send(callback.answer(_("Opgeslagen ✓")))
@@ -103,12 +105,13 @@ async def nudge_unanswered(
             "{names}. Stuur hun link nog eens, bijvoorbeeld via "
             "WhatsApp."
         ).format(names=listed([escape(p.name) for p in cannot]))
-    replies.send(callback.message.answer(text))
+    replies.send(message.answer(text))
 
 
 async def fix_date(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -117,14 +120,14 @@ async def fix_date(
 ) -> None:
     """Fix the date (or change the fixed one): the questions in dialogs/flows/fix_meeting.py."""
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        await ask_when(replies, callback.message, state, uow, person, conference.id, zone)
+    await ask_when(replies, message, state, uow, person, conference.id, zone)
 
 
 async def fix_ranked_slot(
     callback: CallbackQuery,
     callback_data: FixSlot,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -138,29 +141,21 @@ async def fix_ranked_slot(
         replies.send(callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True))
         return
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        await ask_when(
-            replies,
-            callback.message,
-            state,
-            uow,
-            person,
-            conference.id,
-            zone,
-            slot=callback_data.slot,
-        )
+    await ask_when(
+        replies, message, state, uow, person, conference.id, zone, slot=callback_data.slot
+    )
 
 
 async def ask_to_cancel(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
 ) -> None:
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        await ask_cancel(replies, callback.message, uow, person, conference.id)
+    await ask_cancel(replies, message, uow, person, conference.id)
 
 
 async def typed_dates(
@@ -218,6 +213,7 @@ async def typed_dates(
 async def decided(
     callback: CallbackQuery,
     callback_data: ProposalDecision,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -268,30 +264,39 @@ async def decided(
                 proposer,
                 _("De coördinator heeft je voorstel overgenomen. Dank je wel!"),
             )
-    if isinstance(callback.message, Message):
-        replies.send(callback.message.edit_reply_markup(reply_markup=None))
-        await _menu(replies, callback.message, uow, person, found.conference_id, i18n, zone)
+    replies.send(buttons_in_place(message, reply_markup=None))
+    await _menu(replies, message, uow, person, found.conference_id, i18n, zone)
 
 
 def router() -> Router:
     r = Router(name="dates")
-    r.callback_query.register(show_dates, Dates.filter(F.action == "menu"), CoordinatorOf())
-    r.callback_query.register(ask_for_dates, Dates.filter(F.action == "propose"), CoordinatorOf())
-    r.callback_query.register(nudge_unanswered, Dates.filter(F.action == "nudge"), CoordinatorOf())
+    coordinator, on_message = CoordinatorOf(), UnderMessage()
+    for handler, action in (
+        (show_dates, "menu"),
+        (ask_for_dates, "propose"),
+        (nudge_unanswered, "nudge"),
+        (ask_to_cancel, "cancel"),
+        (call_off, "cancel_yes"),
+    ):
+        r.callback_query.register(
+            handler, Dates.filter(F.action == action), coordinator, on_message
+        )
     r.callback_query.register(
-        fix_date, Dates.filter(F.action.in_({"fix", "change"})), CoordinatorOf()
+        fix_date, Dates.filter(F.action.in_({"fix", "change"})), coordinator, on_message
     )
-    r.callback_query.register(ask_to_cancel, Dates.filter(F.action == "cancel"), CoordinatorOf())
-    r.callback_query.register(call_off, Dates.filter(F.action == "cancel_yes"), CoordinatorOf())
     r.callback_query.register(
-        confirmed, Dates.filter(F.action == "send"), StateFilter(Dating.confirm), CoordinatorOf()
+        confirmed,
+        Dates.filter(F.action == "send"),
+        StateFilter(Dating.confirm),
+        coordinator,
+        on_message,
     )
-    r.callback_query.register(earlier_question, Dates.filter(), CoordinatorOf())
+    r.callback_query.register(earlier_question, Dates.filter(), coordinator)
     r.message.register(typed_dates, StateFilter(Dating.slots), HasText())
-    r.callback_query.register(decided, ProposalDecision.filter())
+    r.callback_query.register(decided, ProposalDecision.filter(), on_message)
     # a date from the ranking; while fixing, dialogs/flows/fix_meeting.py takes the slot buttons
     r.callback_query.register(
-        fix_ranked_slot, FixSlot.filter(), ~StateFilter(Dating.when), CoordinatorOf()
+        fix_ranked_slot, FixSlot.filter(), ~StateFilter(Dating.when), coordinator, on_message
     )
     # last: the same buttons, pressed by someone who is not the conference's coordinator
     r.callback_query.register(not_for_you, Dates.filter())
@@ -316,7 +321,7 @@ def _score_line(
 
 async def _menu(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     conference: ConferenceId,

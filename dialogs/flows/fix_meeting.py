@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import circle
@@ -26,8 +32,9 @@ from conference.ports import UnitOfWork
 from conference.slots import parse_slot
 from dialogs.callbacks import Dates, FixSlot, VenueChoice
 from dialogs.clock import now
-from dialogs.filters import HasText
+from dialogs.filters import HasText, UnderMessage
 from dialogs.flows.intake import problem_text
+from dialogs.in_place import buttons_in_place
 from dialogs.render.announce import announce
 from dialogs.render.labels import current_locale, short_when, slot_problem_text
 from dialogs.render.texts import _, joined, labelled, ngettext
@@ -51,7 +58,7 @@ async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
 
 async def ask_when(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -92,7 +99,7 @@ async def ask_when(
 
 async def _chose(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     actor: PersonId,
@@ -124,7 +131,9 @@ def _known_place(meeting: Meeting) -> str | None:
     return label.format(name=meeting.venue.name)
 
 
-async def _ask_venue(replies: Replies, chat: Message, state: FSMContext, meeting: Meeting) -> None:
+async def _ask_venue(
+    replies: Replies, chat: MaybeInaccessibleMessageUnion, state: FSMContext, meeting: Meeting
+) -> None:
     await state.set_state(Dating.venue)
     known = _known_place(meeting)
     markup = _rows((known, VenueChoice(action="keep").pack())) if known else None
@@ -141,7 +150,7 @@ async def _ask_venue(replies: Replies, chat: Message, state: FSMContext, meeting
 
 async def _summary(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -182,7 +191,11 @@ async def _summary(
 
 
 async def ask_cancel(
-    replies: Replies, chat: Message, uow: UnitOfWork, person: Person, conference: ConferenceId
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
 ) -> None:
     _request, people = await circle(uow, person.id, conference)
     count = len(reachable(coming(people))[0])
@@ -205,6 +218,7 @@ async def ask_cancel(
 
 async def confirmed(
     callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -216,10 +230,6 @@ async def confirmed(
 ) -> None:
     """The summary checked: fix the date and venue, and tell everyone who comes. The
     `Dates` buttons are routed in dates.router(); this one in the `Dating.confirm` state."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     data = await state.get_data()
     conference = ConferenceId(data["conference"])
     venue = Venue(
@@ -245,7 +255,7 @@ async def confirmed(
         uow, i18n, zone, person, conference, before, after, organisation
     )
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     text = ngettext(
         "Vastgezet ✓ {count} persoon krijgt het bericht.",
         "Vastgezet ✓ {count} mensen krijgen het bericht.",
@@ -263,6 +273,7 @@ async def confirmed(
 async def call_off(
     callback: CallbackQuery,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -272,10 +283,6 @@ async def call_off(
 ) -> None:
     """ "Yes, cancel": the meeting is off, and everyone who would come hears it. Routed in
     dates.router() with the other `Dates` buttons."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     before = await uow.meetings.get(conference.id)
     try:
         after = await cancel_meeting(uow, person.id, conference.id, now())
@@ -286,7 +293,7 @@ async def call_off(
         uow, i18n, zone, person, conference.id, before, after, organisation
     )
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     replies.send(
         message.answer(
             ngettext(
@@ -301,6 +308,7 @@ async def call_off(
 async def chose_slot(
     callback: CallbackQuery,
     callback_data: FixSlot,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -308,15 +316,13 @@ async def chose_slot(
     replies: Replies,
 ) -> None:
     data = await state.get_data()
-    if data.get("conference") != callback_data.conference or not isinstance(
-        callback.message, Message
-    ):
+    if data.get("conference") != callback_data.conference:
         await earlier_question(callback, replies)
         return
     try:
         await _chose(
             replies,
-            callback.message,
+            message,
             state,
             uow,
             person.id,
@@ -403,6 +409,7 @@ async def pin(
 
 async def kept_venue(
     callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -410,10 +417,6 @@ async def kept_venue(
     replies: Replies,
 ) -> None:
     """The place kring knew (see `_known_place`): no address or pin to ask."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     meeting = await uow.meetings.get(ConferenceId((await state.get_data())["conference"]))
     if meeting.venue is None:
         await earlier_question(callback, replies)
@@ -430,30 +433,30 @@ async def kept_venue(
 
 async def skipped_pin(
     callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
     zone: ZoneInfo,
     replies: Replies,
 ) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     replies.send(callback.answer(_("Opgeslagen ✓")))
     await _summary(replies, message, state, uow, person, zone)
 
 
 def router() -> Router:
     r = Router(name="fixing")
-    r.callback_query.register(chose_slot, StateFilter(Dating.when), FixSlot.filter())
+    on_message = UnderMessage()
+    r.callback_query.register(chose_slot, StateFilter(Dating.when), FixSlot.filter(), on_message)
     r.message.register(typed_when, StateFilter(Dating.when), HasText())
     r.message.register(typed_venue, StateFilter(Dating.venue), HasText())
     r.message.register(typed_address, StateFilter(Dating.address), HasText())
     r.message.register(pin, StateFilter(Dating.pin))
     r.callback_query.register(
-        kept_venue, StateFilter(Dating.venue), VenueChoice.filter(F.action == "keep")
+        kept_venue, StateFilter(Dating.venue), VenueChoice.filter(F.action == "keep"), on_message
     )
     # in the pin question, any venue button goes on (an older "keep" found the venue set)
-    r.callback_query.register(skipped_pin, StateFilter(Dating.pin), VenueChoice.filter())
+    r.callback_query.register(
+        skipped_pin, StateFilter(Dating.pin), VenueChoice.filter(), on_message
+    )
     return r

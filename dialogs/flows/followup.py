@@ -9,7 +9,13 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.errors import AlreadyAnswered, InvalidAnswer, NotFound
@@ -24,6 +30,7 @@ from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
 from dialogs.flows.intake import problem_text
+from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.texts import _, number
@@ -83,7 +90,7 @@ async def answered(
     callback: CallbackQuery,
     callback_data: FollowUpAnswer,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -100,7 +107,8 @@ async def answered(
         return
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             escape(agreement.what) + "\n" + follow_up_label(answer) + " " + _("Opgeslagen ✓"),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -123,7 +131,7 @@ async def comment(
     callback: CallbackQuery,
     callback_data: FollowUpComment,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     replies: Replies,
 ) -> None:
@@ -165,14 +173,15 @@ async def used(
     callback: CallbackQuery,
     callback_data: CheckInAnswer,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     replies: Replies,
 ) -> None:
     """3 months on, the first question (is the plan still used?): the second one follows in
     the same message."""
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _("En hoe gaat het nu, van 1 (slecht) tot 5 (goed)?"),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -197,7 +206,7 @@ async def scored(
     callback: CallbackQuery,
     callback_data: CheckInAnswer,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
@@ -216,11 +225,12 @@ async def scored(
         return
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _(
                 "Dank je wel! Je antwoord wordt zonder je naam bewaard, "
                 "om Eigen Kracht-conferenties beter te maken."
-            )
+            ),
         )
     )
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+)
 
 from conference.circle import set_food
 from conference.model.circle import Allergen, Diet, Food, Invitee
@@ -14,6 +19,7 @@ from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.callbacks import FoodStep
 from dialogs.filters import OwnInvitation
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.labels import allergen_label, diet_label, listed
@@ -54,7 +60,10 @@ def summary(food: Food) -> str:
 
 
 async def start(
-    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     """Consent first."""
     replies.send(callback.answer())
@@ -79,7 +88,7 @@ async def consent(
     callback: CallbackQuery,
     callback_data: FoodStep,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
@@ -88,10 +97,11 @@ async def consent(
     invitee = await set_food(uow, person.id, invitee.id, replace(invitee.food, consent=given))
     replies.send(callback.answer(_("Opgeslagen ✓")))
     if not given:
-        replies.send(message.edit_text(_("Prima, dan vragen we er niet naar. Opgeslagen ✓")))
+        replies.send(edit_in_place(message, _("Prima, dan vragen we er niet naar. Opgeslagen ✓")))
         return
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _("Wat eet je?"),
             reply_markup=InlineKeyboardMarkup(
                 inline_keyboard=[
@@ -106,7 +116,7 @@ async def diet(
     callback: CallbackQuery,
     callback_data: FoodStep,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
@@ -119,7 +129,8 @@ async def diet(
     )
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _("Kun je ergens niet tegen? Tik aan wat geldt, en dan op Klaar."),
             reply_markup=_allergen_keyboard(invitee),
         )
@@ -130,7 +141,7 @@ async def allergen(
     callback: CallbackQuery,
     callback_data: FoodStep,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
@@ -143,14 +154,17 @@ async def allergen(
     allergens = frozenset(food.allergens ^ {Allergen(callback_data.value)})
     invitee = await set_food(uow, person.id, invitee.id, replace(food, allergens=allergens))
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_reply_markup(reply_markup=_allergen_keyboard(invitee)))
+    replies.send(buttons_in_place(message, reply_markup=_allergen_keyboard(invitee)))
 
 
 async def done(
-    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_text(summary(invitee.food) + " " + _("Opgeslagen ✓")))
+    replies.send(edit_in_place(message, summary(invitee.food) + " " + _("Opgeslagen ✓")))
 
 
 async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:

@@ -9,7 +9,12 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 
 from conference.errors import InvalidAnswer, Problem
 from conference.intake import (
@@ -23,6 +28,7 @@ from conference.model.request import ApplicantRole, ConferenceModel, Field, Requ
 from dialogs.callbacks import Answer, Nav
 from dialogs.filters import HasContact, HasText
 from dialogs.flows.start import show_welcome
+from dialogs.in_place import buttons_in_place
 from dialogs.intake_draft import answered, current_step, load_draft, reask, save_draft, show
 from dialogs.render.intake_questions import contact_labels, prompt
 from dialogs.render.texts import _, ngettext
@@ -67,7 +73,8 @@ def problem_text(error: InvalidAnswer) -> str:
 class CurrentQuestion(Filter):
     """A button of the question we are at: buttons on older messages stay on screen, and what
     the phone sends is not to be trusted. The handler gets the question as `step` and the
-    message the button is on as `chat`; a button of another question falls through to
+    message the button is on as `chat` (an `InaccessibleMessage` when it is old: see
+    dialogs/in_place.py); a button of another question falls through to
     `earlier_question`."""
 
     async def __call__(
@@ -75,7 +82,7 @@ class CurrentQuestion(Filter):
     ) -> bool | dict[str, Any]:
         step = await current_step(state)
         chat = callback.message
-        if step is None or step.value != callback_data.field or not isinstance(chat, Message):
+        if step is None or step.value != callback_data.field or chat is None:
             return False
         return {"step": step, "chat": chat}
 
@@ -90,7 +97,11 @@ async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
 
 
 async def back(
-    callback: CallbackQuery, state: FSMContext, step: Field, chat: Message, replies: Replies
+    callback: CallbackQuery,
+    state: FSMContext,
+    step: Field,
+    chat: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     replies.send(callback.answer())
     draft = await load_draft(state)
@@ -103,7 +114,11 @@ async def back(
 
 
 async def skip(
-    callback: CallbackQuery, state: FSMContext, step: Field, chat: Message, replies: Replies
+    callback: CallbackQuery,
+    state: FSMContext,
+    step: Field,
+    chat: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     if step not in OPTIONAL_FIELDS:
         return
@@ -113,7 +128,11 @@ async def skip(
 
 
 async def languages_done(
-    callback: CallbackQuery, state: FSMContext, step: Field, chat: Message, replies: Replies
+    callback: CallbackQuery,
+    state: FSMContext,
+    step: Field,
+    chat: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     if step is not Field.LANGUAGES:
         return
@@ -131,7 +150,7 @@ async def role_chosen(
     callback: CallbackQuery,
     callback_data: Answer,
     state: FSMContext,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     replies: Replies,
 ) -> None:
     role = ApplicantRole(callback_data.value)
@@ -144,7 +163,7 @@ async def model_chosen(
     callback: CallbackQuery,
     callback_data: Answer,
     state: FSMContext,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     replies: Replies,
 ) -> None:
     model = ConferenceModel(callback_data.value)
@@ -157,7 +176,7 @@ async def language_toggled(
     callback: CallbackQuery,
     callback_data: Answer,
     state: FSMContext,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     replies: Replies,
 ) -> None:
     try:
@@ -169,11 +188,14 @@ async def language_toggled(
     replies.send(callback.answer(_("Opgeslagen ✓")))
     markup = prompt(Field.LANGUAGES, draft)[1]
     if isinstance(markup, InlineKeyboardMarkup):  # the languages step's always is
-        replies.send(chat.edit_reply_markup(reply_markup=markup))
+        replies.send(buttons_in_place(chat, reply_markup=markup))
 
 
 async def consent_given(
-    callback: CallbackQuery, state: FSMContext, chat: Message, replies: Replies
+    callback: CallbackQuery,
+    state: FSMContext,
+    chat: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     draft = (await load_draft(state)).with_answer(Field.CONSENT, consent=True)
     replies.send(callback.answer(_("Opgeslagen ✓")))
@@ -181,7 +203,10 @@ async def consent_given(
 
 
 async def consent_refused(
-    callback: CallbackQuery, state: FSMContext, chat: Message, replies: Replies
+    callback: CallbackQuery,
+    state: FSMContext,
+    chat: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     replies.send(callback.answer())
     await reask(

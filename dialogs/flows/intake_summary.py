@@ -9,10 +9,9 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
-    InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
+    MaybeInaccessibleMessageUnion,
 )
 from aiogram.utils.i18n import I18n
 
@@ -24,7 +23,9 @@ from conference.ports import UnitOfWork
 from conference.requests import submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
+from dialogs.filters import UnderMessage
 from dialogs.flows.start import ask_stop
+from dialogs.in_place import buttons_in_place
 from dialogs.intake_draft import load_draft, reask, show
 from dialogs.render.request_summary import request_notice
 from dialogs.render.texts import _
@@ -33,31 +34,32 @@ from dialogs.states import Intake
 from dialogs.to_others import notify
 
 
-def _chat(callback: CallbackQuery) -> Message | None:
-    message = callback.message
-    return None if message is None or isinstance(message, InaccessibleMessage) else message
-
-
 async def edit(
-    callback: CallbackQuery, callback_data: Nav, state: FSMContext, replies: Replies
+    callback: CallbackQuery,
+    callback_data: Nav,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
 ) -> None:
     draft = await load_draft(state)
     steps = {s.value: s for s in steps_for(draft) if s is not Field.CONSENT}
-    if (chat := _chat(callback)) is None or callback_data.field not in steps:
+    if callback_data.field not in steps:
         replies.send(callback.answer(_("Dat onderdeel ken ik niet."), show_alert=True))
         return
     replies.send(callback.answer())
-    await show(replies, chat, state, draft, steps[callback_data.field])
+    await show(replies, message, state, draft, steps[callback_data.field])
 
 
-async def stop(callback: CallbackQuery, replies: Replies) -> None:
+async def stop(
+    callback: CallbackQuery, message: MaybeInaccessibleMessageUnion, replies: Replies
+) -> None:
     replies.send(callback.answer())
-    if (chat := _chat(callback)) is not None:
-        await ask_stop(replies, chat)
+    await ask_stop(replies, message)
 
 
 async def submit(
     callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -66,28 +68,27 @@ async def submit(
     default_locale: str,
     replies: Replies,
 ) -> None:
-    if (chat := _chat(callback)) is None:
-        return
     draft = await load_draft(state)
     try:
         result = await submit_request(uow, person.id, i18n.current_locale, draft, now())
     except Incomplete:
         replies.send(callback.answer())
-        await reask(replies, chat, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
+        await reask(replies, message, state, _("Er ontbreekt nog iets. We gaan verder bij:"))
         return
     replies.send(callback.answer(_("Verstuurd ✓")))
-    replies.send(chat.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     await state.clear()
-    replies.send(chat.answer(_confirmation(result)))
+    replies.send(message.answer(_confirmation(result)))
     _tell_managers(replies, i18n, zone, default_locale, result)
 
 
 def router() -> Router:
     r = Router(name="intake_review")
     r.callback_query.filter(StateFilter(Intake.review))
-    r.callback_query.register(edit, Nav.filter(F.action == "edit"))
-    r.callback_query.register(stop, Nav.filter(F.action == "stop"))
-    r.callback_query.register(submit, Nav.filter(F.action == "submit"))
+    on_message = UnderMessage()
+    r.callback_query.register(edit, Nav.filter(F.action == "edit"), on_message)
+    r.callback_query.register(stop, Nav.filter(F.action == "stop"), on_message)
+    r.callback_query.register(submit, Nav.filter(F.action == "submit"), on_message)
     return r
 
 

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import (
@@ -31,11 +37,13 @@ from conference.ports import UnitOfWork
 from conference.requests import set_language
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
-from dialogs.filters import TypedWords
+from dialogs.filters import OwnInvitation, TypedWords
 from dialogs.flows.food import food_button
 from dialogs.flows.minimum import minimum_button
 from dialogs.flows.needs import needs_button
 from dialogs.flows.who_else import suggest_button
+from dialogs.in_place import edit_in_place
+from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.buttons import propose_button, vote_button
 from dialogs.render.labels import no_reason_label
@@ -266,6 +274,8 @@ async def me(
 async def answered(
     callback: CallbackQuery,
     callback_data: RsvpAnswer,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     policy: Policy,
@@ -274,24 +284,13 @@ async def answered(
     zone: ZoneInfo,
     replies: Replies,
 ) -> None:
-    """Yes, maybe or no. `answer` itself checks the invitation is theirs (no `OwnInvitation`:
-    an invitation is answered days later, under a message Telegram no longer shows the bot)."""
-    before = await uow.invitees.get(callback_data.invitee)
-    try:
-        invitee = await answer(
-            uow,
-            person.id,
-            callback_data.invitee,
-            Rsvp(callback_data.answer),
-            policy=policy,
-            now=now(),
-        )
-    except NotFound:
-        replies.send(callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True))
-        return
+    """Yes, maybe or no (days later too: the message is edited in place by its id)."""
+    before = invitee.rsvp
+    invitee = await answer(
+        uow, person.id, invitee.id, Rsvp(callback_data.answer), policy=policy, now=now()
+    )
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    if before is not None:
-        await tell_coordinator(replies, uow, i18n, zone, invitee, before.rsvp)
+    await tell_coordinator(replies, uow, i18n, zone, invitee, before)
     thanks = {
         Rsvp.YES: _("Fijn dat je komt! Opgeslagen ✓"),
         Rsvp.MAYBE: _("Dank je. Laat het weten als je het zeker weet. Opgeslagen ✓"),
@@ -305,55 +304,53 @@ async def answered(
         await state.update_data(reason_for=invitee.id)
     else:
         await _stop_asking_why(state)
-    message = callback.message
-    if isinstance(message, Message) and message.text != text:  # same tap twice: as is
-        replies.send(
-            message.edit_text(
-                text,
-                reply_markup=rsvp_buttons(
-                    callback_data.invitee, ask_reason=no, food=not no, **await extras(uow, invitee)
-                ),
-            )
+    # the same tap twice redraws the same message: Telegram's "not modified" is no failure
+    replies.send(
+        edit_in_place(
+            message,
+            text,
+            reply_markup=rsvp_buttons(
+                invitee.id, ask_reason=no, food=not no, **await extras(uow, invitee)
+            ),
         )
+    )
 
 
 async def reason(
     callback: CallbackQuery,
     callback_data: NoReasonAnswer,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     policy: Policy,
     state: FSMContext,
     replies: Replies,
 ) -> None:
-    """Why not, tapped (`answer` checks the invitation is theirs, as for `answered`)."""
-    try:
-        await answer(
-            uow,
-            person.id,
-            callback_data.invitee,
-            Rsvp.NO,
-            NoReason(callback_data.reason),
-            policy=policy,
-            now=now(),
-        )
-    except NotFound:
-        replies.send(callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True))
-        return
+    """Why not, tapped."""
+    await answer(
+        uow,
+        person.id,
+        invitee.id,
+        Rsvp.NO,
+        NoReason(callback_data.reason),
+        policy=policy,
+        now=now(),
+    )
     replies.send(callback.answer(_("Opgeslagen ✓")))
     await _stop_asking_why(state)
-    if isinstance(callback.message, Message):
-        replies.send(
-            callback.message.edit_text(
-                _(
-                    "Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
-                    "regelen valt. Opgeslagen ✓"
-                )
-                + "\n\n"
-                + _("Je kunt je antwoord hieronder nog veranderen."),
-                reply_markup=rsvp_buttons(callback_data.invitee),
+    replies.send(
+        edit_in_place(
+            message,
+            _(
+                "Dank je wel dat je het laat weten. De coördinator kijkt of er iets te "
+                "regelen valt. Opgeslagen ✓"
             )
+            + "\n\n"
+            + _("Je kunt je antwoord hieronder nog veranderen."),
+            reply_markup=rsvp_buttons(invitee.id),
         )
+    )
 
 
 async def unknown_choice(callback: CallbackQuery, replies: Replies) -> None:
@@ -413,9 +410,12 @@ def router() -> Router:
     r = Router(name="invitation")
     r.message.register(opened, CommandStart(deep_link=True))
     r.message.register(me, Command("me"))
-    r.callback_query.register(answered, RsvpAnswer.filter(F.answer.in_(_RSVPS)))
-    r.callback_query.register(reason, NoReasonAnswer.filter(F.reason.in_(_NO_REASONS)))
-    r.callback_query.register(unknown_choice, RsvpAnswer.filter())
-    r.callback_query.register(unknown_choice, NoReasonAnswer.filter())
+    own = OwnInvitation()
+    r.callback_query.register(answered, RsvpAnswer.filter(F.answer.in_(_RSVPS)), own)
+    r.callback_query.register(reason, NoReasonAnswer.filter(F.reason.in_(_NO_REASONS)), own)
+    r.callback_query.register(unknown_choice, RsvpAnswer.filter(), own)
+    r.callback_query.register(unknown_choice, NoReasonAnswer.filter(), own)
+    r.callback_query.register(not_yours, RsvpAnswer.filter())
+    r.callback_query.register(not_yours, NoReasonAnswer.filter())
     r.message.register(typed_reason, StateFilter(Answering.reason), TypedWords())
     return r

@@ -9,9 +9,9 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import (
     CallbackQuery,
-    InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
     Message,
 )
 from aiogram.utils.i18n import I18n
@@ -26,6 +26,8 @@ from conference.ports import UnitOfWork
 from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
+from dialogs.filters import UnderMessage
+from dialogs.in_place import buttons_in_place
 from dialogs.render.labels import language_names
 from dialogs.render.request_summary import ago, request_details
 from dialogs.render.texts import _, joined, labelled
@@ -89,6 +91,7 @@ async def list_requests(
 async def open_(
     callback: CallbackQuery,
     callback_data: OpenRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -104,9 +107,6 @@ async def open_(
         replies.send(callback.answer(_("Deze aanvraag bestaat niet (meer)."), show_alert=True))
         return
     replies.send(callback.answer())
-    message = callback.message
-    if message is None or isinstance(message, InaccessibleMessage):
-        return
     text = request_details(request, zone, i18n.current_locale, now())
     markup = None
     if request.status is Status.NEW and request.coordinator_id is None:
@@ -153,6 +153,7 @@ async def open_(
 async def assign_(
     callback: CallbackQuery,
     callback_data: AssignTo,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -182,15 +183,14 @@ async def assign_(
         return
     replies.send(callback.answer(_("Toegewezen ✓")))
     request, coordinator = done.request, done.coordinator
-    if isinstance(callback.message, Message):
-        replies.send(callback.message.edit_reply_markup(reply_markup=None))
-        replies.send(
-            callback.message.answer(
-                _("{reference} is toegewezen aan {name} ✓").format(
-                    reference=request.reference, name=escape(coordinator.name)
-                )
+    replies.send(buttons_in_place(message, reply_markup=None))
+    replies.send(
+        message.answer(
+            _("{reference} is toegewezen aan {name} ✓").format(
+                reference=request.reference, name=escape(coordinator.name)
             )
         )
+    )
     shipped = i18n.available_locales
     with i18n.use_locale(coordinator.locale if coordinator.locale in shipped else default_locale):
         text = _(
@@ -221,8 +221,8 @@ async def assign_(
 def router() -> Router:
     r = Router(name="manager")
     r.message.register(list_requests, Command("requests"))
-    r.callback_query.register(open_, OpenRequest.filter())
-    r.callback_query.register(assign_, AssignTo.filter())
+    r.callback_query.register(open_, OpenRequest.filter(), UnderMessage())
+    r.callback_query.register(assign_, AssignTo.filter(), UnderMessage())
     return r
 
 

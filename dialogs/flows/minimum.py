@@ -10,7 +10,13 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import set_minimum_requirement
@@ -23,8 +29,9 @@ from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords
+from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords, UnderMessage
 from dialogs.flows.intake import problem_text
+from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_for_you, not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.texts import _
@@ -43,7 +50,7 @@ def minimum_button(invitee: int) -> list[InlineKeyboardButton]:
 async def start(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     replies: Replies,
@@ -142,15 +149,17 @@ def ask_button(conference: int) -> list[InlineKeyboardButton]:
 
 
 async def choose_professional(
-    callback: CallbackQuery, conference: ConferenceRequest, uow: UnitOfWork, replies: Replies
+    callback: CallbackQuery,
+    conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
+    uow: UnitOfWork,
+    replies: Replies,
 ) -> None:
     """The coordinator asks for the minimum requirement: first, which professional."""
     professionals = await _reachable_professionals(uow, conference.id)
     replies.send(callback.answer())
-    if not isinstance(callback.message, Message):
-        return
     replies.send(
-        callback.message.answer(
+        message.answer(
             _("Welke professional vragen we om de minimumeis?")
             if professionals
             else _("Er is nog geen professional in de kring die de uitnodiging opende."),
@@ -175,16 +184,13 @@ async def ask(
     callback: CallbackQuery,
     callback_data: AskMinimum,
     conference: ConferenceRequest,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
     replies: Replies,
 ) -> None:
     """The coordinator asks the chosen professional of the circle to set (or change) it."""
-    message = callback.message
-    if not isinstance(message, Message):
-        replies.send(callback.answer())
-        return
     professionals = await _reachable_professionals(uow, conference.id)
     chosen = next((p for p in professionals if p.id == callback_data.invitee), None)
     if chosen is None or chosen.person_id is None:
@@ -203,7 +209,9 @@ async def ask(
         now(),
     )
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_text(_("{name} krijgt de vraag.").format(name=escape(chosen.name))))
+    replies.send(
+        edit_in_place(message, _("{name} krijgt de vraag.").format(name=escape(chosen.name)))
+    )
 
 
 async def _reachable_professionals(uow: UnitOfWork, conference: ConferenceId) -> list[Invitee]:
@@ -220,9 +228,11 @@ def router() -> Router:
     r.callback_query.register(start, MinimumStart.filter(), OwnInvitation())
     r.callback_query.register(not_yours, MinimumStart.filter())
     r.callback_query.register(
-        choose_professional, AskMinimum.filter(F.invitee == 0), CoordinatorOf()
+        choose_professional, AskMinimum.filter(F.invitee == 0), CoordinatorOf(), UnderMessage()
     )
-    r.callback_query.register(ask, AskMinimum.filter(F.invitee != 0), CoordinatorOf())
+    r.callback_query.register(
+        ask, AskMinimum.filter(F.invitee != 0), CoordinatorOf(), UnderMessage()
+    )
     r.callback_query.register(not_for_you, AskMinimum.filter())
     r.message.register(typed, StateFilter(SettingMinimum.text), TypedWords())
     return r

@@ -9,7 +9,13 @@ from dataclasses import replace
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import MAX_CHILDREN, interpreter_choices, set_interpreter, set_needs
@@ -19,6 +25,7 @@ from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.callbacks import NeedsStep
 from dialogs.filters import OwnInvitation, TypedWords
+from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.labels import current_locale, language_name
@@ -109,7 +116,10 @@ def _title() -> str:
 
 
 async def menu(
-    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     replies.send(callback.answer())
     replies.send(message.answer(_title(), reply_markup=_menu(invitee)))
@@ -118,7 +128,7 @@ async def menu(
 async def interpreter(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -135,20 +145,26 @@ async def interpreter(
     rows.append([_button(button_text("Geen tolk nodig"), invitee.id, "language", "-")])
     replies.send(callback.answer())
     replies.send(
-        message.edit_text(
-            _("Een tolk voor welke taal?"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        edit_in_place(
+            message,
+            _("Een tolk voor welke taal?"),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
     )
 
 
 async def children(
-    callback: CallbackQuery, invitee: Invitee, message: Message, replies: Replies
+    callback: CallbackQuery,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
+    replies: Replies,
 ) -> None:
     """How many children come along."""
     counts = [_button(number(n), invitee.id, "count", str(n)) for n in range(MAX_CHILDREN + 1)]
     replies.send(callback.answer())
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _(
                 "Hoeveel kinderen komen er met je mee? Jij antwoordt "
                 "voor hen: ze hebben geen eigen uitnodiging nodig."
@@ -161,7 +177,7 @@ async def children(
 async def other_language(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     replies: Replies,
 ) -> None:
@@ -176,7 +192,7 @@ async def language(
     callback: CallbackQuery,
     callback_data: NeedsStep,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -197,7 +213,7 @@ async def count(
     callback: CallbackQuery,
     callback_data: NeedsStep,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
@@ -210,7 +226,7 @@ async def toggle(
     callback: CallbackQuery,
     callback_data: NeedsStep,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     replies: Replies,
@@ -222,7 +238,7 @@ async def toggle(
 async def _save(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     needs: Needs,
@@ -231,12 +247,14 @@ async def _save(
     """Saved at once; the menu shows it."""
     invitee = await set_needs(uow, person.id, invitee.id, needs)
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_text(_title(), reply_markup=_menu(invitee)))
+    replies.send(edit_in_place(message, _title(), reply_markup=_menu(invitee)))
 
 
-async def done(callback: CallbackQuery, message: Message, replies: Replies) -> None:
+async def done(
+    callback: CallbackQuery, message: MaybeInaccessibleMessageUnion, replies: Replies
+) -> None:
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(message.edit_text(_("Dank je, de coördinator regelt wat kan. Opgeslagen ✓")))
+    replies.send(edit_in_place(message, _("Dank je, de coördinator regelt wat kan. Opgeslagen ✓")))
 
 
 async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:

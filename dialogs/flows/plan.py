@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
@@ -50,6 +56,7 @@ from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, HasText, OwnInvitation, UnderMessage
 from dialogs.flows.intake import problem_text
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_for_you, not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.labels import current_locale, listed, slot_problem_text
@@ -147,7 +154,7 @@ def _screen(
 
 async def show_plan(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     conference: ConferenceId,
@@ -201,7 +208,7 @@ def _plan_problem(error: PlanError) -> str:
 
 async def menu(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -217,7 +224,7 @@ async def menu(
 
 async def add(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     replies: Replies,
@@ -233,7 +240,7 @@ async def add(
 async def who(
     callback: CallbackQuery,
     callback_data: PlanStep,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -251,13 +258,13 @@ async def who(
     await state.update_data(who=chosen)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(
-        message.edit_reply_markup(reply_markup=_who_markup(conference.id, people, chosen))
+        buttons_in_place(message, reply_markup=_who_markup(conference.id, people, chosen))
     )
 
 
 async def who_done(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     replies: Replies,
@@ -279,7 +286,7 @@ async def who_done(
 
 async def no_date(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -299,7 +306,7 @@ async def no_date(
 
 async def monitor(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -324,7 +331,7 @@ async def monitor(
 async def watch(
     callback: CallbackQuery,
     callback_data: PlanStep,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -345,7 +352,7 @@ async def watch(
 
 async def next_meeting(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     replies: Replies,
@@ -362,7 +369,7 @@ async def next_meeting(
 
 async def accept(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     uow: UnitOfWork,
     replies: Replies,
@@ -391,7 +398,7 @@ async def accept(
 async def acceptor(
     callback: CallbackQuery,
     callback_data: PlanStep,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     uow: UnitOfWork,
     person: Person,
@@ -421,7 +428,7 @@ async def acceptor(
 
 async def askers(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -448,7 +455,7 @@ async def askers(
 async def asker(
     callback: CallbackQuery,
     callback_data: PlanStep,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -465,13 +472,13 @@ async def asker(
     await state.update_data(askers=chosen, askers_for=conference.id)
     replies.send(callback.answer())
     replies.send(
-        message.edit_reply_markup(reply_markup=_askers_markup(conference.id, people, chosen))
+        buttons_in_place(message, reply_markup=_askers_markup(conference.id, people, chosen))
     )
 
 
 async def askers_done(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     state: FSMContext,
     uow: UnitOfWork,
@@ -491,7 +498,7 @@ async def askers_done(
 async def remove(
     callback: CallbackQuery,
     callback_data: PlanStep,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     uow: UnitOfWork,
     person: Person,
@@ -510,7 +517,7 @@ async def remove(
 
 async def publish_plan(
     callback: CallbackQuery,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     conference: ConferenceRequest,
     uow: UnitOfWork,
     person: Person,
@@ -529,7 +536,8 @@ async def publish_plan(
     replies.send(callback.answer(_("Opgeslagen ✓")))
     # the screen as it is now: this version is on its way (the outbox sends it)
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             _screen(
                 plan,
                 people,
@@ -679,7 +687,7 @@ async def _saved(
 async def accepts(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     i18n: I18n,
@@ -695,7 +703,8 @@ async def accepts(
     # the screen from the plan as it is now (accepted), not the one it was sent with
     people = await _people(uow, invitee.conference_id)
     replies.send(
-        message.edit_text(
+        edit_in_place(
+            message,
             split_message(plan_text(plan, people, zone, i18n.current_locale))[-1],
             reply_markup=None,
         )
@@ -706,7 +715,7 @@ async def accepts(
 async def rejects(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     replies: Replies,
 ) -> None:
@@ -810,7 +819,7 @@ def _who_markup(
 
 async def _ask_who(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     conference: ConferenceId,
     chosen: Sequence[int],
@@ -840,7 +849,7 @@ async def _add(
 
 async def _show_added(
     replies: Replies,
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     uow: UnitOfWork,
     person: Person,
     conference: ConferenceId,

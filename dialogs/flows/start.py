@@ -7,9 +7,9 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
-    InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
     Message,
     ReplyKeyboardRemove,
 )
@@ -23,7 +23,9 @@ from conference.model.request import RequestDraft, RequestKind
 from conference.ports import UnitOfWork
 from conference.requests import set_language
 from dialogs.callbacks import Menu, PickLanguage
+from dialogs.filters import UnderMessage
 from dialogs.flows.staff import staff_help, staff_menu
+from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.intake_draft import current_step, load_draft, reask, show
 from dialogs.render.button_text import button_text
 from dialogs.render.labels import field_label, locale_own_name
@@ -41,12 +43,9 @@ def _buttons(*rows: tuple[str, str]) -> InlineKeyboardMarkup:
     )
 
 
-def _chat(callback: CallbackQuery) -> Message | None:
-    message = callback.message
-    return None if message is None or isinstance(message, InaccessibleMessage) else message
-
-
-async def show_welcome(replies: Replies, chat: Message, name: str | None = None) -> None:
+async def show_welcome(
+    replies: Replies, chat: MaybeInaccessibleMessageUnion, name: str | None = None
+) -> None:
     greeting = _("Hallo {name}!").format(name=name) if name else _("Hallo!")
     replies.send(
         chat.answer(
@@ -66,14 +65,18 @@ async def show_welcome(replies: Replies, chat: Message, name: str | None = None)
 
 
 async def start_intake(
-    replies: Replies, chat: Message, state: FSMContext, kind: RequestKind, edit: bool = False
+    replies: Replies,
+    chat: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    kind: RequestKind,
+    edit: bool = False,
 ) -> None:
     draft = RequestDraft(kind=kind)
     await state.set_data({"draft": draft.to_dict()})
     await show(replies, chat, state, draft, first_step(draft), edit=edit)
 
 
-async def ask_stop(replies: Replies, chat: Message) -> None:
+async def ask_stop(replies: Replies, chat: MaybeInaccessibleMessageUnion) -> None:
     replies.send(
         chat.answer(
             _("Wil je stoppen met de aanvraag? Wat je hebt ingevuld wordt dan gewist."),
@@ -121,39 +124,57 @@ async def apply(message: Message, state: FSMContext, replies: Replies) -> None:
     await start_intake(replies, message, state, RequestKind.CONFERENCE)
 
 
-async def apply_pressed(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
-    await _begin(callback, state, replies, RequestKind.CONFERENCE)
+async def apply_pressed(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    await _begin(callback, message, state, replies, RequestKind.CONFERENCE)
 
 
-async def info_talk_pressed(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
-    await _begin(callback, state, replies, RequestKind.INFO_TALK)
+async def info_talk_pressed(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
+    await _begin(callback, message, state, replies, RequestKind.INFO_TALK)
 
 
 async def _begin(
-    callback: CallbackQuery, state: FSMContext, replies: Replies, kind: RequestKind
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+    kind: RequestKind,
 ) -> None:
     replies.send(callback.answer())
-    if (chat := _chat(callback)) is None:
-        return
     if await state.get_state() is not None:
         # a button of an older menu: never throw away answers without asking
-        await reask(replies, chat, state, _("Je bent al bezig met een aanvraag. We waren hier:"))
+        await reask(
+            replies, message, state, _("Je bent al bezig met een aanvraag. We waren hier:")
+        )
         return
-    await start_intake(replies, chat, state, kind, edit=True)
+    await start_intake(replies, message, state, kind, edit=True)
 
 
-async def restart(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+async def restart(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
     replies.send(callback.answer())
-    if (chat := _chat(callback)) is not None:
-        await start_intake(replies, chat, state, RequestKind.CONFERENCE, edit=True)
+    await start_intake(replies, message, state, RequestKind.CONFERENCE, edit=True)
 
 
-async def info(callback: CallbackQuery, replies: Replies) -> None:
+async def info(
+    callback: CallbackQuery, message: MaybeInaccessibleMessageUnion, replies: Replies
+) -> None:
     replies.send(callback.answer())
-    if (chat := _chat(callback)) is None:
-        return
     replies.send(
-        chat.answer(
+        message.answer(
             _(
                 "<b>Wat is een Eigen Kracht-conferentie?</b>\n\n"
                 "Soms lukt het niet meer alleen. Dan maak je samen een eigen plan, met "
@@ -172,10 +193,15 @@ async def info(callback: CallbackQuery, replies: Replies) -> None:
     )
 
 
-async def resume(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+async def resume(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
     replies.send(callback.answer())
-    if (chat := _chat(callback)) is not None and await state.get_state() is not None:
-        await reask(replies, chat, state)
+    if await state.get_state() is not None:
+        await reask(replies, message, state)
 
 
 async def help_(
@@ -213,27 +239,34 @@ async def cancel(message: Message, state: FSMContext, replies: Replies) -> None:
     await ask_stop(replies, message)
 
 
-async def cancel_yes(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+async def cancel_yes(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
     replies.send(callback.answer())
-    if (chat := _chat(callback)) is None:
-        return
-    replies.send(chat.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     if await state.get_state() is not None:
         await state.clear()
         replies.send(
-            chat.answer(
+            message.answer(
                 _("Gestopt. Wat je had ingevuld is gewist. Met /start begin je opnieuw."),
                 reply_markup=ReplyKeyboardRemove(),
             )
         )
 
 
-async def cancel_no(callback: CallbackQuery, state: FSMContext, replies: Replies) -> None:
+async def cancel_no(
+    callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
+    state: FSMContext,
+    replies: Replies,
+) -> None:
     replies.send(callback.answer(_("We gaan verder.")))
-    if (chat := _chat(callback)) is not None:
-        replies.send(chat.edit_reply_markup(reply_markup=None))
-        if await state.get_state() is not None:
-            await reask(replies, chat, state)
+    replies.send(buttons_in_place(message, reply_markup=None))
+    if await state.get_state() is not None:
+        await reask(replies, message, state)
 
 
 async def language(message: Message, i18n: I18n, replies: Replies) -> None:
@@ -258,6 +291,7 @@ async def language(message: Message, i18n: I18n, replies: Replies) -> None:
 async def language_chosen(
     callback: CallbackQuery,
     callback_data: PickLanguage,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -273,17 +307,16 @@ async def language_chosen(
         replies.send(staff_menu(i18n, person.id, member.role, callback_data.locale))
     with i18n.use_locale(callback_data.locale):
         replies.send(callback.answer(_("Opgeslagen ✓")))
-        if (chat := _chat(callback)) is None:
-            return
         replies.send(
-            chat.edit_text(
+            edit_in_place(
+                message,
                 _("De taal is nu: {language} ✓").format(
                     language=locale_own_name(callback_data.locale)
-                )
+                ),
             )
         )
         if await state.get_state() is not None:
-            await reask(replies, chat, state)
+            await reask(replies, message, state)
 
 
 async def help_by_role(uow: UnitOfWork, person: Person) -> str:
@@ -306,17 +339,18 @@ async def help_by_role(uow: UnitOfWork, person: Person) -> str:
 
 def router() -> Router:
     r = Router(name="start")
+    on_message = UnderMessage()
     r.message.register(start, CommandStart())
     r.message.register(apply, Command("apply"))
-    r.callback_query.register(apply_pressed, Menu.filter(F.action == "apply"))
-    r.callback_query.register(info_talk_pressed, Menu.filter(F.action == "info_talk"))
-    r.callback_query.register(restart, Menu.filter(F.action == "restart"))
-    r.callback_query.register(info, Menu.filter(F.action == "info"))
-    r.callback_query.register(resume, Menu.filter(F.action == "resume"))
+    r.callback_query.register(apply_pressed, Menu.filter(F.action == "apply"), on_message)
+    r.callback_query.register(info_talk_pressed, Menu.filter(F.action == "info_talk"), on_message)
+    r.callback_query.register(restart, Menu.filter(F.action == "restart"), on_message)
+    r.callback_query.register(info, Menu.filter(F.action == "info"), on_message)
+    r.callback_query.register(resume, Menu.filter(F.action == "resume"), on_message)
     r.message.register(help_, Command("help"))
     r.message.register(cancel, Command("cancel"))
-    r.callback_query.register(cancel_yes, Menu.filter(F.action == "cancel_yes"))
-    r.callback_query.register(cancel_no, Menu.filter(F.action == "cancel_no"))
+    r.callback_query.register(cancel_yes, Menu.filter(F.action == "cancel_yes"), on_message)
+    r.callback_query.register(cancel_no, Menu.filter(F.action == "cancel_no"), on_message)
     r.message.register(language, Command("language"))
-    r.callback_query.register(language_chosen, PickLanguage.filter())
+    r.callback_query.register(language_chosen, PickLanguage.filter(), on_message)
     return r

@@ -8,7 +8,13 @@ from html import escape
 from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessageUnion,
+    Message,
+)
 from aiogram.utils.i18n import I18n
 
 from conference.circle import decide_suggestion, suggest
@@ -20,9 +26,10 @@ from conference.model.request import Field
 from conference.ports import UnitOfWork
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.clock import now
-from dialogs.filters import HasText, OwnInvitation
+from dialogs.filters import HasText, OwnInvitation, UnderMessage
 from dialogs.flows.circle import ask_relation
 from dialogs.flows.intake import problem_text
+from dialogs.in_place import buttons_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
 from dialogs.render.texts import _
@@ -55,7 +62,7 @@ def _skip() -> InlineKeyboardMarkup:
 async def start(
     callback: CallbackQuery,
     invitee: Invitee,
-    message: Message,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     replies: Replies,
 ) -> None:
@@ -116,6 +123,7 @@ async def reach(
 
 async def unknown(
     callback: CallbackQuery,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -125,13 +133,13 @@ async def unknown(
 ) -> None:
     """How to reach them: "I don't know"."""
     replies.send(callback.answer())
-    if isinstance(callback.message, Message):
-        await _done(callback.message, state, uow, person, i18n, default_locale, None, replies)
+    await _done(message, state, uow, person, i18n, default_locale, None, replies)
 
 
 async def decided(
     callback: CallbackQuery,
     callback_data: SuggestionDecision,
+    message: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -147,12 +155,10 @@ async def decided(
         )
         return
     replies.send(callback.answer(_("Opgeslagen ✓")))
-    if not isinstance(callback.message, Message):
-        return
-    replies.send(callback.message.edit_reply_markup(reply_markup=None))
+    replies.send(buttons_in_place(message, reply_markup=None))
     if not callback_data.accept:
         replies.send(
-            callback.message.answer(
+            message.answer(
                 _("Genoteerd: {name} nu niet. Opgeslagen ✓").format(name=escape(found.name))
             )
         )
@@ -162,11 +168,11 @@ async def decided(
     await state.set_data(
         {"conference": found.conference_id, "name": found.name, "suggested": found.relation}
     )
-    await ask_relation(replies, callback.message, state, found.name, found.relation)
+    await ask_relation(replies, message, state, found.name, found.relation)
 
 
 async def _done(
-    chat: Message,
+    chat: MaybeInaccessibleMessageUnion,
     state: FSMContext,
     uow: UnitOfWork,
     person: Person,
@@ -232,7 +238,9 @@ def router() -> Router:
     )
     r.message.register(typed, StateFilter(Suggest.name, Suggest.relation), HasText())
     r.message.register(reach, StateFilter(Suggest.reach), HasText())
-    r.callback_query.register(unknown, StateFilter(Suggest.reach), SuggestStart.filter())
+    r.callback_query.register(
+        unknown, StateFilter(Suggest.reach), SuggestStart.filter(), UnderMessage()
+    )
     r.callback_query.register(not_yours, SuggestStart.filter())
-    r.callback_query.register(decided, SuggestionDecision.filter())
+    r.callback_query.register(decided, SuggestionDecision.filter(), UnderMessage())
     return r
