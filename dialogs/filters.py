@@ -7,12 +7,12 @@ from typing import Any
 
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObject
 
 from conference.access import coordinator_of, own_invitation
 from conference.errors import AccessDenied, NotFound
 from conference.model.ids import ConferenceId
-from conference.model.people import Person
+from conference.model.people import Person, StaffRole
 from conference.ports import UnitOfWork
 
 
@@ -96,3 +96,16 @@ class OwnInvitation(Filter):
         except NotFound:
             return False
         return {"invitee": invitee, "message": callback.message}
+
+
+class HasRole(Filter):
+    """A command or button for staff of one role (a regional manager, a coordinator). Anyone
+    else falls through to the router's refusal for that role, registered after the others. The
+    use cases check again on the server; this keeps the kind answer in one place."""
+
+    def __init__(self, role: StaffRole) -> None:
+        self.role = role
+
+    async def __call__(self, event: TelegramObject, uow: UnitOfWork, person: Person) -> bool:
+        member = await uow.staff.get(person.id)
+        return member is not None and member.role is self.role

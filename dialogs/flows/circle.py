@@ -36,7 +36,7 @@ from conference.errors import AccessDenied, InvalidAnswer, NotFound
 from conference.intake import clean_text
 from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
 from conference.model.ids import ConferenceId
-from conference.model.people import Person
+from conference.model.people import Person, StaffRole
 from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from dialogs.callbacks import (
@@ -48,11 +48,11 @@ from dialogs.callbacks import (
     SeenUnconfirmed,
 )
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasText, UnderMessage
+from dialogs.filters import CoordinatorOf, HasRole, HasText, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import ask_button
 from dialogs.in_place import buttons_in_place, edit_in_place
-from dialogs.refusals import not_for_you
+from dialogs.refusals import coordinators_only, not_for_you
 from dialogs.render.buttons import broadcast_button, dates_button, nudge_button, plan_button
 from dialogs.render.labels import (
     allergen_label,
@@ -249,11 +249,7 @@ def _show_view(
 async def list_conferences(
     message: Message, uow: UnitOfWork, person: Person, replies: Replies
 ) -> None:
-    try:
-        mine = await my_conferences(uow, person.id)
-    except AccessDenied:
-        replies.send(message.answer(_("Dit is alleen voor coördinatoren.")))
-        return
+    mine = await my_conferences(uow, person.id)
     if not mine:
         replies.send(message.answer(_("Je hebt nog geen conferenties.")))
         return
@@ -477,7 +473,8 @@ async def new_link(
 
 def router() -> Router:
     r = Router(name="circle")
-    r.message.register(list_conferences, Command("conferences"))
+    r.message.register(list_conferences, Command("conferences"), HasRole(StaffRole.COORDINATOR))
+    r.message.register(coordinators_only, Command("conferences"))
     on_message = UnderMessage()
     r.callback_query.register(
         open_conference, OpenConference.filter(), CoordinatorOf("id"), on_message

@@ -20,14 +20,15 @@ from conference.assignment import assign, candidates, open_requests
 from conference.errors import AccessDenied, AlreadyAssigned, NotFound
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.outbox import Outbound, Text
-from conference.model.people import Person
+from conference.model.people import Person, StaffRole
 from conference.model.request import FAMILY_LANGUAGE_CHOICES, Candidate, Fit, Overdue, Status
 from conference.ports import UnitOfWork
 from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
-from dialogs.filters import UnderMessage
+from dialogs.filters import HasRole, UnderMessage
 from dialogs.in_place import buttons_in_place
+from dialogs.refusals import managers_only
 from dialogs.render.labels import language_names
 from dialogs.render.request_summary import ago, request_details
 from dialogs.render.texts import _, joined, labelled
@@ -60,11 +61,7 @@ def _fits(candidate: Candidate) -> str:
 async def list_requests(
     message: Message, uow: UnitOfWork, person: Person, replies: Replies
 ) -> None:
-    try:
-        waiting = await open_requests(uow, person.id)
-    except AccessDenied:
-        replies.send(message.answer(_("Dit is alleen voor regiomanagers.")))
-        return
+    waiting = await open_requests(uow, person.id)
     if not waiting:
         replies.send(message.answer(_("Er zijn geen open aanvragen. Fijn!")))
         return
@@ -100,7 +97,7 @@ async def open_(
 ) -> None:
     try:
         request = await open_request(uow, person.id, ConferenceId(callback_data.id))
-    except AccessDenied:
+    except AccessDenied:  # the managers, and the request's own coordinator, may open it
         replies.send(callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True))
         return
     except NotFound:
@@ -168,9 +165,6 @@ async def assign_(
             PersonId(callback_data.coordinator),
             now(),
         )
-    except AccessDenied:
-        replies.send(callback.answer(_("Dit is alleen voor regiomanagers."), show_alert=True))
-        return
     except AlreadyAssigned:
         replies.send(callback.answer(_("Deze aanvraag is al toegewezen."), show_alert=True))
         return
@@ -220,9 +214,12 @@ async def assign_(
 
 def router() -> Router:
     r = Router(name="manager")
-    r.message.register(list_requests, Command("requests"))
+    manager = HasRole(StaffRole.MANAGER)
+    r.message.register(list_requests, Command("requests"), manager)
+    r.message.register(managers_only, Command("requests"))
     r.callback_query.register(open_, OpenRequest.filter(), UnderMessage())
-    r.callback_query.register(assign_, AssignTo.filter(), UnderMessage())
+    r.callback_query.register(assign_, AssignTo.filter(), manager, UnderMessage())
+    r.callback_query.register(managers_only, AssignTo.filter())
     return r
 
 
