@@ -121,15 +121,15 @@ class UpdateProcessor:
                 "Probeer het nog eens, of typ /help."
             )
         try:
-            await self.bot.send_message(sender, text)  # type: ignore[arg-type]
+            await self.bot.send_message(person.id, text)
         except Exception:
             log.warning("could not send the apology for update %s", update.update_id)
 
 
 class Lanes:
     """Updates of one person are handled in order, different people at once (at most `limit`
-    at a time, each holding a database connection while it talks to Telegram). A slow lane
-    (a 429 to wait out) holds up nobody else."""
+    at a time). A lane sends its update's replies after the commit, holding no database
+    connection then, so a slow lane (a 429 to wait out) holds up nobody else."""
 
     def __init__(self, processor: UpdateProcessor, limit: int = 24) -> None:
         self.processor = processor

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    # An update holds its connection while it talks to Telegram: size the pool for the number
-    # of people served at once (the update processor caps that).
+    # Units of work are short (replies wait for the commit), but up to `Lanes.limit` updates,
+    # the outbox sender and the scheduler may each hold a connection at once.
     kwargs.setdefault("pool_size", 32)
     kwargs.setdefault("max_overflow", 8)
     if make_url(url).get_backend_name() != "sqlite":
