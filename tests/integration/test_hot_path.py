@@ -1,5 +1,5 @@
-"""What the hot path relies on (docs/decisions.md, decision 8): SQLite that waits for another
-process's lock without blocking the loop, and the group commit that keeps each update
+"""What the hot path relies on (docs/decisions.md, decisions 5 and 6): SQLite that waits for
+another process's lock without blocking the loop, and units of work that are each
 all-or-nothing."""
 
 from __future__ import annotations

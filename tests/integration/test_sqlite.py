@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import text
 
-from storage.db import create_engine
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWork
 
 
 async def test_settings_are_applied_to_every_connection(tmp_path):
@@ -82,3 +85,35 @@ async def test_a_failed_upgrade_leaves_the_schema_as_it_was(tmp_path):
     finally:
         await engine.dispose()
     assert "no_reason_text" not in columns  # 0017 was undone with the rest
+
+
+async def test_units_of_work_of_one_process_take_turns(tmp_path):
+    """On SQLite a process's units of work take turns (storage/db.py): the second begins when
+    the first has ended, without sleeping in SQLite's busy handler, and one opened inside
+    another is refused at once instead of waiting for itself."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}"
+    await upgrade(url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    events: list[str] = []
+    try:
+
+        async def unit(name: str, hold: float) -> None:
+            async with SqlUnitOfWork(sessions) as uow:
+                events.append(f"{name} in")
+                await uow.updates.record(len(events))
+                await asyncio.sleep(hold)
+                await uow.commit()
+                events.append(f"{name} out")
+
+        await asyncio.gather(unit("a", 0.05), unit("b", 0), unit("c", 0))
+        assert events == ["a in", "a out", "b in", "b out", "c in", "c out"]
+
+        async with SqlUnitOfWork(sessions):
+            with pytest.raises(RuntimeError, match="inside another"):
+                async with SqlUnitOfWork(sessions):
+                    pass
+        async with SqlUnitOfWork(sessions) as uow:  # and the turn was given back
+            assert await uow.updates.seen(1)
+    finally:
+        await engine.dispose()
