@@ -120,8 +120,10 @@ class Kring:
         await self.bot.delete_webhook(drop_pending_updates=False)
         # Everything built so far lives as long as the process: keep the garbage collector
         # from scanning it again and again (aiogram and pydantic build many objects). No full
-        # collection first: it would hold up the start for a fifth of a second, to free little.
+        # collection first: it would hold up the start for a fifth of a second, to free little
+        # (about 2,000 objects). `kring run` builds with the collector off (bot/__main__.py): on.
         gc.freeze()
+        gc.enable()
         self.jobs.start()
         await self.outbox.start()
         # The command menu is a nicety, not needed to answer anyone: it goes out meanwhile.

@@ -34,7 +34,6 @@ from dialogs.clock import now
 from dialogs.filters import HasText
 from dialogs.fixing import ask_cancel, ask_when, cancel, confirmed
 from dialogs.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
-from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.outbound import when
 from dialogs.states import Dating
 from dialogs.texts import _, joined, labelled, ngettext
@@ -361,6 +360,9 @@ async def _menu(
 
 
 def _matrix(found: Availability, zone: ZoneInfo, locale: str) -> list[bytes]:
+    # Imported here: Pillow is loaded when the first matrix is drawn, not at start-up.
+    from dialogs.matrix import MatrixRow, MatrixTexts, render_matrix_pages
+
     order = [s.slot for s in found.scores]
     best = 0 if found.scores and found.scores[0].must_attend_no == 0 else None
     columns = [slot_parts(slot.starts_at, zone, locale) for slot in order]
