@@ -931,11 +931,6 @@ async def main() -> None:
             )
             + f" ready={runs['kring'].startup:.2f}"
         )
-    if runs:  # what each pays beyond the import every aiogram bot pays (both import aiogram)
-        print(
-            "  start-up beyond `import aiogram` alone, s: "
-            + " ".join(f"{label}={run.startup - floor[0]:.2f}" for label, run in runs.items())
-        )
     if "bare" in runs:
         summary = [x for x in runs["bare"].lines if x.startswith("bare: stats")]
         on_429 = (
