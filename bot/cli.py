@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -294,6 +295,8 @@ async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command != "run":
+        gc.enable()  # off for the start-up of `kring run` only (bot/__main__.py)
     try:
         settings = load_settings()
         if args.command == "run" and settings.bot_token is None:

@@ -8,7 +8,6 @@ from collections import Counter
 from html import escape
 from zoneinfo import ZoneInfo
 
-import segno
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -76,6 +75,8 @@ from dialogs.states import AddInvitee
 
 def qr_png(link: str) -> bytes:
     """The link as a QR code (PNG) to print on a paper invitation."""
+    import segno  # loaded when the first code is drawn, not at start-up
+
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=8, border=4)
     return out.getvalue()

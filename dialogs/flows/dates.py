@@ -36,7 +36,6 @@ from dialogs.refusals import not_for_you
 from dialogs.render.announce import ask_votes, nudge_people, tell_person
 from dialogs.render.buttons import dates_button, nudge_button
 from dialogs.render.labels import listed, short_when, slot_parts, slot_problem_text, vote_label
-from dialogs.render.matrix import MatrixRow, MatrixTexts, render_matrix_pages
 from dialogs.render.texts import _, joined, labelled, ngettext
 from dialogs.replies import Replies
 from dialogs.states import Dating
@@ -422,6 +421,9 @@ async def _menu(
 
 
 def _matrix(found: Availability, zone: ZoneInfo, locale: str) -> list[bytes]:
+    # Imported here: Pillow is loaded when the first matrix is drawn, not at start-up.
+    from dialogs.render.matrix import MatrixRow, MatrixTexts, render_matrix_pages
+
     order = [s.slot for s in found.scores]
     best = 0 if found.scores and found.scores[0].must_attend_no == 0 else None
     columns = [slot_parts(slot.starts_at, zone, locale) for slot in order]

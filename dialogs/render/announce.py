@@ -25,7 +25,6 @@ from dialogs.clock import now
 from dialogs.flows.availability import ballot
 from dialogs.flows.invitation import rsvp_buttons
 from dialogs.render.button_text import button_text
-from dialogs.render.ics import meeting_ics
 from dialogs.render.labels import current_locale
 from dialogs.render.texts import _, joined, labelled
 from dialogs.to_others import when
@@ -224,6 +223,8 @@ async def announce(
     """The fixed, changed or cancelled meeting to everyone who said yes or maybe: a text, the
     venue as a map pin, and a calendar file that updates the same entry each time.
     Returns (queued, not reachable through the bot)."""
+    from dialogs.render.ics import meeting_ics  # icalendar is loaded when needed, not at start-up
+
     request = await uow.conferences.get(conference)
     assert request is not None and after.starts_at is not None and after.ends_at is not None
     can, cannot = reachable(coming(await uow.invitees.of_conference(conference)))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 from aiogram.types import Update
 
 from emulator import BotApiEmulator
-from tests.flows.steps import Running
+from tests.flows.steps import Running, running_kring, started
 
 
 def text_update(update_id: int, user_id: int, text: str) -> Update:
@@ -67,3 +68,15 @@ async def test_a_slow_conversation_does_not_hold_up_others(emu: BotApiEmulator, 
     assert time.monotonic() - began < 2  # Herman did not wait for Edith's 3 seconds
     await emu.wait_confirmed(slow)
     await edith.wait_for("Wie doet de aanvraag?")
+
+
+async def test_the_start_turns_the_garbage_collector_on_once_polling(
+    emu: BotApiEmulator, migrated_url: str
+):
+    gc.disable()  # `kring run` builds the bot with it off (bot/__main__.py)
+    try:
+        async with started(running_kring(emu, migrated_url)) as running:
+            assert running.app is not None and running.app.ready.is_set()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
