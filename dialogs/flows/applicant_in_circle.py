@@ -26,9 +26,10 @@ from dialogs.clock import now
 from dialogs.filters import CoordinatorOf, TypedWords, UnderMessage
 from dialogs.flows.circle import group_question, must_attend_question
 from dialogs.flows.intake import problem_text
-from dialogs.flows.invitation import invitation_text, rsvp_buttons
+from dialogs.flows.invitation import invitation_text
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_for_you
+from dialogs.render.buttons import rsvp_buttons
 from dialogs.render.labels import language_name
 from dialogs.render.texts import _
 from dialogs.replies import Replies

@@ -4,7 +4,6 @@ to a changed date ("I can still come" / "I can't come anymore")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,7 @@ from conference.circle import answer
 from conference.errors import MeetingError, NotFound, SlotError
 from conference.meeting import my_ballot, propose_by_family, vote
 from conference.model.circle import Invitee, Rsvp
-from conference.model.meeting import Slot, Vote
+from conference.model.meeting import Vote
 from conference.model.people import Person
 from conference.model.reminders import Policy
 from conference.ports import UnitOfWork
@@ -40,7 +39,8 @@ from dialogs.clock import now
 from dialogs.filters import HasText, OwnInvitation
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_yours
-from dialogs.render.labels import slot_problem_text, vote_button_text
+from dialogs.render.buttons import ballot
+from dialogs.render.labels import slot_problem_text
 from dialogs.render.rsvp_news import tell_coordinator
 from dialogs.render.texts import _
 from dialogs.replies import Replies
@@ -48,46 +48,6 @@ from dialogs.states import Proposing
 from dialogs.to_others import coordinator_language, notify, when
 
 _CYCLE = {None: Vote.YES, Vote.YES: Vote.IF_NEED_BE, Vote.IF_NEED_BE: Vote.NO, Vote.NO: Vote.YES}
-
-
-def ballot(
-    invitee: Invitee,
-    slots: Sequence[Slot],
-    votes: dict[int, Vote],
-    zone: ZoneInfo,
-    locale: str,
-    saved: bool = False,
-    since: int = 0,
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The whole vote in one message: the text says how and what the symbols mean, each
-    button shows the current choice (a symbol) and a date, and a tap moves it on. With
-    `since`, only the dates added from that one on (for those who voted on the earlier ones
-    already)."""
-    text = (
-        _(
-            "Wanneer kun je? Tik op een datum om te kiezen: ✅ kan, 🟡 als het moet, ❌ kan "
-            "niet. Tik nog eens om te veranderen."
-        )
-        + "\n"
-        + _("❔ nog niet gekozen")
-    )
-    if saved:
-        text = _("Opgeslagen ✓") + "\n\n" + text
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=vote_button_text(votes.get(s.id), s.starts_at, zone, locale),
-                callback_data=(
-                    NewDatesVote(invitee=invitee.id, slot=s.id, since=since)
-                    if since
-                    else VoteAnswer(invitee=invitee.id, slot=s.id)
-                ).pack(),
-            )
-        ]
-        for s in slots
-        if s.id >= since
-    ]
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def show_ballot(

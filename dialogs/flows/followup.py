@@ -33,54 +33,11 @@ from dialogs.flows.intake import problem_text
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
+from dialogs.render.labels import follow_up_label
 from dialogs.render.texts import _, number
 from dialogs.replies import Replies
 from dialogs.states import FollowingUp
 from dialogs.to_others import coordinator_language, notify
-
-
-def follow_up_label(answer: FollowUp) -> str:
-    return {
-        FollowUp.GOING_WELL: button_text("👍 Gaat goed"),
-        FollowUp.PARTLY: button_text("〰️ Deels"),
-        FollowUp.NOT_YET: button_text("⏳ Nog niet"),
-        FollowUp.NOT_RELEVANT: button_text("Niet meer nodig"),
-    }[answer]
-
-
-def follow_up_markup(invitee: int, agreement: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=follow_up_label(a),
-                    callback_data=FollowUpAnswer(
-                        invitee=invitee, agreement=agreement, answer=a.value
-                    ).pack(),
-                )
-            ]
-            for a in FollowUp
-        ]
-    )
-
-
-def used_label(used: str) -> str:
-    return {"yes": _("Ja"), "partly": _("Een beetje"), "no": _("Nee")}[used]
-
-
-def check_in_markup(invitee: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=used_label(used),
-                    callback_data=CheckInAnswer(invitee=invitee, used=used).pack(),
-                )
-                for used in ("yes", "partly", "no")
-            ]
-        ]
-    )
-
 
 # The buttons carry the invitation (`invitee`): OwnInvitation lets only the invited person
 # through and gives the handler their invitation and the message.

@@ -36,10 +36,6 @@ def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyb
     )
 
 
-def food_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [_button(button_text("🍽 Eten en drinken"), invitee, "start")]
-
-
 def _allergen_keyboard(invitee: Invitee) -> InlineKeyboardMarkup:
     chosen = invitee.food.allergens
     buttons = [

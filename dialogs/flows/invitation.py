@@ -11,8 +11,6 @@ from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     MaybeInaccessibleMessageUnion,
     Message,
 )
@@ -38,15 +36,11 @@ from conference.requests import set_language
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
 from dialogs.filters import OwnInvitation, TypedWords
-from dialogs.flows.food import food_button
-from dialogs.flows.minimum import minimum_button
-from dialogs.flows.needs import needs_button
-from dialogs.flows.who_else import suggest_button
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
-from dialogs.render.button_text import button_text
-from dialogs.render.buttons import propose_button, vote_button
-from dialogs.render.labels import no_reason_label
+from dialogs.render.buttons import (
+    rsvp_buttons,
+)
 from dialogs.render.rsvp_news import tell_coordinator
 from dialogs.render.texts import _, joined, labelled
 from dialogs.replies import Replies
@@ -55,51 +49,6 @@ from dialogs.to_others import coordinator_language, notify, when
 
 _RSVPS = tuple(rsvp.value for rsvp in Rsvp)
 _NO_REASONS = tuple(reason.value for reason in NoReason)
-
-
-def rsvp_buttons(
-    invitee_id: int,
-    ask_reason: bool = False,
-    food: bool = False,
-    dates: bool = False,
-    propose: bool = False,
-    minimum: bool = False,
-) -> InlineKeyboardMarkup:
-    labels = (
-        (Rsvp.YES, button_text("✅ Ja, ik kom")),
-        (Rsvp.MAYBE, button_text("🤔 Misschien")),
-        (Rsvp.NO, button_text("Nee, ik kan niet")),
-    )
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=text,
-                callback_data=RsvpAnswer(invitee=invitee_id, answer=rsvp.value).pack(),
-            )
-        ]
-        for rsvp, text in labels
-    ]
-    if dates:
-        rows.append(vote_button(invitee_id))
-    if food:
-        rows.append(food_button(invitee_id))
-        rows.append(needs_button(invitee_id))
-    if propose:
-        rows.append(propose_button(invitee_id))
-    if minimum:
-        rows.append(minimum_button(invitee_id))
-    rows.append(suggest_button(invitee_id))
-    if ask_reason:  # saying why is optional, and never needed
-        rows += [
-            [
-                InlineKeyboardButton(
-                    text=no_reason_label(reason),
-                    callback_data=NoReasonAnswer(invitee=invitee_id, reason=reason.value).pack(),
-                )
-            ]
-            for reason in NoReason
-        ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def invitation_text(invitee: Invitee, request: ConferenceRequest | None, applicant: bool) -> str:

@@ -33,18 +33,10 @@ from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords, UnderMessa
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_for_you, not_yours
-from dialogs.render.button_text import button_text
+from dialogs.render.buttons import minimum_button
 from dialogs.render.texts import _
 from dialogs.replies import Replies
 from dialogs.states import SettingMinimum
-
-
-def minimum_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [
-        InlineKeyboardButton(
-            text=button_text("⚖️ Minimumeis"), callback_data=MinimumStart(invitee=invitee).pack()
-        )
-    ]
 
 
 async def start(

@@ -49,10 +49,6 @@ def _button(text: str, invitee: int, action: str, value: str = "") -> InlineKeyb
     )
 
 
-def needs_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [_button(button_text("🧭 Wat heb je nodig om te komen?"), invitee, "menu")]
-
-
 def _mark(on: bool) -> str:
     return "✓ " if on else ""
 

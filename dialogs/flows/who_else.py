@@ -38,15 +38,6 @@ from dialogs.states import Suggest
 from dialogs.to_others import notify
 
 
-def suggest_button(invitee: int) -> list[InlineKeyboardButton]:
-    return [
-        InlineKeyboardButton(
-            text=button_text("➕ Wie moeten we nog vragen?"),
-            callback_data=SuggestStart(invitee=invitee).pack(),
-        )
-    ]
-
-
 def _skip() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -22,9 +22,8 @@ from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.callbacks import MeetingAnswer
 from dialogs.clock import now
-from dialogs.flows.availability import ballot
-from dialogs.flows.invitation import rsvp_buttons
 from dialogs.render.button_text import button_text
+from dialogs.render.buttons import ballot, rsvp_buttons
 from dialogs.render.labels import current_locale
 from dialogs.render.texts import _, joined, labelled
 from dialogs.to_others import when

@@ -16,6 +16,7 @@ from conference.errors import SlotError, SlotProblem
 from conference.model.circle import Allergen, Diet, Group, InviteeState, NoReason
 from conference.model.meeting import Vote
 from conference.model.outbox import Unconfirmed
+from conference.model.plan import FollowUp
 from conference.model.reminders import Kind, Reminder
 from conference.model.request import ApplicantRole, ConferenceModel, Field, RequestKind, Status
 from conference.slots import MAX_SLOTS, MIN_SLOTS
@@ -335,3 +336,16 @@ def listed(items: Sequence[str]) -> str:
     """ "Herman, Edith en Wim": a list the way the reader's language writes one (CLDR), shaped
     for the reader's direction (dialogs/render/texts.py)."""
     return texts_listed(items)
+
+
+def follow_up_label(answer: FollowUp) -> str:
+    return {
+        FollowUp.GOING_WELL: button_text("👍 Gaat goed"),
+        FollowUp.PARTLY: button_text("〰️ Deels"),
+        FollowUp.NOT_YET: button_text("⏳ Nog niet"),
+        FollowUp.NOT_RELEVANT: button_text("Niet meer nodig"),
+    }[answer]
+
+
+def used_label(used: str) -> str:
+    return {"yes": _("Ja"), "partly": _("Een beetje"), "no": _("Nee")}[used]

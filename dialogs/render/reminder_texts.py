@@ -20,11 +20,9 @@ from conference.model.reminders import Kind
 from conference.model.request import ConferenceRequest
 from conference.reminders import days_until, kind_of
 from dialogs.callbacks import MeetingAnswer
-from dialogs.flows.availability import ballot
-from dialogs.flows.followup import check_in_markup, follow_up_markup
-from dialogs.flows.invitation import rsvp_buttons
 from dialogs.render.announce import buttons_of, place_text
 from dialogs.render.button_text import button_text
+from dialogs.render.buttons import ballot, check_in_markup, follow_up_markup, rsvp_buttons
 from dialogs.render.texts import _, ngettext
 from dialogs.to_others import when
 

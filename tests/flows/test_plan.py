@@ -257,8 +257,8 @@ async def test_a_double_tap_on_the_three_month_question_counts_once(
     from sqlalchemy import select
 
     from conference.model.outbox import Batch, Outbound, Text
-    from dialogs.flows.followup import check_in_markup
     from dialogs.render.announce import buttons_of
+    from dialogs.render.buttons import check_in_markup
     from storage.tables import CheckInRow
 
     _ayse, frank, _herman, _bos = await circle_that_came(emu, kring)
