@@ -1,6 +1,7 @@
-"""One update, one transaction: run the handlers, record its update_id (and take it out of the
-inbox), commit. A replayed update is recognised by its id and changes nothing. Polling commits
-each fetched batch to the inbox before it moves the offset on, so a crash loses nothing."""
+"""One update, one transaction: claim its update_id, run the handlers, commit. A replayed update
+finds its id claimed and changes nothing. Polling commits each fetched batch to the inbox before
+it moves the offset on, so a crash loses nothing; the next batch's transaction clears the inbox
+rows of the updates handled since."""
 
 from __future__ import annotations
 
@@ -64,11 +65,10 @@ class UpdateProcessor:
             uow_token = current_uow.set(uow)
             handling_token = handling.set(True)
             try:
-                if await uow.updates.seen(update.update_id):
+                if not await uow.updates.claim(update.update_id):
                     log.info("update %s was handled before, skipped", update.update_id)
                     return
                 await self.dispatcher.feed_update(self.bot, update, uow=uow, replies=replies)
-                await uow.updates.record(update.update_id)
                 await uow.commit()
             except Exception as error:
                 failure = error

@@ -32,9 +32,10 @@ from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Due rows per transaction. SQLite runs on the event loop, so a wave holds up the outbound
-# sender and the poller while it is checked and rendered: small waves, and the loop goes round
-# between them (thousands falling due at once then reach the sender from the first wave on).
+# Due rows per transaction. On SQLite a wave holds the process's turn on the database (and the
+# loop while it is rendered), so the sender's attempt marks and the poller wait for it: small
+# waves, and the loop goes round between them (thousands falling due at once then reach the
+# sender from the first wave on).
 WAVE = 100
 SLICE = 0.005  # seconds of rendering between two turns of the loop
 

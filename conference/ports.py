@@ -271,11 +271,9 @@ class UpdateLog(Protocol):
     async def seen(self, update_id: int) -> bool:
         """Was this update handled (committed) before?"""
 
-    async def record(self, update_id: int) -> None:
-        """Mark the update handled, in the current transaction."""
-
     async def claim(self, update_id: int) -> bool:
-        """seen() and record() in one: False if it was handled before."""
+        """Mark the update handled, in the current transaction: False if it was handled
+        before (then nothing changes)."""
 
 
 class AuditLog(Protocol):

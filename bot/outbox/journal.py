@@ -34,6 +34,8 @@ class Journal:
         self._finished: list[int] = []
         self._ended: set[int] = set()  # batches with final outcomes written: finish_silent
         self._writing = asyncio.Lock()  # the sender's writes, one at a time, in order
+        self._taken = 0  # writes that took the records noted before them
+        self._written = 0  # the last of those that committed
 
     def __len__(self) -> int:
         """Deliveries with a record waiting to be written."""
@@ -96,19 +98,25 @@ class Journal:
 
     async def write(self) -> bool:
         """Write the outcomes noted so far (an attempt mark among them) in a transaction of its
-        own; False if there was nothing to write (a mark noted while another write waited is
-        written by that one)."""
+        own. It takes what is noted when its turn on the database comes, so the marks of many
+        requests go in one commit; a caller whose mark such a write carried returns at once
+        (False: nothing left for it to write)."""
+        wanted = self._taken + 1  # the first write to take records from now on carries ours
         async with self._writing:
-            if not self._outcomes:
+            if self._written >= wanted or not self._outcomes:
                 return False
-            records, self._outcomes = self._outcomes, {}
+            records: dict[tuple[int, int], Outcome] = {}
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
+                    records, self._outcomes = self._outcomes, {}
+                    self._taken += 1
+                    taking = self._taken
                     await uow.outbox_sending.record(list(records.values()))
                     await uow.commit()
             except BaseException:
                 self._restore(records)
                 raise
+            self._written = taking
             self._ended.update(o.batch_id for o in records.values() if o.state in FINAL_STATES)
             return True
 
@@ -125,6 +133,8 @@ class Journal:
             try:
                 async with SqlUnitOfWork(self.sessions) as uow:
                     records, self._outcomes = self._outcomes, {}
+                    self._taken += 1
+                    taking = self._taken
                     await uow.outbox_sending.record(list(records.values()))
                     for person in set(unreachable):
                         await mark_unreachable(uow, person)
@@ -146,6 +156,7 @@ class Journal:
                 self._finished[:0] = finished
                 self._ended |= ended
                 raise
+            self._written = taking
         for batch_id in finished:
             log.info("batch %s finished", batch_id)
         if silent:

@@ -6,33 +6,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 
 from storage.repositories.base import Repository, dialect_insert, utc_now
 from storage.tables import InboxRow, ProcessedUpdateRow, core_table
+
+# an inbox row whose update was handled (a look-up by primary key per inbox row)
+_handled = exists().where(ProcessedUpdateRow.update_id == InboxRow.update_id)
 
 
 class SqlUpdateLog(Repository):
     async def seen(self, update_id: int) -> bool:
         return await self._s.get(ProcessedUpdateRow, update_id) is not None
 
-    async def record(self, update_id: int) -> None:
-        # Written with the update's other changes at its commit; a concurrent duplicate fails
-        # there on the primary key and is rolled back whole.
-        self._s.add(ProcessedUpdateRow(update_id=update_id, processed_at=utc_now()))
-        await self._s.execute(delete(InboxRow).where(InboxRow.update_id == update_id))
-
     async def claim(self, update_id: int) -> bool:
-        if await self.seen(update_id):
-            return False
-        await self.record(update_id)
-        return True
+        """Mark the update handled in the current transaction, in one statement; False if it
+        was handled before. On PostgreSQL a second instance claiming the same update waits for
+        the first one's transaction and then finds it taken."""
+        claimed = await self._s.scalar(
+            dialect_insert(self._s)(core_table(ProcessedUpdateRow))
+            .values(update_id=update_id, processed_at=utc_now())
+            .on_conflict_do_nothing()
+            .returning(core_table(ProcessedUpdateRow).c.update_id)
+        )
+        return claimed is not None
 
     async def receive(self, batch: Sequence[tuple[int, str]]) -> list[int]:
-        """Put fetched updates (id, JSON) in the inbox; returns the ids still to handle."""
-        fresh = [
-            (update_id, payload) for update_id, payload in batch if not await self.seen(update_id)
-        ]
+        """Put fetched updates (id, JSON) in the inbox; returns the ids still to handle. The
+        inbox rows of updates handled since the last batch go (handling only claims its id)."""
+        await self._s.execute(delete(InboxRow).where(_handled))
+        ids = [update_id for update_id, _ in batch]
+        handled = set(
+            await self._s.scalars(
+                select(ProcessedUpdateRow.update_id).where(ProcessedUpdateRow.update_id.in_(ids))
+            )
+        )
+        fresh = [(update_id, payload) for update_id, payload in batch if update_id not in handled]
         if fresh:
             now = utc_now()
             await self._s.execute(
@@ -60,6 +69,8 @@ class SqlUpdateLog(Repository):
 
     async def inbox(self) -> list[tuple[int, str]]:
         rows = await self._s.execute(
-            select(InboxRow.update_id, InboxRow.payload).order_by(InboxRow.update_id)
+            select(InboxRow.update_id, InboxRow.payload)
+            .where(~_handled)
+            .order_by(InboxRow.update_id)
         )
         return [(int(update_id), payload) for update_id, payload in rows]

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from conference.model.ids import PersonId
 from conference.requests import identify
 from storage.db import create_engine, session_factory
+from storage.tables import ProcessedUpdateRow
 from storage.uow import SqlUnitOfWork
 
 
@@ -21,7 +23,7 @@ async def test_units_of_work_that_commit_together_are_each_all_or_nothing(migrat
     sessions = session_factory(engine)
     try:
         async with SqlUnitOfWork(sessions) as uow:
-            await uow.updates.record(1)
+            assert await uow.updates.claim(1)
             for person in (1, 2, 3):
                 await uow.conversations.get(f"c{person}")
             await uow.commit()
@@ -29,7 +31,10 @@ async def test_units_of_work_that_commit_together_are_each_all_or_nothing(migrat
         async def step(update_id: int, person: int) -> None:
             async with SqlUnitOfWork(sessions) as uow:
                 await uow.conversations.set_state(f"c{person}", f"state{update_id}")
-                await uow.updates.record(update_id)
+                # written at the commit, with the state: a duplicate fails there, whole
+                uow.session.add(
+                    ProcessedUpdateRow(update_id=update_id, processed_at=datetime.now(UTC))
+                )
                 await uow.commit()
 
         # 1 was recorded before: that one fails (primary key), the others not

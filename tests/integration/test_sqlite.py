@@ -101,7 +101,7 @@ async def test_units_of_work_of_one_process_take_turns(tmp_path):
         async def unit(name: str, hold: float) -> None:
             async with SqlUnitOfWork(sessions) as uow:
                 events.append(f"{name} in")
-                await uow.updates.record(len(events))
+                assert await uow.updates.claim(len(events))
                 await asyncio.sleep(hold)
                 await uow.commit()
                 events.append(f"{name} out")

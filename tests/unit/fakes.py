@@ -470,9 +470,6 @@ class FakeUpdateLog:
     async def seen(self, update_id: int) -> bool:
         return update_id in self.seen_ids
 
-    async def record(self, update_id: int) -> None:
-        self.seen_ids.add(update_id)
-
     async def claim(self, update_id: int) -> bool:
         if update_id in self.seen_ids:
             return False
