@@ -25,6 +25,18 @@ class PrivateChat(Filter):
         return event.chat.type == "private"
 
 
+class ButtonsOf(Filter):
+    """A router's own buttons, as the router's filter: a press reaches the handlers of the
+    router whose kinds of callback data it carries, and no other router's handlers unpack it."""
+
+    def __init__(self, *kinds: type[CallbackData]) -> None:
+        self.prefixes = frozenset(kind.__prefix__ for kind in kinds)
+
+    async def __call__(self, callback: CallbackQuery) -> bool:
+        prefix, _, _ = (callback.data or "").partition(":")
+        return prefix in self.prefixes
+
+
 class HasText(Filter):
     async def __call__(self, message: Message) -> bool:
         return message.text is not None

@@ -23,7 +23,7 @@ from conference.model.request import ApplicantRole, ConferenceRequest, Field
 from conference.ports import UnitOfWork
 from dialogs.callbacks import AddApplicant, InviteeChoice
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, TypedWords, UnderMessage
+from dialogs.filters import ButtonsOf, CoordinatorOf, TypedWords, UnderMessage
 from dialogs.flows.circle import group_question, must_attend_question
 from dialogs.flows.intake import problem_text
 from dialogs.flows.invitation import invitation_text
@@ -193,6 +193,7 @@ async def send_invitation(
 
 def router() -> Router:
     r = Router(name="applicant")
+    r.callback_query.filter(ButtonsOf(AddApplicant, InviteeChoice))
     on_message = UnderMessage()
     r.callback_query.register(start, AddApplicant.filter(), CoordinatorOf(), on_message)
     r.callback_query.register(not_for_you, AddApplicant.filter())

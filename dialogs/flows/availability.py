@@ -36,7 +36,7 @@ from dialogs.callbacks import (
     VoteAnswer,
 )
 from dialogs.clock import now
-from dialogs.filters import HasText, OwnInvitation
+from dialogs.filters import ButtonsOf, HasText, OwnInvitation
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.buttons import ballot
@@ -235,6 +235,7 @@ async def still(
 
 def router() -> Router:
     r = Router(name="availability")
+    r.callback_query.filter(ButtonsOf(FamilyPropose, MeetingAnswer, NewDatesVote, VoteAnswer))
     r.callback_query.register(show_ballot, VoteAnswer.filter(F.slot == 0), OwnInvitation())
     r.callback_query.register(show_ballot, NewDatesVote.filter(F.slot == 0), OwnInvitation())
     r.callback_query.register(voted, VoteAnswer.filter(), OwnInvitation())

@@ -31,7 +31,7 @@ from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.callbacks import BroadcastStep
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasText, UnderMessage
+from dialogs.filters import ButtonsOf, CoordinatorOf, HasText, UnderMessage
 from dialogs.in_place import buttons_in_place
 from dialogs.refusals import not_for_you
 from dialogs.render.labels import group_label
@@ -268,6 +268,7 @@ GROUPS = [g.value for g in Group]
 
 def router() -> Router:
     r = Router(name="broadcast")
+    r.callback_query.filter(ButtonsOf(BroadcastStep))
     coordinator, on_message = CoordinatorOf(), UnderMessage()
     r.callback_query.register(
         start, BroadcastStep.filter(F.audience == "start"), coordinator, on_message

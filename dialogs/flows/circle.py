@@ -47,7 +47,7 @@ from dialogs.callbacks import (
     SeenUnconfirmed,
 )
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasRole, HasText, UnderMessage
+from dialogs.filters import ButtonsOf, CoordinatorOf, HasRole, HasText, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import ask_button
 from dialogs.in_place import buttons_in_place, edit_in_place
@@ -474,6 +474,9 @@ async def new_link(
 
 def router() -> Router:
     r = Router(name="circle")
+    r.callback_query.filter(
+        ButtonsOf(AddPerson, InviteeChoice, NewLink, OpenConference, SeenUnconfirmed)
+    )
     r.message.register(list_conferences, Command("conferences"), HasRole(StaffRole.COORDINATOR))
     r.message.register(coordinators_only, Command("conferences"))
     on_message = UnderMessage()

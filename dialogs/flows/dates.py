@@ -29,7 +29,7 @@ from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.callbacks import Dates, FixSlot, ProposalDecision
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasText, UnderMessage
+from dialogs.filters import ButtonsOf, CoordinatorOf, HasText, UnderMessage
 from dialogs.flows.fix_meeting import ask_cancel, ask_when, call_off, confirmed, earlier_question
 from dialogs.in_place import buttons_in_place
 from dialogs.refusals import not_for_you
@@ -269,6 +269,7 @@ async def decided(
 
 def router() -> Router:
     r = Router(name="dates")
+    r.callback_query.filter(ButtonsOf(Dates, FixSlot, ProposalDecision))
     coordinator, on_message = CoordinatorOf(), UnderMessage()
     for handler, action in (
         (show_dates, "menu"),

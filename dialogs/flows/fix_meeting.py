@@ -32,7 +32,7 @@ from conference.ports import UnitOfWork
 from conference.slots import parse_slot
 from dialogs.callbacks import Dates, FixSlot, VenueChoice
 from dialogs.clock import now
-from dialogs.filters import HasText, UnderMessage
+from dialogs.filters import ButtonsOf, HasText, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import buttons_in_place
 from dialogs.render.announce import announce
@@ -446,6 +446,7 @@ async def skipped_pin(
 
 def router() -> Router:
     r = Router(name="fixing")
+    r.callback_query.filter(ButtonsOf(FixSlot, VenueChoice))
     on_message = UnderMessage()
     r.callback_query.register(chose_slot, StateFilter(Dating.when), FixSlot.filter(), on_message)
     r.message.register(typed_when, StateFilter(Dating.when), HasText())

@@ -28,7 +28,7 @@ from conference.plan import answer_follow_up, check_in, comment_follow_up
 from conference.ports import UnitOfWork
 from dialogs.callbacks import CheckInAnswer, FollowUpAnswer, FollowUpComment
 from dialogs.clock import now
-from dialogs.filters import HasText, OwnInvitation
+from dialogs.filters import ButtonsOf, HasText, OwnInvitation
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
@@ -203,6 +203,7 @@ USED = ("yes", "partly", "no")
 
 def router() -> Router:
     r = Router(name="followup")
+    r.callback_query.filter(ButtonsOf(CheckInAnswer, FollowUpAnswer, FollowUpComment))
     own = OwnInvitation()
     r.callback_query.register(answered, FollowUpAnswer.filter(F.answer.in_(ANSWERS)), own)
     r.callback_query.register(unknown_choice, FollowUpAnswer.filter(), own)

@@ -18,7 +18,7 @@ from conference.model.circle import Allergen, Diet, Food, Invitee
 from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.callbacks import FoodStep
-from dialogs.filters import OwnInvitation
+from dialogs.filters import ButtonsOf, OwnInvitation
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
@@ -170,6 +170,7 @@ async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
 
 def router() -> Router:
     r = Router(name="food")
+    r.callback_query.filter(ButtonsOf(FoodStep))
     r.callback_query.register(start, FoodStep.filter(F.action == "start"), OwnInvitation())
     r.callback_query.register(consent, FoodStep.filter(F.action == "consent"), OwnInvitation())
     r.callback_query.register(

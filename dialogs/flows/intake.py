@@ -26,7 +26,7 @@ from conference.intake import (
 )
 from conference.model.request import ApplicantRole, ConferenceModel, Field, RequestDraft
 from dialogs.callbacks import Answer, Nav
-from dialogs.filters import HasContact, HasText
+from dialogs.filters import ButtonsOf, HasContact, HasText
 from dialogs.flows.start import show_welcome
 from dialogs.in_place import buttons_in_place
 from dialogs.intake_draft import answered, current_step, load_draft, reask, save_draft, show
@@ -292,6 +292,7 @@ async def not_text(message: Message, state: FSMContext, replies: Replies) -> Non
 
 def router() -> Router:
     r = Router(name="intake")
+    r.callback_query.filter(ButtonsOf(Answer, Nav))
     r.message.filter(StateFilter(Intake))
     r.callback_query.filter(StateFilter(Intake))
     current = CurrentQuestion()

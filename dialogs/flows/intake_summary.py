@@ -23,7 +23,7 @@ from conference.ports import UnitOfWork
 from conference.requests import submit_request
 from dialogs.callbacks import Nav, OpenRequest
 from dialogs.clock import now
-from dialogs.filters import UnderMessage
+from dialogs.filters import ButtonsOf, UnderMessage
 from dialogs.flows.start import ask_stop
 from dialogs.in_place import buttons_in_place
 from dialogs.intake_draft import load_draft, reask, show
@@ -84,6 +84,7 @@ async def submit(
 
 def router() -> Router:
     r = Router(name="intake_review")
+    r.callback_query.filter(ButtonsOf(Nav))
     r.callback_query.filter(StateFilter(Intake.review))
     on_message = UnderMessage()
     r.callback_query.register(edit, Nav.filter(F.action == "edit"), on_message)

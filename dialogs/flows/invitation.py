@@ -35,7 +35,7 @@ from conference.ports import UnitOfWork
 from conference.requests import set_language
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
-from dialogs.filters import OwnInvitation, TypedWords
+from dialogs.filters import ButtonsOf, OwnInvitation, TypedWords
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.buttons import (
@@ -357,6 +357,7 @@ async def _tell_taken(replies: Replies, uow: UnitOfWork, i18n: I18n, invitee: In
 
 def router() -> Router:
     r = Router(name="invitation")
+    r.callback_query.filter(ButtonsOf(NoReasonAnswer, RsvpAnswer))
     r.message.register(opened, CommandStart(deep_link=True))
     r.message.register(me, Command("me"))
     own = OwnInvitation()

@@ -26,7 +26,7 @@ from conference.ports import UnitOfWork
 from conference.requests import open_request
 from dialogs.callbacks import AssignTo, OpenConference, OpenRequest
 from dialogs.clock import now
-from dialogs.filters import HasRole, UnderMessage
+from dialogs.filters import ButtonsOf, HasRole, UnderMessage
 from dialogs.in_place import buttons_in_place
 from dialogs.refusals import managers_only
 from dialogs.render.labels import language_names
@@ -214,6 +214,7 @@ async def assign_(
 
 def router() -> Router:
     r = Router(name="manager")
+    r.callback_query.filter(ButtonsOf(AssignTo, OpenRequest))
     manager = HasRole(StaffRole.MANAGER)
     r.message.register(list_requests, Command("requests"), manager)
     r.message.register(managers_only, Command("requests"))

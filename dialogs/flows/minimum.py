@@ -29,7 +29,7 @@ from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.callbacks import AskMinimum, MinimumStart
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, OwnInvitation, TypedWords, UnderMessage
+from dialogs.filters import ButtonsOf, CoordinatorOf, OwnInvitation, TypedWords, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_for_you, not_yours
@@ -217,6 +217,7 @@ async def _reachable_professionals(uow: UnitOfWork, conference: ConferenceId) ->
 
 def router() -> Router:
     r = Router(name="minimum")
+    r.callback_query.filter(ButtonsOf(AskMinimum, MinimumStart))
     r.callback_query.register(start, MinimumStart.filter(), OwnInvitation())
     r.callback_query.register(not_yours, MinimumStart.filter())
     r.callback_query.register(

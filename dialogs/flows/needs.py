@@ -24,7 +24,7 @@ from conference.model.circle import Invitee, Needs
 from conference.model.people import Person
 from conference.ports import UnitOfWork
 from dialogs.callbacks import NeedsStep
-from dialogs.filters import OwnInvitation, TypedWords
+from dialogs.filters import ButtonsOf, OwnInvitation, TypedWords
 from dialogs.in_place import edit_in_place
 from dialogs.refusals import not_yours
 from dialogs.render.button_text import button_text
@@ -274,6 +274,7 @@ async def typed_language(
 
 def router() -> Router:
     r = Router(name="needs")
+    r.callback_query.filter(ButtonsOf(NeedsStep))
     r.callback_query.register(menu, NeedsStep.filter(F.action == "menu"), OwnInvitation())
     r.callback_query.register(
         interpreter, NeedsStep.filter(F.action == "interpreter"), OwnInvitation()

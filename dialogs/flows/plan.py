@@ -54,7 +54,7 @@ from conference.ports import UnitOfWork
 from conference.slots import parse_slot
 from dialogs.callbacks import PlanAnswer, PlanStep
 from dialogs.clock import now
-from dialogs.filters import CoordinatorOf, HasText, OwnInvitation, UnderMessage
+from dialogs.filters import ButtonsOf, CoordinatorOf, HasText, OwnInvitation, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import not_for_you, not_yours
@@ -756,6 +756,7 @@ async def reason(
 
 def router() -> Router:
     r = Router(name="plan")
+    r.callback_query.filter(ButtonsOf(PlanAnswer, PlanStep))
     coordinator, on_message = CoordinatorOf(), UnderMessage()
     for action, handler in (
         ("menu", menu),

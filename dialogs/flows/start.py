@@ -23,7 +23,7 @@ from conference.model.request import RequestDraft, RequestKind
 from conference.ports import UnitOfWork
 from conference.requests import set_language
 from dialogs.callbacks import Menu, PickLanguage
-from dialogs.filters import UnderMessage
+from dialogs.filters import ButtonsOf, UnderMessage
 from dialogs.flows.staff import staff_help, staff_menu
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.intake_draft import current_step, load_draft, reask, show
@@ -339,6 +339,7 @@ async def help_by_role(uow: UnitOfWork, person: Person) -> str:
 
 def router() -> Router:
     r = Router(name="start")
+    r.callback_query.filter(ButtonsOf(Menu, PickLanguage))
     on_message = UnderMessage()
     r.message.register(start, CommandStart())
     r.message.register(apply, Command("apply"))

@@ -26,7 +26,7 @@ from conference.model.request import Field
 from conference.ports import UnitOfWork
 from dialogs.callbacks import SuggestionDecision, SuggestStart
 from dialogs.clock import now
-from dialogs.filters import HasText, OwnInvitation, UnderMessage
+from dialogs.filters import ButtonsOf, HasText, OwnInvitation, UnderMessage
 from dialogs.flows.circle import ask_relation
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import buttons_in_place
@@ -224,6 +224,7 @@ async def _done(
 
 def router() -> Router:
     r = Router(name="suggest")
+    r.callback_query.filter(ButtonsOf(SuggestStart, SuggestionDecision))
     r.callback_query.register(
         start, SuggestStart.filter(), ~StateFilter(Suggest.reach), OwnInvitation()
     )
