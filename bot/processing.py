@@ -1,7 +1,7 @@
 """One update, one transaction: claim its update_id, run the handlers, commit. A replayed update
-finds its id claimed and changes nothing. Polling commits each fetched batch to the inbox before
-it moves the offset on, so a crash loses nothing; the next batch's transaction clears the inbox
-rows of the updates handled since."""
+finds its id claimed and changes nothing. Polling commits what of each fetched batch is not
+handled yet to the inbox before it moves the offset on, so a crash loses nothing; the next
+batch's transaction clears the inbox rows of the updates handled since."""
 
 from __future__ import annotations
 
@@ -170,9 +170,10 @@ class Lanes:
 
 
 class Poller:
-    """Long polling that loses nothing: each fetched batch is committed to the inbox table
-    before the offset moves on (so Telegram forgets it only once it is safe with us), then
-    handled in lanes. On start, whatever the inbox still holds is handled first."""
+    """Long polling that loses nothing: each fetched batch goes to the lanes, and what they
+    have not handled yet is committed to the inbox table, before the offset moves on (so
+    Telegram forgets an update only once it is safe with us). On start, whatever the inbox
+    still holds is handled first."""
 
     def __init__(
         self, bot: Bot, processor: UpdateProcessor, timeout: int, allowed_updates: list[str]
@@ -229,7 +230,14 @@ class Poller:
                     break
                 try:
                     updates = fetch.result()
-                    fresh = await self._store(updates) if updates else set()
+                    if updates:
+                        for update in updates:  # a replay of one handled before changes nothing
+                            self.lanes.submit(update)
+                        # The lanes take their turn on the database first, so at a steady pace
+                        # an update is handled before the inbox is written (which then skips
+                        # it); the offset moves on only once the batch is committed either way.
+                        await asyncio.sleep(0)
+                        await self._store(updates)
                 except TelegramRetryAfter as error:
                     await asyncio.sleep(error.retry_after)
                     continue
@@ -244,9 +252,6 @@ class Poller:
                 failures = 0
                 if updates:
                     offset = updates[-1].update_id + 1
-                    for update in updates:
-                        if update.update_id in fresh:
-                            self.lanes.submit(update)
         finally:
             stopping.cancel()
             if fetch is not None and not fetch.done():
@@ -254,10 +259,10 @@ class Poller:
                 await asyncio.gather(fetch, return_exceptions=True)
         return offset
 
-    async def _store(self, updates: Sequence[Update]) -> set[int]:
+    async def _store(self, updates: Sequence[Update]) -> None:
+        """Commit the batch's updates not handled yet to the inbox (a restart handles them)."""
         async with SqlUnitOfWork(self.processor.sessions) as uow:
-            fresh = await uow.updates.receive(
+            await uow.updates.receive(
                 [(u.update_id, u.model_dump_json(exclude_unset=True)) for u in updates]
             )
             await uow.commit()
-        return set(fresh)
