@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from bench.fresh_database import fresh_database
 from emulator import BotApiEmulator, Person
 
 TOKEN = "123456:bench-token"
@@ -338,22 +339,26 @@ async def main() -> None:
         default=None,
         help="offer this many updates/s in all (default: as fast as answered)",
     )
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server to run kring on (the run gets a fresh database there)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kring-bench-"))
-    database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
 
     kring = Contender("kring", [sys.executable, *profiled(), "-m", "bot", "run"], intake_script)
     echo = Contender("echo", [sys.executable, "-m", "bench.echo_bot"], echo_script)
-    try:
-        for contender in (kring, echo):
-            await contender.start(database_url)
-        for _ in range(args.rounds):  # alternating, so both meet the same disturbances
+    async with fresh_database(args.database_url, workdir) as database_url:
+        try:
             for contender in (kring, echo):
-                await contender.round(args.people, args.rate)
-    finally:
-        for contender in (kring, echo):
-            await contender.stop()
+                await contender.start(database_url)
+            for _ in range(args.rounds):  # alternating, so both meet the same disturbances
+                for contender in (kring, echo):
+                    await contender.round(args.people, args.rate)
+        finally:
+            for contender in (kring, echo):
+                await contender.stop()
 
     for c in (kring, echo):
         print(
