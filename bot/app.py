@@ -9,11 +9,12 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, clock_from
 from bot.commands import publish_commands
-from bot.config import Settings
+from bot.config import Settings, listen_address
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.middlewares import ActorMiddleware
@@ -27,6 +28,7 @@ from bot.telegram_session import (
     api_session,
     keep_response_types,
 )
+from bot.webhook import WebhookEndpoint
 from dialogs import build_router
 from dialogs.clock import use_clock
 from dialogs.replies import NoMessageBeforeCommit
@@ -107,6 +109,7 @@ class Kring:
         )
         self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n, self.clock)
         self.ready = asyncio.Event()  # set once polling begins (tests and benchmarks wait)
+        self._stopping = asyncio.Event()
 
     @classmethod
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Kring:
@@ -153,8 +156,57 @@ class Kring:
                 )
                 await asyncio.sleep(30 * (attempt + 1))
 
+    async def run_webhook(self) -> None:
+        """`kring serve`: take updates on KRING_LISTEN as Telegram posts them to
+        KRING_WEBHOOK_URL, until stopped. The webhook stays set when it stops: another instance
+        (or this one, restarted) goes on, and Telegram keeps what it could not deliver."""
+        url, secret = self.settings.webhook_url, self.settings.webhook_secret
+        if not url or not secret:
+            raise ValueError("kring serve needs KRING_WEBHOOK_URL and KRING_WEBHOOK_SECRET")
+        use_clock(self.clock)
+        lanes = self.poller.lanes
+        endpoint = WebhookEndpoint(
+            self.bot, self.sessions, lanes, secret, self.settings.database_url
+        )
+        runner = web.AppRunner(endpoint.app(), access_log=None)
+        await runner.setup()
+        try:
+            await self.poller.recover()
+            host, port = listen_address(self.settings)
+            await web.TCPSite(runner, host, port).start()
+            me, _ = await asyncio.gather(
+                self.bot.get_me(),
+                self.bot.set_webhook(
+                    url,
+                    secret_token=secret,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    max_connections=self.settings.webhook_max_connections,
+                    drop_pending_updates=False,
+                ),
+            )
+            log.info("kring runs as @%s (webhook, listening on %s:%d)", me.username, host, port)
+            gc.freeze()  # see run_polling
+            gc.enable()
+            self.jobs.start()
+            await self.outbox.start()
+            commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
+            self.ready.set()
+            try:
+                await self._stopping.wait()
+            finally:
+                commands.cancel()
+                await runner.shutdown()  # no new updates; those in hand are finished
+                if not await lanes.drain(timeout=10):
+                    log.warning("stopping with updates still in hand: the inbox keeps them")
+                await lanes.cancel()
+                self.jobs.stop()
+                await self.outbox.stop()
+        finally:
+            await runner.cleanup()
+
     def stop(self) -> None:
         self.poller.stop()
+        self._stopping.set()
 
     async def close(self) -> None:
         await self.bot.session.close()

@@ -11,7 +11,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, listen_address, load_settings
 from conference.model.ids import PersonId
 from conference.model.people import Gender, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
@@ -25,6 +25,10 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kring", description="kring: the family conference bot")
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot with long polling (applies migrations first)")
+    commands.add_parser(
+        "serve",
+        help="run the bot as a webhook service on KRING_LISTEN (applies migrations first)",
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations to head")
     staff = commands.add_parser("staff", help="who the regional managers and coordinators are")
@@ -94,7 +98,7 @@ def _i18n(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if found and args.action == "check" else 0
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, serve: bool = False) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import Kring  # aiogram is only needed for the bot itself
@@ -104,7 +108,7 @@ async def _run(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, app.stop)
     try:
-        await app.run_polling()
+        await (app.run_webhook() if serve else app.run_polling())
     except TelegramUnauthorizedError:
         print(
             "kring: Telegram does not accept KRING_BOT_TOKEN; copy it again from @BotFather",
@@ -293,14 +297,33 @@ async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_serving(settings: Settings) -> None:
+    if not settings.webhook_url:
+        raise ConfigError(
+            "KRING_WEBHOOK_URL: missing; the HTTPS address Telegram posts updates to, "
+            "e.g. https://kring.example.org/telegram"
+        )
+    if not settings.webhook_secret:
+        raise ConfigError(
+            "KRING_WEBHOOK_SECRET: missing; 16-256 characters of A-Z a-z 0-9 _ -, "
+            "e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
+    try:
+        listen_address(settings)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command != "run":
-        gc.enable()  # off for the start-up of `kring run` only (bot/__main__.py)
+    if args.command not in ("run", "serve"):
+        gc.enable()  # off for the start-up of the bot only (bot/__main__.py)
     try:
         settings = load_settings()
-        if args.command == "run" and settings.bot_token is None:
+        if args.command in ("run", "serve") and settings.bot_token is None:
             raise ConfigError("KRING_BOT_TOKEN: missing; get a token from @BotFather and set it")
+        if args.command == "serve":
+            _check_serving(settings)
     except ConfigError as error:
         print(f"kring: configuration error: {error}", file=sys.stderr)
         return 2
@@ -308,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command == "run":
-        return asyncio.run(_run(settings))
+    if args.command in ("run", "serve"):
+        return asyncio.run(_run(settings, serve=args.command == "serve"))
     if args.command == "db":
         asyncio.run(upgrade(settings.database_url))
         print("database is at the newest version")

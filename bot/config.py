@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     reminder_poll: float = Field(default=30, gt=0, le=3600)
     # tests and benchmarks only: "2027-07-02T06:00:00+02:00*60" starts the clock there, 60x fast
     clock: str | None = None
+    # `kring serve`: where the webhook server listens (host:port; behind a TLS reverse proxy)
+    listen: str = "127.0.0.1:8080"
+    # `kring serve`: the public HTTPS address Telegram posts updates to (the proxy's, ending
+    # in /telegram), and the secret token it must send along (1-256 of A-Z a-z 0-9 _ -)
+    webhook_url: str | None = None
+    webhook_secret: str | None = Field(
+        default=None, min_length=16, max_length=256, pattern=r"^[A-Za-z0-9_-]+$", repr=False
+    )
+    # `kring serve`: how many connections Telegram may open at once (1-100)
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @field_validator("bot_token")
     @classmethod
@@ -159,3 +169,11 @@ def load_settings(**overrides: Any) -> Settings:
         first = error.errors()[0]
         name = "KRING_" + str(first["loc"][0]).upper() if first["loc"] else "KRING_*"
         raise ConfigError(f"{name}: {first['msg']}") from None
+
+
+def listen_address(settings: Settings) -> tuple[str, int]:
+    """KRING_LISTEN as (host, port)."""
+    host, _, port = settings.listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"KRING_LISTEN: must be host:port, not {settings.listen!r}")
+    return host.strip("[]"), int(port)

@@ -190,7 +190,7 @@ class Poller:
 
     async def run(self) -> None:
         try:
-            await self._recover()
+            await self.recover()
             offset = await self._poll()
             if offset is not None:
                 # Confirm the last batch so a restart does not fetch it again (harmless if not).
@@ -201,7 +201,8 @@ class Poller:
         finally:
             await self.lanes.cancel()
 
-    async def _recover(self) -> None:
+    async def recover(self) -> None:
+        """Hand whatever the inbox still holds (fetched, not handled) to the lanes."""
         async with SqlUnitOfWork(self.processor.sessions) as uow:
             waiting = await uow.updates.inbox()
         for _update_id, payload in waiting:

@@ -67,6 +67,15 @@ class SqlUpdateLog(Repository):
         result = await self._s.execute(delete(ProcessedUpdateRow).where(*where))
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def inbox_lag(self) -> tuple[int, datetime | None]:
+        """How many fetched updates wait to be handled, and since when the oldest."""
+        waiting, oldest = (
+            await self._s.execute(
+                select(func.count(), func.min(InboxRow.received_at)).where(~_handled)
+            )
+        ).one()
+        return int(waiting), oldest
+
     async def inbox(self) -> list[tuple[int, str]]:
         rows = await self._s.execute(
             select(InboxRow.update_id, InboxRow.payload)

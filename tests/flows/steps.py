@@ -37,10 +37,13 @@ class Running:
     app: Kring | None = None
     task: asyncio.Task[None] | None = None
     runs: int = field(default=0)
+    serve: bool = False  # `kring serve` (webhook) instead of `kring run`
 
     async def start(self) -> None:
         self.app = await Kring.create(self.settings)
-        self.task = asyncio.create_task(self.app.run_polling())
+        self.task = asyncio.create_task(
+            self.app.run_webhook() if self.serve else self.app.run_polling()
+        )
         # kring confirms an update once it is safe in the inbox, before handling it: a test
         # action returns when kring has handled everything it took in
         self.emu.settle_hook = self.app.poller.lanes.drain

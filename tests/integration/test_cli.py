@@ -49,6 +49,35 @@ def test_a_malformed_setting_is_named(tmp_path, variable, value):
     assert "Traceback" not in result.stderr
 
 
+TOKEN = "123456:cli-test-token"
+URL = "https://kring.example.org/telegram"
+SECRET = "a-secret-of-sixteen-or-more"
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"KRING_WEBHOOK_SECRET": SECRET}, "KRING_WEBHOOK_URL"),
+        ({"KRING_WEBHOOK_URL": URL}, "KRING_WEBHOOK_SECRET"),
+        ({"KRING_WEBHOOK_URL": URL, "KRING_WEBHOOK_SECRET": "short"}, "KRING_WEBHOOK_SECRET"),
+        (
+            {"KRING_WEBHOOK_URL": URL, "KRING_WEBHOOK_SECRET": "has spaces in it, no"},
+            "KRING_WEBHOOK_SECRET",
+        ),
+        (
+            {"KRING_WEBHOOK_URL": URL, "KRING_WEBHOOK_SECRET": SECRET, "KRING_LISTEN": "8080"},
+            "KRING_LISTEN",
+        ),
+    ],
+)
+def test_serve_names_what_it_misses_in_one_line(tmp_path, settings, named):
+    result = kring("serve", cwd=tmp_path, KRING_BOT_TOKEN=TOKEN, **settings)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"kring: configuration error: {named}")
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert SECRET not in result.stderr
+
+
 def test_settings_are_read_from_a_dotenv_file(tmp_path):
     (tmp_path / ".env").write_text("KRING_TIMEZONE=Nowhere/Land\n")
     result = kring("db", "upgrade", cwd=tmp_path)

@@ -1,0 +1,110 @@
+"""`kring serve`: Telegram posts each update to an HTTPS address (the operator's TLS proxy in
+front of this aiohttp server). An update is committed to the inbox before the answer 200, so
+one that could not be stored is delivered again (a 5xx); then it is handled in the same lanes
+as polling. Only requests carrying the webhook's secret token are taken; the health endpoints
+say whether this instance lives and can serve."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from aiogram import Bot
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.processing import Lanes
+from storage.migrate import current_revision, declared_head
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/telegram"
+# the inbox is behind when an update waits this long (seconds) to be handled
+INBOX_LAG_LIMIT = 60.0
+
+
+class WebhookEndpoint:
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: async_sessionmaker[AsyncSession],
+        lanes: Lanes,
+        secret: str,
+        database_url: str,
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.lanes = lanes
+        self._secret = secret.encode()
+        self.database_url = database_url
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(WEBHOOK_PATH, self.receive)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/readyz", self.readyz)
+        return app
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("webhook: a request without the right secret token was refused")
+            return web.json_response({"ok": False, "error": "unauthorized"}, status=401)
+        body = await request.read()
+        try:
+            update = Update.model_validate_json(body, context={"bot": self.bot})
+        except ValidationError:
+            # Telegram would deliver it again and again: set aside, logged without its content
+            log.warning("webhook: an update that does not parse was set aside")
+            return web.json_response({"ok": True})
+        try:
+            async with SqlUnitOfWork(self.sessions) as uow:
+                await uow.updates.receive([(update.update_id, body.decode())])
+                await uow.commit()
+        except Exception as error:
+            log.warning(
+                "webhook: update %s could not be stored (%s); Telegram delivers it again",
+                update.update_id,
+                type(error).__name__,
+            )
+            return web.json_response({"ok": False, "error": "not stored"}, status=503)
+        self.lanes.submit(update)
+        return web.json_response({"ok": True})
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(self, _request: web.Request) -> web.Response:
+        checks: dict[str, object] = {}
+        ready = True
+        try:
+            async with SqlUnitOfWork(self.sessions) as uow:
+                await uow.session.execute(text("SELECT 1"))
+                waiting, oldest = await uow.updates.inbox_lag()
+            checks["database"] = "ok"
+            lag = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+            checks["inbox"] = {"waiting": waiting, "oldest_s": round(lag, 1)}
+            if lag > INBOX_LAG_LIMIT:
+                ready = False
+        except Exception as error:
+            checks["database"] = f"unreachable ({type(error).__name__})"
+            ready = False
+        else:
+            current = await current_revision(self.database_url)
+            head = declared_head()
+            at_head = head is None or current == head
+            checks["migrations"] = "at head" if at_head else "behind: run `kring db upgrade`"
+            ready = ready and at_head
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        return web.json_response(body, status=200 if ready else 503, dumps=_dumps)
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()

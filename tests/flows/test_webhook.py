@@ -1,0 +1,127 @@
+"""`kring serve`: Telegram (the emulator) posts updates to kring's webhook on 127.0.0.1; only
+requests with the secret token are taken, and an update is stored before the answer 200."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from sqlalchemy import select, text
+
+from emulator import BotApiEmulator
+from storage.tables import InboxRow, ProcessedUpdateRow
+from tests.flows.steps import Running, running_kring, started
+
+SECRET = "kring-test-secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def served(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
+    port = free_port()
+    running = running_kring(
+        emu,
+        migrated_url,
+        listen=f"127.0.0.1:{port}",
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_secret=SECRET,
+    )
+    running.serve = True
+    async with started(running):
+        yield running
+
+
+def update_json(update_id: int, user_id: int, text: str) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "text": text,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Wim", "language_code": "nl"},
+        },
+    }
+
+
+async def post(
+    running: Running, body: dict[str, object], secret: str | None
+) -> aiohttp.ClientResponse:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    assert running.settings.webhook_url is not None
+    async with aiohttp.ClientSession() as http:
+        async with http.post(running.settings.webhook_url, json=body, headers=headers) as resp:
+            await resp.read()
+            return resp
+
+
+async def handled_ids(running: Running) -> list[int]:
+    async with running.uow() as uow:
+        return list(await uow.session.scalars(select(ProcessedUpdateRow.update_id)))
+
+
+async def test_a_conversation_runs_over_the_webhook(emu: BotApiEmulator, served: Running):
+    config = emu.bot().webhook
+    assert config is not None and config.secret_token == SECRET
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text("/start")
+    await wim.send_text("/apply")
+    await wim.wait_for("Wie doet de aanvraag?")
+    assert emu.webhook_deliveries and all(d.status == 200 for d in emu.webhook_deliveries)
+    assert len(await handled_ids(served)) == 2
+    async with served.uow() as uow:
+        assert await uow.updates.inbox() == []  # handled, nothing left to recover
+
+
+async def test_a_request_without_the_secret_is_refused_and_changes_nothing(served: Running):
+    for secret in (None, "", "wrong-secret-0123456789", SECRET[:-1]):
+        resp = await post(served, update_json(70_000, 4242, "/start"), secret)
+        assert resp.status == 401
+    assert 70_000 not in await handled_ids(served)
+    async with served.uow() as uow:
+        assert list(await uow.session.scalars(select(InboxRow.update_id))) == []
+    assert served.app is not None
+    await served.app.poller.lanes.drain()
+    assert 70_000 not in await handled_ids(served)
+
+
+async def test_an_update_that_cannot_be_stored_is_answered_503_and_not_handled(
+    served: Running,
+):
+    async with served.uow() as uow:  # the inbox is gone: storing fails for real
+        await uow.session.execute(text("ALTER TABLE inbox RENAME TO inbox_away"))
+        await uow.commit()
+    resp = await post(served, update_json(70_001, 4243, "/start"), SECRET)
+    assert resp.status == 503  # Telegram delivers it again later
+    assert served.app is not None
+    await served.app.poller.lanes.drain()
+    assert 70_001 not in await handled_ids(served)
+    async with served.uow() as uow:
+        await uow.session.execute(text("ALTER TABLE inbox_away RENAME TO inbox"))
+        await uow.commit()
+    resp = await post(served, update_json(70_001, 4243, "/start"), SECRET)
+    assert resp.status == 200
+    await served.app.poller.lanes.drain()
+    assert 70_001 in await handled_ids(served)
+
+
+async def test_health_and_readiness_answer_in_json(served: Running):
+    host_port = served.settings.listen
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://{host_port}/healthz") as resp:
+            assert resp.status == 200
+            assert await resp.json() == {"status": "ok"}
+        async with http.get(f"http://{host_port}/readyz") as resp:
+            assert resp.status == 200
+            body = await resp.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["migrations"] == "at head"
+    assert body["checks"]["inbox"] == {"waiting": 0, "oldest_s": 0.0}
