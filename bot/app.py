@@ -17,6 +17,7 @@ from bot.commands import publish_commands
 from bot.config import Settings, listen_address
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
+from bot.metrics import Metrics
 from bot.middlewares import ActorMiddleware
 from bot.outbox.sender import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
@@ -100,7 +101,11 @@ class Kring:
         )
         self.clock = clock_from(settings.clock)
         self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)
-        self.processor = UpdateProcessor(self.dispatcher, self.bot, self.sessions, self.i18n)
+        self.metrics = Metrics()
+        self.metrics.watch_sender(self.outbox.stats, self.pace)
+        self.processor = UpdateProcessor(
+            self.dispatcher, self.bot, self.sessions, self.i18n, self.metrics
+        )
         self.poller = Poller(
             self.bot,
             self.processor,
@@ -166,7 +171,13 @@ class Kring:
         use_clock(self.clock)
         lanes = self.poller.lanes
         endpoint = WebhookEndpoint(
-            self.bot, self.sessions, lanes, secret, self.settings.database_url
+            self.bot,
+            self.sessions,
+            lanes,
+            secret,
+            self.settings.database_url,
+            self.metrics,
+            self.clock.now,
         )
         runner = web.AppRunner(endpoint.app(), access_log=None)
         await runner.setup()
@@ -189,6 +200,7 @@ class Kring:
             gc.enable()
             self.jobs.start()
             await self.outbox.start()
+            self.metrics.leader.set(1)  # one instance for now: it sends and schedules
             commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
             self.ready.set()
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.fsm import current_uow
+from bot.metrics import Metrics
 from conference.model.ids import PersonId
 from conference.requests import mark_unreachable
 from dialogs.replies import Replies, handling
@@ -52,13 +54,16 @@ class UpdateProcessor:
         bot: Bot,
         sessions: async_sessionmaker[AsyncSession],
         i18n: I18n,
+        metrics: Metrics | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.sessions = sessions
         self.i18n = i18n
+        self.metrics = metrics
 
     async def process(self, update: Update) -> None:
+        began = time.perf_counter()
         replies = Replies()
         failure: BaseException | None = None
         async with SqlUnitOfWork(self.sessions) as uow:
@@ -76,6 +81,12 @@ class UpdateProcessor:
             finally:
                 handling.reset(handling_token)
                 current_uow.reset(uow_token)
+        if self.metrics is not None:
+            if failure is None:
+                self.metrics.updates_handled.inc()
+                self.metrics.handling_seconds.observe(time.perf_counter() - began)
+            else:
+                self.metrics.updates_failed.inc()
         if failure is None:
             await self._send(update, replies)
         else:

@@ -2,22 +2,25 @@
 front of this aiohttp server). An update is committed to the inbox before the answer 200, so
 one that could not be stored is delivered again (a 5xx); then it is handled in the same lanes
 as polling. Only requests carrying the webhook's secret token are taken; the health endpoints
-say whether this instance lives and can serve."""
+say whether this instance lives and can serve, /metrics how it goes."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
 from aiogram import Bot
 from aiogram.types import Update
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import Metrics
 from bot.processing import Lanes
 from storage.migrate import current_revision, declared_head
 from storage.uow import SqlUnitOfWork
@@ -38,18 +41,23 @@ class WebhookEndpoint:
         lanes: Lanes,
         secret: str,
         database_url: str,
+        metrics: Metrics,
+        now: Callable[[], datetime],
     ) -> None:
         self.bot = bot
         self.sessions = sessions
         self.lanes = lanes
         self._secret = secret.encode()
         self.database_url = database_url
+        self.metrics = metrics
+        self.now = now
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(WEBHOOK_PATH, self.receive)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/readyz", self.readyz)
+        app.router.add_get("/metrics", self.scrape)
         return app
 
     async def receive(self, request: web.Request) -> web.Response:
@@ -104,6 +112,26 @@ class WebhookEndpoint:
             ready = ready and at_head
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return web.json_response(body, status=200 if ready else 503, dumps=_dumps)
+
+    async def scrape(self, _request: web.Request) -> web.Response:
+        """/metrics: this process's counts, and the backlogs as the database has them."""
+        m = self.metrics
+        try:
+            async with SqlUnitOfWork(self.sessions) as uow:
+                inbox_waiting, _ = await uow.updates.inbox_lag()
+                outbox_waiting, oldest = await uow.outbox_sending.backlog()
+                overdue = await uow.reminders.overdue(self.now())
+        except Exception as error:
+            log.warning("metrics: the database did not answer (%s)", type(error).__name__)
+        else:
+            m.inbox_waiting.set(inbox_waiting)
+            m.outbox_waiting.set(outbox_waiting)
+            age = (self.now() - oldest).total_seconds() if oldest is not None else 0.0
+            m.outbox_oldest_seconds.set(max(0.0, age))
+            m.reminders_overdue.set(overdue)
+        return web.Response(
+            body=generate_latest(m.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
 
 
 def _dumps(value: object) -> str:

@@ -93,6 +93,18 @@ class SqlOutboxSending(Repository):
         )
         return (int(getattr(back, "rowcount", 0) or 0), int(getattr(lost, "rowcount", 0) or 0))
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """Deliveries not yet taken by the sender, and when the oldest one's batch was made."""
+        waiting, oldest = (
+            await self._s.execute(
+                select(func.count(), func.min(OutboxBatchRow.created_at))
+                .select_from(OutboxDeliveryRow)
+                .join(OutboxBatchRow, OutboxBatchRow.id == OutboxDeliveryRow.batch_id)
+                .where(OutboxDeliveryRow.state == DeliveryState.PENDING.value)
+            )
+        ).one()
+        return int(waiting), oldest
+
     async def claim(self, limit: int) -> list[Claimed]:
         """Take up to `limit` pending deliveries (a fair share from every open batch, oldest
         batch first) and mark them SENDING. A person's delivery waits while an older batch still

@@ -54,6 +54,17 @@ def _reminder(row: ReminderRow) -> Reminder:
 
 
 class SqlReminders(Repository):
+    async def overdue(self, now: datetime) -> int:
+        """Reminders due before `now` and not yet handed to the outbox."""
+        return int(
+            await self._s.scalar(
+                select(func.count())
+                .select_from(ReminderRow)
+                .where(ReminderRow.status == Status.PENDING.value, ReminderRow.due_at <= now)
+            )
+            or 0
+        )
+
     async def add(self, planned: Sequence[Planned], at: datetime) -> None:
         if not planned:
             return

@@ -125,3 +125,31 @@ async def test_health_and_readiness_answer_in_json(served: Running):
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["migrations"] == "at head"
     assert body["checks"]["inbox"] == {"waiting": 0, "oldest_s": 0.0}
+
+
+async def test_metrics_count_what_was_handled_in_prometheus_text(
+    emu: BotApiEmulator, served: Running
+):
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text("/start")
+    await wim.send_text("/apply")
+    await wim.wait_for("Wie doet de aanvraag?")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://{served.settings.listen}/metrics") as resp:
+            assert resp.status == 200
+            assert resp.content_type == "text/plain"
+            body = await resp.text()
+    samples = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in body.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert samples["kring_updates_handled_total"] == 2
+    assert samples["kring_updates_failed_total"] == 0
+    assert samples["kring_update_handling_seconds_count"] == 2
+    assert samples["kring_inbox_waiting"] == 0
+    assert samples["kring_outbox_waiting"] == 0
+    assert samples["kring_reminders_overdue"] == 0
+    assert samples["kring_leader"] == 1
+    assert samples["kring_telegram_429_total"] == 0
+    assert "Wim" not in body and SECRET not in body  # ids and counts, never names or secrets

@@ -1,0 +1,80 @@
+"""What `kring serve` shows on /metrics, in Prometheus' text format (prometheus-client). One
+registry per process (tests run several kring in one process). Counts of this process since it
+started; the backlogs (inbox, outbox, overdue reminders) are read from the database when
+scraped, so every instance shows the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from bot.outbox.stats import SenderStats
+from bot.pace import Pace
+
+
+class Metrics:
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.updates_handled = Counter(
+            "kring_updates_handled", "Updates handled and committed", registry=r
+        )
+        self.updates_failed = Counter(
+            "kring_updates_failed", "Updates whose handling failed (rolled back)", registry=r
+        )
+        self.handling_seconds = Histogram(
+            "kring_update_handling_seconds",
+            "From taking an update in hand to its commit",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=r,
+        )
+        self.inbox_waiting = Gauge(
+            "kring_inbox_waiting", "Updates taken from Telegram, not yet handled", registry=r
+        )
+        self.outbox_waiting = Gauge(
+            "kring_outbox_waiting", "Messages waiting for the sender", registry=r
+        )
+        self.outbox_oldest_seconds = Gauge(
+            "kring_outbox_oldest_waiting_seconds",
+            "Age of the oldest batch with a message waiting for the sender",
+            registry=r,
+        )
+        self.reminders_overdue = Gauge(
+            "kring_reminders_overdue",
+            "Reminders past their moment, not yet handed to the outbox",
+            registry=r,
+        )
+        self.leader = Gauge(
+            "kring_leader",
+            "1 when this instance sends the outbox and runs the scheduler",
+            registry=r,
+        )
+
+    def watch_sender(self, stats: SenderStats, pace: Pace) -> None:
+        self.registry.register(_SenderCollector(stats, pace))
+
+
+class _SenderCollector(Collector):
+    """The outbox sender's own counts, read when scraped."""
+
+    def __init__(self, stats: SenderStats, pace: Pace) -> None:
+        self.stats, self.pace = stats, pace
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = {
+            "kring_messages_sent": ("Messages Telegram accepted", self.stats.sent),
+            "kring_messages_failed": ("Messages given up on", self.stats.failed),
+            "kring_messages_blocked": (
+                "Messages to people who blocked the bot",
+                self.stats.blocked,
+            ),
+            "kring_messages_retried": (
+                "Requests retried after a 5xx or network error",
+                self.stats.retried,
+            ),
+            "kring_telegram_429": ("Times Telegram said to wait (429)", self.pace.throttled),
+        }
+        for name, (documentation, value) in counts.items():
+            yield CounterMetricFamily(name, documentation, value=value)
