@@ -34,6 +34,7 @@ from dialogs import build_router
 from dialogs.clock import use_clock
 from dialogs.replies import NoMessageBeforeCommit
 from storage.db import create_engine, session_factory
+from storage.instance_lock import InstanceLock
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,14 @@ class Kring:
         return cls(settings, create_engine(settings.database_url))
 
     async def run_polling(self) -> None:
+        lock = InstanceLock(self.engine, self.settings.database_url, polling=True)
+        await lock.acquire()  # AnotherInstance: one line, nothing started
+        try:
+            await self._poll()
+        finally:
+            await lock.release()
+
+    async def _poll(self) -> None:
         # Every task started from here on (each update's handling) reads this clock.
         use_clock(self.clock)
         # Both before polling (getUpdates is refused while a webhook is set); one round trip.
@@ -165,6 +174,14 @@ class Kring:
         """`kring serve`: take updates on KRING_LISTEN as Telegram posts them to
         KRING_WEBHOOK_URL, until stopped. The webhook stays set when it stops: another instance
         (or this one, restarted) goes on, and Telegram keeps what it could not deliver."""
+        lock = InstanceLock(self.engine, self.settings.database_url, polling=False)
+        await lock.acquire()  # AnotherInstance: one line, nothing started
+        try:
+            await self._serve()
+        finally:
+            await lock.release()
+
+    async def _serve(self) -> None:
         url, secret = self.settings.webhook_url, self.settings.webhook_secret
         if not url or not secret:
             raise ValueError("kring serve needs KRING_WEBHOOK_URL and KRING_WEBHOOK_SECRET")

@@ -102,6 +102,7 @@ async def _run(settings: Settings, serve: bool = False) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import Kring  # aiogram is only needed for the bot itself
+    from storage.instance_lock import AnotherInstance
 
     app = await Kring.create(settings)
     loop = asyncio.get_running_loop()
@@ -109,6 +110,9 @@ async def _run(settings: Settings, serve: bool = False) -> int:
         loop.add_signal_handler(signum, app.stop)
     try:
         await (app.run_webhook() if serve else app.run_polling())
+    except AnotherInstance as error:
+        print(f"kring: {error}", file=sys.stderr)
+        return 1
     except TelegramUnauthorizedError:
         print(
             "kring: Telegram does not accept KRING_BOT_TOKEN; copy it again from @BotFather",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gettext
 import re
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -89,6 +90,30 @@ def running_kring(emu: BotApiEmulator, url: str, **settings: Any) -> Running:
         ),
         emu,
     )
+
+
+WEBHOOK_SECRET = "kring-test-secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serving_kring(emu: BotApiEmulator, url: str, **settings: Any) -> Running:
+    """A `kring serve` on this emulator and database, its webhook on a free local port."""
+    port = free_port()
+    running = running_kring(
+        emu,
+        url,
+        listen=f"127.0.0.1:{port}",
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_secret=WEBHOOK_SECRET,
+        **settings,
+    )
+    running.serve = True
+    return running
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@ requests with the secret token are taken, and an update is stored before the ans
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,29 +11,14 @@ from sqlalchemy import select, text
 
 from emulator import BotApiEmulator
 from storage.tables import InboxRow, ProcessedUpdateRow
-from tests.flows.steps import Running, running_kring, started
+from tests.flows.steps import WEBHOOK_SECRET, Running, serving_kring, started
 
-SECRET = "kring-test-secret-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+SECRET = WEBHOOK_SECRET
 
 
 @pytest.fixture
 async def served(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
-    port = free_port()
-    running = running_kring(
-        emu,
-        migrated_url,
-        listen=f"127.0.0.1:{port}",
-        webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_secret=SECRET,
-    )
-    running.serve = True
-    async with started(running):
+    async with started(serving_kring(emu, migrated_url)) as running:
         yield running
 
 
