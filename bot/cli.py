@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import signal
 import sys
 from datetime import UTC, datetime
 
+from bot import logs
 from bot.config import ConfigError, Settings, listen_address, load_settings
 from conference.model.ids import PersonId
 from conference.model.people import Gender, StaffMember, StaffRole
@@ -331,10 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"kring: configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format)
     if args.command in ("run", "serve"):
         return asyncio.run(_run(settings, serve=args.command == "serve"))
     if args.command == "db":

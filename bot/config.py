@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     default_locale: str = "nl"
     locales_dir: Path = LOCALES_DIR
     log_level: str = "INFO"
+    # "text": lines for people; "json": one JSON object per line, for a log collector
+    log_format: Literal["text", "json"] = "text"
     # compiled catalogs are kept here (None: the user's cache directory, ~/.cache/kring)
     cache_dir: Path | None = None
     polling_timeout: int = Field(default=25, ge=0, le=50)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -76,6 +77,17 @@ def test_serve_names_what_it_misses_in_one_line(tmp_path, settings, named):
     assert result.stderr.startswith(f"kring: configuration error: {named}")
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert SECRET not in result.stderr
+
+
+def test_json_logs_are_one_object_per_line(tmp_path):
+    result = kring("db", "upgrade", cwd=tmp_path, KRING_LOG_FORMAT="json")
+    assert result.returncode == 0
+    lines = result.stderr.strip().splitlines()
+    assert lines
+    for line in lines:
+        entry = json.loads(line)
+        assert set(entry) >= {"time", "level", "logger", "event"}
+    assert any(json.loads(line)["logger"].startswith("alembic") for line in lines)
 
 
 def test_settings_are_read_from_a_dotenv_file(tmp_path):
