@@ -17,6 +17,7 @@ from bot.commands import publish_commands
 from bot.config import Settings, listen_address
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
+from bot.leadership import Leadership
 from bot.metrics import Metrics
 from bot.middlewares import ActorMiddleware
 from bot.outbox.sender import OutboxSender, outbox_bot
@@ -34,7 +35,7 @@ from dialogs import build_router
 from dialogs.clock import use_clock
 from dialogs.replies import NoMessageBeforeCommit
 from storage.db import create_engine, session_factory
-from storage.instance_lock import InstanceLock
+from storage.instance_lock import InstanceLock, LeaderLock
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,12 @@ class Kring:
         )
         self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n, self.clock)
         self.ready = asyncio.Event()  # set once polling begins (tests and benchmarks wait)
+        self.leadership = Leadership(
+            LeaderLock(self.engine, settings.database_url),
+            self._lead,
+            self._step_down,
+            retry=settings.leader_retry,
+        )
         self._stopping = asyncio.Event()
 
     @classmethod
@@ -147,6 +154,7 @@ class Kring:
         gc.enable()
         self.jobs.start()
         await self.outbox.start()
+        self.metrics.leader.set(1)  # polling runs alone: it sends and schedules
         # The command menu is a nicety, not needed to answer anyone: it goes out meanwhile.
         commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
         self.ready.set()
@@ -215,9 +223,7 @@ class Kring:
             log.info("kring runs as @%s (webhook, listening on %s:%d)", me.username, host, port)
             gc.freeze()  # see run_polling
             gc.enable()
-            self.jobs.start()
-            await self.outbox.start()
-            self.metrics.leader.set(1)  # one instance for now: it sends and schedules
+            leading = asyncio.create_task(self.leadership.run(), name="leadership")
             commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
             self.ready.set()
             try:
@@ -228,10 +234,21 @@ class Kring:
                 if not await lanes.drain(timeout=10):
                     log.warning("stopping with updates still in hand: the inbox keeps them")
                 await lanes.cancel()
-                self.jobs.stop()
-                await self.outbox.stop()
+                leading.cancel()  # steps down: the scheduler and the sender stop
+                await asyncio.gather(leading, return_exceptions=True)
         finally:
             await runner.cleanup()
+
+    async def _lead(self) -> None:
+        """This instance sends the outbox and runs the scheduler (`kring serve`'s leader)."""
+        self.jobs.start()
+        await self.outbox.start()
+        self.metrics.leader.set(1)
+
+    async def _step_down(self) -> None:
+        self.metrics.leader.set(0)
+        self.jobs.stop()
+        await self.outbox.stop()
 
     def stop(self) -> None:
         self.poller.stop()

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     )
     # `kring serve`: how many connections Telegram may open at once (1-100)
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # `kring serve`: seconds between an instance's tries to become the leader (the one that
+    # sends the outbox and runs the scheduler), and between the leader's checks of its lock
+    leader_retry: float = Field(default=5, gt=0, le=60)
 
     @field_validator("bot_token")
     @classmethod

@@ -86,3 +86,93 @@ class InstanceLock:
         if self._file is not None:
             self._file.close()  # closing the file frees the flock
             self._file = None
+
+
+# the leader's lock: the instance holding it sends the outbox and runs the scheduler
+LEADING = 0x6B72696E6701
+
+
+class LeaderLock:
+    """Held by at most one process per database at a time, for as long as it lives.
+    PostgreSQL: an advisory lock on a connection of its own (lost if that connection drops);
+    SQLite: an flock on `<database>.leader`."""
+
+    def __init__(self, engine: AsyncEngine, database_url: str) -> None:
+        self.engine = engine
+        self.url = make_url(database_url)
+        self._connection: AsyncConnection | None = None
+        self._file: IO[bytes] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None or self._file is not None
+
+    async def try_acquire(self) -> bool:
+        if self.url.get_backend_name() == "sqlite":
+            return self._try_file()
+        connection = await self.engine.connect()
+        try:
+            taken = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADING}
+            )
+            await connection.commit()
+        except BaseException:
+            await connection.close()
+            raise
+        if not taken:
+            await connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def _try_file(self) -> bool:
+        database = self.url.database
+        if not database or database == ":memory:":
+            self._file = open(os.devnull, "rb")
+            return True
+        handle = Path(f"{database}.leader").open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        os.set_inheritable(handle.fileno(), False)
+        self._file = handle
+        return True
+
+    async def still_held(self) -> bool:
+        """False once the lock's connection is gone (the database restarted, the network
+        broke): another instance may lead by now."""
+        if self._connection is None:
+            return self._file is not None
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:
+            await self._drop_connection()
+            return False
+        return True
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.invalidate()  # never back to the pool with a lock on it
+            finally:
+                await connection.close()
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            try:
+                await self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": LEADING}
+                )
+                await self._connection.commit()
+            except Exception:
+                await self._drop_connection()
+            else:
+                connection, self._connection = self._connection, None
+                await connection.close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -4,12 +4,14 @@ start in one line instead of Telegram's 409 over and over."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import Kring
 from emulator import BotApiEmulator
-from storage.instance_lock import AnotherInstance
+from storage.instance_lock import LEADING, AnotherInstance
 from tests.flows.steps import Running, running_kring, serving_kring, started
 
 
@@ -48,3 +50,47 @@ async def test_servers_share_a_database_but_a_poller_is_refused_beside_them(
             await poller.close()
     async with started(running_kring(emu, migrated_url)):  # the servers gone: polling may
         pass
+
+
+async def test_one_server_leads_and_another_takes_over_when_it_goes(
+    emu: BotApiEmulator, migrated_url: str
+):
+    first = serving_kring(emu, migrated_url, leader_retry=0.2)
+    second = serving_kring(emu, migrated_url, leader_retry=0.2)
+    async with started(first), started(second):
+        assert first.app is not None and second.app is not None
+        await asyncio.wait_for(first.app.leadership.leading.wait(), 5)
+        await asyncio.sleep(1)  # the second tried a few times meanwhile
+        assert not second.app.leadership.leading.is_set()
+        assert second.app.metrics.leader._value.get() == 0
+        await first.kill()
+        began = time.monotonic()
+        await asyncio.wait_for(second.app.leadership.leading.wait(), 15)
+        assert time.monotonic() - began < 15
+        assert second.app.jobs.scheduler.running  # the new leader schedules and sends
+        assert second.app.metrics.registry.get_sample_value("kring_leader") == 1
+
+
+async def test_a_leader_that_loses_its_lock_connection_steps_down(
+    emu: BotApiEmulator, migrated_url: str
+):
+    if migrated_url.startswith("sqlite"):
+        pytest.skip("an flock is lost only with the process")
+    first = serving_kring(emu, migrated_url, leader_retry=0.2)
+    second = serving_kring(emu, migrated_url, leader_retry=0.2)
+    async with started(first), started(second):
+        assert first.app is not None and second.app is not None
+        await asyncio.wait_for(first.app.leadership.leading.wait(), 5)
+        async with first.uow() as uow:  # as if the leader's machine fell off the network
+            await uow.session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND objid = :low AND classid = :high"
+                ),
+                {"low": LEADING & 0xFFFFFFFF, "high": LEADING >> 32},
+            )
+            await uow.commit()
+        await asyncio.wait_for(second.app.leadership.leading.wait(), 15)
+        await asyncio.sleep(0.5)
+        assert not first.app.leadership.leading.is_set()
+        assert not first.app.jobs.scheduler.running

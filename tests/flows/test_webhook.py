@@ -3,6 +3,7 @@ requests with the secret token are taken, and an update is stored before the ans
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -118,6 +119,8 @@ async def test_metrics_count_what_was_handled_in_prometheus_text(
     await wim.send_text("/start")
     await wim.send_text("/apply")
     await wim.wait_for("Wie doet de aanvraag?")
+    assert served.app is not None
+    await asyncio.wait_for(served.app.leadership.leading.wait(), 10)
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://{served.settings.listen}/metrics") as resp:
             assert resp.status == 200
