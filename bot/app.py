@@ -194,6 +194,7 @@ class Kring:
         if not url or not secret:
             raise ValueError("kring serve needs KRING_WEBHOOK_URL and KRING_WEBHOOK_SECRET")
         use_clock(self.clock)
+        self.processor.in_order = True  # other instances may hold a person's earlier updates
         lanes = self.poller.lanes
         endpoint = WebhookEndpoint(
             self.bot,

@@ -35,7 +35,8 @@ from storage.uow import SqlUnitOfWork
 log = logging.getLogger(__name__)
 
 
-def _sender_id(update: Update) -> int | None:
+def sender_of(update: Update) -> int | None:
+    """The person whose update it is (None for updates without one)."""
     event = update.event
     user = getattr(event, "from_user", None)
     return user.id if user is not None else None
@@ -43,7 +44,7 @@ def _sender_id(update: Update) -> int | None:
 
 def _ordering_key(update: Update) -> int:
     """Updates of one person are handled in order; different people in parallel."""
-    sender = _sender_id(update)
+    sender = sender_of(update)
     return sender if sender is not None else 0
 
 
@@ -55,24 +56,50 @@ class UpdateProcessor:
         sessions: async_sessionmaker[AsyncSession],
         i18n: I18n,
         metrics: Metrics | None = None,
+        in_order: bool = False,
     ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.sessions = sessions
         self.i18n = i18n
         self.metrics = metrics
+        self.in_order = in_order
 
     async def process(self, update: Update) -> None:
+        """Handle one update. With `in_order` (several `kring serve` instances share the
+        inbox), a person's earlier updates still waiting in the inbox, taken in by another
+        instance, are handled first, here."""
+        for _look in range(3):
+            earlier = await self._process(update)
+            if not earlier:
+                return
+            log.info("update %s waits for %d earlier ones", update.update_id, len(earlier))
+            for _update_id, payload in earlier:
+                await self.process(Update.model_validate_json(payload, context={"bot": self.bot}))
+        await self._process(update, wait_for_earlier=False)
+
+    async def _process(
+        self, update: Update, *, wait_for_earlier: bool = True
+    ) -> list[tuple[int, str]]:
+        """Handle it; or, if the person's earlier updates wait in the inbox, return those and
+        change nothing."""
         began = time.perf_counter()
         replies = Replies()
         failure: BaseException | None = None
+        sender = sender_of(update)
         async with SqlUnitOfWork(self.sessions) as uow:
             uow_token = current_uow.set(uow)
             handling_token = handling.set(True)
             try:
+                if self.in_order and sender is not None:
+                    await uow.updates.take_turn(sender)
                 if not await uow.updates.claim(update.update_id):
                     log.info("update %s was handled before, skipped", update.update_id)
-                    return
+                    return []
+                if self.in_order and sender is not None and wait_for_earlier:
+                    earlier = await uow.updates.waiting_before(sender, update.update_id)
+                    if earlier:
+                        return earlier  # rolled back: nothing claimed
                 await self.dispatcher.feed_update(self.bot, update, uow=uow, replies=replies)
                 await uow.commit()
             except Exception as error:
@@ -91,6 +118,7 @@ class UpdateProcessor:
             await self._send(update, replies)
         else:
             await self._after_failure(update, failure)
+        return []
 
     async def _send(self, update: Update, replies: Replies) -> None:
         """The update is committed: now its replies go out, in order. A reply Telegram refuses
@@ -100,7 +128,7 @@ class UpdateProcessor:
                 await self.bot(method)
             except TelegramForbiddenError:
                 chat = getattr(method, "chat_id", None)
-                recipient = chat if isinstance(chat, int) else _sender_id(update)
+                recipient = chat if isinstance(chat, int) else sender_of(update)
                 log.warning("update %s: a recipient is unreachable", update.update_id)
                 if recipient is not None:
                     async with SqlUnitOfWork(self.sessions) as uow:
@@ -116,7 +144,7 @@ class UpdateProcessor:
     async def _after_failure(self, update: Update, failure: BaseException | None) -> None:
         """The update's changes were rolled back, so the person's answers stand as they were
         before it. Record it as handled (it would fail again) and say so kindly."""
-        sender = _sender_id(update)
+        sender = sender_of(update)
         async with SqlUnitOfWork(self.sessions) as uow:
             if not await uow.updates.claim(update.update_id):
                 return
@@ -275,6 +303,9 @@ class Poller:
         """Commit the batch's updates not handled yet to the inbox (a restart handles them)."""
         async with SqlUnitOfWork(self.processor.sessions) as uow:
             await uow.updates.receive(
-                [(u.update_id, u.model_dump_json(exclude_unset=True)) for u in updates]
+                [
+                    (u.update_id, sender_of(u), u.model_dump_json(exclude_unset=True))
+                    for u in updates
+                ]
             )
             await uow.commit()

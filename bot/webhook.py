@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import Metrics
-from bot.processing import Lanes
+from bot.processing import Lanes, sender_of
 from storage.migrate import current_revision, declared_head
 from storage.uow import SqlUnitOfWork
 
@@ -74,7 +74,7 @@ class WebhookEndpoint:
             return web.json_response({"ok": True})
         try:
             async with SqlUnitOfWork(self.sessions) as uow:
-                await uow.updates.receive([(update.update_id, body.decode())])
+                await uow.updates.receive([(update.update_id, sender_of(update), body.decode())])
                 await uow.commit()
         except Exception as error:
             log.warning(

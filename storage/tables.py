@@ -226,13 +226,16 @@ class ProposalRow(Base):
 
 
 class InboxRow(Base):
-    """Updates fetched from Telegram and committed here before the offset moves on; each row
-    leaves in the transaction that handles its update."""
+    """Updates taken from Telegram and committed here before Telegram hears they are safe; a
+    row goes in the next batch's transaction once its update is handled. `sender` (the person
+    whose update it is) lets several instances handle one person's updates in order."""
 
     __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_sender_update_id", "sender", "update_id"),)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sender: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditRow(Base):

@@ -31,27 +31,48 @@ class SqlUpdateLog(Repository):
         )
         return claimed is not None
 
-    async def receive(self, batch: Sequence[tuple[int, str]]) -> list[int]:
-        """Put fetched updates (id, JSON) in the inbox; returns the ids still to handle. The
-        inbox rows of updates handled since the last batch go (handling only claims its id)."""
+    async def take_turn(self, sender: int) -> None:
+        """Until this transaction ends, this person's other updates wait (on PostgreSQL, where
+        several instances may hold them; on SQLite one process's lanes keep a person in order)."""
+        if self._s.get_bind().dialect.name == "postgresql":
+            # negative keys: Telegram's user ids are positive, kring's own locks too
+            await self._s.execute(select(func.pg_advisory_xact_lock(-sender)))
+
+    async def waiting_before(self, sender: int, update_id: int) -> list[tuple[int, str]]:
+        """This person's updates in the inbox, not handled yet, that came before `update_id`."""
+        rows = await self._s.execute(
+            select(InboxRow.update_id, InboxRow.payload)
+            .where(InboxRow.sender == sender, InboxRow.update_id < update_id, ~_handled)
+            .order_by(InboxRow.update_id)
+        )
+        return [(int(earlier), payload) for earlier, payload in rows]
+
+    async def receive(self, batch: Sequence[tuple[int, int | None, str]]) -> list[int]:
+        """Put fetched updates (id, sender, JSON) in the inbox; returns the ids still to handle.
+        The inbox rows of updates handled since the last batch go (handling only claims)."""
         await self._s.execute(delete(InboxRow).where(_handled))
-        ids = [update_id for update_id, _ in batch]
+        ids = [update_id for update_id, _, _ in batch]
         handled = set(
             await self._s.scalars(
                 select(ProcessedUpdateRow.update_id).where(ProcessedUpdateRow.update_id.in_(ids))
             )
         )
-        fresh = [(update_id, payload) for update_id, payload in batch if update_id not in handled]
+        fresh = [row for row in batch if row[0] not in handled]
         if fresh:
             now = utc_now()
             await self._s.execute(
                 dialect_insert(self._s)(core_table(InboxRow)).on_conflict_do_nothing(),
                 [
-                    {"update_id": update_id, "payload": payload, "received_at": now}
-                    for update_id, payload in fresh
+                    {
+                        "update_id": update_id,
+                        "sender": sender,
+                        "payload": payload,
+                        "received_at": now,
+                    }
+                    for update_id, sender, payload in fresh
                 ],
             )
-        return [update_id for update_id, _ in fresh]
+        return [update_id for update_id, _, _ in fresh]
 
     async def forget_before(self, before: datetime) -> int:
         """Forget the ids of updates handled before `before`. Telegram keeps an update for

@@ -41,7 +41,7 @@ async def test_updates_left_in_the_inbox_are_handled_after_a_restart(
     # Fetched and committed to the inbox, offset confirmed to Telegram, then the crash:
     update = text_update(50_000, wim.id, "/apply")
     async with kring.uow() as uow:
-        assert await uow.updates.receive([(50_000, update.model_dump_json())]) == [50_000]
+        assert await uow.updates.receive([(50_000, wim.id, update.model_dump_json())]) == [50_000]
         await uow.commit()
     await kring.start()
     await wim.wait_for("Wie doet de aanvraag?")
@@ -51,7 +51,7 @@ async def test_updates_left_in_the_inbox_are_handled_after_a_restart(
         assert await uow.updates.inbox() == []
         assert await uow.updates.seen(50_000)
         # fetched again (Telegram never got the offset): recognised, not handled twice
-        assert await uow.updates.receive([(50_000, update.model_dump_json())]) == []
+        assert await uow.updates.receive([(50_000, wim.id, update.model_dump_json())]) == []
 
 
 async def test_a_slow_conversation_does_not_hold_up_others(emu: BotApiEmulator, kring: Running):

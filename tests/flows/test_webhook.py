@@ -4,6 +4,7 @@ requests with the secret token are taken, and an update is stored before the ans
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -34,6 +35,14 @@ def update_json(update_id: int, user_id: int, text: str) -> dict[str, object]:
             "from": {"id": user_id, "is_bot": False, "first_name": "Wim", "language_code": "nl"},
         },
     }
+
+
+def command_json(update_id: int, user_id: int, command: str) -> dict[str, object]:
+    update = update_json(update_id, user_id, command)
+    message = update["message"]
+    assert isinstance(message, dict)
+    message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return update
 
 
 async def post(
@@ -140,3 +149,30 @@ async def test_metrics_count_what_was_handled_in_prometheus_text(
     assert samples["kring_leader"] == 1
     assert samples["kring_telegram_429_total"] == 0
     assert "Wim" not in body and SECRET not in body  # ids and counts, never names or secrets
+
+
+async def test_a_persons_earlier_update_held_elsewhere_is_handled_first(
+    emu: BotApiEmulator, served: Running
+):
+    """Another instance took Wim's /apply in and stopped before handling it; this one gets his
+    /start after it: /apply is handled first, then /start, each once."""
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text("/start")
+    welcome = wim.texts[-1]
+    assert welcome
+    earlier = command_json(80_000, wim.id, "/apply")
+    async with served.uow() as uow:
+        await uow.updates.receive([(80_000, wim.id, json.dumps(earlier))])
+        await uow.commit()
+    resp = await post(served, command_json(80_001, wim.id, "/start"), SECRET)
+    assert resp.status == 200
+    assert served.app is not None
+    await served.app.poller.lanes.drain()
+    texts = wim.texts
+    # /apply first (the intake's first question), then /start finds the intake under way;
+    # the other way round, /start would have greeted him again before the question
+    assert len(texts) == 3, texts
+    assert texts[0] == welcome
+    assert texts[1] is not None and "Wie doet de aanvraag?" in texts[1]
+    assert texts[2] == "Je was nog bezig met een aanvraag. Wat wil je doen?"
+    assert {80_000, 80_001} <= set(await handled_ids(served))
