@@ -1,14 +1,19 @@
-"""`kring run`, `kring db upgrade`, `kring staff add|invite|list|remove`, `kring jobs list`,
-`kring i18n ...`."""
+"""`kring run`, `kring serve`, `kring db upgrade|backup`, `kring staff add|invite|list|remove`,
+`kring jobs list`, `kring i18n ...`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import os
 import signal
+import sqlite3
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot import logs
 from bot.config import ConfigError, Settings, listen_address, load_settings
@@ -30,7 +35,14 @@ def parser() -> argparse.ArgumentParser:
         help="run the bot as a webhook service on KRING_LISTEN (applies migrations first)",
     )
     db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations to head")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    db_actions.add_parser("upgrade", help="apply migrations to head")
+    backup = db_actions.add_parser(
+        "backup",
+        help="SQLite: write a consistent copy of the database to FILE, also while kring runs "
+        "(PostgreSQL: use pg_dump -Fc)",
+    )
+    backup.add_argument("file", help="where the copy goes; must not exist yet")
     staff = commands.add_parser("staff", help="who the regional managers and coordinators are")
     staff_actions = staff.add_subparsers(dest="action", required=True)
     add = staff_actions.add_parser("add", help="add or update a staff member")
@@ -301,6 +313,43 @@ async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, file: str) -> int:
+    """SQLite's VACUUM INTO: one read transaction, so a consistent copy while kring writes.
+    The file is made first, empty and readable by its owner only (it holds personal data);
+    SQLite accepts an empty file as the target."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        options = [f"-h {url.host}"] if url.host else []
+        options += [f"-p {url.port}"] if url.port else []
+        options += [f"-U {url.username}"] if url.username else []
+        command = " ".join(["pg_dump -Fc", *options, f"-f {file}", url.database or ""])
+        print(f"kring: on PostgreSQL back up with pg_dump: {command}", file=sys.stderr)
+        return 2
+    database = url.database or ""
+    if not database or database == ":memory:" or not Path(database).is_file():
+        print(f"kring: no SQLite database at {database or '(none)'}", file=sys.stderr)
+        return 2
+    try:
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        print(f"kring: {file} exists already; choose a new file name", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"kring: cannot write {file}: {error.strerror}", file=sys.stderr)
+        return 1
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        connection.execute("VACUUM INTO ?", (file,))
+    except sqlite3.Error as error:
+        os.unlink(file)
+        print(f"kring: backup failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
+    print(f"backup of {database} written to {file}")
+    return 0
+
+
 def _check_serving(settings: Settings) -> None:
     if not settings.webhook_url:
         raise ConfigError(
@@ -334,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.log_format)
     if args.command in ("run", "serve"):
         return asyncio.run(_run(settings, serve=args.command == "serve"))
+    if args.command == "db" and args.action == "backup":
+        return _backup(settings, args.file)
     if args.command == "db":
         asyncio.run(upgrade(settings.database_url))
         print("database is at the newest version")
