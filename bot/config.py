@@ -17,6 +17,8 @@ TELEGRAM_API = "https://api.telegram.org"
 # what aiogram's session takes as a proxy (through aiohttp-socks); an http:// proxy carries the
 # Bot API's HTTPS as a tunnel (CONNECT)
 PROXY_SCHEMES = ("http", "socks4", "socks5")
+# the catalogs: locales/ beside bot/, in the repository as in an installed wheel (which ships
+# locales as a package of data, see pyproject.toml)
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
