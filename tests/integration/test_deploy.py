@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -29,3 +30,39 @@ def test_the_systemd_unit_verifies_without_a_warning(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr  # an unknown key is only a warning
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments), continuation lines joined, comments left out."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    joined = text.replace("\\\n", " ")
+    found = []
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            instruction, _, arguments = stripped.partition(" ")
+            found.append((instruction.upper(), arguments.strip()))
+    return found
+
+
+def test_the_dockerfile_is_pinned_lean_and_runs_as_a_user_with_a_healthcheck():
+    instructions = dockerfile_instructions()
+    bases = [arguments.split()[0] for name, arguments in instructions if name == "FROM"]
+    assert bases and all(re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", b) for b in bases)
+    final = instructions[max(i for i, (name, _) in enumerate(instructions) if name == "FROM") :]
+    names = [name for name, _ in final]
+    assert "HEALTHCHECK" in names and "VOLUME" in names
+    users = [arguments for name, arguments in final if name == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    runs = " ".join(arguments for name, arguments in final if name == "RUN")
+    assert "kring-*.whl" in runs  # the wheel, not the sources
+    for fonts in ("fonts-dejavu-core", "fonts-noto-core"):  # Latin, Cyrillic, Arabic; Ethiopic
+        assert fonts in runs
+    copied = [arguments.split()[:-1] for name, arguments in instructions if name == "COPY"]
+    sources = {source for parts in copied for source in parts if not source.startswith("--")}
+    assert not sources & {"emulator", "bench", "tests", "."}
+    ignored = (DEPLOY.parent / ".dockerignore").read_text().splitlines()
+    allowed = {line[1:].rstrip("/") for line in ignored if line.startswith("!")}
+    for source in sources - {"/wheels"}:
+        assert source in allowed, f"{source} is copied but .dockerignore leaves it out"
+        assert (DEPLOY.parent / source).exists(), source
