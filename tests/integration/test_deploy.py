@@ -66,3 +66,19 @@ def test_the_dockerfile_is_pinned_lean_and_runs_as_a_user_with_a_healthcheck():
     for source in sources - {"/wheels"}:
         assert source in allowed, f"{source} is copied but .dockerignore leaves it out"
         assert (DEPLOY.parent / source).exists(), source
+
+
+def test_compose_uses_only_variables_the_example_env_file_names():
+    compose = (DEPLOY / "compose.yaml").read_text()
+    caddy = (DEPLOY / "Caddyfile").read_text()
+    example = (DEPLOY / "kring.env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", compose)) | set(
+        re.findall(r"\{\$([A-Z][A-Z0-9_]+)\}", caddy)
+    )
+    assert used and used <= named, used - named
+    for env_file in re.findall(r"env_file: *(\S+)", compose):
+        assert (DEPLOY / f"{env_file}.example").exists(), env_file
+    for mounted in re.findall(r"- \./(\S+?):", compose):
+        assert (DEPLOY / mounted).exists(), mounted
+    assert compose.count('command: ["serve"]') == 2  # two instances; one leads
