@@ -148,11 +148,18 @@ class SqlOutboxQueue(Repository):
         return batch_id
 
     async def _new_batch(self, batch: Batch, at: datetime) -> int:
-        # Rising in the order of enqueueing: microseconds since 1970, or one more than the
-        # highest id so far.
-        if not self._last_batch:
-            self._last_batch = int(await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
-        batch_id = self._last_batch = max(self._last_batch + 1, time.time_ns() // 1000)
+        # Rising in the order of enqueueing. PostgreSQL (where several instances may enqueue at
+        # once): its sequence. SQLite (one writer at a time): microseconds since 1970, or one
+        # more than the highest id so far.
+        if self._s.get_bind().dialect.name == "postgresql":
+            next_id = await self._s.scalar(select(func.nextval("outbox_batch_id")))
+            if next_id is None:  # pragma: no cover - a sequence always answers
+                raise RuntimeError("the outbox batch sequence gave no id")
+            batch_id = int(next_id)
+        else:
+            if not self._last_batch:
+                self._last_batch = int(await self._s.scalar(select(func.max(BATCH.c.id))) or 0)
+            batch_id = self._last_batch = max(self._last_batch + 1, time.time_ns() // 1000)
         self._new[batch_id] = {
             "id": batch_id,
             "key": batch.key,

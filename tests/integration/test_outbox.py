@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -431,3 +432,28 @@ async def test_a_forgotten_text_is_never_sent_empty(sessions):
         assert await uow.outbox_sending.claim(10) == []
         await uow.commit()
         assert await uow.outbox.report(batch) == BatchReport(total=2, failed=2)
+
+
+async def test_batches_enqueued_at_once_by_several_units_of_work_get_distinct_rising_ids(
+    migrated_url: str,
+):
+    """As several `kring serve` instances would: each enqueues in its own transaction at the
+    same moment; no id is taken twice, and later batches get higher ids."""
+    engine = create_engine(migrated_url)
+    sessions = session_factory(engine)
+    try:
+
+        async def enqueue(n: int) -> int:
+            async with SqlUnitOfWork(sessions) as uow:
+                (batch_id,) = await uow.outbox.enqueue_many(
+                    [(Batch("broadcast", None, key=f"same-moment-{n}"), [])], datetime.now(UTC)
+                )
+                await uow.commit()
+                return batch_id
+
+        first = await asyncio.gather(*(enqueue(n) for n in range(8)))
+        later = await enqueue(99)
+        assert len(set(first)) == 8
+        assert later > max(first)
+    finally:
+        await engine.dispose()
