@@ -201,7 +201,6 @@ class Kring:
             self.sessions,
             lanes,
             secret,
-            self.settings.database_url,
             self.metrics,
             self.clock.now,
         )

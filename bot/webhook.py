@@ -17,12 +17,11 @@ from aiogram.types import Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import Metrics
 from bot.processing import Lanes, sender_of
-from storage.migrate import current_revision, declared_head
+from storage.migrate import declared_head, revision_of
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,6 @@ class WebhookEndpoint:
         sessions: async_sessionmaker[AsyncSession],
         lanes: Lanes,
         secret: str,
-        database_url: str,
         metrics: Metrics,
         now: Callable[[], datetime],
     ) -> None:
@@ -48,7 +46,6 @@ class WebhookEndpoint:
         self.sessions = sessions
         self.lanes = lanes
         self._secret = secret.encode()
-        self.database_url = database_url
         self.metrics = metrics
         self.now = now
 
@@ -91,25 +88,20 @@ class WebhookEndpoint:
 
     async def readyz(self, _request: web.Request) -> web.Response:
         checks: dict[str, object] = {}
-        ready = True
         try:
             async with SqlUnitOfWork(self.sessions) as uow:
-                await uow.session.execute(text("SELECT 1"))
                 waiting, oldest = await uow.updates.inbox_lag()
+                current = await revision_of(await uow.session.connection())
             checks["database"] = "ok"
             lag = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
             checks["inbox"] = {"waiting": waiting, "oldest_s": round(lag, 1)}
-            if lag > INBOX_LAG_LIMIT:
-                ready = False
-        except Exception as error:
-            checks["database"] = f"unreachable ({type(error).__name__})"
-            ready = False
-        else:
-            current = await current_revision(self.database_url)
             head = declared_head()
             at_head = head is None or current == head
             checks["migrations"] = "at head" if at_head else "behind: run `kring db upgrade`"
-            ready = ready and at_head
+            ready = lag <= INBOX_LAG_LIMIT and at_head
+        except Exception as error:
+            checks["database"] = f"unreachable ({type(error).__name__})"
+            ready = False
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return web.json_response(body, status=200 if ready else 503, dumps=_dumps)
 

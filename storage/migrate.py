@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -57,21 +57,24 @@ def declared_head() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+async def revision_of(connection: AsyncConnection) -> str | None:
+    """The revision the database on this connection is at (DBAPIError: not under Alembic)."""
+    versions = (
+        (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    )
+    return versions[0] if len(versions) == 1 else None
+
+
 async def current_revision(url: str) -> str | None:
     """The revision the database is at (None: not under Alembic yet)."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
-            versions = (
-                (await connection.execute(text("SELECT version_num FROM alembic_version")))
-                .scalars()
-                .all()
-            )
+            return await revision_of(connection)
     except DBAPIError:
         return None  # no alembic_version table: a new database
     finally:
         await engine.dispose()
-    return versions[0] if len(versions) == 1 else None
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
