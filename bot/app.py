@@ -22,6 +22,7 @@ from bot.metrics import Metrics
 from bot.middlewares import ActorMiddleware
 from bot.outbox.sender import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
+from bot.presence import Presence
 from bot.processing import Poller, UpdateProcessor
 from bot.scheduler import Jobs
 from bot.telegram_session import (
@@ -122,6 +123,7 @@ class Kring:
             self._step_down,
             retry=settings.leader_retry,
         )
+        self.presence = Presence(self.sessions, self.pace, self.metrics)
         self._stopping = asyncio.Event()
 
     @classmethod
@@ -224,6 +226,7 @@ class Kring:
             gc.freeze()  # see run_polling
             gc.enable()
             leading = asyncio.create_task(self.leadership.run(), name="leadership")
+            present = asyncio.create_task(self.presence.run(), name="presence")
             commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
             self.ready.set()
             try:
@@ -235,7 +238,8 @@ class Kring:
                     log.warning("stopping with updates still in hand: the inbox keeps them")
                 await lanes.cancel()
                 leading.cancel()  # steps down: the scheduler and the sender stop
-                await asyncio.gather(leading, return_exceptions=True)
+                present.cancel()
+                await asyncio.gather(leading, present, return_exceptions=True)
         finally:
             await runner.cleanup()
 

@@ -52,6 +52,12 @@ class Metrics:
             registry=r,
         )
 
+        self.instances = Gauge(
+            "kring_instances",
+            "kring serve instances sharing the database (seen in the last 10 s), this one too",
+            registry=r,
+        )
+
     def watch_sender(self, stats: SenderStats, pace: Pace) -> None:
         self.registry.register(_SenderCollector(stats, pace))
 

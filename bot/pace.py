@@ -1,5 +1,6 @@
 """Telegram's flood limits as this process keeps them: the outbound sender (bot/outbox/) asks
-when the next message may leave; the bot's own replies are counted too (PaceMiddleware)."""
+when the next message may leave; the bot's own replies are counted too (PaceMiddleware), and
+under `kring serve` what the other instances send (bot/presence.py)."""
 
 from __future__ import annotations
 
@@ -55,9 +56,17 @@ class Pace:
         self._cut_at = -math.inf
         self._chats: dict[int, float] = {}  # chat -> when it may have the next message
         self.throttled = 0  # 429s seen
+        self.sent = 0  # requests answered, in all
+        # messages a second the bot's other instances send (`kring serve`: bot/presence.py),
+        # left out of this one's allowance so that all of them together keep `rate`
+        self.others = 0.0
+
+    @property
+    def allowance(self) -> float:
+        return max(1.0, self.rate - self.others)
 
     def current_rate(self, now: float) -> float:
-        return min(self.rate, self._floor + self.rate * self.RECOVERY * (now - self._cut_at))
+        return min(self.allowance, self._floor + self.rate * self.RECOVERY * (now - self._cut_at))
 
     def ready_at(self, now: float) -> float:
         """When the next request may leave (`now` if at once; inf: wait for an answer)."""
@@ -82,6 +91,7 @@ class Pace:
 
     def end(self, now: float, chat: int | None = None) -> None:
         self.in_flight -= 1
+        self.sent += 1
         self._answered.append(now)
         if chat is not None:
             self._chats[chat] = now + self.chat_interval

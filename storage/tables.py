@@ -238,6 +238,16 @@ class InboxRow(Base):
     sender: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class InstanceRow(Base):
+    """A `kring serve` instance sharing this database: when it last reported (Unix seconds, its
+    own clock) and how many messages a second it sent of late (bot/presence.py)."""
+
+    __tablename__ = "instance"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[float] = mapped_column(Float)
+    send_rate: Mapped[float] = mapped_column(Float)
+
+
 class AuditRow(Base):
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -94,3 +94,35 @@ async def test_a_leader_that_loses_its_lock_connection_steps_down(
         await asyncio.sleep(0.5)
         assert not first.app.leadership.leading.is_set()
         assert not first.app.jobs.scheduler.running
+
+
+async def test_the_leader_leaves_room_for_what_the_others_send(
+    emu: BotApiEmulator, migrated_url: str
+):
+    """One bot, one flood limit: the replies another instance sends come out of the leader's
+    allowance for the outbox, and it is given back once they stop."""
+    first = serving_kring(emu, migrated_url, send_rate=20)
+    second = serving_kring(emu, migrated_url, send_rate=20)  # the webhook now points here
+    async with started(first), started(second):
+        assert first.app is not None and second.app is not None
+        leader, other = first.app, second.app
+        await asyncio.wait_for(leader.leadership.leading.wait(), 5)
+        wim = emu.user("Wim", language_code="en")
+        for _ in range(6):
+            await wim.send_text("/start")
+        assert other.pace.sent >= 6 and leader.pace.sent == 0
+        for _ in range(40):  # within two reports
+            if leader.pace.others > 0:
+                break
+            await asyncio.sleep(0.1)
+        assert 0 < leader.pace.others and leader.pace.allowance < 20
+        assert leader.metrics.registry.get_sample_value("kring_instances") == 2
+        for _ in range(40):  # quiet: the whole rate is the leader's again
+            if leader.pace.others == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert leader.pace.allowance == 20
+    async with started(serving_kring(emu, migrated_url)) as alone:
+        assert alone.app is not None
+        await alone.app.presence.report()
+        assert alone.app.metrics.registry.get_sample_value("kring_instances") == 1  # signed off

@@ -89,6 +89,17 @@ def test_a_429_slows_everything_down_and_the_pace_recovers():
     assert pace.current_rate(14.0) == 20
 
 
+def test_what_other_instances_send_is_left_out_of_this_ones_allowance():
+    pace = Pace(20)
+    pace.others = 15.0  # the other `kring serve` instances' replies, a second
+    starts = run(pace, until=5.0)
+    assert most_in_a_second(starts) <= 5
+    assert 4 * 5 <= len(starts) <= 5 * 5 + 2
+    pace.others = 40.0  # more than the whole rate: this one still sends, slowly
+    assert pace.allowance == 1.0
+    assert pace.sent in (len(starts) - 1, len(starts))  # the last may still be in flight
+
+
 def test_the_bots_own_replies_hold_a_chat_back():
     pace = Pace(20)
     pace.begin(1.0)
