@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -40,6 +41,9 @@ from storage.instance_lock import InstanceLock, LeaderLock
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+# an update waiting this long in the inbox was left there by an instance that is gone
+STRAY_AFTER = timedelta(seconds=15)
 
 
 def build_i18n(settings: Settings) -> CatalogI18n:
@@ -125,6 +129,7 @@ class Kring:
         )
         self.presence = Presence(self.sessions, self.pace, self.metrics)
         self._stopping = asyncio.Event()
+        self._strays: asyncio.Task[None] | None = None
 
     @classmethod
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Kring:
@@ -244,15 +249,32 @@ class Kring:
             await runner.cleanup()
 
     async def _lead(self) -> None:
-        """This instance sends the outbox and runs the scheduler (`kring serve`'s leader)."""
+        """This instance sends the outbox and runs the scheduler (`kring serve`'s leader), and
+        handles what another instance took in and left behind."""
         self.jobs.start()
         await self.outbox.start()
+        self._strays = asyncio.create_task(self._adopt_strays(), name="strays")
         self.metrics.leader.set(1)
 
     async def _step_down(self) -> None:
         self.metrics.leader.set(0)
+        if self._strays is not None:
+            self._strays.cancel()
+            await asyncio.gather(self._strays, return_exceptions=True)
+            self._strays = None
         self.jobs.stop()
         await self.outbox.stop()
+
+    async def _adopt_strays(self) -> None:
+        """An update that waits in the inbox for STRAY_AFTER was taken in by an instance that
+        died before handling it: the leader handles it. Should that instance be only slow, the
+        person's turn and the claim keep the update handled once and in order (decision 28)."""
+        while True:
+            await asyncio.sleep(self.settings.leader_retry)
+            try:
+                await self.poller.recover(received_before=datetime.now(UTC) - STRAY_AFTER)
+            except Exception as error:  # the database is away: the next look
+                log.warning("cannot look for strays in the inbox (%s)", type(error).__name__)
 
     def stop(self) -> None:
         self.poller.stop()

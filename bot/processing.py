@@ -11,6 +11,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Sequence
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -240,14 +241,17 @@ class Poller:
         finally:
             await self.lanes.cancel()
 
-    async def recover(self) -> None:
-        """Hand whatever the inbox still holds (fetched, not handled) to the lanes."""
+    async def recover(self, received_before: datetime | None = None) -> int:
+        """Hand whatever the inbox still holds (fetched, not handled) to the lanes; with
+        `received_before`, only what has waited since then (`kring serve`'s leader: updates
+        an instance took in and died with). Returns how many."""
         async with SqlUnitOfWork(self.processor.sessions) as uow:
-            waiting = await uow.updates.inbox()
+            waiting = await uow.updates.inbox(received_before)
         for _update_id, payload in waiting:
             self.lanes.submit(Update.model_validate_json(payload, context={"bot": self.bot}))
         if waiting:
             log.info("handling %d updates left in the inbox", len(waiting))
+        return len(waiting)
 
     async def _poll(self) -> int | None:
         offset: int | None = None

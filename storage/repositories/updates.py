@@ -97,10 +97,10 @@ class SqlUpdateLog(Repository):
         ).one()
         return int(waiting), oldest
 
-    async def inbox(self) -> list[tuple[int, str]]:
-        rows = await self._s.execute(
-            select(InboxRow.update_id, InboxRow.payload)
-            .where(~_handled)
-            .order_by(InboxRow.update_id)
-        )
+    async def inbox(self, received_before: datetime | None = None) -> list[tuple[int, str]]:
+        """The updates taken in and not handled (those taken in before a moment: strays)."""
+        query = select(InboxRow.update_id, InboxRow.payload).where(~_handled)
+        if received_before is not None:
+            query = query.where(InboxRow.received_at < received_before)
+        rows = await self._s.execute(query.order_by(InboxRow.update_id))
         return [(int(update_id), payload) for update_id, payload in rows]

@@ -4,14 +4,18 @@ start in one line instead of Telegram's 409 over and over."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy import update as sql_update
 
 from bot.app import Kring
 from emulator import BotApiEmulator
 from storage.instance_lock import LEADING, AnotherInstance
+from storage.tables import InboxRow
 from tests.flows.steps import Running, running_kring, serving_kring, started
 
 
@@ -126,3 +130,44 @@ async def test_the_leader_leaves_room_for_what_the_others_send(
         assert alone.app is not None
         await alone.app.presence.report()
         assert alone.app.metrics.registry.get_sample_value("kring_instances") == 1  # signed off
+
+
+async def test_the_leader_handles_what_a_dead_instance_left_in_the_inbox(
+    emu: BotApiEmulator, migrated_url: str
+):
+    """An instance stored Wim's /start, answered Telegram 200 and died before handling it:
+    nobody would ever answer him. After a while the leader takes it up."""
+    async with started(serving_kring(emu, migrated_url, leader_retry=0.2)) as alone:
+        assert alone.app is not None
+        await asyncio.wait_for(alone.app.leadership.leading.wait(), 5)
+        wim = emu.user("Wim", language_code="en")
+        wim.chat.started = True
+        message = {
+            "message_id": wim.chat.next_message_id(),
+            "from": wim.info.to_dict(),
+            "chat": wim.info.chat_dict(),
+            "date": emu.now(),
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        }
+        wim.chat.store(message, from_bot=False)
+        fresh = {**message, "message_id": message["message_id"] + 1, "text": "hello"}
+        fresh.pop("entities")
+        async with alone.uow() as uow:
+            await uow.updates.receive(
+                [
+                    (900_001, wim.id, json.dumps({"update_id": 900_001, "message": message})),
+                    (900_002, 42, json.dumps({"update_id": 900_002, "message": fresh})),
+                ]
+            )
+            await uow.session.execute(  # the first one waits since 20 s, the other just came
+                sql_update(InboxRow)
+                .where(InboxRow.update_id == 900_001)
+                .values(received_at=datetime.now(UTC) - timedelta(seconds=20))
+            )
+            await uow.commit()
+        welcome = await wim.wait_for(lambda m: True, timeout=5)
+        assert "kring" in welcome.text
+        async with alone.uow() as uow:
+            assert await uow.updates.seen(900_001)
+            assert [u for u, _ in await uow.updates.inbox()] == [900_002]  # not yet a stray
