@@ -41,6 +41,9 @@ class BotApiEmulator:
         # or, better where the bot can tell: a coroutine that returns once it has handled all
         # it confirmed (a bot that confirms updates before handling them, e.g. via an inbox)
         self.settle_hook: Callable[[], Awaitable[Any]] | None = None
+        # or, for bots in other processes: a coroutine given the update and where in `calls`
+        # the bot's requests since it was queued begin; returns once the bot has answered it
+        self.settle_update_hook: Callable[[dict[str, Any], int], Awaitable[Any]] | None = None
         self.webhook_retry_delay = 0.05
         self.webhook_timeout = 10.0
         self.closing = False
@@ -191,6 +194,7 @@ class BotApiEmulator:
     ) -> None:
         account = bot or self.bot()
         timeout = self.timeout if timeout is None else timeout
+        update, calls_before = account.pending.get(update_id), len(self.calls)
         try:
             await account.signal.wait_until(lambda: account.is_confirmed(update_id), timeout)
         except TimeoutError:
@@ -201,6 +205,8 @@ class BotApiEmulator:
             ) from None
         if self.settle_hook is not None:
             await asyncio.wait_for(self.settle_hook(), timeout)
+        if self.settle_update_hook is not None and update is not None:
+            await asyncio.wait_for(self.settle_update_hook(update, calls_before), timeout)
         if self.settle:
             await self.wait_idle(self.settle, timeout)
 
