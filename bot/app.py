@@ -120,6 +120,7 @@ class Kring:
             self.dispatcher.resolve_used_update_types(),
         )
         self.jobs = Jobs(settings, self.bot, self.sessions, self.i18n, self.clock)
+        self.metrics.watch_reminders(self.jobs.reminders.stats)
         self.ready = asyncio.Event()  # set once polling begins (tests and benchmarks wait)
         self.leadership = Leadership(
             LeaderLock(self.engine, settings.database_url),

@@ -13,6 +13,7 @@ from prometheus_client.registry import Collector
 
 from bot.outbox.stats import SenderStats
 from bot.pace import Pace
+from bot.reminders import ReminderStats
 
 
 class Metrics:
@@ -60,6 +61,31 @@ class Metrics:
 
     def watch_sender(self, stats: SenderStats, pace: Pace) -> None:
         self.registry.register(_SenderCollector(stats, pace))
+
+    def watch_reminders(self, stats: ReminderStats) -> None:
+        self.registry.register(_ReminderCollector(stats))
+
+
+class _ReminderCollector(Collector):
+    """The reminder runner's counts (on the instance that leads), read when scraped."""
+
+    def __init__(self, stats: ReminderStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "kring_reminders_sent", "Reminders handed to the outbox", value=self.stats.handed
+        )
+        yield CounterMetricFamily(
+            "kring_reminders_skipped",
+            "Reminders no longer useful when they fell due (an answer, a new date)",
+            value=self.stats.skipped,
+        )
+        yield CounterMetricFamily(
+            "kring_reminders_late",
+            "Reminders handed to the outbox more than a minute after their moment",
+            value=self.stats.late,
+        )
 
 
 class _SenderCollector(Collector):

@@ -12,7 +12,8 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,6 +41,18 @@ WAVE = 100
 SLICE = 0.005  # seconds of rendering between two turns of the loop
 
 
+LATE = timedelta(minutes=1)  # handed to the outbox this long after its moment: late
+
+
+@dataclass
+class ReminderStats:
+    """What this process's runner did, for /metrics."""
+
+    handed: int = 0  # to the outbox
+    skipped: int = 0  # no longer useful when they fell due
+    late: int = 0  # handed more than LATE after their moment (the bot was down, or behind)
+
+
 class HandedElsewhere(RuntimeError):
     """Some of a wave's reminders were settled by someone else meanwhile: roll back rather
     than hand them to the outbox a second time."""
@@ -54,6 +67,7 @@ class ReminderRunner:
         zone: ZoneInfo,
     ) -> None:
         self.sessions, self.i18n, self.clock, self.zone = sessions, i18n, clock, zone
+        self.stats = ReminderStats()
 
     async def run_due(self) -> tuple[int, int]:
         """Hand everything due to the outbox; returns (sent, skipped)."""
@@ -70,6 +84,9 @@ class ReminderRunner:
                 done = await self._wave(uow, due)
                 await uow.commit()
             sent, skipped = sent + done[0], skipped + done[1]
+            self.stats.handed += done[0]
+            self.stats.skipped += done[1]
+            self.stats.late += done[2]
             if len(due) < WAVE:
                 break
             await asyncio.sleep(0)
@@ -77,10 +94,10 @@ class ReminderRunner:
             log.info("reminders: %d handed to the outbox, %d no longer useful", sent, skipped)
         return sent, skipped
 
-    async def _wave(self, uow: SqlUnitOfWork, due: Sequence[Reminder]) -> tuple[int, int]:
+    async def _wave(self, uow: SqlUnitOfWork, due: Sequence[Reminder]) -> tuple[int, int, int]:
         """One outbox batch per (conference, kind, version), as ever; the meetings and people
         are read for the whole wave at once, the batch keys looked up at once, and the rows
-        settled in a few statements."""
+        settled in a few statements. Returns (handed, skipped, of those handed: late)."""
         now = self.clock.now()
         meetings = await uow.reminders.meetings({r.planned.conference_id for r in due})
         people = await uow.reminders.invitees({r.planned.invitee_id for r in due})
@@ -124,7 +141,8 @@ class ReminderRunner:
                 "settled meanwhile; this wave is rolled back"
             )
         skipped = await uow.reminders.settle(useless, Status.SKIPPED.value, None, now)
-        return sent, skipped
+        late = sum(1 for r in due if r.id in handed and now - r.planned.due_at > LATE)
+        return sent, skipped, late
 
     async def _group(
         self,

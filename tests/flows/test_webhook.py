@@ -146,6 +146,7 @@ async def test_metrics_count_what_was_handled_in_prometheus_text(
     assert samples["kring_inbox_waiting"] == 0
     assert samples["kring_outbox_waiting"] == 0
     assert samples["kring_reminders_overdue"] == 0
+    assert samples["kring_reminders_sent_total"] == samples["kring_reminders_late_total"] == 0
     assert samples["kring_leader"] == 1
     assert samples["kring_telegram_429_total"] == 0
     assert "Wim" not in body and SECRET not in body  # ids and counts, never names or secrets

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import reminders as runner_module
 from bot.config import LOCALES_DIR
 from bot.i18n import CatalogI18n
-from bot.reminders import HandedElsewhere, ReminderRunner
+from bot.reminders import HandedElsewhere, ReminderRunner, ReminderStats
 from conference.assignment import assign
 from conference.circle import answer, invite, open_invitation
 from conference.meeting import fix_meeting
@@ -111,6 +111,7 @@ async def test_a_wave_gives_each_conference_one_batch_and_marks_every_row(
     )
     assert await runner.run_due() == (11, 1)
     assert await runner.run_due() == (0, 0)
+    assert runner.stats == ReminderStats(handed=11, skipped=1, late=0)  # a minute: on time
 
     reminders = await rows(sessions, ReminderRow)
     assert sorted(r.status for r in reminders) == ["sent"] * 11 + ["skipped"]
@@ -128,6 +129,15 @@ async def test_a_wave_gives_each_conference_one_batch_and_marks_every_row(
     assert len({b.key for b in batches.values()}) == len(batches)
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.outbox_sending.finish_silent(datetime.now(UTC)) == 0  # nothing sent yet
+
+
+async def test_reminders_handed_over_a_while_after_their_moment_count_as_late(sessions, i18n):
+    await circles(sessions, conferences=1, people=3)
+    runner = ReminderRunner(  # the bot was down for ten minutes
+        sessions, i18n, FixedClock(START + timedelta(hours=1, minutes=10)), ZONE
+    )
+    assert await runner.run_due() == (3, 0)
+    assert runner.stats == ReminderStats(handed=3, skipped=0, late=3)
 
 
 async def test_a_wave_settled_elsewhere_meanwhile_is_rolled_back_whole(
