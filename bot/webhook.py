@@ -30,6 +30,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram"
 # the inbox is behind when an update waits this long (seconds) to be handled
 INBOX_LAG_LIMIT = 60.0
+# the outbox is behind when a batch waits this long (seconds): a broadcast to a hundred takes
+# seconds, the biggest wave of reminders minutes; longer, and nothing is being sent
+OUTBOX_LAG_LIMIT = 900.0
 
 
 class WebhookEndpoint:
@@ -91,14 +94,18 @@ class WebhookEndpoint:
         try:
             async with SqlUnitOfWork(self.sessions) as uow:
                 waiting, oldest = await uow.updates.inbox_lag()
+                unsent, oldest_unsent = await uow.outbox_sending.backlog()
                 current = await revision_of(await uow.session.connection())
             checks["database"] = "ok"
             lag = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
             checks["inbox"] = {"waiting": waiting, "oldest_s": round(lag, 1)}
+            # batches are stamped by the app's clock (KRING_CLOCK in tests)
+            behind = (self.now() - oldest_unsent).total_seconds() if oldest_unsent else 0.0
+            checks["outbox"] = {"waiting": unsent, "oldest_s": round(max(0.0, behind), 1)}
             head = declared_head()
             at_head = head is None or current == head
             checks["migrations"] = "at head" if at_head else "behind: run `kring db upgrade`"
-            ready = lag <= INBOX_LAG_LIMIT and at_head
+            ready = lag <= INBOX_LAG_LIMIT and behind <= OUTBOX_LAG_LIMIT and at_head
         except Exception as error:
             checks["database"] = f"unreachable ({type(error).__name__})"
             ready = False

@@ -6,12 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 from sqlalchemy import select, text
 
+from conference.model.ids import PersonId
+from conference.model.outbox import Batch, Outbound, Text
 from emulator import BotApiEmulator
+from storage.db import create_engine
+from storage.instance_lock import LeaderLock
 from storage.tables import InboxRow, ProcessedUpdateRow
 from tests.flows.steps import WEBHOOK_SECRET, Running, serving_kring, started
 
@@ -119,6 +124,32 @@ async def test_health_and_readiness_answer_in_json(served: Running):
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["migrations"] == "at head"
     assert body["checks"]["inbox"] == {"waiting": 0, "oldest_s": 0.0}
+    assert body["checks"]["outbox"] == {"waiting": 0, "oldest_s": 0.0}
+
+
+async def test_not_ready_while_nothing_leaves_the_outbox(emu: BotApiEmulator, migrated_url: str):
+    """Another instance holds the leader lock and sends nothing: after a quarter of an hour
+    with a message waiting, /readyz says so (monitoring pages someone)."""
+    lock = LeaderLock(create_engine(migrated_url), migrated_url)
+    assert await lock.try_acquire()
+    try:
+        async with started(serving_kring(emu, migrated_url)) as follower:
+            message = Outbound(PersonId(4242), None, (Text("Tot morgen!"),))
+            async with follower.uow() as uow:
+                await uow.outbox.enqueue(
+                    Batch("broadcast", None), [message], datetime.now(UTC) - timedelta(minutes=20)
+                )
+                await uow.commit()
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"http://{follower.settings.listen}/readyz") as resp:
+                    assert resp.status == 503
+                    body = await resp.json()
+            assert body["status"] == "not ready"
+            assert body["checks"]["outbox"]["waiting"] == 1
+            assert body["checks"]["outbox"]["oldest_s"] >= 1200
+    finally:
+        await lock.release()
+        await lock.engine.dispose()
 
 
 async def test_metrics_count_what_was_handled_in_prometheus_text(
