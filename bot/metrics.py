@@ -30,6 +30,11 @@ class Metrics:
             "Tries of updates the database could not take (away, full, locked), tried again",
             registry=r,
         )
+        self.updates_set_aside = Counter(
+            "kring_updates_set_aside",
+            "Updates from Telegram that did not parse, set aside (logged by id only)",
+            registry=r,
+        )
         self.handling_seconds = Histogram(
             "kring_update_handling_seconds",
             "From taking an update in hand to its commit",

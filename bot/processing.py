@@ -16,6 +16,7 @@ from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -24,6 +25,7 @@ from aiogram.exceptions import (
 from aiogram.types import Message, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from pydantic import ValidationError
 from sqlalchemy.exc import (
     DBAPIError,
     InterfaceError,
@@ -51,6 +53,10 @@ TELL_AFTER = 3
 class DatabaseAway(RuntimeError):
     """The database could not take an update (gone, restarting, full, locked): nothing of it
     was stored, and the same update may well be stored when it is back."""
+
+
+class UnreadableBatch(RuntimeError):
+    """What came back for getUpdates is not a batch of updates at all."""
 
 
 def is_transient(error: BaseException) -> bool:
@@ -369,7 +375,11 @@ class Poller:
                     fetch.cancel()
                     break
                 try:
-                    updates = fetch.result()
+                    try:
+                        updates = fetch.result()
+                        highest = updates[-1].update_id if updates else None
+                    except ClientDecodeError as error:
+                        updates, highest = self._readable(error.data)
                     if updates:
                         for update in updates:  # a replay of one handled before changes nothing
                             self.lanes.submit(update)
@@ -397,14 +407,35 @@ class Poller:
                     await asyncio.sleep(delay)
                     continue
                 failures = 0
-                if updates:
-                    offset = updates[-1].update_id + 1
+                if highest is not None:
+                    offset = highest + 1
         finally:
             stopping.cancel()
             if fetch is not None and not fetch.done():
                 fetch.cancel()
                 await asyncio.gather(fetch, return_exceptions=True)
         return offset
+
+    def _readable(self, response: object) -> tuple[list[Update], int]:
+        """A batch in which some update does not parse (a field Telegram added, a value out of
+        range): the others go on, each bad one is set aside, logged by its id only (never its
+        content), so one update cannot stop the bot in a loop. A response that is not a batch
+        at all is a network error: fetched again."""
+        raw = response.get("result") if isinstance(response, dict) else None
+        if not isinstance(raw, list) or not raw:
+            raise UnreadableBatch
+        ids = [u.get("update_id") if isinstance(u, dict) else None for u in raw]
+        if not all(isinstance(i, int) for i in ids):
+            raise UnreadableBatch
+        updates = []
+        for item in raw:
+            try:
+                updates.append(Update.model_validate(item, context={"bot": self.bot}))
+            except ValidationError:
+                log.warning("update %s does not parse: set aside", item["update_id"])
+                if self.processor.metrics is not None:
+                    self.processor.metrics.updates_set_aside.inc()
+        return updates, max(i for i in ids if isinstance(i, int))
 
     async def _store(self, updates: Sequence[Update]) -> None:
         """Commit the batch's updates not handled yet to the inbox (a restart handles them)."""
