@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from conference.assignment import assign
@@ -137,3 +138,28 @@ async def test_the_three_month_question_takes_one_answer_per_person(
     assert [(used, score) for used, score, _at in rows] == [("yes", 4)]
     at = rows[0].at
     assert (at.hour, at.minute, at.second) == (0, 0, 0)  # the day only, not the moment
+
+
+async def test_numbers_out_of_range_on_a_button_are_refused_kindly(
+    emu: BotApiEmulator, kring: Running, caplog: pytest.LogCaptureFixture
+):
+    """A forged button with an id no database column holds (2**63 and more, or below 0) gets
+    the same kind answer as any unknown button: no traceback, no silence."""
+    ayse = await assigned_conference(emu, kring)
+    wim, own = await wim_coming(emu, ayse)
+    huge, past = 2**63, 2**64 + 5
+    for phone, data in (
+        (ayse, f"cf:{huge}"),
+        (ayse, f"dt:{past}:menu"),
+        (ayse, f"fx:1:{huge}"),
+        (ayse, "rl:-1"),
+        (wim, f"vt:{own}:{huge}:yes"),
+        (wim, f"ma:{past}:1"),
+        (wim, f"pa:{huge}:1"),
+        (wim, f"fu:{own}:{huge}:done"),
+    ):
+        before = len(phone.callback_answers)
+        await press_forged(phone, data)
+        assert len(phone.callback_answers) == before + 1, data
+        assert phone.callback_answers[-1], data
+    assert "Traceback" not in caplog.text and "failed" not in caplog.text
