@@ -20,7 +20,7 @@ from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.leadership import Leadership
 from bot.metrics import Metrics
-from bot.middlewares import ActorMiddleware
+from bot.middlewares import ActorMiddleware, TypedTextMiddleware
 from bot.outbox.sender import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
 from bot.presence import Presence
@@ -83,6 +83,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(
         ActorMiddleware(i18n.available_locales, settings.default_locale)
     )
+    dispatcher.message.outer_middleware(TypedTextMiddleware())
     PersonLocaleMiddleware(i18n).setup(dispatcher)
     dispatcher.include_router(build_router())
     return dispatcher

@@ -25,6 +25,16 @@ class Metrics:
         self.updates_failed = Counter(
             "kring_updates_failed", "Updates whose handling failed (rolled back)", registry=r
         )
+        self.updates_retried = Counter(
+            "kring_updates_retried",
+            "Tries of updates the database could not take (away, full, locked), tried again",
+            registry=r,
+        )
+        self.updates_set_aside = Counter(
+            "kring_updates_set_aside",
+            "Updates from Telegram that did not parse, set aside (logged by id only)",
+            registry=r,
+        )
         self.handling_seconds = Histogram(
             "kring_update_handling_seconds",
             "From taking an update in hand to its commit",

@@ -4,11 +4,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, Message, TelegramObject, User
 
 from conference.model.ids import PersonId
 from conference.ports import UnitOfWork
 from conference.requests import identify
+from conference.typed import plain
 
 
 class ActorMiddleware(BaseMiddleware):
@@ -38,4 +39,25 @@ class ActorMiddleware(BaseMiddleware):
                 self.shipped,
                 self.default,
             )
+        return await handler(event, data)
+
+
+class TypedTextMiddleware(BaseMiddleware):
+    """Every message a person types reaches the handlers without invisible steering
+    characters (conference/typed.py), whatever flow it is for: one door for all of them."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, Message):
+            changed = {
+                field: plain(value)
+                for field, value in (("text", event.text), ("caption", event.caption))
+                if value is not None and plain(value) != value
+            }
+            if changed:
+                event = event.model_copy(update=changed)
         return await handler(event, data)

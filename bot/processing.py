@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import deque
@@ -15,15 +16,23 @@ from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import Update
+from aiogram.types import Message, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.exc import SQLAlchemyError
+from pydantic import ValidationError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.fsm import current_uow
@@ -34,6 +43,28 @@ from dialogs.replies import Replies, handling
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
+
+# an update the database could not take is tried again after 0.5, 1, 2, ... at most 30 s
+RETRY_FIRST, RETRY_MOST = 0.5, 30.0
+# after this many failed tries the person hears that their answer is not stored yet
+TELL_AFTER = 3
+
+
+class DatabaseAway(RuntimeError):
+    """The database could not take an update (gone, restarting, full, locked): nothing of it
+    was stored, and the same update may well be stored when it is back."""
+
+
+class UnreadableBatch(RuntimeError):
+    """What came back for getUpdates is not a batch of updates at all."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """The database is away, full or busy, rather than the update being bad."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    # asyncpg's own errors when it cannot connect, and the pool's wait for a connection
+    return isinstance(error, OSError | TimeoutError | SQLAlchemyTimeoutError)
 
 
 def sender_of(update: Update) -> int | None:
@@ -104,6 +135,8 @@ class UpdateProcessor:
                 await self.dispatcher.feed_update(self.bot, update, uow=uow, replies=replies)
                 await uow.commit()
             except Exception as error:
+                if is_transient(error):
+                    raise DatabaseAway(type(error).__name__) from error
                 failure = error
                 log.exception("update %s failed", update.update_id)
             finally:
@@ -142,9 +175,34 @@ class UpdateProcessor:
                     type(error).__name__,
                 )
 
+    async def tell_not_stored_yet(self, update: Update) -> None:
+        """The database has not taken this update for a while: say so, once, in the person's
+        app language (their own choice is in the database, which is away)."""
+        event = update.event
+        user = getattr(event, "from_user", None)
+        message = event if isinstance(event, Message) else getattr(event, "message", None)
+        chat = getattr(message, "chat", None)
+        if user is None or chat is None or chat.type != "private":
+            return
+        locale = user.language_code if user.language_code in self.i18n.available_locales else None
+        with self.i18n.context(), self.i18n.use_locale(locale or self.i18n.default_locale):
+            text = _(
+                "Een moment: je antwoord is nog niet opgeslagen, want bij ons hapert iets. "
+                "We blijven het proberen en laten het je weten zodra het bewaard is."
+            )
+        try:
+            await self.bot.send_message(chat.id, text)
+        except Exception as error:
+            log.warning(
+                "update %s: could not say it is not stored yet (%s)",
+                update.update_id,
+                type(error).__name__,
+            )
+
     async def _after_failure(self, update: Update, failure: BaseException | None) -> None:
         """The update's changes were rolled back, so the person's answers stand as they were
-        before it. Record it as handled (it would fail again) and say so kindly."""
+        before it. Record it as handled (it would fail again) and say plainly that this one was
+        not saved."""
         sender = sender_of(update)
         async with SqlUnitOfWork(self.sessions) as uow:
             if not await uow.updates.claim(update.update_id):
@@ -157,8 +215,8 @@ class UpdateProcessor:
             return
         with self.i18n.context(), self.i18n.use_locale(person.locale or self.i18n.default_locale):
             text = _(
-                "Sorry, daar ging bij ons iets mis. Je antwoorden tot nu toe zijn bewaard. "
-                "Probeer het nog eens, of typ /help."
+                "Sorry, dit is niet opgeslagen: daar ging bij ons iets mis. Wat je eerder "
+                "invulde, staat er nog. Probeer het nog eens, of typ /help."
             )
         try:
             await self.bot.send_message(person.id, text)
@@ -188,10 +246,37 @@ class Lanes:
         lane.append(update)
 
     async def _run(self, key: int, lane: deque[Update]) -> None:
+        """The person's updates one after the other. An update the database could not take is
+        tried again, with a growing pause (holding no slot meanwhile), until it is stored: the
+        person's later updates wait behind it, so their order holds, and a database that comes
+        back (a restart, space freed on a full disk) is all it takes to go on."""
+        failures = 0
         try:
             while lane:
-                async with self._slots:
-                    await self.processor.process(lane[0])
+                update = lane[0]
+                try:
+                    async with self._slots:
+                        await self.processor.process(update)
+                except Exception as error:  # never lose it, never let the lane die
+                    failures += 1
+                    delay = min(RETRY_MOST, RETRY_FIRST * 2 ** min(failures - 1, 6))
+                    if isinstance(error, DatabaseAway):
+                        log.warning(
+                            "update %s not stored (%s), try %d, again in %.1fs",
+                            update.update_id,
+                            error,
+                            failures,
+                            delay,
+                        )
+                    else:
+                        log.exception("update %s: handling it broke off", update.update_id)
+                    if self.processor.metrics is not None:
+                        self.processor.metrics.updates_retried.inc()
+                    if failures == TELL_AFTER:
+                        await self.processor.tell_not_stored_yet(update)
+                    await asyncio.sleep(delay)
+                    continue
+                failures = 0
                 lane.popleft()
         finally:
             del self._lanes[key]
@@ -230,7 +315,7 @@ class Poller:
 
     async def run(self) -> None:
         try:
-            await self.recover()
+            await self._recover_once_possible()
             offset = await self._poll()
             if offset is not None:
                 # Confirm the last batch so a restart does not fetch it again (harmless if not).
@@ -253,6 +338,23 @@ class Poller:
             log.info("handling %d updates left in the inbox", len(waiting))
         return len(waiting)
 
+    async def _recover_once_possible(self) -> None:
+        """The inbox first; if the database is away, wait for it (Telegram keeps the rest)."""
+        for failures in itertools.count(1):
+            try:
+                await self.recover()
+                return
+            except (SQLAlchemyError, OSError) as error:
+                delay = min(RETRY_MOST, RETRY_FIRST * 2 ** min(failures, 6))
+                log.warning(
+                    "the inbox cannot be read (%s), again in %.1fs", type(error).__name__, delay
+                )
+                try:
+                    await asyncio.wait_for(self._stop.wait(), delay)
+                    return  # stopped meanwhile
+                except TimeoutError:
+                    pass
+
     async def _poll(self) -> int | None:
         offset: int | None = None
         failures = 0
@@ -273,7 +375,11 @@ class Poller:
                     fetch.cancel()
                     break
                 try:
-                    updates = fetch.result()
+                    try:
+                        updates = fetch.result()
+                        highest = updates[-1].update_id if updates else None
+                    except ClientDecodeError as error:
+                        updates, highest = self._readable(error.data)
                     if updates:
                         for update in updates:  # a replay of one handled before changes nothing
                             self.lanes.submit(update)
@@ -285,7 +391,14 @@ class Poller:
                 except TelegramRetryAfter as error:
                     await asyncio.sleep(error.retry_after)
                     continue
-                except (TelegramNetworkError, TelegramServerError, SQLAlchemyError) as error:
+                # the database away (asyncpg's connection errors are OSErrors): the offset
+                # stays, so the same updates come again once the inbox can take them
+                except (
+                    TelegramNetworkError,
+                    TelegramServerError,
+                    SQLAlchemyError,
+                    OSError,
+                ) as error:
                     failures += 1
                     delay = min(60.0, 0.5 * 2 ** min(failures, 7))
                     log.warning(
@@ -294,14 +407,35 @@ class Poller:
                     await asyncio.sleep(delay)
                     continue
                 failures = 0
-                if updates:
-                    offset = updates[-1].update_id + 1
+                if highest is not None:
+                    offset = highest + 1
         finally:
             stopping.cancel()
             if fetch is not None and not fetch.done():
                 fetch.cancel()
                 await asyncio.gather(fetch, return_exceptions=True)
         return offset
+
+    def _readable(self, response: object) -> tuple[list[Update], int]:
+        """A batch in which some update does not parse (a field Telegram added, a value out of
+        range): the others go on, each bad one is set aside, logged by its id only (never its
+        content), so one update cannot stop the bot in a loop. A response that is not a batch
+        at all is a network error: fetched again."""
+        raw = response.get("result") if isinstance(response, dict) else None
+        if not isinstance(raw, list) or not raw:
+            raise UnreadableBatch
+        ids = [u.get("update_id") if isinstance(u, dict) else None for u in raw]
+        if not all(isinstance(i, int) for i in ids):
+            raise UnreadableBatch
+        updates = []
+        for item in raw:
+            try:
+                updates.append(Update.model_validate(item, context={"bot": self.bot}))
+            except ValidationError:
+                log.warning("update %s does not parse: set aside", item["update_id"])
+                if self.processor.metrics is not None:
+                    self.processor.metrics.updates_set_aside.inc()
+        return updates, max(i for i in ids if isinstance(i, int))
 
     async def _store(self, updates: Sequence[Update]) -> None:
         """Commit the batch's updates not handled yet to the inbox (a restart handles them)."""

@@ -71,6 +71,7 @@ class WebhookEndpoint:
         except ValidationError:
             # Telegram would deliver it again and again: set aside, logged without its content
             log.warning("webhook: an update that does not parse was set aside")
+            self.metrics.updates_set_aside.inc()
             return web.json_response({"ok": True})
         try:
             async with SqlUnitOfWork(self.sessions) as uow:

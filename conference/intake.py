@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from conference.errors import InvalidAnswer, Problem
 from conference.model.request import ApplicantRole, Field, RequestDraft, RequestKind
+from conference.typed import plain
 
 _CONFERENCE_STEPS: tuple[Field, ...] = tuple(Field)
 _INFO_TALK_STEPS: tuple[Field, ...] = (Field.REGION, Field.CONTACT, Field.CONSENT)
@@ -75,12 +76,11 @@ def step_number(draft: RequestDraft, current: Field) -> tuple[int, int]:
 
 
 _SPACES = re.compile(r"[ \t]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(step: Field, raw: str) -> str:
     """Trim and check a typed answer against the step's limits."""
-    text = _CONTROL.sub("", raw)
+    text = plain(raw)
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.strip().splitlines())
     text = re.sub(r"\n{3,}", "\n\n", text)
     low, high = TEXT_LIMITS[step]

@@ -13,6 +13,7 @@ from conference.model.people import Person, StaffMember, StaffRole
 from conference.model.request import ConferenceRequest, RequestDraft, Submitted
 from conference.ports import UnitOfWork
 from conference.reference import format_reference
+from conference.typed import plain
 
 
 def choose_locale(language_code: str | None, shipped: Sequence[str], default: str) -> str:
@@ -32,7 +33,9 @@ async def identify(
     shipped: Sequence[str],
     default_locale: str,
 ) -> Person:
-    """Who is writing: create the person on first contact, keep their chosen language after."""
+    """Who is writing: create the person on first contact, keep their chosen language after.
+    Their name as their Telegram profile has it, without invisible steering characters."""
+    first_name = plain(first_name)
     person = await uow.persons.get(person_id)
     if person is not None and person.first_name == first_name[:64] and person.reachable:
         return person

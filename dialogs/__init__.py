@@ -42,6 +42,7 @@ def build_router() -> Router:
     root.include_routers(group_chats.router(), blocked_bot.router())
     private = Router(name="private")
     private.message.filter(PrivateChat())
+    private.callback_query.filter(PrivateChat())  # a button under a message in a group: not here
     # Order matters: the flows' buttons, states and commands before the intake's "anything
     # typed is an answer", and the fallback last.
     private.include_routers(

@@ -1,7 +1,15 @@
 """Button payloads. They come back from the phone: every handler re-checks them against the
 conversation state and the database, never trusts them."""
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every number on a button is a row id, a page or a small score: at least 0 and within the
+# database's BIGINT. A forged one out of that range is refused like any unknown button, before
+# a handler or the database sees it.
+Number = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class Answer(CallbackData, prefix="a"):
@@ -23,36 +31,36 @@ class PickLanguage(CallbackData, prefix="lang"):
 
 
 class OpenRequest(CallbackData, prefix="req"):
-    id: int
+    id: Number
 
 
 class AssignTo(CallbackData, prefix="as"):
-    conference: int
-    coordinator: int
+    conference: Number
+    coordinator: Number
 
 
 class ListRequests(CallbackData, prefix="rl"):
-    page: int = 0
+    page: Number = 0
 
 
 class OpenConference(CallbackData, prefix="cf"):
-    id: int
+    id: Number
 
 
 class SeenUnconfirmed(CallbackData, prefix="us"):
     """The coordinator has seen which silent messages may not have arrived."""
 
-    conference: int
+    conference: Number
 
 
 class AddPerson(CallbackData, prefix="ap"):
-    conference: int
+    conference: Number
 
 
 class AddApplicant(CallbackData, prefix="aa"):
     """The applicant into the circle, with one tap."""
 
-    conference: int
+    conference: Number
 
 
 class InviteeChoice(CallbackData, prefix="ic"):
@@ -61,61 +69,61 @@ class InviteeChoice(CallbackData, prefix="ic"):
 
 
 class RsvpAnswer(CallbackData, prefix="rv"):
-    invitee: int
+    invitee: Number
     answer: str
 
 
 class NoReasonAnswer(CallbackData, prefix="nr"):
-    invitee: int
+    invitee: Number
     reason: str
 
 
 class MinimumStart(CallbackData, prefix="mi"):
     """A professional of the circle sets or changes the minimum requirement."""
 
-    invitee: int
+    invitee: Number
 
 
 class AskMinimum(CallbackData, prefix="am"):
     """The coordinator asks a professional of the circle to set the minimum requirement."""
 
-    conference: int
-    invitee: int = 0  # 0: choose whom
+    conference: Number
+    invitee: Number = 0  # 0: choose whom
 
 
 class NewLink(CallbackData, prefix="nl"):
-    invitee: int
+    invitee: Number
 
 
 class FoodStep(CallbackData, prefix="fd"):
-    invitee: int
+    invitee: Number
     action: str  # start, consent, diet, allergen, done
     value: str = ""
 
 
 class SuggestStart(CallbackData, prefix="sg"):
-    invitee: int
+    invitee: Number
 
 
 class SuggestionDecision(CallbackData, prefix="sd"):
-    id: int
+    id: Number
     accept: bool
 
 
 class NeedsStep(CallbackData, prefix="nd"):
-    invitee: int
+    invitee: Number
     action: str  # menu, interpreter, language, children, count, toggle, done
     value: str = ""
 
 
 class Dates(CallbackData, prefix="dt"):
-    conference: int
+    conference: Number
     action: str  # menu, propose, fix, change, cancel, cancel_yes, nudge, send
 
 
 class FixSlot(CallbackData, prefix="fx"):
-    conference: int
-    slot: int  # 0: keep the date as it is
+    conference: Number
+    slot: Number  # 0: keep the date as it is
 
 
 class VenueChoice(CallbackData, prefix="vn"):
@@ -123,8 +131,8 @@ class VenueChoice(CallbackData, prefix="vn"):
 
 
 class VoteAnswer(CallbackData, prefix="vt"):
-    invitee: int
-    slot: int  # 0: just show the dates
+    invitee: Number
+    slot: Number  # 0: just show the dates
     vote: str = ""  # empty: the next choice after the current one
 
 
@@ -132,55 +140,55 @@ class NewDatesVote(CallbackData, prefix="vs"):
     """A vote on a ballot of only the dates added later (slot ids from `since` on); its own
     prefix, so the buttons of ballots already sent keep working."""
 
-    invitee: int
-    slot: int
-    since: int
+    invitee: Number
+    slot: Number
+    since: Number
     vote: str = ""
 
 
 class ProposalDecision(CallbackData, prefix="pd"):
-    id: int
+    id: Number
     accept: bool
 
 
 class FamilyPropose(CallbackData, prefix="fp"):
-    invitee: int
+    invitee: Number
 
 
 class MeetingAnswer(CallbackData, prefix="ma"):
-    invitee: int
+    invitee: Number
     coming: bool
 
 
 class BroadcastStep(CallbackData, prefix="bc"):
-    conference: int
+    conference: Number
     audience: str  # conference.meeting.Audience; "send" to confirm, "stop" to drop it
     group: str = ""
 
 
 class PlanStep(CallbackData, prefix="pl"):
-    conference: int
+    conference: Number
     action: str  # menu, add, monitor, next, accept, remove, publish, send, who, done, none
-    value: int = 0  # an invitee or agreement id, where the action needs one
+    value: Number = 0  # an invitee or agreement id, where the action needs one
 
 
 class PlanAnswer(CallbackData, prefix="pa"):
-    invitee: int
+    invitee: Number
     accepted: bool
 
 
 class FollowUpAnswer(CallbackData, prefix="fu"):
-    invitee: int
-    agreement: int
+    invitee: Number
+    agreement: Number
     answer: str
 
 
 class CheckInAnswer(CallbackData, prefix="ci"):
-    invitee: int
+    invitee: Number
     used: str
-    score: int = 0  # 0: not asked yet
+    score: Number = 0  # 0: not asked yet
 
 
 class FollowUpComment(CallbackData, prefix="fc"):
-    invitee: int
-    agreement: int
+    invitee: Number
+    agreement: Number

@@ -18,6 +18,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # the outbox sender and the scheduler may each hold a connection at once.
     kwargs.setdefault("pool_size", 32)
     kwargs.setdefault("max_overflow", 8)
+    # an error's message never carries the statement's values (names, answers) into a log
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, **kwargs)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 
+import pytest
 from aiogram.types import Update
 
 from emulator import BotApiEmulator
@@ -80,3 +82,27 @@ async def test_the_start_turns_the_garbage_collector_on_once_polling(
             assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_an_update_that_does_not_parse_is_set_aside_and_the_bot_goes_on(
+    emu: BotApiEmulator, kring: Running, caplog: pytest.LogCaptureFixture
+):
+    """One update aiogram cannot read (here a date that is no date) used to fail the whole
+    batch, again after every restart, its content in the log each time."""
+    wim = emu.user("Wim", language_code="nl")
+    message = {
+        "message_id": 1,
+        "date": "gisteren",
+        "chat": wim.info.chat_dict(),
+        "from": wim.info.to_dict(),
+        "text": "Mijn adres is Dorpsstraat 1",
+    }
+    caplog.set_level(logging.INFO)
+    bad = emu.enqueue({"message": message})
+    await wim.send_text("/start")  # after it, in the same batch or the next
+    assert emu.bot().is_confirmed(bad)
+    assert wim.last is not None and "Hallo Wim" in wim.last.text
+    assert f"update {bad} does not parse: set aside" in caplog.text
+    assert "Dorpsstraat" not in caplog.text and "gisteren" not in caplog.text
+    assert kring.app is not None
+    assert kring.app.metrics.registry.get_sample_value("kring_updates_set_aside_total") == 1

@@ -124,7 +124,7 @@ async def test_no_confirmation_when_the_commit_fails(
     assert await _state(bot, sessions, wim) == "remembered", "the failed update left nothing"
     texts = [m.text or "" for m in wim.messages]
     assert texts.count(SAVED) == 1, "only the stored answer was confirmed"
-    assert "Sorry" in texts[-1] and "iets mis" in texts[-1]
+    assert "Sorry" in texts[-1] and "niet opgeslagen" in texts[-1]  # plainly: not saved
 
 
 async def test_a_message_sent_before_the_commit_is_refused(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from conference.assignment import assign
@@ -15,7 +16,13 @@ from conference.model.ids import ConferenceId, PersonId
 from conference.requests import identify, submit_request
 from emulator import BotApiEmulator, Person
 from storage.tables import CheckInRow, InviteeRow, SlotRow, VoteRow
-from tests.flows.steps import Running, assigned_conference, press_forged
+from tests.flows.steps import (
+    Running,
+    assigned_conference,
+    fill_in_info_talk,
+    press_forged,
+    ready_manager,
+)
 from tests.flows.steps import invite as invite_by_chat
 from tests.unit.examples import complete_info_talk
 
@@ -137,3 +144,49 @@ async def test_the_three_month_question_takes_one_answer_per_person(
     assert [(used, score) for used, score, _at in rows] == [("yes", 4)]
     at = rows[0].at
     assert (at.hour, at.minute, at.second) == (0, 0, 0)  # the day only, not the moment
+
+
+async def test_numbers_out_of_range_on_a_button_are_refused_kindly(
+    emu: BotApiEmulator, kring: Running, caplog: pytest.LogCaptureFixture
+):
+    """A forged button with an id no database column holds (2**63 and more, or below 0) gets
+    the same kind answer as any unknown button: no traceback, no silence."""
+    ayse = await assigned_conference(emu, kring)
+    wim, own = await wim_coming(emu, ayse)
+    huge, past = 2**63, 2**64 + 5
+    for phone, data in (
+        (ayse, f"cf:{huge}"),
+        (ayse, f"dt:{past}:menu"),
+        (ayse, f"fx:1:{huge}"),
+        (ayse, "rl:-1"),
+        (wim, f"vt:{own}:{huge}:yes"),
+        (wim, f"ma:{past}:1"),
+        (wim, f"pa:{huge}:1"),
+        (wim, f"fu:{own}:{huge}:done"),
+    ):
+        before = len(phone.callback_answers)
+        await press_forged(phone, data)
+        assert len(phone.callback_answers) == before + 1, data
+        assert phone.callback_answers[-1], data
+    assert "Traceback" not in caplog.text and "failed" not in caplog.text
+
+
+async def test_invisible_steering_characters_never_reach_someone_else(
+    emu: BotApiEmulator, kring: Running
+):
+    """An applicant whose Telegram name and typed region carry a right-to-left override: the
+    manager's notice and request view show the letters, none of the override (which would turn
+    the rest of each message backwards)."""
+    manager = await ready_manager(emu, kring)
+    edith = emu.user("Ed\u202eith", language_code="nl")
+    await fill_in_info_talk(edith, region="Zei\u202est\u2066")
+    await edith.press("✅ Versturen")
+    notice = await manager.wait_for("Ontvangen:")
+    await manager.send_text("/requests")
+    await manager.press("EK-", contains=True)
+    shown = notice.text + manager.last.text
+    assert "Zeist" in shown
+    assert not any(ch in shown for ch in "\u202e\u2066"), repr(shown)
+    async with kring.uow() as uow:
+        person = await uow.persons.get(PersonId(edith.id))
+    assert person is not None and person.first_name == "Edith"

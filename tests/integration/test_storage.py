@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from conference.model.ids import PersonId
 from conference.model.people import StaffMember, StaffRole
@@ -160,3 +161,21 @@ async def test_staff_can_be_updated_and_removed(sessions):
         assert member is not None and member.role is StaffRole.COORDINATOR
         assert await uow.staff.remove(PersonId(1))
         assert not await uow.staff.remove(PersonId(1))
+
+
+async def test_a_database_error_carries_no_values_into_a_log(migrated_url: str):
+    """An error's message says which statement failed, never with what: no name in a log."""
+    engine = create_engine(migrated_url)
+    try:
+        async with engine.connect() as connection:
+            statement = text(
+                "INSERT INTO person (id, first_name, locale, reachable, created_at) "
+                "VALUES (:id, :name, 'nl', true, :at)"
+            )
+            values = {"id": 1, "name": "Sandra", "at": datetime.now(UTC)}
+            await connection.execute(statement, values)
+            with pytest.raises(IntegrityError) as raised:
+                await connection.execute(statement, values)
+    finally:
+        await engine.dispose()
+    assert "Sandra" not in str(raised.value) and "hidden" in str(raised.value)

@@ -6,9 +6,11 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import LeaveChat, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, LeaveChat, TelegramMethod
 from aiogram.types import Update
 
+from bot.config import LOCALES_DIR
+from bot.i18n import CatalogI18n
 from dialogs import build_router
 from dialogs.filters import PrivateChat
 from dialogs.replies import Replies
@@ -73,3 +75,30 @@ async def test_private_chat_filter():
         }
     ).callback_query
     assert await PrivateChat()(inline)  # a button under an inline message has no chat
+
+
+async def test_a_button_under_a_message_in_a_group_reaches_no_private_flow():
+    """ "Een conferentie aanvragen" pressed under a message in a group: a short answer, the bot
+    leaves, and no intake is written into the group."""
+    session = Recorder()
+    dispatcher = Dispatcher()
+    dispatcher.include_router(build_router())
+    replies = Replies()
+    press = Update.model_validate(
+        {
+            "update_id": 3,
+            "callback_query": {
+                "id": "9",
+                "from": WIM,
+                "chat_instance": "1",
+                "data": "m:apply",
+                "message": {"message_id": 5, "date": 0, "chat": GROUP, "text": "Hallo"},
+            },
+        }
+    )
+    i18n = CatalogI18n(path=LOCALES_DIR, default_locale="nl")
+    with i18n.context(), i18n.use_locale("nl"):
+        await dispatcher.feed_update(Bot("123456:abc", session=session), press, replies=replies)
+    answer, left = replies
+    assert isinstance(answer, AnswerCallbackQuery) and "privégesprek" in (answer.text or "")
+    assert isinstance(left, LeaveChat) and left.chat_id == GROUP["id"]
