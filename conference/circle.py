@@ -179,6 +179,16 @@ async def open_invitation(uow: UnitOfWork, person: PersonId, token: str, now: da
     return invitee
 
 
+# a coordinator hears of a second phone trying an invitation at most this often
+SECOND_PHONE_TOLD_EVERY = timedelta(days=1)
+
+
+async def tell_of_second_phone(uow: UnitOfWork, invitee: Invitee, now: datetime) -> bool:
+    """Another phone tried a bound invitation: is the coordinator to be told (once a day per
+    invitation, not once per try)?"""
+    return await uow.invitees.tell_second_phone(invitee.id, now - SECOND_PHONE_TOLD_EVERY, now)
+
+
 async def is_applicant(uow: UnitOfWork, invitee: Invitee) -> bool:
     """Is this person of the circle the one who applied for the conference (the same
     Telegram account)? Then they are one person to kring, known since the request."""

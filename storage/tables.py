@@ -180,6 +180,8 @@ class InviteeRow(Base):
     accessibility: Mapped[bool] = mapped_column(Boolean, default=False)
     nudges: Mapped[int] = mapped_column(Integer, default=0)  # at most two, ever
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the coordinator was last told a second phone tried the link (at most once a day)
+    second_phone_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SuggestionRow(Base):

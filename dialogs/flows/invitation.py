@@ -23,6 +23,7 @@ from conference.circle import (
     looks_like_token,
     my_invitations,
     open_invitation,
+    tell_of_second_phone,
 )
 from conference.errors import InvitationRefused, NotFound, Refusal
 from conference.meeting import may_propose
@@ -133,8 +134,9 @@ async def opened(
                 }[refused.reason]
             )
         )
-        if refused.reason is Refusal.TAKEN and refused.invitee is not None:
-            await _tell_taken(replies, uow, i18n, refused.invitee)
+        taken = refused.invitee if refused.reason is Refusal.TAKEN else None
+        if taken is not None and await tell_of_second_phone(uow, taken, now()):
+            await _tell_taken(replies, uow, i18n, taken)
         return
     applicant = await is_applicant(uow, invitee)
     if not applicant:  # the applicant keeps the language they chose when applying

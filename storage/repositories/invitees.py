@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from conference.model.circle import (
     Allergen,
@@ -87,6 +87,25 @@ class SqlInvitees(Repository):
         row.person_id = person
         row.opened_at = row.opened_at or at
         return invitee_from_row(row, True)  # they are writing to us right now
+
+    async def tell_second_phone(
+        self, invitee_id: int, told_before: datetime, at: datetime
+    ) -> bool:
+        """Note that the coordinator is told now, unless they were told after `told_before`;
+        True if they are to be told. One statement, so two instances never both tell."""
+        told = await self._s.scalar(
+            update(InviteeRow)
+            .where(
+                InviteeRow.id == invitee_id,
+                or_(
+                    InviteeRow.second_phone_told_at.is_(None),
+                    InviteeRow.second_phone_told_at <= told_before,
+                ),
+            )
+            .values(second_phone_told_at=at)
+            .returning(InviteeRow.id)
+        )
+        return told is not None
 
     async def add_suggestion(
         self, by: Invitee, name: str, relation: str, reach: str | None, at: datetime

@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from conference.assignment import assign
+from conference.circle import invite, tell_of_second_phone
+from conference.model.circle import Group, InviteeDraft
 from conference.model.ids import PersonId
 from conference.model.people import StaffMember, StaffRole
 from conference.model.request import Field, RequestDraft, RequestKind
@@ -23,6 +26,7 @@ from storage.migrate import (
 )
 from storage.tables import ProcessedUpdateRow
 from storage.uow import SqlUnitOfWork
+from tests.unit.examples import complete_info_talk
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
@@ -179,3 +183,28 @@ async def test_a_database_error_carries_no_values_into_a_log(migrated_url: str):
     finally:
         await engine.dispose()
     assert "Sandra" not in str(raised.value) and "hidden" in str(raised.value)
+
+
+async def test_a_second_phone_is_told_once_a_day_per_invitation(sessions):
+    now = datetime.now(UTC)
+    async with SqlUnitOfWork(sessions) as uow:
+        await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
+        request = (
+            await submit_request(uow, PersonId(8000), "nl", complete_info_talk(), now)
+        ).request
+        await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
+        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
+        await assign(uow, PersonId(9001), request.id, PersonId(7001), now)
+        invitee, _ = await invite(
+            uow,
+            PersonId(7001),
+            request.id,
+            InviteeDraft("Wim", "broer", Group.FAMILY, "en", False),
+            now,
+        )
+        told = [
+            await tell_of_second_phone(uow, invitee, at)
+            for at in (now, now + timedelta(hours=23), now + timedelta(hours=25))
+        ]
+        await uow.commit()
+    assert told == [True, False, True]

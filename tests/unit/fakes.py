@@ -142,6 +142,7 @@ class FakeInvitees:
         self.rows: dict[int, Invitee] = {}
         self.tokens: dict[str, tuple[int, datetime]] = {}  # hash -> (invitee, expires)
         self.suggestions: dict[int, tuple[Suggestion, str]] = {}  # id -> (suggestion, status)
+        self.second_phone_told: dict[int, datetime] = {}
 
     async def add(
         self,
@@ -184,6 +185,15 @@ class FakeInvitees:
     async def bind(self, invitee_id: int, person: PersonId, at: datetime) -> Invitee:
         self.rows[invitee_id] = replace(self.rows[invitee_id], person_id=person, opened=True)
         return self.rows[invitee_id]
+
+    async def tell_second_phone(
+        self, invitee_id: int, told_before: datetime, at: datetime
+    ) -> bool:
+        last = self.second_phone_told.get(invitee_id)
+        if last is not None and last > told_before:
+            return False
+        self.second_phone_told[invitee_id] = at
+        return True
 
     async def set_food(self, invitee_id: int, food: Food) -> Invitee:
         self.rows[invitee_id] = replace(self.rows[invitee_id], food=food)
