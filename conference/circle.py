@@ -53,6 +53,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# an account whose links were refused this often within the window is not heard for a while:
+# no guessing (the tokens have 128 bits anyway) and no flood of warnings
+TRIES_PER_ACCOUNT = 10
+TRIES_WINDOW = timedelta(hours=1)
+REFUSED = "invitation.refused"
+
+
 def looks_like_token(text: str) -> bool:
     return 20 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
 
@@ -157,7 +164,24 @@ async def reissue(
 
 
 async def open_invitation(uow: UnitOfWork, person: PersonId, token: str, now: datetime) -> Invitee:
-    """The link was opened: bind it to this Telegram account the first time, refuse others."""
+    """The link was opened: bind it to this Telegram account the first time, refuse others.
+    Every refusal is audited (never the token); an account refused TRIES_PER_ACCOUNT times
+    within TRIES_WINDOW is refused without a look at the link until the window has passed."""
+    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW, person) >= TRIES_PER_ACCOUNT:
+        raise InvitationRefused(Refusal.TOO_MANY)
+    try:
+        return await _open_invitation(uow, person, token, now)
+    except InvitationRefused as refused:
+        conference = refused.invitee.conference_id if refused.invitee is not None else None
+        await uow.audit.record(person, f"{REFUSED}.{refused.reason.value}", conference)
+        raise
+
+
+async def _open_invitation(
+    uow: UnitOfWork, person: PersonId, token: str, now: datetime
+) -> Invitee:
+    if not looks_like_token(token):
+        raise InvitationRefused(Refusal.UNKNOWN)
     found = await uow.invitees.by_token(token_hash(token))
     if found is None:
         raise InvitationRefused(Refusal.UNKNOWN)

@@ -77,6 +77,7 @@ class Refusal(enum.StrEnum):
     UNKNOWN = "unknown"  # never issued, revoked or re-issued
     EXPIRED = "expired"
     TAKEN = "taken"  # already bound to another Telegram account
+    TOO_MANY = "too_many"  # this account failed too often of late: not even looked at
 
 
 class InvitationRefused(DomainError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
@@ -284,6 +284,10 @@ class AuditLog(Protocol):
     async def record(
         self, actor: PersonId, action: str, conference_id: ConferenceId | None
     ) -> None: ...
+
+    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
+        """How often this actor did an action starting with `action_prefix` of late."""
+        ...
 
 
 class UnitOfWork(Protocol):

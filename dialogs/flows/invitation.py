@@ -20,7 +20,6 @@ from conference.circle import (
     answer,
     give_reason,
     is_applicant,
-    looks_like_token,
     my_invitations,
     open_invitation,
     tell_of_second_phone,
@@ -113,8 +112,6 @@ async def opened(
 ) -> None:
     token = command.args or ""
     try:
-        if not looks_like_token(token):
-            raise InvitationRefused(Refusal.UNKNOWN)
         invitee = await open_invitation(uow, person.id, token, now())
     except InvitationRefused as refused:
         replies.send(
@@ -130,6 +127,10 @@ async def opened(
                     Refusal.TAKEN: _(
                         "Deze uitnodiging is al geopend op een andere telefoon. Is dat "
                         "niet van jou? De coördinator hoort het en helpt je verder."
+                    ),
+                    Refusal.TOO_MANY: _(
+                        "Dat waren te veel links die niet klopten. Probeer het over een uur "
+                        "opnieuw, of vraag de coördinator om een nieuwe link."
                     ),
                 }[refused.reason]
             )

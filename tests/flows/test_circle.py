@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
+
 from emulator import BotApiEmulator
+from storage.tables import AuditRow
 from tests.flows.steps import (
     MINIMUMEIS,
     QUESTION_EN,
@@ -417,3 +421,27 @@ async def test_a_professional_who_applied_joins_the_circle_as_a_professional(
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     assert "Gezinsvoogd · aanvrager (gezinsvoogd, professional): uitgenodigd" in ayse.last.text
+
+
+async def test_an_account_that_keeps_guessing_links_is_not_heard_for_an_hour(
+    emu: BotApiEmulator, kring: Running, caplog: pytest.LogCaptureFixture
+):
+    ayse = await assigned_conference(emu, kring)
+    token = await invite_wim(ayse)
+    guesser = emu.user("Someone", language_code="nl")
+    for attempt in range(10):
+        await guesser.send_text(f"/start {'g' * 30}{attempt:02d}")
+        assert "ken ik niet" in guesser.last.text
+    await guesser.send_text(f"/start {token}")  # even a real link: not now
+    assert "te veel links" in guesser.last.text
+    wim = emu.user("Wim", language_code="en")
+    await wim.send_text(f"/start {token}")  # the invitee is not held up
+    assert "Hello Wim!" in wim.last.text
+    async with kring.uow() as uow:
+        actions = list(
+            await uow.session.scalars(
+                select(AuditRow.action).where(AuditRow.actor_id == guesser.id)
+            )
+        )
+    assert actions == ["invitation.refused.unknown"] * 10
+    assert token not in caplog.text and "g" * 30 not in caplog.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
@@ -495,6 +495,11 @@ class FakeAudit:
         self, actor: PersonId, action: str, conference_id: ConferenceId | None
     ) -> None:
         self.entries.append((actor, action, conference_id))
+
+    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
+        return sum(
+            1 for who, what, _ in self.entries if who == actor and what.startswith(action_prefix)
+        )
 
 
 class FakeUnitOfWork:
