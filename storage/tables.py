@@ -252,6 +252,7 @@ class InstanceRow(Base):
 
 class AuditRow(Base):
     __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_actor_id_at", "actor_id", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor_id: Mapped[int] = mapped_column(BigInteger)
