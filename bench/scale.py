@@ -1,5 +1,5 @@
 """Issue 13: several `kring serve` instances on one PostgreSQL. One run measures one instance
-against three, the cost growth from 100 conferences in the database to 100,000, and how long
+against three, how the cost grows from 100 conferences in the database to 100,000, and how long
 the leader's work stands still when the leader is killed.
 
 The setup is what an operator runs. Each instance is a real `kring serve` process (`python -m
@@ -9,60 +9,70 @@ them and passes the webhook on. The Bot API emulator runs in this process. It pu
 the balancer as Telegram does: up to KRING_WEBHOOK_MAX_CONNECTIONS (default 40) at once, and
 each chat's updates one at a time, in order. Every setup gets a fresh PostgreSQL database
 (bench/fresh_database.py), migrated once before its instances start, and dropped at the end.
-The instances' output goes to log files in the work directory.
+The instances' output goes to log files in the work directory, never to this one's output.
 
-The workload is bench.throughput's: `--people` invented people (bench/throughput.py) do the
-intake at once, each step as soon as the bot has answered the last. That is 15 updates per
-person and 1.8 Bot API calls per update, and the Bot API calls are checked against INTAKE
-every round. The intake writes the conference data: the year's reference counter, a conference
-row with its five indexes, an audit row, the person, the conversation state, and the update's
-claim and inbox row. After each round a manager works through `--staff` of the new requests,
-one after the other, on her phone: `/requests` (every open request), open the newest (its
-details, and the coordinators ranked, with the open conferences of each counted over the whole
-conference table), assign it (which notifies the coordinator and the applicant). These are the
-steps that read the conference table as a whole. They are counted apart from the intake
-("staff views").
+The workload is bench.throughput's: `--people` invented people do the intake at once, each
+step as soon as the bot has answered the last (15 updates a person, 1.8 Bot API calls an
+update, checked against bench.throughput's INTAKE every round). The intake writes the
+conference data: the year's reference counter, a conference row with its five indexes, an
+audit row, the person, the conversation state, and the update's claim and inbox row. After
+each round a manager works through `--staff` of the new requests, one step after the other,
+on her phone: `/requests` (every open request), open the newest one (its details, and the
+coordinators ranked, with the open conferences of each counted over the whole conference
+table), and assign it (which notifies the coordinator and the applicant). These are the steps
+that read the conference table as a whole. They are counted apart, as "staff views".
 
-Setups, each with its own emulator, balancer and database, and measured in alternating rounds
-so that other work on this shared machine hits them alike (each figure is the median round):
-- phase 1: `one` (one instance) and `three` (three instances), each on 100 conferences;
-- failover: on `three`, find the leader on each instance's /metrics (`kring_leader 1`),
-  SIGKILL it, and time until another instance shows `kring_leader 1`. That is repeated
-  `--failovers` times, each time with a fresh instance in the killed one's place.
-  KRING_LEADER_RETRY stays at its default (5 s), so the figure is what operators get. Then
-  `three` takes a round of people with its leader dead, through the balancer, which skips the
-  dead backend;
-- phase 2: `one` again, against `large` (one instance on `--conferences-large` conferences).
-  `three` is stopped first, because PostgreSQL here allows 100 connections and each instance
-  keeps up to 32 open.
+Three setups, each with its own emulator, balancer and database:
+- `one`: one instance on `--conferences` conferences (100);
+- `three`: three instances on as many;
+- `large`: one instance on `--conferences-large` (100,000).
+Only one setup runs at a time, because each instance's pool keeps up to 32 connections open
+(storage/db.py) and this PostgreSQL allows 100 connections, shared with other work. So each
+round starts a setup's instances, lets them take a full round unmeasured (every connection its
+pools will keep is opened and has prepared its statements, as in a service that has been
+running for a while), measures a round and the staff views, for `one` and `three` also a round
+at a steady `--rate` (50 updates/s in all), and stops them (SIGTERM). Each round starts with
+another setup, so that none is always first. After the rounds, `three` is started once more for
+the failover: find the leader on each instance's /metrics (`kring_leader 1`), SIGKILL it, and
+time until another instance shows `kring_leader 1`. That is done `--failovers` times, with a
+fresh instance in the killed one's place each time but the last. KRING_LEADER_RETRY stays at
+its default (5 s), so the figure is what operators get. Then `three` takes a round through the
+balancer with its leader dead (the balancer skips the dead backend), and every update must be
+answered.
 
 Seeding: a few conferences go through the use cases (identify, submit_request, assign). The rest
 are bulk copies of the first one's rows, checked column by column against the others that the
-use cases made (bench/reminders.py does the same). Each copy gets its own applicant, its
-reference number (the year before this one), its moment, and a coordinator (8 of them, in turn).
-The copies are assigned (status preparing), as older requests are. The new requests are the
-round's own. Then VACUUM ANALYZE, so that autovacuum does not run during the rounds.
+use cases made (bench/reminders.py does the same). Each copy gets its own applicant, reference
+number (last year's), moment, and coordinator (8 of them, in turn). The copies are assigned
+(status preparing), as older requests are; the only new requests are the rounds' own. Then
+VACUUM ANALYZE of the bulk-loaded tables, so that autovacuum does not start on them during the
+rounds.
 
 Figures:
-- updates/s: the round's updates over its wall time;
+- updates/s: the round's updates over its wall time; the median round;
 - CPU per update: user and system CPU of the kring processes (/proc/<pid>/stat) over the
-  round, divided by the round's updates. The database's share is measured apart, from the
-  server processes serving the setup's database, when the server runs on this machine;
+  round, over the round's updates; the median round. The database's share is measured apart,
+  from the server processes serving the setup's database (when the server runs on this machine);
 - p50 and p99 latency: an update sent -> the first new or edited message in that chat
   (bench.throughput's measure), over all rounds;
-- cpu_ratio_3_to_1: CPU per update with three instances over CPU per update with one (target
-  at most 1.15). With 2 cores, three instances cannot be faster than one; the ratio shows
-  whether they add waste;
-- growth_100k: kring's CPU per update in the intake rounds, `large` over `one`, in phase 2
-  (target at most 1.2). The database's own growth, and that of the staff views, are printed
-  on the lines above;
-- failover_s: the longest of the failovers measured (target at most 15).
+- cpu_ratio_3_to_1: per round, CPU per update with three instances over CPU per update with
+  one, and the median of these ratios (the two ran one after the other, so they met the same
+  disturbances from other work on this shared machine). Target: at most 1.15. With 2 cores,
+  three instances cannot be faster than one; the ratio shows whether they add waste;
+- growth_100k: the same, `large` over `one` (target: at most 1.2). The database's own growth,
+  and that of the staff views, are on the lines above it;
+- failover_s: the longest of the failovers measured (target: at most 15).
+"preempted" counts how often the kernel took a core from a kring process that could have
+gone on (involuntary context switches): a sign of more processes wanting a core than there
+are cores.
 
-    python -m bench.scale [--people 40] [--rounds 5] [--staff 5] [--conferences 100]
-        [--conferences-large 100000] [--failovers 3] [--database-url URL] [--workdir DIR]
+    python -m bench.scale [--people 40] [--rounds 5] [--staff 5] [--rate 50]
+        [--conferences 100] [--conferences-large 100000] [--failovers 3]
+        [--database-url URL] [--workdir DIR]
 
 The last line: `scale: ups_1=.. ups_3=.. cpu_ratio_3_to_1=.. p99_ms_3=.. growth_100k=..
 failover_s=..`. If PostgreSQL cannot be reached, the run says so in one line and exits with 2.
+KRING_BENCH_CPROFILE=prefix runs each instance under cProfile (prefix-<setup>-<n>.prof).
 """
 
 from __future__ import annotations
@@ -341,11 +351,30 @@ class Backends:
         self.count = len(found)
         seen: dict[int, float] = {}
         for pid in found:
-            with contextlib.suppress(OSError):
-                seen[pid] = cpu_seconds(pid)
+            cpu = postgres_cpu(pid)
+            if cpu is not None:
+                seen[pid] = cpu
         if found and not seen:
             self.visible = False  # the server runs elsewhere
         return seen
+
+
+def postgres_cpu(pid: int) -> float | None:
+    """The CPU seconds of PostgreSQL's process `pid`, if it runs on this machine."""
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
+        return cpu_seconds(pid)
+    except OSError:
+        return None
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (every process, all cores)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def used(before: dict[int, float], after: dict[int, float]) -> float:
@@ -536,19 +565,22 @@ class Setup:
         latencies: list[float] = []
         pace = Pace(rate)
         backends = await self.backends.snapshot()
-        cpu, switches = self.cpu(), self.switches()
+        cpu, switches, machine = self.cpu(), self.switches(), machine_cpu()
         own = time.process_time()
         began = time.perf_counter()
         await asyncio.gather(*(converse(p, scripts(p), pace, latencies) for p in people))
         elapsed = time.perf_counter() - began
         cpu, switches = self.cpu() - cpu, self.switches() - switches
         own = time.process_time() - own
+        machine = machine_cpu() - machine
         database = used(backends, await self.backends.snapshot())
         print(
             f"{self.label}: {len(latencies)} updates in {elapsed:.2f}s"
             f"{f' at {rate:g}/s' if rate else ''}, the kring processes {cpu:.2f}s CPU "
             f"({switches} times preempted), the database {database:.2f}s, this process "
-            f"(emulator, balancer, people) {own:.2f}s",
+            f"(emulator, balancer, people) {own:.2f}s, the rest of the machine (the kernel, "
+            f"PostgreSQL's own processes, other work) "
+            f"{machine - cpu - database - own:.2f}s",
             file=sys.stderr,
         )
         return Round(len(latencies) / elapsed, latencies, cpu, database, len(latencies), switches)
@@ -789,7 +821,6 @@ async def main() -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kring-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"work directory (the instances' logs): {workdir}", file=sys.stderr)
-    warm_up = max(1, args.people // 4)
     failovers: list[float] = []
     admin = create_async_engine(args.database_url, pool_size=1, max_overflow=1)
     async with contextlib.AsyncExitStack() as stack:
@@ -815,7 +846,9 @@ async def main() -> int:
         for n in range(args.rounds):
             for setup in setups[n % 3 :] + setups[: n % 3]:
                 await setup.start()
-                await setup.round(warm_up, 1, record=False)
+                # a full round first: every connection each pool will keep is opened, and has
+                # prepared its statements, before anything is measured (as in a running service)
+                await setup.round(args.people, 1, record=False)
                 await setup.round(args.people, args.staff)
                 if args.rate and setup is not large:
                     await setup.round(args.people, rate=args.rate)
