@@ -64,7 +64,9 @@ Figures:
 - failover_s: the longest of the failovers measured (target: at most 15).
 "preempted" counts how often the kernel took a core from a kring process that could have
 gone on (involuntary context switches): a sign of more processes wanting a core than there
-are cores.
+are cores. "The rest of the machine" is the share of a core busy with everything else (the
+kernel's loopback network, PostgreSQL's own processes, other work on this shared machine):
+on a quiet machine about 10-20%; much more, and the round's figures are disturbed.
 
     python -m bench.scale [--people 40] [--rounds 5] [--staff 5] [--rate 50]
         [--conferences 100] [--conferences-large 100000] [--failovers 3]
@@ -424,6 +426,7 @@ class Round:
     database: float  # seconds of the database's server processes
     updates: int
     switches: int  # involuntary context switches of the kring processes
+    rest: float  # cores the rest of the machine kept busy meanwhile, on average
 
 
 @dataclass
@@ -583,7 +586,10 @@ class Setup:
             f"{machine - cpu - database - own:.2f}s",
             file=sys.stderr,
         )
-        return Round(len(latencies) / elapsed, latencies, cpu, database, len(latencies), switches)
+        rest = (machine - cpu - database - own) / elapsed
+        return Round(
+            len(latencies) / elapsed, latencies, cpu, database, len(latencies), switches, rest
+        )
 
     async def round(
         self, people: int, staff: int = 0, rate: float | None = None, *, record: bool = True
@@ -692,7 +698,8 @@ class Setup:
             f"CPU per update {per_update(self.rounds, 'cpu'):.2f} ms kring "
             f"({', '.join(f'{r.cpu / r.updates * 1000:.1f}' for r in self.rounds)}), "
             f"{database} database; preempted {per_update(self.rounds, 'switches') / 1000:.2f} "
-            f"times per update; p50 {self.ms(0.5):.1f} ms, p99 {self.ms(0.99):.1f} ms"
+            f"times per update; p50 {self.ms(0.5):.1f} ms, p99 {self.ms(0.99):.1f} ms; the "
+            f"rest of the machine busy {', '.join(f'{r.rest:.0%}' for r in self.rounds)} of a core"
         )
 
     def paced_summary(self) -> str:
