@@ -209,3 +209,23 @@ async def test_a_persons_earlier_update_held_elsewhere_is_handled_first(
     assert texts[1] is not None and "Wie doet de aanvraag?" in texts[1]
     assert texts[2] == "Je was nog bezig met een aanvraag. Wat wil je doen?"
     assert {80_000, 80_001} <= set(await handled_ids(served))
+
+
+async def test_requests_at_once_leave_each_other_the_handled_rows_to_clear(served: Running):
+    """Each webhook request clears the inbox rows of updates handled since. On PostgreSQL a
+    request that finds rows another one is clearing leaves them to it: before, forty requests
+    at once (Telegram's default) queued on the same rows, each waiting for the commit of the
+    one before, and deadlocked."""
+    if served.settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite takes one writer at a time")
+    async with served.uow() as uow:
+        await uow.updates.receive([(90_000, 1, "{}"), (90_001, 2, "{}")])
+        assert await uow.updates.claim(90_000) and await uow.updates.claim(90_001)
+        await uow.commit()
+    async with served.uow() as first, served.uow() as second:
+        await first.updates.receive([(90_002, 3, "{}")])  # clears both, until its commit
+        await asyncio.wait_for(second.updates.receive([(90_003, 4, "{}")]), 5)
+        await second.commit()
+        await first.commit()
+    async with served.uow() as uow:
+        assert [update_id for update_id, _ in await uow.updates.inbox()] == [90_002, 90_003]
