@@ -129,7 +129,9 @@ class Kring:
             self._step_down,
             retry=settings.leader_retry,
         )
-        self.presence = Presence(self.sessions, self.pace, self.metrics)
+        self.presence = Presence(
+            self.sessions, self.pace, self.metrics, self.leadership.leading.is_set
+        )
         self._stopping = asyncio.Event()
         self._strays: asyncio.Task[None] | None = None
 
