@@ -4,16 +4,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, Message, TelegramObject, User
+from aiogram.types import Chat, Message, TelegramObject, Update, User
 
 from conference.model.ids import PersonId
 from conference.ports import UnitOfWork
-from conference.requests import identify
+from conference.requests import identify, recognise
 from conference.typed import plain
 
 
 class ActorMiddleware(BaseMiddleware):
-    """Who is acting: the person behind a private-chat update, created on first contact.
+    """Who is acting: the person behind a private-chat update, created when they first write.
     Group chats are never stored (the groups dialog leaves them)."""
 
     def __init__(self, shipped_locales: Sequence[str], default_locale: str) -> None:
@@ -31,7 +31,9 @@ class ActorMiddleware(BaseMiddleware):
         uow: UnitOfWork = data["uow"]
         private = chat is None or chat.type == "private"
         if user is not None and not user.is_bot and private:
-            data["person"] = await identify(
+            # a person is stored when they write; a button alone stores no stranger
+            wrote = isinstance(event, Update) and event.message is not None
+            data["person"] = await (identify if wrote else recognise)(
                 uow,
                 PersonId(user.id),
                 user.first_name or "",

@@ -46,6 +46,22 @@ async def identify(
     )
 
 
+async def recognise(
+    uow: UnitOfWork,
+    person_id: PersonId,
+    first_name: str,
+    language_code: str | None,
+    shipped: Sequence[str],
+    default_locale: str,
+) -> Person:
+    """Who pressed a button (or left a chat): the person if known, as `identify` keeps them;
+    a stranger is not stored for that alone (nothing of theirs to keep), only when they write."""
+    if await uow.persons.get(person_id) is not None:
+        return await identify(uow, person_id, first_name, language_code, shipped, default_locale)
+    locale = choose_locale(language_code, shipped, default_locale)
+    return Person(person_id, plain(first_name)[:64], locale)
+
+
 async def set_language(
     uow: UnitOfWork, person_id: PersonId, locale: str, shipped: Sequence[str]
 ) -> None:

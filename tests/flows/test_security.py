@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from conference.assignment import assign
 from conference.circle import invite
@@ -15,7 +15,7 @@ from conference.model.circle import Group, InviteeDraft
 from conference.model.ids import ConferenceId, PersonId
 from conference.requests import identify, submit_request
 from emulator import BotApiEmulator, Person
-from storage.tables import CheckInRow, InviteeRow, SlotRow, VoteRow
+from storage.tables import CheckInRow, InviteeRow, PersonRow, SlotRow, VoteRow
 from tests.flows.steps import (
     Running,
     assigned_conference,
@@ -190,3 +190,22 @@ async def test_invisible_steering_characters_never_reach_someone_else(
     async with kring.uow() as uow:
         person = await uow.persons.get(PersonId(edith.id))
     assert person is not None and person.first_name == "Edith"
+
+
+async def test_a_stranger_who_only_presses_a_button_is_not_stored(
+    emu: BotApiEmulator, kring: Running
+):
+    """Wim wrote once long ago and was forgotten (a stranger who never took part); a button
+    under that old message answers him but stores nothing of him. Writing does."""
+    wim = emu.user("Wim", language_code="nl")
+    await wim.send_text("/start")
+    async with kring.uow() as uow:
+        await uow.session.execute(delete(PersonRow).where(PersonRow.id == wim.id))
+        await uow.commit()
+    await wim.press("Ik wil eerst meer weten")
+    assert wim.callback_answers[-1] is not None
+    async with kring.uow() as uow:
+        assert await uow.persons.get(PersonId(wim.id)) is None
+    await wim.send_text("/start")
+    async with kring.uow() as uow:
+        assert await uow.persons.get(PersonId(wim.id)) is not None
