@@ -173,7 +173,7 @@ class Kring:
             await self.poller.run()
         finally:
             commands.cancel()
-            self.jobs.stop()
+            await self.jobs.stop()
             await self.outbox.stop()
 
     async def _publish_commands(self) -> None:
@@ -266,7 +266,7 @@ class Kring:
             self._strays.cancel()
             await asyncio.gather(self._strays, return_exceptions=True)
             self._strays = None
-        self.jobs.stop()
+        await self.jobs.stop()
         await self.outbox.stop()
 
     async def _adopt_strays(self) -> None:

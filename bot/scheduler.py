@@ -5,8 +5,11 @@ does no harm. Job ids are fixed, so a restart replaces rather than adds."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 FLAG_OVERDUE = "flag-overdue-requests"
 HOUSEKEEPING = "housekeeping"
 KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram keeps an update 24 hours at most
+STOP_WAIT = 10.0  # seconds a stop waits for the jobs under way
 
 
 REMINDERS = "reminders"
@@ -50,6 +54,7 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone=settings.zone)
         self._reminding = asyncio.Lock()
         self._looked = False  # the first look at the reminders is logged (start-up is over)
+        self._working: set[asyncio.Task[Any]] = set()  # the jobs running now
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -96,6 +101,10 @@ class Jobs:
         """Forget what is no longer needed: the texts of messages sent more than
         KRING_KEEP_SENT_DAYS ago, and update ids older than a week. Returns both counts.
         By the real time, not the clock (KRING_CLOCK): what it compares was stamped so."""
+        with self._at_work():
+            return await self._housekeeping()
+
+    async def _housekeeping(self) -> tuple[int, int]:
         now = datetime.now(UTC)
         try:
             async with SqlUnitOfWork(self.sessions) as uow:
@@ -111,13 +120,34 @@ class Jobs:
             log.info("housekeeping: forgot %d message texts and %d update ids", texts, updates)
         return texts, updates
 
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def stop(self) -> None:
+        """No new runs; the ones under way finish (a look at the reminders commits or rolls
+        back whole, never cut off halfway by the process ending), then the scheduler stops."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._working:
+            await asyncio.wait(set(self._working), timeout=STOP_WAIT)
+        self.scheduler.shutdown(wait=False)
+
+    @contextlib.contextmanager
+    def _at_work(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._working.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._working.discard(task)
 
     async def send_reminders(self) -> tuple[int, int]:
         # The regular look and the exact wake-up are two jobs: one at a time (the database
         # would refuse the second anyway: a batch key is unique)
+        with self._at_work():
+            return await self._send_reminders()
+
+    async def _send_reminders(self) -> tuple[int, int]:
         async with self._reminding:
             try:
                 return await self.reminders.run_due()
@@ -144,6 +174,10 @@ class Jobs:
         )
 
     async def flag_overdue_requests(self) -> int:
+        with self._at_work():
+            return await self._flag_overdue_requests()
+
+    async def _flag_overdue_requests(self) -> int:
         async with SqlUnitOfWork(self.sessions) as uow:
             overdue = await flag_overdue(uow, self.clock.now(), self.settings.zone)
             if overdue.requests:
