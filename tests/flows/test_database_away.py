@@ -36,7 +36,7 @@ async def cut_the_waiting_connection(admin: AsyncConnection) -> None:
 
 
 async def test_an_answer_the_database_could_not_take_is_stored_when_it_is_back(
-    emu: BotApiEmulator, kring: Running
+    emu: BotApiEmulator, kring: Running, caplog: pytest.LogCaptureFixture
 ):
     url = kring.settings.database_url
     if url.startswith("sqlite"):
@@ -71,3 +71,4 @@ async def test_an_answer_the_database_could_not_take_is_stored_when_it_is_back(
     assert not any("niet opgeslagen:" in t for t in texts)  # never told it was lost
     async with kring.uow() as uow:
         assert await uow.updates.seen(coming)
+    assert "not stored" in caplog.text and "Johan" not in caplog.text  # ids, never what was typed
