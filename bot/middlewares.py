@@ -55,11 +55,9 @@ class TypedTextMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         if isinstance(event, Message):
-            changed = {
-                field: plain(value)
-                for field, value in (("text", event.text), ("caption", event.caption))
-                if value is not None and plain(value) != value
-            }
+            typed = {"text": event.text, "caption": event.caption}
+            cleaned = {field: plain(value) for field, value in typed.items() if value}
+            changed = {field: value for field, value in cleaned.items() if value != typed[field]}
             if changed:
                 event = event.model_copy(update=changed)
         return await handler(event, data)

@@ -3,7 +3,6 @@ KRING_TEST_POSTGRES_URL points at a server (each test gets its own database ther
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -11,8 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from storage.migrate import upgrade
-
-POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL", "")
+from tests.postgres import POSTGRES_URL, admin_execute
 
 
 def _backends() -> list[object]:
@@ -23,23 +21,6 @@ def _backends() -> list[object]:
     ]
 
 
-async def _admin_execute(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(params=_backends())
 async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
     """An empty database; the URL is what KRING_DATABASE_URL would say."""
@@ -47,12 +28,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterato
         yield f"sqlite+aiosqlite:///{tmp_path / 'kring.sqlite3'}"
         return
     name = f"kring_test_{uuid.uuid4().hex[:12]}"
-    await _admin_execute(f'CREATE DATABASE "{name}"')
+    await admin_execute(f'CREATE DATABASE "{name}"')
     url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -126,6 +126,18 @@ async def started(running: Running) -> AsyncIterator[Running]:
             await running.stop()
 
 
+def unreadable_message(person: Person, text: str) -> dict[str, object]:
+    """A message from `person` that aiogram cannot read (its date is no date), with `text` in
+    it: what an update Telegram sends in a form kring does not know looks like to it."""
+    return {
+        "message_id": 1,
+        "date": "gisteren",
+        "chat": person.info.chat_dict(),
+        "from": person.info.to_dict(),
+        "text": text,
+    }
+
+
 # --- texts and people --------------------------------------------------------------------
 
 _catalogs: dict[str, gettext.GNUTranslations] = {}

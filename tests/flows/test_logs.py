@@ -11,7 +11,7 @@ import re
 import pytest
 
 from emulator import BotApiEmulator
-from tests.flows.steps import QUESTION_NL, Running
+from tests.flows.steps import QUESTION_NL, Running, unreadable_message
 from tests.flows.worked_example import play_the_worked_example
 
 NAMES = ("Edith", "Frank", "Sandra", "Wim", "Herman", "Riet", "Ayse", "Marieke", "Bos", "Kees")
@@ -28,14 +28,7 @@ async def test_nothing_personal_is_logged_while_the_worked_example_is_played(
     caplog.set_level(logging.INFO)
     await play_the_worked_example(emu, kring)
     wim = emu.user("Wim", language_code="en")
-    bad = {
-        "message_id": 1,
-        "date": "gisteren",
-        "chat": wim.info.chat_dict(),
-        "from": wim.info.to_dict(),
-        "text": "Wim woont aan de Dorpsstraat 1",
-    }
-    emu.enqueue({"message": bad})
+    emu.enqueue({"message": unreadable_message(wim, "Wim woont aan de Dorpsstraat 1")})
     emu.fail_next(1, error_code=400, description="Bad Request: chat not found")
     await wim.send_text("/start")
     ours = [

@@ -11,7 +11,7 @@ import pytest
 from aiogram.types import Update
 
 from emulator import BotApiEmulator
-from tests.flows.steps import Running, running_kring, started
+from tests.flows.steps import Running, running_kring, started, unreadable_message
 
 
 def text_update(update_id: int, user_id: int, text: str) -> Update:
@@ -90,13 +90,7 @@ async def test_an_update_that_does_not_parse_is_set_aside_and_the_bot_goes_on(
     """One update aiogram cannot read (here a date that is no date) used to fail the whole
     batch, again after every restart, its content in the log each time."""
     wim = emu.user("Wim", language_code="nl")
-    message = {
-        "message_id": 1,
-        "date": "gisteren",
-        "chat": wim.info.chat_dict(),
-        "from": wim.info.to_dict(),
-        "text": "Mijn adres is Dorpsstraat 1",
-    }
+    message = unreadable_message(wim, "Mijn adres is Dorpsstraat 1")
     caplog.set_level(logging.INFO)
     bad = emu.enqueue({"message": message})
     await wim.send_text("/start")  # after it, in the same batch or the next

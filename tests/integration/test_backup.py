@@ -5,11 +5,9 @@ restored into a new database and read back through the repositories."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import stat
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,21 +22,10 @@ from conference.requests import add_staff, identify, submit_request
 from storage.db import create_engine, session_factory
 from storage.migrate import current_revision, declared_head, upgrade
 from storage.uow import SqlUnitOfWork
+from tests.integration.commands import kring
+from tests.postgres import POSTGRES_URL, admin_execute
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
-POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL", "")
-
-
-def kring(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def sqlite_url(path: Path) -> str:
@@ -142,23 +129,6 @@ def test_postgres_backup_points_at_pg_dump_without_the_password(tmp_path):
     assert not (tmp_path / "kring.dump").exists()
 
 
-async def _admin_execute(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def pg(*command: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -177,8 +147,8 @@ def libpq_url(name: str) -> str:
 )
 async def test_postgres_pg_dump_and_pg_restore(tmp_path):
     source, target = (f"kring_test_{uuid.uuid4().hex[:12]}" for _ in range(2))
-    await _admin_execute(f'CREATE DATABASE "{source}"')
-    await _admin_execute(f'CREATE DATABASE "{target}"')
+    await admin_execute(f'CREATE DATABASE "{source}"')
+    await admin_execute(f'CREATE DATABASE "{target}"')
     try:
         conference = await fill(
             make_url(libpq_url(source))
@@ -199,5 +169,5 @@ async def test_postgres_pg_dump_and_pg_restore(tmp_path):
         assert upgraded.returncode == 0, upgraded.stderr
         await read_back(restored, conference)
     finally:
-        await _admin_execute(f'DROP DATABASE IF EXISTS "{source}" WITH (FORCE)')
-        await _admin_execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        await admin_execute(f'DROP DATABASE IF EXISTS "{source}" WITH (FORCE)')
+        await admin_execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')

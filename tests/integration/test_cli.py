@@ -5,23 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-
-def kring(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.integration.commands import kring
 
 
 def test_run_without_a_token_says_so_in_one_line_and_exits_2(tmp_path):
