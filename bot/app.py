@@ -24,7 +24,7 @@ from bot.middlewares import ActorMiddleware, TypedTextMiddleware
 from bot.outbox.sender import OutboxSender, outbox_bot
 from bot.pace import Pace, PaceMiddleware
 from bot.presence import Presence
-from bot.processing import Poller, UpdateProcessor
+from bot.processing import RETRY_FIRST, RETRY_MOST, Poller, UpdateProcessor, is_transient
 from bot.scheduler import Jobs
 from bot.telegram_session import (
     RetryMiddleware,
@@ -41,6 +41,27 @@ from storage.instance_lock import InstanceLock, LeaderLock
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+
+async def upgraded(url: str) -> None:
+    """Migrations applied; a database that is away at the start (a server restarting, a disk
+    full) is waited for, as one that goes away later is, with a line in the log each try."""
+    delay = RETRY_FIRST
+    while True:
+        try:
+            await upgrade(url)
+            return
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            log.warning(
+                "the database cannot be reached (%s); trying again in %.1fs",
+                type(error).__name__,
+                delay,
+            )
+        await asyncio.sleep(delay)
+        delay = min(RETRY_MOST, delay * 2)
+
 
 # an update waiting this long in the inbox was left there by an instance that is gone
 STRAY_AFTER = timedelta(seconds=15)
@@ -138,7 +159,7 @@ class Kring:
     @classmethod
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Kring:
         if migrate:
-            await upgrade(settings.database_url)
+            await upgraded(settings.database_url)
         return cls(settings, create_engine(settings.database_url))
 
     async def run_polling(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import subprocess
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Kring
 from bot.cli import main
+from bot.config import Settings
 from storage.migrate import current_revision, declared_head, upgrade
 
 # Libraries only some updates need: loaded when the first one does, not at start.
@@ -83,3 +86,25 @@ def test_commands_other_than_run_turn_the_garbage_collector_on(
         monkeypatch.delenv(name)
     assert main(["db", "upgrade"]) == 0
     assert gc.isenabled()
+
+
+async def test_a_database_away_at_start_is_waited_for(tmp_path, caplog):
+    """A database that cannot be reached at the start (here: its folder is not there yet, as
+    when a volume is mounted late) is tried again until it answers, with a line in the log
+    each try, not a traceback and an exit."""
+    folder = tmp_path / "volume"
+    settings = Settings(
+        bot_token="123456:kring-test-token",
+        database_url=f"sqlite+aiosqlite:///{folder / 'kring.sqlite3'}",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    creating = asyncio.create_task(Kring.create(settings))
+    await asyncio.sleep(1.2)
+    assert not creating.done()
+    folder.mkdir()
+    app = await asyncio.wait_for(creating, 20)
+    await app.close()
+    assert await current_revision(settings.database_url) == declared_head()
+    tries = [r for r in caplog.records if "cannot be reached" in r.getMessage()]
+    assert tries and all(r.exc_info is None for r in tries)
+    assert not any(str(tmp_path) in r.getMessage() for r in caplog.records)
