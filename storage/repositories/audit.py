@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conference.model.audit import AuditRecord, OnBehalfOf, classify
 from conference.model.ids import ConferenceId, PersonId
 from storage.repositories.base import Repository, utc_now
-from storage.tables import AuditHeadRow, AuditRow
+from storage.tables import AuditHeadRow, AuditRow, ConferenceRow
 
 GENESIS = "0" * 64  # the "previous hash" of the first record
 HEAD_ID = 1
@@ -191,6 +191,23 @@ class SqlAudit(Repository):
             .order_by(AuditRow.position)
         )
         return [_record(r) for r in rows]
+
+    async def conference_of(self, reference: str) -> ConferenceId | None:
+        """The conference with this reference, if it is still there."""
+        found = await self._s.scalar(
+            select(ConferenceRow.id).where(ConferenceRow.reference == reference)
+        )
+        return ConferenceId(found) if found is not None else None
+
+    async def references(self, conference_ids: Iterable[int]) -> dict[int, str]:
+        """The references of these conferences (those still there), to print."""
+        wanted = set(conference_ids)
+        if not wanted:
+            return {}
+        rows = await self._s.execute(
+            select(ConferenceRow.id, ConferenceRow.reference).where(ConferenceRow.id.in_(wanted))
+        )
+        return {int(i): str(r) for i, r in rows}
 
     async def _chain(self, page: int = 2000) -> AsyncIterator[tuple[AuditRecord, str]]:
         """Every record with its stored hash, in position order, a page at a time."""
