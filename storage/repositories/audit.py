@@ -54,6 +54,28 @@ def chain_hash(previous: str, record: AuditRecord) -> str:
     return hashlib.sha256((previous + canonical(record)).encode("ascii")).hexdigest()
 
 
+def chain_rows(rows: Sequence[dict[str, Any]], position: int, previous: str) -> tuple[int, str]:
+    """Number and hash audit rows (dicts of the audit table's columns) on from the chain's
+    end at `position`/`previous`, in place, for a bulk load (bench/); returns the new end."""
+    for row in rows:
+        position += 1
+        row["position"] = position
+        row["hash"] = previous = chain_hash(
+            previous,
+            AuditRecord(
+                position,
+                row["at"],
+                row["actor_id"],
+                row["on_behalf_of"],
+                row["action"],
+                row["kind"],
+                row["conference_id"],
+                row["subject_id"],
+            ),
+        )
+    return position, previous
+
+
 @dataclass(frozen=True)
 class Break:
     """Where the chain is broken: the first position that does not hold, and how."""
