@@ -343,7 +343,7 @@ def clone(t: Template, c: int, layout: Layout) -> Template:
 
 
 # Columns the use cases fill from the wall clock or at random: not compared.
-UNCOMPARED = {"token_hash", "created_at", "updated_at", "at", "id"}
+UNCOMPARED = {"token_hash", "created_at", "updated_at", "at", "id", "position", "hash"}
 
 
 def compare(made: Template, copied: Template) -> list[str]:
@@ -367,7 +367,9 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
     from sqlalchemy import create_engine, func, select, update
 
     from storage.migrate import upgrade
+    from storage.repositories.audit import chain_rows
     from storage.tables import (
+        AuditHeadRow,
         AuditRow,
         Base,
         ConferenceRow,
@@ -396,6 +398,7 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
             "invitee",
             "reminder",
             "audit",
+            "audit_head",
         }
         others = {name: n for name, n in counts.items() if n and name not in expected}
         if others:
@@ -435,7 +438,14 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
             "audit": [],
         }
 
+        # the copies' audit records go on the chain after those the use cases wrote
+        head = core_table(AuditHeadRow)
+        chain_end = connection.execute(select(head.c.position, head.c.hash)).one()
+        position, previous = chain_end.position, chain_end.hash
+
         def write() -> None:
+            nonlocal position, previous
+            position, previous = chain_rows(chunk["audit"], position, previous)
             for table in (PersonRow, ConferenceRow, InviteeRow, ReminderRow, AuditRow):
                 rows = chunk[table.__tablename__]
                 if rows:
@@ -453,6 +463,7 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
             if len(chunk["reminder"]) >= 20_000:
                 write()
         write()
+        connection.execute(update(head).values(position=position, hash=previous))
         counter = core_table(ReferenceCounterRow)
         connection.execute(update(counter).values(last=counter.c.last + layout.conferences - made))
         pending = connection.scalar(

@@ -266,7 +266,9 @@ async def seed(url: str, total: int) -> float:
     """Migrate, then `total` conferences; returns the seconds it took."""
     from storage.db import create_engine
     from storage.migrate import upgrade
+    from storage.repositories.audit import chain_rows
     from storage.tables import (
+        AuditHeadRow,
         AuditRow,
         Base,
         ConferenceRow,
@@ -286,7 +288,8 @@ async def seed(url: str, total: int) -> float:
                 table.name: await connection.scalar(select(func.count()).select_from(table))
                 for table in Base.metadata.sorted_tables
             }
-            expected = {"person", "staff", "conference", "reference_counter", "audit"}
+            expected = {"person", "staff", "conference", "reference_counter"}
+            expected |= {"audit", "audit_head"}
             others = {name: n for name, n in counts.items() if n and name not in expected}
             if others:
                 raise SystemExit(f"the use cases wrote rows the copies would miss: {others}")
@@ -301,6 +304,10 @@ async def seed(url: str, total: int) -> float:
                         "a copy differs from what the use cases wrote:\n  "
                         + "\n  ".join(problems[:10])
                     )
+            # the copies' audit records go on the chain after those the use cases wrote
+            head = core_table(AuditHeadRow)
+            chain_end = (await connection.execute(select(head.c.position, head.c.hash))).one()
+            position, previous = chain_end.position, chain_end.hash
             for start in range(made, total, 5_000):
                 copies = [
                     clone(template, c, total) for c in range(start, min(total, start + 5_000))
@@ -311,9 +318,10 @@ async def seed(url: str, total: int) -> float:
                 await connection.execute(
                     core_table(ConferenceRow).insert(), [copy.conference for copy in copies]
                 )
-                await connection.execute(
-                    core_table(AuditRow).insert(), [row for copy in copies for row in copy.audit]
-                )
+                audit = [row for copy in copies for row in copy.audit]
+                position, previous = chain_rows(audit, position, previous)
+                await connection.execute(core_table(AuditRow).insert(), audit)
+            await connection.execute(update(head).values(position=position, hash=previous))
             await connection.execute(
                 text(
                     "SELECT setval(pg_get_serial_sequence('conference', 'id'), max(id)) "

@@ -1,5 +1,5 @@
 """`kring run`, `kring serve`, `kring db upgrade|backup`, `kring staff add|invite|list|remove`,
-`kring jobs list`, `kring i18n ...`."""
+`kring jobs list`, `kring audit verify|--conference REF|--person ID`, `kring i18n ...`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot import logs
 from bot.config import ConfigError, Settings, listen_address, load_settings
+from conference.model.audit import AuditRecord, OnBehalfOf
 from conference.model.ids import PersonId
 from conference.model.people import Gender, StaffMember, StaffRole
 from conference.requests import add_staff, remove_staff
@@ -79,6 +80,27 @@ def parser() -> argparse.ArgumentParser:
     jobs_actions = jobs.add_subparsers(dest="action", required=True)
     listing = jobs_actions.add_parser("list", help="what is still to be sent, and when")
     listing.add_argument("--conference", metavar="REF", help="only this one, e.g. EK-2026-0007")
+    audit = commands.add_parser(
+        "audit",
+        help="the audit log (NEN 7513): who read or changed which conference; never content",
+    )
+    audit.add_argument(
+        "action",
+        nargs="?",
+        choices=["verify"],
+        help="verify: walk the hash chain; exit 1 and the first broken position if it is not "
+        "intact",
+    )
+    audit_of = audit.add_mutually_exclusive_group()
+    audit_of.add_argument(
+        "--conference", metavar="REF", help="print this conference's records, e.g. EK-2026-0007"
+    )
+    audit_of.add_argument(
+        "--person",
+        metavar="ID",
+        type=int,
+        help="print what this person (Telegram id) did, and what was done to their data",
+    )
     i18n = commands.add_parser("i18n", help="translation catalogs (locales/)")
     i18n.add_argument(
         "action",
@@ -313,6 +335,62 @@ async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor(record: AuditRecord) -> str:
+    if record.actor is not None:
+        return f"person {record.actor}"
+    return "kring" if record.on_behalf_of == OnBehalfOf.SYSTEM else "the operator"
+
+
+async def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    """`verify` walks the chain; `--conference`/`--person` print records. Reading the audit
+    log is not recorded in it: it holds no care data (docs/decisions.md)."""
+    if args.action is None and args.conference is None and args.person is None:
+        print("kring audit: say verify, --conference REF or --person ID", file=sys.stderr)
+        return 2
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            if args.action == "verify":
+                verdict = await uow.audit.verify()
+                if verdict.broken is None:
+                    print(f"{verdict.records} records, chain intact (head {verdict.head_hash})")
+                    return 0
+                broken = verdict.broken
+                print(f"audit chain broken at position {broken.position}: record {broken.how}")
+                return 1
+            if args.conference is not None:
+                reference = args.conference.strip().upper()
+                conference = await uow.audit.conference_of(reference)
+                if conference is None:
+                    print(f"kring: no conference {reference}", file=sys.stderr)
+                    return 1
+                records = await uow.audit.of_conference(conference)
+            else:
+                records = await uow.audit.of_person(PersonId(args.person))
+            references = await uow.audit.references(
+                r.conference_id for r in records if r.conference_id is not None
+            )
+    finally:
+        await engine.dispose()
+    print(f"{'when':<23} {'#':>7}  {'who':<22} {'on behalf of':<12} {'kind':<10} what")
+    for record in records:
+        local = record.at.astimezone(settings.zone)
+        about = [
+            references.get(record.conference_id, f"conference {record.conference_id}")
+            if record.conference_id is not None
+            else "",
+            f"data of person {record.subject}" if record.subject is not None else "",
+        ]
+        print(
+            f"{local:%Y-%m-%d %H:%M:%S %Z}".ljust(23)
+            + f" {record.position:>7}  {_actor(record):<22} {record.on_behalf_of:<12} "
+            f"{record.kind:<10} {record.action}  {', '.join(a for a in about if a)}".rstrip()
+        )
+    print(f"{len(records)} records")
+    return 0
+
+
 def _backup(settings: Settings, file: str) -> int:
     """SQLite's VACUUM INTO: one read transaction, so a consistent copy while kring writes.
     The file is made first, empty and readable by its owner only (it holds personal data);
@@ -393,4 +471,6 @@ def main(argv: list[str] | None = None) -> int:
         return _i18n(settings, args)
     if args.command == "jobs":
         return asyncio.run(_jobs(settings, args))
+    if args.command == "audit":
+        return asyncio.run(_audit(settings, args))
     return asyncio.run(_staff(settings, args))

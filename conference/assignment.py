@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from conference.access import regional_manager
 from conference.errors import AlreadyAssigned, NotFound
+from conference.model.audit import OnBehalfOf
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.people import Gender, StaffMember, StaffRole
 from conference.model.request import (
@@ -74,7 +75,9 @@ def rank(
 
 
 async def open_requests(uow: UnitOfWork, actor: PersonId) -> Sequence[ConferenceRequest]:
+    """The new requests, as the manager's list shows them (one audit record for the list)."""
     await regional_manager(uow, actor)
+    await uow.audit.record(actor, "request.listed", None, on_behalf_of=OnBehalfOf.MANAGER)
     return await uow.conferences.with_status(Status.NEW)
 
 

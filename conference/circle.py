@@ -19,6 +19,7 @@ from conference.errors import (
     TooLate,
 )
 from conference.intake import clean_text
+from conference.model.audit import OnBehalfOf
 from conference.model.circle import (
     Allergen,
     Diet,
@@ -68,14 +69,27 @@ async def my_conferences(uow: UnitOfWork, actor: PersonId) -> Sequence[Conferenc
     member = await uow.staff.get(actor)
     if member is None or member.role is not StaffRole.COORDINATOR:
         raise AccessDenied("only coordinators have conferences")
+    await uow.audit.record(actor, "request.listed", None, on_behalf_of=OnBehalfOf.COORDINATOR)
     return await uow.conferences.of_coordinator(actor)
 
 
 async def circle(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
 ) -> tuple[ConferenceRequest, Sequence[Invitee]]:
+    """The conference and its circle, for the coordinator's own use (whom to send to); a view
+    of it shown to them is `view_circle`."""
     request = await coordinator_of(uow, actor, conference_id)
     return request, await uow.invitees.of_conference(conference_id)
+
+
+async def view_circle(
+    uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
+) -> tuple[ConferenceRequest, Sequence[Invitee]]:
+    """The conference's view for its coordinator (the circle, answers, needs, catering):
+    audited as one read."""
+    found = await circle(uow, actor, conference_id)
+    await uow.audit.record(actor, "circle.viewed", conference_id)
+    return found
 
 
 async def acknowledge_unconfirmed(
@@ -84,6 +98,7 @@ async def acknowledge_unconfirmed(
     """The coordinator has seen the messages that may not have arrived (and can ask those
     people themselves): they leave the conference's view. Returns how many."""
     await coordinator_of(uow, actor, conference_id)
+    await uow.audit.record(actor, "circle.unconfirmed_seen", conference_id)
     return await uow.outbox.acknowledge_unconfirmed(conference_id, now)
 
 
@@ -360,6 +375,7 @@ async def decide_suggestion(
         raise NotFound("no such suggestion")
     await coordinator_of(uow, actor, found.conference_id)
     await uow.invitees.decide_suggestion(suggestion_id, accept)
+    await uow.audit.record(actor, "suggestion.decided", found.conference_id)
     return found
 
 

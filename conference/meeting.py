@@ -76,7 +76,9 @@ def _voters(people: Sequence[Invitee]) -> list[Invitee]:
 async def availability(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId
 ) -> Availability:
+    """Who can when: the coordinator's view of the votes (audited as one read)."""
     await coordinator_of(uow, actor, conference_id)
+    await uow.audit.record(actor, "availability.viewed", conference_id)
     slots = await uow.meetings.slots(conference_id)
     people = _voters(await uow.invitees.of_conference(conference_id))
     ballots = await uow.meetings.ballots(conference_id)
@@ -264,4 +266,5 @@ async def decide_proposal(
         meeting = await uow.meetings.get(found.conference_id)
         await uow.meetings.save(replace(meeting, venue=Venue(found.place)))
     await uow.meetings.decide_proposal(proposal_id, accept)
+    await uow.audit.record(actor, "proposal.decided", found.conference_id)
     return found, added

@@ -32,6 +32,13 @@ async def plan_of(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId)
     return found or Plan(conference_id, request.question or "")
 
 
+async def view_plan(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId) -> Plan:
+    """The plan as shown to the coordinator: audited as one read."""
+    plan = await plan_of(uow, actor, conference_id)
+    await uow.audit.record(actor, "plan.viewed", conference_id)
+    return plan
+
+
 async def add_agreement(
     uow: UnitOfWork,
     actor: PersonId,
@@ -47,7 +54,7 @@ async def add_agreement(
     people = {p.id for p in await uow.invitees.of_conference(conference_id)}
     who = tuple(w for w in who if w.invitee_id is None or w.invitee_id in people)
     item = Agreement(max((a.id for a in plan.agreements), default=0) + 1, what, who, on, when_text)
-    return await _save(uow, replace(plan, agreements=(*plan.agreements, item)))
+    return await _save(uow, replace(plan, agreements=(*plan.agreements, item)), actor)
 
 
 async def remove_agreement(
@@ -57,21 +64,21 @@ async def remove_agreement(
     kept = tuple(a for a in plan.agreements if a.id != agreement_id)
     if len(kept) == len(plan.agreements):
         raise NotFound("no such agreement")
-    return await _save(uow, replace(plan, agreements=kept))
+    return await _save(uow, replace(plan, agreements=kept), actor)
 
 
 async def set_monitor(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, who: Who
 ) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
-    return await _save(uow, replace(plan, monitor=who))
+    return await _save(uow, replace(plan, monitor=who), actor)
 
 
 async def set_next_meeting(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, moment: datetime | None
 ) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
-    return await _save(uow, replace(plan, next_meeting=moment))
+    return await _save(uow, replace(plan, next_meeting=moment), actor)
 
 
 async def ask_acceptance(
@@ -91,6 +98,7 @@ async def ask_acceptance(
     saved = await _save(
         uow,
         replace(plan, acceptor=invitee_id, acceptance=Acceptance.PENDING, acceptance_reason=None),
+        actor,
     )
     return saved, professional
 
@@ -110,6 +118,8 @@ async def answer_acceptance(
             acceptance=Acceptance.ACCEPTED if accepted else Acceptance.REJECTED,
             acceptance_reason=None if accepted else reason,
         ),
+        person,
+        "plan.acceptance_answered",
     )
 
 
@@ -139,7 +149,12 @@ async def publish(
         raise PlanError(PlanProblem.WAITING)
     people = await uow.invitees.of_conference(conference_id)
     follow_up = plan.follow_up or default_follow_up(plan, people)
-    published = await _save(uow, replace(plan, version=plan.version + 1, follow_up=follow_up))
+    published = await _save(
+        uow,
+        replace(plan, version=plan.version + 1, follow_up=follow_up),
+        actor,
+        "plan.published",
+    )
     meeting = await uow.meetings.get(conference_id)
     held = meeting.starts_at or now
     await uow.reminders.cancel_kinds(conference_id, PLAN_KINDS)
@@ -147,7 +162,6 @@ async def publish(
     request = await uow.conferences.get(conference_id)
     if request is not None and request.status in (Status.DATE_SET, Status.PREPARING, Status.NEW):
         await uow.conferences.set_status(conference_id, Status.FOLLOW_UP)
-    await uow.audit.record(actor, "plan.published", conference_id)
     return published, participants(people)
 
 
@@ -239,9 +253,8 @@ async def set_follow_up(
     """Who the coordinator chose for the 4-week questions (from the circle only)."""
     plan = await plan_of(uow, actor, conference_id)
     people = {p.id for p in await uow.invitees.of_conference(conference_id)}
-    return await _save(
-        uow, replace(plan, follow_up=tuple(i for i in dict.fromkeys(invitee_ids) if i in people))
-    )
+    chosen = tuple(i for i in dict.fromkeys(invitee_ids) if i in people)
+    return await _save(uow, replace(plan, follow_up=chosen), actor)
 
 
 async def check_in(
@@ -265,8 +278,13 @@ async def check_in(
     await uow.plans.record_check_in(invitee.conference_id, still_used, wellbeing, day)
 
 
-async def _save(uow: UnitOfWork, plan: Plan) -> Plan:
+async def _save(
+    uow: UnitOfWork, plan: Plan, actor: PersonId, action: str = "plan.changed"
+) -> Plan:
+    """Save the plan; audited as one change by `actor` (the coordinator, unless `action`
+    says otherwise)."""
     await uow.plans.save(plan)
+    await uow.audit.record(actor, action, plan.conference_id)
     return plan
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from conference.model.audit import OnBehalfOf
 from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Proposal, Slot, Vote
@@ -281,9 +282,22 @@ class UpdateLog(Protocol):
 
 
 class AuditLog(Protocol):
+    """NEN 7513's log: who (actor) did what (action) when, on whose behalf, to which
+    conference's (or person's) data of which kind. The kind, and mostly the capacity, follow
+    from the action (conference/model/audit.py's CATALOGUE). Records are chained by hash."""
+
     async def record(
-        self, actor: PersonId, action: str, conference_id: ConferenceId | None
-    ) -> None: ...
+        self,
+        actor: PersonId | None,
+        action: str,
+        conference_id: ConferenceId | None,
+        *,
+        on_behalf_of: OnBehalfOf | None = None,
+        subject: PersonId | None = None,
+    ) -> None:
+        """Logged with the unit of work's commit (not at all if it rolls back). `actor` None:
+        the operator or kring itself; `subject`: the person whose data it is, when no
+        conference says it. ValueError for an action outside the catalogue."""
 
     async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
         """How often this actor did an action starting with `action_prefix` of late."""

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from conference.errors import AccessDenied, Incomplete, NotFound
 from conference.intake import is_complete
+from conference.model.audit import OnBehalfOf
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.people import Person, StaffMember, StaffRole
 from conference.model.request import ConferenceRequest, RequestDraft, Submitted
@@ -106,7 +107,9 @@ async def open_request(
         raise AccessDenied("not this coordinator's conference")
     if request is None:
         raise NotFound("no such request")
-    await uow.audit.record(actor_id, "request.opened", request.id)
+    await uow.audit.record(
+        actor_id, "request.opened", request.id, on_behalf_of=OnBehalfOf.staff(member.role)
+    )
     return request
 
 
@@ -117,11 +120,16 @@ async def mark_unreachable(uow: UnitOfWork, person_id: PersonId) -> None:
 
 
 async def add_staff(uow: UnitOfWork, member: StaffMember) -> None:
+    """The operator adds (or changes) a staff member on the server (`kring staff add`)."""
     await uow.staff.add(member)
+    await uow.audit.record(None, "staff.added", None, subject=member.person_id)
 
 
 async def remove_staff(uow: UnitOfWork, person_id: PersonId) -> bool:
-    return await uow.staff.remove(person_id)
+    removed = await uow.staff.remove(person_id)
+    if removed:
+        await uow.audit.record(None, "staff.removed", None, subject=person_id)
+    return removed
 
 
 async def mark_reachable(uow: UnitOfWork, person_id: PersonId) -> None:

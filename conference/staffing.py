@@ -42,6 +42,7 @@ async def invite_staff(
     token = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     invite = StaffInvite(role, name[:64], languages, region, gender, now + VALID)
     await uow.staff.add_invite(token_hash(token), invite, now)
+    await uow.audit.record(None, "staff.invited", None)
     return token, invite
 
 

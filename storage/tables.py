@@ -251,13 +251,33 @@ class InstanceRow(Base):
 
 
 class AuditRow(Base):
+    """One record of the audit log (NEN 7513), chained: `hash` is the SHA-256 of the previous
+    record's hash and this record's fields (storage/repositories/audit.py). Rows are only ever
+    added. No foreign key to the conference: the log outlives an erased conference."""
+
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_actor_id_at", "actor_id", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
-    actor_id: Mapped[int] = mapped_column(BigInteger)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    on_behalf_of: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64))
-    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conference.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    conference_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The audit chain's end: one row, the last position and its hash. A transaction that logs
+    takes this row's lock last, just before its commit, so records get their positions one
+    transaction at a time (no fork), and a record removed from the end is noticed."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxPayloadRow(Base):

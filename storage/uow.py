@@ -74,9 +74,15 @@ class SqlUnitOfWork:
                     self._turn.release()
 
     async def commit(self) -> None:
+        """The audit records go in last: every other change of the transaction is flushed
+        first, so the audit chain's head is the last lock taken, held only for the commit."""
+        if self.audit.pending:
+            await self.session.flush()
+            await self.audit.write()
         await self.session.commit()
 
     async def rollback(self) -> None:
+        self.audit.forget()
         await self.session.rollback()
 
 

@@ -241,6 +241,7 @@ async def send(
         messages,
         now(),
     )
+    await uow.audit.record(person.id, "circle.messaged", conference.id)
     await state.clear()
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(buttons_in_place(message, reply_markup=None))

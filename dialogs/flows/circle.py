@@ -25,11 +25,11 @@ from conference.circle import (
     acknowledge_unconfirmed,
     applicant_of,
     catering,
-    circle,
     invite,
     my_conferences,
     needs_summary,
     reissue,
+    view_circle,
 )
 from conference.errors import AccessDenied, InvalidAnswer, NotFound
 from conference.intake import clean_text
@@ -108,7 +108,7 @@ async def conference_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The coordinator's view of one conference: who is in the circle and how they answered,
     what they need, what the bot sent that may not have arrived, what is planned next."""
-    request, people = await circle(uow, person.id, conference)
+    request, people = await view_circle(uow, person.id, conference)
     lines: list[str] = [joined([f"<b>{request.reference}</b>", status_label(request.status)])]
     if request.subject_name:
         lines.append(

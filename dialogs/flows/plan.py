@@ -49,6 +49,7 @@ from conference.plan import (
     set_follow_up,
     set_monitor,
     set_next_meeting,
+    view_plan,
 )
 from conference.ports import UnitOfWork
 from conference.slots import parse_slot
@@ -161,7 +162,7 @@ async def show_plan(
     zone: ZoneInfo,
     locale: str,
 ) -> None:
-    plan = await plan_of(uow, person.id, conference)
+    plan = await view_plan(uow, person.id, conference)
     people = await _people(uow, conference)
     status = (
         _("Versie {version} is verstuurd.").format(version=plan.version)

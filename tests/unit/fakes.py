@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from conference.model.audit import OnBehalfOf, classify
 from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Proposal, Slot, Vote
@@ -489,12 +490,21 @@ class FakeUpdateLog:
 
 class FakeAudit:
     def __init__(self) -> None:
-        self.entries: list[tuple[PersonId, str, ConferenceId | None]] = []
+        self.entries: list[tuple[PersonId | None, str, ConferenceId | None]] = []
+        self.records: list[tuple[str, str, PersonId | None]] = []  # (kind, on behalf of, subject)
 
     async def record(
-        self, actor: PersonId, action: str, conference_id: ConferenceId | None
+        self,
+        actor: PersonId | None,
+        action: str,
+        conference_id: ConferenceId | None,
+        *,
+        on_behalf_of: OnBehalfOf | None = None,
+        subject: PersonId | None = None,
     ) -> None:
+        kind, capacity = classify(action, on_behalf_of)  # as the real log: refuses unknown ones
         self.entries.append((actor, action, conference_id))
+        self.records.append((kind.value, capacity.value, subject))
 
     async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
         return sum(
