@@ -132,6 +132,10 @@ class ConferenceRow(Base):
     venue_longitude: Mapped[float | None] = mapped_column(Float)
     meeting_sequence: Mapped[int] = mapped_column(Integer, default=0)
     meeting_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # closed: the last follow-up is done; the retention job erases the personal data
+    # KRING_RETENTION_DAYS later and notes when (conference/erasure.py)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ReferenceCounterRow(Base):

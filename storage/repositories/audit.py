@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from conference.model.ids import ConferenceId, PersonId
 from storage.repositories.base import Repository, utc_now
@@ -28,3 +28,18 @@ class SqlAudit(Repository):
             )
         )
         return int(counted or 0)
+
+    async def pseudonymise(self, actor: PersonId, conference_id: ConferenceId | None) -> PersonId:
+        await self.record(actor, "personal_data.pseudonymised", conference_id)
+        await self._s.flush()  # for the new row's id
+        newest = await self._s.scalar(
+            select(func.max(AuditRow.id)).where(AuditRow.actor_id == actor)
+        )
+        pseudonym = PersonId(-int(newest or 0))
+        await self._s.execute(
+            update(AuditRow)
+            .where(AuditRow.actor_id == actor)
+            .values(actor_id=pseudonym)
+            .execution_options(synchronize_session=False)
+        )
+        return pseudonym
