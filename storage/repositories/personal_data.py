@@ -534,7 +534,17 @@ class SqlPersonalData(Repository):
         if row is None:
             return Erased()
         await self._nobody()
-        applicant = PersonId(row.applicant_id)
+        people = {PersonId(row.applicant_id)} | {
+            PersonId(i)
+            for i in (
+                await self._s.scalars(
+                    select(InviteeRow.person_id).where(
+                        InviteeRow.conference_id == conference_id,
+                        InviteeRow.person_id.is_not(None),
+                    )
+                )
+            ).all()
+        }
         invited = await self._anonymise(InviteeRow.conference_id == conference_id)
         removed = await self._delete(SuggestionRow, SuggestionRow.conference_id == conference_id)
         removed += await self._delete(ProposalRow, ProposalRow.conference_id == conference_id)
@@ -575,9 +585,10 @@ class SqlPersonalData(Repository):
             ).all()
         )
         messages = await self._empty_payloads(digests)
+        # who took part nowhere else now goes too (their id stays in the audit log only)
         persons = 0
-        if applicant != NOBODY:
-            persons = await self._remove_if_stranger(applicant)
+        for person in people - {NOBODY}:
+            persons += await self._remove_if_stranger(person)
         return Erased((conference_id,), invited, removed, messages, persons)
 
     # --- retention -------------------------------------------------------------------------
