@@ -92,11 +92,14 @@ class Retained:
     strangers: int  # person rows of people who never took part, removed
 
 
-async def apply_retention(uow: UnitOfWork, now: datetime, keep: timedelta) -> Retained:
-    """The daily job: close what is done, erase what closed `keep` ago, remove strangers."""
+async def apply_retention(
+    uow: UnitOfWork, now: datetime, keep: timedelta, stamped_now: datetime
+) -> Retained:
+    """The daily job: close what is done, erase what closed `keep` ago (by the clock, `now`),
+    remove strangers (a person row is stamped by real time: `stamped_now`)."""
     closed = await uow.personal_data.close_finished(now)
     due = await uow.personal_data.closed_before(now - keep)
     for conference_id in due:
         await _erase_conference(uow, conference_id, now, OPERATOR)
-    strangers = await uow.personal_data.remove_strangers(now - STRANGERS_AFTER)
+    strangers = await uow.personal_data.remove_strangers(stamped_now - STRANGERS_AFTER)
     return Retained(closed, len(due), strangers)

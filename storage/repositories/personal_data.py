@@ -535,7 +535,7 @@ class SqlPersonalData(Repository):
             return Erased()
         await self._nobody()
         people = {PersonId(row.applicant_id)} | {
-            PersonId(i)
+            PersonId(i or 0)
             for i in (
                 await self._s.scalars(
                     select(InviteeRow.person_id).where(
