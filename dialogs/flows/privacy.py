@@ -27,7 +27,7 @@ from dialogs.callbacks import Forget
 from dialogs.clock import now
 from dialogs.filters import ButtonsOf, UnderMessage
 from dialogs.in_place import edit_in_place
-from dialogs.render.texts import _
+from dialogs.render.texts import _, listed
 from dialogs.replies import Replies
 from dialogs.to_others import coordinator_language
 
@@ -53,7 +53,7 @@ def _staff_text(error: StillStaff) -> str:
             "Je werkt met kring en je hebt nog lopende conferenties: {references}. Vraag je "
             "regiomanager om ze aan een collega te geven en je van de lijst te halen. Daarna "
             "kun je /forget gebruiken."
-        ).format(references=", ".join(error.open_conferences))
+        ).format(references=listed(error.open_conferences))
     return _(
         "Je werkt met kring. Vraag je regiomanager om je van de lijst te halen. Daarna kun "
         "je /forget gebruiken."
