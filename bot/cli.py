@@ -1,11 +1,13 @@
 """`kring run`, `kring serve`, `kring db upgrade|backup`, `kring staff add|invite|list|remove`,
-`kring jobs list`, `kring audit verify|--conference REF|--person ID`, `kring i18n ...`."""
+`kring jobs list`, `kring audit verify|--conference REF|--person ID`,
+`kring export|erase --person ID | --conference REF`, `kring i18n ...`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import json
 import os
 import signal
 import sqlite3
@@ -17,9 +19,12 @@ from sqlalchemy.engine import make_url
 
 from bot import logs
 from bot.config import ConfigError, Settings, listen_address, load_settings
+from conference.erasure import Forgotten, erase_conference, erase_person
+from conference.errors import NotFound, StillStaff
 from conference.model.audit import AuditRecord, OnBehalfOf
 from conference.model.ids import PersonId
 from conference.model.people import Gender, StaffMember, StaffRole
+from conference.personal_data import export_conference, export_person
 from conference.requests import add_staff, remove_staff
 from conference.staffing import invite_staff
 from storage.db import create_engine, session_factory
@@ -101,6 +106,18 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         help="print what this person (Telegram id) did, and what was done to their data",
     )
+    export = commands.add_parser(
+        "export", help="a copy of what kring holds about a person or a conference, as JSON"
+    )
+    _whose(export)
+    export.add_argument("--output", metavar="FILE", help="write to FILE (default: stdout)")
+    erase = commands.add_parser(
+        "erase",
+        help="erase a person's or a conference's personal data (counts stay); asks to type "
+        "ERASE unless --yes",
+    )
+    _whose(erase)
+    erase.add_argument("--yes", action="store_true", help="do not ask")
     i18n = commands.add_parser("i18n", help="translation catalogs (locales/)")
     i18n.add_argument(
         "action",
@@ -110,6 +127,96 @@ def parser() -> argparse.ArgumentParser:
     )
     i18n.add_argument("locale", nargs="?", help="with init: the language code, e.g. tr")
     return root
+
+
+def _whose(command: argparse.ArgumentParser) -> None:
+    whose = command.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--person", type=int, metavar="ID", help="a Telegram id")
+    whose.add_argument("--conference", metavar="REF", help="a reference, e.g. EK-2026-0007")
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """Audited as personal_data.exported, on behalf of the operator."""
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            try:
+                data = await (
+                    export_person(uow, PersonId(args.person))
+                    if args.person is not None
+                    else export_conference(uow, args.conference)
+                )
+            except NotFound:
+                print("kring: nothing found for that id or reference", file=sys.stderr)
+                return 1
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    document = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if not args.output:
+        print(document)
+        return 0
+    try:  # readable by its owner only: it holds personal data
+        descriptor = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        print(f"kring: {args.output} exists already; choose a new file name", file=sys.stderr)
+        return 2
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(document + "\n")
+    print(f"written to {args.output}")
+    return 0
+
+
+async def _erase(settings: Settings, args: argparse.Namespace) -> int:
+    """Audited as personal_data.erased, on behalf of the operator; the person's id in the
+    audit log becomes a pseudonym (personal_data.pseudonymised)."""
+    what = f"person {args.person}" if args.person is not None else args.conference
+    if not args.yes:
+        print(f"This erases the personal data of {what}; it cannot be undone.")
+        print("Type ERASE to go on: ", end="", flush=True)
+        if sys.stdin.readline().strip() != "ERASE":
+            print("nothing erased")
+            return 1
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            try:
+                if args.person is not None:
+                    forgotten = await erase_person(uow, PersonId(args.person))
+                    erased = forgotten.erased
+                    await _tell_coordinators(settings, uow, forgotten)
+                else:
+                    erased = await erase_conference(uow, args.conference, datetime.now(UTC))
+            except NotFound:
+                print(f"kring: no conference {args.conference}", file=sys.stderr)
+                return 1
+            except StillStaff as error:
+                print(
+                    "kring: still coordinates " + ", ".join(error.open_conferences) + "; "
+                    "assign those to a colleague first",
+                    file=sys.stderr,
+                )
+                return 1
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    print(
+        f"erased: {len(erased.conferences)} conferences touched, {erased.invitees} places "
+        f"anonymised, {erased.removed} rows removed, {erased.messages} message texts "
+        f"emptied, {erased.persons} persons removed"
+    )
+    return 0
+
+
+async def _tell_coordinators(settings: Settings, uow: SqlUnitOfWork, forgotten: Forgotten) -> None:
+    from bot.app import build_i18n
+    from dialogs.flows.privacy import tell_coordinators
+
+    i18n = build_i18n(settings)
+    with i18n.context():
+        await tell_coordinators(uow, i18n, forgotten)
 
 
 def _i18n(settings: Settings, args: argparse.Namespace) -> int:
@@ -354,7 +461,15 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "verify":
                 verdict = await uow.audit.verify()
                 if verdict.broken is None:
-                    print(f"{verdict.records} records, chain intact (head {verdict.head_hash})")
+                    erased = (
+                        f", {verdict.erased} of them with erased people under pseudonyms"
+                        if verdict.erased
+                        else ""
+                    )
+                    print(
+                        f"{verdict.records} records, chain intact (head {verdict.head_hash})"
+                        f"{erased}"
+                    )
                     return 0
                 broken = verdict.broken
                 print(f"audit chain broken at position {broken.position}: record {broken.how}")
@@ -473,4 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_jobs(settings, args))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args))
+    if args.command == "export":
+        return asyncio.run(_export(settings, args))
+    if args.command == "erase":
+        return asyncio.run(_erase(settings, args))
     return asyncio.run(_staff(settings, args))

@@ -18,6 +18,8 @@ def command_menu() -> list[BotCommand]:
         ),
         BotCommand(command="language", description=_("Taal kiezen")),
         BotCommand(command="cancel", description=_("Stoppen met wat je nu doet")),
+        BotCommand(command="mydata", description=_("Wat kring over mij bewaart")),
+        BotCommand(command="forget", description=_("Mijn gegevens wissen")),
     ]
 
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # days the text of a sent message is kept in the outbox (then only who got what kind of
     # message, when, and how it went, remains)
     keep_sent_days: int = Field(default=30, ge=1, le=3650)
+    # days a closed conference's personal data is kept after it closed (its last follow-up
+    # done); then the nightly job erases it (conference/erasure.py)
+    retention_days: int = Field(default=365, ge=1, le=3650)
     # how often (real seconds) the scheduler looks for due reminders, besides waking exactly
     reminder_poll: float = Field(default=30, gt=0, le=3600)
     # tests and benchmarks only: "2027-07-02T06:00:00+02:00*60" starts the clock there, 60x fast

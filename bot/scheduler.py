@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.i18n import CatalogI18n
 from bot.reminders import ReminderRunner
 from conference.assignment import flag_overdue
+from conference.erasure import Retained, apply_retention
 from conference.model.outbox import Batch
 from dialogs.flows.manager import overdue_notices
 from storage.uow import SqlUnitOfWork
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 FLAG_OVERDUE = "flag-overdue-requests"
 HOUSEKEEPING = "housekeeping"
+RETENTION = "retention"
 KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram keeps an update 24 hours at most
 STOP_WAIT = 10.0  # seconds a stop waits for the jobs under way
 
@@ -95,6 +97,18 @@ class Jobs:
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC) + timedelta(minutes=1),
         )
+        self.scheduler.add_job(
+            self.retention,
+            "cron",
+            hour=3,
+            minute=45,
+            id=RETENTION,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC) + timedelta(minutes=2),
+        )
         self.scheduler.start()
 
     async def housekeeping(self) -> tuple[int, int]:
@@ -119,6 +133,31 @@ class Jobs:
         if texts or updates:
             log.info("housekeeping: forgot %d message texts and %d update ids", texts, updates)
         return texts, updates
+
+    async def retention(self) -> Retained | None:
+        """Erase what is kept no longer (KRING_RETENTION_DAYS after a conference closed;
+        strangers after a day), by the clock. Logs counts only."""
+        with self._at_work():
+            try:
+                async with SqlUnitOfWork(self.sessions) as uow:
+                    done = await apply_retention(
+                        uow,
+                        self.clock.now(),
+                        timedelta(days=self.settings.retention_days),
+                        datetime.now(UTC),
+                    )
+                    await uow.commit()
+            except Exception:
+                log.exception("retention failed (it runs again tonight)")
+                return None
+        if done.closed or done.conferences or done.strangers:
+            log.info(
+                "retention: %d conferences closed, %d erased, %d strangers removed",
+                done.closed,
+                done.conferences,
+                done.strangers,
+            )
+        return done
 
     async def stop(self) -> None:
         """No new runs; the ones under way finish (a look at the reminders commits or rolls

@@ -178,3 +178,16 @@ class PlanError(DomainError):
 
 class AlreadyAnswered(DomainError):
     """This person answered the three-month question before (a second tap, a forged one)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal data
+
+
+class StillStaff(DomainError):
+    """Staff do not erase themselves in the bot: their manager takes them off the staff list
+    first (their conferences go to a colleague); open conferences block an erasure."""
+
+    def __init__(self, open_conferences: tuple[str, ...] = ()) -> None:
+        super().__init__("still staff")
+        self.open_conferences = open_conferences  # references

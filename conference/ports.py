@@ -13,6 +13,7 @@ from conference.model.meeting import Meeting, Proposal, Slot, Vote
 from conference.model.outbox import Batch, BatchReport, Outbound, Unconfirmed
 from conference.model.people import Person, StaffInvite, StaffMember, StaffRole
 from conference.model.plan import FollowUp, Plan
+from conference.model.privacy import Erased
 from conference.model.reminders import Planned, Reminder
 from conference.model.request import ConferenceRequest, RequestDraft, Status
 
@@ -303,6 +304,45 @@ class AuditLog(Protocol):
         """How often this actor did an action starting with `action_prefix` of late."""
         ...
 
+    async def pseudonymise(self, person: PersonId, conference_id: ConferenceId | None) -> PersonId:
+        """Put a pseudonym (a random negative id) in place of `person`, as actor and as subject,
+        in every record, and record `personal_data.pseudonymised` with it as subject. The
+        records stay linked to each other and to the erasure, no longer to the Telegram
+        account; the chain still holds. Returns the pseudonym."""
+
+
+class PersonalDataRepository(Protocol):
+    """Everything kring holds about one person or one conference: a copy, and its erasure.
+    Erasing keeps what counts need (a circle's places, answers yes or no, votes) under a
+    neutral label (model/privacy.ERASED) and removes the rest."""
+
+    async def by_reference(self, reference: str) -> ConferenceId | None: ...
+
+    async def of_person(self, person: PersonId) -> dict[str, Any] | None:
+        """The person's own data as JSON-ready values: nobody else's name, answers or
+        contact data. None when kring holds nothing about them."""
+
+    async def of_conference(self, conference_id: ConferenceId) -> dict[str, Any] | None:
+        """Everything the conference holds (for staff answering a request for access)."""
+
+    async def erase_person(self, person: PersonId, pseudonym: PersonId) -> Erased:
+        """Their person and staff rows go; their places in circles are anonymised; their
+        words, drafts, raw updates and the outbox texts that name them are removed; their
+        deliveries are kept under `pseudonym`."""
+
+    async def erase_conference(self, conference_id: ConferenceId, at: datetime) -> Erased:
+        """Every person's data in the conference anonymised or removed; `erased_at` set."""
+
+    async def close_finished(self, at: datetime) -> int:
+        """Conferences in follow-up with no follow-up still to send are closed now."""
+
+    async def closed_before(self, moment: datetime) -> Sequence[ConferenceId]:
+        """Closed before `moment` and not erased yet."""
+
+    async def remove_strangers(self, before: datetime) -> int:
+        """Person rows made before `before` of people who never took part (no request, no
+        invitation, not staff) and whose conversation is as old: gone, with it."""
+
 
 class UnitOfWork(Protocol):
     """Repositories are read-only attributes, so an implementation may hold its own types."""
@@ -336,6 +376,9 @@ class UnitOfWork(Protocol):
 
     @property
     def updates(self) -> UpdateLog: ...
+
+    @property
+    def personal_data(self) -> PersonalDataRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

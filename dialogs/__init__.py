@@ -30,6 +30,7 @@ from dialogs.flows import (
     minimum,
     needs,
     plan,
+    privacy,
     staff,
     start,
     who_else,
@@ -46,6 +47,7 @@ def build_router() -> Router:
     # Order matters: the flows' buttons, states and commands before the intake's "anything
     # typed is an answer", and the fallback last.
     private.include_routers(
+        privacy.router(),  # a person's rights come first, whatever they were doing
         staff.router(),
         invitation.router(),
         food.router(),

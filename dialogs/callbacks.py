@@ -192,3 +192,9 @@ class CheckInAnswer(CallbackData, prefix="ci"):
 class FollowUpComment(CallbackData, prefix="fc"):
     invitee: Number
     agreement: Number
+
+
+class Forget(CallbackData, prefix="fg"):
+    """/forget's question: erase everything (yes) or keep it (no)."""
+
+    erase: bool

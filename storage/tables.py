@@ -132,6 +132,10 @@ class ConferenceRow(Base):
     venue_longitude: Mapped[float | None] = mapped_column(Float)
     meeting_sequence: Mapped[int] = mapped_column(Integer, default=0)
     meeting_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # closed: the last follow-up is done; the retention job erases the personal data
+    # KRING_RETENTION_DAYS later and notes when (conference/erasure.py)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ReferenceCounterRow(Base):
@@ -252,8 +256,10 @@ class InstanceRow(Base):
 
 class AuditRow(Base):
     """One record of the audit log (NEN 7513), chained: `hash` is the SHA-256 of the previous
-    record's hash and this record's fields (storage/repositories/audit.py). Rows are only ever
-    added. No foreign key to the conference: the log outlives an erased conference."""
+    record's hash and this record's fields (storage/repositories/audit.py), the people in it as
+    `who`, a digest under the row's own `salt`. Rows are only ever added; erasing a person
+    replaces their id by a pseudonym and drops the salt. No foreign key to the conference: the
+    log outlives an erased conference."""
 
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_actor_id_at", "actor_id", "at"),)
@@ -266,6 +272,8 @@ class AuditRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     conference_id: Mapped[int | None] = mapped_column(Integer, index=True)
     subject_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    salt: Mapped[str | None] = mapped_column(String(32))
+    who: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
 

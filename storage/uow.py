@@ -15,6 +15,7 @@ from storage.repositories.invitees import SqlInvitees
 from storage.repositories.meetings import SqlMeetings
 from storage.repositories.outbox_queue import SqlOutboxQueue
 from storage.repositories.outbox_sending import SqlOutboxSending
+from storage.repositories.personal_data import SqlPersonalData
 from storage.repositories.persons import SqlPersons
 from storage.repositories.plans import SqlPlans
 from storage.repositories.reminders import SqlReminders
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.outbox_sending = SqlOutboxSending(session)
         self.reminders = SqlReminders(session)
         self.plans = SqlPlans(session)
+        self.personal_data = SqlPersonalData(session)
         return self
 
     async def __aexit__(

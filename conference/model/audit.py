@@ -61,6 +61,9 @@ CATALOGUE: dict[str, tuple[DataKind, OnBehalfOf | None]] = {
     "plan": (DataKind.PLAN, OnBehalfOf.COORDINATOR),
     "export": (DataKind.EXPORT, None),
     "erasure": (DataKind.ERASURE, None),
+    "personal_data.exported": (DataKind.EXPORT, None),  # /mydata, or kring export
+    "personal_data.erased": (DataKind.ERASURE, None),  # /forget, kring erase, retention
+    "personal_data.pseudonymised": (DataKind.ERASURE, OnBehalfOf.SYSTEM),
     "staff.joined": (DataKind.STAFF, OnBehalfOf.SELF),
     "staff": (DataKind.STAFF, OnBehalfOf.OPERATOR),
 }

@@ -8,13 +8,17 @@ instances run, and the head lock is the last lock a transaction takes (no lock-o
 and is held for the commit only.
 
 Each record's hash is SHA-256 over the previous record's hash and its own fields, written the
-same way always (`canonical`). `verify` walks the chain: a changed, deleted or inserted record
-shows at its position."""
+same way always (`canonical`). Who acted and whose data it was enter the chain through a digest
+with a random salt of the record's own (`who`): erasing a person (`pseudonymise`) puts a
+pseudonym in place of their id and drops the salt, and the chain still holds, while no one can
+find the id again from the digest. `verify` walks the chain: a changed, deleted or inserted
+record shows at its position; records whose people were erased are counted."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
@@ -32,26 +36,31 @@ GENESIS = "0" * 64  # the "previous hash" of the first record
 HEAD_ID = 1
 
 
-def canonical(record: AuditRecord) -> str:
-    """A record's fields as hashed: a JSON list, UTC time to the microsecond."""
+def who(salt: str, actor: int | None, subject: int | None) -> str:
+    """The digest of who acted and whose data it was, under the record's own salt."""
+    return hashlib.sha256(json.dumps([salt, actor, subject]).encode("ascii")).hexdigest()
+
+
+def canonical(record: AuditRecord, who: str) -> str:
+    """A record's fields as hashed: a JSON list, UTC time to the microsecond, the people as
+    their digest."""
     return json.dumps(
         [
             record.position,
             record.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            record.actor,
+            who,
             record.on_behalf_of,
             record.action,
             record.kind,
             record.conference_id,
-            record.subject,
         ],
         separators=(",", ":"),
         ensure_ascii=True,
     )
 
 
-def chain_hash(previous: str, record: AuditRecord) -> str:
-    return hashlib.sha256((previous + canonical(record)).encode("ascii")).hexdigest()
+def chain_hash(previous: str, record: AuditRecord, who: str) -> str:
+    return hashlib.sha256((previous + canonical(record, who)).encode("ascii")).hexdigest()
 
 
 def chain_rows(rows: Sequence[dict[str, Any]], position: int, previous: str) -> tuple[int, str]:
@@ -60,6 +69,8 @@ def chain_rows(rows: Sequence[dict[str, Any]], position: int, previous: str) -> 
     for row in rows:
         position += 1
         row["position"] = position
+        row["salt"] = secrets.token_hex(16)
+        row["who"] = who(row["salt"], row["actor_id"], row["subject_id"])
         row["hash"] = previous = chain_hash(
             previous,
             AuditRecord(
@@ -72,6 +83,7 @@ def chain_rows(rows: Sequence[dict[str, Any]], position: int, previous: str) -> 
                 row["conference_id"],
                 row["subject_id"],
             ),
+            row["who"],
         )
     return position, previous
 
@@ -89,6 +101,7 @@ class Verdict:
     records: int
     head_hash: str
     broken: Break | None
+    erased: int = 0  # records whose people were erased (their ids now pseudonyms)
 
 
 _COLUMNS = (
@@ -100,6 +113,8 @@ _COLUMNS = (
     AuditRow.kind,
     AuditRow.conference_id,
     AuditRow.subject_id,
+    AuditRow.salt,
+    AuditRow.who,
     AuditRow.hash,
 )
 
@@ -174,7 +189,9 @@ class SqlAudit(Repository):
         for waiting in records:
             position += 1
             chained = replace(waiting, position=position)
-            previous = chain_hash(previous, chained)
+            salt = secrets.token_hex(16)
+            digest = who(salt, chained.actor, chained.subject)
+            previous = chain_hash(previous, chained, digest)
             rows.append(
                 {
                     "position": chained.position,
@@ -185,6 +202,8 @@ class SqlAudit(Repository):
                     "kind": chained.kind,
                     "conference_id": chained.conference_id,
                     "subject_id": chained.subject,
+                    "salt": salt,
+                    "who": digest,
                     "hash": previous,
                 }
             )
@@ -192,6 +211,36 @@ class SqlAudit(Repository):
         await self._s.execute(
             update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(hash=previous)
         )
+
+    async def pseudonymise(self, person: PersonId, conference_id: ConferenceId | None) -> PersonId:
+        """The person is erased: a pseudonym takes their place as actor and as subject, in the
+        log and in this unit of work's waiting records, and those records lose their salt, so
+        the chain holds and the digest no longer leads back to them. Recorded as
+        `personal_data.pseudonymised` (whose subject is the pseudonym). Returns the pseudonym."""
+        pseudonym = PersonId(-(secrets.randbelow(2**53) + 1))
+        for column in (AuditRow.actor_id, AuditRow.subject_id):
+            await self._s.execute(
+                update(AuditRow)
+                .where(column == person)
+                .values({column.key: pseudonym, "salt": None})
+                .execution_options(synchronize_session=False)
+            )
+        self.pending = [
+            replace(
+                r,
+                actor=pseudonym if r.actor == person else r.actor,
+                subject=pseudonym if r.subject == person else r.subject,
+            )
+            for r in self.pending
+        ]
+        await self.record(
+            None,
+            "personal_data.pseudonymised",
+            conference_id,
+            on_behalf_of=OnBehalfOf.SYSTEM,
+            subject=pseudonym,
+        )
+        return pseudonym
 
     def forget(self) -> None:
         """The unit of work rolled back: its records go with it."""
@@ -231,8 +280,8 @@ class SqlAudit(Repository):
         )
         return {int(i): str(r) for i, r in rows}
 
-    async def _chain(self, page: int = 2000) -> AsyncIterator[tuple[AuditRecord, str]]:
-        """Every record with its stored hash, in position order, a page at a time."""
+    async def _chain(self, page: int = 2000) -> AsyncIterator[tuple[AuditRecord, str, Any]]:
+        """Every record with its stored hash and row, in position order, a page at a time."""
         after: int | None = None
         while True:
             query = select(*_COLUMNS).order_by(AuditRow.position).limit(page)
@@ -240,7 +289,7 @@ class SqlAudit(Repository):
                 query = query.where(AuditRow.position > after)
             rows = list(await self._s.execute(query))
             for row in rows:
-                yield _record(row), row.hash
+                yield _record(row), row.hash, row
             if len(rows) < page:
                 return
             after = rows[-1].position
@@ -257,31 +306,35 @@ class SqlAudit(Repository):
             )
         ).one_or_none()
         head_position, head_hash = (head.position, head.hash) if head else (0, GENESIS)
-        expected, previous, count = 1, GENESIS, 0
+        expected, previous, count, erased = 1, GENESIS, 0, 0
         suspect: tuple[AuditRecord, str] | None = None  # a record whose hash did not hold
-        async for record, stored in self._chain():
+        async for record, stored, row in self._chain():
             count += 1
             if suspect is not None:
                 # the record before did not hold: was it put in between (then this one chains
                 # onto the one before it, at its position), or changed?
                 bad, _ = suspect
                 moved = replace(record, position=bad.position)
-                how = "inserted" if chain_hash(previous, moved) == stored else "changed"
+                how = "inserted" if chain_hash(previous, moved, row.who) == stored else "changed"
                 return Verdict(count, head_hash, Break(bad.position, how))
+            if row.salt is None:
+                erased += 1  # its people erased: the digest stands for them
+            elif who(row.salt, row.actor_id, row.subject_id) != row.who:
+                return Verdict(count, head_hash, Break(record.position, "changed"))
             if record.position < expected:
                 return Verdict(count, head_hash, Break(record.position, "inserted"))
             if record.position > expected:
                 return Verdict(count, head_hash, Break(expected, "deleted"))
             if record.position > head_position:
                 return Verdict(count, head_hash, Break(record.position, "inserted"))
-            if chain_hash(previous, record) != stored:
+            if chain_hash(previous, record, row.who) != stored:
                 suspect = (record, stored)
                 continue
             previous, expected = stored, expected + 1
         if suspect is not None:
-            return Verdict(count, head_hash, Break(suspect[0].position, "changed"))
+            return Verdict(count, head_hash, Break(suspect[0].position, "changed"), erased)
         if expected - 1 < head_position:
-            return Verdict(count, head_hash, Break(expected, "deleted"))
+            return Verdict(count, head_hash, Break(expected, "deleted"), erased)
         if previous != head_hash:
-            return Verdict(count, head_hash, Break(head_position, "changed"))
-        return Verdict(count, head_hash, None)
+            return Verdict(count, head_hash, Break(head_position, "changed"), erased)
+        return Verdict(count, head_hash, None, erased)

@@ -9,13 +9,17 @@ import sys
 from pathlib import Path
 
 
-def kring(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def kring(
+    *args: str, cwd: Path, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`stdin`: what the operator types (nothing: an empty input)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
         env={**clean, **env},
         capture_output=True,
+        input=stdin if stdin is not None else "",
         text=True,
         timeout=60,
     )

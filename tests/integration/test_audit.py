@@ -152,8 +152,8 @@ async def test_a_forged_record_after_the_head_is_found(sessions):
     await records_and_views(sessions, 4)
     await execute(
         sessions,
-        "INSERT INTO audit (position, at, actor_id, on_behalf_of, action, kind, hash) "
-        "VALUES (7, :at, 1, 'manager', 'request.opened', 'request', :h)",
+        "INSERT INTO audit (position, at, actor_id, on_behalf_of, action, kind, who, hash) "
+        "VALUES (7, :at, 1, 'manager', 'request.opened', 'request', :h, :h)",
         at=datetime.now(UTC).replace(tzinfo=None),
         h="cd" * 32,
     )
@@ -173,8 +173,8 @@ async def test_a_forged_record_put_in_between_is_found(sessions):
     await execute(sessions, "UPDATE audit_head SET position = 7")
     await execute(
         sessions,
-        "INSERT INTO audit (position, at, actor_id, on_behalf_of, action, kind, hash) "
-        "VALUES (3, :at, 1, 'manager', 'request.opened', 'request', :h)",
+        "INSERT INTO audit (position, at, actor_id, on_behalf_of, action, kind, who, hash) "
+        "VALUES (3, :at, 1, 'manager', 'request.opened', 'request', :h, :h)",
         at=datetime.now(UTC).replace(tzinfo=None),
         h="cd" * 32,
     )

@@ -14,6 +14,7 @@ from conference.model.meeting import Meeting, Proposal, Slot, Vote
 from conference.model.outbox import Batch, BatchReport, Outbound, Unconfirmed
 from conference.model.people import Person, StaffInvite, StaffMember, StaffRole
 from conference.model.plan import FollowUp, Plan
+from conference.model.privacy import Erased
 from conference.model.reminders import Planned, Reminder
 from conference.model.reminders import Status as ReminderStatus
 from conference.model.request import ConferenceRequest, RequestDraft, Status
@@ -511,6 +512,47 @@ class FakeAudit:
             1 for who, what, _ in self.entries if who == actor and what.startswith(action_prefix)
         )
 
+    async def pseudonymise(self, person: PersonId, conference_id: ConferenceId | None) -> PersonId:
+        pseudonym = PersonId(-len(self.entries) - 1)
+        self.entries = [
+            (pseudonym if who == person else who, what, where) for who, what, where in self.entries
+        ]
+        self.records = [
+            (kind, capacity, pseudonym if subject == person else subject)
+            for kind, capacity, subject in self.records
+        ]
+        await self.record(None, "personal_data.pseudonymised", conference_id, subject=pseudonym)
+        return pseudonym
+
+
+class FakePersonalData:
+    """Erasure and copies are tested on real databases (tests/integration/test_erasure.py);
+    here they only answer."""
+
+    async def by_reference(self, reference: str) -> ConferenceId | None:
+        return None
+
+    async def of_person(self, person: PersonId) -> dict[str, Any] | None:
+        return None
+
+    async def of_conference(self, conference_id: ConferenceId) -> dict[str, Any] | None:
+        return None
+
+    async def erase_person(self, person: PersonId, pseudonym: PersonId) -> Erased:
+        return Erased()
+
+    async def erase_conference(self, conference_id: ConferenceId, at: datetime) -> Erased:
+        return Erased((conference_id,))
+
+    async def close_finished(self, at: datetime) -> int:
+        return 0
+
+    async def closed_before(self, moment: datetime) -> list[ConferenceId]:
+        return []
+
+    async def remove_strangers(self, before: datetime) -> int:
+        return 0
+
 
 class FakeUnitOfWork:
     def __init__(self) -> None:
@@ -525,6 +567,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.updates = FakeUpdateLog()
         self.audit = FakeAudit()
+        self.personal_data = FakePersonalData()
         self.commits = 0
 
     async def commit(self) -> None:

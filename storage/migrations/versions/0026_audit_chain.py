@@ -12,6 +12,7 @@ Create Date: 2026-12-08
 
 import hashlib
 import json
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -71,6 +72,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("on_behalf_of", sa.String(16), nullable=True))
         batch.add_column(sa.Column("kind", sa.String(16), nullable=True))
         batch.add_column(sa.Column("subject_id", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("salt", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("who", sa.String(64), nullable=True))
         batch.add_column(sa.Column("hash", sa.String(64), nullable=True))
     op.create_table(
         "audit_head",
@@ -91,6 +94,8 @@ def upgrade() -> None:
         sa.column("position", sa.BigInteger()),
         sa.column("on_behalf_of", sa.String()),
         sa.column("kind", sa.String()),
+        sa.column("salt", sa.String()),
+        sa.column("who", sa.String()),
         sa.column("hash", sa.String()),
     )
     staff = sa.table(
@@ -106,19 +111,29 @@ def upgrade() -> None:
     previous, updates = GENESIS, []
     for position, row in enumerate(rows, start=1):
         kind, on_behalf_of = _classify(row.action, roles, row.actor_id)
+        salt = secrets.token_hex(16)
+        # who acted, and whose data (not known before): a digest under the row's salt
+        who = hashlib.sha256(json.dumps([salt, row.actor_id, None]).encode("ascii")).hexdigest()
         fields: list[object] = [
             position,
             _utc(row.at),
-            row.actor_id,
+            who,
             on_behalf_of,
             row.action,
             kind,
             row.conference_id,
-            None,  # subject: not known before
         ]
         previous = hashlib.sha256((previous + _canonical(fields)).encode("ascii")).hexdigest()
         updates.append(
-            {"row_id": row.id, "p": position, "o": on_behalf_of, "k": kind, "h": previous}
+            {
+                "row_id": row.id,
+                "p": position,
+                "o": on_behalf_of,
+                "k": kind,
+                "s": salt,
+                "w": who,
+                "h": previous,
+            }
         )
     if updates:
         connection.execute(
@@ -128,6 +143,8 @@ def upgrade() -> None:
                 position=sa.bindparam("p"),
                 on_behalf_of=sa.bindparam("o"),
                 kind=sa.bindparam("k"),
+                salt=sa.bindparam("s"),
+                who=sa.bindparam("w"),
                 hash=sa.bindparam("h"),
             ),
             updates,
@@ -144,6 +161,7 @@ def upgrade() -> None:
         batch.alter_column("position", existing_type=sa.BigInteger(), nullable=False)
         batch.alter_column("on_behalf_of", existing_type=sa.String(16), nullable=False)
         batch.alter_column("kind", existing_type=sa.String(16), nullable=False)
+        batch.alter_column("who", existing_type=sa.String(64), nullable=False)
         batch.alter_column("hash", existing_type=sa.String(64), nullable=False)
         batch.create_unique_constraint(op.f("uq_audit_position"), ["position"])
         batch.create_index(op.f("ix_audit_subject_id"), ["subject_id"])
@@ -160,6 +178,8 @@ def downgrade() -> None:
         batch.drop_index(op.f("ix_audit_subject_id"))
         batch.drop_constraint(op.f("uq_audit_position"), type_="unique")
         batch.drop_column("hash")
+        batch.drop_column("who")
+        batch.drop_column("salt")
         batch.drop_column("subject_id")
         batch.drop_column("kind")
         batch.drop_column("on_behalf_of")

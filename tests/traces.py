@@ -1,0 +1,42 @@
+"""What is left of a person in the database: every value of every table (kring's own metadata,
+so a new table is searched too), read raw and through the ORM, and every outbox text decoded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage.repositories.outbox_payloads import FORGOTTEN, decode_parts
+from storage.tables import Base, OutboxPayloadRow
+
+
+async def traces(url: str, needles: Iterable[str]) -> list[str]:
+    """`table.column: needle` for every value that holds one of `needles`."""
+    needles = [n for n in needles if n]
+    found: list[str] = []
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            for table in Base.metadata.sorted_tables:
+                for row in (await connection.execute(select(table))).mappings():
+                    for column, value in row.items():
+                        text = "" if value is None else str(value)
+                        found += [f"{table.name}.{column}: {n}" for n in needles if n in text]
+            for mapper in Base.registry.mappers:  # decrypted, where a column is encrypted
+                model = mapper.class_
+                for obj in (await connection.execute(select(model))).all():
+                    for value in obj:
+                        text = "" if value is None else str(value)
+                        found += [f"{model.__name__}: {n}" for n in needles if n in text]
+            bodies = await connection.scalars(select(OutboxPayloadRow.body))
+            for body in bodies:
+                if body == FORGOTTEN:
+                    continue
+                for part in decode_parts(body):
+                    text = repr(part)
+                    found += [f"outbox text: {n}" for n in needles if n in text]
+    finally:
+        await engine.dispose()
+    return sorted(set(found))
