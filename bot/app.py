@@ -39,7 +39,7 @@ from dialogs.replies import NoMessageBeforeCommit
 from storage.db import create_engine, session_factory
 from storage.instance_lock import InstanceLock, LeaderLock
 from storage.migrate import upgrade
-from storage.sealing import reseal
+from storage.sealing import reseal, scrub
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,8 @@ class Kring:
         if migrate:
             try:
                 sealed = await reseal(engine, keys, legacy_only=True)
+                if sealed:
+                    await scrub(engine)
             except BaseException:
                 await engine.dispose()
                 raise

@@ -79,3 +79,14 @@ async def _reseal_column(
         if len(rows) < BATCH:
             return count
         after = tuple(rows[-1][: len(keys_)])
+
+
+async def scrub(engine: AsyncEngine) -> None:
+    """After sealing values that were plain: on SQLite, rewrite the file without its free pages
+    and empty the log, so the plain copies of what was sealed go with them (PostgreSQL keeps
+    old row versions until VACUUM FULL; docs/operations.md)."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("VACUUM")
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
