@@ -25,9 +25,9 @@ from conference.requests import identify, submit_request
 from storage.crypto import KeyRing, key_id, new_key
 from storage.db import create_engine, session_factory
 from storage.migrate import downgrade, upgrade
-from storage.sealing import sealed_columns
 from storage.uow import SqlUnitOfWork
 from tests.integration.commands import kring
+from tests.raw_database import raw_values, sqlite_bytes
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 # the migration before sealing began (0025 widens the sealed columns)
@@ -115,32 +115,6 @@ async def read_back(engine: AsyncEngine, conference: ConferenceId, invitee_id: i
     assert wim.food.allergens == {Allergen.PEANUTS, Allergen.GLUTEN}
     assert wim.needs.interpreter == INTERPRETER and wim.no_reason_text == NO_REASON
     assert draft == {"question": DRAFT}
-
-
-async def raw_values(url: str) -> dict[str, list[str]]:
-    """Every value of every sealed column as the database holds it (past kring's types)."""
-    plain = create_async_engine(url)
-    try:
-        async with plain.connect() as connection:
-            return {
-                f"{table}.{column}": [
-                    value
-                    for (value,) in await connection.execute(
-                        text(f'SELECT "{column}" FROM "{table}"')
-                    )
-                    if value
-                ]
-                for table, column in sealed_columns()
-            }
-    finally:
-        await plain.dispose()
-
-
-def sqlite_bytes(url: str) -> bytes:
-    """The SQLite database as a copy of its files would hold it (the file and its log)."""
-    database = Path(make_url(url).database or "")
-    files = [database, database.with_name(database.name + "-wal")]
-    return b"".join(f.read_bytes() for f in files if f.exists())
 
 
 async def test_the_database_holds_no_typed_text_phone_or_diet(migrated_url: str):
