@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from storage.crypto import PREFIX, KeyRing, new_key
+from storage.crypto import PREFIX, BadKey, KeyRing, new_key
 from storage.sealing import sealed_columns
 
 
@@ -41,7 +41,12 @@ def load_keys(url: str, configured: str | None, key_file: Path | None) -> KeyRin
             raise MissingKey(f"KRING_DATA_KEY_FILE: cannot read {key_file} ({error})") from None
     beside = key_file_beside(url)
     if beside is not None:
-        return KeyRing.parse(_read_or_make(beside, Path(make_url(url).database or "")))
+        try:
+            return KeyRing.parse(_read_or_make(beside, Path(make_url(url).database or "")))
+        except (BadKey, UnicodeDecodeError):
+            raise MissingKey(
+                f"the key file {beside} holds no data key: put back the one you kept apart"
+            ) from None
     if make_url(url).get_backend_name() == "sqlite":  # in memory: the data goes with the key
         return KeyRing.parse(new_key())
     raise MissingKey(

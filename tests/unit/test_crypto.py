@@ -149,6 +149,14 @@ def test_with_sqlite_and_no_key_a_key_file_is_made_beside_the_database_for_its_o
     assert [p.name for p in tmp_path.iterdir()] == ["kring.sqlite3.key"]  # no draft left
 
 
+def test_a_key_file_that_holds_no_key_is_named_not_replaced(tmp_path):
+    (tmp_path / "kring.sqlite3.key").write_text("")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kring.sqlite3'}"
+    with pytest.raises(ConfigError, match=r"kring\.sqlite3\.key holds no data key"):
+        data_keys(load_settings(database_url=url, _env_file=None))
+    assert (tmp_path / "kring.sqlite3.key").read_text() == ""
+
+
 def test_a_key_file_can_be_named(tmp_path):
     key = new_key()
     (tmp_path / "data.key").write_text(key + "\n")
