@@ -493,7 +493,11 @@ class Setup:
 
     async def spawn(self, instance: Instance) -> None:
         assert self.balancer is not None and self.http is not None
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("KRING_") or k == "KRING_DATA_KEY"
+        }
         env = {
             **clean,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), clean.get("PYTHONPATH")])),

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, clock_from
 from bot.commands import publish_commands
-from bot.config import Settings, listen_address
+from bot.config import Settings, data_keys, listen_address
 from bot.fsm import DatabaseStorage
 from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.leadership import Leadership
@@ -39,6 +39,7 @@ from dialogs.replies import NoMessageBeforeCommit
 from storage.db import create_engine, session_factory
 from storage.instance_lock import InstanceLock, LeaderLock
 from storage.migrate import upgrade
+from storage.sealing import reseal, scrub
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +159,28 @@ class Kring:
 
     @classmethod
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Kring:
+        """The bot on this database. With `migrate` (as `kring run` and `kring serve` start):
+        the migrations first, then values written before sealing began are sealed (once; a
+        quick look finds none later). ConfigError: no data key to be had."""
         if migrate:
             await upgraded(settings.database_url)
-        return cls(settings, create_engine(settings.database_url))
+        keys = data_keys(settings)
+        engine = create_engine(settings.database_url, keys)
+        if migrate:
+            try:
+                sealed = await reseal(engine, keys, legacy_only=True)
+                if sealed:
+                    await scrub(engine)
+            except BaseException:
+                await engine.dispose()
+                raise
+            if sealed:
+                log.info(
+                    "sealed %d values written before encryption at rest (%s)",
+                    sum(s.values for s in sealed),
+                    ", ".join(s.column for s in sealed),
+                )
+        return cls(settings, engine)
 
     async def run_polling(self) -> None:
         lock = InstanceLock(self.engine, self.settings.database_url, polling=True)

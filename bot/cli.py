@@ -1,6 +1,6 @@
 """`kring run`, `kring serve`, `kring db upgrade|backup`, `kring staff add|invite|list|remove`,
 `kring jobs list`, `kring audit verify|--conference REF|--person ID`,
-`kring export|erase --person ID | --conference REF`, `kring i18n ...`."""
+`kring export|erase --person ID | --conference REF`, `kring keys new|rotate`, `kring i18n ...`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot import logs
-from bot.config import ConfigError, Settings, listen_address, load_settings
+from bot.config import ConfigError, Settings, data_keys, listen_address, load_settings
 from conference.erasure import Forgotten, erase_conference, erase_person
 from conference.errors import NotFound, StillStaff
 from conference.model.audit import AuditRecord, OnBehalfOf
@@ -27,8 +27,10 @@ from conference.model.people import Gender, StaffMember, StaffRole
 from conference.personal_data import export_conference, export_person
 from conference.requests import add_staff, remove_staff
 from conference.staffing import invite_staff
+from storage.crypto import KeyRing, UnknownKey, new_key
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
+from storage.sealing import reseal
 from storage.uow import SqlUnitOfWork
 
 
@@ -118,6 +120,14 @@ def parser() -> argparse.ArgumentParser:
     )
     _whose(erase)
     erase.add_argument("--yes", action="store_true", help="do not ask")
+    keys = commands.add_parser("keys", help="the data keys that seal texts in the database")
+    keys_actions = keys.add_subparsers(dest="action", required=True)
+    keys_actions.add_parser("new", help="print a fresh key (for KRING_DATA_KEY)")
+    keys_actions.add_parser(
+        "rotate",
+        help="seal every value under the newest key in KRING_DATA_KEY (the first), in small "
+        "batches while kring runs; afterwards the older keys can be removed",
+    )
     i18n = commands.add_parser("i18n", help="translation catalogs (locales/)")
     i18n.add_argument(
         "action",
@@ -135,10 +145,10 @@ def _whose(command: argparse.ArgumentParser) -> None:
     whose.add_argument("--conference", metavar="REF", help="a reference, e.g. EK-2026-0007")
 
 
-async def _export(settings: Settings, args: argparse.Namespace) -> int:
+async def _export(settings: Settings, keys: KeyRing, args: argparse.Namespace) -> int:
     """Audited as personal_data.exported, on behalf of the operator."""
     await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             try:
@@ -168,7 +178,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _erase(settings: Settings, args: argparse.Namespace) -> int:
+async def _erase(settings: Settings, keys: KeyRing, args: argparse.Namespace) -> int:
     """Audited as personal_data.erased, on behalf of the operator; the person's id in the
     audit log becomes a pseudonym (personal_data.pseudonymised)."""
     what = f"person {args.person}" if args.person is not None else args.conference
@@ -179,7 +189,7 @@ async def _erase(settings: Settings, args: argparse.Namespace) -> int:
             print("nothing erased")
             return 1
     await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             try:
@@ -320,7 +330,7 @@ async def _staff_menu(
     )
 
 
-async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+async def _invite(settings: Settings, keys: KeyRing, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(
             "kring staff invite asks Telegram for the bot's name: set KRING_BOT_TOKEN "
@@ -338,7 +348,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 1
     await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             token, invite = await invite_staff(
@@ -362,11 +372,11 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _staff(settings: Settings, args: argparse.Namespace) -> int:
+async def _staff(settings: Settings, keys: KeyRing, args: argparse.Namespace) -> int:
     if args.action == "invite":
-        return await _invite(settings, args)
+        return await _invite(settings, keys, args)
     await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys)
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
             if args.action == "add":
@@ -413,10 +423,10 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _jobs(settings: Settings, args: argparse.Namespace) -> int:
+async def _jobs(settings: Settings, keys: KeyRing, args: argparse.Namespace) -> int:
     """Pending pings with their local time: what the scheduler will send, oldest first."""
     await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keys)
     zone = settings.zone
     try:
         async with SqlUnitOfWork(session_factory(engine)) as uow:
@@ -506,6 +516,30 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _rotate(settings: Settings, keys: KeyRing) -> int:
+    """Every sealed value under the newest key; counts only, never a value or a key."""
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url, keys)
+    try:
+        done = await reseal(engine, keys, legacy_only=False)
+    except UnknownKey as error:
+        print(f"kring: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    for resealed in done:
+        print(f"{resealed.column:<36} {resealed.values} values")
+    print(
+        f"{sum(r.values for r in done)} values now sealed under key {keys.newest_id}"
+        + (
+            f"; key(s) {', '.join(keys.ids[1:])} can be removed from KRING_DATA_KEY"
+            if len(keys.ids) > 1
+            else ""
+        )
+    )
+    return 0
+
+
 def _backup(settings: Settings, file: str) -> int:
     """SQLite's VACUUM INTO: one read transaction, so a consistent copy while kring writes.
     The file is made first, empty and readable by its owner only (it holds personal data);
@@ -564,12 +598,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command not in ("run", "serve"):
         gc.enable()  # off for the start-up of the bot only (bot/__main__.py)
+    if args.command == "keys" and args.action == "new":
+        print(new_key())  # to stdout only: the operator puts it where it belongs
+        return 0
     try:
         settings = load_settings()
         if args.command in ("run", "serve") and settings.bot_token is None:
             raise ConfigError("KRING_BOT_TOKEN: missing; get a token from @BotFather and set it")
         if args.command == "serve":
             _check_serving(settings)
+        if args.command in ("run", "serve", "staff", "jobs", "keys", "export", "erase"):
+            keys = data_keys(settings)
     except ConfigError as error:
         print(f"kring: configuration error: {error}", file=sys.stderr)
         return 2
@@ -584,12 +623,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "i18n":
         return _i18n(settings, args)
+    if args.command == "keys":
+        return asyncio.run(_rotate(settings, keys))
     if args.command == "jobs":
-        return asyncio.run(_jobs(settings, args))
+        return asyncio.run(_jobs(settings, keys, args))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args))
     if args.command == "export":
-        return asyncio.run(_export(settings, args))
+        return asyncio.run(_export(settings, keys, args))
     if args.command == "erase":
-        return asyncio.run(_erase(settings, args))
-    return asyncio.run(_staff(settings, args))
+        return asyncio.run(_erase(settings, keys, args))
+    return asyncio.run(_staff(settings, keys, args))

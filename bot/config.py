@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.clock import TravellingClock
 from conference.model.reminders import Policy
 from conference.reminders import parse_offsets
+from storage.crypto import BadKey, KeyRing
+from storage.keys import MissingKey, load_keys
 
 TELEGRAM_API = "https://api.telegram.org"
 # what aiogram's session takes as a proxy (through aiohttp-socks); an http:// proxy carries the
@@ -72,6 +74,11 @@ class Settings(BaseSettings):
     # `kring serve`: seconds between an instance's tries to become the leader (the one that
     # sends the outbox and runs the scheduler), and between the leader's checks of its lock
     leader_retry: float = Field(default=5, gt=0, le=60)
+    # the keys that seal typed texts, phone numbers, diets in the database: one or more, newest
+    # first, comma-separated (`kring keys new` makes one). Unset: KRING_DATA_KEY_FILE, or with
+    # SQLite the key file beside the database (made on the first start)
+    data_key: str | None = Field(default=None, repr=False)
+    data_key_file: Path | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -81,6 +88,17 @@ class Settings(BaseSettings):
         head, _, tail = value.partition(":")
         if not head.isdigit() or len(tail) < 3:
             raise ValueError("expected the form 123456:ABC... as given by @BotFather")
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        try:
+            KeyRing.parse(value)
+        except BadKey as error:  # the message names no key
+            raise ValueError(str(error)) from None
         return value
 
     @field_validator("organisation")
@@ -179,6 +197,19 @@ def load_settings(**overrides: Any) -> Settings:
         first = error.errors()[0]
         name = "KRING_" + str(first["loc"][0]).upper() if first["loc"] else "KRING_*"
         raise ConfigError(f"{name}: {first['msg']}") from None
+
+
+def data_keys(settings: Settings) -> KeyRing:
+    """The keys the database's sealed columns use (on SQLite without a key given: the key
+    file beside the database, made on the first start)."""
+    try:
+        return load_keys(settings.database_url, settings.data_key, settings.data_key_file)
+    except (MissingKey, BadKey) as error:
+        where = "KRING_DATA_KEY_FILE" if settings.data_key_file else "KRING_DATA_KEY"
+        message = str(error)
+        raise ConfigError(
+            message if message.startswith("KRING_") else f"{where}: {message}"
+        ) from None
 
 
 def listen_address(settings: Settings) -> tuple[str, int]:

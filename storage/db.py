@@ -12,8 +12,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.crypto import KeyRing
+from storage.keys import keys_from_environment
+from storage.sealed import use_keys
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+
+def create_engine(url: str, keys: KeyRing | None = None, **kwargs: Any) -> AsyncEngine:
+    """An engine whose sealed columns use `keys` (None: found as kring finds them, from
+    KRING_DATA_KEY or the SQLite key file, when first needed; storage/keys.py)."""
+    engine = _create_engine(url, **kwargs)
+    use_keys(engine.sync_engine.dialect, keys or (lambda: keys_from_environment(url)))
+    return engine
+
+
+def _create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Units of work are short (replies wait for the commit), but up to `Lanes.limit` updates,
     # the outbox sender and the scheduler may each hold a connection at once.
     kwargs.setdefault("pool_size", 32)

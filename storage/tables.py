@@ -15,11 +15,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.sealed import SealedText
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -109,14 +110,18 @@ class ConferenceRow(Base):
     applicant_role: Mapped[str | None] = mapped_column(String(16))
     subject_name: Mapped[str | None] = mapped_column(String(64))
     subject_age: Mapped[int | None] = mapped_column(Integer)
-    question: Mapped[str | None] = mapped_column(Text)
-    concerns: Mapped[str | None] = mapped_column(Text)
-    minimum_requirement: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(SealedText("conference.question"))
+    concerns: Mapped[str | None] = mapped_column(SealedText("conference.concerns"))
+    minimum_requirement: Mapped[str | None] = mapped_column(
+        SealedText("conference.minimum_requirement")
+    )
     model: Mapped[str | None] = mapped_column(String(16))
     family_languages: Mapped[str] = mapped_column(String(400), default="")
-    coordinator_preference: Mapped[str | None] = mapped_column(Text)
+    coordinator_preference: Mapped[str | None] = mapped_column(
+        SealedText("conference.coordinator_preference")
+    )
     region: Mapped[str] = mapped_column(String(100))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_phone: Mapped[str | None] = mapped_column(SealedText("conference.contact_phone"))
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     # The Telegram id of the assigned coordinator (staff are keyed by it, see StaffRow).
@@ -148,7 +153,7 @@ class ConversationRow(Base):
     __tablename__ = "conversation"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(100))
-    data: Mapped[str] = mapped_column(Text, default="{}")
+    data: Mapped[str] = mapped_column(SealedText("conversation.data"), default="{}")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -173,11 +178,14 @@ class InviteeRow(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rsvp: Mapped[str | None] = mapped_column(String(8))
     no_reason: Mapped[str | None] = mapped_column(String(16))
-    no_reason_text: Mapped[str | None] = mapped_column(String(200))  # their own words
+    no_reason_text: Mapped[str | None] = mapped_column(  # their own words
+        SealedText("invitee.no_reason_text")
+    )
     food_consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    diet: Mapped[str | None] = mapped_column(String(16))
-    allergens: Mapped[str] = mapped_column(String(200), default="")
-    interpreter: Mapped[str | None] = mapped_column(String(64))  # a code, or a typed name
+    diet: Mapped[str | None] = mapped_column(SealedText("invitee.diet"))
+    allergens: Mapped[str] = mapped_column(SealedText("invitee.allergens"), default="")
+    # a code, or a typed name
+    interpreter: Mapped[str | None] = mapped_column(SealedText("invitee.interpreter"))
     children: Mapped[int] = mapped_column(Integer, default=0)
     childcare: Mapped[bool] = mapped_column(Boolean, default=False)
     transport: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -195,7 +203,7 @@ class SuggestionRow(Base):
     invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"))
     name: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(64))
-    reach: Mapped[str | None] = mapped_column(String(200))
+    reach: Mapped[str | None] = mapped_column(SealedText("suggestion.reach"))
     status: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -226,7 +234,7 @@ class ProposalRow(Base):
     conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
     invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"))
     starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    place: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(SealedText("proposal.place"))
     status: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -239,7 +247,7 @@ class InboxRow(Base):
     __tablename__ = "inbox"
     __table_args__ = (Index("ix_inbox_sender_update_id", "sender", "update_id"),)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(SealedText("inbox.payload"))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sender: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -294,7 +302,7 @@ class OutboxPayloadRow(Base):
 
     __tablename__ = "outbox_payload"
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(SealedText("outbox_payload.body"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -371,13 +379,13 @@ class PlanRow(Base):
     conference_id: Mapped[int] = mapped_column(
         ForeignKey("conference.id"), primary_key=True, autoincrement=False
     )
-    question: Mapped[str] = mapped_column(Text)
-    agreements: Mapped[str] = mapped_column(Text, default="[]")
+    question: Mapped[str] = mapped_column(SealedText("plan.question"))
+    agreements: Mapped[str] = mapped_column(SealedText("plan.agreements"), default="[]")
     monitor: Mapped[str | None] = mapped_column(String(200))  # JSON of a Who
     next_meeting_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acceptor_id: Mapped[int | None] = mapped_column(ForeignKey("invitee.id"))
     acceptance: Mapped[str | None] = mapped_column(String(10))
-    acceptance_reason: Mapped[str | None] = mapped_column(Text)
+    acceptance_reason: Mapped[str | None] = mapped_column(SealedText("plan.acceptance_reason"))
     follow_up: Mapped[str] = mapped_column(String(200), default="")  # invitee ids
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -393,7 +401,8 @@ class FollowUpRow(Base):
         ForeignKey("invitee.id"), primary_key=True, autoincrement=False
     )
     answer: Mapped[str] = mapped_column(String(10))
-    comment: Mapped[str | None] = mapped_column(Text)  # optional, in their own words
+    # optional, in their own words
+    comment: Mapped[str | None] = mapped_column(SealedText("follow_up.comment"))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.engine import make_url
 
+from storage.crypto import new_key
 from storage.migrate import upgrade
 from tests.postgres import POSTGRES_URL, admin_execute
 
@@ -22,11 +23,16 @@ def _backends() -> list[object]:
 
 
 @pytest.fixture(params=_backends())
-async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
-    """An empty database; the URL is what KRING_DATABASE_URL would say."""
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """An empty database; the URL is what KRING_DATABASE_URL would say. SQLite keeps its data
+    key in the file beside the database (made at first use, as on a single host); PostgreSQL
+    has none, so it gets one in KRING_DATA_KEY, as an operator sets it."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'kring.sqlite3'}"
         return
+    monkeypatch.setenv("KRING_DATA_KEY", new_key())
     name = f"kring_test_{uuid.uuid4().hex[:12]}"
     await admin_execute(f'CREATE DATABASE "{name}"')
     url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import column as raw_column
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import table as raw_table
 
+from storage.db import create_engine
 from storage.repositories.outbox_payloads import FORGOTTEN, decode_parts
 from storage.tables import Base, OutboxPayloadRow
 
@@ -16,11 +18,13 @@ async def traces(url: str, needles: Iterable[str]) -> list[str]:
     """`table.column: needle` for every value that holds one of `needles`."""
     needles = [n for n in needles if n]
     found: list[str] = []
-    engine = create_async_engine(url)
+    engine = create_engine(url)  # the data keys as kring finds them
     try:
         async with engine.connect() as connection:
             for table in Base.metadata.sorted_tables:
-                for row in (await connection.execute(select(table))).mappings():
+                # as stored (sealed columns sealed): untyped columns of the same names
+                raw = raw_table(table.name, *(raw_column(c.name) for c in table.columns))
+                for row in (await connection.execute(select(raw))).mappings():
                     for column, value in row.items():
                         text = "" if value is None else str(value)
                         found += [f"{table.name}.{column}: {n}" for n in needles if n in text]

@@ -19,7 +19,9 @@ from tests.flows.steps import TOKEN, Running, assigned_conference, invite_wim, r
 
 async def kring_cli(kring: Running, cwd: Path, *args: str) -> tuple[int, str]:
     """`kring ...` as the operator types it, against this bot's emulator and database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("KRING_") or k == "KRING_DATA_KEY"
+    }
     env |= {
         "KRING_BOT_TOKEN": TOKEN,
         "KRING_API_BASE": kring.emu.base_url,

@@ -19,6 +19,7 @@ from conference.model.ids import ConferenceId, PersonId
 from conference.model.people import StaffMember, StaffRole
 from conference.model.request import Field, RequestDraft, RequestKind
 from conference.requests import add_staff, identify, submit_request
+from storage.crypto import new_key
 from storage.db import create_engine, session_factory
 from storage.migrate import current_revision, declared_head, upgrade
 from storage.uow import SqlUnitOfWork
@@ -93,11 +94,19 @@ async def test_sqlite_backup_while_kring_writes_and_restore(tmp_path):
     backup = tmp_path / "copy.sqlite3"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # personal data: the owner only
 
+    assert b"+31600000000" not in backup.read_bytes()  # sealed: the copy alone shows no phone
+
     restored = tmp_path / "restored"
     restored.mkdir()
     shutil.copyfile(backup, restored / "kring.sqlite3")  # kring stopped, no -wal or -shm
     upgraded = kring("db", "upgrade", cwd=restored)
     assert upgraded.returncode == 0, upgraded.stderr
+    # without its key the copy does not open, and kring makes no new key over it
+    keyless = kring("jobs", "list", cwd=restored)
+    assert keyless.returncode == 2 and "key file" in keyless.stderr
+    assert not (restored / "kring.sqlite3.key").exists()
+    # the key, kept apart from the backups, goes back beside it
+    shutil.copyfile(live / "kring.sqlite3.key", restored / "kring.sqlite3.key")
     await read_back(sqlite_url(restored / "kring.sqlite3"), conference)
 
 
@@ -145,7 +154,8 @@ def libpq_url(name: str) -> str:
     shutil.which("pg_dump") is None or shutil.which("pg_restore") is None,
     reason="pg_dump or pg_restore not installed",
 )
-async def test_postgres_pg_dump_and_pg_restore(tmp_path):
+async def test_postgres_pg_dump_and_pg_restore(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("KRING_DATA_KEY", new_key())  # kept apart from the dumps
     source, target = (f"kring_test_{uuid.uuid4().hex[:12]}" for _ in range(2))
     await admin_execute(f'CREATE DATABASE "{source}"')
     await admin_execute(f'CREATE DATABASE "{target}"')

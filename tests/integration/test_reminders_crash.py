@@ -160,7 +160,9 @@ async def next_message(phones: dict[int, Person], until: float) -> None:
 
 
 def start_kring(url: str, api: str, epoch: float, log: Path) -> subprocess.Popen[bytes]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("KRING_") or k == "KRING_DATA_KEY"
+    }
     env = {
         **clean,
         "KRING_BOT_TOKEN": TOKEN,

@@ -134,7 +134,9 @@ class Instance:
 
 
 def spawn(url: str, emu: BotApiEmulator, balancer: RoundRobin, port: int, log: Path) -> Instance:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("KRING_") or k == "KRING_DATA_KEY"
+    }
     env = {
         **clean,
         "KRING_BOT_TOKEN": TOKEN,

@@ -16,12 +16,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("conference") as table:
-        table.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
-        table.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+    # plain ADD COLUMN, SQLite included: a batch would copy the conference table, and SQLite
+    # refuses to drop a table other tables refer to (foreign keys on)
+    op.add_column("conference", sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("conference", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("conference") as table:
-        table.drop_column("erased_at")
-        table.drop_column("closed_at")
+    op.drop_column("conference", "erased_at")  # SQLite 3.35 and later drop a column in place
+    op.drop_column("conference", "closed_at")

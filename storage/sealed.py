@@ -1,0 +1,64 @@
+"""Sealed text columns: what the application reads and writes is plain text, what the database
+holds is AES-GCM ciphertext (storage/crypto.py), bound to the column's name.
+
+The keys belong to an engine (storage/db.py gives each engine its ring), and a column type only
+sees the engine's dialect, so the rings are kept per dialect object here. None and "" are kept
+as they are: an empty value tells nothing, and SQL may compare with "" (the outbox's forgotten
+texts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Dialect, Text, TypeDecorator
+
+from storage.crypto import KeyRing
+
+
+class NoDataKey(Exception):
+    """An engine without keys met a sealed column."""
+
+
+_rings: WeakKeyDictionary[Dialect, KeyRing | Callable[[], KeyRing]] = WeakKeyDictionary()
+
+
+def use_keys(dialect: Dialect, keys: KeyRing | Callable[[], KeyRing]) -> None:
+    """The keys this engine's sealed columns use (or how to find them when first needed)."""
+    _rings[dialect] = keys
+
+
+def ring_of(dialect: Dialect) -> KeyRing:
+    found = _rings.get(dialect)
+    if found is None:
+        raise NoDataKey("this database engine was made without data keys")
+    if not isinstance(found, KeyRing):
+        found = _rings[dialect] = found()
+    return found
+
+
+class SealedText(TypeDecorator[str]):
+    """Text sealed under the engine's newest data key; `column` ("table.column") is bound in
+    as associated data. Not for columns that SQL filters, orders or groups on (other than
+    comparing with "" or NULL)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None or value == "":
+            return value  # type: ignore[no-any-return]
+        if not isinstance(value, str):
+            raise TypeError(f"{self.column} takes text")
+        return ring_of(dialect).seal(value, self.column)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None or value == "":
+            return value  # type: ignore[no-any-return]
+        assert isinstance(value, str)
+        return ring_of(dialect).open(value, self.column)
