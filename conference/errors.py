@@ -110,8 +110,6 @@ class TooLate(DomainError):
 class MeetingProblem(enum.StrEnum):
     CLOSED = "closed"  # the date is fixed: voting is over
     NOT_FIXED = "not_fixed"
-    NOT_FAMILY = "not_family"  # only the main person and the parents propose
-    NO_SLOT = "no_slot"
 
 
 class MeetingError(DomainError):
