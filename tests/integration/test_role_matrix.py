@@ -36,7 +36,9 @@ from conference.errors import (
     AccessDenied,
     DomainError,
     InvalidAnswer,
+    InvitationRefused,
     NotFound,
+    StaffLinkRefused,
 )
 from conference.intake import is_complete, steps_for
 from conference.model.circle import Diet, Food, Group, InviteeDraft, Needs, NoReason, Rsvp
@@ -46,7 +48,7 @@ from conference.model.people import StaffMember, StaffRole
 from conference.model.plan import FollowUp, Who
 from conference.model.request import ApplicantRole, RequestDraft
 from storage.db import create_engine, session_factory
-from storage.tables import Base
+from storage.tables import AuditRow, Base
 from storage.uow import SqlUnitOfWork
 from tests.unit.examples import complete_info_talk
 
@@ -796,3 +798,68 @@ async def test_every_person_at_every_door_with_their_own_ids(template: Template)
     )
     ruled = {key for key, outcome in outcomes.items() if outcome.startswith("allowed, ")}
     assert ruled <= RULED_OUT, ruled - RULED_OUT
+
+
+# ---------------------------------------------------------------------------------------------
+# The doors a secret link opens
+
+
+def link_opens(w: World, action: str, actor: int, token: str) -> bool:
+    if actor not in ACCOUNT_IDS:
+        return False
+    if action == "staffing.join_staff":
+        return token == w.staff_token
+    return token == w.open_token or (token == w.bound_token and actor == HERMAN)
+
+
+async def open_link(template: Template, action: str, actor: int, token: str) -> str:
+    async with template.fresh() as sessions:
+        async with SqlUnitOfWork(sessions) as uow:
+            before = await snapshot(uow)
+        refused = None
+        async with SqlUnitOfWork(sessions) as uow:
+            try:
+                if action == "staffing.join_staff":
+                    await staffing.join_staff(uow, PersonId(actor), token, NOW)
+                else:
+                    await circle.open_invitation(uow, PersonId(actor), token, NOW)
+            except (InvitationRefused, StaffLinkRefused) as error:
+                refused = error
+            await uow.commit()
+        async with SqlUnitOfWork(sessions) as uow:
+            after = await snapshot(uow)
+            audited = (
+                await uow.session.scalars(select(AuditRow.action).order_by(AuditRow.id.desc()))
+            ).first()
+    changed = sorted(name for name in before if before[name] != after[name])
+    if link_opens(template.world, action, actor, token):
+        assert refused is None, (action, actor, refused)
+        return "opened"
+    assert refused is not None, (action, actor, "let through")
+    if action == "circle.open_invitation" and actor in ACCOUNT_IDS:
+        # every refused invitation link is audited (never the token), and nothing else
+        assert changed == ["audit"], (action, actor, changed)
+        assert audited == f"invitation.refused.{refused}"
+    else:
+        assert changed == [], (action, actor, changed)
+    return "refused"
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_a_secret_link_opens_for_whoever_holds_it(template: Template, data: st.DataObject):
+    w = template.world
+    action = data.draw(st.sampled_from(("circle.open_invitation", "staffing.join_staff")))
+    actor = data.draw(st.sampled_from((*ACTORS, HERMAN)) | st.sampled_from(FORGED))
+    token = data.draw(
+        st.sampled_from((w.open_token, w.bound_token, w.staff_token, "", "staff-"))
+        | st.text(alphabet="abcXYZ019-_", min_size=20, max_size=64)
+        | st.text(max_size=80)
+        | st.builds(lambda t: t[:-1] + "A", st.sampled_from((w.open_token, w.staff_token)))
+    )
+    event(f"{action}: {await open_link(template, action, actor, token)}")
