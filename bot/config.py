@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import TravellingClock
+from conference.circle import TRIES_IN_TOTAL
 from conference.model.reminders import Policy
 from conference.reminders import parse_offsets
 
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     # `kring serve`: seconds between an instance's tries to become the leader (the one that
     # sends the outbox and runs the scheduler), and between the leader's checks of its lock
     leader_retry: float = Field(default=5, gt=0, le=60)
+    # invitation links refused within an hour, all accounts together, after which every link
+    # waits (refused kindly) until fewer were: a flood of guessed links stops there
+    invitation_refusals_per_hour: int = Field(default=TRIES_IN_TOTAL, ge=1, le=1_000_000)
 
     @field_validator("bot_token")
     @classmethod

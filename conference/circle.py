@@ -58,6 +58,10 @@ def token_hash(token: str) -> str:
 TRIES_PER_ACCOUNT = 10
 TRIES_WINDOW = timedelta(hours=1)
 REFUSED = "invitation.refused"
+# and when all accounts together were refused this often within the window, every link waits
+# until fewer were (KRING_INVITATION_REFUSALS_PER_HOUR): a flood from many accounts stops there
+TRIES_IN_TOTAL = 100
+PAUSED = "invitation.paused"
 
 
 def looks_like_token(text: str) -> bool:
@@ -166,14 +170,26 @@ async def reissue(
     return renewed, token
 
 
-async def open_invitation(uow: UnitOfWork, person: PersonId, token: str, now: datetime) -> Invitee:
+async def open_invitation(
+    uow: UnitOfWork,
+    person: PersonId,
+    token: str,
+    now: datetime,
+    tries_in_total: int = TRIES_IN_TOTAL,
+) -> Invitee:
     """The link was opened: bind it to this Telegram account the first time, refuse others.
     Every refusal is audited (never the token); an account refused TRIES_PER_ACCOUNT times
-    within TRIES_WINDOW is refused without a look at the link until the window has passed."""
+    within TRIES_WINDOW is refused without a look at the link until the window has passed.
+    When all accounts together were refused `tries_in_total` times within the window, every
+    link is refused (PAUSED, audited as such but not counted as a refusal, so the pause ends
+    a window after the flood) until fewer were."""
     if person not in ACCOUNT_IDS:  # no Telegram account: nothing to look at, nobody to audit
         raise InvitationRefused(Refusal.UNKNOWN)
     if await uow.audit.count_recent(REFUSED, TRIES_WINDOW, person) >= TRIES_PER_ACCOUNT:
         raise InvitationRefused(Refusal.TOO_MANY)
+    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
+        await uow.audit.record(person, PAUSED, None)
+        raise InvitationRefused(Refusal.PAUSED)
     try:
         return await _open_invitation(uow, person, token, now)
     except InvitationRefused as refused:

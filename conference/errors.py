@@ -78,6 +78,7 @@ class Refusal(enum.StrEnum):
     EXPIRED = "expired"
     TAKEN = "taken"  # already bound to another Telegram account
     TOO_MANY = "too_many"  # this account failed too often of late: not even looked at
+    PAUSED = "paused"  # all accounts together failed too often of late: links wait a while
 
 
 class InvitationRefused(DomainError):

@@ -285,8 +285,11 @@ class AuditLog(Protocol):
         self, actor: PersonId, action: str, conference_id: ConferenceId | None
     ) -> None: ...
 
-    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
-        """How often this actor did an action starting with `action_prefix` of late."""
+    async def count_recent(
+        self, action_prefix: str, within: timedelta, actor: PersonId | None = None
+    ) -> int:
+        """How often this actor (None: any account) did an action starting with
+        `action_prefix` of late."""
         ...
 
 

@@ -19,12 +19,14 @@ class SqlAudit(Repository):
             AuditRow(at=utc_now(), actor_id=actor, action=action, conference_id=conference_id)
         )
 
-    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
-        counted = await self._s.scalar(
-            select(func.count()).where(
-                AuditRow.actor_id == actor,
-                AuditRow.at >= utc_now() - within,
-                AuditRow.action.startswith(action_prefix, autoescape=True),
-            )
+    async def count_recent(
+        self, action_prefix: str, within: timedelta, actor: PersonId | None = None
+    ) -> int:
+        """How often the action was recorded of late: by this account, or by all (None)."""
+        query = select(func.count()).where(
+            AuditRow.at >= utc_now() - within,
+            AuditRow.action.startswith(action_prefix, autoescape=True),
         )
-        return int(counted or 0)
+        if actor is not None:
+            query = query.where(AuditRow.actor_id == actor)
+        return int(await self._s.scalar(query) or 0)
