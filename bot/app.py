@@ -101,6 +101,7 @@ def build_dispatcher(
         policy=settings.policy,
         clock=clock or clock_from(settings.clock),
         organisation=settings.organisation,
+        invitation_refusals_per_hour=settings.invitation_refusals_per_hour,
     )
     dispatcher.update.outer_middleware(
         ActorMiddleware(i18n.available_locales, settings.default_locale)
@@ -255,6 +256,7 @@ class Kring:
             secret,
             self.metrics,
             self.clock.now,
+            self.settings.invitation_refusals_per_hour,
         )
         runner = web.AppRunner(endpoint.app(), access_log=None)
         await runner.setup()

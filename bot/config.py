@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import TravellingClock
+from conference.circle import TRIES_IN_TOTAL
 from conference.model.reminders import Policy
 from conference.reminders import parse_offsets
 from storage.crypto import BadKey, KeyRing
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
     # SQLite the key file beside the database (made on the first start)
     data_key: str | None = Field(default=None, repr=False)
     data_key_file: Path | None = None
+    # invitation links refused within an hour, all accounts together, after which every link
+    # waits (refused kindly) until fewer were: a flood of guessed links stops there
+    invitation_refusals_per_hour: int = Field(default=TRIES_IN_TOTAL, ge=1, le=1_000_000)
 
     @field_validator("bot_token")
     @classmethod

@@ -63,6 +63,17 @@ class Metrics:
             registry=r,
         )
 
+        self.invitation_refusals = Gauge(
+            "kring_invitation_refusals_last_hour",
+            "Invitation links refused in the last hour, all accounts together",
+            registry=r,
+        )
+        self.invitation_links_paused = Gauge(
+            "kring_invitation_links_paused",
+            "1 while every invitation link waits: too many were refused in the last hour "
+            "(KRING_INVITATION_REFUSALS_PER_HOUR)",
+            registry=r,
+        )
         self.instances = Gauge(
             "kring_instances",
             "kring serve instances sharing the database (seen in the last 10 s), this one too",

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import Metrics
 from bot.processing import Lanes, sender_of
+from conference.circle import REFUSED, TRIES_IN_TOTAL, TRIES_WINDOW
 from storage.migrate import declared_head, revision_of
 from storage.uow import SqlUnitOfWork
 
@@ -44,7 +45,9 @@ class WebhookEndpoint:
         secret: str,
         metrics: Metrics,
         now: Callable[[], datetime],
+        invitation_refusals_per_hour: int = TRIES_IN_TOTAL,
     ) -> None:
+        self.invitation_refusals_per_hour = invitation_refusals_per_hour
         self.bot = bot
         self.sessions = sessions
         self.lanes = lanes
@@ -121,6 +124,7 @@ class WebhookEndpoint:
                 inbox_waiting, _ = await uow.updates.inbox_lag()
                 outbox_waiting, oldest = await uow.outbox_sending.backlog()
                 overdue = await uow.reminders.overdue(self.now())
+                refused = await uow.audit.count_recent(REFUSED, TRIES_WINDOW)
         except Exception as error:
             log.warning("metrics: the database did not answer (%s)", type(error).__name__)
         else:
@@ -129,6 +133,8 @@ class WebhookEndpoint:
             age = (self.now() - oldest).total_seconds() if oldest is not None else 0.0
             m.outbox_oldest_seconds.set(max(0.0, age))
             m.reminders_overdue.set(overdue)
+            m.invitation_refusals.set(refused)
+            m.invitation_links_paused.set(int(refused >= self.invitation_refusals_per_hour))
         return web.Response(
             body=generate_latest(m.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 
-from conference.access import regional_manager
-from conference.errors import AlreadyAssigned, NotFound
+from conference.access import known_account, known_rows, regional_manager
+from conference.errors import AccessDenied, AlreadyAssigned, NotFound
 from conference.model.audit import OnBehalfOf
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.people import Gender, StaffMember, StaffRole
@@ -88,6 +88,7 @@ async def candidates(
     language_names: dict[str, set[str]],
 ) -> list[Candidate]:
     await regional_manager(uow, actor)
+    known_rows(conference_id)
     request = await uow.conferences.get(conference_id)
     if request is None:
         raise NotFound("no such request")
@@ -105,14 +106,19 @@ async def assign(
 ) -> Assigned:
     """Both ids come from a button: check the actor, the request and the coordinator."""
     await regional_manager(uow, actor)
+    known_rows(conference_id)
+    try:
+        known_account(coordinator_id)
+    except AccessDenied as error:
+        raise NotFound("no such coordinator") from error
     request = await uow.conferences.get(conference_id)
     if request is None:
         raise NotFound("no such request")
-    if request.status is not Status.NEW or request.coordinator_id is not None:
-        raise AlreadyAssigned(request.reference)
     coordinator = await uow.staff.get(coordinator_id)
     if coordinator is None or coordinator.role is not StaffRole.COORDINATOR:
         raise NotFound("no such coordinator")
+    if request.status is not Status.NEW or request.coordinator_id is not None:
+        raise AlreadyAssigned(request.reference)
     updated = await uow.conferences.assign(conference_id, coordinator_id, now)
     await uow.audit.record(actor, "request.assigned", conference_id)
     return Assigned(updated, coordinator)

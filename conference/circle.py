@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from conference.access import coordinator_of, own_invitation
+from conference.access import coordinator_of, known_account, known_rows, own_invitation
 from conference.errors import (
     AccessDenied,
     AlreadyInCircle,
@@ -33,7 +33,7 @@ from conference.model.circle import (
     Rsvp,
     Suggestion,
 )
-from conference.model.ids import ConferenceId, InviteeId, PersonId
+from conference.model.ids import ACCOUNT_IDS, ConferenceId, InviteeId, PersonId
 from conference.model.people import StaffRole
 from conference.model.reminders import Policy
 from conference.model.request import MORE_LANGUAGES, ApplicantRole, ConferenceRequest, Field
@@ -59,6 +59,10 @@ def token_hash(token: str) -> str:
 TRIES_PER_ACCOUNT = 10
 TRIES_WINDOW = timedelta(hours=1)
 REFUSED = "invitation.refused"
+# and when all accounts together were refused this often within the window, every link waits
+# until fewer were (KRING_INVITATION_REFUSALS_PER_HOUR): a flood from many accounts stops there
+TRIES_IN_TOTAL = 100
+PAUSED = "invitation.paused"
 
 
 def looks_like_token(text: str) -> bool:
@@ -66,6 +70,7 @@ def looks_like_token(text: str) -> bool:
 
 
 async def my_conferences(uow: UnitOfWork, actor: PersonId) -> Sequence[ConferenceRequest]:
+    known_account(actor)
     member = await uow.staff.get(actor)
     if member is None or member.role is not StaffRole.COORDINATOR:
         raise AccessDenied("only coordinators have conferences")
@@ -166,6 +171,8 @@ async def reissue(
 ) -> tuple[Invitee, str]:
     """A new link for someone (lost it, or the wrong phone opened it): the old link stops
     working and the new one binds to whoever opens it first. Their answers stay."""
+    known_account(actor)
+    known_rows(invitee_id)
     invitee = await uow.invitees.get(invitee_id)
     if invitee is None:
         raise NotFound("no such invitee")
@@ -178,12 +185,26 @@ async def reissue(
     return renewed, token
 
 
-async def open_invitation(uow: UnitOfWork, person: PersonId, token: str, now: datetime) -> Invitee:
+async def open_invitation(
+    uow: UnitOfWork,
+    person: PersonId,
+    token: str,
+    now: datetime,
+    tries_in_total: int = TRIES_IN_TOTAL,
+) -> Invitee:
     """The link was opened: bind it to this Telegram account the first time, refuse others.
     Every refusal is audited (never the token); an account refused TRIES_PER_ACCOUNT times
-    within TRIES_WINDOW is refused without a look at the link until the window has passed."""
+    within TRIES_WINDOW is refused without a look at the link until the window has passed.
+    When all accounts together were refused `tries_in_total` times within the window, every
+    link is refused (PAUSED, audited as such but not counted as a refusal, so the pause ends
+    a window after the flood) until fewer were."""
+    if person not in ACCOUNT_IDS:  # no Telegram account: nothing to look at, nobody to audit
+        raise InvitationRefused(Refusal.UNKNOWN)
     if await uow.audit.count_recent(REFUSED, TRIES_WINDOW, person) >= TRIES_PER_ACCOUNT:
         raise InvitationRefused(Refusal.TOO_MANY)
+    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
+        await uow.audit.record(person, PAUSED, None)
+        raise InvitationRefused(Refusal.PAUSED)
     try:
         return await _open_invitation(uow, person, token, now)
     except InvitationRefused as refused:
@@ -264,6 +285,8 @@ async def set_minimum_requirement(
     sets or changes the minimum requirement before the meeting. Returns the conference as it
     is now and those in the circle invited before, who should hear it (professionals learn
     it from the coordinator; those invited later read it in their invitation)."""
+    known_account(actor)
+    known_rows(conference_id)
     request = await uow.conferences.get(conference_id)
     if request is None:
         raise NotFound("no such conference")
@@ -370,6 +393,8 @@ async def suggest(
 async def decide_suggestion(
     uow: UnitOfWork, actor: PersonId, suggestion_id: int, accept: bool
 ) -> Suggestion:
+    known_account(actor)
+    known_rows(suggestion_id)
     found = await uow.invitees.suggestion(suggestion_id)
     if found is None:
         raise NotFound("no such suggestion")
@@ -380,6 +405,7 @@ async def decide_suggestion(
 
 
 async def my_invitations(uow: UnitOfWork, person: PersonId) -> Sequence[Invitee]:
+    known_account(person)
     return await uow.invitees.of_person(person)
 
 

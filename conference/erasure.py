@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from conference.access import known_account
 from conference.errors import NotFound, StillStaff
 from conference.model.audit import OnBehalfOf
 from conference.model.ids import ConferenceId, PersonId
@@ -29,6 +30,7 @@ class Forgotten:
 
 async def may_forget(uow: UnitOfWork, person: PersonId) -> None:
     """Staff ask their manager: raises StillStaff (with their open conferences, if any)."""
+    known_account(person)
     if await uow.staff.get(person) is not None:
         raise StillStaff(await _open_conferences(uow, person))
 

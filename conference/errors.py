@@ -78,6 +78,7 @@ class Refusal(enum.StrEnum):
     EXPIRED = "expired"
     TAKEN = "taken"  # already bound to another Telegram account
     TOO_MANY = "too_many"  # this account failed too often of late: not even looked at
+    PAUSED = "paused"  # all accounts together failed too often of late: links wait a while
 
 
 class InvitationRefused(DomainError):
@@ -110,8 +111,6 @@ class TooLate(DomainError):
 class MeetingProblem(enum.StrEnum):
     CLOSED = "closed"  # the date is fixed: voting is over
     NOT_FIXED = "not_fixed"
-    NOT_FAMILY = "not_family"  # only the main person and the parents propose
-    NO_SLOT = "no_slot"
 
 
 class MeetingError(DomainError):

@@ -8,8 +8,15 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from conference.access import coordinator_of, own_invitation
-from conference.errors import MeetingError, MeetingProblem, NotFound, SlotError, SlotProblem
+from conference.access import coordinator_of, known_account, known_rows, own_invitation
+from conference.errors import (
+    AccessDenied,
+    MeetingError,
+    MeetingProblem,
+    NotFound,
+    SlotError,
+    SlotProblem,
+)
 from conference.model.circle import Group, Invitee, Rsvp
 from conference.model.ids import ConferenceId, InviteeId, PersonId
 from conference.model.meeting import (
@@ -104,8 +111,8 @@ async def propose_slots(
     locales: Sequence[str],
 ) -> tuple[Sequence[Slot], list[Invitee]]:
     """Add 2-8 dates (typed, one per line); returns the new slots and whom to ask."""
-    await _closed_if_fixed(uow, conference_id)
     await coordinator_of(uow, actor, conference_id)
+    await _closed_if_fixed(uow, conference_id)
     existing = await uow.meetings.slots(conference_id)
     starts = parse_slots(text, now, zone, locales, [s.starts_at for s in existing])
     added = await uow.meetings.add_slots(conference_id, starts, now)
@@ -144,6 +151,7 @@ async def vote(
 ) -> Invitee:
     """One vote, changed as often as they like until the date is fixed."""
     invitee = await own_invitation(uow, person, invitee_id)
+    known_rows(slot_id)
     if await uow.meetings.slot_conference(slot_id) != invitee.conference_id:
         raise NotFound("not a slot of this conference")
     await _closed_if_fixed(uow, invitee.conference_id)
@@ -198,7 +206,7 @@ async def slot_time(
     for slot in await uow.meetings.slots(conference_id):
         if slot.id == slot_id:
             return slot.starts_at
-    raise MeetingError(MeetingProblem.NO_SLOT)
+    raise NotFound("not a date of this conference")
 
 
 async def nudge(
@@ -229,7 +237,7 @@ async def propose_by_family(
     """The main person suggests a date (typed like the coordinator types one) or a place."""
     invitee = await own_invitation(uow, person, invitee_id)
     if not may_propose(invitee):
-        raise MeetingError(MeetingProblem.NOT_FAMILY)
+        raise AccessDenied("only the main person and the parents propose")
     await _closed_if_fixed(uow, invitee.conference_id)
     try:
         starts_at: datetime | None = parse_slot(text, now, zone, locales)
@@ -247,6 +255,8 @@ async def decide_proposal(
     uow: UnitOfWork, actor: PersonId, proposal_id: int, accept: bool, now: datetime
 ) -> tuple[Proposal, Slot | None]:
     """One tap: a date joins the vote, a place becomes the venue for when the date is fixed."""
+    known_account(actor)
+    known_rows(proposal_id)
     found = await uow.meetings.proposal(proposal_id)
     if found is None:
         raise NotFound("no such proposal")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conference.access import known_account
 from conference.errors import NotFound
 from conference.model.audit import OnBehalfOf
 from conference.model.ids import PersonId
@@ -14,6 +15,7 @@ from conference.ports import UnitOfWork
 
 async def my_data(uow: UnitOfWork, person: PersonId) -> dict[str, Any]:
     """What kring holds about the asking person, and nothing about anyone else."""
+    known_account(person)
     data = await uow.personal_data.of_person(person) or {"telegram_id": person}
     await uow.audit.record(
         person, "personal_data.exported", None, on_behalf_of=OnBehalfOf.SELF, subject=person

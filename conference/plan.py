@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conference.access import coordinator_of, own_invitation
+from conference.access import coordinator_of, known_rows, own_invitation
 from conference.errors import AlreadyAnswered, NotFound, PlanError, PlanProblem
 from conference.model.circle import Group, Invitee, Rsvp
 from conference.model.ids import ConferenceId, PersonId
@@ -71,6 +71,10 @@ async def set_monitor(
     uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId, who: Who
 ) -> Plan:
     plan = await plan_of(uow, actor, conference_id)
+    if who.invitee_id is not None:  # someone of this circle, not of another
+        known_rows(who.invitee_id)
+        if all(p.id != who.invitee_id for p in await uow.invitees.of_conference(conference_id)):
+            raise NotFound("not of this circle")
     return await _save(uow, replace(plan, monitor=who), actor)
 
 
@@ -86,14 +90,13 @@ async def ask_acceptance(
 ) -> tuple[Plan, Invitee]:
     """Forced care, or a plan against the minimum requirement: this professional must accept."""
     plan = await plan_of(uow, actor, conference_id)
+    known_rows(invitee_id)
+    professional = await uow.invitees.get(invitee_id)
+    if professional is None or professional.conference_id != conference_id:
+        raise NotFound("not of this circle")
     if not plan.agreements:
         raise PlanError(PlanProblem.EMPTY)
-    professional = await uow.invitees.get(invitee_id)
-    if (
-        professional is None
-        or professional.conference_id != conference_id
-        or (professional.group is not Group.PROFESSIONAL)
-    ):
+    if professional.group is not Group.PROFESSIONAL:
         raise PlanError(PlanProblem.NOT_PROFESSIONAL)
     saved = await _save(
         uow,
@@ -267,6 +270,8 @@ async def check_in(
 ) -> None:
     """Three months on, for research: stored without who said it."""
     invitee = await own_invitation(uow, person, invitee_id)
+    if invitee.group is Group.PROFESSIONAL:  # the question is the family's (follow_up_plan)
+        raise NotFound("not asked")
     if still_used not in ("yes", "partly", "no") or (
         wellbeing is not None and not 1 <= wellbeing <= 5
     ):

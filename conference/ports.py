@@ -300,8 +300,11 @@ class AuditLog(Protocol):
         the operator or kring itself; `subject`: the person whose data it is, when no
         conference says it. ValueError for an action outside the catalogue."""
 
-    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
-        """How often this actor did an action starting with `action_prefix` of late."""
+    async def count_recent(
+        self, action_prefix: str, within: timedelta, actor: PersonId | None = None
+    ) -> int:
+        """How often this actor (None: any account) did an action starting with
+        `action_prefix` of late."""
         ...
 
     async def pseudonymise(self, person: PersonId, conference_id: ConferenceId | None) -> PersonId:

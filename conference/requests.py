@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from conference.access import known_account, known_rows
 from conference.errors import AccessDenied, Incomplete, NotFound
 from conference.intake import is_complete
 from conference.model.audit import OnBehalfOf
@@ -36,6 +37,7 @@ async def identify(
 ) -> Person:
     """Who is writing: create the person on first contact, keep their chosen language after.
     Their name as their Telegram profile has it, without invisible steering characters."""
+    known_account(person_id)
     first_name = plain(first_name)
     person = await uow.persons.get(person_id)
     if person is not None and person.first_name == first_name[:64] and person.reachable:
@@ -57,6 +59,7 @@ async def recognise(
 ) -> Person:
     """Who pressed a button (or left a chat): the person if known, as `identify` keeps them;
     a stranger is not stored for that alone (nothing of theirs to keep), only when they write."""
+    known_account(person_id)
     if await uow.persons.get(person_id) is not None:
         return await identify(uow, person_id, first_name, language_code, shipped, default_locale)
     locale = choose_locale(language_code, shipped, default_locale)
@@ -66,6 +69,7 @@ async def recognise(
 async def set_language(
     uow: UnitOfWork, person_id: PersonId, locale: str, shipped: Sequence[str]
 ) -> None:
+    known_account(person_id)
     if locale not in shipped:
         raise NotFound(f"locale {locale!r} is not shipped")
     await uow.persons.set_locale(person_id, locale)
@@ -78,6 +82,7 @@ async def submit_request(
     draft: RequestDraft,
     now: datetime,
 ) -> Submitted:
+    known_account(applicant_id)
     if not is_complete(draft):
         raise Incomplete("the draft misses answers or consent")
     applicant = await uow.persons.get(applicant_id)
@@ -97,6 +102,8 @@ async def open_request(
 ) -> ConferenceRequest:
     """A request is shown to managers and to the coordinator it was assigned to; the id comes
     from a button, so check everything."""
+    known_account(actor_id)
+    known_rows(conference_id)
     member = await uow.staff.get(actor_id)
     if member is None:
         raise AccessDenied("only staff open requests")

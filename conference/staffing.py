@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from conference.errors import JoinRefused, StaffLinkRefused
-from conference.model.ids import PersonId
+from conference.model.ids import ACCOUNT_IDS, PersonId
 from conference.model.people import Gender, StaffInvite, StaffMember, StaffRole
 from conference.ports import UnitOfWork
 
@@ -48,6 +48,8 @@ async def invite_staff(
 
 async def join_staff(uow: UnitOfWork, person: PersonId, token: str, now: datetime) -> StaffMember:
     """The person who opens the link becomes the staff member it names; the link is spent."""
+    if person not in ACCOUNT_IDS:
+        raise StaffLinkRefused(JoinRefused.UNKNOWN)
     digest = token_hash(token)
     invite = await uow.staff.invite(digest)
     if invite is None:

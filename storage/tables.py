@@ -270,7 +270,8 @@ class AuditRow(Base):
     log outlives an erased conference."""
 
     __tablename__ = "audit"
-    __table_args__ = (Index("ix_audit_actor_id_at", "actor_id", "at"),)
+    # by account and time: one account's refused links; by time: everyone's of late
+    __table_args__ = (Index("ix_audit_actor_id_at", "actor_id", "at"), Index("ix_audit_at", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -53,6 +53,7 @@ CATALOGUE: dict[str, tuple[DataKind, OnBehalfOf | None]] = {
     "invitee": (DataKind.CIRCLE, OnBehalfOf.COORDINATOR),
     "suggestion.decided": (DataKind.CIRCLE, OnBehalfOf.COORDINATOR),
     "invitation.refused": (DataKind.INVITATION, OnBehalfOf.SELF),
+    "invitation.paused": (DataKind.INVITATION, OnBehalfOf.SELF),  # all links wait a while
     "slots.proposed": (DataKind.MEETING, OnBehalfOf.COORDINATOR),
     "proposal.decided": (DataKind.MEETING, OnBehalfOf.COORDINATOR),
     "availability.viewed": (DataKind.MEETING, OnBehalfOf.COORDINATOR),

@@ -20,7 +20,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from conference.circle import answer
-from conference.errors import MeetingError, NotFound, SlotError
+from conference.errors import AccessDenied, MeetingError, NotFound, SlotError
 from conference.meeting import my_ballot, propose_by_family, vote
 from conference.model.circle import Invitee, Rsvp
 from conference.model.meeting import Vote
@@ -160,7 +160,7 @@ async def proposed(
     except SlotError as error:
         replies.send(message.answer(slot_problem_text(error, zone, i18n.current_locale)))
         return
-    except (NotFound, MeetingError):
+    except (AccessDenied, NotFound, MeetingError):
         await state.clear()
         replies.send(message.answer(_("Voorstellen kan nu niet (meer).")))
         return

@@ -136,7 +136,7 @@ async def fix_ranked_slot(
     """From the ranking: the date is chosen, on to the venue."""
     try:
         await slot_time(uow, person.id, conference.id, callback_data.slot)
-    except MeetingError:
+    except NotFound:
         replies.send(callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True))
         return
     replies.send(callback.answer())

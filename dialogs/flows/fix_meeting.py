@@ -20,7 +20,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from conference.circle import circle
-from conference.errors import AccessDenied, InvalidAnswer, MeetingError, SlotError
+from conference.errors import AccessDenied, InvalidAnswer, MeetingError, NotFound, SlotError
 from conference.intake import clean_text
 from conference.meeting import cancel_meeting, coming, fix_meeting, reachable, slot_time
 from conference.model.ids import ConferenceId, PersonId
@@ -330,7 +330,7 @@ async def chose_slot(
             zone,
             callback_data.slot,
         )
-    except (AccessDenied, MeetingError):
+    except (AccessDenied, NotFound):
         replies.send(callback.answer(_("Die datum ken ik niet (meer)."), show_alert=True))
         return
     replies.send(callback.answer(_("Opgeslagen ✓")))

@@ -3,6 +3,7 @@ answer. The link is checked against the database every time."""
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from conference.circle import (
+    TRIES_IN_TOTAL,
     answer,
     give_reason,
     is_applicant,
@@ -46,6 +48,8 @@ from dialogs.render.texts import _, joined, labelled
 from dialogs.replies import Replies
 from dialogs.states import Answering
 from dialogs.to_others import coordinator_language, notify, when
+
+log = logging.getLogger(__name__)
 
 _RSVPS = tuple(rsvp.value for rsvp in Rsvp)
 _NO_REASONS = tuple(reason.value for reason in NoReason)
@@ -109,11 +113,14 @@ async def opened(
     person: Person,
     i18n: I18n,
     replies: Replies,
+    invitation_refusals_per_hour: int = TRIES_IN_TOTAL,
 ) -> None:
     token = command.args or ""
     try:
-        invitee = await open_invitation(uow, person.id, token, now())
+        invitee = await open_invitation(uow, person.id, token, now(), invitation_refusals_per_hour)
     except InvitationRefused as refused:
+        if refused.reason is Refusal.PAUSED:  # the account's id only, never the link
+            log.warning("invitation links paused (too many refused of late): %s", person.id)
         replies.send(
             message.answer(
                 {
@@ -131,6 +138,10 @@ async def opened(
                     Refusal.TOO_MANY: _(
                         "Dat waren te veel links die niet klopten. Probeer het over een uur "
                         "opnieuw, of vraag de coördinator om een nieuwe link."
+                    ),
+                    Refusal.PAUSED: _(
+                        "Je uitnodiging openen lukt nu even niet. Probeer je link over een uur "
+                        "opnieuw. Sorry!"
                     ),
                 }[refused.reason]
             )

@@ -415,6 +415,11 @@ async def acceptor(
     except PlanError as error:
         replies.send(callback.answer(_plan_problem(error), show_alert=True))
         return
+    except NotFound:  # not of this circle
+        replies.send(
+            callback.answer(_("Dat is geen professional in deze kring."), show_alert=True)
+        )
+        return
     people = await _people(uow, conference.id)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     reachable = _send_for_acceptance(replies, i18n, zone, plan, people, professional)

@@ -155,21 +155,26 @@ class SqlAudit(Repository):
             AuditRecord(0, utc_now(), actor, capacity, action, kind, conference_id, subject)
         )
 
-    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
+    async def count_recent(
+        self, action_prefix: str, within: timedelta, actor: PersonId | None = None
+    ) -> int:
+        """How often the action was recorded of late: by this account, or by all (None); this
+        unit of work's records not yet written included."""
         since = utc_now() - within
-        counted = await self._s.scalar(
-            select(func.count()).where(
-                AuditRow.actor_id == actor,
-                AuditRow.at >= since,
-                AuditRow.action.startswith(action_prefix, autoescape=True),
-            )
+        query = select(func.count()).where(
+            AuditRow.at >= since,
+            AuditRow.action.startswith(action_prefix, autoescape=True),
         )
+        if actor is not None:
+            query = query.where(AuditRow.actor_id == actor)
         waiting = sum(
             1
             for r in self.pending
-            if r.actor == actor and r.at >= since and r.action.startswith(action_prefix)
+            if (actor is None or r.actor == actor)
+            and r.at >= since
+            and r.action.startswith(action_prefix)
         )
-        return int(counted or 0) + waiting
+        return int(await self._s.scalar(query) or 0) + waiting
 
     async def write(self) -> None:
         """Chain this unit of work's records onto the log: the last thing before the commit."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from emulator import BotApiEmulator
 from storage.tables import AuditRow
@@ -21,6 +24,8 @@ from tests.flows.steps import (
     press_forged,
     ready_manager,
     request_on_the_managers_screen,
+    serving_kring,
+    started,
     walk_intake,
     walk_professional_intake,
 )
@@ -445,3 +450,52 @@ async def test_an_account_that_keeps_guessing_links_is_not_heard_for_an_hour(
         )
     assert actions == ["invitation.refused.unknown"] * 10
     assert token not in caplog.text and "g" * 30 not in caplog.text
+
+
+async def test_links_wait_a_while_when_many_accounts_were_refused(
+    emu: BotApiEmulator, migrated_url: str, caplog: pytest.LogCaptureFixture
+):
+    """Besides per account, refused links are counted for all accounts together: past
+    KRING_INVITATION_REFUSALS_PER_HOUR (3 here) every link waits, the person hears so kindly,
+    the log says so without the link, and /metrics shows it; an hour on, links open again."""
+    async with started(serving_kring(emu, migrated_url, invitation_refusals_per_hour=3)) as kring:
+        ayse = await assigned_conference(emu, kring)
+        token = await invite_wim(ayse)
+        for number in range(3):  # three accounts, each refused once
+            guesser = emu.user(f"Someone {number}", language_code="nl")
+            await guesser.send_text(f"/start {'g' * 30}{number:02d}")
+            assert "ken ik niet" in guesser.last.text
+        wim = emu.user("Wim", language_code="nl")
+        await wim.send_text(f"/start {token}")  # a real link, in the middle of a flood
+        assert "Je uitnodiging openen lukt nu even niet" in wim.last.text
+        assert await metrics(kring) == (3, 1)
+        async with kring.uow() as uow:
+            actions = list(await uow.session.scalars(select(AuditRow.action)))
+            assert actions.count("invitation.refused.unknown") == 3
+            assert actions.count("invitation.paused") == 1  # not counted as a refusal
+            # an hour later
+            an_hour_ago = datetime.now(UTC) - timedelta(hours=1, minutes=1)
+            await uow.session.execute(update(AuditRow).values(at=an_hour_ago))
+            await uow.commit()
+        assert await metrics(kring) == (0, 0)
+        await wim.send_text(f"/start {token}")
+        assert "Hello Wim!" in wim.last.text  # invited in English
+    paused = [r for r in caplog.records if "invitation links paused" in r.getMessage()]
+    assert len(paused) == 1 and str(wim.id) in paused[0].getMessage()
+    assert token not in caplog.text and "g" * 30 not in caplog.text
+
+
+async def metrics(kring: Running) -> tuple[float, float]:
+    """/metrics: refused links in the last hour, and whether links wait."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://{kring.settings.listen}/metrics") as resp:
+            body = await resp.text()
+    samples = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in body.splitlines()
+        if line and not line.startswith("#")
+    }
+    return (
+        samples["kring_invitation_refusals_last_hour"],
+        samples["kring_invitation_links_paused"],
+    )

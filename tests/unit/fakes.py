@@ -507,9 +507,13 @@ class FakeAudit:
         self.entries.append((actor, action, conference_id))
         self.records.append((kind.value, capacity.value, subject))
 
-    async def count_recent(self, action_prefix: str, within: timedelta, actor: PersonId) -> int:
+    async def count_recent(
+        self, action_prefix: str, within: timedelta, actor: PersonId | None = None
+    ) -> int:
         return sum(
-            1 for who, what, _ in self.entries if who == actor and what.startswith(action_prefix)
+            1
+            for who, what, _ in self.entries
+            if actor in (None, who) and what.startswith(action_prefix)
         )
 
     async def pseudonymise(self, person: PersonId, conference_id: ConferenceId | None) -> PersonId:

@@ -244,3 +244,25 @@ async def test_an_applicant_kring_cannot_reach_is_added_the_usual_way():
     with pytest.raises(ApplicantUnknown):
         await invite_applicant(uow, AYSE.person_id, cid, "tante", Group.FAMILY, False, NOW)
     assert not await uow.invitees.of_conference(cid)
+
+
+async def test_links_wait_once_all_accounts_together_were_refused_too_often():
+    """Three accounts refused once each (the limit here is 3): the next link waits, even a
+    real one, and the wait is audited but not counted as a refusal (so it ends an hour after
+    the flood, not an hour after the last person who tried)."""
+    uow, conference = await conference_of_ayse()
+    draft = InviteeDraft("Wim", "broer", Group.FAMILY, "en", False)
+    _wim, token = await invite(uow, AYSE.person_id, conference, draft, NOW)
+    for guesser in (601, 602, 603):
+        with pytest.raises(InvitationRefused) as refused:
+            await open_invitation(uow, PersonId(guesser), "g" * 32, NOW, tries_in_total=3)
+        assert refused.value.reason is Refusal.UNKNOWN
+    with pytest.raises(InvitationRefused) as refused:
+        await open_invitation(uow, PersonId(502), token, NOW, tries_in_total=3)
+    assert refused.value.reason is Refusal.PAUSED
+    assert [what for who, what, _ in uow.audit.entries if who == PersonId(502)] == [
+        "invitation.paused"
+    ]
+    assert await uow.audit.count_recent("invitation.refused", timedelta(hours=1)) == 3
+    opened = await open_invitation(uow, PersonId(502), token, NOW, tries_in_total=4)
+    assert opened.person_id == PersonId(502)  # below the limit, the link opens
