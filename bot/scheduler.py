@@ -83,32 +83,24 @@ class Jobs:
             misfire_grace_time=3600,
             next_run_time=datetime.now(UTC),
         )
-        # Every night, and a minute after the start (a bot that does not run at night still
-        # forgets)
-        self.scheduler.add_job(
-            self.housekeeping,
-            "cron",
-            hour=3,
-            minute=30,
-            id=HOUSEKEEPING,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
-        )
-        self.scheduler.add_job(
-            self.retention,
-            "cron",
-            hour=3,
-            minute=45,
-            id=RETENTION,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC) + timedelta(minutes=2),
-        )
+        # Every night, and a minute or two after the start (a bot that does not run at night
+        # still forgets)
+        for job, name, minute, after in (
+            (self.housekeeping, HOUSEKEEPING, 30, 1),
+            (self.retention, RETENTION, 45, 2),
+        ):
+            self.scheduler.add_job(
+                job,
+                "cron",
+                hour=3,
+                minute=minute,
+                id=name,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC) + timedelta(minutes=after),
+            )
         self.scheduler.start()
 
     async def housekeeping(self) -> tuple[int, int]:

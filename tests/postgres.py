@@ -1,11 +1,15 @@
 """The PostgreSQL server the tests may use (KRING_TEST_POSTGRES_URL), and statements run on it
-outside any test database: creating and dropping the databases the tests get."""
+outside any test database: creating and dropping the databases the tests get, cutting a
+connection kring waits on."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL", "")
 
@@ -25,3 +29,20 @@ async def admin_execute(sql: str) -> None:
         await connection.execute(sql)
     finally:
         await connection.close()
+
+
+WAITING_ON_A_LOCK = text(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+)
+
+
+async def cut_the_waiting_connection(admin: AsyncConnection) -> None:
+    """As if the network dropped: the connection of the transaction waiting on our lock."""
+    for _ in range(200):
+        pids = list(await admin.scalars(WAITING_ON_A_LOCK))
+        if pids:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("kring never waited on the lock")

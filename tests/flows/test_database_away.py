@@ -5,34 +5,17 @@ their answer is not stored yet, and then answers as if nothing had happened."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import insert
 
 from bot.processing import TELL_AFTER
 from emulator import BotApiEmulator
 from storage.db import create_engine
 from storage.tables import ProcessedUpdateRow
 from tests.flows.steps import Running
-
-WAITING_ON_A_LOCK = text(
-    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-)
-
-
-async def cut_the_waiting_connection(admin: AsyncConnection) -> None:
-    """As if the network dropped: the connection of the transaction waiting on our lock."""
-    for _ in range(200):
-        pids = list(await admin.scalars(WAITING_ON_A_LOCK))
-        if pids:
-            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("kring never waited on the lock")
+from tests.postgres import cut_the_waiting_connection
 
 
 async def test_an_answer_the_database_could_not_take_is_stored_when_it_is_back(

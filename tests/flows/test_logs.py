@@ -6,14 +6,12 @@ invitation tokens, the phone number, the question and what people typed."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import insert
 
 from bot.processing import TELL_AFTER
 from emulator import BotApiEmulator
@@ -21,6 +19,7 @@ from storage.db import create_engine
 from storage.tables import ProcessedUpdateRow
 from tests.flows.steps import QUESTION_NL, Running, unreadable_message
 from tests.flows.worked_example import play_the_worked_example
+from tests.postgres import cut_the_waiting_connection
 
 NAMES = ("Edith", "Frank", "Sandra", "Wim", "Herman", "Riet", "Ayse", "Marieke", "Bos", "Kees")
 TYPED = ("Meester Kees", "via school", "Buurthuis De Linde", "Johan's teacher", "Zeist")
@@ -103,20 +102,3 @@ async def test_nothing_personal_is_logged_when_the_database_and_telegram_fail(
     assert "not stored" in caplog.text  # the fault was logged
     assert {c.status for c in emu.calls} >= {500, 429}  # and Telegram did fail
     assert personal_data_in(caplog, "Johan") == []
-
-
-WAITING_ON_A_LOCK = text(
-    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-)
-
-
-async def cut_the_waiting_connection(admin: AsyncConnection) -> None:
-    """As if the network dropped: the connection of the transaction waiting on our lock."""
-    for _ in range(200):
-        pids = list(await admin.scalars(WAITING_ON_A_LOCK))
-        if pids:
-            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("kring never waited on the lock")
