@@ -202,7 +202,11 @@ class Supervisor:
         self.started_at = 0.0
 
     def start(self) -> None:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+        clean = {  # the data key stays: the database's, made by fresh_database if need be
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("KRING_") or k == "KRING_DATA_KEY"
+        }
         env = {
             **clean,
             "KRING_BOT_TOKEN": TOKEN,

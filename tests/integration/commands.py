@@ -1,5 +1,6 @@
 """`kring` as an operator types it: `python -m bot ...` in a directory of its own, with only the
-KRING_* settings given (none from the environment the tests run in)."""
+KRING_* settings given (none from the environment the tests run in) and the data key, which an
+operator keeps set for the service (tests/conftest.py sets one for PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ def kring(
     *args: str, cwd: Path, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """`stdin`: what the operator types (nothing: an empty input)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRING_")}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("KRING_") or k == "KRING_DATA_KEY"
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
