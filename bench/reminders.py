@@ -343,7 +343,18 @@ def clone(t: Template, c: int, layout: Layout) -> Template:
 
 
 # Columns the use cases fill from the wall clock or at random: not compared.
-UNCOMPARED = {"token_hash", "created_at", "updated_at", "at", "id", "position", "hash"}
+# (position and hash are the audit chain's; salt and who random per record)
+UNCOMPARED = {
+    "token_hash",
+    "created_at",
+    "updated_at",
+    "at",
+    "id",
+    "position",
+    "hash",
+    "salt",
+    "who",
+}
 
 
 def compare(made: Template, copied: Template) -> list[str]:
