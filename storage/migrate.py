@@ -66,13 +66,15 @@ async def revision_of(connection: AsyncConnection) -> str | None:
 
 
 async def current_revision(url: str) -> str | None:
-    """The revision the database is at (None: not under Alembic yet)."""
+    """The revision the database is at (None: not under Alembic yet). A database that cannot
+    be reached raises (the caller waits for it), rather than passing for a new one."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
-            return await revision_of(connection)
-    except DBAPIError:
-        return None  # no alembic_version table: a new database
+            try:
+                return await revision_of(connection)
+            except DBAPIError:
+                return None  # no alembic_version table: a new database
     finally:
         await engine.dispose()
 
