@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from conference.model.audit import OnBehalfOf
 from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
-from conference.model.ids import ConferenceId, PersonId
+from conference.model.ids import ConferenceId, InviteeId, PersonId
 from conference.model.meeting import Meeting, Proposal, Slot, Vote
 from conference.model.outbox import Batch, BatchReport, Outbound, Unconfirmed
 from conference.model.people import Person, StaffInvite, StaffMember, StaffRole
@@ -16,6 +16,7 @@ from conference.model.plan import FollowUp, Plan
 from conference.model.privacy import Erased
 from conference.model.reminders import Planned, Reminder
 from conference.model.request import ConferenceRequest, RequestDraft, Status
+from conference.model.web import WebAccount
 
 
 class Clock(Protocol):
@@ -347,6 +348,19 @@ class PersonalDataRepository(Protocol):
         invitation, not staff) and whose conversation is as old: gone, with it."""
 
 
+class WebAccountRepository(Protocol):
+    async def add(self, invitee_id: InviteeId, at: datetime) -> WebAccount:
+        """The invitation's web account (`web_account_of`), made if it has none yet."""
+
+    async def get(self, person_id: PersonId) -> WebAccount | None: ...
+
+    async def bind_browser(self, person_id: PersonId, browser_hash: str | None) -> None:
+        """Bind the account to the browser whose cookie secret hashes to this (None: to
+        nobody, the next browser to open a valid link takes it)."""
+
+    async def set_email(self, person_id: PersonId, email: str | None) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories are read-only attributes, so an implementation may hold its own types."""
 
@@ -385,6 +399,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def web_accounts(self) -> WebAccountRepository: ...
 
     async def commit(self) -> None: ...
 

@@ -426,3 +426,14 @@ class CheckInRow(Base):
     still_used: Mapped[str] = mapped_column(String(8))
     wellbeing: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebAccountRow(Base):
+    """The account of a relative who answers on the web page (conference/model/web.py)."""
+
+    __tablename__ = "web_account"
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("invitee.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    browser_hash: Mapped[str | None] = mapped_column(String(64))  # of the cookie's secret
+    email: Mapped[str | None] = mapped_column(SealedText("web_account.email"))

@@ -21,6 +21,7 @@ from storage.repositories.plans import SqlPlans
 from storage.repositories.reminders import SqlReminders
 from storage.repositories.staff import SqlStaff
 from storage.repositories.updates import SqlUpdateLog
+from storage.repositories.web_accounts import SqlWebAccounts
 
 # Set while this task holds its turn on SQLite (storage/db.py): a second unit of work opened
 # inside the first would wait for ever, so it is refused at once.
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminders(session)
         self.plans = SqlPlans(session)
         self.personal_data = SqlPersonalData(session)
+        self.web_accounts = SqlWebAccounts(session)
         return self
 
     async def __aexit__(

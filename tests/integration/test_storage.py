@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from conference.assignment import assign
 from conference.circle import invite, tell_of_second_phone
 from conference.model.circle import Group, InviteeDraft
-from conference.model.ids import PersonId
+from conference.model.ids import PersonId, on_the_web, web_account_of
 from conference.model.people import StaffMember, StaffRole
 from conference.model.request import Field, RequestDraft, RequestKind
 from conference.requests import identify, submit_request
@@ -26,6 +26,7 @@ from storage.migrate import (
 )
 from storage.tables import ProcessedUpdateRow
 from storage.uow import SqlUnitOfWork
+from tests.raw_database import raw_values
 from tests.unit.examples import complete_info_talk
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -208,3 +209,39 @@ async def test_a_second_phone_is_told_once_a_day_per_invitation(sessions):
         ]
         await uow.commit()
     assert told == [True, False, True]
+
+
+async def test_a_web_account_is_one_per_invitation_with_its_browser_and_sealed_address(
+    sessions, migrated_url
+):
+    now = datetime.now(UTC)
+    async with SqlUnitOfWork(sessions) as uow:
+        await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
+        request = (
+            await submit_request(uow, PersonId(8000), "nl", complete_info_talk(), now)
+        ).request
+        await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
+        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
+        await assign(uow, PersonId(9001), request.id, PersonId(7001), now)
+        invitee, _ = await invite(
+            uow,
+            PersonId(7001),
+            request.id,
+            InviteeDraft("Herman", "oom", Group.FAMILY, "nl", False),
+            now,
+        )
+        account = await uow.web_accounts.add(invitee.id, now)
+        again = await uow.web_accounts.add(invitee.id, now + timedelta(days=1))
+        await uow.web_accounts.bind_browser(account.person_id, "ab" * 32)
+        await uow.web_accounts.set_email(account.person_id, "herman@example.org")
+        await uow.commit()
+    assert account == again and on_the_web(account.person_id)
+    assert account.person_id == web_account_of(invitee.id)
+    assert not on_the_web(PersonId(7001))
+    async with SqlUnitOfWork(sessions) as uow:
+        stored = await uow.web_accounts.get(account.person_id)
+        assert await uow.web_accounts.get(web_account_of(invitee.id + 1)) is None
+    assert stored is not None
+    assert (stored.browser_hash, stored.email) == ("ab" * 32, "herman@example.org")
+    raw = (await raw_values(migrated_url))["web_account.email"]
+    assert len(raw) == 1 and "herman" not in raw[0]

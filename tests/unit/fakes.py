@@ -9,7 +9,7 @@ from typing import Any
 
 from conference.model.audit import OnBehalfOf, classify
 from conference.model.circle import Food, Invitee, InviteeDraft, Needs, NoReason, Rsvp, Suggestion
-from conference.model.ids import ConferenceId, PersonId
+from conference.model.ids import ConferenceId, InviteeId, PersonId, web_account_of
 from conference.model.meeting import Meeting, Proposal, Slot, Vote
 from conference.model.outbox import Batch, BatchReport, Outbound, Unconfirmed
 from conference.model.people import Person, StaffInvite, StaffMember, StaffRole
@@ -18,6 +18,7 @@ from conference.model.privacy import Erased
 from conference.model.reminders import Planned, Reminder
 from conference.model.reminders import Status as ReminderStatus
 from conference.model.request import ConferenceRequest, RequestDraft, Status
+from conference.model.web import WebAccount
 from conference.ports import UnitOfWork
 
 
@@ -558,6 +559,26 @@ class FakePersonalData:
         return 0
 
 
+class FakeWebAccounts:
+    def __init__(self) -> None:
+        self.rows: dict[PersonId, WebAccount] = {}
+
+    async def add(self, invitee_id: InviteeId, at: datetime) -> WebAccount:
+        person = web_account_of(invitee_id)
+        return self.rows.setdefault(person, WebAccount(person, invitee_id, at))
+
+    async def get(self, person_id: PersonId) -> WebAccount | None:
+        return self.rows.get(person_id)
+
+    async def bind_browser(self, person_id: PersonId, browser_hash: str | None) -> None:
+        if person_id in self.rows:
+            self.rows[person_id] = replace(self.rows[person_id], browser_hash=browser_hash)
+
+    async def set_email(self, person_id: PersonId, email: str | None) -> None:
+        if person_id in self.rows:
+            self.rows[person_id] = replace(self.rows[person_id], email=email)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.persons = FakePersons()
@@ -572,6 +593,7 @@ class FakeUnitOfWork:
         self.updates = FakeUpdateLog()
         self.audit = FakeAudit()
         self.personal_data = FakePersonalData()
+        self.web_accounts = FakeWebAccounts()
         self.commits = 0
 
     async def commit(self) -> None:

@@ -27,6 +27,9 @@ def imported_modules(source: Path) -> list[str]:
 
 
 def is_test_module(module: str) -> bool:
+    """One of ours (not a library's, such as aiohttp.test_utils)."""
+    if not module.startswith(("tests.", ".")):
+        return False
     last = module.rsplit(".", 1)[-1]
     return last.startswith("test_") or last == "conftest"
 
