@@ -90,6 +90,7 @@ class ChatClient:
         app.router.add_post("/api/panes/{pane}/press", self._press)
         app.router.add_post("/api/panes/{pane}/key", self._key)
         app.router.add_post("/api/panes/{pane}/start", self._start)
+        app.router.add_post("/api/panes/{pane}/location", self._location)
         app.router.add_post("/api/actions/{action}", self._action)
         return app
 
@@ -239,6 +240,20 @@ class ChatClient:
         if not isinstance(parameter, str) or not START_PARAMETER.match(parameter):
             raise web.HTTPBadRequest(text="start: 1-64 of A-Z a-z 0-9 _ -")
         await pane.person.send_text(f"/start {parameter}", wait=False)
+        return web.json_response({"ok": True})
+
+    async def _location(self, request: web.Request) -> web.Response:
+        """📎 Location: the person shares a place (a map pin)."""
+        pane, body = await self._pane(request)
+        latitude, longitude = body.get("latitude"), body.get("longitude")
+        if not (
+            isinstance(latitude, (int, float))
+            and isinstance(longitude, (int, float))
+            and -90 <= latitude <= 90
+            and -180 <= longitude <= 180
+        ):
+            raise web.HTTPBadRequest(text="latitude -90..90 and longitude -180..180")
+        await pane.person.send_location(float(latitude), float(longitude), wait=False)
         return web.json_response({"ok": True})
 
     async def _action(self, request: web.Request) -> web.Response:

@@ -10,6 +10,8 @@ import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.app import Kring
 from emulator import BotMessage, Person
@@ -30,14 +32,25 @@ class Relative:
     language: str  # on the coordinator's language button, in its own script
     must_attend: bool
     answer: str | None  # the Dutch msgid of the button they press, None: left open
+    votes: tuple[int, ...] = ()  # taps on each proposed date (1 yes, 2 if need be, 3 no)
 
 
 RELATIVES = (
     Relative("mother", "Sandra", "moeder", "العربية", True, None),
-    Relative("father", "Frank", "vader", "Türkçe", True, "✅ Ja, ik kom"),
-    Relative("brother", "Wim", "broer", "Polski", False, "🤔 Misschien"),
-    Relative("uncle", "Herman", "oom", "English", False, "✅ Ja, ik kom"),
+    Relative("father", "Frank", "vader", "Türkçe", True, "✅ Ja, ik kom", (3, 1, 1)),
+    Relative("brother", "Wim", "broer", "Polski", False, "🤔 Misschien", (1, 2, 3)),
+    Relative("uncle", "Herman", "oom", "English", False, "✅ Ja, ik kom", (1, 1, 2)),
 )
+DATES_AHEAD = (20, 27, 34)  # days from today: the dates Ayse proposes
+
+
+def proposed_dates(zone: ZoneInfo) -> str:
+    """Three dates a few weeks ahead, as a Dutch coordinator types them (3-7 10:00)."""
+    today = datetime.now(zone)
+    moments = [today + timedelta(days=days) for days in DATES_AHEAD]
+    return "\n".join(
+        f"{m.day}-{m.month} {10 if i % 2 == 0 else 14}:00" for i, m in enumerate(moments)
+    )
 
 
 class Example:
@@ -56,8 +69,8 @@ class Example:
                 return f"The example is loaded already: {self.reference}."
             self.reference = await self._play()
         return (
-            f"Loaded: {self.reference}. Sandra (the mother) has her invitation open: "
-            "answer it on her phone."
+            f"Loaded: {self.reference}. Sandra (the mother) has not answered her invitation "
+            "yet: answer it on her phone. Ayse can fix a date (📌) and send a map pin (📍)."
         )
 
     async def _play(self) -> str:
@@ -78,9 +91,30 @@ class Example:
             await person.send_text(f"/start {token}")
             if relative.answer is not None:
                 await person.press(self._in(person, relative.answer))
+        await self._dates(ayse, reference)
+        return reference
+
+    async def _dates(self, ayse: Person, reference: str) -> None:
+        """Ayse proposes three dates, those who answered vote, and Ayse looks at who can
+        when (the bot's picture); fixing the date is left to whoever tries it."""
         await ayse.send_text("/conferences")
         await ayse.press(reference, contains=True)
-        return reference
+        await ayse.press("📅 Datum en plaats")
+        await ayse.press("➕ Datums voorstellen")
+        await ayse.send_text(proposed_dates(self.app.settings.zone))
+        for relative in RELATIVES:
+            if relative.votes:
+                await self._vote(self.people[relative.phone], relative.votes)
+        await ayse.press("📅 Datum en plaats")
+
+    @staticmethod
+    async def _vote(person: Person, taps: tuple[int, ...]) -> None:
+        """Each date's button tapped `taps[i]` times on the ballot (it cycles yes, if need
+        be, no): by place, so in any language."""
+        ballot = await person.wait_for(lambda m: any("❔" in b for row in m.buttons for b in row))
+        for row, count in enumerate(taps):
+            for _ in range(count):
+                await person.press_at(ballot.message_id, row, 0)
 
     def _in(self, person: Person, msgid: str) -> str:
         """A label as `person` reads it on their phone."""

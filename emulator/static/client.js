@@ -175,7 +175,6 @@ function messageNode(pane, message) {
     item.append(el("img", {
       src: message.photo,
       alt: message.text ? "Picture: " + message.text.split("\n")[0] : "Picture",
-      loading: "lazy",
     }));
   }
   if (message.document) {
@@ -248,6 +247,24 @@ function buildPane(info) {
     el("label", { for: linkId }, "Link to open as " + info.name),
     linkInput,
     el("button", { type: "submit" }, "Open")));
+  const placeId = `place-${info.key}`;
+  const placeInput = el("input", { id: placeId, type: "text", value: "52.0907, 5.1214", dir: "ltr",
+    inputmode: "decimal" });
+  const sendPlace = el("details", { class: "open-link", lang: "en", dir: "ltr" },
+    el("summary", {}, "📎 Send a location"),
+    el("form", { onsubmit: (event) => {
+      event.preventDefault();
+      const [latitude, longitude] = placeInput.value.split(",").map((part) => Number(part.trim()));
+      if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
+        toast(pane, "Latitude, longitude: e.g. 52.0907, 5.1214", true);
+        return;
+      }
+      post(`/api/panes/${info.key}/location`, { latitude, longitude })
+        .catch((e) => toast(pane, e.message, true));
+    } },
+    el("label", { for: placeId }, "Latitude, longitude to send as " + info.name),
+    placeInput,
+    el("button", { type: "submit" }, "Send")));
   const keyboard = el("div", { class: "reply-keyboard", role: "group", "aria-label": "Keyboard", hidden: true });
   const toastBox = el("div", { class: "toast", role: "status", "aria-live": "polite" });
   const section = el("section", {
@@ -256,7 +273,7 @@ function buildPane(info) {
   el("header", { lang: "en", dir: "ltr" },
     el("h2", { id: titleId }, `${info.title}: ${info.name}`),
     el("p", { class: "who" }, [info.note, `language ${info.lang}`].filter(Boolean).join(" · "))),
-  toastBox, list, keyboard, composer, openLink);
+  toastBox, list, keyboard, composer, openLink, sendPlace);
   pane.nodes = { section, list, keyboard, toast: toastBox, input };
   return pane;
 }

@@ -55,14 +55,19 @@ async def test_a_relative_answers_on_her_phone_and_the_coordinator_sees_it(
     applicant = page.locator('section[data-pane="applicant"]')
     await expect(applicant.locator("li.message.own").first).to_be_visible()
     await expect(coordinator).to_contain_text("Sandra ★ (moeder, familie)")
+    # the dates were voted on: Ayse got the bot's picture of who can when
+    matrix = coordinator.locator("li.message.bot img").last
+    await expect(matrix).to_be_visible()
+    assert await matrix.evaluate("image => image.naturalWidth") > 100
 
     # Sandra answers her invitation in Arabic, on her own phone
     yes = t("ar", "✅ Ja, ik kom")
     assert yes != "✅ Ja, ik kom"
-    await mother.get_by_role("button", name=yes).click()
-    # the invitation changes in place: thanked, still one message
-    invitation = mother.locator("li.message.bot").last
+    invitation = mother.locator("li.message.bot", has=page.get_by_role("button", name=yes))
+    await invitation.get_by_role("button", name=yes).click()
+    # the invitation changes in place: thanked, still the one message
     await expect(invitation.locator(".meta")).to_contain_text("edited")
+    await expect(invitation).to_have_count(1)
 
     # Ayse opens the conference again: Sandra is coming
     field = coordinator.get_by_label("Message from Ayse")
