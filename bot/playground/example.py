@@ -1,7 +1,8 @@
 """DOMAIN.md's worked example, played through the real bot on the playground's phones: Edith
 asks for a conference for Johan (8) in the intake chat, the manager assigns Ayse, Ayse
-invites Johan's mother, father, brother Wim and uncle Herman, and each opens their own link
-and (but the mother) answers. The phones keep that history; the mother's answer is left to
+invites Johan's mother, father, brother Wim and uncle Herman, each opens their own link and
+(but the mother) answers, Ayse proposes three dates, they vote, and Ayse looks at who can
+when. The phones keep that history; the mother's answer and fixing the date are left to
 whoever tries the playground."""
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ function messageNode(pane, message) {
   }
   if (message.document) {
     item.append(el("a", { class: "card", href: message.document.url, download: message.document.name },
-      "📎 " + message.document.name));
+      "📎 ", el("bdi", {}, message.document.name)));
   }
   if (message.venue) {
     const v = message.venue;

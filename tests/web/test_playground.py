@@ -5,6 +5,7 @@ client on its own (emulator/client.py), drawing a message edited in place once."
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -79,6 +80,27 @@ async def test_a_relative_answers_on_her_phone_and_the_coordinator_sees_it(
     await expect(coordinator.locator("li.message.bot").last).to_contain_text(
         "Sandra ★ (moeder, familie): komt"
     )
+    # Ayse fixes the first date at a place with a map pin: the uncle gets the venue with a
+    # map link and the calendar file to download
+    await coordinator.get_by_role("button", name="📌 Vastzetten").last.click()
+    for typed in ("Buurthuis De Linde", "Lindelaan 1, Utrecht"):
+        await field.fill(typed)
+        await field.press("Enter")
+        await expect(coordinator.locator("li.message.own").last).to_contain_text(typed)
+    await coordinator.locator("summary", has_text="Send a location").click()
+    await coordinator.get_by_role("button", name="Send", exact=True).last.click()
+    await coordinator.get_by_role("button", name="✅ Vastzetten en versturen").click()
+    uncle = page.locator('section[data-pane="uncle"]')
+    await expect(uncle.get_by_role("link", name="Map")).to_have_attribute(
+        "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=52\.0907")
+    )
+    calendar = uncle.locator('a[download$=".ics"]')
+    await expect(calendar).to_be_visible(timeout=15_000)
+    download = await page.request.get(
+        playground.url.rstrip("/") + (await calendar.get_attribute("href") or "")
+    )
+    assert (await download.body()).startswith(b"BEGIN:VCALENDAR")
+
     # pressing the example again builds nothing twice
     await page.get_by_role("button", name="Load the example").click()
     await expect(status).to_contain_text("loaded already")
@@ -138,6 +160,26 @@ async def test_a_message_edited_in_place_is_drawn_once(browser: Browser) -> None
                 await expect(bot_messages.locator(".meta")).to_contain_text("edited")
                 assert await phone_.get_by_role("button", name="Ja").count() == 0
                 await screenshot(page, "client-edited-in-place")
+
+                # a t.me link to this bot opens it as the phone's person: /start with its value
+                await call(
+                    "sendMessage", chat_id=wim.id,
+                    text="Jouw link:\nhttps://t.me/client_test_bot?start=abc-123",
+                )  # fmt: skip
+                await phone_.get_by_role(
+                    "link", name="https://t.me/client_test_bot?start=abc-123"
+                ).click()
+                await wim.chat.signal.wait_until(
+                    lambda: any(
+                        m.data.get("text") == "/start abc-123"
+                        for m in wim.chat.messages.values()
+                        if not m.from_bot
+                    ),
+                    5,
+                )
+                await expect(phone_.locator("li.message.own").last).to_have_text(
+                    re.compile(r"^/start abc-123")
+                )
         finally:
             await client.stop()
     assert emu.internal_errors == []
