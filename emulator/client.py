@@ -144,20 +144,19 @@ class ChatClient:
         def changed() -> list[str]:
             return [k for k, chat in chats.items() if chat.version != known.get(k, -1)]
 
-        if not changed():
+        if chats and not changed():
             waits = [
                 asyncio.ensure_future(
-                    chat.signal.wait_until(
-                        lambda chat=chat, k=k: chat.version != known.get(k, -1),  # type: ignore[misc]
-                        LONG_POLL,
-                    )
+                    chat.signal.wait_until(_moved(chat, known.get(k, -1)), LONG_POLL)
                 )
                 for k, chat in chats.items()
             ]
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            for wait in waits:
-                wait.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when the page went away mid-wait
+                for wait in waits:
+                    wait.cancel()
+                await asyncio.gather(*waits, return_exceptions=True)
         return web.json_response(
             {"panes": {key: self._pane_state(chats[key]) for key in changed()}}
         )
@@ -318,6 +317,10 @@ def message_json(stored: StoredMessage) -> dict[str, Any]:
         for row in keyboard
     ]
     return out
+
+
+def _moved(chat: Chat, version: int) -> Callable[[], bool]:
+    return lambda: chat.version != version
 
 
 def _file_url(file_id: str) -> str:
