@@ -29,6 +29,7 @@ from tests.flows.steps import (
     t,
 )
 from tests.mailbox import Mailbox, attachments, body_html, body_text, smtp_server
+from tests.traces import traces
 
 START = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)  # a Saturday; the meeting a week later
 EWA = "ewa@example.org"
@@ -178,7 +179,7 @@ async def test_a_relative_with_only_an_email_address(
     while clock.now() < datetime(2027, 3, 27, 12, 0, tzinfo=UTC):
         clock.advance(timedelta(hours=12))
         await asyncio.sleep(0.4)
-    got = await mails(box, 4, seconds=3)
+    await mails(box, 4, seconds=3)
     await asyncio.sleep(1)  # nothing more comes
     got = box.to(EWA)
     assert len(got) == 4, [m["Subject"] for m in got]
@@ -189,3 +190,9 @@ async def test_a_relative_with_only_an_email_address(
     # nothing for a web account went to Telegram
     assert all(int(call.params.get("chat_id", 0)) not in WEB_ACCOUNT_IDS for call in emu.calls)
     assert last_message_containing(wim.messages, "Reminder:")
+
+    # erasing the conference takes the address (and the web account) along
+    async with running.uow() as uow:
+        await uow.personal_data.erase_conference(ConferenceId(1), clock.now())
+        await uow.commit()
+    assert await traces(running.settings.database_url, [EWA]) == []
