@@ -1,5 +1,6 @@
 """A local SMTP server for tests (aiosmtpd on 127.0.0.1, a free port) that keeps what it is
-sent; `refuse` makes it answer RCPT TO with a code of its choosing ("550 ...", "451 ...")."""
+sent; each answer in `refusals` (e.g. "451 try later", "550 no such user") refuses one RCPT TO
+in turn, `refuse_all` every one."""
 
 from __future__ import annotations
 
@@ -19,14 +20,17 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
-        self.refuse: str | None = None
+        self.refusals: list[str] = []
+        self.refuse_all: str | None = None
         self._lock = threading.Lock()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
-        if self.refuse is not None:
-            return self.refuse
+        if self.refusals:
+            return self.refusals.pop(0)
+        if self.refuse_all is not None:
+            return self.refuse_all
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
