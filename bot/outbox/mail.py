@@ -152,7 +152,9 @@ class MailSender:
         try:
             while not self._stopping:
                 try:
-                    if not self._queues:
+                    # more while none may go now (those waiting for a retry do not hold
+                    # up others), up to a few waves in hand
+                    if not self._ready and sum(map(len, self._queues.values())) < 5 * WAVE:
                         await self._claim()
                     job = self._next(loop.time())
                     if job is not None:
