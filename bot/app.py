@@ -146,6 +146,7 @@ class Kring:
         self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)
         self.metrics = Metrics()
         self.metrics.watch_sender(self.outbox.stats, self.pace)
+        self.metrics.watch_mail(self.mail.stats)
         self.processor = UpdateProcessor(
             self.dispatcher, self.bot, self.sessions, self.i18n, self.metrics
         )

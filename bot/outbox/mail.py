@@ -260,15 +260,18 @@ class MailSender:
                     surely=True,
                 )
                 return
-            self.stats.failed += 1
-            await self._settle(job, DeliveryState.FAILED, str(error))
+            await self._fail(job, str(error))
             return
         except Permanent as error:
-            self.stats.failed += 1
-            await self._settle(job, DeliveryState.FAILED, str(error))
+            await self._fail(job, str(error))
             return
         self.stats.sent += 1
         await self._settle(job, DeliveryState.SENT)
+
+    async def _fail(self, job: MailJob, why: str) -> None:
+        self.stats.failed += 1
+        log.warning("batch %s: an e-mail failed (%s)", job.claimed.batch_id, why)
+        await self._settle(job, DeliveryState.FAILED, why)
 
     def _postpone(self, person: PersonId, delay: float) -> None:
         self._ready.remove(person)
