@@ -41,6 +41,14 @@ def report_text(report: BatchReport) -> str:
                 report.skipped,
             ).format(count=report.skipped)
         )
+    if report.web_only:
+        lines.append(
+            ngettext(
+                "🌐 {count} alleen op de eigen webpagina: geen e-mailadres (bel die persoon)",
+                "🌐 {count} alleen op hun eigen webpagina: geen e-mailadres (bel hen)",
+                report.web_only,
+            ).format(count=report.web_only)
+        )
     # Only someone who started the bot is ever sent to, so a 403 now (blocked) and one noted
     # before (left out) both mean: this person blocked the bot.
     if blocked := report.blocked + report.unreachable:
