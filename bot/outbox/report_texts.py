@@ -22,8 +22,8 @@ def report_text(report: BatchReport) -> str:
     if report.failed:
         lines.append(
             ngettext(
-                "⚠️ {count} kon niet worden bezorgd (Telegram weigerde het)",
-                "⚠️ {count} konden niet worden bezorgd (Telegram weigerde het)",
+                "⚠️ {count} kon niet worden bezorgd (Telegram of de e-mailserver weigerde het)",
+                "⚠️ {count} konden niet worden bezorgd (Telegram of de e-mailserver weigerde het)",
                 report.failed,
             ).format(count=report.failed)
         )
