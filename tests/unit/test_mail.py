@@ -76,7 +76,8 @@ def test_the_fixed_date_as_an_email_in_polish(i18n: CatalogI18n):
     assert "Buurthuis De Linde\nLindelaan 4, Utrecht\nhttps://www.openstreetmap.org/" in text
     assert "mlat=52.090000&mlon=5.120000" in text
     # the buttons' place: one line to their own page, in their language
-    assert "Wszystkie informacje o konferencji i udzielona odpowiedź są na osobistej stronie:" in text
+    footer = "Wszystkie informacje o konferencji i udzielona odpowiedź są na osobistej stronie:"
+    assert footer in text
     assert text.rstrip().endswith(PAGE)
     html = body_html(message)
     assert html.startswith("<!DOCTYPE html>") and '<html lang="pl" dir="ltr">' in html
