@@ -1,0 +1,121 @@
+"""The web door wired to the rest of kring: its units of work, the catalogs, the clock, and
+the coordinator's messages, rendered as the chat renders them and queued in the request's unit
+of work (the outbox sends them once it commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import CatalogI18n
+from conference.model.circle import Invitee, Rsvp, Suggestion
+from conference.model.ids import PersonId
+from conference.model.outbox import Batch, Outbound, Text
+from conference.ports import UnitOfWork
+from dialogs.clock import reset_clock, use_clock
+from dialogs.flows.who_else import tell_of_suggestion
+from dialogs.render.rsvp_news import tell_coordinator
+from dialogs.render.texts import _
+from dialogs.replies import Replies
+from dialogs.to_others import coordinator_language, notify
+from storage.uow import SqlUnitOfWork
+from web.door import Door
+
+
+class ChatNotices:
+    """web.door.Notices: what the page tells the coordinator, in chat."""
+
+    def __init__(self, i18n: CatalogI18n, zone: ZoneInfo, clock: Clock, default_locale: str):
+        self.i18n = i18n
+        self.zone = zone
+        self.clock = clock
+        self.default_locale = default_locale
+
+    @contextmanager
+    def _chat(self) -> Iterator[None]:
+        """What the chat's renderers expect around them: the catalogs and the app's clock."""
+        token = use_clock(self.clock)
+        try:
+            with self.i18n.context():
+                yield
+        finally:
+            reset_clock(token)
+
+    async def second_browser(self, uow: UnitOfWork, invitee: Invitee) -> None:
+        replies = Replies()
+        with self._chat():
+            async with coordinator_language(uow, self.i18n, invitee.conference_id) as request:
+                if request is None or request.coordinator_id is None:
+                    return
+                notify(
+                    replies,
+                    request.coordinator_id,
+                    _(
+                        "Let op: de uitnodiging van {name} ({reference}) is op de webpagina "
+                        "geopend in een tweede browser (of al op Telegram) en geweigerd. "
+                        "Geef {name} zo nodig een nieuwe link."
+                    ).format(name=escape(invitee.name), reference=request.reference),
+                )
+        await self._queue(uow, replies, invitee)
+
+    async def suggested(self, uow: UnitOfWork, invitee: Invitee, made: Suggestion) -> None:
+        replies = Replies()
+        with self._chat():
+            await tell_of_suggestion(replies, uow, self.i18n, self.default_locale, made)
+        await self._queue(uow, replies, invitee)
+
+    async def answered(self, uow: UnitOfWork, invitee: Invitee, before: Rsvp | None) -> None:
+        replies = Replies()
+        with self._chat():
+            await tell_coordinator(replies, uow, self.i18n, self.zone, invitee, before)
+        await self._queue(uow, replies, invitee)
+
+    async def _queue(self, uow: UnitOfWork, replies: Replies, invitee: Invitee) -> None:
+        messages = [
+            Outbound(PersonId(int(m.chat_id)), None, (Text(m.text, _buttons(m.reply_markup)),))
+            for m in replies
+            if isinstance(m, SendMessage)
+        ]
+        if messages:
+            await uow.outbox.enqueue(
+                Batch(
+                    kind="note", created_by=invitee.person_id, conference_id=invitee.conference_id
+                ),
+                messages,
+                self.clock.now(),
+            )
+
+
+def _buttons(markup: object) -> tuple[tuple[tuple[str, str], ...], ...]:
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return ()
+    return tuple(
+        tuple((b.text, b.callback_data or "") for b in row) for row in markup.inline_keyboard
+    )
+
+
+def web_door(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    i18n: CatalogI18n,
+    clock: Clock,
+) -> Door:
+    return Door(
+        units=lambda: SqlUnitOfWork(sessions),
+        catalogs=i18n.locales,
+        default_locale=settings.default_locale,
+        zone=settings.zone,
+        policy=settings.policy,
+        now=clock.now,
+        notices=ChatNotices(i18n, settings.zone, clock, settings.default_locale),
+        secure_cookie=(settings.public_url or "").startswith("https://"),
+        refusals_per_hour=settings.invitation_refusals_per_hour,
+    )

@@ -1,0 +1,163 @@
+"""A relative without Telegram answers the whole invitation on the web page, in real Chromium,
+against the real bot (`kring run` with KRING_PUBLIC_URL) and the emulator: the coordinator sees
+the answers in chat; a second browser is refused and the coordinator hears of it; axe-core
+finds nothing on any state of the page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from emulator import BotApiEmulator, Person
+from tests.flows.steps import (
+    TOKEN,
+    Running,
+    assigned_conference,
+    free_port,
+    invite,
+    last_text,
+    running_kring,
+    started,
+    t,
+)
+from tests.web.browser import axe_violations, described, screenshot
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    emulator = BotApiEmulator(timeout=15)
+    emulator.add_bot(token=TOKEN, username="kring_test_bot", first_name="kring")
+    async with emulator:
+        yield emulator
+    assert emulator.internal_errors == []
+
+
+@pytest.fixture
+async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
+    port = free_port()
+    running = running_kring(
+        emu, migrated_url, listen=f"127.0.0.1:{port}", public_url=f"http://127.0.0.1:{port}"
+    )
+    async with started(running) as ready:
+        yield ready
+
+
+async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
+    ayse = await assigned_conference(emu, kring)
+    assert kring.app is not None
+    soon = kring.app.clock.now() + timedelta(days=30)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Datums voorstellen")
+    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
+    return ayse
+
+
+async def no_violations(page: Page, name: str) -> None:
+    await screenshot(page, name)
+    found = await axe_violations(page)
+    assert found == [], described(found)
+
+
+async def save(page: Page, section: str, locale: str) -> None:
+    await page.locator(f"#{section} button[type=submit]").click()
+    await page.wait_for_url(f"**saved={section}*")
+    assert t(locale, "Opgeslagen ✓") in await page.locator(f"#{section} .saved").inner_text()
+
+
+async def answer_everything(page: Page, locale: str) -> None:
+    """Yes, both dates, food with consent and two allergens, needs, a suggestion."""
+    await page.get_by_label(t(locale, "✅ Ja, ik kom")).check()
+    await save(page, "rsvp", locale)
+    await no_violations(page, f"invitation-{locale}-saved")
+    await page.locator("#dates input[value=yes]").first.check()
+    await page.locator("#dates input[value=ifneedbe]").last.check()
+    await save(page, "dates", locale)
+    await page.get_by_label(t(locale, "Ja, dat mag")).check()
+    await page.get_by_label(t(locale, "Halal")).check()
+    await page.get_by_label(t(locale, "Pinda's")).check()
+    await page.get_by_label(t(locale, "Melk")).check()
+    await save(page, "food", locale)
+    await page.locator("#interpreter").select_option("ar")
+    await page.locator("#children").fill("2")
+    await page.get_by_label(t(locale, "Kinderopvang nodig")).check()
+    await save(page, "needs", locale)
+    await page.locator("#suggest-name").fill("Herman")
+    await page.locator("#suggest-relation").fill("oom")
+    await save(page, "suggest", locale)
+
+
+async def test_a_relative_answers_in_dutch_and_a_second_browser_is_refused(
+    emu: BotApiEmulator, kring: Running, browser: Browser
+) -> None:
+    ayse = await with_two_dates(emu, kring)
+    token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
+    url = f"{kring.settings.public_url}/i/{token}"
+
+    first = await browser.new_context(viewport={"width": 360, "height": 740})
+    page = await first.new_page()
+    await page.goto(url)
+    assert "Hallo Edith!" in await page.locator("main").inner_text()
+    await no_violations(page, "invitation-nl")
+    await answer_everything(page, "nl")
+    # the answers stand after a reload: they are stored
+    await page.reload()
+    assert await page.get_by_label("Halal").is_checked()
+    assert await page.locator("#children").input_value() == "2"
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    view = last_text(ayse)
+    assert "Edith (tante, familie): komt" in view, view
+    assert "Halal 1" in view and "Pinda's 1" in view
+    assert "kinderen 2 (opvang 1)" in view
+    await ayse.wait_for("Edith stelt voor om ook Herman (oom) te vragen")
+
+    other = await browser.new_context()
+    stranger = await other.new_page()
+    response = await stranger.goto(url)
+    assert response is not None and response.status == 403
+    assert "andere browser" in await stranger.locator("main").inner_text()
+    await no_violations(stranger, "invitation-refused")
+    await ayse.wait_for("tweede browser")
+    await first.close()
+    await other.close()
+
+
+async def test_a_relative_answers_in_arabic_right_to_left(
+    emu: BotApiEmulator, kring: Running, browser: Browser
+) -> None:
+    ayse = await with_two_dates(emu, kring)
+    token = await invite(ayse, "Fatima", "buurvrouw", "buren", "Arabisch", False)
+    context = await browser.new_context(viewport={"width": 360, "height": 740})
+    page = await context.new_page()
+    await page.goto(f"{kring.settings.public_url}/i/{token}")
+    html = page.locator("html")
+    assert await html.get_attribute("lang") == "ar"
+    assert await html.get_attribute("dir") == "rtl"
+    await no_violations(page, "invitation-ar")
+    await answer_everything(page, "ar")
+    # no: with a reason, said in their own words
+    await page.get_by_label(t("ar", "Nee, ik kan niet")).check()
+    await page.get_by_label(t("ar", "Het is te ver weg voor mij")).check()
+    await page.locator("#reason-text").fill("بعيد جدا")
+    await save(page, "rsvp", "ar")
+    await no_violations(page, "invitation-ar-no")
+    # the page switches to Dutch, and stays so
+    await page.locator("#locale").select_option("nl")
+    await page.locator("#language button[type=submit]").click()
+    await page.wait_for_url("**saved=language*")
+    assert await html.get_attribute("dir") == "ltr"
+    assert "Opgeslagen ✓" in await page.locator("#language .saved").inner_text()
+
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    view = last_text(ayse)
+    assert (
+        "Fatima (buurvrouw, buren): komt niet (Het is te ver weg voor mij; “بعيد جدا”)" in view
+    ), view
+    await context.close()

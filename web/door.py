@@ -1,0 +1,52 @@
+"""What bot/ (the composition root) gives the web door: units of work, catalogs, the clock,
+and how the coordinator is told of something in chat."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from conference.circle import TRIES_IN_TOTAL
+from conference.model.circle import Invitee, Rsvp, Suggestion
+from conference.model.reminders import Policy
+from conference.ports import UnitOfWork
+
+
+class Notices(Protocol):
+    """Messages to the coordinator in chat, queued in the request's unit of work (they go out
+    once it commits), in the coordinator's language."""
+
+    async def second_browser(self, uow: UnitOfWork, invitee: Invitee) -> None:
+        """Another browser (or a link a Telegram account opened) was refused."""
+
+    async def suggested(self, uow: UnitOfWork, invitee: Invitee, made: Suggestion) -> None:
+        """Who else should be asked: for the coordinator to decide with the family."""
+
+    async def answered(self, uow: UnitOfWork, invitee: Invitee, before: Rsvp | None) -> None:
+        """Their coming changed after the date was fixed."""
+
+
+@dataclass(frozen=True)
+class Door:
+    units: Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+    catalogs: Mapping[str, gettext.GNUTranslations]  # the shipped languages
+    default_locale: str
+    zone: ZoneInfo
+    policy: Policy
+    now: Callable[[], datetime]
+    notices: Notices
+    secure_cookie: bool = True  # the public address is https
+    refusals_per_hour: int = TRIES_IN_TOTAL
+
+    def words(self, locale: str) -> gettext.NullTranslations:
+        """The catalog of `locale`, else of the default language (Dutch: the source)."""
+        found = self.catalogs.get(locale) or self.catalogs.get(self.default_locale)
+        return found if found is not None else gettext.NullTranslations()
+
+    def locale(self, wanted: str) -> str:
+        return wanted if wanted in self.catalogs else self.default_locale

@@ -1,0 +1,490 @@
+"""The invitation page: GET shows it, each form POSTs to one action, which calls the same use
+case as the chat, commits, and sends the browser back to the page (303), where "Saved ✓"
+stands by what was saved. Every request checks the link and the browser against the database."""
+
+from __future__ import annotations
+
+import gettext
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from aiohttp import web
+from babel import Locale, UnknownLocaleError
+from jinja2 import Environment
+from markupsafe import Markup
+from multidict import MultiDictProxy
+
+from conference.circle import (
+    MAX_CHILDREN,
+    answer,
+    give_reason,
+    interpreter_choices,
+    set_food,
+    set_needs,
+    suggest,
+    tell_of_second_phone,
+)
+from conference.errors import DomainError, InvitationRefused, Refusal
+from conference.meeting import my_ballot, vote
+from conference.model.circle import (
+    Allergen,
+    Diet,
+    Food,
+    Group,
+    Invitee,
+    Needs,
+    NoReason,
+    Rsvp,
+)
+from conference.model.meeting import Meeting, Slot, Vote
+from conference.model.request import ConferenceRequest
+from conference.ports import UnitOfWork
+from conference.web_invitation import open_on_web, set_language
+from web.door import Door
+from web.render import direction, moment, own_name, render
+from web.security import (
+    COOKIE,
+    CSRF_FIELD,
+    browser_hash,
+    csrf_ok,
+    csrf_token,
+    keep_secret,
+    new_secret,
+)
+
+log = logging.getLogger(__name__)
+
+DOOR = web.AppKey("door", Door)
+TEMPLATES = web.AppKey("templates", Environment)
+
+MAX_NAME = 60
+MAX_REACH = 200
+MAX_LANGUAGE_NAME = 40
+SECTIONS = ("rsvp", "dates", "food", "needs", "suggest", "language")
+
+
+class BadInput(Exception):
+    """A form the page cannot take as it is: shown again with a kind word, nothing lost."""
+
+    def __init__(self, section: str, message: str) -> None:
+        super().__init__(section)
+        self.section = section
+        self.message = message
+
+
+@dataclass
+class Shown:
+    """What the page shows besides the invitee: read through the use cases."""
+
+    request: ConferenceRequest | None
+    meeting: Meeting
+    slots: Sequence[Slot]
+    votes: Mapping[int, Vote]
+    interpreters: Sequence[str]
+    typed: dict[str, str] = field(default_factory=dict)
+
+
+def _secret(request: web.Request) -> tuple[str, bool]:
+    """The browser's secret from its cookie, or a new one (then set with the answer)."""
+    secret = request.cookies.get(COOKIE, "")
+    if 20 <= len(secret) <= 100:
+        return secret, False
+    return new_secret(), True
+
+
+def _accepted_locale(request: web.Request, door: Door) -> str:
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag = part.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
+        if tag in door.catalogs:
+            return tag
+    return door.default_locale
+
+
+async def invitation_page(request: web.Request) -> web.StreamResponse:
+    door = request.app[DOOR]
+    secret, fresh = _secret(request)
+    async with door.units() as uow:
+        found = await _opened(request, uow, secret)
+        if isinstance(found, web.Response):
+            await uow.commit()
+            return found
+        shown = await _shown(uow, door, found)
+        await uow.commit()
+    response = _page(request, found, shown, secret, saved=request.query.get("saved"))
+    if fresh:
+        keep_secret(response, secret, door.secure_cookie)
+    return response
+
+
+async def _opened(request: web.Request, uow: UnitOfWork, secret: str) -> Invitee | web.Response:
+    """The invitee behind the link for this browser, or the page that kindly refuses it (the
+    coordinator is told of a second browser, once a day per invitation)."""
+    door = request.app[DOOR]
+    token = request.match_info["token"]
+    try:
+        return await open_on_web(
+            uow, token, browser_hash(secret), door.now(), door.refusals_per_hour
+        )
+    except InvitationRefused as refused:
+        if refused.reason is Refusal.PAUSED:
+            log.warning("invitation links paused (too many refused of late): a web page")
+        taken = refused.invitee if refused.reason is Refusal.TAKEN else None
+        if taken is not None and await tell_of_second_phone(uow, taken, door.now()):
+            await door.notices.second_browser(uow, taken)
+        locale = door.locale(
+            refused.invitee.locale if refused.invitee else _accepted_locale(request, door)
+        )
+        return _refusal(request, refused.reason, locale)
+
+
+def _refusal(request: web.Request, reason: Refusal, locale: str) -> web.Response:
+    door = request.app[DOOR]
+    words = door.words(locale)
+    _ = words.gettext
+    text = {
+        Refusal.UNKNOWN: _(
+            "Deze uitnodiging ken ik niet (meer). Vraag de coördinator om een nieuwe link."
+        ),
+        Refusal.EXPIRED: _(
+            "Deze uitnodiging is verlopen. Vraag de coördinator om een nieuwe link."
+        ),
+        Refusal.TAKEN: _(
+            "Deze uitnodiging is al geopend in een andere browser of op een andere telefoon. "
+            "Is dat niet van jou? De coördinator hoort het en geeft je een nieuwe link."
+        ),
+        Refusal.TOO_MANY: _(
+            "Dat waren te veel links die niet klopten. Probeer het over een uur "
+            "opnieuw, of vraag de coördinator om een nieuwe link."
+        ),
+        Refusal.PAUSED: _(
+            "Je uitnodiging openen lukt nu even niet. Probeer je link over een uur opnieuw. Sorry!"
+        ),
+    }[reason]
+    html = render(
+        request.app[TEMPLATES],
+        "refused.html",
+        words,
+        lang=locale,
+        dir=direction(locale),
+        text=text,
+    )
+    return web.Response(text=html, content_type="text/html", status=403)
+
+
+async def _shown(uow: UnitOfWork, door: Door, invitee: Invitee) -> Shown:
+    person = invitee.person_id
+    assert person is not None
+    _invitee, slots, votes = await my_ballot(uow, person, invitee.id)
+    return Shown(
+        await uow.conferences.get(invitee.conference_id),
+        await uow.meetings.get(invitee.conference_id),
+        slots,
+        votes,
+        await interpreter_choices(uow, person, invitee.id, tuple(door.catalogs)),
+    )
+
+
+def _labels(words: gettext.NullTranslations) -> dict[str, Any]:
+    """The choices, named as in the chat (the same messages, so the same translations)."""
+    _ = words.gettext
+    return {
+        "rsvp": {
+            Rsvp.YES: _("✅ Ja, ik kom"),
+            Rsvp.MAYBE: _("🤔 Misschien"),
+            Rsvp.NO: _("Nee, ik kan niet"),
+        },
+        "reasons": {
+            NoReason.DATE: _("Ik kan niet op die dag"),
+            NoReason.DISTANCE: _("Het is te ver weg voor mij"),
+            NoReason.RATHER_NOT: _("Ik doe liever niet mee"),
+        },
+        "votes_labels": {
+            Vote.YES: _("✅ kan"),
+            Vote.IF_NEED_BE: _("🟡 als het moet"),
+            Vote.NO: _("❌ kan niet"),
+        },
+        "diets": {
+            Diet.NONE: _("Geen bijzonderheden"),
+            Diet.VEGETARIAN: _("Vegetarisch"),
+            Diet.VEGAN: _("Veganistisch"),
+            Diet.HALAL: _("Halal"),
+            Diet.KOSHER: _("Koosjer"),
+            Diet.NO_PORK: _("Geen varkensvlees"),
+            Diet.NO_ALCOHOL: _("Geen alcohol"),
+        },
+        "allergens": {
+            Allergen.GLUTEN: _("Gluten"),
+            Allergen.CRUSTACEANS: _("Schaaldieren"),
+            Allergen.EGGS: _("Eieren"),
+            Allergen.FISH: _("Vis"),
+            Allergen.PEANUTS: _("Pinda's"),
+            Allergen.SOY: _("Soja"),
+            Allergen.MILK: _("Melk"),
+            Allergen.NUTS: _("Noten"),
+            Allergen.CELERY: _("Selderij"),
+            Allergen.MUSTARD: _("Mosterd"),
+            Allergen.SESAME: _("Sesamzaad"),
+            Allergen.SULPHITES: _("Sulfiet"),
+            Allergen.LUPIN: _("Lupine"),
+            Allergen.MOLLUSCS: _("Weekdieren"),
+        },
+    }
+
+
+def _introduction(words: gettext.NullTranslations, invitee: Invitee, shown: Shown) -> list[Markup]:
+    """The invitation as the chat gives it, one paragraph per line; the message is escaped,
+    the values isolated (<bdi>: a Latin name in Arabic text keeps its place)."""
+    _ = words.gettext
+    text = Markup.escape(
+        _(
+            "Hallo {name}! Je bent uitgenodigd voor een Eigen Kracht-conferentie.\n\n"
+            "Daar maken familie, vrienden en buren samen een plan. Een onafhankelijke "
+            "coördinator helpt met de voorbereiding. Het plan is van de familie.\n"
+            "Eerst krijgt iedereen uitleg en informatie. Daarna praat de familie "
+            "alleen verder, zonder coördinator en hulpverleners. Dat heet het besloten "
+            "deel.\n"
+            "Wat we van je vragen: kom als je kunt, en denk mee."
+        )
+    ).format(name=_isolated(invitee.name))
+    request = shown.request
+    if (
+        request is not None
+        and request.minimum_requirement
+        and invitee.group is not Group.PROFESSIONAL
+    ):
+        text += Markup("\n") + Markup.escape(
+            _(
+                "Eén regel staat al vast: {requirement}\nElk plan moet zich daaraan houden. "
+                "Zo'n regel heet een minimumeis."
+            )
+        ).format(requirement=_isolated(request.minimum_requirement))
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def _isolated(value: str) -> Markup:
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def _page(
+    request: web.Request,
+    invitee: Invitee,
+    shown: Shown,
+    secret: str,
+    saved: str | None = None,
+    problem: BadInput | None = None,
+) -> web.Response:
+    door = request.app[DOOR]
+    locale = door.locale(invitee.locale)
+    words = door.words(locale)
+    token = request.match_info["token"]
+    meeting = shown.meeting
+    voting = bool(shown.slots) and not meeting.fixed and invitee.rsvp is not Rsvp.NO
+    html = render(
+        request.app[TEMPLATES],
+        "invitation.html",
+        words,
+        lang=locale,
+        dir=direction(locale),
+        invitee=invitee,
+        paragraphs=_introduction(words, invitee, shown),
+        action=lambda name: f"/i/{token}/{name}",
+        csrf_field=CSRF_FIELD,
+        csrf=csrf_token(secret),
+        saved=saved if saved in SECTIONS else None,
+        problem=problem,
+        typed=shown.typed,
+        slots=[(slot, moment(slot.starts_at, door.zone, locale)) for slot in shown.slots],
+        votes=shown.votes,
+        voting=voting,
+        fixed=meeting.fixed,
+        interpreters=_interpreters(invitee, shown, locale),
+        languages=[(code, own_name(code)) for code in sorted(door.catalogs)],
+        max_children=MAX_CHILDREN,
+        max_name=MAX_NAME,
+        max_reach=MAX_REACH,
+        **_labels(words),
+    )
+    return web.Response(
+        text=html, content_type="text/html", status=422 if problem is not None else 200
+    )
+
+
+def _interpreters(invitee: Invitee, shown: Shown, locale: str) -> list[tuple[str, str]]:
+    """The languages offered, named in the reader's; one typed in chat stays among them."""
+    offered = [(code, _language_name(code, locale)) for code in shown.interpreters]
+    typed = invitee.needs.interpreter
+    if typed and typed not in shown.interpreters:
+        offered.append((typed, typed))
+    return offered
+
+
+def _language_name(code: str, locale: str) -> str:
+    try:
+        return Locale.parse(code).get_display_name(locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+# --- the actions: each reads its form, calls the use case ------------------------------------
+
+Form = MultiDictProxy[Any]
+E = TypeVar("E", bound=StrEnum)
+Action = Callable[[UnitOfWork, Door, Invitee, Form], Awaitable[None]]
+
+
+def _one(form: Form, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _choice(kind: type[E], value: str, section: str, message: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise BadInput(section, message) from None
+
+
+async def _rsvp(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    words = door.words(invitee.locale)
+    _ = words.gettext
+    person = invitee.person_id
+    assert person is not None
+    rsvp = _choice(Rsvp, _one(form, "answer"), "rsvp", _("Kies ja, misschien of nee."))
+    reason = (
+        _choice(NoReason, _one(form, "reason"), "rsvp", _("Die keuze ken ik niet."))
+        if _one(form, "reason")
+        else None
+    )
+    before = invitee.rsvp
+    answered = await answer(
+        uow, person, invitee.id, rsvp, reason, policy=door.policy, now=door.now()
+    )
+    typed = " ".join(_one(form, "reason_text").split())
+    if rsvp is Rsvp.NO and typed:
+        answered = await give_reason(uow, person, invitee.id, typed)
+    await door.notices.answered(uow, answered, before)
+
+
+async def _dates(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    _mine, slots, _votes = await my_ballot(uow, person, invitee.id)
+    chosen = {
+        slot.id: _choice(Vote, value, "dates", _("Die keuze ken ik niet."))
+        for slot in slots
+        if (value := _one(form, f"slot-{slot.id}"))
+    }
+    for slot_id, choice in chosen.items():
+        try:
+            await vote(uow, person, invitee.id, slot_id, choice, door.now())
+        except DomainError:
+            raise BadInput("dates", _("De datum staat al vast, kiezen kan niet meer.")) from None
+
+
+async def _food(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    consent = _one(form, "consent") == "yes"
+    diet = (
+        _choice(Diet, _one(form, "diet"), "food", _("Die keuze ken ik niet."))
+        if _one(form, "diet")
+        else None
+    )
+    allergens = frozenset(
+        _choice(Allergen, value, "food", _("Die keuze ken ik niet."))
+        for value in form.getall("allergen", [])
+        if isinstance(value, str)
+    )
+    await set_food(uow, person, invitee.id, Food(consent, diet, allergens))
+
+
+async def _needs(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    try:
+        children = int(_one(form, "children") or "0")
+    except ValueError:
+        raise BadInput("needs", _("Typ een getal, bijvoorbeeld 2.")) from None
+    if not 0 <= children <= MAX_CHILDREN:
+        raise BadInput("needs", _("Typ een getal, bijvoorbeeld 2."))
+    interpreter = " ".join(_one(form, "interpreter").split())[:MAX_LANGUAGE_NAME] or None
+    await set_needs(
+        uow,
+        person,
+        invitee.id,
+        Needs(
+            interpreter=interpreter,
+            children=children,
+            childcare=_one(form, "childcare") == "yes",
+            transport=_one(form, "transport") == "yes",
+            accessibility=_one(form, "accessibility") == "yes",
+        ),
+    )
+
+
+async def _suggest(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    name = " ".join(_one(form, "name").split())[:MAX_NAME]
+    relation = " ".join(_one(form, "relation").split())[:MAX_NAME]
+    reach = " ".join(_one(form, "reach").split())[:MAX_REACH] or None
+    if not name or not relation:
+        raise BadInput("suggest", _("Vul de naam in en wie het is voor de familie."))
+    made = await suggest(uow, person, invitee.id, name, relation, reach, door.now())
+    await door.notices.suggested(uow, invitee, made)
+
+
+async def _language(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    person = invitee.person_id
+    assert person is not None
+    await set_language(uow, person, invitee.id, _one(form, "locale"), tuple(door.catalogs))
+
+
+ACTIONS: dict[str, Action] = {
+    "rsvp": _rsvp,
+    "dates": _dates,
+    "food": _food,
+    "needs": _needs,
+    "suggest": _suggest,
+    "language": _language,
+}
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    door = request.app[DOOR]
+    section = request.match_info["action"]
+    action = ACTIONS.get(section)
+    if action is None:
+        raise web.HTTPNotFound()
+    form = await request.post()
+    secret = request.cookies.get(COOKIE, "")
+    async with door.units() as uow:
+        found = await _opened(request, uow, secret)
+        if isinstance(found, web.Response):
+            await uow.commit()
+            return found
+        if not csrf_ok(secret, form.get(CSRF_FIELD)):
+            # a form from elsewhere, or one that waited through a new link: shown again
+            problem = BadInput(
+                section,
+                door.words(found.locale).gettext("Dat lukte niet. Probeer het nog een keer."),
+            )
+            shown = await _shown(uow, door, found)
+            await uow.commit()
+            return _page(request, found, shown, secret, problem=problem)
+        try:
+            await action(uow, door, found, form)
+        except BadInput as problem:
+            shown = await _shown(uow, door, found)
+            shown.typed = {k: v for k, v in form.items() if isinstance(v, str)}
+            await uow.commit()  # nothing was written: the form is shown again, as typed
+            return _page(request, found, shown, secret, problem=problem)
+        await uow.commit()
+    raise web.HTTPSeeOther(f"/i/{request.match_info['token']}?saved={section}#{section}")
