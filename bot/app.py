@@ -104,6 +104,7 @@ def build_dispatcher(
         clock=clock or clock_from(settings.clock),
         organisation=settings.organisation,
         invitation_refusals_per_hour=settings.invitation_refusals_per_hour,
+        public_url=settings.public_url,
     )
     dispatcher.update.outer_middleware(
         ActorMiddleware(i18n.available_locales, settings.default_locale)

@@ -416,6 +416,7 @@ async def chose_must_attend(
     person: Person,
     i18n: I18n,
     bot: Bot,
+    public_url: str | None,
     replies: Replies,
 ) -> None:
     """The last answer: the person joins the circle and the coordinator gets their link."""
@@ -439,7 +440,7 @@ async def chose_must_attend(
     replies.send(
         edit_in_place(message, _("{name} staat in de kring ✓").format(name=escape(invitee.name)))
     )
-    await hand_out(replies, message, bot, i18n, invitee, token)
+    await hand_out(replies, message, bot, i18n, invitee, token, public_url)
 
 
 async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
@@ -454,6 +455,7 @@ async def new_link(
     uow: UnitOfWork,
     person: Person,
     bot: Bot,
+    public_url: str | None,
     i18n: I18n,
     replies: Replies,
 ) -> None:
@@ -469,7 +471,7 @@ async def new_link(
             _("De oude link van {name} werkt niet meer.").format(name=escape(invitee.name))
         )
     )
-    await hand_out(replies, message, bot, i18n, invitee, token)
+    await hand_out(replies, message, bot, i18n, invitee, token, public_url)
 
 
 def router() -> Router:
@@ -574,13 +576,17 @@ async def hand_out(
     i18n: I18n,
     invitee: Invitee,
     token: str,
+    public_url: str | None = None,
 ) -> None:
     """The personal link three ways: to copy, as a text to forward in the person's own
-    language, and as a QR code for a paper letter. The token is shown here and nowhere else."""
+    language, and as a QR code for a paper letter. The token is shown here and nowhere else.
+    With a web door (KRING_PUBLIC_URL) the same token opens the page for relatives without
+    Telegram: both links go along, and whichever door opens first takes the invitation."""
     me = await bot.me()
     # The link stands bare on a line of its own, outside every translation: apps find a
     # link up to the next space, so an isolate or a full stop glued to it would break it.
     link = bare_link(f"https://t.me/{me.username}?start={token}")
+    page = bare_link(f"{public_url}/i/{token}") if public_url else ""
     replies.send(
         chat.answer(
             _(
@@ -600,6 +606,14 @@ async def hand_out(
             ).format(name=escape(invitee.name))
             + "\n"
             + link
+        )
+        if public_url:
+            forward += "\n\n" + _("Geen Telegram? Antwoord dan op deze webpagina:") + "\n" + page
+    if public_url:
+        replies.send(
+            chat.answer(
+                _("Of zonder Telegram, op een webpagina (werkt in één browser):") + "\n" + page
+            )
         )
     replies.send(chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward))
     replies.send(

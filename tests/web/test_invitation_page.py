@@ -18,7 +18,9 @@ from tests.flows.steps import (
     assigned_conference,
     free_port,
     invite,
+    last_message_containing,
     last_text,
+    messages_since,
     running_kring,
     started,
     t,
@@ -95,8 +97,12 @@ async def test_a_relative_answers_in_dutch_and_a_second_browser_is_refused(
     emu: BotApiEmulator, kring: Running, browser: Browser
 ) -> None:
     ayse = await with_two_dates(emu, kring)
+    mark = ayse.version
     token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
     url = f"{kring.settings.public_url}/i/{token}"
+    # the text to forward carries both doors: Telegram, and the web page without it
+    forward = last_message_containing(messages_since(ayse, mark), "Om door te sturen")
+    assert "Geen Telegram? Antwoord dan op deze webpagina:\n" + url in (forward.text or "")
 
     first = await browser.new_context(viewport={"width": 360, "height": 740})
     page = await first.new_page()
