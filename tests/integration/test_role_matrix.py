@@ -40,6 +40,7 @@ from conference import (
     plan,
     requests,
     staffing,
+    web_invitation,
 )
 from conference.errors import (
     AccessDenied,
@@ -493,6 +494,9 @@ DOORS: dict[str, Door] = {
         u, pid(c), cid(c), PersonId(c.coordinator), NOW
     ),
     "circle.my_conferences": lambda u, c: circle.my_conferences(u, pid(c)),
+    "web_invitation.set_language": lambda u, c: web_invitation.set_language(
+        u, pid(c), iid(c), "en", LOCALES
+    ),
     "circle.circle": lambda u, c: circle.circle(u, pid(c), cid(c)),
     "circle.view_circle": lambda u, c: circle.view_circle(u, pid(c), cid(c)),
     "personal_data.my_data": lambda u, c: personal_data.my_data(u, pid(c)),
@@ -579,6 +583,7 @@ BY_INVITATION = {
     "meeting.my_ballot",
     "meeting.propose_by_family",
     "plan.check_in",
+    "web_invitation.set_language",
 }
 COORDINATOR_BY_CONFERENCE = {
     "circle.circle",
