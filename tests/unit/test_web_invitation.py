@@ -39,7 +39,7 @@ async def test_the_first_browser_takes_the_link_and_acts_as_the_web_account():
 
 async def test_another_browser_or_a_telegram_account_is_refused_and_audited():
     uow, cid = await conference_of_ayse()
-    invited, token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
+    _invited, token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
     await open_on_web(uow, token, FIRST, NOW)
     with pytest.raises(InvitationRefused) as taken:
         await open_on_web(uow, token, SECOND, NOW)
@@ -47,7 +47,7 @@ async def test_another_browser_or_a_telegram_account_is_refused_and_audited():
     with pytest.raises(InvitationRefused) as on_telegram:
         await open_invitation(uow, PersonId(500), token, NOW)  # the web took it first
     assert on_telegram.value.reason is Refusal.TAKEN
-    other, other_token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
+    _other, other_token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
     await open_invitation(uow, PersonId(501), other_token, NOW)  # Telegram took this one
     with pytest.raises(InvitationRefused) as web_too_late:
         await open_on_web(uow, other_token, FIRST, NOW)
