@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from aiohttp import ClientSession, CookieJar
 from playwright.async_api import Browser, Page
 
+from conference.circle import token_hash
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
     TOKEN,
@@ -167,3 +169,34 @@ async def test_a_relative_answers_in_arabic_right_to_left(
         "Fatima (buurvrouw, buren): komt niet (Het is te ver weg voor mij; “بعيد جدا”)" in view
     ), view
     await context.close()
+
+
+async def test_the_page_is_locked_down(
+    emu: BotApiEmulator, kring: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Strict headers on every answer, a cookie the page's scripts cannot read, a form without
+    its CSRF token changes nothing, and no token in the log."""
+    ayse = await assigned_conference(emu, kring)
+    token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
+    url = f"{kring.settings.public_url}/i/{token}"
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
+        async with client.get(url) as page:
+            assert page.status == 200
+            assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+            assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+            assert page.headers["Referrer-Policy"] == "no-referrer"
+            assert page.headers["X-Content-Type-Options"] == "nosniff"
+            cookie = page.headers["Set-Cookie"]
+            assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/i/" in cookie
+            html = await page.text()
+        assert "http" not in html.replace(kring.settings.public_url or "", "").split("<body")[1]
+        async with client.post(f"{url}/rsvp", data={"answer": "yes"}) as forged:
+            assert forged.status == 422  # shown again, kindly; nothing saved
+            assert "Probeer het nog een keer" in await forged.text()
+        async with client.get(f"{kring.settings.public_url}/i/{'x' * 32}") as unknown:
+            assert unknown.status == 403
+            assert unknown.headers["Cache-Control"] == "no-store"
+    async with kring.uow() as uow:
+        found = await uow.invitees.by_token(token_hash(token))
+        assert found is not None and found[0].rsvp is None
+    assert token not in caplog.text
