@@ -17,11 +17,14 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import CatalogI18n
 from conference.model.circle import Invitee, Rsvp, Suggestion
+from conference.model.meeting import Meeting
+from conference.model.request import ConferenceRequest
 from conference.model.ids import PersonId
 from conference.model.outbox import Batch, Outbound, Text
 from conference.ports import UnitOfWork
 from dialogs.clock import reset_clock, use_clock
 from dialogs.flows.who_else import tell_of_suggestion
+from dialogs.render.announce import buttons_of, place_text
 from dialogs.render.rsvp_news import tell_coordinator
 from dialogs.render.texts import _
 from dialogs.replies import Replies
@@ -95,11 +98,40 @@ class ChatNotices:
 
 
 def _buttons(markup: object) -> tuple[tuple[tuple[str, str], ...], ...]:
-    if not isinstance(markup, InlineKeyboardMarkup):
-        return ()
-    return tuple(
-        tuple((b.text, b.callback_data or "") for b in row) for row in markup.inline_keyboard
-    )
+    return buttons_of(markup if isinstance(markup, InlineKeyboardMarkup) else None)
+
+
+class CalendarFiles:
+    """web.door.Calendar: the meeting's .ics as the chat sends it (same UID and SEQUENCE, so
+    the entry a calendar has is updated, whichever door it came through)."""
+
+    def __init__(self, i18n: CatalogI18n, zone: ZoneInfo, clock: Clock, organisation: str):
+        self.i18n = i18n
+        self.zone = zone
+        self.clock = clock
+        self.organisation = organisation
+
+    def __call__(
+        self, request: ConferenceRequest, meeting: Meeting, locale: str
+    ) -> tuple[str, bytes]:
+        from dialogs.render.ics import meeting_ics  # icalendar is loaded when needed
+
+        assert meeting.starts_at is not None and meeting.ends_at is not None
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            data = meeting_ics(
+                uid=f"{request.reference}@kring",
+                sequence=meeting.sequence,
+                start=meeting.starts_at,
+                end=meeting.ends_at,
+                zone=self.zone,
+                summary=_("Eigen Kracht-conferentie"),
+                location=place_text(meeting) if meeting.venue else None,
+                description=None,
+                stamp=self.clock.now(),
+                organisation=self.organisation,
+                cancelled=meeting.cancelled,
+            )
+            return _("conferentie") + ".ics", data
 
 
 def web_door(
@@ -116,6 +148,7 @@ def web_door(
         policy=settings.policy,
         now=clock.now,
         notices=ChatNotices(i18n, settings.zone, clock, settings.default_locale),
+        calendar=CalendarFiles(i18n, settings.zone, clock, settings.organisation),
         secure_cookie=(settings.public_url or "").startswith("https://"),
         refusals_per_hour=settings.invitation_refusals_per_hour,
     )

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 from conference.circle import TRIES_IN_TOTAL
 from conference.model.circle import Invitee, Rsvp, Suggestion
+from conference.model.meeting import Meeting
 from conference.model.reminders import Policy
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 
 
@@ -31,6 +33,13 @@ class Notices(Protocol):
         """Their coming changed after the date was fixed."""
 
 
+class Calendar(Protocol):
+    def __call__(
+        self, request: ConferenceRequest, meeting: Meeting, locale: str
+    ) -> tuple[str, bytes]:
+        """The fixed meeting's calendar file (its name, its bytes) in `locale`."""
+
+
 @dataclass(frozen=True)
 class Door:
     units: Callable[[], AbstractAsyncContextManager[UnitOfWork]]
@@ -40,6 +49,7 @@ class Door:
     policy: Policy
     now: Callable[[], datetime]
     notices: Notices
+    calendar: Calendar
     secure_cookie: bool = True  # the public address is https
     refusals_per_hour: int = TRIES_IN_TOTAL
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from babel import Locale, UnknownLocaleError
@@ -39,7 +40,7 @@ from conference.model.circle import (
     NoReason,
     Rsvp,
 )
-from conference.model.meeting import Meeting, Slot, Vote
+from conference.model.meeting import Meeting, Slot, Venue, Vote
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from conference.web_invitation import open_on_web, set_language
@@ -282,6 +283,14 @@ def _page(
     token = request.match_info["token"]
     meeting = shown.meeting
     voting = bool(shown.slots) and not meeting.fixed and invitee.rsvp is not Rsvp.NO
+    labels = _labels(words)
+    _ = words.gettext
+    if meeting.fixed and invitee.rsvp in (Rsvp.YES, Rsvp.MAYBE):
+        # the date stands: the question is whether they still can
+        labels["rsvp"] |= {
+            Rsvp.YES: _("✅ Ik kan nog steeds komen"),
+            Rsvp.NO: _("Ik kan niet meer komen"),
+        }
     html = render(
         request.app[TEMPLATES],
         "invitation.html",
@@ -300,15 +309,50 @@ def _page(
         votes=shown.votes,
         voting=voting,
         fixed=meeting.fixed,
+        question=_("Kun je nog komen?") if meeting.fixed else _("Kom je?"),
+        when=moment(meeting.starts_at, door.zone, locale) if meeting.starts_at else None,
+        venue=meeting.venue if meeting.fixed else None,
+        map_url=_map(meeting.venue) if meeting.fixed and meeting.venue else None,
         interpreters=_interpreters(invitee, shown, locale),
         languages=[(code, own_name(code)) for code in sorted(door.catalogs)],
         max_children=MAX_CHILDREN,
         max_name=MAX_NAME,
         max_reach=MAX_REACH,
-        **_labels(words),
+        **labels,
     )
     return web.Response(
         text=html, content_type="text/html", status=422 if problem is not None else 200
+    )
+
+
+def _map(venue: Venue) -> str:
+    """OpenStreetMap: a link the reader follows, never a request the page makes itself."""
+    if venue.latitude is not None and venue.longitude is not None:
+        lat, lon = f"{venue.latitude:.6f}", f"{venue.longitude:.6f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    where = ", ".join(part for part in (venue.name, venue.address) if part)
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": where})
+
+
+async def calendar_file(request: web.Request) -> web.StreamResponse:
+    """The fixed meeting as an .ics file, for this browser's invitation only."""
+    door = request.app[DOOR]
+    secret = request.cookies.get(COOKIE, "")
+    async with door.units() as uow:
+        found = await _opened(request, uow, secret)
+        if isinstance(found, web.Response):
+            await uow.commit()
+            return found
+        conference = await uow.conferences.get(found.conference_id)
+        meeting = await uow.meetings.get(found.conference_id)
+        await uow.commit()
+    if conference is None or not meeting.fixed:
+        raise web.HTTPNotFound()
+    name, data = door.calendar(conference, meeting, door.locale(found.locale))
+    return web.Response(
+        body=data,
+        content_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
     )
 
 

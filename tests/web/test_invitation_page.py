@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession, CookieJar
@@ -59,6 +60,17 @@ async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
     await ayse.press("➕ Datums voorstellen")
     await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
     return ayse
+
+
+async def fix_first_date(ayse: Person) -> None:
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("📌 Vastzetten:", contains=True)
+    await ayse.send_text("Buurthuis De Linde")
+    await ayse.send_text("Lindelaan 4, Utrecht")
+    await ayse.press("Overslaan")
+    await ayse.press("✅ Vastzetten en versturen")
 
 
 async def no_violations(page: Page, name: str) -> None:
@@ -124,6 +136,24 @@ async def test_a_relative_answers_in_dutch_and_a_second_browser_is_refused(
     assert "Halal 1" in view and "Pinda's 1" in view
     assert "kinderen 2 (opvang 1)" in view
     await ayse.wait_for("Edith stelt voor om ook Herman (oom) te vragen")
+
+    # the date is fixed in chat: the page shows it, with a calendar file and a map link
+    await fix_first_date(ayse)
+    await page.goto(url)
+    meeting = page.locator("#meeting")
+    assert "Buurthuis De Linde" in await meeting.inner_text()
+    assert "openstreetmap.org" in (
+        await meeting.get_by_role("link").last.get_attribute("href") or ""
+    )
+    async with page.expect_download() as download:
+        await meeting.get_by_role("link").first.click()
+    calendar = Path(await (await download.value).path()).read_bytes()
+    assert b"BEGIN:VEVENT" in calendar and b"Buurthuis De Linde" in calendar
+    await no_violations(page, "invitation-nl-fixed")
+    # and she can't come anymore: the coordinator hears it at once
+    await page.get_by_label("Ik kan niet meer komen").check()
+    await save(page, "rsvp", "nl")
+    await ayse.wait_for("Edith kan niet meer komen")
 
     other = await browser.new_context()
     stranger = await other.new_page()
