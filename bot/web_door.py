@@ -17,10 +17,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import CatalogI18n
 from conference.model.circle import Invitee, Rsvp, Suggestion
-from conference.model.meeting import Meeting
-from conference.model.request import ConferenceRequest
 from conference.model.ids import PersonId
+from conference.model.meeting import Meeting
 from conference.model.outbox import Batch, Outbound, Text
+from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.clock import reset_clock, use_clock
 from dialogs.flows.who_else import tell_of_suggestion
