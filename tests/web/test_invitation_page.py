@@ -5,6 +5,7 @@ finds nothing on any state of the page."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -147,7 +148,8 @@ async def test_a_relative_answers_in_dutch_and_a_second_browser_is_refused(
     )
     async with page.expect_download() as download:
         await meeting.get_by_role("link").first.click()
-    calendar = Path(await (await download.value).path()).read_bytes()
+    saved_file = Path(await (await download.value).path())
+    calendar = await asyncio.to_thread(saved_file.read_bytes)
     assert b"BEGIN:VEVENT" in calendar and b"Buurthuis De Linde" in calendar
     await no_violations(page, "invitation-nl-fixed")
     # and she can't come anymore: the coordinator hears it at once
