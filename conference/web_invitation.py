@@ -20,8 +20,9 @@ from conference.circle import (
     token_hash,
 )
 from conference.errors import InvitationRefused, Refusal
-from conference.model.circle import Invitee
+from conference.model.circle import Invitee, Rsvp
 from conference.model.ids import PersonId, on_the_web, web_account_of
+from conference.model.plan import Plan
 from conference.ports import UnitOfWork
 
 
@@ -82,6 +83,19 @@ async def set_language(
     if locale not in shipped or locale == invitee.locale:
         return invitee
     return await uow.invitees.set_locale(invitee_id, locale)
+
+
+async def published_plan(
+    uow: UnitOfWork, person: PersonId, invitee_id: int
+) -> tuple[Plan, dict[int, str]] | None:
+    """The plan as those who took part got it (published, and they said yes), with the names
+    of the circle it names; None before that."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    plan = await uow.plans.get(invitee.conference_id)
+    if plan is None or not plan.published or invitee.rsvp is not Rsvp.YES:
+        return None
+    people = await uow.invitees.of_conference(invitee.conference_id)
+    return plan, {p.id: p.name for p in people}
 
 
 def answers_on_the_web(invitee: Invitee) -> bool:

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.lists import format_list
 from jinja2 import Environment
 from markupsafe import Markup
 from multidict import MultiDictProxy
@@ -30,6 +33,8 @@ from conference.circle import (
 )
 from conference.errors import DomainError, InvitationRefused, Refusal
 from conference.meeting import my_ballot, vote
+from conference.model.plan import Agreement, Plan, Who
+from conference.plan import agreements_of
 from conference.model.circle import (
     Allergen,
     Diet,
@@ -43,7 +48,7 @@ from conference.model.circle import (
 from conference.model.meeting import Meeting, Slot, Venue, Vote
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
-from conference.web_invitation import open_on_web, set_language
+from conference.web_invitation import open_on_web, published_plan, set_language
 from web.door import Door
 from web.render import direction, moment, own_name, render
 from web.security import (
@@ -85,6 +90,7 @@ class Shown:
     slots: Sequence[Slot]
     votes: Mapping[int, Vote]
     interpreters: Sequence[str]
+    plan: tuple[Plan, dict[int, str]] | None = None
     typed: dict[str, str] = field(default_factory=dict)
 
 
@@ -185,6 +191,7 @@ async def _shown(uow: UnitOfWork, door: Door, invitee: Invitee) -> Shown:
         slots,
         votes,
         await interpreter_choices(uow, person, invitee.id, tuple(door.catalogs)),
+        await published_plan(uow, person, invitee.id),
     )
 
 
@@ -318,11 +325,46 @@ def _page(
         max_children=MAX_CHILDREN,
         max_name=MAX_NAME,
         max_reach=MAX_REACH,
+        **_plan(words, shown, invitee, door.zone, locale),
         **labels,
     )
     return web.Response(
         text=html, content_type="text/html", status=422 if problem is not None else 200
     )
+
+
+def _plan(
+    words: gettext.NullTranslations, shown: Shown, invitee: Invitee, zone: ZoneInfo, locale: str
+) -> dict[str, Any]:
+    """The published plan as the chat sends it: their own agreements first, then all."""
+    if shown.plan is None:
+        return {"plan": None}
+    plan, names = shown.plan
+    _ = words.gettext
+
+    def who(people: Sequence[Who]) -> str:
+        named = [names.get(w.invitee_id, w.name) if w.invitee_id else w.name for w in people]
+        return format_list([n for n in named if n], locale=locale) if named else ""
+
+    def line(item: Agreement) -> list[str]:
+        when = format_date(item.on, "long", locale=locale) if item.on else item.when_text or ""
+        return [part for part in (item.what, who(item.who), when) if part]
+
+    notes = []
+    if plan.monitor:
+        notes.append(_("👁 Houdt een oogje in het zeil: {name}").format(name=who((plan.monitor,))))
+    if plan.next_meeting:
+        notes.append(
+            _("📅 Volgende bijeenkomst: {moment}").format(
+                moment=moment(plan.next_meeting, zone, locale)
+            )
+        )
+    return {
+        "plan": plan,
+        "mine": [line(a) for a in agreements_of(plan, invitee.id)],
+        "everything": [line(a) for a in plan.agreements],
+        "plan_notes": notes,
+    }
 
 
 def _map(venue: Venue) -> str:

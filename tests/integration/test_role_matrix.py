@@ -494,6 +494,7 @@ DOORS: dict[str, Door] = {
         u, pid(c), cid(c), PersonId(c.coordinator), NOW
     ),
     "circle.my_conferences": lambda u, c: circle.my_conferences(u, pid(c)),
+    "web_invitation.published_plan": lambda u, c: web_invitation.published_plan(u, pid(c), iid(c)),
     "web_invitation.set_language": lambda u, c: web_invitation.set_language(
         u, pid(c), iid(c), "en", LOCALES
     ),
@@ -584,6 +585,7 @@ BY_INVITATION = {
     "meeting.propose_by_family",
     "plan.check_in",
     "web_invitation.set_language",
+    "web_invitation.published_plan",
 }
 COORDINATOR_BY_CONFERENCE = {
     "circle.circle",

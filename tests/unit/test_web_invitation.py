@@ -5,6 +5,7 @@ unknown link are refused and audited; a new link lets the browser go."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from conference.circle import answer, invite, open_invitation, reissue
 from conference.errors import InvitationRefused, NotFound, Refusal
 from conference.model.circle import Group, InviteeDraft, Rsvp
 from conference.model.ids import PersonId, on_the_web, web_account_of
-from conference.web_invitation import answers_on_the_web, open_on_web, set_language
+from conference.model.plan import Agreement, Plan, Who
+from conference.web_invitation import (
+    answers_on_the_web,
+    open_on_web,
+    published_plan,
+    set_language,
+)
 from tests.unit.examples import AYSE, NOW, conference_of_ayse
 
 EDITH = InviteeDraft("Edith", "tante", Group.FAMILY, "nl", must_attend=False)
@@ -118,3 +125,24 @@ def test_the_web_door_imports_neither_dialogs_nor_storage():
                 else []
             )
             assert not any(n.split(".")[0] in ("dialogs", "storage", "bot") for n in names), path
+
+
+async def test_the_plan_once_published_for_who_took_part():
+    uow, cid = await conference_of_ayse()
+    invited, token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
+    await open_on_web(uow, token, FIRST, NOW)
+    me = web_account_of(invited.id)
+    assert await published_plan(uow, me, invited.id) is None  # nothing yet
+    draft = Plan(
+        cid, "Waar kan Johan veilig opgroeien?", (Agreement(1, "Zwemmen", (Who(invited.id),)),)
+    )
+    await uow.plans.save(draft)
+    await answer(uow, me, invited.id, Rsvp.YES)
+    assert await published_plan(uow, me, invited.id) is None  # not sent yet
+    await uow.plans.save(replace(draft, version=1))
+    found = await published_plan(uow, me, invited.id)
+    assert found is not None and found[1][invited.id] == "Edith"
+    await answer(uow, me, invited.id, Rsvp.NO)
+    assert await published_plan(uow, me, invited.id) is None  # did not take part
+    with pytest.raises(NotFound):
+        await published_plan(uow, AYSE.person_id, invited.id)
