@@ -33,8 +33,6 @@ from conference.circle import (
 )
 from conference.errors import DomainError, InvitationRefused, Refusal
 from conference.meeting import my_ballot, vote
-from conference.model.plan import Agreement, Plan, Who
-from conference.plan import agreements_of
 from conference.model.circle import (
     Allergen,
     Diet,
@@ -46,7 +44,9 @@ from conference.model.circle import (
     Rsvp,
 )
 from conference.model.meeting import Meeting, Slot, Venue, Vote
+from conference.model.plan import Agreement, Plan, Who
 from conference.model.request import ConferenceRequest
+from conference.plan import agreements_of
 from conference.ports import UnitOfWork
 from conference.web_invitation import open_on_web, published_plan, set_language
 from web.door import Door
