@@ -7,6 +7,7 @@ kindly and the coordinator hears of it (`circle.tell_of_second_phone`)."""
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,9 +18,10 @@ from conference.circle import (
     TRIES_IN_TOTAL,
     TRIES_WINDOW,
     looks_like_token,
+    reissue,
     token_hash,
 )
-from conference.errors import InvitationRefused, Refusal
+from conference.errors import BadEmail, InvitationRefused, Refusal
 from conference.model.circle import Invitee, Rsvp
 from conference.model.ids import PersonId, on_the_web, web_account_of
 from conference.model.plan import Plan
@@ -71,6 +73,46 @@ async def _open_on_web(uow: UnitOfWork, token: str, browser_hash: str, now: date
         await uow.web_accounts.bind_browser(web_person, browser_hash)
     elif not hmac.compare_digest(account.browser_hash, browser_hash):
         raise InvitationRefused(Refusal.TAKEN, invitee)
+    return invitee
+
+
+MAX_EMAIL = 254  # RFC 5321's limit for a forward path
+_EMAIL = re.compile(r"[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\".]{2,}")
+
+
+def email_address(text: str) -> str:
+    """An e-mail address as typed (trimmed), or BadEmail: one address, no display name."""
+    address = text.strip()
+    if len(address) > MAX_EMAIL or _EMAIL.fullmatch(address) is None:
+        raise BadEmail("not an e-mail address")
+    return address
+
+
+async def mark_answers_on_web(
+    uow: UnitOfWork, actor: PersonId, invitee_id: int, email: str | None, now: datetime
+) -> tuple[Invitee, str]:
+    """The coordinator marks someone of the circle as answering on the web page: a new link
+    (the old one stops working, as with `reissue`), their web account made ready, and, if
+    given, the address kring e-mails the link and later news to (sealed). Returns the invitee
+    and the new token, for the caller to hand out (and queue for the e-mail)."""
+    address = email_address(email) if email else None
+    invitee, token = await reissue(uow, actor, invitee_id, now)
+    await uow.web_accounts.add(invitee.id, now)
+    if address is not None:
+        await uow.web_accounts.set_email(web_account_of(invitee.id), address)
+    await uow.audit.record(actor, "invitee.on_the_web", invitee.conference_id)
+    return invitee, token
+
+
+async def set_email(
+    uow: UnitOfWork, person: PersonId, invitee_id: int, email: str | None
+) -> Invitee:
+    """Their own address for reminders and changes, given, changed or taken away on the web
+    page (None or blank: no more e-mail). Only an invitation answered on the web has one."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    address = email_address(email) if email and email.strip() else None
+    if answers_on_the_web(invitee):
+        await uow.web_accounts.set_email(web_account_of(invitee.id), address)
     return invitee
 
 

@@ -31,7 +31,7 @@ from conference.circle import (
     suggest,
     tell_of_second_phone,
 )
-from conference.errors import DomainError, InvitationRefused, Refusal
+from conference.errors import BadEmail, DomainError, InvitationRefused, Refusal
 from conference.meeting import my_ballot, vote
 from conference.model.circle import (
     Allergen,
@@ -48,7 +48,13 @@ from conference.model.plan import Agreement, Plan, Who
 from conference.model.request import ConferenceRequest
 from conference.plan import agreements_of
 from conference.ports import UnitOfWork
-from conference.web_invitation import open_on_web, published_plan, set_language
+from conference.web_invitation import (
+    MAX_EMAIL,
+    open_on_web,
+    published_plan,
+    set_email,
+    set_language,
+)
 from web.door import Door
 from web.render import direction, moment, own_name, render
 from web.security import (
@@ -69,7 +75,7 @@ TEMPLATES = web.AppKey("templates", Environment)
 MAX_NAME = 60
 MAX_REACH = 200
 MAX_LANGUAGE_NAME = 40
-SECTIONS = ("rsvp", "dates", "food", "needs", "suggest", "language")
+SECTIONS = ("rsvp", "dates", "food", "needs", "suggest", "email", "language")
 
 
 class BadInput(Exception):
@@ -91,6 +97,7 @@ class Shown:
     votes: Mapping[int, Vote]
     interpreters: Sequence[str]
     plan: tuple[Plan, dict[int, str]] | None = None
+    email: str | None = None
     typed: dict[str, str] = field(default_factory=dict)
 
 
@@ -192,6 +199,7 @@ async def _shown(uow: UnitOfWork, door: Door, invitee: Invitee) -> Shown:
         votes,
         await interpreter_choices(uow, person, invitee.id, tuple(door.catalogs)),
         await published_plan(uow, person, invitee.id),
+        account.email if (account := await uow.web_accounts.get(person)) else None,
     )
 
 
@@ -325,6 +333,8 @@ def _page(
         max_children=MAX_CHILDREN,
         max_name=MAX_NAME,
         max_reach=MAX_REACH,
+        max_email=MAX_EMAIL,
+        email=shown.typed.get("email", shown.email or ""),
         **_plan(words, shown, invitee, door.zone, locale),
         **labels,
     )
@@ -527,6 +537,18 @@ async def _suggest(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) ->
     await door.notices.suggested(uow, invitee, made)
 
 
+async def _email(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    try:
+        await set_email(uow, person, invitee.id, _one(form, "email"))
+    except BadEmail:
+        raise BadInput(
+            "email", _("Dat is geen e-mailadres. Typ het zo: naam@voorbeeld.nl")
+        ) from None
+
+
 async def _language(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
     person = invitee.person_id
     assert person is not None
@@ -539,6 +561,7 @@ ACTIONS: dict[str, Action] = {
     "food": _food,
     "needs": _needs,
     "suggest": _suggest,
+    "email": _email,
     "language": _language,
 }
 

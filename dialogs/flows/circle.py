@@ -52,7 +52,13 @@ from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import ask_button
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import coordinators_only, not_for_you
-from dialogs.render.buttons import broadcast_button, dates_button, nudge_button, plan_button
+from dialogs.render.buttons import (
+    broadcast_button,
+    dates_button,
+    nudge_button,
+    plan_button,
+    web_link_button,
+)
 from dialogs.render.labels import (
     allergen_label,
     diet_label,
@@ -612,7 +618,8 @@ async def hand_out(
     if public_url:
         replies.send(
             chat.answer(
-                _("Of zonder Telegram, op een webpagina (werkt in één browser):") + "\n" + page
+                _("Of zonder Telegram, op een webpagina (werkt in één browser):") + "\n" + page,
+                reply_markup=web_link_button(invitee.id, invitee.name),
             )
         )
     replies.send(chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward))

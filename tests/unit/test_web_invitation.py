@@ -12,14 +12,16 @@ from pathlib import Path
 import pytest
 
 from conference.circle import answer, invite, open_invitation, reissue
-from conference.errors import InvitationRefused, NotFound, Refusal
+from conference.errors import AccessDenied, BadEmail, InvitationRefused, NotFound, Refusal
 from conference.model.circle import Group, InviteeDraft, Rsvp
 from conference.model.ids import PersonId, on_the_web, web_account_of
 from conference.model.plan import Agreement, Plan, Who
 from conference.web_invitation import (
     answers_on_the_web,
+    mark_answers_on_web,
     open_on_web,
     published_plan,
+    set_email,
     set_language,
 )
 from tests.unit.examples import AYSE, NOW, conference_of_ayse
@@ -146,3 +148,35 @@ async def test_the_plan_once_published_for_who_took_part():
     assert await published_plan(uow, me, invited.id) is None  # did not take part
     with pytest.raises(NotFound):
         await published_plan(uow, AYSE.person_id, invited.id)
+
+
+async def test_the_coordinator_marks_someone_as_answering_on_the_web():
+    uow, cid = await conference_of_ayse()
+    invited, old = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
+    with pytest.raises(BadEmail):
+        await mark_answers_on_web(uow, AYSE.person_id, invited.id, "edith at home", NOW)
+    with pytest.raises(AccessDenied):
+        await mark_answers_on_web(uow, PersonId(500), invited.id, "edith@example.org", NOW)
+    _invitee, token = await mark_answers_on_web(
+        uow, AYSE.person_id, invited.id, " edith@example.org ", NOW
+    )
+    account = await uow.web_accounts.get(web_account_of(invited.id))
+    assert account is not None and account.email == "edith@example.org"
+    with pytest.raises(InvitationRefused):
+        await open_on_web(uow, old, FIRST, NOW)  # a new link: the old one is gone
+    assert (await open_on_web(uow, token, FIRST, NOW)).id == invited.id
+
+
+async def test_the_relative_gives_changes_and_removes_their_own_address():
+    uow, cid = await conference_of_ayse()
+    invited, token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
+    await open_on_web(uow, token, FIRST, NOW)
+    me = web_account_of(invited.id)
+    await set_email(uow, me, invited.id, "edith@example.org")
+    assert (await uow.web_accounts.get(me)).email == "edith@example.org"  # type: ignore[union-attr]
+    with pytest.raises(BadEmail):
+        await set_email(uow, me, invited.id, "not an address")
+    await set_email(uow, me, invited.id, "  ")
+    assert (await uow.web_accounts.get(me)).email is None  # type: ignore[union-attr]
+    with pytest.raises(NotFound):
+        await set_email(uow, AYSE.person_id, invited.id, "ayse@example.org")

@@ -6,6 +6,7 @@ finds nothing on any state of the page."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from aiohttp import ClientSession, CookieJar
 from playwright.async_api import Browser, Page
 
 from conference.circle import token_hash
+from conference.model.ids import web_account_of
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
     TOKEN,
@@ -206,6 +208,15 @@ async def test_a_relative_answers_in_arabic_right_to_left(
     await page.locator("#reason-text").fill("بعيد جدا")
     await save(page, "rsvp", "ar")
     await no_violations(page, "invitation-ar-no")
+    # her own address, for reminders and changes
+    await page.locator("#email-address").fill("fatima@example.org")
+    await save(page, "email", "ar")
+    assert await page.locator("#email-address").input_value() == "fatima@example.org"
+    # at 200 % text nothing runs off the side of a 360 px screen
+    await page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    await screenshot(page, "invitation-ar-200-percent")
+    await page.evaluate("document.documentElement.style.fontSize = ''")
     # the page switches to Dutch, and stays so
     await page.locator("#locale").select_option("nl")
     await page.locator("#language button[type=submit]").click()
@@ -251,3 +262,32 @@ async def test_the_page_is_locked_down(
         found = await uow.invitees.by_token(token_hash(token))
         assert found is not None and found[0].rsvp is None
     assert token not in caplog.text
+
+
+async def test_the_coordinator_sends_the_page_link_by_email(
+    emu: BotApiEmulator, kring: Running
+) -> None:
+    """'Answers on the web': a new link for the page, the address kept sealed, the e-mail
+    queued for the web account (the outbox's e-mail lane delivers it); the old link is gone."""
+    ayse = await assigned_conference(emu, kring)
+    old = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
+    await ayse.press("✉️ Link per e-mail naar Edith")
+    assert "e-mailadres van Edith" in last_text(ayse)
+    await ayse.send_text("edith at home")
+    assert "Dat is geen e-mailadres" in last_text(ayse)
+    await ayse.send_text("edith@example.org")
+    done = last_text(ayse)
+    assert "Opgeslagen ✓ Edith antwoordt op de webpagina" in done
+    page = re.search(r"http://127\.0\.0\.1:\d+/i/([A-Za-z0-9_-]+)", done)
+    assert page is not None and page.group(1) != old
+    async with kring.uow() as uow:
+        found = await uow.invitees.by_token(token_hash(page.group(1)))
+        assert found is not None
+        account = await uow.web_accounts.get(web_account_of(found[0].id))
+        assert account is not None and account.email == "edith@example.org"
+        assert await uow.invitees.by_token(token_hash(old)) is None
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
+        async with client.get(f"{kring.settings.public_url}/i/{old}") as refused:
+            assert refused.status == 403
+        async with client.get(page.group(0)) as opened:
+            assert opened.status == 200 and "Hallo <bdi>Edith</bdi>!" in await opened.text()
