@@ -581,10 +581,8 @@ async def act(request: web.Request) -> web.StreamResponse:
             return found
         if not csrf_ok(secret, form.get(CSRF_FIELD)):
             # a form from elsewhere, or one that waited through a new link: shown again
-            problem = BadInput(
-                section,
-                door.words(found.locale).gettext("Dat lukte niet. Probeer het nog een keer."),
-            )
+            _ = door.words(found.locale).gettext
+            problem = BadInput(section, _("Dat lukte niet. Probeer het nog een keer."))
             shown = await _shown(uow, door, found)
             await uow.commit()
             return _page(request, found, shown, secret, problem=problem)
