@@ -48,9 +48,9 @@ SETUPTOOLS_WITH_BDIST_WHEEL = (70, 1)
 # what the installed run may see: none of the test run's paths or kring settings
 PROBE = """
 import importlib.util, json, sys
-import bot, conference, dialogs, locales, storage
+import bot, conference, dialogs, locales, storage, web
 print(json.dumps({
-    "files": [m.__file__ for m in (bot, conference, dialogs, locales, storage)],
+    "files": [m.__file__ for m in (bot, conference, dialogs, locales, storage, web)],
     "path": sys.path,
     "missing": [n for n in ("emulator", "bench", "tests") if importlib.util.find_spec(n) is None],
 }))
@@ -160,7 +160,10 @@ def test_the_wheel_carries_catalogs_and_migrations_but_no_emulator_bench_or_test
 ) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.startswith("kring-")}
-    assert tops == {"bot", "conference", "dialogs", "locales", "storage"}
+    assert tops == {"bot", "conference", "dialogs", "locales", "storage", "web"}
+    for template in (REPO / "web" / "templates").glob("*.html"):
+        assert f"web/templates/{template.name}" in names
+    assert "web/static/kring.css" in names
 
     shipped_locales = {p.parent.parent.name for p in REPO.glob("locales/*/LC_MESSAGES/*.po")}
     assert "tr" in shipped_locales and "nl" in shipped_locales
