@@ -404,7 +404,11 @@ async def calendar_file(request: web.Request) -> web.StreamResponse:
     return web.Response(
         body=data,
         content_type="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
+        # RFC 6266: a plain name for old browsers, the translated one (UTF-8) for the rest
+        headers={
+            "Content-Disposition": 'attachment; filename="kring.ics"; '
+            f"filename*=UTF-8''{quote(name)}"
+        },
     )
 
 

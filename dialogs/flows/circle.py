@@ -34,7 +34,7 @@ from conference.circle import (
 from conference.errors import AccessDenied, InvalidAnswer, NotFound
 from conference.intake import clean_text
 from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
-from conference.model.ids import ConferenceId
+from conference.model.ids import ConferenceId, on_the_web
 from conference.model.people import Person, StaffRole
 from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
@@ -142,7 +142,8 @@ async def conference_view(
         _("• {name} ({relation}, {group}): {state}").format(
             name=escape(p.name)
             + (" ★" if p.must_attend else "")
-            + (" · " + _("aanvrager") if p.person_id == request.applicant_id else ""),
+            + (" · " + _("aanvrager") if p.person_id == request.applicant_id else "")
+            + (" · " + _("op de webpagina") if p.person_id and on_the_web(p.person_id) else ""),
             relation=escape(p.relation),
             group=group_label(p.group),
             state=invitee_state_label(p.state) + _why(p),

@@ -28,6 +28,7 @@ from tests.flows.steps import (
     last_text,
     messages_since,
     running_kring,
+    serving_kring,
     started,
     t,
 )
@@ -135,7 +136,7 @@ async def test_a_relative_answers_in_dutch_and_a_second_browser_is_refused(
     await ayse.send_text("/conferences")
     await ayse.press("EK-", contains=True)
     view = last_text(ayse)
-    assert "Edith (tante, familie): komt" in view, view
+    assert "Edith · op de webpagina (tante, familie): komt" in view, view
     assert "Halal 1" in view and "Pinda's 1" in view
     assert "kinderen 2 (opvang 1)" in view
     await ayse.wait_for("Edith stelt voor om ook Herman (oom) te vragen")
@@ -228,7 +229,8 @@ async def test_a_relative_answers_in_arabic_right_to_left(
     await ayse.press("EK-", contains=True)
     view = last_text(ayse)
     assert (
-        "Fatima (buurvrouw, buren): komt niet (Het is te ver weg voor mij; “بعيد جدا”)" in view
+        "Fatima · op de webpagina (buurvrouw, buren): komt niet (Het is te ver weg voor mij; “بعيد جدا”)"
+        in view
     ), view
     await context.close()
 
@@ -291,3 +293,21 @@ async def test_the_coordinator_sends_the_page_link_by_email(
             assert refused.status == 403
         async with client.get(page.group(0)) as opened:
             assert opened.status == 200 and "Hallo <bdi>Edith</bdi>!" in await opened.text()
+
+
+async def test_kring_serve_serves_the_page_beside_the_webhook(
+    emu: BotApiEmulator, migrated_url: str
+) -> None:
+    running = serving_kring(emu, migrated_url)
+    listen = running.settings.listen
+    running.settings = running.settings.model_copy(update={"public_url": f"http://{listen}"})
+    async with started(running) as kring, ClientSession() as client:
+        ayse = await assigned_conference(emu, kring)
+        token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
+        async with client.get(f"http://{listen}/i/{token}") as page:
+            assert page.status == 200
+            assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+        async with client.get(f"http://{listen}/i/static/kring.css") as style:
+            assert style.status == 200 and "text/css" in style.headers["Content-Type"]
+        async with client.get(f"http://{listen}/healthz") as health:
+            assert health.status == 200
