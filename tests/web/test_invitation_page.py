@@ -229,8 +229,8 @@ async def test_a_relative_answers_in_arabic_right_to_left(
     await ayse.press("EK-", contains=True)
     view = last_text(ayse)
     assert (
-        "Fatima · op de webpagina (buurvrouw, buren): komt niet (Het is te ver weg voor mij; “بعيد جدا”)"
-        in view
+        "Fatima · op de webpagina (buurvrouw, buren): komt niet "
+        "(Het is te ver weg voor mij; “بعيد جدا”)" in view
     ), view
     await context.close()
 
