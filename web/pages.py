@@ -138,10 +138,10 @@ async def _opened(request: web.Request, uow: UnitOfWork, secret: str) -> Invitee
     coordinator is told of a second browser, once a day per invitation)."""
     door = request.app[DOOR]
     token = request.match_info["token"]
+    # no cookie (or a mangled one): no browser to bind, so nothing opens
+    known = browser_hash(secret) if 20 <= len(secret) <= 100 else ""
     try:
-        return await open_on_web(
-            uow, token, browser_hash(secret), door.now(), door.refusals_per_hour
-        )
+        return await open_on_web(uow, token, known, door.now(), door.refusals_per_hour)
     except InvitationRefused as refused:
         if refused.reason is Refusal.PAUSED:
             log.warning("invitation links paused (too many refused of late): a web page")

@@ -244,6 +244,12 @@ async def test_the_page_is_locked_down(
     token = await invite(ayse, "Edith", "tante", "familie", "Nederlands", False)
     url = f"{kring.settings.public_url}/i/{token}"
     async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
+        # a form posted before any page, without a cookie, binds nothing
+        async with client.post(f"{url}/rsvp", data={"answer": "yes"}) as blind:
+            assert blind.status == 403
+        async with kring.uow() as uow:
+            unopened = await uow.invitees.by_token(token_hash(token))
+            assert unopened is not None and unopened[0].person_id is None
         async with client.get(url) as page:
             assert page.status == 200
             assert "default-src 'none'" in page.headers["Content-Security-Policy"]
