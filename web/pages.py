@@ -325,6 +325,22 @@ def _page(
         voting=voting,
         fixed=meeting.fixed,
         question=_("Kun je nog komen?") if meeting.fixed else _("Kom je?"),
+        # answers are for before the meeting (as /me in chat)
+        past=meeting.fixed and meeting.starts_at is not None and meeting.starts_at <= door.now(),
+        past_note=_("De conferentie is geweest. Dank je wel voor je inzet!"),
+        cancelled_note=(
+            Markup.escape(
+                _(
+                    "Hallo {name}. De Eigen Kracht-conferentie van {moment} gaat niet door. "
+                    "De coördinator laat je weten hoe het verder gaat."
+                )
+            ).format(
+                name=_isolated(invitee.name),
+                moment=_isolated(moment(meeting.starts_at, door.zone, locale)),
+            )
+            if meeting.cancelled and meeting.starts_at is not None
+            else None
+        ),
         when=moment(meeting.starts_at, door.zone, locale) if meeting.starts_at else None,
         venue=meeting.venue if meeting.fixed else None,
         map_url=_map(meeting.venue) if meeting.fixed and meeting.venue else None,

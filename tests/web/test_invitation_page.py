@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page
 
 from conference.circle import token_hash
 from conference.model.ids import web_account_of
+from conference.model.meeting import Meeting, Venue
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
     TOKEN,
@@ -299,6 +300,20 @@ async def test_the_coordinator_sends_the_page_link_by_email(
             assert refused.status == 403
         async with client.get(page.group(0)) as opened:
             assert opened.status == 200 and "Hallo <bdi>Edith</bdi>!" in await opened.text()
+        # the meeting called off, then one that was held: said, and no more questions
+        assert kring.app is not None
+        at = kring.app.clock.now()
+        for starts, cancelled, said in (
+            (at + timedelta(days=9), True, "gaat niet door"),
+            (at - timedelta(days=1), False, "De conferentie is geweest"),
+        ):
+            async with kring.uow() as uow:
+                meeting = Meeting(found[0].conference_id, starts, Venue("De Linde"), 2, cancelled)
+                await uow.meetings.save(meeting)
+                await uow.commit()
+            async with client.get(page.group(0)) as shown:
+                html = await shown.text()
+                assert said in html and ('id="rsvp"' in html) is cancelled
 
 
 async def test_kring_serve_serves_the_page_beside_the_webhook(
