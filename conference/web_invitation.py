@@ -51,6 +51,22 @@ async def open_on_web(
         raise
 
 
+async def open_by_browser(
+    uow: UnitOfWork, browser_hash: str, tries_in_total: int = TRIES_IN_TOTAL
+) -> Invitee:
+    """The invitation this browser holds, without its link: the page's short address
+    (`/i/mine`), which e-mails to a relative point to. The newest, if it holds several."""
+    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
+        await uow.audit.record(None, PAUSED, None)
+        raise InvitationRefused(Refusal.PAUSED)
+    account = await uow.web_accounts.by_browser(browser_hash) if browser_hash else None
+    invitee = await uow.invitees.get(account.invitee_id) if account is not None else None
+    if account is None or invitee is None or invitee.person_id != account.person_id:
+        await uow.audit.record(None, f"{REFUSED}.{Refusal.UNKNOWN.value}", None)
+        raise InvitationRefused(Refusal.UNKNOWN)
+    return invitee
+
+
 async def _open_on_web(uow: UnitOfWork, token: str, browser_hash: str, now: datetime) -> Invitee:
     if not looks_like_token(token) or not browser_hash:
         raise InvitationRefused(Refusal.UNKNOWN)

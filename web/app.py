@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web.door import Door
-from web.pages import DOOR, TEMPLATES, act, calendar_file, invitation_page
+from web.pages import DOOR, TEMPLATES, act, calendar_file, invitation_page, to_mine
 from web.render import environment
 from web.security import security_headers
 
@@ -22,6 +22,7 @@ def web_app(door: Door) -> web.Application:
     app[DOOR] = door
     app[TEMPLATES] = environment()
     app.router.add_static("/static/", STATIC, append_version=True)
+    app.router.add_get("/", to_mine)
     app.router.add_get("/{token}", invitation_page)
     app.router.add_get("/{token}/calendar.ics", calendar_file)
     app.router.add_post("/{token}/{action}", act)

@@ -50,6 +50,7 @@ from conference.plan import agreements_of
 from conference.ports import UnitOfWork
 from conference.web_invitation import (
     MAX_EMAIL,
+    open_by_browser,
     open_on_web,
     published_plan,
     set_email,
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 DOOR = web.AppKey("door", Door)
 TEMPLATES = web.AppKey("templates", Environment)
 
+MINE = "mine"  # /i/mine: the page of the invitation this browser holds, without its link
 MAX_NAME = 60
 MAX_REACH = 200
 MAX_LANGUAGE_NAME = 40
@@ -117,6 +119,11 @@ def _accepted_locale(request: web.Request, door: Door) -> str:
     return door.default_locale
 
 
+async def to_mine(request: web.Request) -> web.StreamResponse:
+    """/i/: the page of the invitation this browser holds (e-mails link here)."""
+    raise web.HTTPSeeOther(f"/i/{MINE}")
+
+
 async def invitation_page(request: web.Request) -> web.StreamResponse:
     door = request.app[DOOR]
     secret, fresh = _secret(request)
@@ -141,6 +148,8 @@ async def _opened(request: web.Request, uow: UnitOfWork, secret: str) -> Invitee
     # no cookie (or a mangled one): no browser to bind, so nothing opens
     known = browser_hash(secret) if 20 <= len(secret) <= 100 else ""
     try:
+        if token == MINE:
+            return await open_by_browser(uow, known, door.refusals_per_hour)
         return await open_on_web(uow, token, known, door.now(), door.refusals_per_hour)
     except InvitationRefused as refused:
         if refused.reason is Refusal.PAUSED:

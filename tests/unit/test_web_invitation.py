@@ -19,6 +19,7 @@ from conference.model.plan import Agreement, Plan, Who
 from conference.web_invitation import (
     answers_on_the_web,
     mark_answers_on_web,
+    open_by_browser,
     open_on_web,
     published_plan,
     set_email,
@@ -180,3 +181,19 @@ async def test_the_relative_gives_changes_and_removes_their_own_address():
     assert (await uow.web_accounts.get(me)).email is None  # type: ignore[union-attr]
     with pytest.raises(NotFound):
         await set_email(uow, AYSE.person_id, invited.id, "ayse@example.org")
+
+
+async def test_the_browser_finds_its_own_invitation_without_the_link():
+    uow, cid = await conference_of_ayse()
+    with pytest.raises(InvitationRefused):
+        await open_by_browser(uow, FIRST)
+    first, token = await invite(uow, AYSE.person_id, cid, EDITH, NOW)
+    await open_on_web(uow, token, FIRST, NOW)
+    assert (await open_by_browser(uow, FIRST)).id == first.id
+    second, other = await invite(uow, AYSE.person_id, cid, EDITH, NOW + timedelta(hours=1))
+    await open_on_web(uow, other, FIRST, NOW + timedelta(hours=1))
+    assert (await open_by_browser(uow, FIRST)).id == second.id  # the newest
+    with pytest.raises(InvitationRefused):
+        await open_by_browser(uow, SECOND)
+    await reissue(uow, AYSE.person_id, second.id, NOW)  # a new link lets the browser go
+    assert (await open_by_browser(uow, FIRST)).id == first.id

@@ -264,6 +264,15 @@ async def test_the_page_is_locked_down(
         async with client.post(f"{url}/rsvp", data={"answer": "yes"}) as forged:
             assert forged.status == 422  # shown again, kindly; nothing saved
             assert "Probeer het nog een keer" in await forged.text()
+        # the short address e-mails point to: this browser's own page, without the link
+        async with client.get(f"{kring.settings.public_url}/i/") as mine:
+            assert mine.status == 200 and mine.url.path == "/i/mine"
+            assert 'action="/i/mine/rsvp"' in await mine.text()
+        async with (
+            ClientSession() as stranger,
+            stranger.get(f"{kring.settings.public_url}/i/mine") as not_theirs,
+        ):
+            assert not_theirs.status == 403
         async with client.get(f"{kring.settings.public_url}/i/{'x' * 32}") as unknown:
             assert unknown.status == 403
             assert unknown.headers["Cache-Control"] == "no-store"
