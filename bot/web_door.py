@@ -16,15 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import CatalogI18n
+from conference.errors import SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
 from conference.model.ids import PersonId
-from conference.model.meeting import Meeting
+from conference.model.meeting import Meeting, Proposal
 from conference.model.outbox import Batch, Outbound, Text
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.clock import reset_clock, use_clock
+from dialogs.flows.availability import tell_of_proposal
 from dialogs.flows.who_else import tell_of_suggestion
 from dialogs.render.announce import buttons_of, place_text
+from dialogs.render.labels import slot_problem_text
 from dialogs.render.rsvp_news import tell_coordinator
 from dialogs.render.texts import _
 from dialogs.replies import Replies
@@ -80,6 +83,16 @@ class ChatNotices:
         with self._chat():
             await tell_coordinator(replies, uow, self.i18n, self.zone, invitee, before)
         await self._queue(uow, replies, invitee)
+
+    async def proposed(self, uow: UnitOfWork, invitee: Invitee, proposal: Proposal) -> None:
+        replies = Replies()
+        with self._chat():
+            await tell_of_proposal(replies, uow, self.i18n, self.zone, proposal)
+        await self._queue(uow, replies, invitee)
+
+    def slot_problem(self, error: SlotError, locale: str) -> str:
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return slot_problem_text(error, self.zone, locale)
 
     async def _queue(self, uow: UnitOfWork, replies: Replies, invitee: Invitee) -> None:
         messages = [

@@ -12,8 +12,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from conference.circle import TRIES_IN_TOTAL
+from conference.errors import SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
-from conference.model.meeting import Meeting
+from conference.model.meeting import Meeting, Proposal
 from conference.model.reminders import Policy
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
@@ -31,6 +32,12 @@ class Notices(Protocol):
 
     async def answered(self, uow: UnitOfWork, invitee: Invitee, before: Rsvp | None) -> None:
         """Their coming changed after the date was fixed."""
+
+    async def proposed(self, uow: UnitOfWork, invitee: Invitee, proposal: Proposal) -> None:
+        """The main person proposes a date or a place: for the coordinator to take over."""
+
+    def slot_problem(self, error: SlotError, locale: str) -> str:
+        """What was wrong with a typed date, in the chat's words."""
 
 
 class Calendar(Protocol):

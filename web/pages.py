@@ -31,8 +31,8 @@ from conference.circle import (
     suggest,
     tell_of_second_phone,
 )
-from conference.errors import BadEmail, DomainError, InvitationRefused, Refusal
-from conference.meeting import my_ballot, vote
+from conference.errors import BadEmail, DomainError, InvitationRefused, Refusal, SlotError
+from conference.meeting import may_propose, my_ballot, propose_by_family, vote
 from conference.model.circle import (
     Allergen,
     Diet,
@@ -77,7 +77,7 @@ MINE = "mine"  # /i/mine: the page of the invitation this browser holds, without
 MAX_NAME = 60
 MAX_REACH = 200
 MAX_LANGUAGE_NAME = 40
-SECTIONS = ("rsvp", "dates", "food", "needs", "suggest", "email", "language")
+SECTIONS = ("rsvp", "dates", "propose", "food", "needs", "suggest", "email", "language")
 
 
 class BadInput(Exception):
@@ -332,6 +332,7 @@ def _page(
         slots=[(slot, moment(slot.starts_at, door.zone, locale)) for slot in shown.slots],
         votes=shown.votes,
         voting=voting,
+        proposing=may_propose(invitee) and not meeting.fixed,
         fixed=meeting.fixed,
         question=_("Kun je nog komen?") if meeting.fixed else _("Kom je?"),
         # answers are for before the meeting (as /me in chat)
@@ -566,6 +567,25 @@ async def _suggest(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) ->
     await door.notices.suggested(uow, invitee, made)
 
 
+async def _propose(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    text = " ".join(_one(form, "proposal").split())[:MAX_REACH]
+    if not text:
+        raise BadInput("propose", _("Voorstellen kan nu niet (meer)."))
+    locale = door.locale(invitee.locale)
+    try:
+        proposal = await propose_by_family(
+            uow, person, invitee.id, text, door.now(), door.zone, (locale, *door.catalogs)
+        )
+    except SlotError as error:
+        raise BadInput("propose", door.notices.slot_problem(error, locale)) from None
+    except DomainError:
+        raise BadInput("propose", _("Voorstellen kan nu niet (meer).")) from None
+    await door.notices.proposed(uow, invitee, proposal)
+
+
 async def _email(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
     _ = door.words(invitee.locale).gettext
     person = invitee.person_id
@@ -591,6 +611,7 @@ ACTIONS: dict[str, Action] = {
     "needs": _needs,
     "suggest": _suggest,
     "email": _email,
+    "propose": _propose,
     "language": _language,
 }
 

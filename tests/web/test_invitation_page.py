@@ -341,3 +341,21 @@ async def test_kring_serve_serves_the_page_beside_the_webhook(
             assert style.status == 200 and "text/css" in style.headers["Content-Type"]
         async with client.get(f"http://{listen}/healthz") as health:
             assert health.status == 200
+
+
+async def test_the_main_person_proposes_a_place_on_the_page(
+    emu: BotApiEmulator, kring: Running
+) -> None:
+    ayse = await assigned_conference(emu, kring)
+    token = await invite(ayse, "Frank", "vader", "familie", "Nederlands", True)
+    url = f"{kring.settings.public_url}/i/{token}"
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
+        async with client.get(url) as page:
+            html = await page.text()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+        assert csrf is not None and 'id="propose"' in html
+        form = {"csrf": csrf.group(1), "proposal": "bij oma thuis"}
+        async with client.post(f"{url}/propose", data=form) as saved:
+            assert saved.url.query.get("saved") == "propose"
+            assert "Opgeslagen ✓" in await saved.text()
+    await ayse.wait_for("Frank stelt voor: bij oma thuis")
