@@ -360,6 +360,7 @@ def _page(
         max_name=MAX_NAME,
         max_reach=MAX_REACH,
         max_email=MAX_EMAIL,
+        max_language=MAX_LANGUAGE_NAME,
         email=shown.typed.get("email", shown.email or ""),
         **_plan(words, shown, invitee, door.zone, locale),
         **labels,
@@ -539,7 +540,9 @@ async def _needs(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> N
         raise BadInput("needs", _("Typ een getal, bijvoorbeeld 2.")) from None
     if not 0 <= children <= MAX_CHILDREN:
         raise BadInput("needs", _("Typ een getal, bijvoorbeeld 2."))
-    interpreter = " ".join(_one(form, "interpreter").split())[:MAX_LANGUAGE_NAME] or None
+    # a language typed (one the list lacks) wins over the list's choice
+    chosen = _one(form, "interpreter_other") or _one(form, "interpreter")
+    interpreter = " ".join(chosen.split())[:MAX_LANGUAGE_NAME] or None
     await set_needs(
         uow,
         person,

@@ -103,6 +103,9 @@ async def answer_everything(page: Page, locale: str) -> None:
     await page.get_by_label(t(locale, "Pinda's")).check()
     await page.get_by_label(t(locale, "Melk")).check()
     await save(page, "food", locale)
+    await page.locator("#interpreter-other").fill("Berbers")
+    await save(page, "needs", locale)
+    assert await page.locator("#interpreter").input_value() == "Berbers"  # kept, offered
     await page.locator("#interpreter").select_option("ar")
     await page.locator("#children").fill("2")
     await page.get_by_label(t(locale, "Kinderopvang nodig")).check()
