@@ -4,7 +4,7 @@ of work (the outbox sends them once it commits)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from html import escape
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import CatalogI18n
-from conference.errors import SlotError
+from conference.errors import InvalidAnswer, SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
 from conference.model.ids import PersonId
 from conference.model.meeting import Meeting, Proposal
@@ -25,6 +25,8 @@ from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.clock import reset_clock, use_clock
 from dialogs.flows.availability import tell_of_proposal
+from dialogs.flows.intake import problem_text
+from dialogs.flows.minimum import tell_minimum
 from dialogs.flows.who_else import tell_of_suggestion
 from dialogs.render.announce import buttons_of, place_text
 from dialogs.render.labels import slot_problem_text
@@ -93,6 +95,21 @@ class ChatNotices:
     def slot_problem(self, error: SlotError, locale: str) -> str:
         with self.i18n.context(), self.i18n.use_locale(locale):
             return slot_problem_text(error, self.zone, locale)
+
+    def text_problem(self, error: InvalidAnswer, locale: str) -> str:
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return problem_text(error)
+
+    async def minimum_set(
+        self,
+        uow: UnitOfWork,
+        invitee: Invitee,
+        request: ConferenceRequest,
+        told: Sequence[Invitee],
+    ) -> None:
+        assert invitee.person_id is not None
+        with self._chat():
+            await tell_minimum(uow, self.i18n, invitee.person_id, request, list(told))
 
     async def _queue(self, uow: UnitOfWork, replies: Replies, invitee: Invitee) -> None:
         messages = [

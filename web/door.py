@@ -4,7 +4,7 @@ and how the coordinator is told of something in chat."""
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +12,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from conference.circle import TRIES_IN_TOTAL
-from conference.errors import SlotError
+from conference.errors import InvalidAnswer, SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
 from conference.model.meeting import Meeting, Proposal
 from conference.model.reminders import Policy
@@ -38,6 +38,19 @@ class Notices(Protocol):
 
     def slot_problem(self, error: SlotError, locale: str) -> str:
         """What was wrong with a typed date, in the chat's words."""
+
+    def text_problem(self, error: InvalidAnswer, locale: str) -> str:
+        """What was wrong with a typed text (too long, empty ...), in the chat's words."""
+
+    async def minimum_set(
+        self,
+        uow: UnitOfWork,
+        invitee: Invitee,
+        request: ConferenceRequest,
+        told: Sequence[Invitee],
+    ) -> None:
+        """A professional set the minimum requirement: the family invited before and the
+        coordinator hear it."""
 
 
 class Calendar(Protocol):

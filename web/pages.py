@@ -27,11 +27,19 @@ from conference.circle import (
     give_reason,
     interpreter_choices,
     set_food,
+    set_minimum_requirement,
     set_needs,
     suggest,
     tell_of_second_phone,
 )
-from conference.errors import BadEmail, DomainError, InvitationRefused, Refusal, SlotError
+from conference.errors import (
+    BadEmail,
+    DomainError,
+    InvalidAnswer,
+    InvitationRefused,
+    Refusal,
+    SlotError,
+)
 from conference.meeting import may_propose, my_ballot, propose_by_family, vote
 from conference.model.circle import (
     Allergen,
@@ -77,7 +85,7 @@ MINE = "mine"  # /i/mine: the page of the invitation this browser holds, without
 MAX_NAME = 60
 MAX_REACH = 200
 MAX_LANGUAGE_NAME = 40
-SECTIONS = ("rsvp", "dates", "propose", "food", "needs", "suggest", "email", "language")
+SECTIONS = ("rsvp", "dates", "propose", "minimum", "food", "needs", "suggest", "email", "language")
 
 
 class BadInput(Exception):
@@ -333,6 +341,10 @@ def _page(
         votes=shown.votes,
         voting=voting,
         proposing=may_propose(invitee) and not meeting.fixed,
+        professional=invitee.group is Group.PROFESSIONAL,
+        minimum=shown.typed.get(
+            "minimum", (shown.request.minimum_requirement if shown.request else None) or ""
+        ),
         fixed=meeting.fixed,
         question=_("Kun je nog komen?") if meeting.fixed else _("Kom je?"),
         # answers are for before the meeting (as /me in chat)
@@ -589,6 +601,24 @@ async def _propose(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) ->
     await door.notices.proposed(uow, invitee, proposal)
 
 
+async def _minimum(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    try:
+        request, told = await set_minimum_requirement(
+            uow, person, invitee.conference_id, _one(form, "minimum"), door.now()
+        )
+    except InvalidAnswer as error:
+        raise BadInput("minimum", door.notices.text_problem(error, invitee.locale)) from None
+    except DomainError:
+        raise BadInput(
+            "minimum",
+            _("Dat kan niet (meer): de conferentie is begonnen, of dit is niet voor jou."),
+        ) from None
+    await door.notices.minimum_set(uow, invitee, request, told)
+
+
 async def _email(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
     _ = door.words(invitee.locale).gettext
     person = invitee.person_id
@@ -615,6 +645,7 @@ ACTIONS: dict[str, Action] = {
     "suggest": _suggest,
     "email": _email,
     "propose": _propose,
+    "minimum": _minimum,
     "language": _language,
 }
 

@@ -20,6 +20,7 @@ from conference.model.ids import web_account_of
 from conference.model.meeting import Meeting, Venue
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
+    MINIMUMEIS,
     TOKEN,
     Running,
     assigned_conference,
@@ -362,3 +363,21 @@ async def test_the_main_person_proposes_a_place_on_the_page(
             assert saved.url.query.get("saved") == "propose"
             assert "Opgeslagen ✓" in await saved.text()
     await ayse.wait_for("Frank stelt voor: bij oma thuis")
+
+
+async def test_a_professional_sets_the_minimum_requirement_on_the_page(
+    emu: BotApiEmulator, kring: Running
+) -> None:
+    ayse = await assigned_conference(emu, kring)
+    token = await invite(ayse, "Bos", "gezinsvoogd", "professional", "Nederlands", False)
+    url = f"{kring.settings.public_url}/i/{token}"
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as client:
+        async with client.get(url) as page:
+            html = await page.text()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+        assert csrf is not None and 'id="minimum"' in html
+        form = {"csrf": csrf.group(1), "minimum": MINIMUMEIS}
+        async with client.post(f"{url}/minimum", data=form) as saved:
+            assert saved.url.query.get("saved") == "minimum"
+            assert MINIMUMEIS in await saved.text()
+    await ayse.wait_for("de minimumeis is nu: " + MINIMUMEIS)
