@@ -7,8 +7,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+from web.actions import act
 from web.door import Door
-from web.pages import DOOR, TEMPLATES, act, calendar_file, invitation_page, to_mine
+from web.pages import DOOR, TEMPLATES, calendar_file, invitation_page, to_mine
 from web.render import environment
 from web.security import security_headers
 
