@@ -34,6 +34,7 @@ from bot.telegram_session import (
     api_session,
     keep_response_types,
 )
+from bot.web_door import web_door
 from bot.webhook import WebhookEndpoint
 from dialogs import build_router
 from dialogs.clock import use_clock
@@ -42,6 +43,7 @@ from storage.db import create_engine, session_factory
 from storage.instance_lock import InstanceLock, LeaderLock
 from storage.migrate import upgrade
 from storage.sealing import reseal, scrub
+from web.app import mount
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ def build_dispatcher(
         clock=clock or clock_from(settings.clock),
         organisation=settings.organisation,
         invitation_refusals_per_hour=settings.invitation_refusals_per_hour,
+        public_url=settings.public_url,
     )
     dispatcher.update.outer_middleware(
         ActorMiddleware(i18n.available_locales, settings.default_locale)
@@ -224,14 +227,31 @@ class Kring:
         self.metrics.leader.set(1)  # polling runs alone: it sends and schedules
         # The command menu is a nicety, not needed to answer anyone: it goes out meanwhile.
         commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
+        page = await self._web_door()
         self.ready.set()
         try:
             await self.poller.run()
         finally:
+            if page is not None:
+                await page.cleanup()
             commands.cancel()
             await self.jobs.stop()
             await self.outbox.stop()
             await self.mail.stop()
+
+    async def _web_door(self) -> web.AppRunner | None:
+        """`kring run` with KRING_PUBLIC_URL: the invitation page on KRING_LISTEN (no access
+        log: its paths hold the links' tokens)."""
+        if not self.settings.public_url:
+            return None
+        root = web.Application()
+        mount(root, web_door(self.settings, self.sessions, self.i18n, self.clock))
+        runner = web.AppRunner(root, access_log=None)
+        await runner.setup()
+        host, port = listen_address(self.settings)
+        await web.TCPSite(runner, host, port).start()
+        log.info("the invitation page listens on %s:%d", host, port)
+        return runner
 
     async def _publish_commands(self) -> None:
         for attempt in range(5):
@@ -273,7 +293,10 @@ class Kring:
             self.clock.now,
             self.settings.invitation_refusals_per_hour,
         )
-        runner = web.AppRunner(endpoint.app(), access_log=None)
+        served = endpoint.app()
+        if self.settings.public_url:
+            mount(served, web_door(self.settings, self.sessions, self.i18n, self.clock))
+        runner = web.AppRunner(served, access_log=None)
         await runner.setup()
         try:
             await self.poller.recover()

@@ -18,7 +18,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("bot", "dialogs")
+SOURCE_DIRS = ("bot", "dialogs", "web")
+# the web page's templates, read by Jinja2's own extractor (its i18n extension: `_()` calls)
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
 SOURCE_LOCALE = "nl"
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -45,7 +47,7 @@ def _messages(
     for folder in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
             root / folder,
-            method_map=[("**.py", "python")],
+            method_map=METHODS,
             keywords=keywords,
             comment_tags=("Translators:",),
             strip_comment_tags=True,

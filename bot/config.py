@@ -81,11 +81,12 @@ class Settings(BaseSettings):
     # SQLite the key file beside the database (made on the first start)
     data_key: str | None = Field(default=None, repr=False)
     data_key_file: Path | None = None
+    # the public address of the web door (https://kring.example.org): relatives without
+    # Telegram answer their invitation at {public_url}/i/<token>; unset, there is no web door
+    public_url: str | None = None
     # invitation links refused within an hour, all accounts together, after which every link
     # waits (refused kindly) until fewer were: a flood of guessed links stops there
     invitation_refusals_per_hour: int = Field(default=TRIES_IN_TOTAL, ge=1, le=1_000_000)
-    # where web pages are (the relatives' invitation page): https://kring.example.org
-    public_url: str | None = None
     # the mail server reminders and changes go through to relatives without Telegram who gave
     # an e-mail address: smtp://user:password@host:587 (STARTTLS), smtps://...:465 (TLS)
     smtp_url: str | None = Field(default=None, repr=False)
@@ -123,16 +124,6 @@ class Settings(BaseSettings):
         if not value or not value.isprintable():
             raise ValueError("expected a name on one line, e.g. Eigen Kracht Centrale")
         return value
-
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("expected an http(s) address, e.g. https://kring.example.org")
-        return value.rstrip("/")
 
     @field_validator("smtp_url")
     @classmethod
@@ -178,6 +169,16 @@ class Settings(BaseSettings):
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http(s) URL, e.g. https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected the page's public address, e.g. https://kring.example.org")
         return value.rstrip("/")
 
     @field_validator("proxy")

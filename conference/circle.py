@@ -33,7 +33,7 @@ from conference.model.circle import (
     Rsvp,
     Suggestion,
 )
-from conference.model.ids import ACCOUNT_IDS, ConferenceId, InviteeId, PersonId
+from conference.model.ids import ACCOUNT_IDS, ConferenceId, InviteeId, PersonId, web_account_of
 from conference.model.people import StaffRole
 from conference.model.reminders import Policy
 from conference.model.request import MORE_LANGUAGES, ApplicantRole, ConferenceRequest, Field
@@ -181,6 +181,8 @@ async def reissue(
     renewed = await uow.invitees.new_token(
         invitee_id, token_hash(token), now + timedelta(days=INVITATION_DAYS)
     )
+    # a browser bound to the old link lets go too: the next one to open the new link takes it
+    await uow.web_accounts.bind_browser(web_account_of(invitee_id), None)
     await uow.audit.record(actor, "invitee.new_link", invitee.conference_id)
     return renewed, token
 

@@ -100,6 +100,10 @@ class ApplicantUnknown(DomainError):
     """Kring has no Telegram person for the applicant: add them the usual way, with a link."""
 
 
+class BadEmail(DomainError):
+    """What was typed is not one e-mail address."""
+
+
 class TooLate(DomainError):
     """The meeting has begun: what the plan must meet is settled."""
 

@@ -360,6 +360,9 @@ class WebAccountRepository(Protocol):
 
     async def set_email(self, person_id: PersonId, email: str | None) -> None: ...
 
+    async def by_browser(self, browser_hash: str) -> WebAccount | None:
+        """The account bound to this browser (the newest, if it holds several)."""
+
 
 class UnitOfWork(Protocol):
     """Repositories are read-only attributes, so an implementation may hold its own types."""

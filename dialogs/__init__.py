@@ -33,6 +33,7 @@ from dialogs.flows import (
     privacy,
     staff,
     start,
+    web_link,
     who_else,
 )
 
@@ -54,6 +55,7 @@ def build_router() -> Router:
         needs.router(),
         minimum.router(),
         who_else.router(),
+        web_link.router(),
         availability.router(),
         manager.router(),
         circle.router(),

@@ -198,3 +198,11 @@ class Forget(CallbackData, prefix="fg"):
     """/forget's question: erase everything (yes) or keep it (no)."""
 
     erase: bool
+
+
+class WebLink(CallbackData, prefix="wl"):
+    """The coordinator: this person answers on the web page (`send`: 1 asks for an e-mail
+    address, 0 is "no address, I pass the link on myself")."""
+
+    invitee: Number
+    send: Number = 1

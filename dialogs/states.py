@@ -97,3 +97,7 @@ class Planning(StatesGroup):
 
 class FollowingUp(StatesGroup):
     comment = State()  # an optional word with a 4-week answer
+
+
+class WebLinkMail(StatesGroup):
+    address = State()

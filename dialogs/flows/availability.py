@@ -23,7 +23,7 @@ from conference.circle import answer
 from conference.errors import AccessDenied, MeetingError, NotFound, SlotError
 from conference.meeting import my_ballot, propose_by_family, vote
 from conference.model.circle import Invitee, Rsvp
-from conference.model.meeting import Vote
+from conference.model.meeting import Proposal, Vote
 from conference.model.people import Person
 from conference.model.reminders import Policy
 from conference.ports import UnitOfWork
@@ -166,6 +166,44 @@ async def proposed(
         return
     await state.clear()
     replies.send(message.answer(_("Opgeslagen ✓ De coördinator krijgt je voorstel.")))
+    await tell_of_proposal(replies, uow, i18n, zone, proposal)
+
+
+async def still(
+    callback: CallbackQuery,
+    callback_data: MeetingAnswer,
+    invitee: Invitee,
+    message: MaybeInaccessibleMessageUnion,
+    uow: UnitOfWork,
+    person: Person,
+    i18n: I18n,
+    zone: ZoneInfo,
+    policy: Policy,
+    replies: Replies,
+) -> None:
+    """The date changed: "I can still come" or "I can't come anymore"."""
+    choice = Rsvp.YES if callback_data.coming else Rsvp.NO
+    answered = await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
+    replies.send(callback.answer(_("Opgeslagen ✓")))
+    replies.send(buttons_in_place(message, reply_markup=None))
+    replies.send(
+        message.answer(
+            _("Fijn, tot dan! Opgeslagen ✓")
+            if callback_data.coming
+            else _(
+                "Jammer, dank je wel dat je het laat weten. De coördinator hoort het meteen. "
+                "Opgeslagen ✓"
+            )
+        )
+    )
+    await tell_coordinator(replies, uow, i18n, zone, answered, invitee.rsvp)
+
+
+async def tell_of_proposal(
+    replies: Replies, uow: UnitOfWork, i18n: I18n, zone: ZoneInfo, proposal: Proposal
+) -> None:
+    """The coordinator hears the family's proposal in their own language, to take it over
+    with one tap (the chat's and the web page's alike)."""
     async with coordinator_language(uow, i18n, proposal.conference_id) as request:
         if request is None or request.coordinator_id is None:
             return
@@ -201,36 +239,6 @@ async def proposed(
                 ]
             ),
         )
-
-
-async def still(
-    callback: CallbackQuery,
-    callback_data: MeetingAnswer,
-    invitee: Invitee,
-    message: MaybeInaccessibleMessageUnion,
-    uow: UnitOfWork,
-    person: Person,
-    i18n: I18n,
-    zone: ZoneInfo,
-    policy: Policy,
-    replies: Replies,
-) -> None:
-    """The date changed: "I can still come" or "I can't come anymore"."""
-    choice = Rsvp.YES if callback_data.coming else Rsvp.NO
-    answered = await answer(uow, person.id, invitee.id, choice, policy=policy, now=now())
-    replies.send(callback.answer(_("Opgeslagen ✓")))
-    replies.send(buttons_in_place(message, reply_markup=None))
-    replies.send(
-        message.answer(
-            _("Fijn, tot dan! Opgeslagen ✓")
-            if callback_data.coming
-            else _(
-                "Jammer, dank je wel dat je het laat weten. De coördinator hoort het meteen. "
-                "Opgeslagen ✓"
-            )
-        )
-    )
-    await tell_coordinator(replies, uow, i18n, zone, answered, invitee.rsvp)
 
 
 def router() -> Router:

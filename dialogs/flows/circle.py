@@ -34,7 +34,7 @@ from conference.circle import (
 from conference.errors import AccessDenied, InvalidAnswer, NotFound
 from conference.intake import clean_text
 from conference.model.circle import Group, Invitee, InviteeDraft, Rsvp
-from conference.model.ids import ConferenceId
+from conference.model.ids import ConferenceId, on_the_web
 from conference.model.people import Person, StaffRole
 from conference.model.request import ConferenceRequest, Field
 from conference.ports import UnitOfWork
@@ -52,7 +52,13 @@ from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import ask_button
 from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import coordinators_only, not_for_you
-from dialogs.render.buttons import broadcast_button, dates_button, nudge_button, plan_button
+from dialogs.render.buttons import (
+    broadcast_button,
+    dates_button,
+    nudge_button,
+    plan_button,
+    web_link_button,
+)
 from dialogs.render.labels import (
     allergen_label,
     diet_label,
@@ -138,7 +144,8 @@ async def conference_view(
         _("• {name} ({relation}, {group}): {state}").format(
             name=escape(p.name)
             + (" ★" if p.must_attend else "")
-            + (" · " + _("aanvrager") if p.person_id == request.applicant_id else ""),
+            + (" · " + _("aanvrager") if p.person_id == request.applicant_id else "")
+            + (" · " + _("op de webpagina") if p.person_id and on_the_web(p.person_id) else ""),
             relation=escape(p.relation),
             group=group_label(p.group),
             state=invitee_state_label(p.state)
@@ -420,6 +427,7 @@ async def chose_must_attend(
     person: Person,
     i18n: I18n,
     bot: Bot,
+    public_url: str | None,
     replies: Replies,
 ) -> None:
     """The last answer: the person joins the circle and the coordinator gets their link."""
@@ -443,7 +451,7 @@ async def chose_must_attend(
     replies.send(
         edit_in_place(message, _("{name} staat in de kring ✓").format(name=escape(invitee.name)))
     )
-    await hand_out(replies, message, bot, i18n, invitee, token)
+    await hand_out(replies, message, bot, i18n, invitee, token, public_url)
 
 
 async def earlier_question(callback: CallbackQuery, replies: Replies) -> None:
@@ -458,6 +466,7 @@ async def new_link(
     uow: UnitOfWork,
     person: Person,
     bot: Bot,
+    public_url: str | None,
     i18n: I18n,
     replies: Replies,
 ) -> None:
@@ -473,7 +482,7 @@ async def new_link(
             _("De oude link van {name} werkt niet meer.").format(name=escape(invitee.name))
         )
     )
-    await hand_out(replies, message, bot, i18n, invitee, token)
+    await hand_out(replies, message, bot, i18n, invitee, token, public_url)
 
 
 def router() -> Router:
@@ -578,13 +587,17 @@ async def hand_out(
     i18n: I18n,
     invitee: Invitee,
     token: str,
+    public_url: str | None = None,
 ) -> None:
     """The personal link three ways: to copy, as a text to forward in the person's own
-    language, and as a QR code for a paper letter. The token is shown here and nowhere else."""
+    language, and as a QR code for a paper letter. The token is shown here and nowhere else.
+    With a web door (KRING_PUBLIC_URL) the same token opens the page for relatives without
+    Telegram: both links go along, and whichever door opens first takes the invitation."""
     me = await bot.me()
     # The link stands bare on a line of its own, outside every translation: apps find a
     # link up to the next space, so an isolate or a full stop glued to it would break it.
     link = bare_link(f"https://t.me/{me.username}?start={token}")
+    page = bare_link(f"{public_url}/i/{token}") if public_url else ""
     replies.send(
         chat.answer(
             _(
@@ -604,6 +617,15 @@ async def hand_out(
             ).format(name=escape(invitee.name))
             + "\n"
             + link
+        )
+        if public_url:
+            forward += "\n\n" + _("Geen Telegram? Antwoord dan op deze webpagina:") + "\n" + page
+    if public_url:
+        replies.send(
+            chat.answer(
+                _("Of zonder Telegram, op een webpagina (werkt in één browser):") + "\n" + page,
+                reply_markup=web_link_button(invitee.id, invitee.name),
+            )
         )
     replies.send(chat.answer(_("Om door te sturen (WhatsApp, sms, e-mail):") + "\n\n" + forward))
     replies.send(

@@ -22,7 +22,7 @@ from aiogram.utils.i18n import I18n
 from conference.circle import set_minimum_requirement
 from conference.errors import AccessDenied, InvalidAnswer, NotFound, TooLate
 from conference.model.circle import Group, Invitee
-from conference.model.ids import ConferenceId
+from conference.model.ids import ConferenceId, PersonId
 from conference.model.outbox import Batch, Outbound, Text
 from conference.model.people import Person
 from conference.model.request import ConferenceRequest
@@ -93,7 +93,7 @@ async def typed(
         )
         return
     await state.set_state(None)
-    await _tell(uow, i18n, person, request, told)
+    await tell_minimum(uow, i18n, person.id, request, told)
     replies.send(
         message.answer(
             _(
@@ -104,8 +104,8 @@ async def typed(
     )
 
 
-async def _tell(
-    uow: UnitOfWork, i18n: I18n, by: Person, request: ConferenceRequest, told: list[Invitee]
+async def tell_minimum(
+    uow: UnitOfWork, i18n: I18n, by: PersonId, request: ConferenceRequest, told: list[Invitee]
 ) -> None:
     """To the family invited before, and to the coordinator, each in their own language."""
     assert request.minimum_requirement is not None
@@ -128,7 +128,7 @@ async def _tell(
             )
         messages.append(Outbound(request.coordinator_id, None, (Text(text),)))
     await uow.outbox.enqueue(
-        Batch(kind="minimum", created_by=by.id, conference_id=request.id), messages, now()
+        Batch(kind="minimum", created_by=by, conference_id=request.id), messages, now()
     )
 
 

@@ -20,7 +20,7 @@ from aiogram.utils.i18n import I18n
 from conference.circle import decide_suggestion, suggest
 from conference.errors import AccessDenied, InvalidAnswer, NotFound
 from conference.intake import clean_text
-from conference.model.circle import Invitee
+from conference.model.circle import Invitee, Suggestion
 from conference.model.people import Person
 from conference.model.request import Field
 from conference.ports import UnitOfWork
@@ -185,6 +185,14 @@ async def _done(
     replies.send(
         chat.answer(_("Dank je! De coördinator bespreekt het met de familie. Opgeslagen ✓"))
     )
+    await tell_of_suggestion(replies, uow, i18n, default_locale, made)
+
+
+async def tell_of_suggestion(
+    replies: Replies, uow: UnitOfWork, i18n: I18n, default_locale: str, made: Suggestion
+) -> None:
+    """The coordinator hears who was suggested, in their own language, with the buttons to
+    decide (the chat's and the web page's suggestions alike)."""
     request = await uow.conferences.get(made.conference_id)
     if request is None or request.coordinator_id is None:
         return

@@ -25,6 +25,7 @@ from dialogs.callbacks import (
     RsvpAnswer,
     SuggestStart,
     VoteAnswer,
+    WebLink,
 )
 from dialogs.render.button_text import button_text
 from dialogs.render.labels import follow_up_label, no_reason_label, used_label, vote_button_text
@@ -235,3 +236,16 @@ def ballot(
         if s.id >= since
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def web_link_button(invitee_id: int, name: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("✉️ Link per e-mail naar {name}").format(name=name[:20]),
+                    callback_data=WebLink(invitee=invitee_id).pack(),
+                )
+            ]
+        ]
+    )

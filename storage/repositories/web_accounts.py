@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from conference.model.ids import InviteeId, PersonId, web_account_of
 from conference.model.web import WebAccount
 from storage.repositories.base import Repository
@@ -36,3 +38,12 @@ class SqlWebAccounts(Repository):
     async def set_email(self, person_id: PersonId, email: str | None) -> None:
         if (row := await self._by_key(WebAccountRow, person_id)) is not None:
             row.email = email
+
+    async def by_browser(self, browser_hash: str) -> WebAccount | None:
+        row = await self._s.scalar(
+            select(WebAccountRow)
+            .where(WebAccountRow.browser_hash == browser_hash)
+            .order_by(WebAccountRow.created_at.desc(), WebAccountRow.person_id.desc())
+            .limit(1)
+        )
+        return _account(row) if row is not None else None

@@ -41,6 +41,7 @@ from conference import (
     plan,
     requests,
     staffing,
+    web_invitation,
 )
 from conference.errors import (
     AccessDenied,
@@ -402,7 +403,7 @@ def level(w: World, c: Call) -> int:
         )
         applied = w.applicant[conference] == (c.actor, ApplicantRole.PROFESSIONAL)
         return OWN if invited or applied else EXISTS
-    if a == "circle.reissue":
+    if a in ("circle.reissue", "web_invitation.mark_answers_on_web"):
         conference = of(w, c.invitee)
         return NONE if conference is None else conference_level(w, c.actor, conference)
     if a == "circle.decide_suggestion":
@@ -494,6 +495,16 @@ DOORS: dict[str, Door] = {
         u, pid(c), cid(c), PersonId(c.coordinator), NOW
     ),
     "circle.my_conferences": lambda u, c: circle.my_conferences(u, pid(c)),
+    "web_invitation.mark_answers_on_web": lambda u, c: web_invitation.mark_answers_on_web(
+        u, pid(c), iid(c), "edith@example.org", NOW
+    ),
+    "web_invitation.set_email": lambda u, c: web_invitation.set_email(
+        u, pid(c), iid(c), "edith@example.org"
+    ),
+    "web_invitation.published_plan": lambda u, c: web_invitation.published_plan(u, pid(c), iid(c)),
+    "web_invitation.set_language": lambda u, c: web_invitation.set_language(
+        u, pid(c), iid(c), "en", LOCALES
+    ),
     "circle.circle": lambda u, c: circle.circle(u, pid(c), cid(c)),
     "circle.view_circle": lambda u, c: circle.view_circle(u, pid(c), cid(c)),
     "personal_data.my_data": lambda u, c: personal_data.my_data(u, pid(c)),
@@ -581,6 +592,9 @@ BY_INVITATION = {
     "meeting.my_ballot",
     "meeting.propose_by_family",
     "plan.check_in",
+    "web_invitation.set_language",
+    "web_invitation.published_plan",
+    "web_invitation.set_email",
 }
 COORDINATOR_BY_CONFERENCE = {
     "circle.circle",
@@ -695,7 +709,12 @@ def own_call(world: World, action: str, actor: PersonId) -> Call:
     conference = world.own_conference(actor) or (of(world, invitee) if invitee else None)
     if conference is None:  # a manager (the conference not assigned yet), or nobody's
         conference = world.conferences[-1]
-    if action in ("circle.reissue", "plan.set_monitor", "plan.ask_acceptance"):
+    if action in (
+        "circle.reissue",
+        "web_invitation.mark_answers_on_web",
+        "plan.set_monitor",
+        "plan.ask_acceptance",
+    ):
         # the professional of the circle, or else someone of it
         invitee = world.acceptor.get(conference) or next(
             (i for i, v in world.invitees.items() if v.conference == conference), None

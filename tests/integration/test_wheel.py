@@ -49,9 +49,9 @@ SETUPTOOLS_WITH_BDIST_WHEEL = (70, 1)
 # what the installed run may see: none of the test run's paths or kring settings
 PROBE = """
 import importlib.util, json, sys
-import bot, conference, dialogs, emulator, locales, storage
+import bot, conference, dialogs, emulator, locales, storage, web
 print(json.dumps({
-    "files": [m.__file__ for m in (bot, conference, dialogs, emulator, locales, storage)],
+    "files": [m.__file__ for m in (bot, conference, dialogs, emulator, locales, storage, web)],
     "path": sys.path,
     "missing": [n for n in ("bench", "tests") if importlib.util.find_spec(n) is None],
 }))
@@ -161,7 +161,10 @@ def test_the_wheel_carries_catalogs_migrations_and_the_playground_but_no_bench_o
 ) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.startswith("kring-")}
-    assert tops == {"bot", "conference", "dialogs", "emulator", "locales", "storage"}
+    assert tops == {"bot", "conference", "dialogs", "emulator", "locales", "storage", "web"}
+    for template in (REPO / "web" / "templates").glob("*.html"):
+        assert f"web/templates/{template.name}" in names
+    assert "web/static/kring.css" in names
     for page in ("index.html", "client.js", "client.css"):  # `kring playground`'s page
         assert f"emulator/static/{page}" in names
     assert "bot/playground/__init__.py" in names

@@ -578,6 +578,10 @@ class FakeWebAccounts:
         if person_id in self.rows:
             self.rows[person_id] = replace(self.rows[person_id], email=email)
 
+    async def by_browser(self, browser_hash: str) -> WebAccount | None:
+        bound = [a for a in self.rows.values() if a.browser_hash == browser_hash]
+        return max(bound, key=lambda a: (a.created_at, a.person_id), default=None)
+
 
 class FakeUnitOfWork:
     def __init__(self) -> None:

@@ -1,0 +1,271 @@
+"""The page's forms: each POST reads its form, checks the browser's CSRF token, calls the same
+use case as the chat, commits once, and sends the browser back to the page (303) with "Saved ✓"
+by what was saved; a form that does not fit is shown again with a kind word, nothing lost."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from conference.circle import (
+    MAX_CHILDREN,
+    answer,
+    give_reason,
+    set_food,
+    set_minimum_requirement,
+    set_needs,
+    suggest,
+)
+from conference.errors import (
+    BadEmail,
+    DomainError,
+    InvalidAnswer,
+    SlotError,
+)
+from conference.meeting import my_ballot, propose_by_family, vote
+from conference.model.circle import (
+    Allergen,
+    Diet,
+    Food,
+    Invitee,
+    Needs,
+    NoReason,
+    Rsvp,
+)
+from conference.model.meeting import Vote
+from conference.ports import UnitOfWork
+from conference.web_invitation import (
+    set_email,
+    set_language,
+)
+from web.door import Door
+from web.pages import (
+    DOOR,
+    MAX_LANGUAGE_NAME,
+    MAX_NAME,
+    MAX_REACH,
+    BadInput,
+    opened,
+    page,
+    shown_for,
+)
+from web.security import (
+    COOKIE,
+    CSRF_FIELD,
+    csrf_ok,
+)
+
+Form = MultiDictProxy[Any]
+E = TypeVar("E", bound=StrEnum)
+Action = Callable[[UnitOfWork, Door, Invitee, Form], Awaitable[None]]
+
+
+def _one(form: Form, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _choice(kind: type[E], value: str, section: str, message: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise BadInput(section, message) from None
+
+
+async def _rsvp(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    words = door.words(invitee.locale)
+    _ = words.gettext
+    person = invitee.person_id
+    assert person is not None
+    rsvp = _choice(Rsvp, _one(form, "answer"), "rsvp", _("Kies ja, misschien of nee."))
+    reason = (
+        _choice(NoReason, _one(form, "reason"), "rsvp", _("Die keuze ken ik niet."))
+        if _one(form, "reason")
+        else None
+    )
+    before = invitee.rsvp
+    answered = await answer(
+        uow, person, invitee.id, rsvp, reason, policy=door.policy, now=door.now()
+    )
+    typed = " ".join(_one(form, "reason_text").split())
+    if rsvp is Rsvp.NO and typed:
+        answered = await give_reason(uow, person, invitee.id, typed)
+    await door.notices.answered(uow, answered, before)
+
+
+async def _dates(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    _mine, slots, _votes = await my_ballot(uow, person, invitee.id)
+    chosen = {
+        slot.id: _choice(Vote, value, "dates", _("Die keuze ken ik niet."))
+        for slot in slots
+        if (value := _one(form, f"slot-{slot.id}"))
+    }
+    for slot_id, choice in chosen.items():
+        try:
+            await vote(uow, person, invitee.id, slot_id, choice, door.now())
+        except DomainError:
+            raise BadInput("dates", _("De datum staat al vast, kiezen kan niet meer.")) from None
+
+
+async def _food(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    consent = _one(form, "consent") == "yes"
+    diet = (
+        _choice(Diet, _one(form, "diet"), "food", _("Die keuze ken ik niet."))
+        if _one(form, "diet")
+        else None
+    )
+    allergens = frozenset(
+        _choice(Allergen, value, "food", _("Die keuze ken ik niet."))
+        for value in form.getall("allergen", [])
+        if isinstance(value, str)
+    )
+    await set_food(uow, person, invitee.id, Food(consent, diet, allergens))
+
+
+async def _needs(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    try:
+        children = int(_one(form, "children") or "0")
+    except ValueError:
+        raise BadInput("needs", _("Typ een getal, bijvoorbeeld 2.")) from None
+    if not 0 <= children <= MAX_CHILDREN:
+        raise BadInput("needs", _("Typ een getal, bijvoorbeeld 2."))
+    # a language typed (one the list lacks) wins over the list's choice
+    chosen = _one(form, "interpreter_other") or _one(form, "interpreter")
+    interpreter = " ".join(chosen.split())[:MAX_LANGUAGE_NAME] or None
+    await set_needs(
+        uow,
+        person,
+        invitee.id,
+        Needs(
+            interpreter=interpreter,
+            children=children,
+            childcare=_one(form, "childcare") == "yes",
+            transport=_one(form, "transport") == "yes",
+            accessibility=_one(form, "accessibility") == "yes",
+        ),
+    )
+
+
+async def _suggest(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    name = " ".join(_one(form, "name").split())[:MAX_NAME]
+    relation = " ".join(_one(form, "relation").split())[:MAX_NAME]
+    reach = " ".join(_one(form, "reach").split())[:MAX_REACH] or None
+    if not name or not relation:
+        raise BadInput("suggest", _("Vul de naam in en wie het is voor de familie."))
+    made = await suggest(uow, person, invitee.id, name, relation, reach, door.now())
+    await door.notices.suggested(uow, invitee, made)
+
+
+async def _propose(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    text = " ".join(_one(form, "proposal").split())[:MAX_REACH]
+    if not text:
+        raise BadInput("propose", _("Voorstellen kan nu niet (meer)."))
+    locale = door.locale(invitee.locale)
+    try:
+        proposal = await propose_by_family(
+            uow, person, invitee.id, text, door.now(), door.zone, (locale, *door.catalogs)
+        )
+    except SlotError as error:
+        raise BadInput("propose", door.notices.slot_problem(error, locale)) from None
+    except DomainError:
+        raise BadInput("propose", _("Voorstellen kan nu niet (meer).")) from None
+    await door.notices.proposed(uow, invitee, proposal)
+
+
+async def _minimum(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    try:
+        request, told = await set_minimum_requirement(
+            uow, person, invitee.conference_id, _one(form, "minimum"), door.now()
+        )
+    except InvalidAnswer as error:
+        raise BadInput("minimum", door.notices.text_problem(error, invitee.locale)) from None
+    except DomainError:
+        raise BadInput(
+            "minimum",
+            _("Dat kan niet (meer): de conferentie is begonnen, of dit is niet voor jou."),
+        ) from None
+    await door.notices.minimum_set(uow, invitee, request, told)
+
+
+async def _email(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    try:
+        await set_email(uow, person, invitee.id, _one(form, "email"))
+    except BadEmail:
+        raise BadInput(
+            "email", _("Dat is geen e-mailadres. Typ het zo: naam@voorbeeld.nl")
+        ) from None
+
+
+async def _language(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    person = invitee.person_id
+    assert person is not None
+    await set_language(uow, person, invitee.id, _one(form, "locale"), tuple(door.catalogs))
+
+
+ACTIONS: dict[str, Action] = {
+    "rsvp": _rsvp,
+    "dates": _dates,
+    "food": _food,
+    "needs": _needs,
+    "suggest": _suggest,
+    "email": _email,
+    "propose": _propose,
+    "minimum": _minimum,
+    "language": _language,
+}
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    door = request.app[DOOR]
+    section = request.match_info["action"]
+    action = ACTIONS.get(section)
+    if action is None:
+        raise web.HTTPNotFound()
+    form = await request.post()
+    secret = request.cookies.get(COOKIE, "")
+    async with door.units() as uow:
+        found = await opened(request, uow, secret)
+        if isinstance(found, web.Response):
+            await uow.commit()
+            return found
+        if not csrf_ok(secret, form.get(CSRF_FIELD)):
+            # a form from elsewhere, or one that waited through a new link: shown again
+            _ = door.words(found.locale).gettext
+            problem = BadInput(section, _("Dat lukte niet. Probeer het nog een keer."))
+            shown = await shown_for(uow, door, found)
+            await uow.commit()
+            return page(request, found, shown, secret, problem=problem)
+        try:
+            await action(uow, door, found, form)
+        except BadInput as problem:
+            shown = await shown_for(uow, door, found)
+            shown.typed = {k: v for k, v in form.items() if isinstance(v, str)}
+            await uow.commit()  # nothing was written: the form is shown again, as typed
+            return page(request, found, shown, secret, problem=problem)
+        await uow.commit()
+    raise web.HTTPSeeOther(f"/i/{request.match_info['token']}?saved={section}#{section}")

@@ -1,0 +1,72 @@
+"""The browser's secret, the CSRF token made from it, and the headers every page carries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+COOKIE = "kring_browser"
+COOKIE_PATH = "/i/"
+COOKIE_DAYS = 400  # browsers cap a cookie's life at about this
+CSRF_FIELD = "csrf"
+
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",  # a personal page: no copy in a shared cache or the history
+}
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def browser_hash(secret: str) -> str:
+    """Only this is stored (web_account.browser_hash): a copy of the database binds nothing."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def csrf_token(secret: str) -> str:
+    """Made from the browser's secret, which another site can neither read nor set (HttpOnly,
+    SameSite): a form posted from elsewhere cannot carry it."""
+    return hmac.new(secret.encode(), b"kring-csrf", hashlib.sha256).hexdigest()
+
+
+def csrf_ok(secret: str | None, given: object) -> bool:
+    return (
+        bool(secret)
+        and isinstance(given, str)
+        and hmac.compare_digest(csrf_token(secret or ""), given)
+    )
+
+
+def keep_secret(response: web.StreamResponse, secret: str, secure: bool) -> None:
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=COOKIE_DAYS * 24 * 3600,
+        path=COOKIE_PATH,
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:  # redirects and 404s carry them too
+        error.headers.update(HEADERS)
+        raise
+    response.headers.update(HEADERS)
+    return response
