@@ -21,7 +21,9 @@ from bot.i18n import CatalogI18n, PersonLocaleMiddleware
 from bot.leadership import Leadership
 from bot.metrics import Metrics
 from bot.middlewares import ActorMiddleware, TypedTextMiddleware
+from bot.outbox.mail import MailSender
 from bot.outbox.sender import OutboxSender, outbox_bot
+from bot.outbox.smtp import mail_address
 from bot.pace import Pace, PaceMiddleware
 from bot.presence import Presence
 from bot.processing import RETRY_FIRST, RETRY_MOST, Poller, UpdateProcessor, is_transient
@@ -133,10 +135,21 @@ class Kring:
             self.i18n,
             pace=self.pace,
         )
+        # the outbox's deliveries to web accounts (relatives without Telegram): by e-mail
+        self.mail = MailSender(
+            self.sessions,
+            self.i18n,
+            server=settings.smtp,
+            sender=mail_address(settings.mail_from) if settings.mail_from else None,
+            organisation=settings.organisation,
+            public_url=settings.public_url,
+            rate=settings.mail_rate,
+        )
         self.clock = clock_from(settings.clock)
         self.dispatcher = build_dispatcher(settings, self.i18n, self.clock)
         self.metrics = Metrics()
         self.metrics.watch_sender(self.outbox.stats, self.pace)
+        self.metrics.watch_mail(self.mail.stats)
         self.processor = UpdateProcessor(
             self.dispatcher, self.bot, self.sessions, self.i18n, self.metrics
         )
@@ -210,6 +223,7 @@ class Kring:
         gc.enable()
         self.jobs.start()
         await self.outbox.start()
+        await self.mail.start()
         self.metrics.leader.set(1)  # polling runs alone: it sends and schedules
         # The command menu is a nicety, not needed to answer anyone: it goes out meanwhile.
         commands = asyncio.create_task(self._publish_commands(), name="publish-commands")
@@ -223,6 +237,7 @@ class Kring:
             commands.cancel()
             await self.jobs.stop()
             await self.outbox.stop()
+            await self.mail.stop()
 
     async def _web_door(self) -> web.AppRunner | None:
         """`kring run` with KRING_PUBLIC_URL: the invitation page on KRING_LISTEN (no access
@@ -323,6 +338,7 @@ class Kring:
         handles what another instance took in and left behind."""
         self.jobs.start()
         await self.outbox.start()
+        await self.mail.start()
         self._strays = asyncio.create_task(self._adopt_strays(), name="strays")
         self.metrics.leader.set(1)
 
@@ -334,6 +350,7 @@ class Kring:
             self._strays = None
         await self.jobs.stop()
         await self.outbox.stop()
+        await self.mail.stop()
 
     async def _adopt_strays(self) -> None:
         """An update that waits in the inbox for STRAY_AFTER was taken in by an instance that

@@ -1,5 +1,6 @@
-"""`kring run`, `kring serve`, `kring db upgrade|backup`, `kring staff add|invite|list|remove`,
-`kring jobs list`, `kring audit verify|--conference REF|--person ID`,
+"""`kring run`, `kring serve`, `kring playground`, `kring db upgrade|backup`,
+`kring staff add|invite|list|remove`, `kring jobs list`,
+`kring audit verify|--conference REF|--person ID`,
 `kring export|erase --person ID | --conference REF`, `kring keys new|rotate`, `kring i18n ...`."""
 
 from __future__ import annotations
@@ -38,6 +39,21 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kring", description="kring: the family conference bot")
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot with long polling (applies migrations first)")
+    playground = commands.add_parser(
+        "playground",
+        help="try kring without Telegram: the bot against a local emulator, with a page of "
+        "phones side by side (no token, no network)",
+    )
+    playground.add_argument(
+        "--port", type=int, default=8765, help="where the page is served (127.0.0.1:PORT)"
+    )
+    playground.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="keep the playground in this database (default: KRING_DATABASE_URL if set, "
+        "else a throwaway SQLite database)",
+    )
     commands.add_parser(
         "serve",
         help="run the bot as a webhook service on KRING_LISTEN (applies migrations first)",
@@ -577,6 +593,29 @@ def _backup(settings: Settings, file: str) -> int:
     return 0
 
 
+def _playground(args: argparse.Namespace) -> int:
+    """The emulator, the bot and the page in this process; a .env file is not read."""
+    from pydantic import ValidationError
+
+    from bot.playground import run_playground
+
+    gc.enable()
+    logs.configure("INFO", "text")
+    try:
+        return asyncio.run(run_playground(args.port, args.database))
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "KRING_" + str(first["loc"][0]).upper() if first["loc"] else "KRING_*"
+        print(f"kring: configuration error: {name}: {first['msg']}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(f"kring: configuration error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the port is taken
+        print(f"kring playground: {error.strerror or error}", file=sys.stderr)
+        return 1
+
+
 def _check_serving(settings: Settings) -> None:
     if not settings.webhook_url:
         raise ConfigError(
@@ -596,6 +635,8 @@ def _check_serving(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "playground":
+        return _playground(args)
     if args.command not in ("run", "serve"):
         gc.enable()  # off for the start-up of the bot only (bot/__main__.py)
     if args.command == "keys" and args.action == "new":

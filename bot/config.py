@@ -6,10 +6,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import TravellingClock
+from bot.outbox.smtp import SmtpServer, mail_address
 from conference.circle import TRIES_IN_TOTAL
 from conference.model.reminders import Policy
 from conference.reminders import parse_offsets
@@ -86,6 +87,14 @@ class Settings(BaseSettings):
     # invitation links refused within an hour, all accounts together, after which every link
     # waits (refused kindly) until fewer were: a flood of guessed links stops there
     invitation_refusals_per_hour: int = Field(default=TRIES_IN_TOTAL, ge=1, le=1_000_000)
+    # the mail server reminders and changes go through to relatives without Telegram who gave
+    # an e-mail address: smtp://user:password@host:587 (STARTTLS), smtps://...:465 (TLS)
+    smtp_url: str | None = Field(default=None, repr=False)
+    # the sender of those e-mails ("Eigen Kracht Centrale <kring@example.org>"); needed with
+    # KRING_SMTP_URL
+    mail_from: str | None = Field(default=None, validate_default=True)
+    # e-mails per second at most
+    mail_rate: float = Field(default=2, gt=0, le=100)
 
     @field_validator("bot_token")
     @classmethod
@@ -115,6 +124,28 @@ class Settings(BaseSettings):
         if not value or not value.isprintable():
             raise ValueError("expected a name on one line, e.g. Eigen Kracht Centrale")
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        SmtpServer.parse(value)  # ValueError naming what is wrong, never the password
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            if info.data.get("smtp_url"):
+                raise ValueError("needed with KRING_SMTP_URL, e.g. kring@example.org")
+            return None
+        mail_address(value)  # ValueError: not one address
+        return value
+
+    @property
+    def smtp(self) -> SmtpServer | None:
+        return SmtpServer.parse(self.smtp_url) if self.smtp_url else None
 
     @field_validator("reminders")
     @classmethod

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.outbox.mail import MailStats
 from bot.outbox.stats import SenderStats
 from bot.pace import Pace
 from bot.reminders import ReminderStats
@@ -85,6 +86,32 @@ class Metrics:
 
     def watch_reminders(self, stats: ReminderStats) -> None:
         self.registry.register(_ReminderCollector(stats))
+
+    def watch_mail(self, stats: MailStats) -> None:
+        self.registry.register(_MailCollector(stats))
+
+
+class _MailCollector(Collector):
+    """The e-mail lane's counts (web accounts' deliveries), read when scraped."""
+
+    def __init__(self, stats: MailStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = {
+            "kring_emails_sent": ("E-mails the mail server accepted", self.stats.sent),
+            "kring_emails_failed": ("E-mails given up on", self.stats.failed),
+            "kring_emails_retried": (
+                "E-mails tried again after a 4xx or no connection",
+                self.stats.retried,
+            ),
+            "kring_web_page_only": (
+                "Messages for web accounts without an e-mail address (or no mail server)",
+                self.stats.web_only,
+            ),
+        }
+        for name, (documentation, value) in counts.items():
+            yield CounterMetricFamily(name, documentation, value=value)
 
 
 class _ReminderCollector(Collector):

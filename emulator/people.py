@@ -17,6 +17,7 @@ from .state import (
     UserInfo,
 )
 from .view import BotMessage
+from .web_app import launch_url, signed_init_data
 
 if TYPE_CHECKING:
     from .core import BotApiEmulator
@@ -248,6 +249,53 @@ class Person:
             f"{self.first_name} sees no button {label!r}; inline buttons (newest first): "
             f"{[b for b in inline if b]}; reply keyboard: {self.reply_keyboard}"
         )
+
+    async def press_at(self, message_id: int, row: int, column: int, *, wait: bool = True) -> int:
+        """Press the inline button at (row, column) under one of the bot's messages: what a
+        tap on a phone's screen does (a chat client knows where, not what, was tapped)."""
+        stored = self.chat.messages.get(message_id)
+        if stored is None or not stored.from_bot:
+            raise AssertionError(f"message {message_id} is not visible to {self.first_name}")
+        keyboard = BotMessage(stored, self.emu.files).inline_keyboard
+        if not (0 <= row < len(keyboard) and 0 <= column < len(keyboard[row])):
+            raise AssertionError(f"no button at {row},{column} under message {message_id}")
+        return await self._press_inline(stored, keyboard[row][column], wait)
+
+    async def press_key(self, row: int, column: int, *, wait: bool = True) -> int:
+        """Press the reply-keyboard button at (row, column): its text is sent, or the contact
+        or location it asks for."""
+        keyboard = self.chat.reply_keyboard
+        rows = keyboard["keyboard"] if keyboard else []
+        if not (0 <= row < len(rows) and 0 <= column < len(rows[row])):
+            raise AssertionError(f"{self.first_name} has no key at {row},{column}")
+        button = rows[row][column]
+        if button.get("request_contact"):
+            return await self.send_contact(wait=wait)
+        if button.get("request_location"):
+            return await self.send_location(wait=wait)
+        return await self.send_text(button["text"], wait=wait)
+
+    def open_web_app(self, label: str, *, contains: bool = False) -> str:
+        """Tap a Mini App button (newest message first): the address the client opens, with
+        this person's init data, signed with the bot's token, in its fragment. The bot hears
+        nothing of it: the page talks to its own server."""
+        for stored in reversed(self.chat.bot_messages()):
+            for row in BotMessage(stored, self.emu.files).inline_keyboard:
+                for button in row:
+                    text = button["text"]
+                    if (label in text if contains else text == label) and "web_app" in button:
+                        self.chat.started = True
+                        init_data = signed_init_data(
+                            self.bot.token,
+                            {
+                                "user": self.info.to_dict(),
+                                "chat_instance": str(self.id * 7919 % 10**12),
+                                "chat_type": "private",
+                                "auth_date": self.emu.now(),
+                            },
+                        )
+                        return launch_url(button["web_app"]["url"], init_data)
+        raise AssertionError(f"{self.first_name} sees no Mini App button {label!r}")
 
     async def _press_inline(
         self, stored: StoredMessage, button: dict[str, Any], wait: bool

@@ -92,6 +92,12 @@ def _inline_button(button: Any) -> dict[str, Any]:
         url = button["url"]
         if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url, re.I):
             raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in actions:
+        web_app = button["web_app"]
+        url = web_app.get("url") if isinstance(web_app, dict) else None
+        # Telegram opens Mini Apps over HTTPS only
+        if not isinstance(url, str) or not re.match(r"^https://\S+$", url, re.I):
+            raise bad_request("BUTTON_TYPE_INVALID")
     return {key: value for key, value in button.items() if value is not None}
 
 

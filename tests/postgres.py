@@ -42,7 +42,9 @@ async def cut_the_waiting_connection(admin: AsyncConnection) -> None:
     for _ in range(200):
         pids = list(await admin.scalars(WAITING_ON_A_LOCK))
         if pids:
-            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+            # and wait until it is gone: a backend being terminated still shows as waiting for
+            # a moment, and the next cut would take it for kring's next try
+            await admin.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pids[0]})
             return
         await asyncio.sleep(0.02)
     raise AssertionError("kring never waited on the lock")

@@ -22,8 +22,8 @@ def report_text(report: BatchReport) -> str:
     if report.failed:
         lines.append(
             ngettext(
-                "⚠️ {count} kon niet worden bezorgd (Telegram weigerde het)",
-                "⚠️ {count} konden niet worden bezorgd (Telegram weigerde het)",
+                "⚠️ {count} kon niet worden bezorgd (Telegram of de e-mailserver weigerde het)",
+                "⚠️ {count} konden niet worden bezorgd (Telegram of de e-mailserver weigerde het)",
                 report.failed,
             ).format(count=report.failed)
         )
@@ -40,6 +40,14 @@ def report_text(report: BatchReport) -> str:
                 "📵 {count} zijn nog niet bereikbaar via Telegram (niet verstuurd)",
                 report.skipped,
             ).format(count=report.skipped)
+        )
+    if report.web_only:
+        lines.append(
+            ngettext(
+                "🌐 {count} alleen op de eigen webpagina: geen e-mailadres (bel die persoon)",
+                "🌐 {count} alleen op hun eigen webpagina: geen e-mailadres (bel hen)",
+                report.web_only,
+            ).format(count=report.web_only)
         )
     # Only someone who started the bot is ever sent to, so a 403 now (blocked) and one noted
     # before (left out) both mean: this person blocked the bot.

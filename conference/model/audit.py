@@ -57,6 +57,7 @@ CATALOGUE: dict[str, tuple[DataKind, OnBehalfOf | None]] = {
     "slots.proposed": (DataKind.MEETING, OnBehalfOf.COORDINATOR),
     "proposal.decided": (DataKind.MEETING, OnBehalfOf.COORDINATOR),
     "availability.viewed": (DataKind.MEETING, OnBehalfOf.COORDINATOR),
+    "cockpit.viewed": (DataKind.CIRCLE, OnBehalfOf.COORDINATOR),  # or a manager who looks
     "meeting": (DataKind.MEETING, OnBehalfOf.COORDINATOR),
     "plan.acceptance_answered": (DataKind.PLAN, OnBehalfOf.SELF),  # the professional asked
     "plan": (DataKind.PLAN, OnBehalfOf.COORDINATOR),

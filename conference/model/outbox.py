@@ -95,10 +95,19 @@ class DeliveryState(StrEnum):
     BLOCKED = "blocked"  # 403: blocked the bot, or never started it; marked unreachable
     FAILED = "failed"  # Telegram refused it (400), or it kept failing
     UNKNOWN = "unknown"  # the sender stopped mid-way: maybe sent, never sent again
+    # a web account (no Telegram) with no e-mail address, or no mail server set: not sent;
+    # they see it on their web page, which renders from the database
+    WEB_ONLY = "web"
 
 
 FINAL_STATES = frozenset(
-    {DeliveryState.SENT, DeliveryState.BLOCKED, DeliveryState.FAILED, DeliveryState.UNKNOWN}
+    {
+        DeliveryState.SENT,
+        DeliveryState.BLOCKED,
+        DeliveryState.FAILED,
+        DeliveryState.UNKNOWN,
+        DeliveryState.WEB_ONLY,
+    }
 )
 
 # Above this many recipients the report chat sees one message counting up, then the report.
@@ -115,10 +124,11 @@ class BatchReport:
     skipped: int = 0  # never queued: never opened the bot
     pending: int = 0  # pending or being sent
     unreachable: int = 0  # never queued: blocked the bot before
+    web_only: int = 0  # web accounts without an e-mail address: only on their web page
 
     @property
     def done(self) -> int:
-        return self.delivered + self.blocked + self.failed + self.unknown
+        return self.delivered + self.blocked + self.failed + self.unknown + self.web_only
 
     @property
     def finished(self) -> bool:
@@ -142,6 +152,7 @@ class BatchReport:
             skipped=skipped,
             pending=counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
             unreachable=unreachable,
+            web_only=counts.get(DeliveryState.WEB_ONLY, 0),
         )
 
 
@@ -169,7 +180,7 @@ class Outcome:
     state: DeliveryState
     parts_done: int
     message_ids: tuple[int, ...] = ()
-    error: str | None = None  # Telegram's description, never message content
+    error: str | None = None  # Telegram's (or the mail server's) words, never message content
     attempted: bool = False
 
 

@@ -75,6 +75,7 @@ from dialogs.render.labels import (
 )
 from dialogs.render.long_text import split_message
 from dialogs.render.texts import _, bare_link, joined, labelled, number
+from dialogs.render.web_reach import web_page_only, web_page_only_label
 from dialogs.replies import Replies
 from dialogs.states import AddInvitee
 
@@ -138,6 +139,7 @@ async def conference_view(
             + escape(request.minimum_requirement)
         )
     lines += ["", "<b>" + _("De kring") + "</b>"]
+    web_only = await web_page_only(uow, people)
     lines += [
         _("• {name} ({relation}, {group}): {state}").format(
             name=escape(p.name)
@@ -146,7 +148,9 @@ async def conference_view(
             + (" · " + _("op de webpagina") if p.person_id and on_the_web(p.person_id) else ""),
             relation=escape(p.relation),
             group=group_label(p.group),
-            state=invitee_state_label(p.state) + _why(p),
+            state=invitee_state_label(p.state)
+            + _why(p)
+            + (" · " + web_page_only_label() if p.id in web_only else ""),
         )
         for p in people
     ]

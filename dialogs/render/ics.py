@@ -15,7 +15,8 @@ from icalendar import Alarm, Calendar, Event, Timezone
 
 PRODID = "-//kring//Eigen Kracht//NL"
 ORGANIZER_ADDRESS = "mailto:noreply@invalid"
-REMINDER_BEFORE = timedelta(days=1)
+# the calendar's own alarms, for everyone: also those who hear nothing else (web page only)
+ALARMS_BEFORE = (timedelta(days=3), timedelta(days=1))
 
 
 def meeting_ics(
@@ -64,11 +65,12 @@ def meeting_ics(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if not cancelled:
         # A reminder for a cancelled meeting would only confuse.
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", -REMINDER_BEFORE)
-        event.add_component(alarm)
+        for before in ALARMS_BEFORE:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)  # translated, like the summary it is
+            alarm.add("trigger", -before)
+            event.add_component(alarm)
     calendar.add_component(event)
     return bytes(calendar.to_ical())
 

@@ -14,8 +14,15 @@ from typing import Any
 from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conference.model.ids import PersonId
-from conference.model.outbox import BatchReport, Claimed, DeliveryState, OpenBatch, Outcome
+from conference.model.ids import WEB_ACCOUNT_IDS, PersonId
+from conference.model.outbox import (
+    FINAL_STATES,
+    BatchReport,
+    Claimed,
+    DeliveryState,
+    OpenBatch,
+    Outcome,
+)
 from storage.repositories.base import Repository, utc_now
 from storage.repositories.outbox_payloads import FORGOTTEN, decode_parts
 from storage.tables import OutboxBatchRow, OutboxDeliveryRow, OutboxPayloadRow, core_table
@@ -43,15 +50,14 @@ _RECORD = (
         attempted_at=bindparam("b_tried"),
     )
 )
-FINAL = tuple(
-    state.value
-    for state in (
-        DeliveryState.SENT,
-        DeliveryState.BLOCKED,
-        DeliveryState.FAILED,
-        DeliveryState.UNKNOWN,
-    )
-)
+FINAL = tuple(sorted(state.value for state in FINAL_STATES))
+
+
+def _channel(web: bool) -> Any:
+    """The deliveries of one sender: web accounts' (e-mail) or Telegram accounts'. The person
+    id through `+ 0`, for the reason of PLAIN_STATE: a range over every id is no index's job."""
+    person = DELIVERY.c.person_id + 0
+    return person >= WEB_ACCOUNT_IDS.start if web else person < WEB_ACCOUNT_IDS.start
 
 
 def _ids(text: str) -> tuple[int, ...]:
@@ -73,12 +79,13 @@ async def delivery_counts(
 
 
 class SqlOutboxSending(Repository):
-    async def recover(self) -> tuple[int, int]:
+    async def recover(self, web: bool = False) -> tuple[int, int]:
         """At start, what a stopped sender held: a delivery only in hand (claimed, its next
         request never marked) goes back to PENDING, at its next part; one whose request may
         have left (the attempt mark, no outcome recorded) becomes UNKNOWN and is never sent
-        again. Returns (handed back, unknown)."""
-        sending = DELIVERY.c.state == DeliveryState.SENDING.value
+        again. `web`: the e-mail sender's (web accounts), else the Telegram sender's.
+        Returns (handed back, unknown)."""
+        sending = (DELIVERY.c.state == DeliveryState.SENDING.value) & _channel(web)
         if await self._s.scalar(select(DELIVERY.c.batch_id).where(sending).limit(1)) is None:
             return 0, 0  # read only: nothing to recover takes no write lock
         back = await self._s.execute(
@@ -105,13 +112,15 @@ class SqlOutboxSending(Repository):
         ).one()
         return int(waiting), oldest
 
-    async def claim(self, limit: int) -> list[Claimed]:
+    async def claim(self, limit: int, web: bool = False) -> list[Claimed]:
         """Take up to `limit` pending deliveries (a fair share from every open batch, oldest
         batch first) and mark them SENDING. A person's delivery waits while an older batch still
-        has one pending for them: one person's messages leave in the order they were queued."""
+        has one pending for them: one person's messages leave in the order they were queued.
+        `web`: web accounts' deliveries (the e-mail sender's), else Telegram accounts' only."""
         if limit <= 0:
             return []
-        pending = DELIVERY.c.state == DeliveryState.PENDING.value
+        channel = _channel(web)
+        pending = (DELIVERY.c.state == DeliveryState.PENDING.value) & channel
         batches = (
             await self._s.execute(
                 select(DELIVERY.c.batch_id, func.count())
@@ -145,7 +154,7 @@ class SqlOutboxSending(Repository):
         # their share picked by the database.
         small = [batch for batch, count in batches if count <= SMALL_BATCH]
         if small:
-            chosen = await self._choose(small, share)
+            chosen = await self._choose(small, share, channel)
             for start in range(0, len(chosen), 400):
                 result = await self._s.execute(
                     update(DELIVERY)
@@ -162,7 +171,7 @@ class SqlOutboxSending(Repository):
         for batch_id in (batch for batch, count in batches if count > SMALL_BATCH):
             chosen_query = (
                 select(DELIVERY.c.person_id)
-                .where(DELIVERY.c.batch_id == batch_id, plainly_pending, first)
+                .where(DELIVERY.c.batch_id == batch_id, plainly_pending, channel, first)
                 .order_by(DELIVERY.c.person_id)
                 .limit(share)
             )
@@ -211,7 +220,9 @@ class SqlOutboxSending(Repository):
             for row in rows
         ]
 
-    async def _choose(self, batches: Sequence[int], share: int) -> list[tuple[int, int]]:
+    async def _choose(
+        self, batches: Sequence[int], share: int, channel: Any
+    ) -> list[tuple[int, int]]:
         """Up to `share` pending deliveries of each of these (small) batches, lowest person
         first, skipping a person who has one pending in an older batch that is not taken in
         this same claim."""
@@ -222,7 +233,9 @@ class SqlOutboxSending(Repository):
                 (
                     await self._s.execute(
                         select(DELIVERY.c.batch_id, DELIVERY.c.person_id).where(
-                            DELIVERY.c.batch_id.in_(batches[start : start + 400]), pending
+                            DELIVERY.c.batch_id.in_(batches[start : start + 400]),
+                            pending,
+                            channel,
                         )
                     )
                 ).all()

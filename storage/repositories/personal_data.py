@@ -37,6 +37,7 @@ from storage.tables import (
     StaffRow,
     SuggestionRow,
     VoteRow,
+    WebAccountRow,
 )
 
 # What a request's applicant typed at intake (their words, or about the person it concerns)
@@ -392,6 +393,8 @@ class SqlPersonalData(Repository):
             row.allergens, row.children = "", 0
         await self._s.flush()
         if rows:
+            # a web account (the e-mail address, the bound browser) belongs to the place
+            await self._delete(WebAccountRow, WebAccountRow.invitee_id.in_([r.id for r in rows]))
             await self._s.execute(
                 update(ReminderRow)
                 .where(

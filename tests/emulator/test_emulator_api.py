@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
@@ -24,7 +25,9 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    WebAppInfo,
 )
+from aiogram.utils.web_app import safe_parse_webapp_init_data
 
 from emulator import BotApiEmulator
 
@@ -105,6 +108,30 @@ async def test_callback_data_limit(emu: BotApiEmulator, bot: Bot) -> None:
     await bot.send_message(wim.id, "Vraag", reply_markup=keyboard("Ja", "Nee"))
     assert wim.last.buttons == [["Ja"], ["Nee"]]
     assert wim.last.callback_data("Nee") == "cb:Nee"
+
+
+async def test_a_mini_app_opens_over_https_with_init_data_signed_by_the_bot(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    wim = await started(emu)
+    plain = InlineKeyboardButton(text="Open", web_app=WebAppInfo(url="http://kring.test/c"))
+    with pytest.raises(TelegramBadRequest, match="BUTTON_TYPE_INVALID"):
+        await bot.send_message(
+            wim.id, "Cockpit", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[plain]])
+        )
+    button = InlineKeyboardButton(text="Open", web_app=WebAppInfo(url="https://kring.test/c/7"))
+    await bot.send_message(
+        wim.id, "Cockpit", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+    )
+    opened = wim.open_web_app("Open")
+    address, fragment = opened.split("#", 1)
+    assert address == "https://kring.test/c/7"
+    launch = dict(parse_qsl(fragment))
+    data = safe_parse_webapp_init_data(TOKEN, launch["tgWebAppData"])
+    assert data.user is not None and (data.user.id, data.user.first_name) == (wim.id, "Wim")
+    assert data.auth_date.timestamp() == emu.now()
+    with pytest.raises(ValueError):
+        safe_parse_webapp_init_data("654321:OTHER", launch["tgWebAppData"])
 
 
 async def test_edit_and_delete(emu: BotApiEmulator, bot: Bot) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from conference import (
     assignment,
     circle,
+    cockpit,
     erasure,
     meeting,
     personal_data,
@@ -540,6 +541,7 @@ DOORS: dict[str, Door] = {
         u, pid(c), cid(c), "Johan blijft op zijn school", NOW
     ),
     "meeting.availability": lambda u, c: meeting.availability(u, pid(c), cid(c)),
+    "cockpit.open_cockpit": lambda u, c: cockpit.open_cockpit(u, pid(c), cid(c)),
     "meeting.propose_slots": lambda u, c: meeting.propose_slots(
         u, pid(c), cid(c), "2027-01-05 10:00\n2027-01-12 14:00", NOW, ZONE, LOCALES
     ),
@@ -600,6 +602,7 @@ COORDINATOR_BY_CONFERENCE = {
     "circle.acknowledge_unconfirmed",
     "circle.invite",
     "circle.invite_applicant",
+    "cockpit.open_cockpit",
     "meeting.availability",
     "meeting.propose_slots",
     "meeting.fix_meeting",

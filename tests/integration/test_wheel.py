@@ -1,6 +1,6 @@
 """The wheel as an operator installs it: built from the sources, installed into a fresh venv
 outside the repository, and started. It must carry the catalogs and the migrations itself, and
-not ship the emulator, the benchmarks or the tests.
+the emulator with its chat page (`kring playground`), but not the benchmarks or the tests.
 
 Nothing is downloaded: the wheel is built with this venv's setuptools (no build isolation),
 installed with --no-index, and the fresh venv borrows this venv's site-packages for the
@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from emulator import BotApiEmulator
-from tests.flows.steps import t
+from tests.flows.steps import free_port, t
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "123456:test-token"
@@ -48,11 +49,11 @@ SETUPTOOLS_WITH_BDIST_WHEEL = (70, 1)
 # what the installed run may see: none of the test run's paths or kring settings
 PROBE = """
 import importlib.util, json, sys
-import bot, conference, dialogs, locales, storage, web
+import bot, conference, dialogs, emulator, locales, storage, web
 print(json.dumps({
-    "files": [m.__file__ for m in (bot, conference, dialogs, locales, storage, web)],
+    "files": [m.__file__ for m in (bot, conference, dialogs, emulator, locales, storage, web)],
     "path": sys.path,
-    "missing": [n for n in ("emulator", "bench", "tests") if importlib.util.find_spec(n) is None],
+    "missing": [n for n in ("bench", "tests") if importlib.util.find_spec(n) is None],
 }))
 """
 
@@ -155,15 +156,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     yield Installed(wheel, venv, site_packages, outside)
 
 
-def test_the_wheel_carries_catalogs_and_migrations_but_no_emulator_bench_or_tests(
+def test_the_wheel_carries_catalogs_migrations_and_the_playground_but_no_bench_or_tests(
     installed: Installed,
 ) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.startswith("kring-")}
-    assert tops == {"bot", "conference", "dialogs", "locales", "storage", "web"}
+    assert tops == {"bot", "conference", "dialogs", "emulator", "locales", "storage", "web"}
     for template in (REPO / "web" / "templates").glob("*.html"):
         assert f"web/templates/{template.name}" in names
     assert "web/static/kring.css" in names
+    for page in ("index.html", "client.js", "client.css"):  # `kring playground`'s page
+        assert f"emulator/static/{page}" in names
+    assert "bot/playground/__init__.py" in names
 
     shipped_locales = {p.parent.parent.name for p in REPO.glob("locales/*/LC_MESSAGES/*.po")}
     assert "tr" in shipped_locales and "nl" in shipped_locales
@@ -195,7 +199,7 @@ def test_the_installed_wheel_imports_from_its_own_venv(installed: Installed) -> 
     for entry in filter(None, found["path"]):  # "" is the probe's cwd, outside
         resolved = Path(entry).resolve()
         assert resolved.is_relative_to(lent) or not resolved.is_relative_to(REPO), entry
-    assert found["missing"] == ["emulator", "bench", "tests"]
+    assert found["missing"] == ["bench", "tests"]
 
 
 async def test_the_installed_kring_answers_in_the_persons_language_and_stops_cleanly(
@@ -247,3 +251,42 @@ async def test_the_installed_kring_answers_in_the_persons_language_and_stops_cle
         assert process.returncode == 0
     assert (installed.outside / "k.sqlite3").is_file()  # migrated from the wheel's files
     assert list((installed.outside / "cache" / "catalogs").glob("*.mo"))
+
+
+async def test_the_installed_playground_serves_its_page_and_plays_the_example(
+    installed: Installed,
+) -> None:
+    """`kring playground` from the wheel alone: no token, no network, its page from the
+    wheel's files, the example through the bot, and Ctrl-C stops it cleanly."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        installed.venv / "bin" / "kring",
+        "playground",
+        "--port",
+        str(port),
+        cwd=installed.outside,
+        env=installed.env(KRING_CACHE_DIR=str(installed.outside / "cache")),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while f"kring playground: open http://127.0.0.1:{port}/" not in "".join(lines):
+                line = await process.stdout.readline()
+                assert line, "kring playground stopped: " + "".join(lines)
+                lines.append(line.decode())
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            for path in ("/", "/static/client.js", "/static/client.css"):
+                async with http.get(path) as response:
+                    assert response.status == 200, path
+            async with http.post("/api/actions/example") as response:
+                loaded = await response.json()
+        assert loaded["ok"] and loaded["message"].startswith("Loaded: EK-"), loaded
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+        print("".join(lines) + output.decode(), file=sys.stderr)
+    assert process.returncode == 0

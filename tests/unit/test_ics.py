@@ -105,12 +105,16 @@ def test_cancelled() -> None:
     assert not event.walk("VALARM")
 
 
-def test_reminder_one_day_before() -> None:
+def test_alarms_three_days_and_one_day_before() -> None:
+    """Issue 15: the calendar reminds even someone who hears nothing else from kring."""
     _, event = parse(make())
-    [alarm] = event.walk("VALARM")
-    assert str(alarm["ACTION"]) == "DISPLAY"
-    assert alarm.decoded("TRIGGER") == timedelta(days=-1)
-    assert str(alarm["DESCRIPTION"]) == SUMMARY
+    alarms = event.walk("VALARM")
+    assert [alarm.decoded("TRIGGER") for alarm in alarms] == [
+        timedelta(days=-3),
+        timedelta(days=-1),
+    ]
+    assert all(str(alarm["ACTION"]) == "DISPLAY" for alarm in alarms)
+    assert all(str(alarm["DESCRIPTION"]) == SUMMARY for alarm in alarms)  # translated
 
 
 @pytest.mark.parametrize("cancelled", [False, True])

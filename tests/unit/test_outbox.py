@@ -125,7 +125,7 @@ def test_the_report_names_only_what_happened(i18n: CatalogI18n):
     assert clean == "Klaar: 12 van de 12 hebben het bericht ontvangen."
     assert mixed.splitlines() == [
         "Klaar: 6 van de 14 hebben het bericht ontvangen.",
-        "⚠️ 2 konden niet worden bezorgd (Telegram weigerde het)",
+        "⚠️ 2 konden niet worden bezorgd (Telegram of de e-mailserver weigerde het)",
         "❔ 1 onzeker: het versturen werd onderbroken en wordt niet herhaald",
         "📵 3 zijn nog niet bereikbaar via Telegram (niet verstuurd)",
         "🚫 2 hebben de bot geblokkeerd (niet verstuurd)",
