@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.i18n import CatalogI18n
 from conference.errors import InvalidAnswer, SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
-from conference.model.ids import PersonId
+from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Proposal
 from conference.model.outbox import Batch, Outbound, Text
 from conference.model.request import ConferenceRequest
@@ -27,9 +27,12 @@ from dialogs.clock import reset_clock, use_clock
 from dialogs.flows.availability import tell_of_proposal
 from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import tell_minimum
+from dialogs.flows.plan import plan_text
 from dialogs.flows.who_else import tell_of_suggestion
 from dialogs.render.announce import buttons_of, place_text
+from dialogs.render.buttons import plan_button
 from dialogs.render.labels import slot_problem_text
+from dialogs.render.long_text import split_message
 from dialogs.render.rsvp_news import tell_coordinator
 from dialogs.render.texts import _
 from dialogs.replies import Replies
@@ -111,6 +114,33 @@ class ChatNotices:
         with self._chat():
             await tell_minimum(uow, self.i18n, invitee.person_id, request, list(told))
 
+    async def plan_changed(
+        self, uow: UnitOfWork, coordinator: PersonId, conference: ConferenceId
+    ) -> None:
+        """The plan as the chat shows it, with the way to its menu: what the cockpit changed
+        is in chat too."""
+        with self._chat():
+            async with coordinator_language(uow, self.i18n, conference) as request:
+                if request is None or request.coordinator_id != coordinator:
+                    return
+                plan = await uow.plans.get(conference)
+                if plan is None:
+                    return
+                people = {p.id: p for p in await uow.invitees.of_conference(conference)}
+                text = (
+                    _("🗂 Bijgewerkt in de cockpit ✓")
+                    + "\n\n"
+                    + plan_text(plan, people, self.zone, self.i18n.current_locale)
+                )
+                buttons = buttons_of(
+                    InlineKeyboardMarkup(inline_keyboard=[plan_button(conference)])
+                )
+        await uow.outbox.enqueue(
+            Batch(kind="note", created_by=coordinator, conference_id=conference),
+            [Outbound(coordinator, None, _parts(text, buttons))],
+            self.clock.now(),
+        )
+
     async def _queue(self, uow: UnitOfWork, replies: Replies, invitee: Invitee) -> None:
         messages = [
             Outbound(PersonId(int(m.chat_id)), None, (Text(m.text, _buttons(m.reply_markup)),))
@@ -125,6 +155,16 @@ class ChatNotices:
                 messages,
                 self.clock.now(),
             )
+
+
+def _parts(text: str, buttons: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Text, ...]:
+    """A long text in messages Telegram takes, the buttons under the last; protected, as the
+    chat's plan (a plan is not for forwarding)."""
+    *before, last = split_message(text)
+    return (
+        *(Text(part, protect_content=True) for part in before),
+        Text(last, buttons, protect_content=True),
+    )
 
 
 def _buttons(markup: object) -> tuple[tuple[tuple[str, str], ...], ...]:
@@ -170,6 +210,7 @@ def web_door(
     i18n: CatalogI18n,
     clock: Clock,
 ) -> Door:
+    public = settings.public_url or ""
     return Door(
         units=lambda: SqlUnitOfWork(sessions),
         catalogs=i18n.locales,
@@ -179,6 +220,8 @@ def web_door(
         now=clock.now,
         notices=ChatNotices(i18n, settings.zone, clock, settings.default_locale),
         calendar=CalendarFiles(i18n, settings.zone, clock, settings.organisation),
-        secure_cookie=(settings.public_url or "").startswith("https://"),
+        secure_cookie=public.startswith("https://"),
         refusals_per_hour=settings.invitation_refusals_per_hour,
+        # Telegram opens Mini Apps over https only: the cockpit needs a public https address
+        mini_app_token=settings.bot_token if public.startswith("https://") else None,
     )

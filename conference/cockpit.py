@@ -11,7 +11,7 @@ from conference.circle import catering, needs_summary
 from conference.errors import AccessDenied
 from conference.model.audit import OnBehalfOf
 from conference.model.circle import Allergen, Diet, Invitee, NeedsSummary, Rsvp
-from conference.model.ids import ConferenceId, PersonId
+from conference.model.ids import ConferenceId, PersonId, on_the_web
 from conference.model.meeting import Availability, Meeting, Voter
 from conference.model.people import StaffRole
 from conference.model.plan import Plan
@@ -31,6 +31,8 @@ class Cockpit:
     allergens: dict[Allergen, int]
     needs: NeedsSummary
     editable: bool  # the conference's coordinator; a manager only looks
+    # on the web page only, without an e-mail address: nothing reaches them but a call
+    page_only: frozenset[int] = frozenset()
 
 
 async def open_cockpit(uow: UnitOfWork, actor: PersonId, conference_id: ConferenceId) -> Cockpit:
@@ -51,6 +53,12 @@ async def open_cockpit(uow: UnitOfWork, actor: PersonId, conference_id: Conferen
     scores = rank(slots, ballots, [Voter(p.id, p.must_attend) for p in voters])
     plan = await uow.plans.get(conference_id) or Plan(conference_id, request.question or "")
     diets, allergens = catering(people)
+    page_only = set()
+    for person in people:
+        if person.person_id is not None and on_the_web(person.person_id):
+            account = await uow.web_accounts.get(person.person_id)
+            if account is None or not account.email:
+                page_only.add(person.id)
     await uow.audit.record(
         actor,
         "cockpit.viewed",
@@ -67,4 +75,5 @@ async def open_cockpit(uow: UnitOfWork, actor: PersonId, conference_id: Conferen
         allergens,
         needs_summary(people),
         editable=coordinator,
+        page_only=frozenset(page_only),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from web import cockpit
 from web.actions import act
 from web.door import Door
 from web.pages import DOOR, TEMPLATES, calendar_file, invitation_page, to_mine
@@ -30,5 +31,19 @@ def web_app(door: Door) -> web.Application:
     return app
 
 
+def cockpit_app(door: Door) -> web.Application:
+    """Mounted at /c/: the coordinator's cockpit (a Telegram Mini App) and its script."""
+    app = web.Application(middlewares=[cockpit.cockpit_headers], client_max_size=64 * 1024)
+    app[DOOR] = door
+    app[TEMPLATES] = environment()
+    app.router.add_static("/static/", STATIC, append_version=True)
+    app.router.add_get("/{conference}", cockpit.shell)
+    app.router.add_get("/{conference}/panel", cockpit.panel)
+    app.router.add_post("/{conference}/{action}", cockpit.act)
+    return app
+
+
 def mount(root: web.Application, door: Door) -> None:
     root.add_subapp(PREFIX, web_app(door))
+    if door.mini_app_token:
+        root.add_subapp(cockpit.PREFIX, cockpit_app(door))

@@ -6,18 +6,20 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from conference.circle import TRIES_IN_TOTAL
 from conference.errors import InvalidAnswer, SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
+from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Proposal
 from conference.model.reminders import Policy
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
+from web.mini_app import MAX_AGE
 
 
 class Notices(Protocol):
@@ -32,6 +34,11 @@ class Notices(Protocol):
 
     async def answered(self, uow: UnitOfWork, invitee: Invitee, before: Rsvp | None) -> None:
         """Their coming changed after the date was fixed."""
+
+    async def plan_changed(
+        self, uow: UnitOfWork, coordinator: PersonId, conference: ConferenceId
+    ) -> None:
+        """The coordinator changed the plan in the cockpit: the plan as the chat shows it."""
 
     async def proposed(self, uow: UnitOfWork, invitee: Invitee, proposal: Proposal) -> None:
         """The main person proposes a date or a place: for the coordinator to take over."""
@@ -72,6 +79,9 @@ class Door:
     calendar: Calendar
     secure_cookie: bool = True  # the public address is https
     refusals_per_hour: int = TRIES_IN_TOTAL
+    # the bot's token checks the cockpit's signed init data (Telegram Mini App); None: no cockpit
+    mini_app_token: str | None = field(default=None, repr=False)
+    mini_app_max_age: timedelta = MAX_AGE
 
     def words(self, locale: str) -> gettext.NullTranslations:
         """The catalog of `locale`, else of the default language (Dutch: the source)."""

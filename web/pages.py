@@ -30,11 +30,8 @@ from conference.errors import (
 )
 from conference.meeting import may_propose, my_ballot
 from conference.model.circle import (
-    Allergen,
-    Diet,
     Group,
     Invitee,
-    NoReason,
     Rsvp,
 )
 from conference.model.meeting import Meeting, Slot, Venue, Vote
@@ -49,6 +46,7 @@ from conference.web_invitation import (
     published_plan,
 )
 from web.door import Door
+from web.labels import choice_labels
 from web.render import direction, moment, own_name, render
 from web.security import (
     COOKIE,
@@ -203,53 +201,6 @@ async def shown_for(uow: UnitOfWork, door: Door, invitee: Invitee) -> Shown:
     )
 
 
-def _labels(words: gettext.NullTranslations) -> dict[str, Any]:
-    """The choices, named as in the chat (the same messages, so the same translations)."""
-    _ = words.gettext
-    return {
-        "rsvp": {
-            Rsvp.YES: _("✅ Ja, ik kom"),
-            Rsvp.MAYBE: _("🤔 Misschien"),
-            Rsvp.NO: _("Nee, ik kan niet"),
-        },
-        "reasons": {
-            NoReason.DATE: _("Ik kan niet op die dag"),
-            NoReason.DISTANCE: _("Het is te ver weg voor mij"),
-            NoReason.RATHER_NOT: _("Ik doe liever niet mee"),
-        },
-        "votes_labels": {
-            Vote.YES: _("✅ kan"),
-            Vote.IF_NEED_BE: _("🟡 als het moet"),
-            Vote.NO: _("❌ kan niet"),
-        },
-        "diets": {
-            Diet.NONE: _("Geen bijzonderheden"),
-            Diet.VEGETARIAN: _("Vegetarisch"),
-            Diet.VEGAN: _("Veganistisch"),
-            Diet.HALAL: _("Halal"),
-            Diet.KOSHER: _("Koosjer"),
-            Diet.NO_PORK: _("Geen varkensvlees"),
-            Diet.NO_ALCOHOL: _("Geen alcohol"),
-        },
-        "allergens": {
-            Allergen.GLUTEN: _("Gluten"),
-            Allergen.CRUSTACEANS: _("Schaaldieren"),
-            Allergen.EGGS: _("Eieren"),
-            Allergen.FISH: _("Vis"),
-            Allergen.PEANUTS: _("Pinda's"),
-            Allergen.SOY: _("Soja"),
-            Allergen.MILK: _("Melk"),
-            Allergen.NUTS: _("Noten"),
-            Allergen.CELERY: _("Selderij"),
-            Allergen.MUSTARD: _("Mosterd"),
-            Allergen.SESAME: _("Sesamzaad"),
-            Allergen.SULPHITES: _("Sulfiet"),
-            Allergen.LUPIN: _("Lupine"),
-            Allergen.MOLLUSCS: _("Weekdieren"),
-        },
-    }
-
-
 def _introduction(words: gettext.NullTranslations, invitee: Invitee, shown: Shown) -> list[Markup]:
     """The invitation as the chat gives it, one paragraph per line; the message is escaped,
     the values isolated (<bdi>: a Latin name in Arabic text keeps its place)."""
@@ -298,7 +249,7 @@ def page(
     token = request.match_info["token"]
     meeting = shown.meeting
     voting = bool(shown.slots) and not meeting.fixed and invitee.rsvp is not Rsvp.NO
-    labels = _labels(words)
+    labels = choice_labels(words)
     _ = words.gettext
     if meeting.fixed and invitee.rsvp in (Rsvp.YES, Rsvp.MAYBE):
         # the date stands: the question is whether they still can

@@ -54,6 +54,7 @@ from dialogs.in_place import buttons_in_place, edit_in_place
 from dialogs.refusals import coordinators_only, not_for_you
 from dialogs.render.buttons import (
     broadcast_button,
+    cockpit_button,
     dates_button,
     nudge_button,
     plan_button,
@@ -111,7 +112,12 @@ def _why(person: Invitee) -> str:
 
 
 async def conference_view(
-    uow: UnitOfWork, person: Person, conference: ConferenceId, i18n: I18n, zone: ZoneInfo
+    uow: UnitOfWork,
+    person: Person,
+    conference: ConferenceId,
+    i18n: I18n,
+    zone: ZoneInfo,
+    public_url: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The coordinator's view of one conference: who is in the circle and how they answered,
     what they need, what the bot sent that may not have arrived, what is planned next."""
@@ -218,6 +224,8 @@ async def conference_view(
         )
     first = len(buttons)
     rows = [dates_button(request.id), broadcast_button(request.id), plan_button(request.id)]
+    if public_url and public_url.startswith("https://"):  # Telegram opens Mini Apps so only
+        rows.insert(0, cockpit_button(public_url, request.id))
     if any(p.rsvp is None for p in people):
         rows.append(nudge_button(request.id))
     if any(p.group is Group.PROFESSIONAL for p in people):
@@ -290,8 +298,9 @@ async def open_conference(
     i18n: I18n,
     zone: ZoneInfo,
     replies: Replies,
+    public_url: str | None = None,
 ) -> None:
-    text, markup = await conference_view(uow, person, conference.id, i18n, zone)
+    text, markup = await conference_view(uow, person, conference.id, i18n, zone, public_url)
     replies.send(callback.answer())
     _show_view(replies, message, text, markup, in_place=False)
 
@@ -305,11 +314,12 @@ async def seen_unconfirmed(
     i18n: I18n,
     zone: ZoneInfo,
     replies: Replies,
+    public_url: str | None = None,
 ) -> None:
     put_away = await acknowledge_unconfirmed(uow, person.id, conference.id, now())
     replies.send(callback.answer(_("Weggezet ✓")))
     if put_away:  # a double tap: done already
-        text, markup = await conference_view(uow, person, conference.id, i18n, zone)
+        text, markup = await conference_view(uow, person, conference.id, i18n, zone, public_url)
         _show_view(replies, message, text, markup, in_place=True)
 
 

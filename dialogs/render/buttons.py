@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from conference.model.circle import Invitee, NoReason, Rsvp
 from conference.model.meeting import Slot, Vote
@@ -75,6 +75,15 @@ def propose_button(invitee: int) -> list[InlineKeyboardButton]:
         InlineKeyboardButton(
             text=button_text("💡 Datum of plek voorstellen"),
             callback_data=FamilyPropose(invitee=invitee).pack(),
+        )
+    ]
+
+
+def cockpit_button(public_url: str, conference: int) -> list[InlineKeyboardButton]:
+    """The coordinator's cockpit, a Mini App: the conference on a bigger screen."""
+    return [
+        InlineKeyboardButton(
+            text=_("🗂 Cockpit openen"), web_app=WebAppInfo(url=f"{public_url}/c/{conference}")
         )
     ]
 

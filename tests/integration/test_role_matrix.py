@@ -145,7 +145,8 @@ def test_every_use_case_is_in_the_document():
 
 
 def test_the_operators_use_cases_have_no_telegram_door():
-    """Staff are added, removed and invited on the command line only."""
+    """Staff are added, removed and invited on the command line only (and `kring playground`,
+    which makes its own staff on the operator's machine, against the emulator)."""
     for name in ("add_staff", "remove_staff", "invite_staff"):
         users = [
             str(path.relative_to(ROOT))
@@ -153,7 +154,8 @@ def test_the_operators_use_cases_have_no_telegram_door():
             for path in (ROOT / package).rglob("*.py")
             if re.search(rf"\b{name}\b", path.read_text(encoding="utf-8"))
         ]
-        assert users == ["bot/cli.py"], (name, users)
+        assert set(users) <= {"bot/cli.py", "bot/playground/__init__.py"}, (name, users)
+        assert "bot/cli.py" in users or name != "add_staff", (name, users)
     for row in MATRIX.values():
         assert row.cells["operator"] == "no"  # the operator has no Telegram account
 

@@ -4,11 +4,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conference.circle import set_food
+from conference.circle import invite, set_food
 from conference.cockpit import open_cockpit
 from conference.errors import AccessDenied, NotFound
 from conference.meeting import propose_slots, vote
-from conference.model.circle import Diet, Food
+from conference.model.circle import Diet, Food, Group, InviteeDraft
 from conference.model.ids import ConferenceId, PersonId, web_account_of
 from conference.model.meeting import Vote
 from tests.unit.examples import AYSE, KEES, NOW, circle_of_three
@@ -35,6 +35,23 @@ async def test_the_coordinator_opens_the_whole_conference_and_may_work_in_it():
     assert cockpit.diets == {}  # no one has said yes or maybe yet
     assert cockpit.plan.agreements == () and cockpit.meeting.starts_at is None
     assert uow.audit.entries[-1] == (AYSE.person_id, "cockpit.viewed", cid)
+    assert cockpit.page_only == frozenset()
+
+
+async def test_the_cockpit_knows_who_only_the_web_page_reaches():
+    uow, cid, _people = await circle_of_three()
+    herman, _token = await invite(
+        uow, AYSE.person_id, cid, InviteeDraft("Herman", "oom", Group.FAMILY, "nl", False), NOW
+    )
+    edith, _token = await invite(
+        uow, AYSE.person_id, cid, InviteeDraft("Edith", "tante", Group.FAMILY, "nl", False), NOW
+    )
+    for invitee in (herman, edith):
+        account = await uow.web_accounts.add(invitee.id, NOW)
+        await uow.invitees.bind(invitee.id, account.person_id, NOW)
+    await uow.web_accounts.set_email(web_account_of(edith.id), "edith@example.org")
+    cockpit = await open_cockpit(uow, AYSE.person_id, cid)
+    assert cockpit.page_only == {herman.id}
 
 
 async def test_a_manager_only_looks_and_others_are_refused():
