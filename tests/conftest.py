@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.engine import make_url
 
+from emulator import BotApiEmulator
 from storage.crypto import new_key
 from storage.migrate import upgrade
+from tests.flows.steps import TOKEN
 from tests.postgres import POSTGRES_URL, admin_execute
 
 
@@ -46,3 +48,13 @@ async def database_url(
 async def migrated_url(database_url: str) -> str:
     await upgrade(database_url)
     return database_url
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    """The Telegram the bot talks to (flows, web): tests/emulator has its own."""
+    emulator = BotApiEmulator(timeout=15)
+    emulator.add_bot(token=TOKEN, username="kring_test_bot", first_name="kring")
+    async with emulator:
+        yield emulator
+    assert emulator.internal_errors == [], "the emulator met a request it could not handle"

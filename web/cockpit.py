@@ -22,14 +22,12 @@ from multidict import MultiDictProxy
 
 from conference.cockpit import Cockpit, open_cockpit
 from conference.errors import AccessDenied, DomainError, NotFound, PlanError, PlanProblem
-from conference.model.circle import Group, InviteeState
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.plan import Agreement, Who
-from conference.model.request import Status
 from conference.plan import MAX_ITEMS, add_agreement, remove_agreement, set_monitor
 from conference.ports import UnitOfWork
 from web.door import Door
-from web.labels import choice_labels
+from web.labels import choice_labels, circle_labels
 from web.mini_app import HEADER, NotSigned, init_data_of, mini_app_user
 from web.pages import DOOR, TEMPLATES
 from web.render import direction, moment, render
@@ -285,10 +283,7 @@ def _panel(
         lang=locale,
         cockpit=cockpit,
         request=cockpit.request,
-        status=_status(words, cockpit.request.status),
-        states={state: _state(words, state) for state in InviteeState},
-        groups={group: _group(words, group) for group in Group},
-        labels=choice_labels(words),
+        labels=choice_labels(words) | circle_labels(words),
         slots=[
             (slot, moment(slot.starts_at, door.zone, locale), scores[slot.id])
             for slot in cockpit.availability.slots
@@ -318,38 +313,3 @@ def _names(who: tuple[Who, ...], names: dict[int, str]) -> str:
 def _agreement(item: Agreement, names: dict[int, str], locale: str) -> dict[str, Any]:
     when = format_date(item.on, "long", locale=locale) if item.on else (item.when_text or "")
     return {"id": item.id, "what": item.what, "who": _names(item.who, names), "when": when}
-
-
-def _status(words: gettext.NullTranslations, status: Status) -> str:
-    _ = words.gettext
-    return {
-        Status.NEW: _("nieuw"),
-        Status.PREPARING: _("in voorbereiding"),
-        Status.DATE_SET: _("datum staat vast"),
-        Status.HELD: _("gehouden"),
-        Status.FOLLOW_UP: _("nazorg"),
-        Status.CLOSED: _("afgesloten"),
-    }[status]
-
-
-def _state(words: gettext.NullTranslations, state: InviteeState) -> str:
-    _ = words.gettext
-    return {
-        InviteeState.INVITED: _("uitgenodigd"),
-        InviteeState.OPENED: _("heeft de uitnodiging geopend"),
-        InviteeState.YES: _("komt"),
-        InviteeState.MAYBE: _("misschien"),
-        InviteeState.NO: _("komt niet"),
-        InviteeState.UNREACHABLE: _("onbereikbaar"),
-    }[state]
-
-
-def _group(words: gettext.NullTranslations, group: Group) -> str:
-    _ = words.gettext
-    return {
-        Group.FAMILY: _("familie"),
-        Group.FRIEND: _("vriend(in)"),
-        Group.NEIGHBOUR: _("buren"),
-        Group.PROFESSIONAL: _("professional"),
-        Group.OTHER: _("anders"),
-    }[group]

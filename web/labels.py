@@ -6,8 +6,9 @@ from __future__ import annotations
 import gettext
 from typing import Any
 
-from conference.model.circle import Allergen, Diet, NoReason, Rsvp
+from conference.model.circle import Allergen, Diet, Group, InviteeState, NoReason, Rsvp
 from conference.model.meeting import Vote
+from conference.model.request import Status
 
 
 def choice_labels(words: gettext.NullTranslations) -> dict[str, Any]:
@@ -53,5 +54,35 @@ def choice_labels(words: gettext.NullTranslations) -> dict[str, Any]:
             Allergen.SULPHITES: _("Sulfiet"),
             Allergen.LUPIN: _("Lupine"),
             Allergen.MOLLUSCS: _("Weekdieren"),
+        },
+    }
+
+
+def circle_labels(words: gettext.NullTranslations) -> dict[str, Any]:
+    """A conference's state, a person's state and group, as the chat names them."""
+    _ = words.gettext
+    return {
+        "statuses": {
+            Status.NEW: _("nieuw"),
+            Status.PREPARING: _("in voorbereiding"),
+            Status.DATE_SET: _("datum staat vast"),
+            Status.HELD: _("gehouden"),
+            Status.FOLLOW_UP: _("nazorg"),
+            Status.CLOSED: _("afgesloten"),
+        },
+        "states": {
+            InviteeState.INVITED: _("uitgenodigd"),
+            InviteeState.OPENED: _("heeft de uitnodiging geopend"),
+            InviteeState.YES: _("komt"),
+            InviteeState.MAYBE: _("misschien"),
+            InviteeState.NO: _("komt niet"),
+            InviteeState.UNREACHABLE: _("onbereikbaar"),
+        },
+        "groups": {
+            Group.FAMILY: _("familie"),
+            Group.FRIEND: _("vriend(in)"),
+            Group.NEIGHBOUR: _("buren"),
+            Group.PROFESSIONAL: _("professional"),
+            Group.OTHER: _("anders"),
         },
     }

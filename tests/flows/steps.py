@@ -11,6 +11,7 @@ import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.app import Kring
@@ -295,6 +296,20 @@ async def assigned_conference(emu: BotApiEmulator, kring: Running) -> Person:
     """Edith's request, assigned to Ayse Demir (7001): returns Ayse's phone."""
     manager, ayse, _ = await request_on_the_managers_screen(emu, kring, 7001, "Ayse")
     await manager.press("Toewijzen aan Ayse Demir")
+    return ayse
+
+
+async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
+    """An assigned conference whose coordinator proposed two dates a month from now (10:00
+    and 14:00 on one day): returns Ayse's phone."""
+    ayse = await assigned_conference(emu, kring)
+    assert kring.app is not None
+    soon = kring.app.clock.now() + timedelta(days=30)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("➕ Datums voorstellen")
+    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
     return ayse
 
 

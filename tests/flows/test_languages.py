@@ -24,6 +24,7 @@ from tests.flows.steps import (
     press_forged,
     request_on_the_managers_screen,
     t,
+    with_two_dates,
 )
 
 SHIPPED = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
@@ -70,19 +71,6 @@ def visible(person: Person) -> list[str]:
         texts.append(message.text or "")
         texts += [label for row in message.buttons for label in row]
     return texts
-
-
-async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
-    """An assigned conference whose coordinator proposed two dates a month from now."""
-    ayse = await assigned_conference(emu, kring)
-    assert kring.app is not None
-    soon = kring.app.clock.now() + timedelta(days=30)
-    await ayse.send_text("/conferences")
-    await ayse.press("EK-", contains=True)
-    await ayse.press("📅 Datum en plaats")
-    await ayse.press("➕ Datums voorstellen")
-    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
-    return ayse
 
 
 @pytest.mark.parametrize("locale", SHIPPED)

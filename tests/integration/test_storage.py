@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from conference.assignment import assign
 from conference.circle import invite, tell_of_second_phone
-from conference.model.circle import Group, InviteeDraft
+from conference.model.circle import Group, Invitee, InviteeDraft
 from conference.model.ids import PersonId, on_the_web, web_account_of
 from conference.model.people import StaffMember, StaffRole
 from conference.model.request import Field, RequestDraft, RequestKind
@@ -186,23 +186,21 @@ async def test_a_database_error_carries_no_values_into_a_log(migrated_url: str):
     assert "Sandra" not in str(raised.value) and "hidden" in str(raised.value)
 
 
+async def invited(uow: SqlUnitOfWork, draft: InviteeDraft, now: datetime) -> Invitee:
+    """Edith's request, assigned by Marieke to Ayse, who invites `draft`."""
+    await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
+    request = (await submit_request(uow, PersonId(8000), "nl", complete_info_talk(), now)).request
+    await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
+    await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
+    await assign(uow, PersonId(9001), request.id, PersonId(7001), now)
+    invitee, _ = await invite(uow, PersonId(7001), request.id, draft, now)
+    return invitee
+
+
 async def test_a_second_phone_is_told_once_a_day_per_invitation(sessions):
     now = datetime.now(UTC)
     async with SqlUnitOfWork(sessions) as uow:
-        await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
-        request = (
-            await submit_request(uow, PersonId(8000), "nl", complete_info_talk(), now)
-        ).request
-        await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
-        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
-        await assign(uow, PersonId(9001), request.id, PersonId(7001), now)
-        invitee, _ = await invite(
-            uow,
-            PersonId(7001),
-            request.id,
-            InviteeDraft("Wim", "broer", Group.FAMILY, "en", False),
-            now,
-        )
+        invitee = await invited(uow, InviteeDraft("Wim", "broer", Group.FAMILY, "en", False), now)
         told = [
             await tell_of_second_phone(uow, invitee, at)
             for at in (now, now + timedelta(hours=23), now + timedelta(hours=25))
@@ -216,20 +214,8 @@ async def test_a_web_account_is_one_per_invitation_with_its_browser_and_sealed_a
 ):
     now = datetime.now(UTC)
     async with SqlUnitOfWork(sessions) as uow:
-        await identify(uow, PersonId(8000), "Edith", "nl", ("nl",), "nl")
-        request = (
-            await submit_request(uow, PersonId(8000), "nl", complete_info_talk(), now)
-        ).request
-        await uow.staff.add(StaffMember(PersonId(9001), StaffRole.MANAGER, "Marieke", ("nl",)))
-        await uow.staff.add(StaffMember(PersonId(7001), StaffRole.COORDINATOR, "Ayse", ("nl",)))
-        await assign(uow, PersonId(9001), request.id, PersonId(7001), now)
-        invitee, _ = await invite(
-            uow,
-            PersonId(7001),
-            request.id,
-            InviteeDraft("Herman", "oom", Group.FAMILY, "nl", False),
-            now,
-        )
+        herman = InviteeDraft("Herman", "oom", Group.FAMILY, "nl", False)
+        invitee = await invited(uow, herman, now)
         account = await uow.web_accounts.add(invitee.id, now)
         again = await uow.web_accounts.add(invitee.id, now + timedelta(days=1))
         await uow.web_accounts.bind_browser(account.person_id, "ab" * 32)

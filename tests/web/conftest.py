@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from emulator import BotApiEmulator
-from tests.flows.steps import TOKEN
 from tests.web.browser import chromium_path
 
 
@@ -26,13 +24,3 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    """The Telegram the bot talks to in the web tests (as in tests/flows)."""
-    emulator = BotApiEmulator(timeout=15)
-    emulator.add_bot(token=TOKEN, username="kring_test_bot", first_name="kring")
-    async with emulator:
-        yield emulator
-    assert emulator.internal_errors == [], "the emulator met a request it could not handle"

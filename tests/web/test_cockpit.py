@@ -8,7 +8,6 @@ browser goes to the same paths on the loopback port behind it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from urllib.parse import parse_qsl
 
 import pytest
@@ -19,11 +18,11 @@ from emulator.web_app import launch_url, signed_init_data
 from tests.flows.steps import (
     TOKEN,
     Running,
-    assigned_conference,
     free_port,
     invite,
     running_kring,
     started,
+    with_two_dates,
 )
 from tests.web.browser import axe_violations, described, screenshot
 
@@ -45,14 +44,7 @@ def behind_the_proxy(kring: Running, address: str) -> str:
 
 async def a_conference_with_a_circle_and_dates(emu: BotApiEmulator, kring: Running) -> Person:
     """Ayse's conference: Frank (must attend) and Wim answered and voted on two dates."""
-    ayse = await assigned_conference(emu, kring)
-    assert kring.app is not None
-    soon = kring.app.clock.now() + timedelta(days=30)
-    await ayse.send_text("/conferences")
-    await ayse.press("EK-", contains=True)
-    await ayse.press("📅 Datum en plaats")
-    await ayse.press("➕ Datums voorstellen")
-    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
+    ayse = await with_two_dates(emu, kring)
     for name, relation, must, food in (
         ("Frank", "vader", True, "Halal"),
         ("Wim", "broer", False, None),

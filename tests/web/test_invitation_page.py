@@ -21,7 +21,6 @@ from conference.model.meeting import Meeting, Venue
 from emulator import BotApiEmulator, Person
 from tests.flows.steps import (
     MINIMUMEIS,
-    TOKEN,
     Running,
     assigned_conference,
     free_port,
@@ -33,17 +32,9 @@ from tests.flows.steps import (
     serving_kring,
     started,
     t,
+    with_two_dates,
 )
 from tests.web.browser import axe_violations, described, screenshot
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    emulator = BotApiEmulator(timeout=15)
-    emulator.add_bot(token=TOKEN, username="kring_test_bot", first_name="kring")
-    async with emulator:
-        yield emulator
-    assert emulator.internal_errors == []
 
 
 @pytest.fixture
@@ -54,18 +45,6 @@ async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running
     )
     async with started(running) as ready:
         yield ready
-
-
-async def with_two_dates(emu: BotApiEmulator, kring: Running) -> Person:
-    ayse = await assigned_conference(emu, kring)
-    assert kring.app is not None
-    soon = kring.app.clock.now() + timedelta(days=30)
-    await ayse.send_text("/conferences")
-    await ayse.press("EK-", contains=True)
-    await ayse.press("📅 Datum en plaats")
-    await ayse.press("➕ Datums voorstellen")
-    await ayse.send_text(f"{soon.day}-{soon.month} 10:00\n{soon.day}-{soon.month} 14:00")
-    return ayse
 
 
 async def fix_first_date(ayse: Person) -> None:
