@@ -119,6 +119,9 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
     # four weeks on: the question is put (in chat it has buttons; here, a form per agreement)
     clock.advance(timedelta(days=29))
     await asked(page, "#followup form.agreement")
+    # where the e-mail's link leads (mail_render.page_section): /i/ goes on to /i/mine
+    await page.goto(f"{kring.settings.public_url}/i/#followup")
+    assert page.url.endswith("/i/mine#followup")
     legends = await page.locator("#followup legend").all_inner_texts()
     assert legends[:2] == ["Wim en Johan zwemmen elke vrijdag", "Samen bowlen op 29 september"]
     assert await page.locator("#checkin").count() == 0  # three months: not yet
