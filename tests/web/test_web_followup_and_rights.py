@@ -157,6 +157,11 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
         ).all()
     assert [tuple(row) for row in rows] == [("partly", 4)]
 
+    # the two forms refuse a post without the page's CSRF token (the cookie alone is not enough)
+    mine = f"{kring.settings.public_url}/i/mine"
+    for action in ("mydata", "forget"):
+        forged = await page.request.post(f"{mine}/{action}", form={"confirm": "yes"})
+        assert forged.status == 422 and "Probeer het nog een keer" in await forged.text()
     # a copy of what kring keeps about him: his own answers, his address, nobody else
     async with page.expect_download() as download:
         await page.locator("#rights").get_by_role("button", name="Kopie downloaden").click()
