@@ -198,7 +198,7 @@ async def test_the_web_page_shows_a_follow_up_question_once_kring_put_it():
         await add_agreement(uow, AYSE.person_id, conference, what, [Who(who)], None, None)
     await publish(uow, AYSE.person_id, conference, held, ZONE)
     assert await follow_up_asked(uow, PersonId(501), frank) is None  # not asked yet
-    for (invitee, kind, _version), row in list(uow.reminders.rows.items()):
+    for (_invitee, kind, _version), row in list(uow.reminders.rows.items()):
         if kind in ("followup", "checkin"):  # the reminders ran: handed to the outbox
             await uow.reminders.settle([row.id], ReminderStatus.SENT.value, 1, held)
     await answer_follow_up(uow, PersonId(501), frank, 2, FollowUp.NOT_YET, held)
