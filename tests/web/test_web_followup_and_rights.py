@@ -30,6 +30,7 @@ from tests.flows.steps import (
     invite,
     running_kring,
     started,
+    t,
 )
 from tests.traces import traces
 from tests.web.browser import axe_violations, described, screenshot
@@ -156,6 +157,17 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
             await uow.session.execute(select(CheckInRow.still_used, CheckInRow.wellbeing))
         ).all()
     assert [tuple(row) for row in rows] == [("partly", 4)]
+
+    # right to left: the same questions, answered, in Arabic
+    await page.locator("#locale").select_option("ar")
+    await page.locator("#language button[type=submit]").click()
+    await page.wait_for_url("**saved=language*")
+    assert await page.locator("html").get_attribute("dir") == "rtl"
+    assert t("ar", "〰️ Deels") in await page.locator("#followup").inner_text()
+    await no_violations(page, "followup-ar")
+    await page.locator("#locale").select_option("nl")
+    await page.locator("#language button[type=submit]").click()
+    await page.wait_for_url("**saved=language*")
 
     # the two forms refuse a post without the page's CSRF token (the cookie alone is not enough)
     mine = f"{kring.settings.public_url}/i/mine"
