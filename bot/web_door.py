@@ -16,18 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import CatalogI18n
+from conference.erasure import Forgotten
 from conference.errors import InvalidAnswer, SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Proposal
 from conference.model.outbox import Batch, Outbound, Text
+from conference.model.plan import Agreement, FollowUp
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
 from dialogs.clock import reset_clock, use_clock
 from dialogs.flows.availability import tell_of_proposal
+from dialogs.flows.followup import tell_follow_up
 from dialogs.flows.intake import problem_text
 from dialogs.flows.minimum import tell_minimum
 from dialogs.flows.plan import plan_text
+from dialogs.flows.privacy import tell_coordinators
 from dialogs.flows.who_else import tell_of_suggestion
 from dialogs.render.announce import buttons_of, place_text
 from dialogs.render.buttons import plan_button
@@ -94,6 +98,30 @@ class ChatNotices:
         with self._chat():
             await tell_of_proposal(replies, uow, self.i18n, self.zone, proposal)
         await self._queue(uow, replies, invitee)
+
+    async def followed_up(
+        self,
+        uow: UnitOfWork,
+        invitee: Invitee,
+        agreement: Agreement,
+        answer: FollowUp | None,
+        comment: str | None,
+    ) -> None:
+        # one message each, as from the chat (a batch holds one message per person)
+        if answer is not None:
+            replies = Replies()
+            with self._chat():
+                await tell_follow_up(replies, uow, self.i18n, invitee, agreement, answer=answer)
+            await self._queue(uow, replies, invitee)
+        if comment:
+            replies = Replies()
+            with self._chat():
+                await tell_follow_up(replies, uow, self.i18n, invitee, agreement, comment=comment)
+            await self._queue(uow, replies, invitee)
+
+    async def forgotten(self, uow: UnitOfWork, forgotten: Forgotten) -> None:
+        with self._chat():
+            await tell_coordinators(uow, self.i18n, forgotten)
 
     def slot_problem(self, error: SlotError, locale: str) -> str:
         with self.i18n.context(), self.i18n.use_locale(locale):

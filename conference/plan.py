@@ -6,8 +6,8 @@ The agreements stay in the family's own words: kring never translates or rewrite
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -248,6 +248,43 @@ async def comment_follow_up(
     ):
         raise NotFound("answer first")
     return found
+
+
+@dataclass(frozen=True)
+class FollowUpAsked:
+    """What kring has asked this person after the meeting and they can still answer."""
+
+    agreements: tuple[Agreement, ...]  # the 4-week question: their own agreements first
+    answers: Mapping[int, FollowUp]  # agreement id -> their answer so far
+    check_in: bool  # the 3-month question was asked
+    checked_in: bool  # ... and answered (once only, without their name)
+
+
+async def follow_up_asked(
+    uow: UnitOfWork, person: PersonId, invitee_id: int
+) -> FollowUpAsked | None:
+    """The follow-up questions put to this person, for the web page: a question shows once
+    kring has sent it (its reminder handed to the outbox, as the chat's buttons come) and while
+    the use case that takes the answer would (`answer_follow_up`, `check_in`). None: nothing."""
+    invitee = await own_invitation(uow, person, invitee_id)
+    plan = await uow.plans.get(invitee.conference_id)
+    if plan is None or not plan.published:
+        return None
+    asked = await uow.reminders.asked(invitee.id)
+    following = "followup" in asked and invitee.id in plan.follow_up
+    checking = "checkin" in asked and invitee.group is not Group.PROFESSIONAL
+    if not following and not checking:
+        return None
+    agreements: tuple[Agreement, ...] = ()
+    answers: dict[int, FollowUp] = {}
+    if following:
+        own = agreements_of(plan, invitee.id)
+        agreements = (*own, *(a for a in plan.agreements if a not in own))
+        for agreement, given in (await uow.plans.follow_ups(invitee.conference_id)).items():
+            if invitee.id in given:
+                answers[agreement] = given[invitee.id]
+    checked = checking and await uow.plans.has_checked_in(invitee.id)
+    return FollowUpAsked(agreements, answers, checking, checked)
 
 
 async def set_follow_up(

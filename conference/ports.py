@@ -230,6 +230,10 @@ class ReminderRepository(Protocol):
         """Pending ones whose kind starts with one of `prefixes` are cancelled (of the
         conference, or of one person in it)."""
 
+    async def asked(self, invitee_id: int) -> set[str]:
+        """The kinds of this person's pings handed to the outbox (sent, or in flight when
+        kring stopped), of any version."""
+
 
 class PlanRepository(Protocol):
     async def get(self, conference_id: ConferenceId) -> Plan | None: ...
@@ -257,6 +261,9 @@ class PlanRepository(Protocol):
     async def claim_check_in(self, invitee_id: int) -> bool:
         """Note that this person answered the three-month question (not what, not when);
         False if they had answered it before."""
+
+    async def has_checked_in(self, invitee_id: int) -> bool:
+        """Did this person answer the three-month question?"""
 
     async def record_check_in(
         self, conference_id: ConferenceId, still_used: str, wellbeing: int | None, at: datetime

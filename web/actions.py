@@ -21,11 +21,14 @@ from conference.circle import (
     suggest,
 )
 from conference.errors import (
+    AlreadyAnswered,
     BadEmail,
     DomainError,
     InvalidAnswer,
+    NotFound,
     SlotError,
 )
+from conference.intake import clean_text
 from conference.meeting import my_ballot, propose_by_family, vote
 from conference.model.circle import (
     Allergen,
@@ -36,7 +39,11 @@ from conference.model.circle import (
     NoReason,
     Rsvp,
 )
+from conference.model.ids import ROW_IDS
 from conference.model.meeting import Vote
+from conference.model.plan import FollowUp
+from conference.model.request import Field
+from conference.plan import answer_follow_up, check_in, comment_follow_up, follow_up_asked
 from conference.ports import UnitOfWork
 from conference.web_invitation import (
     set_email,
@@ -61,7 +68,8 @@ from web.security import (
 
 Form = MultiDictProxy[Any]
 E = TypeVar("E", bound=StrEnum)
-Action = Callable[[UnitOfWork, Door, Invitee, Form], Awaitable[None]]
+# an action returns the section its "Saved ✓" stands by, when that is not its own name
+Action = Callable[[UnitOfWork, Door, Invitee, Form], Awaitable[str | None]]
 
 
 def _one(form: Form, name: str) -> str:
@@ -227,6 +235,61 @@ async def _language(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -
     await set_language(uow, person, invitee.id, _one(form, "locale"), tuple(door.catalogs))
 
 
+async def _followup(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> str:
+    """One agreement's 4-week answer, with a comment if they typed one; the coordinator hears
+    it as from the chat."""
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    unknown = _("Die afspraak ken ik niet (meer).")
+    number = _one(form, "agreement")
+    agreement_id = int(number) if number.isdigit() and len(number) <= 10 else 0
+    asked = await follow_up_asked(uow, person, invitee.id)
+    if asked is None or agreement_id not in ROW_IDS:
+        raise BadInput("followup", unknown)
+    section = f"followup-{agreement_id}"
+    given = _one(form, "answer")
+    if not given:
+        raise BadInput(section, _("Kies hoe het gaat met deze afspraak."))
+    answer = _choice(FollowUp, given, section, _("Die keuze ken ik niet."))
+    comment = None
+    if _one(form, "comment").strip():
+        try:
+            comment = clean_text(Field.CONCERNS, _one(form, "comment"))
+        except InvalidAnswer as error:
+            raise BadInput(section, door.notices.text_problem(error, invitee.locale)) from None
+    try:
+        agreement = await answer_follow_up(
+            uow, person, invitee.id, agreement_id, answer, door.now()
+        )
+        if comment is not None:
+            await comment_follow_up(uow, person, invitee.id, agreement_id, comment)
+    except NotFound:
+        raise BadInput("followup", unknown) from None
+    changed = asked.answers.get(agreement_id) is not answer
+    await door.notices.followed_up(uow, invitee, agreement, answer if changed else None, comment)
+    return section
+
+
+async def _checkin(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> None:
+    """The three-month question, both parts at once; stored without their name."""
+    _ = door.words(invitee.locale).gettext
+    person = invitee.person_id
+    assert person is not None
+    used, score = _one(form, "used"), _one(form, "score")
+    asked = await follow_up_asked(uow, person, invitee.id)
+    if asked is None or not asked.check_in:
+        raise BadInput("checkin", _("Die keuze ken ik niet."))
+    if used not in ("yes", "partly", "no") or score not in ("1", "2", "3", "4", "5"):
+        raise BadInput("checkin", _("Kies een antwoord op beide vragen."))
+    try:
+        await check_in(uow, person, invitee.id, used, int(score), door.now())
+    except AlreadyAnswered:
+        return None  # a second tab: the first answer counts, the page thanks them
+    except NotFound:
+        raise BadInput("checkin", _("Die keuze ken ik niet.")) from None
+
+
 ACTIONS: dict[str, Action] = {
     "rsvp": _rsvp,
     "dates": _dates,
@@ -237,6 +300,8 @@ ACTIONS: dict[str, Action] = {
     "propose": _propose,
     "minimum": _minimum,
     "language": _language,
+    "followup": _followup,
+    "checkin": _checkin,
 }
 
 
@@ -261,7 +326,7 @@ async def act(request: web.Request) -> web.StreamResponse:
             await uow.commit()
             return page(request, found, shown, secret, problem=problem)
         try:
-            await action(uow, door, found, form)
+            section = await action(uow, door, found, form) or section
         except BadInput as problem:
             shown = await shown_for(uow, door, found)
             shown.typed = {k: v for k, v in form.items() if isinstance(v, str)}

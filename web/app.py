@@ -12,6 +12,7 @@ from web.actions import act
 from web.door import Door
 from web.pages import DOOR, TEMPLATES, calendar_file, invitation_page, to_mine
 from web.render import environment
+from web.rights import forget, my_copy
 from web.security import security_headers
 
 PREFIX = "/i/"
@@ -27,6 +28,8 @@ def web_app(door: Door) -> web.Application:
     app.router.add_get("/", to_mine)
     app.router.add_get("/{token}", invitation_page)
     app.router.add_get("/{token}/calendar.ics", calendar_file)
+    app.router.add_post("/{token}/mydata", my_copy)
+    app.router.add_post("/{token}/forget", forget)
     app.router.add_post("/{token}/{action}", act)
     return app
 

@@ -12,10 +12,12 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from conference.circle import TRIES_IN_TOTAL
+from conference.erasure import Forgotten
 from conference.errors import InvalidAnswer, SlotError
 from conference.model.circle import Invitee, Rsvp, Suggestion
 from conference.model.ids import ConferenceId, PersonId
 from conference.model.meeting import Meeting, Proposal
+from conference.model.plan import Agreement, FollowUp
 from conference.model.reminders import Policy
 from conference.model.request import ConferenceRequest
 from conference.ports import UnitOfWork
@@ -42,6 +44,19 @@ class Notices(Protocol):
 
     async def proposed(self, uow: UnitOfWork, invitee: Invitee, proposal: Proposal) -> None:
         """The main person proposes a date or a place: for the coordinator to take over."""
+
+    async def followed_up(
+        self,
+        uow: UnitOfWork,
+        invitee: Invitee,
+        agreement: Agreement,
+        answer: FollowUp | None,
+        comment: str | None,
+    ) -> None:
+        """The 4-week answer (or comment) on an agreement, as the chat tells it."""
+
+    async def forgotten(self, uow: UnitOfWork, forgotten: Forgotten) -> None:
+        """Someone erased their data: each coordinator is told, without the name."""
 
     def slot_problem(self, error: SlotError, locale: str) -> str:
         """What was wrong with a typed date, in the chat's words."""

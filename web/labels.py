@@ -8,6 +8,7 @@ from typing import Any
 
 from conference.model.circle import Allergen, Diet, Group, InviteeState, NoReason, Rsvp
 from conference.model.meeting import Vote
+from conference.model.plan import FollowUp
 from conference.model.request import Status
 
 
@@ -85,4 +86,18 @@ def circle_labels(words: gettext.NullTranslations) -> dict[str, Any]:
             Group.PROFESSIONAL: _("professional"),
             Group.OTHER: _("anders"),
         },
+    }
+
+
+def follow_up_labels(words: gettext.NullTranslations) -> dict[str, Any]:
+    """The follow-up's answers, named as on the chat's buttons."""
+    _ = words.gettext
+    return {
+        "follow_up_answers": {
+            FollowUp.GOING_WELL: _("👍 Gaat goed"),
+            FollowUp.PARTLY: _("〰️ Deels"),
+            FollowUp.NOT_YET: _("⏳ Nog niet"),
+            FollowUp.NOT_RELEVANT: _("Niet meer nodig"),
+        },
+        "used_labels": {"yes": _("Ja"), "partly": _("Een beetje"), "no": _("Nee")},
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ from conference.model.circle import (
 from conference.model.meeting import Meeting, Slot, Venue, Vote
 from conference.model.plan import Agreement, Plan, Who
 from conference.model.request import ConferenceRequest
-from conference.plan import agreements_of
+from conference.plan import FollowUpAsked, agreements_of, follow_up_asked
 from conference.ports import UnitOfWork
 from conference.web_invitation import (
     MAX_EMAIL,
@@ -46,8 +47,8 @@ from conference.web_invitation import (
     published_plan,
 )
 from web.door import Door
-from web.labels import choice_labels
-from web.render import direction, moment, own_name, render
+from web.labels import choice_labels, follow_up_labels
+from web.render import direction, moment, numeral, own_name, render
 from web.security import (
     COOKIE,
     CSRF_FIELD,
@@ -66,7 +67,20 @@ MINE = "mine"  # /i/mine: the page of the invitation this browser holds, without
 MAX_NAME = 60
 MAX_REACH = 200
 MAX_LANGUAGE_NAME = 40
-SECTIONS = ("rsvp", "dates", "propose", "minimum", "food", "needs", "suggest", "email", "language")
+SECTIONS = (
+    "rsvp",
+    "dates",
+    "propose",
+    "minimum",
+    "food",
+    "needs",
+    "suggest",
+    "email",
+    "language",
+    "followup",
+    "checkin",
+)
+_AGREEMENT_SECTION = re.compile(r"followup-[0-9]{1,10}")  # one form per agreement
 
 
 class BadInput(Exception):
@@ -89,6 +103,7 @@ class Shown:
     interpreters: Sequence[str]
     plan: tuple[Plan, dict[int, str]] | None = None
     email: str | None = None
+    follow_up: FollowUpAsked | None = None
     typed: dict[str, str] = field(default_factory=dict)
 
 
@@ -198,7 +213,15 @@ async def shown_for(uow: UnitOfWork, door: Door, invitee: Invitee) -> Shown:
         await interpreter_choices(uow, person, invitee.id, tuple(door.catalogs)),
         await published_plan(uow, person, invitee.id),
         account.email if (account := await uow.web_accounts.get(person)) else None,
+        await follow_up_asked(uow, person, invitee.id),
     )
+
+
+def saved_section(saved: str | None) -> str | None:
+    """The section a "Saved ✓" belongs by (from the address: only a section the page has)."""
+    if saved is None:
+        return None
+    return saved if saved in SECTIONS or _AGREEMENT_SECTION.fullmatch(saved) else None
 
 
 def _introduction(words: gettext.NullTranslations, invitee: Invitee, shown: Shown) -> list[Markup]:
@@ -268,7 +291,7 @@ def page(
         action=lambda name: f"/i/{token}/{name}",
         csrf_field=CSRF_FIELD,
         csrf=csrf_token(secret),
-        saved=saved if saved in SECTIONS else None,
+        saved=saved_section(saved),
         problem=problem,
         typed=shown.typed,
         slots=[(slot, moment(slot.starts_at, door.zone, locale)) for slot in shown.slots],
@@ -309,6 +332,7 @@ def page(
         max_language=MAX_LANGUAGE_NAME,
         email=shown.typed.get("email", shown.email or ""),
         **_plan(words, shown, invitee, door.zone, locale),
+        **_follow_up(words, shown, invitee, locale),
         **labels,
     )
     return web.Response(
@@ -347,6 +371,34 @@ def _plan(
         "mine": [line(a) for a in agreements_of(plan, invitee.id)],
         "everything": [line(a) for a in plan.agreements],
         "plan_notes": notes,
+    }
+
+
+def _follow_up(
+    words: gettext.NullTranslations, shown: Shown, invitee: Invitee, locale: str
+) -> dict[str, Any]:
+    """The follow-up questions as the chat puts them (the same words), once they were put."""
+    asked = shown.follow_up
+    if asked is None:
+        return {"follow_up": None}
+    _ = words.gettext
+    name = _isolated(invitee.name)
+    return {
+        "follow_up": asked,
+        "follow_up_intro": Markup.escape(
+            _(
+                "Hallo {name}, de conferentie is nu 4 weken geleden. Hoe gaat het met de "
+                "afspraken? Tik per afspraak wat past."
+            )
+        ).format(name=name),
+        "check_in_question": Markup.escape(
+            _(
+                "Hallo {name}, de conferentie is nu 3 maanden geleden. Gebruiken jullie "
+                "het plan nog?"
+            )
+        ).format(name=name),
+        "scores": [(n, numeral(n, locale)) for n in range(1, 6)],
+        **follow_up_labels(words),
     }
 
 

@@ -76,3 +76,9 @@ def moment(at: datetime, zone: ZoneInfo, locale: str) -> str:
     )
     table = _digits(locale)
     return text.translate(table) if table else text
+
+
+def numeral(n: int, locale: str) -> str:
+    """A number in the locale's own digits (as the dates are)."""
+    table = _digits(locale)
+    return str(n).translate(table) if table else str(n)

@@ -14,6 +14,7 @@ from html import escape
 from html.parser import HTMLParser
 
 from conference.model.outbox import Document, Part, Photo, Text, Venue
+from dialogs.callbacks import CheckInAnswer, FollowUpAnswer
 from dialogs.render.texts import _, bare_link, is_rtl
 
 SUBJECT_LENGTH = 120
@@ -67,6 +68,20 @@ def map_link(venue: Venue) -> str:
     return MAP.format(lat=venue.latitude, lon=venue.longitude)
 
 
+# buttons that answer the plan's follow-up: the page has the same questions in this section
+_FOLLOW_UP_BUTTONS = tuple(f"{kind.__prefix__}:" for kind in (FollowUpAnswer, CheckInAnswer))
+
+
+def page_section(parts: Sequence[Part]) -> str:
+    """Where on their page the message's buttons are answered ("" for the top)."""
+    for part in parts:
+        if isinstance(part, Text) and any(
+            data.startswith(_FOLLOW_UP_BUTTONS) for row in part.buttons for _label, data in row
+        ):
+            return "#followup"
+    return ""
+
+
 def render_mail(
     parts: Sequence[Part],
     *,
@@ -112,6 +127,7 @@ def render_mail(
             subtype = "png" if part.data.startswith(b"\x89PNG") else "jpeg"
             attachments.append((part.data, "image", subtype, f"photo.{subtype[:3]}"))
     if page_url is not None:
+        page_url += page_section(parts)  # /i/ sends the browser on to /i/mine, fragment kept
         footer = _("Alles over de conferentie, en je antwoord, staat op je eigen pagina:")
         plain.append(f"—\n{footer}\n{bare_link(page_url)}")
         html.append(

@@ -81,7 +81,7 @@ async def answered(
             ),
         )
     )
-    await _tell(replies, uow, i18n, invitee, agreement, answer=answer)
+    await tell_follow_up(replies, uow, i18n, invitee, agreement, answer=answer)
 
 
 async def comment(
@@ -123,7 +123,7 @@ async def commented(
     replies.send(message.answer(_("Opgeslagen ✓ Dank je wel.")))
     invitee = await uow.invitees.get(data["invitee"])
     if invitee is not None:
-        await _tell(replies, uow, i18n, invitee, agreement, comment=text)
+        await tell_follow_up(replies, uow, i18n, invitee, agreement, comment=text)
 
 
 async def used(
@@ -220,7 +220,7 @@ def router() -> Router:
     return r
 
 
-async def _tell(
+async def tell_follow_up(
     replies: Replies,
     uow: UnitOfWork,
     i18n: I18n,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select, update
 
-from conference.model.ids import ConferenceId, PersonId
+from conference.model.ids import ConferenceId, PersonId, on_the_web
 from conference.model.outbox import Document, Photo, Text, Venue
 from conference.model.privacy import ERASED, NOBODY, Erased, mentions, redact
 from conference.model.request import Status
@@ -109,7 +109,7 @@ class SqlPersonalData(Repository):
         if row is None and staff is None and not invitees and not applied:
             return None
         references = await self._references({i.conference_id for i in invitees})
-        return {
+        data: dict[str, Any] = {
             "telegram_id": person,
             "person": {
                 "first_name": row.first_name,
@@ -134,6 +134,18 @@ class SqlPersonalData(Repository):
                 await self._invitation(i, references[i.conference_id]) for i in invitees
             ],
         }
+        if on_the_web(person):  # no Telegram account: the page's account, with their address
+            del data["telegram_id"]
+            account = await self._s.get(WebAccountRow, person)
+            data = {
+                "web_account": {
+                    "id": person,
+                    "email": account.email if account is not None else None,
+                    "since": _iso(account.created_at) if account is not None else None,
+                },
+                **data,
+            }
+        return data
 
     async def _references(self, ids: Iterable[int]) -> dict[int, str]:
         rows = await self._s.execute(

@@ -148,6 +148,12 @@ class SqlPlans(Repository):
         )
         return bool(getattr(done, "rowcount", 0))
 
+    async def has_checked_in(self, invitee_id: int) -> bool:
+        found = await self._s.scalar(
+            select(CHECK_IN_GIVEN.c.invitee_id).where(CHECK_IN_GIVEN.c.invitee_id == invitee_id)
+        )
+        return found is not None
+
     async def record_check_in(
         self, conference_id: ConferenceId, still_used: str, wellbeing: int | None, at: datetime
     ) -> None:

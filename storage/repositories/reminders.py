@@ -212,3 +212,12 @@ class SqlReminders(Repository):
         if invitee_id is not None:
             where.append(REMINDER.c.invitee_id == invitee_id)
         await self._s.execute(update(REMINDER).where(*where).values(status=Status.CANCELLED.value))
+
+    async def asked(self, invitee_id: int) -> set[str]:
+        handed = (Status.SENT.value, Status.SENDING.value, Status.UNKNOWN.value)
+        kinds = await self._s.scalars(
+            select(REMINDER.c.kind)
+            .where(REMINDER.c.invitee_id == invitee_id, REMINDER.c.status.in_(handed))
+            .distinct()
+        )
+        return set(kinds)

@@ -582,6 +582,7 @@ DOORS: dict[str, Door] = {
         u, pid(c), c.invitee, c.agreement, "Het zwemmen gaat goed"
     ),
     "plan.check_in": lambda u, c: plan.check_in(u, pid(c), c.invitee, "yes", 4, NOW),
+    "plan.follow_up_asked": lambda u, c: plan.follow_up_asked(u, pid(c), c.invitee),
 }
 BY_INVITATION = {
     "circle.answer",
@@ -594,6 +595,7 @@ BY_INVITATION = {
     "meeting.my_ballot",
     "meeting.propose_by_family",
     "plan.check_in",
+    "plan.follow_up_asked",
     "web_invitation.set_language",
     "web_invitation.published_plan",
     "web_invitation.set_email",

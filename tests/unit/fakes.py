@@ -413,6 +413,14 @@ class FakeReminders:
             ):
                 self.rows[key] = replace(row, status=ReminderStatus.CANCELLED)
 
+    async def asked(self, invitee_id: int) -> set[str]:
+        handed = (ReminderStatus.SENT, ReminderStatus.SENDING, ReminderStatus.UNKNOWN)
+        return {
+            r.planned.kind
+            for r in self.rows.values()
+            if r.planned.invitee_id == invitee_id and r.status in handed
+        }
+
 
 class FakePlans:
     def __init__(self) -> None:
@@ -455,6 +463,9 @@ class FakePlans:
             return False
         self.checked_in.add(invitee_id)
         return True
+
+    async def has_checked_in(self, invitee_id: int) -> bool:
+        return invitee_id in self.checked_in
 
     async def record_check_in(
         self, conference_id: ConferenceId, still_used: str, wellbeing: int | None, at: datetime

@@ -167,3 +167,13 @@ def test_a_mail_server_needs_a_sender():
     assert mail_address(settings.mail_from or "") == Address(
         "Eigen Kracht", "kring", "example.org"
     )
+
+
+def test_a_follow_up_question_links_to_its_section_of_the_page(i18n: CatalogI18n):
+    """The 4-week question's buttons are dropped: the link leads to the same questions on the
+    page (/i/ sends the browser to /i/mine and keeps the fragment)."""
+    question = Text("Zwemmen op vrijdag", ((("〰️ Deels", "fu:3:1:partly"),),))
+    assert PAGE + "#followup" in body_text(mail(i18n, (question,)))
+    assert PAGE + "#followup" in body_html(mail(i18n, (question,)))
+    plain = Text("Herinnering", ((("✅", "rsvp:3:yes"),),))
+    assert PAGE + "#" not in body_text(mail(i18n, (plain,)))

@@ -24,6 +24,7 @@ from conference.plan import (
     ask_acceptance,
     check_in,
     comment_follow_up,
+    follow_up_asked,
     plan_ping_useful,
     publish,
     remove_agreement,
@@ -183,3 +184,34 @@ async def test_follow_up_answers_and_anonymous_check_ins():
     assert not plan_ping_useful("followup", people["Herman"], published, 1)
     assert not plan_ping_useful("checkin", people["Herman"], published, 0)  # old version
     assert not plan_ping_useful("agreement_7", people["Frank"], published, 1)
+
+
+async def test_the_web_page_shows_a_follow_up_question_once_kring_put_it():
+    """As the chat's buttons come with the reminder: nothing before it was handed to the
+    outbox; then the chosen person's agreements, their own first, with their answers; the
+    three-month question for the family only, until answered."""
+    from conference.model.reminders import Status as ReminderStatus
+
+    uow, conference, people, held = await held_conference()
+    frank, herman, bos = people["Frank"].id, people["Herman"].id, people["Bos"].id
+    for what, who in (("Samen bowlen", herman), ("Woensdag bij opa en oma", frank)):
+        await add_agreement(uow, AYSE.person_id, conference, what, [Who(who)], None, None)
+    await publish(uow, AYSE.person_id, conference, held, ZONE)
+    assert await follow_up_asked(uow, PersonId(501), frank) is None  # not asked yet
+    for (_invitee, kind, _version), row in list(uow.reminders.rows.items()):
+        if kind in ("followup", "checkin"):  # the reminders ran: handed to the outbox
+            await uow.reminders.settle([row.id], ReminderStatus.SENT.value, 1, held)
+    await answer_follow_up(uow, PersonId(501), frank, 2, FollowUp.NOT_YET, held)
+    asked = await follow_up_asked(uow, PersonId(501), frank)
+    assert asked is not None
+    assert [a.what for a in asked.agreements] == ["Woensdag bij opa en oma", "Samen bowlen"]
+    assert asked.answers == {2: FollowUp.NOT_YET}
+    assert asked.check_in and not asked.checked_in
+    herman_asked = await follow_up_asked(uow, PersonId(502), herman)
+    assert herman_asked is not None and herman_asked.agreements == ()  # not chosen at 4 weeks
+    await check_in(uow, PersonId(502), herman, "yes", 5, held)
+    herman_asked = await follow_up_asked(uow, PersonId(502), herman)
+    assert herman_asked is not None and herman_asked.checked_in
+    assert await follow_up_asked(uow, PersonId(503), bos) is None  # a professional: not asked
+    with pytest.raises(NotFound):  # nobody reads another's questions
+        await follow_up_asked(uow, PersonId(502), frank)
