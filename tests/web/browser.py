@@ -14,6 +14,8 @@ from playwright.async_api import Page
 
 # screenshots of every test land here (not kept in git); the README's come from docs/
 SCREENSHOTS = Path(os.environ.get("KRING_TEST_SCREENSHOTS", "tests/web/screenshots"))
+# the README's pictures are made by the tests too, when asked (KRING_README_SCREENSHOTS=1), so
+# that an ordinary run leaves the checkout as it was
 README_SCREENSHOTS = Path("docs/screenshots")
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -47,3 +49,15 @@ def described(violations: list[dict[str, Any]]) -> str:
         f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:3])})"
         for v in violations
     )
+
+
+async def readme_screenshot(page: Page, name: str) -> Path:
+    """The README's picture `name`.png: in docs/screenshots when KRING_README_SCREENSHOTS=1,
+    else beside the tests' own."""
+    folder = (
+        README_SCREENSHOTS if os.environ.get("KRING_README_SCREENSHOTS") == "1" else SCREENSHOTS
+    )
+    os.makedirs(folder, exist_ok=True)
+    path = folder / f"{name}.png"
+    await page.screenshot(path=path)
+    return path

@@ -16,7 +16,7 @@ from bot.playground import Playground
 from emulator import BotApiEmulator
 from emulator.client import ChatClient
 from tests.flows.steps import free_port, t
-from tests.web.browser import README_SCREENSHOTS, axe_violations, described, screenshot
+from tests.web.browser import axe_violations, described, readme_screenshot, screenshot
 
 
 @pytest.fixture
@@ -110,8 +110,7 @@ async def test_a_relative_answers_on_her_phone_and_the_coordinator_sees_it(
     # the README's: the same state freshly opened (no toasts left from the example's taps)
     await page.reload()
     await expect(coordinator).to_contain_text("Sandra ★ (moeder, familie): komt")
-    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=README_SCREENSHOTS / "playground.png")
+    await readme_screenshot(page, "playground")
 
     narrow = await browser.new_page(viewport={"width": 360, "height": 740})
     await narrow.goto(playground.url)
