@@ -84,7 +84,9 @@ async def _open_on_web(uow: UnitOfWork, token: str, browser_hash: str, now: date
     if invitee.person_id != web_person:  # a Telegram account opened it
         raise InvitationRefused(Refusal.TAKEN, invitee)
     account = await uow.web_accounts.get(web_person)
-    if account is None or account.browser_hash is None:
+    if account is None or account.browser_hash is None:  # a new link: unopened, so it expires
+        if expires_at <= now:
+            raise InvitationRefused(Refusal.EXPIRED, invitee)
         await uow.web_accounts.add(invitee.id, now)
         await uow.web_accounts.bind_browser(web_person, browser_hash)
     elif not hmac.compare_digest(account.browser_hash, browser_hash):

@@ -99,6 +99,9 @@ async def test_a_new_link_lets_the_browser_go():
     _renewed, fresh = await reissue(uow, AYSE.person_id, invited.id, NOW)
     with pytest.raises(InvitationRefused):
         await open_on_web(uow, token, SECOND, NOW)  # the old link is gone
+    with pytest.raises(InvitationRefused) as late:  # the new one expires unopened, as any
+        await open_on_web(uow, fresh, SECOND, NOW + timedelta(days=31))
+    assert late.value.reason is Refusal.EXPIRED
     taken = await open_on_web(uow, fresh, SECOND, NOW)
     assert taken.person_id == web_account_of(invited.id)
     account = await uow.web_accounts.get(web_account_of(invited.id))
