@@ -204,15 +204,23 @@ async def open_invitation(
         raise InvitationRefused(Refusal.UNKNOWN)
     if await uow.audit.count_recent(REFUSED, TRIES_WINDOW, person) >= TRIES_PER_ACCOUNT:
         raise InvitationRefused(Refusal.TOO_MANY)
-    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
-        await uow.audit.record(person, PAUSED, None)
-        raise InvitationRefused(Refusal.PAUSED)
+    await refuse_while_flooded(uow, person, tries_in_total)
     try:
         return await _open_invitation(uow, person, token, now)
     except InvitationRefused as refused:
         conference = refused.invitee.conference_id if refused.invitee is not None else None
         await uow.audit.record(person, f"{REFUSED}.{refused.reason.value}", conference)
         raise
+
+
+async def refuse_while_flooded(
+    uow: UnitOfWork, actor: PersonId | None, tries_in_total: int
+) -> None:
+    """PAUSED (audited, not counted as a refusal) while all links together, whichever door,
+    were refused `tries_in_total` times within the window."""
+    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
+        await uow.audit.record(actor, PAUSED, None)
+        raise InvitationRefused(Refusal.PAUSED)
 
 
 async def _open_invitation(

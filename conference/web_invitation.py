@@ -13,11 +13,10 @@ from datetime import datetime
 
 from conference.access import own_invitation
 from conference.circle import (
-    PAUSED,
     REFUSED,
     TRIES_IN_TOTAL,
-    TRIES_WINDOW,
     looks_like_token,
+    refuse_while_flooded,
     reissue,
     token_hash,
 )
@@ -40,9 +39,7 @@ async def open_on_web(
     browser. Bound to this browser: the same. Otherwise refused (InvitationRefused, audited
     without an actor: a browser has no account; never the token). Refusals count towards the
     limit of all refusals together, as the Telegram door's do."""
-    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
-        await uow.audit.record(None, PAUSED, None)
-        raise InvitationRefused(Refusal.PAUSED)
+    await refuse_while_flooded(uow, None, tries_in_total)
     try:
         return await _open_on_web(uow, token, browser_hash, now)
     except InvitationRefused as refused:
@@ -56,9 +53,7 @@ async def open_by_browser(
 ) -> Invitee:
     """The invitation this browser holds, without its link: the page's short address
     (`/i/mine`), which e-mails to a relative point to. The newest, if it holds several."""
-    if await uow.audit.count_recent(REFUSED, TRIES_WINDOW) >= tries_in_total:
-        await uow.audit.record(None, PAUSED, None)
-        raise InvitationRefused(Refusal.PAUSED)
+    await refuse_while_flooded(uow, None, tries_in_total)
     account = await uow.web_accounts.by_browser(browser_hash) if browser_hash else None
     invitee = await uow.invitees.get(account.invitee_id) if account is not None else None
     if account is None or invitee is None or invitee.person_id != account.person_id:
