@@ -3,8 +3,13 @@ KRING_TEST_POSTGRES_URL points at a server (each test gets its own database ther
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -14,6 +19,8 @@ from storage.crypto import new_key
 from storage.migrate import upgrade
 from tests.flows.steps import TOKEN
 from tests.postgres import POSTGRES_URL, admin_execute
+
+T = TypeVar("T")
 
 
 def _backends() -> list[object]:
@@ -44,9 +51,45 @@ async def database_url(
         await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def run_apart(work: Coroutine[object, object, T]) -> T:
+    """`work` in an event loop of its own: session fixtures are first asked for from within a
+    test's running loop, where asyncio.run() may not be called."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to head for the whole run: each test gets a copy of the
+    file (migrating ~30 revisions for every test would cost minutes)."""
+    path = tmp_path_factory.mktemp("template") / "kring.sqlite3"
+    run_apart(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """The same on PostgreSQL: a database at head each test's is created from (TEMPLATE)."""
+    name = f"kring_template_{uuid.uuid4().hex[:12]}"
+    run_apart(admin_execute(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=name)
+    run_apart(upgrade(url.render_as_string(hide_password=False)))
+    yield name
+    run_apart(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
-async def migrated_url(database_url: str) -> str:
-    await upgrade(database_url)
+async def migrated_url(database_url: str, request: pytest.FixtureRequest) -> str:
+    """A fresh database at head: a copy of the run's migrated template (the migrations
+    themselves are tested on empty databases: test_storage's stairway, test_startup)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, url.database or "")
+        return database_url
+    name = request.getfixturevalue("postgres_template")
+    await admin_execute(f'DROP DATABASE "{url.database}"')
+    await admin_execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{name}"')
     return database_url
 
 
