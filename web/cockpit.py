@@ -29,7 +29,7 @@ from conference.ports import UnitOfWork
 from web.door import Door
 from web.labels import choice_labels, circle_labels
 from web.mini_app import HEADER, NotSigned, init_data_of, mini_app_user
-from web.pages import DOOR, TEMPLATES
+from web.pages import DOOR, TEMPLATES, accepted_locale
 from web.render import direction, moment, render
 
 PREFIX = "/c/"
@@ -67,10 +67,8 @@ class BadInput(Exception):
 
 def _words_for(request: web.Request, locale: str | None) -> tuple[str, gettext.NullTranslations]:
     door = request.app[DOOR]
-    if locale is None:  # nobody known yet: the language the phone asks for
-        asked = request.headers.get("Accept-Language", "").split(",")[0]
-        locale = asked.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
-    chosen = door.locale(locale)
+    # nobody known yet: the language the phone asks for
+    chosen = door.locale(locale) if locale is not None else accepted_locale(request, door)
     return chosen, door.words(chosen)
 
 

@@ -115,7 +115,8 @@ def _secret(request: web.Request) -> tuple[str, bool]:
     return new_secret(), True
 
 
-def _accepted_locale(request: web.Request, door: Door) -> str:
+def accepted_locale(request: web.Request, door: Door) -> str:
+    """The first language the browser asks for that kring ships, else the default."""
     for part in request.headers.get("Accept-Language", "").split(","):
         tag = part.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
         if tag in door.catalogs:
@@ -162,7 +163,7 @@ async def opened(request: web.Request, uow: UnitOfWork, secret: str) -> Invitee 
         if taken is not None and await tell_of_second_phone(uow, taken, door.now()):
             await door.notices.second_browser(uow, taken)
         locale = door.locale(
-            refused.invitee.locale if refused.invitee else _accepted_locale(request, door)
+            refused.invitee.locale if refused.invitee else accepted_locale(request, door)
         )
         return _refusal(request, refused.reason, locale)
 
