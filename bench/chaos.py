@@ -344,14 +344,14 @@ def small_disk(workdir: Path) -> Iterator[Path | None]:
 
 
 def fill(mount: Path) -> Path:
-    """Fills the disk to the last byte."""
+    """Fills the disk to the last byte. Unbuffered: a buffered file would keep the bytes the
+    disk refused and raise ENOSPC again when it is closed."""
     filler = mount / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:
         block = b"\0" * 65536
         with contextlib.suppress(OSError):
-            while True:
-                out.write(block)
-                out.flush()
+            while out.write(block):
+                pass
     return filler
 
 

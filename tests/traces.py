@@ -3,6 +3,7 @@ so a new table is searched too), read raw and through the ORM, and every outbox 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import column as raw_column
@@ -12,6 +13,14 @@ from sqlalchemy import table as raw_table
 from storage.db import create_engine
 from storage.repositories.outbox_payloads import FORGOTTEN, decode_parts
 from storage.tables import Base, OutboxPayloadRow
+
+
+def holds(text: str, needle: str) -> bool:
+    """Whether `text` holds `needle`; a number only as a whole number, so that the id 7001 is
+    not found in the timestamp 13:19:09.870014."""
+    if needle.isdigit():
+        return re.search(rf"(?<!\d){needle}(?!\d)", text) is not None
+    return needle in text
 
 
 async def traces(url: str, needles: Iterable[str]) -> list[str]:
@@ -27,20 +36,20 @@ async def traces(url: str, needles: Iterable[str]) -> list[str]:
                 for row in (await connection.execute(select(raw))).mappings():
                     for column, value in row.items():
                         text = "" if value is None else str(value)
-                        found += [f"{table.name}.{column}: {n}" for n in needles if n in text]
+                        found += [f"{table.name}.{column}: {n}" for n in needles if holds(text, n)]
             for mapper in Base.registry.mappers:  # decrypted, where a column is encrypted
                 model = mapper.class_
                 for obj in (await connection.execute(select(model))).all():
                     for value in obj:
                         text = "" if value is None else str(value)
-                        found += [f"{model.__name__}: {n}" for n in needles if n in text]
+                        found += [f"{model.__name__}: {n}" for n in needles if holds(text, n)]
             bodies = await connection.scalars(select(OutboxPayloadRow.body))
             for body in bodies:
                 if body == FORGOTTEN:
                     continue
                 for part in decode_parts(body):
                     text = repr(part)
-                    found += [f"outbox text: {n}" for n in needles if n in text]
+                    found += [f"outbox text: {n}" for n in needles if holds(text, n)]
     finally:
         await engine.dispose()
     return sorted(set(found))
