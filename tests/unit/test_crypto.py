@@ -85,6 +85,7 @@ def test_a_value_from_before_sealing_is_read_as_it_is():
 @pytest.mark.parametrize(
     "wrong",
     ["kort", base64.urlsafe_b64encode(b"x" * 31).decode(), "!" * 43, new_key() + "AAAA"],
+    ids=["short", "31 bytes", "not base64", "a key and more"],  # the same names in every process
 )
 def test_a_key_is_32_bytes_of_urlsafe_base64(wrong: str):
     with pytest.raises(BadKey):
