@@ -27,6 +27,7 @@ from conference.errors import (
     InvalidAnswer,
     NotFound,
     SlotError,
+    TooLate,
 )
 from conference.intake import clean_text
 from conference.meeting import my_ballot, propose_by_family, vote
@@ -96,9 +97,14 @@ async def _rsvp(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> No
         else None
     )
     before = invitee.rsvp
-    answered = await answer(
-        uow, person, invitee.id, rsvp, reason, policy=door.policy, now=door.now()
-    )
+    try:
+        answered = await answer(
+            uow, person, invitee.id, rsvp, reason, policy=door.policy, now=door.now()
+        )
+    except TooLate:  # a page left open past the start: who comes is settled
+        raise BadInput(
+            "rsvp", _("De conferentie is al begonnen. Je antwoord blijft zoals het was.")
+        ) from None
     typed = " ".join(_one(form, "reason_text").split())
     if rsvp is Rsvp.NO and typed:
         answered = await give_reason(uow, person, invitee.id, typed)

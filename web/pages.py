@@ -306,7 +306,7 @@ def page(
         fixed=meeting.fixed,
         question=_("Kun je nog komen?") if meeting.fixed else _("Kom je?"),
         # answers are for before the meeting (as /me in chat)
-        past=meeting.fixed and meeting.starts_at is not None and meeting.starts_at <= door.now(),
+        past=meeting.has_begun(door.now()),
         past_note=_("De conferentie is geweest. Dank je wel voor je inzet!"),
         cancelled_note=(
             Markup.escape(

@@ -8,17 +8,20 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession, CookieJar
 from playwright.async_api import Browser, Page
+from sqlalchemy import select
 
+from bot.clock import TravellingClock
 from conference.circle import token_hash
 from conference.model.ids import web_account_of
 from conference.model.meeting import Meeting, Venue
 from emulator import BotApiEmulator, Person
+from storage.tables import InviteeRow
 from tests.flows.steps import (
     MINIMUMEIS,
     Running,
@@ -41,7 +44,11 @@ from tests.web.browser import axe_violations, described, screenshot
 async def kring(emu: BotApiEmulator, migrated_url: str) -> AsyncIterator[Running]:
     port = free_port()
     running = running_kring(
-        emu, migrated_url, listen=f"127.0.0.1:{port}", public_url=f"http://127.0.0.1:{port}"
+        emu,
+        migrated_url,
+        listen=f"127.0.0.1:{port}",
+        public_url=f"http://127.0.0.1:{port}",
+        clock=datetime.now(UTC).isoformat(),  # real time, which a test may move on
     )
     async with started(running) as ready:
         yield ready
@@ -162,6 +169,23 @@ async def test_a_relative_answers_in_dutch_and_a_second_browser_is_refused(
     assert "Jouw afspraken" in await plan.inner_text()
     assert "Tante Edith haalt Johan op woensdag van school — Edith" in await plan.inner_text()
     await no_violations(page, "invitation-nl-plan")
+
+    # a page left open past the start: the answer is settled, and she is told so
+    assert kring.app is not None and isinstance(kring.app.clock, TravellingClock)
+    kring.app.clock.advance(timedelta(days=120))
+    mark = ayse.version
+    await page.get_by_label("Ik kan niet meer komen").check()
+    await page.locator("#rsvp button[type=submit]").click()
+    late = page.get_by_role("alert")
+    assert (
+        await late.inner_text()
+        == "De conferentie is al begonnen. Je antwoord blijft zoals het was."
+    )
+    await no_violations(page, "invitation-nl-begun")
+    async with kring.uow() as uow:
+        answers = dict((await uow.session.execute(select(InviteeRow.name, InviteeRow.rsvp))).all())
+    assert answers["Edith"] == "yes"
+    assert not any("kan niet meer" in (m.text or "") for m in messages_since(ayse, mark))
 
     other = await browser.new_context()
     stranger = await other.new_page()
