@@ -65,6 +65,7 @@ from web.security import (
     COOKIE,
     CSRF_FIELD,
     csrf_ok,
+    say_saved,
 )
 
 Form = MultiDictProxy[Any]
@@ -339,4 +340,8 @@ async def act(request: web.Request) -> web.StreamResponse:
             await uow.commit()  # nothing was written: the form is shown again, as typed
             return page(request, found, shown, secret, problem=problem)
         await uow.commit()
-    raise web.HTTPSeeOther(f"/i/{request.match_info['token']}?saved={section}#{section}")
+    saved = web.Response(
+        status=303, headers={"Location": f"/i/{request.match_info['token']}#{section}"}
+    )
+    say_saved(saved, section, door.secure_cookie)
+    return saved
