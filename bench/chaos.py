@@ -163,7 +163,7 @@ async def prepare(url: str) -> World:
                     )
                     await identify(uow, PersonId(telegram_id), name, "nl", ("nl",), "nl")
                     await open_invitation(uow, PersonId(telegram_id), token, now)
-                    await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
+                    await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES, now=now)
                     into[telegram_id] = invitee.id
             days = [datetime.now(ZONE) + timedelta(days=d) for d in (20, 21, 22, 23)]
             added, _ask = await propose_slots(

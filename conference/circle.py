@@ -309,8 +309,7 @@ async def set_minimum_requirement(
     )
     if not (invited_as_professional or applied_as_professional):
         raise AccessDenied("only a professional of this conference")
-    meeting = await uow.meetings.get(conference_id)
-    if meeting.fixed and meeting.starts_at is not None and meeting.starts_at <= now:
+    if (await uow.meetings.get(conference_id)).has_begun(now):
         raise TooLate("the meeting has begun")
     requirement = clean_text(Field.MINIMUM_REQUIREMENT, text)  # InvalidAnswer if not fit
     await uow.conferences.set_minimum_requirement(conference_id, requirement)
@@ -435,14 +434,15 @@ async def answer(
     invitee_id: InviteeId,
     rsvp: Rsvp,
     reason: NoReason | None = None,
+    *,
+    now: datetime,
     policy: Policy | None = None,
-    now: datetime | None = None,
 ) -> Invitee:
-    """Yes, maybe or no, changed as often as they like; their reminders follow the answer
-    (planned from `now`, the app's clock: a policy needs it)."""
-    if policy is not None and now is None:
-        raise TypeError("planning reminders needs the present (now)")
-    await own_invitation(uow, person, invitee_id)
+    """Yes, maybe or no, changed as often as they like until the meeting begins (then it is
+    settled: TooLate); their reminders follow the answer (planned from `now`)."""
+    mine = await own_invitation(uow, person, invitee_id)
+    if (await uow.meetings.get(mine.conference_id)).has_begun(now):
+        raise TooLate("the meeting has begun")
     invitee = await uow.invitees.set_rsvp(invitee_id, rsvp, reason if rsvp is Rsvp.NO else None)
     await replan_person(uow, invitee, policy, now)
     return invitee

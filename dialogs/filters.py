@@ -11,9 +11,11 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObj
 
 from conference.access import coordinator_of, own_invitation
 from conference.errors import AccessDenied, NotFound
+from conference.model.circle import Invitee
 from conference.model.ids import ConferenceId
 from conference.model.people import Person, StaffRole
 from conference.ports import UnitOfWork
+from dialogs.clock import now
 
 
 class PrivateChat(Filter):
@@ -108,6 +110,14 @@ class OwnInvitation(Filter):
         except NotFound:
             return False
         return {"invitee": invitee, "message": callback.message}
+
+
+class BeforeTheMeeting(Filter):
+    """After `OwnInvitation`: the invitation's meeting has not begun. From then on who comes is
+    settled; a press on an old RSVP button falls through to the router's `meeting_has_begun`."""
+
+    async def __call__(self, callback: CallbackQuery, invitee: Invitee, uow: UnitOfWork) -> bool:
+        return not (await uow.meetings.get(invitee.conference_id)).has_begun(now())
 
 
 class HasRole(Filter):

@@ -24,6 +24,16 @@ async def not_yours(callback: CallbackQuery, replies: Replies) -> None:
     replies.send(callback.answer(_("Deze uitnodiging is niet van jou."), show_alert=True))
 
 
+async def meeting_has_begun(callback: CallbackQuery, replies: Replies) -> None:
+    """An answer to an invitation (yes, no, "I can still come") after the meeting began."""
+    replies.send(
+        callback.answer(
+            _("De conferentie is al begonnen. Je antwoord blijft zoals het was."),
+            show_alert=True,
+        )
+    )
+
+
 async def managers_only(event: Message | CallbackQuery, replies: Replies) -> None:
     """A regional manager's command or button, used by someone else."""
     text = _("Dit is alleen voor regiomanagers.")

@@ -27,6 +27,7 @@ from conference.errors import (
     InvalidAnswer,
     NotFound,
     SlotError,
+    TooLate,
 )
 from conference.intake import clean_text
 from conference.meeting import my_ballot, propose_by_family, vote
@@ -64,6 +65,7 @@ from web.security import (
     COOKIE,
     CSRF_FIELD,
     csrf_ok,
+    say_saved,
 )
 
 Form = MultiDictProxy[Any]
@@ -96,9 +98,14 @@ async def _rsvp(uow: UnitOfWork, door: Door, invitee: Invitee, form: Form) -> No
         else None
     )
     before = invitee.rsvp
-    answered = await answer(
-        uow, person, invitee.id, rsvp, reason, policy=door.policy, now=door.now()
-    )
+    try:
+        answered = await answer(
+            uow, person, invitee.id, rsvp, reason, policy=door.policy, now=door.now()
+        )
+    except TooLate:  # a page left open past the start: who comes is settled
+        raise BadInput(
+            "rsvp", _("De conferentie is al begonnen. Je antwoord blijft zoals het was.")
+        ) from None
     typed = " ".join(_one(form, "reason_text").split())
     if rsvp is Rsvp.NO and typed:
         answered = await give_reason(uow, person, invitee.id, typed)
@@ -333,4 +340,8 @@ async def act(request: web.Request) -> web.StreamResponse:
             await uow.commit()  # nothing was written: the form is shown again, as typed
             return page(request, found, shown, secret, problem=problem)
         await uow.commit()
-    raise web.HTTPSeeOther(f"/i/{request.match_info['token']}?saved={section}#{section}")
+    saved = web.Response(
+        status=303, headers={"Location": f"/i/{request.match_info['token']}#{section}"}
+    )
+    say_saved(saved, section, door.secure_cookie)
+    return saved

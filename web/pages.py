@@ -52,8 +52,10 @@ from web.render import direction, moment, numeral, own_name, render
 from web.security import (
     COOKIE,
     CSRF_FIELD,
+    SAVED_COOKIE,
     browser_hash,
     csrf_token,
+    forget_saved,
     keep_secret,
     new_secret,
 )
@@ -139,7 +141,8 @@ async def invitation_page(request: web.Request) -> web.StreamResponse:
             return found
         shown = await shown_for(uow, door, found)
         await uow.commit()
-    response = page(request, found, shown, secret, saved=request.query.get("saved"))
+    response = page(request, found, shown, secret, saved=request.cookies.get(SAVED_COOKIE))
+    forget_saved(request, response)
     if fresh:
         keep_secret(response, secret, door.secure_cookie)
     return response
@@ -219,7 +222,7 @@ async def shown_for(uow: UnitOfWork, door: Door, invitee: Invitee) -> Shown:
 
 
 def saved_section(saved: str | None) -> str | None:
-    """The section a "Saved ✓" belongs by (from the address: only a section the page has)."""
+    """The section a "Saved ✓" belongs by (from the cookie: only a section the page has)."""
     if saved is None:
         return None
     return saved if saved in SECTIONS or _AGREEMENT_SECTION.fullmatch(saved) else None
@@ -306,7 +309,7 @@ def page(
         fixed=meeting.fixed,
         question=_("Kun je nog komen?") if meeting.fixed else _("Kom je?"),
         # answers are for before the meeting (as /me in chat)
-        past=meeting.fixed and meeting.starts_at is not None and meeting.starts_at <= door.now(),
+        past=meeting.has_begun(door.now()),
         past_note=_("De conferentie is geweest. Dank je wel voor je inzet!"),
         cancelled_note=(
             Markup.escape(

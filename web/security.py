@@ -61,6 +61,30 @@ def keep_secret(response: web.StreamResponse, secret: str, secure: bool) -> None
     )
 
 
+SAVED_COOKIE = "kring_saved"
+SAVED_SECONDS = 60  # the redirect after a save is followed at once; a stale one is forgotten
+
+
+def say_saved(response: web.StreamResponse, section: str, secure: bool) -> None:
+    """ "Saved ✓" by `section` on the next page this browser loads, and only there: set by the
+    server after the commit, so a hand-made address cannot show it."""
+    response.set_cookie(
+        SAVED_COOKIE,
+        section,
+        max_age=SAVED_SECONDS,
+        path=COOKIE_PATH,
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def forget_saved(request: web.Request, response: web.StreamResponse) -> None:
+    """The "Saved ✓" is shown once: the next load shows none."""
+    if SAVED_COOKIE in request.cookies:
+        response.del_cookie(SAVED_COOKIE, path=COOKIE_PATH)
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:

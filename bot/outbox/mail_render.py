@@ -128,7 +128,13 @@ def render_mail(
             attachments.append((part.data, "image", subtype, f"photo.{subtype[:3]}"))
     if page_url is not None:
         page_url += page_section(parts)  # /i/ sends the browser on to /i/mine, fragment kept
-        footer = _("Alles over de conferentie, en je antwoord, staat op je eigen pagina:")
+        asks = any(isinstance(part, Text) and part.buttons for part in parts)
+        footer = (
+            # the text above may say "tap": an e-mail has no buttons, the page has the choices
+            _("Je antwoord geef je op je eigen pagina. Daar staan de keuzes:")
+            if asks
+            else _("Alles over de conferentie, en je antwoord, staat op je eigen pagina:")
+        )
         plain.append(f"—\n{footer}\n{bare_link(page_url)}")
         html.append(
             f'<hr><p>{escape(footer)}<br><a href="{escape(page_url)}">{escape(page_url)}</a></p>'

@@ -34,6 +34,10 @@ class Meeting:
     def fixed(self) -> bool:
         return self.starts_at is not None and not self.cancelled
 
+    def has_begun(self, now: datetime) -> bool:
+        """The date is fixed and has come: who comes is settled, the plan is next."""
+        return self.fixed and self.starts_at is not None and self.starts_at <= now
+
     @property
     def ends_at(self) -> datetime | None:
         return self.starts_at + timedelta(hours=MEETING_HOURS) if self.starts_at else None

@@ -36,9 +36,9 @@ from dialogs.callbacks import (
     VoteAnswer,
 )
 from dialogs.clock import now
-from dialogs.filters import ButtonsOf, HasText, OwnInvitation
+from dialogs.filters import BeforeTheMeeting, ButtonsOf, HasText, OwnInvitation
 from dialogs.in_place import buttons_in_place, edit_in_place
-from dialogs.refusals import not_yours
+from dialogs.refusals import meeting_has_begun, not_yours
 from dialogs.render.buttons import ballot
 from dialogs.render.labels import slot_problem_text
 from dialogs.render.rsvp_news import tell_coordinator
@@ -253,6 +253,7 @@ def router() -> Router:
     r.callback_query.register(propose, FamilyPropose.filter(), OwnInvitation())
     r.callback_query.register(not_yours, FamilyPropose.filter())
     r.message.register(proposed, StateFilter(Proposing.text), HasText())
-    r.callback_query.register(still, MeetingAnswer.filter(), OwnInvitation())
+    r.callback_query.register(still, MeetingAnswer.filter(), OwnInvitation(), BeforeTheMeeting())
+    r.callback_query.register(meeting_has_begun, MeetingAnswer.filter(), OwnInvitation())
     r.callback_query.register(not_yours, MeetingAnswer.filter())
     return r

@@ -251,22 +251,26 @@ async def confirmed(
         )
         return
     await state.clear()
-    sent, skipped = await announce(
-        uow, i18n, zone, person, conference, before, after, organisation
-    )
+    announced = await announce(uow, i18n, zone, person, conference, before, after, organisation)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(buttons_in_place(message, reply_markup=None))
     text = ngettext(
         "Vastgezet ✓ {count} persoon krijgt het bericht.",
         "Vastgezet ✓ {count} mensen krijgen het bericht.",
-        sent,
-    ).format(count=sent)
-    if skipped:
+        announced.told,
+    ).format(count=announced.told)
+    if announced.web_page_only:
+        text += " " + ngettext(
+            "{count} persoon ziet het alleen op de webpagina (geen e-mail): bel die persoon.",
+            "{count} mensen zien het alleen op de webpagina (geen e-mail): bel hen.",
+            announced.web_page_only,
+        ).format(count=announced.web_page_only)
+    if announced.unreachable:
         text += " " + ngettext(
             "{count} persoon is niet te bereiken via de bot: vertel het die persoon zelf.",
             "{count} mensen zijn niet te bereiken via de bot: vertel het hun zelf.",
-            skipped,
-        ).format(count=skipped)
+            announced.unreachable,
+        ).format(count=announced.unreachable)
     replies.send(message.answer(text))
 
 
@@ -289,20 +293,21 @@ async def call_off(
     except MeetingError:
         replies.send(callback.answer(_("Er staat geen bijeenkomst vast."), show_alert=True))
         return
-    sent, _skipped = await announce(
-        uow, i18n, zone, person, conference.id, before, after, organisation
-    )
+    announced = await announce(uow, i18n, zone, person, conference.id, before, after, organisation)
     replies.send(callback.answer(_("Opgeslagen ✓")))
     replies.send(buttons_in_place(message, reply_markup=None))
-    replies.send(
-        message.answer(
-            ngettext(
-                "Afgezegd ✓ {count} persoon krijgt bericht.",
-                "Afgezegd ✓ {count} mensen krijgen bericht.",
-                sent,
-            ).format(count=sent)
-        )
-    )
+    text = ngettext(
+        "Afgezegd ✓ {count} persoon krijgt bericht.",
+        "Afgezegd ✓ {count} mensen krijgen bericht.",
+        announced.told,
+    ).format(count=announced.told)
+    if announced.web_page_only:
+        text += " " + ngettext(
+            "{count} persoon ziet het alleen op de webpagina (geen e-mail): bel die persoon.",
+            "{count} mensen zien het alleen op de webpagina (geen e-mail): bel hen.",
+            announced.web_page_only,
+        ).format(count=announced.web_page_only)
+    replies.send(message.answer(text))
 
 
 async def chose_slot(

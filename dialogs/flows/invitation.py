@@ -37,9 +37,9 @@ from conference.ports import UnitOfWork
 from conference.requests import set_language
 from dialogs.callbacks import NoReasonAnswer, RsvpAnswer
 from dialogs.clock import now
-from dialogs.filters import ButtonsOf, OwnInvitation, TypedWords
+from dialogs.filters import BeforeTheMeeting, ButtonsOf, OwnInvitation, TypedWords
 from dialogs.in_place import edit_in_place
-from dialogs.refusals import not_yours
+from dialogs.refusals import meeting_has_begun, not_yours
 from dialogs.render.buttons import (
     rsvp_buttons,
 )
@@ -215,7 +215,7 @@ async def me(
             + "\n"
             + state
         )
-        if meeting.fixed and meeting.starts_at is not None and (meeting.starts_at <= now()):
+        if meeting.has_begun(now()):
             replies.send(
                 message.answer(
                     title + "\n\n" + _("De conferentie is geweest. Dank je wel voor je inzet!")
@@ -374,9 +374,13 @@ def router() -> Router:
     r.callback_query.filter(ButtonsOf(NoReasonAnswer, RsvpAnswer))
     r.message.register(opened, CommandStart(deep_link=True))
     r.message.register(me, Command("me"))
-    own = OwnInvitation()
-    r.callback_query.register(answered, RsvpAnswer.filter(F.answer.in_(_RSVPS)), own)
-    r.callback_query.register(reason, NoReasonAnswer.filter(F.reason.in_(_NO_REASONS)), own)
+    own, before = OwnInvitation(), BeforeTheMeeting()
+    r.callback_query.register(answered, RsvpAnswer.filter(F.answer.in_(_RSVPS)), own, before)
+    r.callback_query.register(
+        reason, NoReasonAnswer.filter(F.reason.in_(_NO_REASONS)), own, before
+    )
+    r.callback_query.register(meeting_has_begun, RsvpAnswer.filter(), own, ~before)
+    r.callback_query.register(meeting_has_begun, NoReasonAnswer.filter(), own, ~before)
     r.callback_query.register(unknown_choice, RsvpAnswer.filter(), own)
     r.callback_query.register(unknown_choice, NoReasonAnswer.filter(), own)
     r.callback_query.register(not_yours, RsvpAnswer.filter())

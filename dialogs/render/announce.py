@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -26,6 +27,7 @@ from dialogs.render.button_text import button_text
 from dialogs.render.buttons import ballot, rsvp_buttons
 from dialogs.render.labels import current_locale
 from dialogs.render.texts import _, joined, labelled
+from dialogs.render.web_reach import web_page_only
 from dialogs.to_others import when
 
 
@@ -35,6 +37,16 @@ def buttons_of(markup: InlineKeyboardMarkup | None) -> tuple[tuple[tuple[str, st
     return tuple(
         tuple((b.text, b.callback_data or "") for b in row) for row in markup.inline_keyboard
     )
+
+
+class Announced(NamedTuple):
+    """Whom a meeting notice reaches: by Telegram or e-mail; only on their web page (no
+    Telegram, no e-mail address: the coordinator should call them); not at all through kring
+    (never opened their link, or blocked the bot)."""
+
+    told: int
+    web_page_only: int
+    unreachable: int
 
 
 async def _queue(
@@ -218,10 +230,9 @@ async def announce(
     before: Meeting,
     after: Meeting,
     organisation: str,
-) -> tuple[int, int]:
+) -> Announced:
     """The fixed, changed or cancelled meeting to everyone who said yes or maybe: a text, the
-    venue as a map pin, and a calendar file that updates the same entry each time.
-    Returns (queued, not reachable through the bot)."""
+    venue as a map pin, and a calendar file that updates the same entry each time."""
     from dialogs.render.ics import meeting_ics  # icalendar is loaded when needed, not at start-up
 
     request = await uow.conferences.get(conference)
@@ -263,6 +274,6 @@ async def announce(
         messages.append(Outbound(person.person_id, person.id, tuple(parts)))
     kind = "cancel" if after.cancelled else "change" if before.fixed else "meeting"
     key = f"meeting:{conference}:v{after.sequence}"
-    return await _queue(uow, kind, by, conference, messages, cannot, report=True, key=key), len(
-        cannot
-    )
+    queued = await _queue(uow, kind, by, conference, messages, cannot, report=True, key=key)
+    page_only = len(await web_page_only(uow, can))
+    return Announced(queued - page_only, page_only, len(cannot))

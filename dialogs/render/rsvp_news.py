@@ -31,7 +31,7 @@ async def tell_coordinator(
     if news is None:
         return
     meeting = await uow.meetings.get(invitee.conference_id)
-    if not meeting.fixed or meeting.starts_at is None or meeting.starts_at <= now():
+    if meeting.starts_at is None or not meeting.fixed or meeting.has_begun(now()):
         return
     async with coordinator_language(uow, i18n, invitee.conference_id) as request:
         if request is None or request.coordinator_id is None:

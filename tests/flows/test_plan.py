@@ -157,7 +157,7 @@ async def test_four_weeks_on_the_chosen_people_say_how_it_goes(
                 phones[name].chat.started = True
                 await uow.persons.upsert(PersonId(telegram_id), name, "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, clock.now())
-                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
+                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES, now=clock.now())
                 ids[name] = invitee.id
             await fix_meeting(
                 uow,

@@ -158,3 +158,28 @@ async def test_answering_again_keeps_exactly_the_reminders_the_policy_gives(
         "herinnering (3h van tevoren) (4)" in view
     ), view
     assert "(3d van tevoren)" not in view and "misschien zei" not in view
+
+
+async def test_once_the_meeting_has_begun_an_old_button_changes_no_answer(
+    emu: BotApiEmulator, steady: Running
+):
+    ayse, wim, edith, _herman, _frank = await circle_of_four(emu, steady)
+    invitation = edith.last  # her "yes", with the buttons to change it
+    await change_the_time(ayse, "12-3 10:00")
+    notice = await wim.wait_for("The date has changed")
+    clock = steady.app.clock if steady.app else None
+    assert isinstance(clock, TravellingClock)
+    clock.advance(datetime(2027, 3, 12, 10, 30, tzinfo=ZONE) - clock.now())  # it has begun
+
+    await edith.press("Nee, ik kan niet", message=invitation)
+    late = edith.callback_answers[-1]
+    assert late == "De conferentie is al begonnen. Je antwoord blijft zoals het was."
+    assert late.show_alert
+    await wim.press(t("en", "Ik kan niet meer komen"), message=notice)
+    assert wim.callback_answers[-1] == t(
+        "en", "De conferentie is al begonnen. Je antwoord blijft zoals het was."
+    )
+    async with steady.uow() as uow:
+        answers = dict((await uow.session.execute(select(InviteeRow.name, InviteeRow.rsvp))).all())
+    assert answers["Edith"] == "yes" and answers["Wim"] == "yes"  # nothing changed
+    assert not any("kan niet meer komen" in (m.text or "") for m in ayse.messages)

@@ -84,7 +84,7 @@ async def circles(sessions, conferences: int, people: int) -> dict[int, int]:
                 )
                 await identify(uow, PersonId(telegram_id), f"Wim {p}", "nl", ("nl",), "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, START)
-                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
+                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES, now=START)
                 who[telegram_id] = request.id
             await fix_meeting(
                 uow, PersonId(7001), request.id, MEETING, Venue("De Linde"), START, POLICY

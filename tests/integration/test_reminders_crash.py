@@ -93,7 +93,11 @@ async def prepare(url: str, emu: BotApiEmulator) -> tuple[dict[int, int], dict[i
                 await identify(uow, PersonId(telegram_id), name, "nl", ("nl", "en"), "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, START)
                 await answer(
-                    uow, PersonId(telegram_id), invitee.id, Rsvp.MAYBE if p == 5 else Rsvp.YES
+                    uow,
+                    PersonId(telegram_id),
+                    invitee.id,
+                    Rsvp.MAYBE if p == 5 else Rsvp.YES,
+                    now=START,
                 )
                 ids[telegram_id] = invitee.id
                 phones[telegram_id] = emu.user(name, language_code="nl", user_id=telegram_id)

@@ -303,7 +303,7 @@ async def build_world(url: str) -> World:
                 KEES, b, SANDRA, InviteeDraft("Sandra", "moeder", Group.FAMILY, "nl", True)
             )
             for person, invitee in ((FRANK, frank), (WIM, wim), (BOS, bos), (SANDRA, sandra)):
-                await circle.answer(uow, person, invitee, Rsvp.NO, NoReason.DATE)
+                await circle.answer(uow, person, invitee, Rsvp.NO, NoReason.DATE, now=NOW)
             for conference, count in ((a, 2), (b, 1)):
                 for slot in await uow.meetings.add_slots(
                     conference, [NOW + timedelta(days=20 + 7 * i) for i in range(count)], NOW
@@ -526,7 +526,7 @@ DOORS: dict[str, Door] = {
         u, pid(c), c.suggestion, True
     ),
     "circle.my_invitations": lambda u, c: circle.my_invitations(u, pid(c)),
-    "circle.answer": lambda u, c: circle.answer(u, pid(c), iid(c), Rsvp.YES),
+    "circle.answer": lambda u, c: circle.answer(u, pid(c), iid(c), Rsvp.YES, now=NOW),
     "circle.give_reason": lambda u, c: circle.give_reason(u, pid(c), iid(c), "Dan werk ik"),
     "circle.set_food": lambda u, c: circle.set_food(
         u, pid(c), iid(c), Food(consent=True, diet=Diet.HALAL)

@@ -110,7 +110,7 @@ async def seed_reminders(
                 )
                 await identify(uow, PersonId(telegram_id), name, "nl", ("nl", "en"), "nl")
                 await open_invitation(uow, PersonId(telegram_id), token, now)
-                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES)
+                await answer(uow, PersonId(telegram_id), invitee.id, Rsvp.YES, now=now)
                 ids[telegram_id] = invitee.id
                 phones[telegram_id] = emu.user(name, language_code="nl", user_id=telegram_id)
                 phones[telegram_id].chat.started = True  # they opened their link earlier

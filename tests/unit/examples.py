@@ -62,5 +62,5 @@ async def circle_of_three() -> tuple[FakeUnitOfWork, ConferenceId, dict[str, Inv
         _invitee, token = await invite(uow, AYSE.person_id, conference, draft, NOW)
         await uow.persons.upsert(PersonId(person_id), draft.name, draft.locale)
         people[draft.name] = await open_invitation(uow, PersonId(person_id), token, NOW)
-    await answer(uow, PersonId(503), people["Riet"].id, Rsvp.NO)
+    await answer(uow, PersonId(503), people["Riet"].id, Rsvp.NO, now=NOW)
     return uow, conference, people

@@ -20,9 +20,11 @@ from conference.errors import (
     InvitationRefused,
     NotFound,
     Refusal,
+    TooLate,
 )
 from conference.model.circle import Group, InviteeDraft, InviteeState, Rsvp
 from conference.model.ids import PersonId
+from conference.model.meeting import Meeting
 from conference.model.request import ApplicantRole
 from tests.unit.examples import AYSE, KEES, NOW, conference_of_ayse
 
@@ -72,11 +74,32 @@ async def test_only_the_invited_person_answers():
     uow, cid = await conference_of_ayse()
     invitee, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
     with pytest.raises(NotFound):
-        await answer(uow, PersonId(500), invitee.id, Rsvp.YES)  # not opened by them
+        await answer(uow, PersonId(500), invitee.id, Rsvp.YES, now=NOW)  # not opened by them
     await open_invitation(uow, PersonId(500), token, NOW)
-    assert (await answer(uow, PersonId(500), invitee.id, Rsvp.NO)).state is InviteeState.NO
+    assert (
+        await answer(uow, PersonId(500), invitee.id, Rsvp.NO, now=NOW)
+    ).state is InviteeState.NO
     with pytest.raises(NotFound):
-        await answer(uow, PersonId(501), invitee.id, Rsvp.YES)
+        await answer(uow, PersonId(501), invitee.id, Rsvp.YES, now=NOW)
+
+
+async def test_once_the_meeting_has_begun_the_answer_is_settled():
+    uow, cid = await conference_of_ayse()
+    invitee, token = await invite(uow, AYSE.person_id, cid, WIM, NOW)
+    await open_invitation(uow, PersonId(500), token, NOW)
+    await answer(uow, PersonId(500), invitee.id, Rsvp.YES, now=NOW)
+    starts = NOW + timedelta(days=10)
+    await uow.meetings.save(Meeting(cid, starts))
+    changed = await answer(
+        uow, PersonId(500), invitee.id, Rsvp.NO, now=starts - timedelta(seconds=1)
+    )
+    assert changed.rsvp is Rsvp.NO  # up to the last moment
+    for late in (starts, starts + timedelta(days=30)):
+        with pytest.raises(TooLate):
+            await answer(uow, PersonId(500), invitee.id, Rsvp.YES, now=late)
+    assert (await uow.invitees.get(invitee.id)).rsvp is Rsvp.NO
+    await uow.meetings.save(Meeting(cid, starts, cancelled=True))  # called off: open again
+    assert (await answer(uow, PersonId(500), invitee.id, Rsvp.YES, now=starts)).rsvp is Rsvp.YES
 
 
 async def test_a_new_link_replaces_the_old_one_and_binds_anew():
@@ -112,7 +135,7 @@ async def test_food_needs_consent_and_counts_only_who_comes():
     )
     people = await uow.invitees.of_conference(cid)
     assert catering(people) == ({}, {})  # has not said yes yet
-    await answer(uow, PersonId(500), wim.id, Rsvp.MAYBE)
+    await answer(uow, PersonId(500), wim.id, Rsvp.MAYBE, now=NOW)
     people = await uow.invitees.of_conference(cid)
     assert catering(people) == ({Diet.HALAL: 1}, {Allergen.PEANUTS: 1})
 
@@ -130,7 +153,7 @@ async def test_needs_are_clamped_and_summed_over_who_comes():
     assert not stored.needs.childcare  # no children, no childcare
     await set_needs(uow, PersonId(500), wim.id, Needs("ar", 2, True, True))
     assert needs_summary(await uow.invitees.of_conference(cid)).children == 0  # not coming
-    await answer(uow, PersonId(500), wim.id, Rsvp.YES)
+    await answer(uow, PersonId(500), wim.id, Rsvp.YES, now=NOW)
     summary = needs_summary(await uow.invitees.of_conference(cid))
     assert (summary.interpreters, summary.children, summary.childcare, summary.transport) == (
         {"ar": 1},
@@ -165,8 +188,6 @@ async def test_only_a_professional_of_the_conference_sets_the_minimum_requiremen
     from dataclasses import replace
 
     from conference.circle import set_minimum_requirement
-    from conference.errors import TooLate
-    from conference.model.meeting import Meeting
     from conference.model.request import ApplicantRole
 
     uow, cid = await conference_of_ayse()
@@ -223,7 +244,9 @@ async def test_the_coordinator_adds_the_applicant_bound_to_their_own_account():
         await invite_applicant(uow, AYSE.person_id, cid, "tante", Group.FAMILY, True, NOW)
     assert again.value.invitee.id == edith.id
     assert len(await uow.invitees.of_conference(cid)) == 1
-    answered = await answer(uow, PersonId(9), edith.id, Rsvp.YES)  # her own, from her chat
+    answered = await answer(
+        uow, PersonId(9), edith.id, Rsvp.YES, now=NOW
+    )  # her own, from her chat
     assert answered.rsvp is Rsvp.YES
 
 

@@ -76,7 +76,7 @@ def test_the_fixed_date_as_an_email_in_polish(i18n: CatalogI18n):
     assert "Buurthuis De Linde\nLindelaan 4, Utrecht\nhttps://www.openstreetmap.org/" in text
     assert "mlat=52.090000&mlon=5.120000" in text
     # the buttons' place: one line to their own page, in their language
-    footer = "Wszystkie informacje o konferencji i udzielona odpowiedź są na osobistej stronie:"
+    footer = "Odpowiedzi udziela się na osobistej stronie. Tam są opcje do wyboru:"
     assert footer in text
     assert text.rstrip().endswith(PAGE)
     html = body_html(message)
@@ -177,3 +177,16 @@ def test_a_follow_up_question_links_to_its_section_of_the_page(i18n: CatalogI18n
     assert PAGE + "#followup" in body_html(mail(i18n, (question,)))
     plain = Text("Herinnering", ((("✅", "rsvp:3:yes"),),))
     assert PAGE + "#" not in body_text(mail(i18n, (plain,)))
+
+
+def test_a_question_says_where_its_choices_are(i18n: CatalogI18n):
+    """The chat's text says "tap what fits"; an e-mail has no buttons, so it says the choices
+    are on their page. A message without buttons just links the page."""
+    question = Text(
+        "Hoe gaat het met het zwemmen? Tik op wat past.", ((("〰️", "fu:3:1:partly"),),)
+    )
+    assert "Your answer goes on your own page. The choices are there:" in body_text(
+        mail(i18n, (question,), locale="en")
+    )
+    news = Text("De datum staat vast.")
+    assert "Everything about the conference" in body_text(mail(i18n, (news,), locale="en"))

@@ -49,7 +49,7 @@ async def held_conference():
         await uow.persons.upsert(PersonId(person_id), draft.name, "nl")
         people[draft.name] = await open_invitation(uow, PersonId(person_id), token, NOW)
         people[draft.name] = await answer(
-            uow, PersonId(person_id), people[draft.name].id, Rsvp.YES
+            uow, PersonId(person_id), people[draft.name].id, Rsvp.YES, now=NOW
         )
     held = NOW + timedelta(days=10)
     await fix_meeting(uow, AYSE.person_id, conference, held, Venue("De Linde"), NOW)

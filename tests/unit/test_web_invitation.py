@@ -43,7 +43,7 @@ async def test_the_first_browser_takes_the_link_and_acts_as_the_web_account():
     again = await open_on_web(uow, token, FIRST, NOW + timedelta(days=90))  # bound: no expiry
     assert again.id == invited.id
     # the chat's use cases take the web account as the invitation's owner
-    answered = await answer(uow, web_account_of(invited.id), invited.id, Rsvp.YES)
+    answered = await answer(uow, web_account_of(invited.id), invited.id, Rsvp.YES, now=NOW)
     assert answered.rsvp is Rsvp.YES
 
 
@@ -143,12 +143,12 @@ async def test_the_plan_once_published_for_who_took_part():
         cid, "Waar kan Johan veilig opgroeien?", (Agreement(1, "Zwemmen", (Who(invited.id),)),)
     )
     await uow.plans.save(draft)
-    await answer(uow, me, invited.id, Rsvp.YES)
+    await answer(uow, me, invited.id, Rsvp.YES, now=NOW)
     assert await published_plan(uow, me, invited.id) is None  # not sent yet
     await uow.plans.save(replace(draft, version=1))
     found = await published_plan(uow, me, invited.id)
     assert found is not None and found[1][invited.id] == "Edith"
-    await answer(uow, me, invited.id, Rsvp.NO)
+    await answer(uow, me, invited.id, Rsvp.NO, now=NOW)
     assert await published_plan(uow, me, invited.id) is None  # did not take part
     with pytest.raises(NotFound):
         await published_plan(uow, AYSE.person_id, invited.id)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 
 # screenshots of every test land here (not kept in git); the README's come from docs/
 SCREENSHOTS = Path(os.environ.get("KRING_TEST_SCREENSHOTS", "tests/web/screenshots"))
@@ -22,6 +22,14 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 def chromium_path() -> str | None:
     return os.environ.get("KRING_TEST_CHROMIUM") or shutil.which("chromium")
+
+
+async def submit(page: Page, button: Locator | str) -> None:
+    """Clicks a form's button and waits for the page the server answers with (after a save,
+    a 303 back to the page, with "Saved ✓" by the section)."""
+    target = page.locator(button) if isinstance(button, str) else button
+    async with page.expect_navigation():
+        await target.click()
 
 
 async def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:

@@ -33,7 +33,7 @@ from tests.flows.steps import (
     t,
 )
 from tests.traces import holds, traces
-from tests.web.browser import axe_violations, described, screenshot
+from tests.web.browser import axe_violations, described, screenshot, submit
 
 START = datetime(2027, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -83,11 +83,9 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
     page = await context.new_page()
     await page.goto(url)
     await page.get_by_label("✅ Ja, ik kom").check()
-    await page.locator("#rsvp button[type=submit]").click()
-    await page.wait_for_url("**saved=rsvp*")
+    await submit(page, "#rsvp button[type=submit]")
     await page.locator("#email-address").fill("wim@example.org")
-    await page.locator("#email button[type=submit]").click()
-    await page.wait_for_url("**saved=email*")
+    await submit(page, "#email button[type=submit]")
 
     assert kring.app is not None
     clock = kring.app.clock
@@ -134,8 +132,7 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
     own = page.locator("form.agreement").first
     await own.get_by_label("〰️ Deels").check()
     await own.locator("textarea").fill("Johan vindt het koud in het water")
-    await own.locator("button[type=submit]").click()
-    await page.wait_for_url("**saved=followup-*")
+    await submit(page, own.locator("button[type=submit]"))
     saved = page.locator("form.agreement").first
     assert "Opgeslagen ✓" in await saved.locator(".saved").inner_text()
     assert await saved.get_by_label("〰️ Deels").is_checked()  # stored: shown again
@@ -149,8 +146,7 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
     await no_violations(page, "followup-nl-checkin")
     await page.get_by_label("Een beetje").check()
     await page.locator("#checkin").get_by_label("4").check()
-    await page.locator("#checkin button[type=submit]").click()
-    await page.wait_for_url("**saved=checkin*")
+    await submit(page, "#checkin button[type=submit]")
     assert "zonder je naam bewaard" in await page.locator("#checkin").inner_text()
     async with kring.uow() as uow:
         rows = (
@@ -160,14 +156,12 @@ async def test_a_relative_follows_up_takes_a_copy_and_is_forgotten_on_the_web(
 
     # right to left: the same questions, answered, in Arabic
     await page.locator("#locale").select_option("ar")
-    await page.locator("#language button[type=submit]").click()
-    await page.wait_for_url("**saved=language*")
+    await submit(page, "#language button[type=submit]")
     assert await page.locator("html").get_attribute("dir") == "rtl"
     assert t("ar", "〰️ Deels") in await page.locator("#followup").inner_text()
     await no_violations(page, "followup-ar")
     await page.locator("#locale").select_option("nl")
-    await page.locator("#language button[type=submit]").click()
-    await page.wait_for_url("**saved=language*")
+    await submit(page, "#language button[type=submit]")
 
     # the two forms refuse a post without the page's CSRF token (the cookie alone is not enough)
     mine = f"{kring.settings.public_url}/i/mine"
