@@ -22,8 +22,9 @@ from conference.circle import (
 )
 from conference.errors import BadEmail, InvitationRefused, Refusal
 from conference.model.circle import Invitee, Rsvp
-from conference.model.ids import PersonId, on_the_web, web_account_of
+from conference.model.ids import ROW_IDS, InviteeId, PersonId, on_the_web, web_account_of
 from conference.model.plan import Plan
+from conference.model.web import WebAccount
 from conference.ports import UnitOfWork
 
 
@@ -49,12 +50,26 @@ async def open_on_web(
 
 
 async def open_by_browser(
-    uow: UnitOfWork, browser_hash: str, tries_in_total: int = TRIES_IN_TOTAL
+    uow: UnitOfWork,
+    browser_hash: str,
+    tries_in_total: int = TRIES_IN_TOTAL,
+    invitee_id: InviteeId | None = None,
 ) -> Invitee:
-    """The invitation this browser holds, without its link: the page's short address
-    (`/i/mine`), which e-mails to a relative point to. The newest, if it holds several."""
+    """The invitation this browser holds, without its link: the page's short address, which
+    e-mails to a relative point to (`/i/mine-<invitee_id>`: that invitation, if this browser
+    holds it; an id alone opens nothing). Without an id (`/i/mine`): the newest it holds."""
     await refuse_while_flooded(uow, None, tries_in_total)
-    account = await uow.web_accounts.by_browser(browser_hash) if browser_hash else None
+    account: WebAccount | None = None
+    if invitee_id is not None and invitee_id in ROW_IDS:
+        account = await uow.web_accounts.get(web_account_of(invitee_id))
+        if account is not None and not (
+            browser_hash
+            and account.browser_hash
+            and hmac.compare_digest(account.browser_hash, browser_hash)
+        ):
+            account = None
+    elif invitee_id is None and browser_hash:
+        account = await uow.web_accounts.by_browser(browser_hash)
     invitee = await uow.invitees.get(account.invitee_id) if account is not None else None
     if account is None or invitee is None or invitee.person_id != account.person_id:
         await uow.audit.record(None, f"{REFUSED}.{Refusal.UNKNOWN.value}", None)

@@ -46,6 +46,7 @@ from conference.web_invitation import (
     open_on_web,
     published_plan,
 )
+from web.addresses import MINE, one_of_mine
 from web.door import Door
 from web.labels import choice_labels, follow_up_labels
 from web.render import direction, moment, numeral, own_name, render
@@ -65,7 +66,6 @@ log = logging.getLogger(__name__)
 DOOR = web.AppKey("door", Door)
 TEMPLATES = web.AppKey("templates", Environment)
 
-MINE = "mine"  # /i/mine: the page of the invitation this browser holds, without its link
 MAX_NAME = 60
 MAX_REACH = 200
 MAX_LANGUAGE_NAME = 40
@@ -158,6 +158,8 @@ async def opened(request: web.Request, uow: UnitOfWork, secret: str) -> Invitee 
     try:
         if token == MINE:
             return await open_by_browser(uow, known, door.refusals_per_hour)
+        if (which := one_of_mine(token)) is not None:
+            return await open_by_browser(uow, known, door.refusals_per_hour, which)
         return await open_on_web(uow, token, known, door.now(), door.refusals_per_hour)
     except InvitationRefused as refused:
         if refused.reason is Refusal.PAUSED:

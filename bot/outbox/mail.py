@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import CatalogI18n
 from bot.outbox.mail_render import render_mail
 from bot.outbox.smtp import Security, SmtpServer
-from conference.model.ids import PersonId
+from conference.model.ids import InviteeId, PersonId
 from conference.model.outbox import Claimed, DeliveryState, Outcome
 from storage.uow import SqlUnitOfWork
+from web.addresses import mine
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class MailJob:
     claimed: Claimed
     address: str
     locale: str
+    invitee_id: InviteeId
     attempts: int = 0
 
 
@@ -204,7 +206,7 @@ class MailSender:
                     )
                     continue
                 locale = invitee.locale if invitee is not None else self.i18n.default_locale
-                jobs.append(MailJob(item, account.email, locale))
+                jobs.append(MailJob(item, account.email, locale, account.invitee_id))
             await uow.outbox_sending.record(web_only)
             await uow.outbox_sending.finish_silent(now, {o.batch_id for o in web_only})
             await uow.commit()
@@ -240,7 +242,9 @@ class MailSender:
                 recipient=job.address,
                 locale=job.locale,
                 organisation=self.organisation,
-                page_url=f"{self.public_url}/i/" if self.public_url else None,
+                page_url=f"{self.public_url}/i/{mine(job.invitee_id)}"
+                if self.public_url
+                else None,
             )
         mark = Outcome(
             claimed.batch_id, claimed.person_id, DeliveryState.SENDING, 0, attempted=True

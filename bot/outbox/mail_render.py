@@ -127,7 +127,7 @@ def render_mail(
             subtype = "png" if part.data.startswith(b"\x89PNG") else "jpeg"
             attachments.append((part.data, "image", subtype, f"photo.{subtype[:3]}"))
     if page_url is not None:
-        page_url += page_section(parts)  # /i/ sends the browser on to /i/mine, fragment kept
+        page_url += page_section(parts)
         asks = any(isinstance(part, Text) and part.buttons for part in parts)
         footer = (
             # the text above may say "tap": an e-mail has no buttons, the page has the choices

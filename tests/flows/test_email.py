@@ -144,7 +144,7 @@ async def test_a_relative_with_only_an_email_address(
     assert fixed["Subject"] == "Eigen Kracht Centrale: " + hello.format(name="Ewa")
     text = body_text(fixed)
     assert "Buurthuis De Linde" in text and "openstreetmap.org/?mlat=52.090700" in text
-    assert "https://kring.example.org/i/" in text
+    assert "https://kring.example.org/i/mine-" in text  # her own page, by this invitation
     assert '<html lang="pl" dir="ltr">' in body_html(fixed)
     ((name, kind, data),) = attachments(fixed)
     assert (name, kind) == (t("pl", "conferentie") + ".ics", "text/calendar")

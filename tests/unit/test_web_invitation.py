@@ -14,7 +14,7 @@ import pytest
 from conference.circle import answer, invite, open_invitation, reissue
 from conference.errors import AccessDenied, BadEmail, InvitationRefused, NotFound, Refusal
 from conference.model.circle import Group, InviteeDraft, Rsvp
-from conference.model.ids import PersonId, on_the_web, web_account_of
+from conference.model.ids import InviteeId, PersonId, on_the_web, web_account_of
 from conference.model.plan import Agreement, Plan, Who
 from conference.web_invitation import (
     answers_on_the_web,
@@ -196,7 +196,12 @@ async def test_the_browser_finds_its_own_invitation_without_the_link():
     second, other = await invite(uow, AYSE.person_id, cid, EDITH, NOW + timedelta(hours=1))
     await open_on_web(uow, other, FIRST, NOW + timedelta(hours=1))
     assert (await open_by_browser(uow, FIRST)).id == second.id  # the newest
+    for which in (first, second):  # or the one an e-mail names
+        assert (await open_by_browser(uow, FIRST, invitee_id=which.id)).id == which.id
     with pytest.raises(InvitationRefused):
         await open_by_browser(uow, SECOND)
+    for browser, which in ((SECOND, first.id), (FIRST, InviteeId(999)), (FIRST, InviteeId(0))):
+        with pytest.raises(InvitationRefused):  # not this browser's, or none at all
+            await open_by_browser(uow, browser, invitee_id=which)
     await reissue(uow, AYSE.person_id, second.id, NOW)  # a new link lets the browser go
     assert (await open_by_browser(uow, FIRST)).id == first.id

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.clock import TravellingClock
 from conference.circle import token_hash
-from conference.model.ids import web_account_of
+from conference.model.ids import InviteeId, web_account_of
 from conference.model.meeting import Meeting, Venue
 from emulator import BotApiEmulator, Person
 from storage.tables import InviteeRow
@@ -38,6 +38,7 @@ from tests.flows.steps import (
     with_two_dates,
 )
 from tests.web.browser import axe_violations, described, screenshot, submit
+from web.addresses import mine
 
 
 @pytest.fixture
@@ -274,14 +275,27 @@ async def test_the_page_is_locked_down(
             assert forged.status == 422  # shown again, kindly; nothing saved
             assert "Probeer het nog een keer" in await forged.text()
         # the short address e-mails point to: this browser's own page, without the link
-        async with client.get(f"{kring.settings.public_url}/i/") as mine:
-            assert mine.status == 200 and mine.url.path == "/i/mine"
-            assert 'action="/i/mine/rsvp"' in await mine.text()
+        async with client.get(f"{kring.settings.public_url}/i/") as newest:
+            assert newest.status == 200 and newest.url.path == "/i/mine"
+            assert 'action="/i/mine/rsvp"' in await newest.text()
+        # ...and the one an e-mail names, by its id: this browser's only (the id alone opens
+        # nothing; another id is no invitation of this browser)
+        async with kring.uow() as uow:
+            edith = await uow.invitees.by_token(token_hash(token))
+        assert edith is not None
+        one = f"{kring.settings.public_url}/i/{mine(edith[0].id)}"
+        async with client.get(one) as named:
+            assert named.status == 200
+            assert f'action="/i/{mine(edith[0].id)}/rsvp"' in await named.text()
+        for other in (mine(InviteeId(edith[0].id + 1)), "mine-0", "mine-x", "mine-"):
+            async with client.get(f"{kring.settings.public_url}/i/{other}") as not_one:
+                assert not_one.status == 403, other
         async with (
             ClientSession() as stranger,
             stranger.get(f"{kring.settings.public_url}/i/mine") as not_theirs,
+            stranger.get(one) as not_theirs_either,
         ):
-            assert not_theirs.status == 403
+            assert not_theirs.status == 403 and not_theirs_either.status == 403
         async with client.get(f"{kring.settings.public_url}/i/{'x' * 32}") as unknown:
             assert unknown.status == 403
             assert unknown.headers["Cache-Control"] == "no-store"
