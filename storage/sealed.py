@@ -62,3 +62,31 @@ class SealedText(TypeDecorator[str]):
             return value  # type: ignore[no-any-return]
         assert isinstance(value, str)
         return ring_of(dialect).open(value, self.column)
+
+
+class SealedNumber(TypeDecorator[float]):
+    """A number sealed as SealedText seals text (its shortest decimal form): a venue's
+    coordinates, since a family's home tells as much as its address. A number stored before
+    sealing began is read as it is (the next start seals it)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{self.column} takes a number")
+        return ring_of(dialect).seal(repr(float(value)), self.column)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, int | float):  # SQLite's REAL column, before sealing began
+            return float(value)
+        assert isinstance(value, str)
+        return float(ring_of(dialect).open(value, self.column))

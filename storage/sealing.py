@@ -12,7 +12,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import PREFIX, KeyRing, UnknownKey, sealed_key_id
-from storage.sealed import SealedText
+from storage.sealed import SealedNumber, SealedText
 from storage.tables import Base
 
 BATCH = 200
@@ -24,7 +24,7 @@ def sealed_columns() -> list[tuple[str, str]]:
         (table.name, column.name)
         for table in Base.metadata.sorted_tables
         for column in table.columns
-        if isinstance(column.type, SealedText)
+        if isinstance(column.type, SealedText | SealedNumber)
     ]
 
 
@@ -67,13 +67,16 @@ async def _reseal_column(
             rows = (await connection.execute(query)).all()
             for row in rows:
                 *key, stored = row
-                found = sealed_key_id(stored)
+                # a number from before sealing began, in SQLite's REAL column: as SealedNumber
+                # writes numbers (its shortest decimal form)
+                text = stored if isinstance(stored, str) else repr(float(stored))
+                found = sealed_key_id(text)
                 if found is not None and found not in keys.ids:
                     raise UnknownKey(found)
                 result = await connection.execute(
                     update(plain)
                     .where(*(k == v for k, v in zip(keys_, key, strict=True)), raw == stored)
-                    .values({raw: keys.seal(keys.open(stored, name), name)})
+                    .values({raw: keys.seal(keys.open(text, name), name)})
                 )
                 count += int(getattr(result, "rowcount", 0) or 0)
         if len(rows) < BATCH:

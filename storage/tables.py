@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.sealed import SealedText
+from storage.sealed import SealedNumber, SealedText
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -131,10 +131,13 @@ class ConferenceRow(Base):
     # The meeting, once the coordinator fixes it; `meeting_sequence` rises on every change
     # (the .ics SEQUENCE), so calendars and reminders know which version is current.
     meeting_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    venue_name: Mapped[str | None] = mapped_column(String(100))
-    venue_address: Mapped[str | None] = mapped_column(String(200))
-    venue_latitude: Mapped[float | None] = mapped_column(Float)
-    venue_longitude: Mapped[float | None] = mapped_column(Float)
+    # the venue may be a family's home: sealed, its coordinates too
+    venue_name: Mapped[str | None] = mapped_column(SealedText("conference.venue_name"))
+    venue_address: Mapped[str | None] = mapped_column(SealedText("conference.venue_address"))
+    venue_latitude: Mapped[float | None] = mapped_column(SealedNumber("conference.venue_latitude"))
+    venue_longitude: Mapped[float | None] = mapped_column(
+        SealedNumber("conference.venue_longitude")
+    )
     meeting_sequence: Mapped[int] = mapped_column(Integer, default=0)
     meeting_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     # closed: the last follow-up is done; the retention job erases the personal data

@@ -79,7 +79,9 @@ class Running:
 
 
 def running_kring(emu: BotApiEmulator, url: str, **settings: Any) -> Running:
-    """A kring on this emulator and database, with settings as `kring run` would read them."""
+    """A kring on this emulator and database, with settings as `kring run` would read them
+    (listening, with a public URL, on a free port: tests run side by side)."""
+    settings.setdefault("listen", f"127.0.0.1:{free_port()}")
     return Running(
         Settings(
             bot_token=TOKEN,

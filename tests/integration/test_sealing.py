@@ -5,7 +5,7 @@ and `kring keys rotate` brings every value under a new key while kring goes on w
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -19,6 +19,7 @@ from conference.circle import invite
 from conference.intake import first_unanswered
 from conference.model.circle import Allergen, Diet, Food, Group, InviteeDraft, Needs
 from conference.model.ids import ConferenceId, PersonId
+from conference.model.meeting import Meeting, Venue
 from conference.model.people import StaffMember, StaffRole
 from conference.model.request import ApplicantRole, ConferenceModel, RequestDraft, RequestKind
 from conference.requests import identify, submit_request
@@ -41,6 +42,8 @@ NO_REASON = "Ik lig in het ziekenhuis, sorry"
 REACH = "Oom Kees, 0687654321"
 INTERPRETER = "Meryem van de moskee"
 DRAFT = "Noor spijbelt sinds de scheiding"
+# the meeting at a family's home: its name, address and coordinates tell where they live
+VENUE = Venue("Bij oma Edith thuis", "Kastanjelaan 17, Zeist", 52.0897123, 5.2312345)
 # what a leaked copy of the database must not show ("halal" and "peanuts": a diet and an
 # allergen, stored as codes)
 SECRETS = (
@@ -54,6 +57,10 @@ SECRETS = (
     DRAFT,
     "halal",
     "peanuts",
+    VENUE.name,
+    VENUE.address,
+    "52.0897123",
+    "5.2312345",
 )
 
 
@@ -99,6 +106,7 @@ async def fill(engine: AsyncEngine) -> tuple[ConferenceId, int]:
         await uow.invitees.set_no_reason_text(wim.id, NO_REASON)
         await uow.invitees.add_suggestion(wim, "Kees", "oom", REACH, NOW)
         await uow.conversations.set_data("8000:8000", {"question": DRAFT})
+        await uow.meetings.save(Meeting(request.id, NOW + timedelta(days=20), VENUE))
         await uow.commit()
     return request.id, wim.id
 
@@ -108,6 +116,7 @@ async def read_back(engine: AsyncEngine, conference: ConferenceId, invitee_id: i
         request = await uow.conferences.get(conference)
         wim = await uow.invitees.get(invitee_id)
         _, draft = await uow.conversations.get("8000:8000")
+        meeting = await uow.meetings.get(conference)
     assert request is not None and wim is not None
     assert (request.question, request.concerns) == (QUESTION, CONCERNS)
     assert (request.coordinator_preference, request.contact_phone) == (PREFERENCE, PHONE)
@@ -115,6 +124,7 @@ async def read_back(engine: AsyncEngine, conference: ConferenceId, invitee_id: i
     assert wim.food.allergens == {Allergen.PEANUTS, Allergen.GLUTEN}
     assert wim.needs.interpreter == INTERPRETER and wim.no_reason_text == NO_REASON
     assert draft == {"question": DRAFT}
+    assert meeting.venue == VENUE
 
 
 async def test_the_database_holds_no_typed_text_phone_or_diet(migrated_url: str):
@@ -161,6 +171,13 @@ async def test_values_from_before_sealing_are_sealed_by_the_first_start(migrated
             {"i": INTERPRETER, "n": NO_REASON},
         )
         await connection.execute(text("UPDATE suggestion SET reach = :r"), {"r": REACH})
+        await connection.execute(
+            text(
+                "UPDATE conference SET venue_name = :n, venue_address = :a, "
+                "venue_latitude = :lat, venue_longitude = :lon"
+            ),  # as text: the columns are TEXT at head; the way back makes numbers of them
+            {"n": VENUE.name, "a": VENUE.address, "lat": "52.0897123", "lon": "5.2312345"},
+        )
         await connection.execute(
             text("UPDATE conversation SET data = :d"), {"d": '{"question":"' + DRAFT + '"}'}
         )
