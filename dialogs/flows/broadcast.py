@@ -36,6 +36,7 @@ from dialogs.in_place import buttons_in_place
 from dialogs.refusals import not_for_you
 from dialogs.render.labels import group_label
 from dialogs.render.texts import _, joined, ngettext, number
+from dialogs.render.web_reach import web_page_only
 from dialogs.replies import Replies
 from dialogs.states import Broadcasting
 
@@ -170,6 +171,12 @@ async def typed(
             "{count} van hen zijn niet te bereiken via de bot.",
             len(cannot),
         ).format(count=len(cannot))
+    if page_only := len(await web_page_only(uow, can)):
+        note += " " + ngettext(
+            "{count} van hen heeft geen Telegram en geen e-mail: bel die persoon.",
+            "{count} van hen hebben geen Telegram en geen e-mail: bel hen.",
+            page_only,
+        ).format(count=page_only)
     replies.send(
         message.answer(
             _("<b>Voorbeeld</b>") + "\n\n" + escape(text) + "\n\n" + note,

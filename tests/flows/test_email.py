@@ -119,6 +119,15 @@ async def test_a_relative_with_only_an_email_address(
     ewa_line = next(line for line in view.splitlines() if line.startswith("• Ewa"))
     assert "🌐 alleen via de webpagina, geen e-mail: bel deze persoon" in sara_line
     assert "🌐" not in ewa_line and EWA not in view
+    # ...and hears it again before a message to everyone: Sara must be called
+    await ayse.press("📣 Bericht aan de kring")
+    await ayse.press("iedereen", contains=True)
+    await ayse.send_text("Wie kan er koken?")
+    preview = ayse.last.text or ""
+    assert "1 van hen heeft geen Telegram en geen e-mail: bel die persoon." in preview, preview
+    await ayse.press("Niet versturen")
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
 
     # the date is fixed: Wim on Telegram, Ewa by e-mail with the calendar file, in Polish
     await ayse.press("📅 Datum en plaats")
