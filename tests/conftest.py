@@ -22,6 +22,14 @@ from tests.postgres import POSTGRES_URL, admin_execute
 
 T = TypeVar("T")
 
+# The suite runs in several processes (pytest-xdist, `-n 3` in the README's command). These take
+# a minute or so each: started first, they run beside the rest instead of ending the run alone.
+LONGEST = ("test_chaos.py", "test_three_instances.py", "test_reminders_crash.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST)  # stable: the rest keep order
+
 
 def _backends() -> list[object]:
     reason = "KRING_TEST_POSTGRES_URL is not set"
