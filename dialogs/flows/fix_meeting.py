@@ -35,7 +35,7 @@ from dialogs.clock import now
 from dialogs.filters import ButtonsOf, HasText, UnderMessage
 from dialogs.flows.intake import problem_text
 from dialogs.in_place import buttons_in_place
-from dialogs.render.announce import announce
+from dialogs.render.announce import Announced, announce
 from dialogs.render.labels import current_locale, short_when, slot_problem_text
 from dialogs.render.texts import _, joined, labelled, ngettext
 from dialogs.replies import Replies
@@ -259,19 +259,25 @@ async def confirmed(
         "Vastgezet ✓ {count} mensen krijgen het bericht.",
         announced.told,
     ).format(count=announced.told)
+    replies.send(message.answer(text + _not_told(announced)))
+
+
+def _not_told(announced: Announced) -> str:
+    """Whom the notice does not reach by itself, and what the coordinator can do."""
+    note = ""
     if announced.web_page_only:
-        text += " " + ngettext(
+        note += " " + ngettext(
             "{count} persoon ziet het alleen op de webpagina (geen e-mail): bel die persoon.",
             "{count} mensen zien het alleen op de webpagina (geen e-mail): bel hen.",
             announced.web_page_only,
         ).format(count=announced.web_page_only)
     if announced.unreachable:
-        text += " " + ngettext(
+        note += " " + ngettext(
             "{count} persoon is niet te bereiken via de bot: vertel het die persoon zelf.",
             "{count} mensen zijn niet te bereiken via de bot: vertel het hun zelf.",
             announced.unreachable,
         ).format(count=announced.unreachable)
-    replies.send(message.answer(text))
+    return note
 
 
 async def call_off(
@@ -301,13 +307,7 @@ async def call_off(
         "Afgezegd ✓ {count} mensen krijgen bericht.",
         announced.told,
     ).format(count=announced.told)
-    if announced.web_page_only:
-        text += " " + ngettext(
-            "{count} persoon ziet het alleen op de webpagina (geen e-mail): bel die persoon.",
-            "{count} mensen zien het alleen op de webpagina (geen e-mail): bel hen.",
-            announced.web_page_only,
-        ).format(count=announced.web_page_only)
-    replies.send(message.answer(text))
+    replies.send(message.answer(text + _not_told(announced)))
 
 
 async def chose_slot(

@@ -183,3 +183,21 @@ async def test_once_the_meeting_has_begun_an_old_button_changes_no_answer(
         answers = dict((await uow.session.execute(select(InviteeRow.name, InviteeRow.rsvp))).all())
     assert answers["Edith"] == "yes" and answers["Wim"] == "yes"  # nothing changed
     assert not any("kan niet meer komen" in (m.text or "") for m in ayse.messages)
+
+
+async def test_calling_the_meeting_off_tells_whoever_would_come_and_stops_the_reminders(
+    emu: BotApiEmulator, steady: Running
+):
+    ayse, wim, edith, herman, frank = await circle_of_four(emu, steady)
+    await ayse.send_text("/conferences")
+    await ayse.press("EK-", contains=True)
+    await ayse.press("📅 Datum en plaats")
+    await ayse.press("✖️ Afzeggen")
+    asked = ayse.last.text or ""
+    assert "Weet je zeker dat je de bijeenkomst wilt afzeggen? 4 mensen krijgen bericht." in asked
+    await ayse.press("Ja, afzeggen")
+    assert (ayse.last.text or "") == "Afgezegd ✓ 4 mensen krijgen bericht."
+    await wim.wait_for("will not take place")  # in his language
+    for person in (edith, herman, frank):
+        await person.wait_for("gaat niet door")
+    assert await pending(steady) == {}  # nobody is reminded of a meeting that is off
