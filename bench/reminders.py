@@ -377,8 +377,10 @@ def compare(made: Template, copied: Template) -> list[str]:
 def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
     from sqlalchemy import create_engine, func, select, update
 
+    from storage.keys import keys_from_environment
     from storage.migrate import upgrade
     from storage.repositories.audit import chain_rows
+    from storage.sealed import use_keys
     from storage.tables import (
         AuditHeadRow,
         AuditRow,
@@ -395,6 +397,8 @@ def seed(url: str, path: Path, layout: Layout) -> dict[str, int]:
     made = min(THROUGH_USE_CASES, layout.conferences)
     asyncio.run(through_use_cases(url, layout, made))
     engine = create_engine(f"sqlite:///{path}")
+    # the copies go through the sealed columns' types (the venue, for one): the same keys
+    use_keys(engine.dialect, keys_from_environment(url))
     with engine.begin() as connection:
         # nothing but these tables may hold rows of a conference: else the copies miss them
         counts = {
