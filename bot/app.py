@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from datetime import UTC, datetime, timedelta
@@ -40,7 +41,7 @@ from dialogs import build_router
 from dialogs.clock import use_clock
 from dialogs.replies import NoMessageBeforeCommit
 from storage.db import create_engine, session_factory
-from storage.instance_lock import InstanceLock, LeaderLock
+from storage.instance_lock import AnotherInstance, InstanceLock, LeaderLock
 from storage.migrate import upgrade
 from storage.sealing import reseal, scrub
 from web.app import mount
@@ -202,10 +203,38 @@ class Kring:
     async def run_polling(self) -> None:
         lock = InstanceLock(self.engine, self.settings.database_url, polling=True)
         await lock.acquire()  # AnotherInstance: one line, nothing started
+        keeping = asyncio.create_task(self._keep_polling_alone(lock), name="instance-lock")
         try:
             await self._poll()
         finally:
+            keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
             await lock.release()
+
+    async def _keep_polling_alone(self, lock: InstanceLock) -> None:
+        """On PostgreSQL the lock lives on a connection of its own, which the database may end
+        (a restart, a cut): take it again at the next look. If another `kring run` took it
+        meanwhile, this one stops (two pollers would take turns at Telegram's updates)."""
+        while True:
+            await asyncio.sleep(self.settings.leader_retry)
+            if await lock.still_held():
+                continue
+            try:
+                await lock.acquire()
+            except AnotherInstance:
+                log.error(
+                    "another kring took this database's updates while the lock was lost: stopping"
+                )
+                self.stop()
+                return
+            except Exception as error:  # the database is away: the next look
+                log.warning(
+                    "the instance lock was lost; cannot take it again yet (%s)",
+                    type(error).__name__,
+                )
+                continue
+            log.warning("the instance lock was lost with its connection; taken again")
 
     async def _poll(self) -> None:
         # Every task started from here on (each update's handling) reads this clock.

@@ -88,6 +88,19 @@ class _ProcessLock:
             finally:
                 await connection.close()
 
+    async def still_held(self) -> bool:
+        """False once the lock's connection is gone (the database restarted, the network
+        broke): another process may hold it by now."""
+        if self._connection is None:
+            return self.held
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:
+            await self._drop_connection()
+            return False
+        return True
+
     async def release(self) -> None:
         if self._connection is not None:
             # the pool keeps the connection open: unlock explicitly
@@ -138,16 +151,3 @@ class LeaderLock(_ProcessLock):
 
     async def try_acquire(self) -> bool:
         return await self._try()
-
-    async def still_held(self) -> bool:
-        """False once the lock's connection is gone (the database restarted, the network
-        broke): another instance may lead by now."""
-        if self._connection is None:
-            return self.held
-        try:
-            await self._connection.execute(text("SELECT 1"))
-            await self._connection.commit()
-        except Exception:
-            await self._drop_connection()
-            return False
-        return True

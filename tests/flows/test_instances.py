@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Kring
 from emulator import BotApiEmulator
-from storage.instance_lock import LEADING, AnotherInstance
+from storage.instance_lock import LEADING, TAKING_UPDATES, AnotherInstance
 from storage.tables import InboxRow
 from tests.flows.steps import Running, running_kring, serving_kring, started
 
@@ -175,3 +176,64 @@ async def test_the_leader_handles_what_a_dead_instance_left_in_the_inbox(
         async with alone.uow() as uow:
             assert await uow.updates.seen(900_001)
             assert [u for u, _ in await uow.updates.inbox()] == [900_002]  # not yet a stray
+
+
+LOCKS = "FROM pg_locks WHERE locktype = 'advisory' AND objid = :low AND classid = :high"
+POLLING = {"low": TAKING_UPDATES & 0xFFFFFFFF, "high": TAKING_UPDATES >> 32}
+
+
+async def cut_the_polling_lock(kring: Running) -> None:
+    """As a database restart or a broken network would: the lock's connection ends."""
+    async with kring.uow() as uow:
+        await uow.session.execute(text(f"SELECT pg_terminate_backend(pid, 5000) {LOCKS}"), POLLING)
+        await uow.commit()
+
+
+async def holders(kring: Running) -> int:
+    async with kring.uow() as uow:
+        return int(await uow.session.scalar(text(f"SELECT count(*) {LOCKS}"), POLLING) or 0)
+
+
+async def test_a_poller_takes_its_lock_again_when_its_connection_is_cut(
+    emu: BotApiEmulator, migrated_url: str
+):
+    if migrated_url.startswith("sqlite"):
+        pytest.skip("an flock is lost only with the process")
+    async with started(running_kring(emu, migrated_url, leader_retry=0.2)) as kring:
+        assert await holders(kring) == 1
+        await cut_the_polling_lock(kring)
+        for _ in range(50):  # the next look takes it again
+            if await holders(kring) == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert await holders(kring) == 1
+        second = await Kring.create(kring.settings)
+        try:  # so a second `kring run` is refused as before
+            with pytest.raises(AnotherInstance, match="only one `kring run` may poll"):
+                await asyncio.wait_for(second.run_polling(), 10)
+        finally:
+            await second.close()
+        wim = emu.user("Wim", language_code="en")
+        await wim.send_text("/start")  # and it still answers
+        assert wim.last is not None
+
+
+async def test_a_poller_stops_when_another_took_its_lock_meanwhile(
+    emu: BotApiEmulator, migrated_url: str
+):
+    if migrated_url.startswith("sqlite"):
+        pytest.skip("an flock is lost only with the process")
+    kring = running_kring(emu, migrated_url, leader_retry=1.0)
+    other = create_async_engine(migrated_url)  # another process, on the same database
+    try:
+        async with started(kring), other.connect() as connection:
+            await cut_the_polling_lock(kring)
+            # another `kring run` gets in before this one looks again
+            taken = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": TAKING_UPDATES}
+            )
+            assert taken
+            assert kring.task is not None
+            await asyncio.wait_for(asyncio.shield(kring.task), 15)  # it stopped by itself
+    finally:
+        await other.dispose()
