@@ -139,7 +139,7 @@ async def panel(request: web.Request) -> web.StreamResponse:
         except (AccessDenied, NotFound):
             return _refused(request, locale, 403)
         await uow.commit()  # the read is audited
-    return _panel(request, cockpit, locale, saved=request.query.get("saved") == "1")
+    return _panel(request, cockpit, locale)
 
 
 Action = Callable[[UnitOfWork, PersonId, ConferenceId, MultiDictProxy[Any]], Awaitable[None]]
