@@ -19,6 +19,13 @@ from storage.instance_lock import LEADING, TAKING_UPDATES, AnotherInstance
 from storage.tables import InboxRow
 from tests.flows.steps import Running, running_kring, serving_kring, started
 
+# an advisory lock of kring's, in this test's database only (pg_locks shows every database's:
+# other tests run beside this one, each on a database of its own)
+LOCKS = (
+    "FROM pg_locks WHERE locktype = 'advisory' AND objid = :low AND classid = :high "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
 
 async def test_a_second_poller_or_a_server_beside_a_poller_is_refused(
     emu: BotApiEmulator, kring: Running
@@ -88,10 +95,7 @@ async def test_a_leader_that_loses_its_lock_connection_steps_down(
         await asyncio.wait_for(first.app.leadership.leading.wait(), 5)
         async with first.uow() as uow:  # as if the leader's machine fell off the network
             await uow.session.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND objid = :low AND classid = :high"
-                ),
+                text(f"SELECT pg_terminate_backend(pid) {LOCKS}"),
                 {"low": LEADING & 0xFFFFFFFF, "high": LEADING >> 32},
             )
             await uow.commit()
@@ -178,7 +182,6 @@ async def test_the_leader_handles_what_a_dead_instance_left_in_the_inbox(
             assert [u for u, _ in await uow.updates.inbox()] == [900_002]  # not yet a stray
 
 
-LOCKS = "FROM pg_locks WHERE locktype = 'advisory' AND objid = :low AND classid = :high"
 POLLING = {"low": TAKING_UPDATES & 0xFFFFFFFF, "high": TAKING_UPDATES >> 32}
 
 
