@@ -9,7 +9,7 @@ texts)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Dialect, Text, TypeDecorator
@@ -20,6 +20,8 @@ from storage.crypto import KeyRing
 class NoDataKey(Exception):
     """An engine without keys met a sealed column."""
 
+
+T = TypeVar("T")
 
 _rings: WeakKeyDictionary[Dialect, KeyRing | Callable[[], KeyRing]] = WeakKeyDictionary()
 
@@ -38,17 +40,24 @@ def ring_of(dialect: Dialect) -> KeyRing:
     return found
 
 
-class SealedText(TypeDecorator[str]):
-    """Text sealed under the engine's newest data key; `column` ("table.column") is bound in
-    as associated data. Not for columns that SQL filters, orders or groups on (other than
-    comparing with "" or NULL)."""
+class Sealed(TypeDecorator[T]):
+    """A value sealed under the engine's newest data key, stored as text; `column`
+    ("table.column") is bound in as associated data. Not for columns that SQL filters, orders
+    or groups on (other than comparing with "" or NULL). storage/sealing.py seals every
+    column of this type that a start finds unsealed."""
 
     impl = Text
-    cache_ok = True
+    cache_ok = True  # SQLAlchemy reads it from each class itself: the subclasses repeat it
 
     def __init__(self, column: str) -> None:
         super().__init__()
         self.column = column
+
+
+class SealedText(Sealed[str]):
+    """Text, sealed."""
+
+    cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None or value == "":
@@ -64,17 +73,12 @@ class SealedText(TypeDecorator[str]):
         return ring_of(dialect).open(value, self.column)
 
 
-class SealedNumber(TypeDecorator[float]):
-    """A number sealed as SealedText seals text (its shortest decimal form): a venue's
-    coordinates, since a family's home tells as much as its address. A number stored before
-    sealing began is read as it is (the next start seals it)."""
+class SealedNumber(Sealed[float]):
+    """A number, sealed as its shortest decimal form: a venue's coordinates, since a family's
+    home tells as much as its address. A number stored before sealing began is read as it is
+    (the next start seals it)."""
 
-    impl = Text
     cache_ok = True
-
-    def __init__(self, column: str) -> None:
-        super().__init__()
-        self.column = column
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:

@@ -12,7 +12,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import PREFIX, KeyRing, UnknownKey, sealed_key_id
-from storage.sealed import SealedNumber, SealedText
+from storage.sealed import Sealed
 from storage.tables import Base
 
 BATCH = 200
@@ -24,7 +24,7 @@ def sealed_columns() -> list[tuple[str, str]]:
         (table.name, column.name)
         for table in Base.metadata.sorted_tables
         for column in table.columns
-        if isinstance(column.type, SealedText | SealedNumber)
+        if isinstance(column.type, Sealed)
     ]
 
 

@@ -49,16 +49,23 @@ def csrf_ok(secret: str | None, given: object) -> bool:
     )
 
 
-def keep_secret(response: web.StreamResponse, secret: str, secure: bool) -> None:
+def _cookie(
+    response: web.StreamResponse, name: str, value: str, seconds: int, secure: bool
+) -> None:
+    """A cookie of the page's: for /i/ only, unreadable by scripts, not sent from elsewhere."""
     response.set_cookie(
-        COOKIE,
-        secret,
-        max_age=COOKIE_DAYS * 24 * 3600,
+        name,
+        value,
+        max_age=seconds,
         path=COOKIE_PATH,
         secure=secure,
         httponly=True,
         samesite="Lax",
     )
+
+
+def keep_secret(response: web.StreamResponse, secret: str, secure: bool) -> None:
+    _cookie(response, COOKIE, secret, COOKIE_DAYS * 24 * 3600, secure)
 
 
 SAVED_COOKIE = "kring_saved"
@@ -68,15 +75,7 @@ SAVED_SECONDS = 60  # the redirect after a save is followed at once; a stale one
 def say_saved(response: web.StreamResponse, section: str, secure: bool) -> None:
     """ "Saved ✓" by `section` on the next page this browser loads, and only there: set by the
     server after the commit, so a hand-made address cannot show it."""
-    response.set_cookie(
-        SAVED_COOKIE,
-        section,
-        max_age=SAVED_SECONDS,
-        path=COOKIE_PATH,
-        secure=secure,
-        httponly=True,
-        samesite="Lax",
-    )
+    _cookie(response, SAVED_COOKIE, section, SAVED_SECONDS, secure)
 
 
 def forget_saved(request: web.Request, response: web.StreamResponse) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.config import ConfigError, data_keys, load_settings
 from storage.crypto import BadKey, KeyRing, Tampered, UnknownKey, key_id, new_key, sealed_key_id
-from storage.sealed import SealedText
+from storage.sealed import Sealed
 from storage.sealing import sealed_columns
 from storage.tables import Base
 
@@ -109,7 +109,7 @@ def test_key_ids_are_short_and_stable():
 def test_every_sealed_column_binds_its_own_name():
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, SealedText):
+            if isinstance(column.type, Sealed):
                 assert column.type.column == f"{table.name}.{column.name}"
 
 
